@@ -1,0 +1,52 @@
+#include "cli_common.h"
+
+#include <iostream>
+#include <sstream>
+
+#include "clipscope/atomic_file.h"
+#include "clipscope/error.h"
+#include "clipscope/image.h"
+
+namespace clipscope::cli {
+
+void add_model_options(CLI::App& cmd, ModelOptions& options, bool model_required) {
+    auto* m = cmd.add_option("--model,-m", options.model,
+                             "Model: a folder (open_clip or transformers layout), an OpenAI .pt file, hf-hub:ORG/NAME[@REV] "
+                             "(read from the local Hugging Face cache), or random:ARCH[@SEED]");
+    if (model_required) m->required();
+    cmd.add_option("--device", options.device, "cpu or cuda:N")->capture_default_str();
+    cmd.add_option("--vocab", options.vocab, "Tokenizer vocabulary (bpe_simple_vocab_16e6.txt.gz, or vocab.json with merges.txt beside it)");
+}
+
+ClipModel load_model(const ModelOptions& options) {
+    LoadOptions lo;
+    lo.device = options.device;
+    lo.vocab_path = options.vocab;
+    return ClipModel::load(options.model, lo);
+}
+
+FloatArray load_image_batch(const std::vector<std::string>& paths, const ClipModel& model) {
+    std::vector<FloatArray> images;
+    for (const auto& p : paths) images.push_back(preprocess_image(load_image(p), model.config().preprocess));
+    return stack_images(images);
+}
+
+nlohmann::json model_summary(const ClipModel& model) {
+    const auto& info = model.info();
+    return {{"spec", info.spec}, {"format", info.format}, {"architecture", model.config().name}, {"weights", info.weights_path}};
+}
+
+void print_json(const nlohmann::json& j) { std::cout << j.dump(2) << std::endl; }
+
+std::vector<std::string> collect_texts(const std::vector<std::string>& args, const std::string& file) {
+    std::vector<std::string> texts = args;
+    if (!file.empty()) {
+        std::istringstream in(read_file_bytes(file, size_t{256} << 20));
+        std::string line;
+        while (std::getline(in, line)) texts.push_back(line);
+    }
+    if (texts.empty()) throw_usage("no texts given (pass TEXT arguments or --texts-file)");
+    return texts;
+}
+
+}  // namespace clipscope::cli

@@ -1,0 +1,35 @@
+#pragma once
+// Shared plumbing of the clipscope-cli commands: the options every command that
+// loads a model takes, model loading, image batches and JSON output.
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "clipscope/clip_model.h"
+#include "clipscope/ndarray.h"
+
+namespace clipscope::cli {
+
+struct ModelOptions {
+    std::string model;
+    std::string device = "cpu";
+    std::string vocab;
+};
+
+// Adds --model/--device/--vocab to a subcommand.
+void add_model_options(CLI::App& cmd, ModelOptions& options, bool model_required = true);
+ClipModel load_model(const ModelOptions& options);
+
+// Decodes and preprocesses images for a model -> [B, 3, S, S].
+FloatArray load_image_batch(const std::vector<std::string>& paths, const ClipModel& model);
+
+// A short description of the model for every printed result ("every number carries its model").
+nlohmann::json model_summary(const ClipModel& model);
+
+void print_json(const nlohmann::json& j);
+
+// Texts from positional arguments and/or a file (one per line, kept verbatim but for the newline).
+std::vector<std::string> collect_texts(const std::vector<std::string>& args, const std::string& file);
+
+}  // namespace clipscope::cli

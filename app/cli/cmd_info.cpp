@@ -1,0 +1,48 @@
+#include "cli_common.h"
+#include "commands.h"
+
+namespace clipscope::cli {
+
+void register_info(CLI::App& app) {
+    auto* cmd = app.add_subcommand("info", "Print a model's architecture, preprocessing and source as JSON");
+    auto options = std::make_shared<ModelOptions>();
+    add_model_options(*cmd, *options);
+    cmd->footer("Example:\n  clipscope-cli info --model ~/models/CLIP-ViT-B-16-laion2B-s34B-b88K");
+    cmd->callback([options] {
+        const ClipModel model = load_model(*options);
+        const auto& c = model.config();
+        const auto& info = model.info();
+        auto tower = [](const TowerConfig& t) {
+            return nlohmann::json{{"width", t.width}, {"layers", t.layers}, {"heads", t.heads}, {"head_width", t.head_dim()}, {"mlp_hidden", t.mlp_hidden}};
+        };
+        nlohmann::json vision = tower(c.vision);
+        vision["image_size"] = c.vision.image_size;
+        vision["patch_size"] = c.vision.patch_size;
+        vision["grid"] = c.vision.grid();
+        vision["tokens"] = c.vision.tokens();
+        nlohmann::json text = tower(c.text);
+        text["context_length"] = c.text.context_length;
+        text["vocab_size"] = c.text.vocab_size;
+        print_json({{"model", info.spec},
+                    {"format", info.format},
+                    {"architecture", c.name},
+                    {"weights", info.weights_path},
+                    {"weights_dtype", info.weights_dtype},
+                    {"compute_dtype", "float32"},
+                    {"device", info.device},
+                    {"embed_dim", c.embed_dim},
+                    {"activation", activation_name(c.activation)},
+                    {"vision", vision},
+                    {"text", text},
+                    {"preprocess",
+                     {{"image_size", c.preprocess.image_size},
+                      {"mean", c.preprocess.mean},
+                      {"std", c.preprocess.std},
+                      {"resize", "shortest side, Pillow bicubic"},
+                      {"crop_rounding", c.preprocess.crop_rounding}}},
+                    {"parameter_count", info.parameter_count},
+                    {"vocab", info.vocab_path.empty() ? nlohmann::json(nullptr) : nlohmann::json(info.vocab_path)}});
+    });
+}
+
+}  // namespace clipscope::cli

@@ -1,0 +1,14 @@
+#pragma once
+// Each clipscope-cli subcommand registers itself on the app; its callback runs the job.
+#include <CLI/CLI.hpp>
+
+namespace clipscope::cli {
+
+void register_info(CLI::App& app);
+void register_tokenize(CLI::App& app);
+void register_embed(CLI::App& app);
+void register_decompose(CLI::App& app);
+void register_classify(CLI::App& app);
+void register_bench(CLI::App& app);
+
+}  // namespace clipscope::cli

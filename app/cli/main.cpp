@@ -1,0 +1,54 @@
+// clipscope-cli: batch front end over clipscope_core. Only wiring lives here;
+// each subcommand is in its own cmd_*.cpp.
+#include <spdlog/cfg/env.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "clipscope/clip_model.h"
+#include "clipscope/error.h"
+#include "commands.h"
+
+int main(int argc, char** argv) {
+    // Logs go to stderr so stdout stays clean JSON for scripts.
+    spdlog::set_default_logger(spdlog::stderr_color_mt("clipscope"));
+    spdlog::set_pattern("%^[%l]%$ %v");
+    spdlog::cfg::load_env_levels();
+
+    CLI::App app{"clipscope-cli: decompose CLIP ViT image embeddings into text-interpretable parts (Gandelsman et al., ICLR 2024)"};
+    app.require_subcommand(1);
+    app.set_version_flag("--version", std::string("clipscope-cli ") + CLIPSCOPE_VERSION);
+    int threads = 0;
+    bool quiet = false, verbose = false;
+    app.add_option("--threads", threads, "Intra-op threads (0 = all cores)")->capture_default_str();
+    app.add_flag("--quiet,-q", quiet, "Only errors on stderr");
+    app.add_flag("--verbose,-v", verbose, "Debug logging");
+    app.footer("Exit codes: 0 ok, 2 bad arguments, 3 bad or missing input file, 4 bad model/checkpoint,\n"
+               "5 unsupported request (e.g. CUDA on a CPU-only build), 70 internal error, 130 cancelled.");
+    clipscope::cli::register_info(app);
+    clipscope::cli::register_tokenize(app);
+    clipscope::cli::register_embed(app);
+    clipscope::cli::register_decompose(app);
+    clipscope::cli::register_classify(app);
+    clipscope::cli::register_bench(app);
+    app.parse_complete_callback([&] {
+        if (quiet) spdlog::set_level(spdlog::level::err);
+        if (verbose) spdlog::set_level(spdlog::level::debug);
+        clipscope::configure_threads(threads);
+    });
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e);
+    } catch (const clipscope::Error& e) {
+        spdlog::error("{}", e.what());
+        return clipscope::exit_code_for(e.kind());
+    } catch (const std::exception& e) {
+        spdlog::error("{}", e.what());
+        return clipscope::exit_code_for(clipscope::ErrorKind::Internal);
+    }
+    return 0;
+}

@@ -1,0 +1,15 @@
+# Third-party packages, all from Debian 12 (scripts/install-deps.sh installs them).
+find_package(Torch REQUIRED)
+find_package(OpenCV REQUIRED COMPONENTS core imgproc imgcodecs)
+find_package(spdlog REQUIRED)
+find_package(nlohmann_json REQUIRED)
+find_package(CLI11 REQUIRED)
+find_package(ICU REQUIRED COMPONENTS uc i18n)
+find_package(ZLIB REQUIRED)
+
+# LibTorch behind one interface target with SYSTEM includes, so its headers never
+# trip our warnings and never leak into targets that do not ask for them.
+add_library(clipscope_torch INTERFACE)
+target_link_libraries(clipscope_torch INTERFACE ${TORCH_LIBRARIES})
+target_include_directories(clipscope_torch SYSTEM INTERFACE ${TORCH_INCLUDE_DIRS})
+target_compile_options(clipscope_torch INTERFACE ${TORCH_CXX_FLAGS})

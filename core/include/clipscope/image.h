@@ -1,0 +1,42 @@
+#pragma once
+// Image decoding and CLIP preprocessing as open_clip does it: resize the shorter
+// side with Pillow's antialiased bicubic (reimplemented bit-exactly in fixed point),
+// centre crop with torchvision's rounding, then per-channel mean/std.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "clipscope/model_config.h"
+#include "clipscope/ndarray.h"
+
+namespace clipscope {
+
+// 8-bit interleaved pixels, channels = 3 (RGB) or 4 (RGBA).
+struct Image {
+    int width = 0;
+    int height = 0;
+    int channels = 3;
+    bool is_palette = false;  // Pillow resizes palette images with NEAREST
+    std::vector<uint8_t> pixels;
+};
+
+// Refuse images above this many pixels before decoding them fully (decompression bombs).
+constexpr int64_t kMaxImagePixels = 178'956'970;  // Pillow's MAX_IMAGE_PIXELS * 2, where it errors
+
+// Decodes a file. Greyscale becomes RGB, alpha is kept (RGBA), EXIF orientation is
+// ignored (Pillow does not apply it either). Errors name the file.
+Image load_image(const std::string& path);
+Image image_from_rgb(int width, int height, const std::vector<uint8_t>& rgb);
+
+// Pillow's Image.resize(size, BICUBIC) on 8-bit data (a = -0.5, support scaled when
+// downscaling, 22-bit fixed point, horizontal pass then vertical).
+Image resize_bicubic_pillow(const Image& image, int width, int height);
+Image resize_nearest_pillow(const Image& image, int width, int height);
+
+// The whole evaluation transform -> [3, S, S] float32 normalised.
+FloatArray preprocess_image(const Image& image, const PreprocessConfig& config);
+
+// Stacks several preprocessed images into [B, 3, S, S].
+FloatArray stack_images(const std::vector<FloatArray>& images);
+
+}  // namespace clipscope

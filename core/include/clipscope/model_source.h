@@ -1,0 +1,37 @@
+#pragma once
+// Turns what the user typed after --model into concrete files and a format:
+// a folder (open_clip or transformers layout), a file (.safetensors, OpenAI .pt,
+// .bin), `hf-hub:ORG/NAME[@REV]` (resolved offline in the Hugging Face cache), or
+// `random:ARCH` (random weights of a built-in architecture, for tests and benchmarks).
+#include <string>
+
+namespace clipscope {
+
+enum class ModelFormat { OpenClipSafetensors, HfTransformers, OpenAiTorchScript, Random };
+std::string format_name(ModelFormat f);
+
+struct ModelLocation {
+    std::string spec;               // as given by the user
+    ModelFormat format = ModelFormat::Random;
+    std::string folder;             // the folder holding the files ("" for random)
+    std::string weights_path;
+    std::string config_path;        // open_clip_config.json or config.json ("" if none)
+    std::string preprocessor_path;  // preprocessor_config.json ("" if none)
+    std::string random_arch;        // for Random
+    uint64_t random_seed = 0;
+};
+
+ModelLocation resolve_model(const std::string& spec);
+
+// The Hugging Face hub cache folder: HF_HUB_CACHE, else HUGGINGFACE_HUB_CACHE, else
+// HF_HOME/hub, else $XDG_CACHE_HOME/huggingface/hub, else ~/.cache/huggingface/hub.
+std::string hf_hub_cache_dir();
+// Snapshot folder of ORG/NAME at a revision (branch, tag or 40-hex commit), without network.
+std::string resolve_hf_snapshot(const std::string& repo_id, const std::string& revision);
+
+// Where the tokenizer's vocabulary lives for a model: an explicit path (a
+// bpe_simple_vocab_16e6.txt.gz, or a vocab.json whose merges.txt sits beside it),
+// else the model folder's own files. Returns "" when none is found.
+std::string find_vocabulary(const ModelLocation& location, const std::string& explicit_path);
+
+}  // namespace clipscope

@@ -1,0 +1,39 @@
+#pragma once
+// NumPy .npy files (format 1.0/2.0 read, 1.0 written; little-endian, C order),
+// so every array the tool writes loads with numpy.load and vice versa.
+#include <cstdio>
+#include <string>
+
+#include "clipscope/ndarray.h"
+
+namespace clipscope {
+
+void write_npy(const std::string& path, const FloatArray& array);
+void write_npy(const std::string& path, const Int64Array& array);
+
+// Writes a float32 array of known shape piece by piece (e.g. batch by batch), so
+// outputs larger than memory can be produced. The file appears (atomically, by
+// rename) only when finish() is called with every element written.
+class NpyStreamWriter {
+public:
+    NpyStreamWriter(std::string path, Shape shape);
+    ~NpyStreamWriter();  // discards an unfinished file
+    NpyStreamWriter(const NpyStreamWriter&) = delete;
+    NpyStreamWriter& operator=(const NpyStreamWriter&) = delete;
+    void append(const float* data, size_t count);
+    void finish();
+
+private:
+    std::string path_, temp_;
+    Shape shape_;
+    size_t written_ = 0, expected_ = 0;
+    std::FILE* file_ = nullptr;
+};
+
+// Reads float32 data; float64 and float16 files are converted. Anything else,
+// Fortran order, a truncated file or a header that does not parse is a clear error.
+FloatArray read_npy_float(const std::string& path);
+// Reads integer data (int64, int32, uint8 ... converted to int64).
+Int64Array read_npy_int(const std::string& path);
+
+}  // namespace clipscope

@@ -1,0 +1,210 @@
+#include "clipscope/clip_model.h"
+
+#include <ATen/Parallel.h>
+#include <c10/core/InferenceMode.h>
+
+#include <cmath>
+#include <thread>
+
+#include "clip_towers.h"
+#include "clipscope/error.h"
+#include "torch_bridge.h"
+
+namespace clipscope {
+
+struct ClipModel::Impl {
+    ClipConfig config;
+    ModelInfo info;
+    ClipWeights weights;
+    mutable std::optional<FoldedHeads> folded;  // built on first decomposition
+    std::optional<Tokenizer> tokenizer;
+    at::Device device = at::kCPU;
+
+    const FoldedHeads& folded_heads() const {
+        if (!folded) folded = fold_heads(weights, config);
+        return *folded;
+    }
+};
+
+namespace {
+
+at::Device parse_device(const std::string& spec) {
+    if (spec == "cpu") return at::kCPU;
+    if (spec.rfind("cuda", 0) == 0) {
+        if (!at::hasCUDA())
+            throw Error(ErrorKind::Unsupported, "device '" + spec + "' requested, but this LibTorch build has no CUDA support (Debian's libtorch is CPU-only); use --device cpu");
+        try {
+            return at::Device(spec);
+        } catch (const std::exception&) {
+            throw_usage("'" + spec + "' is not a device (use cpu or cuda:N)");
+        }
+    }
+    throw_usage("'" + spec + "' is not a device (use cpu or cuda:N)");
+}
+
+at::Tensor pixels_tensor(const FloatArray& pixels, const at::Device& device) {
+    at::Tensor t = view_as_tensor(pixels);
+    if (t.dim() == 3) t = t.unsqueeze(0);
+    return t.to(device);
+}
+
+}  // namespace
+
+ClipModel::ClipModel(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+ClipModel::~ClipModel() = default;
+ClipModel::ClipModel(ClipModel&&) noexcept = default;
+ClipModel& ClipModel::operator=(ClipModel&&) noexcept = default;
+
+ClipModel ClipModel::load(const std::string& spec, const LoadOptions& options) {
+    c10::InferenceMode guard;
+    auto impl = std::make_unique<Impl>();
+    impl->device = parse_device(options.device);
+    const ModelLocation loc = resolve_model(spec);
+    StateDict dict;
+    std::string stored = "F32";
+    switch (loc.format) {
+        case ModelFormat::Random: {
+            impl->config = builtin_architecture(loc.random_arch);
+            for (auto& [key, array] : random_state_dict(impl->config, loc.random_seed)) dict[key] = view_as_tensor(array).clone();
+            break;
+        }
+        case ModelFormat::OpenClipSafetensors:
+            impl->config = parse_open_clip_config(loc.config_path);
+            dict = read_safetensors_state_dict(loc.weights_path, &stored);
+            break;
+        case ModelFormat::HfTransformers:
+            impl->config = parse_hf_clip_config(loc.config_path, loc.preprocessor_path);
+            dict = map_hf_to_open_clip(read_safetensors_state_dict(loc.weights_path, &stored), loc.weights_path);
+            break;
+        case ModelFormat::OpenAiTorchScript:
+            dict = strip_wrapper_prefixes(read_torchscript_state_dict(loc.weights_path, &stored));
+            impl->config = infer_openai_config(dict, loc.weights_path);
+            break;
+    }
+    // The MLP width is read from the weights (bigG's ratio 4.9231 rounds), not recomputed.
+    const std::string fc_key = "visual.transformer.resblocks.0.mlp.c_fc.weight";
+    dict = strip_wrapper_prefixes(std::move(dict));
+    if (dict.count(fc_key) && dict.at(fc_key).dim() == 2) impl->config.vision.mlp_hidden = dict.at(fc_key).size(0);
+    const std::string source = loc.weights_path.empty() ? spec : loc.weights_path;
+    dict = validate_state_dict(std::move(dict), impl->config, source);
+    impl->weights = build_weights(dict, impl->config, impl->device);
+
+    impl->info.spec = spec;
+    impl->info.format = format_name(loc.format);
+    impl->info.weights_path = loc.weights_path;
+    impl->info.weights_dtype = stored;
+    impl->info.device = impl->device.str();
+    for (const auto& [k, v] : dict) impl->info.parameter_count += v.numel();
+    impl->info.vocab_path = find_vocabulary(loc, options.vocab_path);
+    if (!impl->info.vocab_path.empty()) {
+        impl->tokenizer = Tokenizer::load(impl->info.vocab_path);
+        if (impl->tokenizer->vocab_size() > impl->config.text.vocab_size)
+            throw_model(impl->info.vocab_path, "vocabulary has " + std::to_string(impl->tokenizer->vocab_size()) + " tokens but the model's embedding table has " +
+                                                   std::to_string(impl->config.text.vocab_size));
+    }
+    return ClipModel(std::move(impl));
+}
+
+const ClipConfig& ClipModel::config() const { return impl_->config; }
+const ModelInfo& ClipModel::info() const { return impl_->info; }
+bool ClipModel::has_tokenizer() const { return impl_->tokenizer.has_value(); }
+float ClipModel::logit_scale() const { return std::exp(impl_->weights.logit_scale.item<float>()); }
+
+const Tokenizer& ClipModel::tokenizer() const {
+    if (!impl_->tokenizer)
+        throw Error(ErrorKind::InputFile, impl_->info.spec +
+                                              ": no tokenizer vocabulary found beside the model (bpe_simple_vocab_16e6.txt.gz, or vocab.json + merges.txt); "
+                                              "pass --vocab FILE");
+    return *impl_->tokenizer;
+}
+
+FloatArray ClipModel::encode_image(const FloatArray& pixels) const {
+    c10::InferenceMode guard;
+    return to_float_array(clipscope::encode_image(impl_->weights, impl_->config, pixels_tensor(pixels, impl_->device)));
+}
+
+FloatArray ClipModel::encode_text(const Int64Array& ids) const {
+    c10::InferenceMode guard;
+    return to_float_array(clipscope::encode_text(impl_->weights, impl_->config, view_as_tensor(ids).to(impl_->device)));
+}
+
+FloatArray ClipModel::encode_texts(const std::vector<std::string>& texts) const {
+    return encode_text(tokenizer().tokenize(texts, impl_->config.text.context_length));
+}
+
+Decomposition ClipModel::decompose(const FloatArray& pixels, const DecomposeOptions& options) const {
+    c10::InferenceMode guard;
+    const at::Tensor input = pixels_tensor(pixels, impl_->device);
+    const ClipConfig& c = impl_->config;
+    const int64_t B = input.size(0), L = c.vision.layers, H = c.vision.heads, N = c.vision.tokens(), E = c.embed_dim;
+    if (options.spatial_last_layers < 0 || options.spatial_last_layers > L)
+        throw_usage("--layers last:K needs 1 <= K <= " + std::to_string(L) + " for this model");
+    Decomposition out;
+    out.first_spatial_layer = options.spatial ? (options.spatial_last_layers == 0 ? 0 : L - options.spatial_last_layers) : L;
+    out.embedding = FloatArray({B, E});
+    if (options.spatial) out.attentions = FloatArray({B, L - out.first_spatial_layer, N, H, E});
+    out.heads = FloatArray({B, L, H, E});
+    out.mlps = FloatArray({B, L + 1, E});
+    out.cls_attn = FloatArray({B, L, E});
+    out.ln_post_mean = FloatArray({B});
+    out.ln_post_std = FloatArray({B});
+    decompose_batch(impl_->weights, impl_->folded_heads(), c, input, options, out);
+    return out;
+}
+
+std::map<std::string, FloatArray> ClipModel::state_dict() const {
+    // Rebuilt from the tower weights so it reflects exactly what is computed.
+    const auto& w = impl_->weights;
+    std::map<std::string, FloatArray> out;
+    auto put = [&](const std::string& k, const at::Tensor& t) { out[k] = to_float_array(t); };
+    put("visual.conv1.weight", w.conv1_w);
+    put("visual.class_embedding", w.class_emb);
+    put("visual.positional_embedding", w.vis_pos);
+    put("visual.ln_pre.weight", w.ln_pre_w);
+    put("visual.ln_pre.bias", w.ln_pre_b);
+    put("visual.ln_post.weight", w.ln_post_w);
+    put("visual.ln_post.bias", w.ln_post_b);
+    put("visual.proj", w.vis_proj);
+    put("token_embedding.weight", w.tok_emb);
+    put("positional_embedding", w.txt_pos);
+    put("ln_final.weight", w.ln_final_w);
+    put("ln_final.bias", w.ln_final_b);
+    put("text_projection", w.txt_proj);
+    put("logit_scale", w.logit_scale);
+    for (const auto& [prefix, tower] : {std::pair<std::string, const TowerWeights*>{"visual.", &w.vision}, {"", &w.text}}) {
+        for (size_t i = 0; i < tower->blocks.size(); ++i) {
+            const auto& b = tower->blocks[i];
+            const std::string p = prefix + "transformer.resblocks." + std::to_string(i) + ".";
+            put(p + "ln_1.weight", b.ln1_w);
+            put(p + "ln_1.bias", b.ln1_b);
+            put(p + "attn.in_proj_weight", b.in_w);
+            put(p + "attn.in_proj_bias", b.in_b);
+            put(p + "attn.out_proj.weight", b.out_w);
+            put(p + "attn.out_proj.bias", b.out_b);
+            put(p + "ln_2.weight", b.ln2_w);
+            put(p + "ln_2.bias", b.ln2_b);
+            put(p + "mlp.c_fc.weight", b.fc_w);
+            put(p + "mlp.c_fc.bias", b.fc_b);
+            put(p + "mlp.c_proj.weight", b.proj_w);
+            put(p + "mlp.c_proj.bias", b.proj_b);
+        }
+    }
+    return out;
+}
+
+int configure_threads(int threads) {
+    // Debian's LibTorch starts with one intra-op thread; we want every core unless told otherwise.
+    const int n = threads > 0 ? threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    at::set_num_threads(n);
+    return at::get_num_threads();
+}
+
+int current_threads() { return at::get_num_threads(); }
+
+double Decomposition::max_sum_error() const {
+    double m = 0;
+    for (double e : sum_error) m = std::max(m, e);
+    return m;
+}
+
+}  // namespace clipscope

@@ -1,0 +1,247 @@
+#include "clipscope/image.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "clipscope/atomic_file.h"
+#include "clipscope/error.h"
+
+namespace clipscope {
+namespace {
+
+constexpr int kPrecisionBits = 32 - 8 - 2;
+
+double bicubic_filter(double x) {
+    constexpr double a = -0.5;
+    if (x < 0.0) x = -x;
+    if (x < 1.0) return ((a + 2.0) * x - (a + 3.0)) * x * x + 1;
+    if (x < 2.0) return (((x - 5) * x + 8) * x - 4) * a;
+    return 0.0;
+}
+
+struct Coefficients {
+    int kernel_size = 0;
+    std::vector<int> bounds;    // per output: first input index, tap count
+    std::vector<int32_t> taps;  // per output: kernel_size fixed-point weights
+};
+
+// Pillow's precompute_coeffs + normalize_coeffs_8bpc.
+Coefficients precompute(int in_size, int out_size) {
+    constexpr double support_base = 2.0;
+    const double scale = static_cast<double>(in_size) / out_size;
+    const double filterscale = std::max(scale, 1.0);
+    const double support = support_base * filterscale;
+    Coefficients c;
+    c.kernel_size = static_cast<int>(std::ceil(support)) * 2 + 1;
+    c.bounds.resize(static_cast<size_t>(out_size) * 2);
+    c.taps.assign(static_cast<size_t>(out_size) * c.kernel_size, 0);
+    std::vector<double> k(static_cast<size_t>(c.kernel_size));
+    for (int xx = 0; xx < out_size; ++xx) {
+        const double center = (xx + 0.5) * scale;
+        const double ss = 1.0 / filterscale;
+        int xmin = static_cast<int>(center - support + 0.5);
+        if (xmin < 0) xmin = 0;
+        int xmax = static_cast<int>(center + support + 0.5);
+        if (xmax > in_size) xmax = in_size;
+        xmax -= xmin;
+        double ww = 0.0;
+        for (int x = 0; x < xmax; ++x) {
+            const double w = bicubic_filter((x + xmin - center + 0.5) * ss);
+            k[static_cast<size_t>(x)] = w;
+            ww += w;
+        }
+        for (int x = 0; x < xmax; ++x) {
+            const double w = ww != 0.0 ? k[static_cast<size_t>(x)] / ww : k[static_cast<size_t>(x)];
+            // Round half away from zero, as Pillow's normalize_coeffs_8bpc does.
+            c.taps[static_cast<size_t>(xx) * c.kernel_size + x] =
+                static_cast<int32_t>(w < 0 ? std::trunc(-0.5 + w * (1 << kPrecisionBits)) : std::trunc(0.5 + w * (1 << kPrecisionBits)));
+        }
+        c.bounds[static_cast<size_t>(xx) * 2] = xmin;
+        c.bounds[static_cast<size_t>(xx) * 2 + 1] = xmax;
+    }
+    return c;
+}
+
+uint8_t clip8(int64_t v) {
+    v >>= kPrecisionBits;
+    return static_cast<uint8_t>(v < 0 ? 0 : v > 255 ? 255 : v);
+}
+
+Image resample_horizontal(const Image& in, int out_width) {
+    const Coefficients c = precompute(in.width, out_width);
+    Image out{out_width, in.height, in.channels, in.is_palette, std::vector<uint8_t>(static_cast<size_t>(out_width) * in.height * in.channels)};
+    for (int y = 0; y < in.height; ++y) {
+        const uint8_t* row = in.pixels.data() + static_cast<size_t>(y) * in.width * in.channels;
+        for (int xx = 0; xx < out_width; ++xx) {
+            const int xmin = c.bounds[static_cast<size_t>(xx) * 2], xmax = c.bounds[static_cast<size_t>(xx) * 2 + 1];
+            const int32_t* k = c.taps.data() + static_cast<size_t>(xx) * c.kernel_size;
+            for (int ch = 0; ch < in.channels; ++ch) {
+                int64_t ss = 1 << (kPrecisionBits - 1);
+                for (int x = 0; x < xmax; ++x) ss += static_cast<int64_t>(row[(x + xmin) * in.channels + ch]) * k[x];
+                out.pixels[(static_cast<size_t>(y) * out_width + xx) * in.channels + ch] = clip8(ss);
+            }
+        }
+    }
+    return out;
+}
+
+Image resample_vertical(const Image& in, int out_height) {
+    const Coefficients c = precompute(in.height, out_height);
+    Image out{in.width, out_height, in.channels, in.is_palette, std::vector<uint8_t>(static_cast<size_t>(in.width) * out_height * in.channels)};
+    const size_t stride = static_cast<size_t>(in.width) * in.channels;
+    for (int yy = 0; yy < out_height; ++yy) {
+        const int ymin = c.bounds[static_cast<size_t>(yy) * 2], ymax = c.bounds[static_cast<size_t>(yy) * 2 + 1];
+        const int32_t* k = c.taps.data() + static_cast<size_t>(yy) * c.kernel_size;
+        for (size_t i = 0; i < stride; ++i) {
+            int64_t ss = 1 << (kPrecisionBits - 1);
+            for (int y = 0; y < ymax; ++y) ss += static_cast<int64_t>(in.pixels[(static_cast<size_t>(y + ymin)) * stride + i]) * k[y];
+            out.pixels[static_cast<size_t>(yy) * stride + i] = clip8(ss);
+        }
+    }
+    return out;
+}
+
+// Pillow resizes RGBA in premultiplied form (mode "RGBa") and converts back.
+void premultiply(Image& im) {
+    for (size_t p = 0; p < im.pixels.size(); p += 4) {
+        const int a = im.pixels[p + 3];
+        for (int ch = 0; ch < 3; ++ch) {
+            const int t = im.pixels[p + ch] * a + 128;
+            im.pixels[p + ch] = static_cast<uint8_t>((t + (t >> 8)) >> 8);
+        }
+    }
+}
+
+void unpremultiply(Image& im) {
+    for (size_t p = 0; p < im.pixels.size(); p += 4) {
+        const int a = im.pixels[p + 3];
+        for (int ch = 0; ch < 3; ++ch) {
+            if (a == 0 || a == 255) continue;  // Pillow copies these unchanged
+            im.pixels[p + ch] = static_cast<uint8_t>(std::min(255, im.pixels[p + ch] * 255 / a));
+        }
+    }
+}
+
+// PNG colour type 3 is a palette image: Pillow keeps it in mode "P".
+bool png_is_palette(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    unsigned char head[26] = {};
+    in.read(reinterpret_cast<char*>(head), sizeof(head));
+    static const unsigned char kSig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+    return in.gcount() == 26 && std::memcmp(head, kSig, 8) == 0 && head[25] == 3;
+}
+
+int round_half_even(double v) { return static_cast<int>(std::nearbyint(v)); }  // default FE_TONEAREST
+
+}  // namespace
+
+Image image_from_rgb(int width, int height, const std::vector<uint8_t>& rgb) {
+    if (static_cast<size_t>(width) * height * 3 != rgb.size()) throw Error(ErrorKind::Internal, "image_from_rgb: size mismatch");
+    return Image{width, height, 3, false, rgb};
+}
+
+Image load_image(const std::string& path) {
+    std::error_code ec;
+    const std::string bytes = read_file_bytes(path, size_t{1} << 31);
+    if (bytes.empty()) throw_input(path, "empty file");
+    const cv::Mat raw(1, static_cast<int>(bytes.size()), CV_8UC1, const_cast<char*>(bytes.data()));
+    cv::Mat m;
+    try {
+        m = cv::imdecode(raw, cv::IMREAD_UNCHANGED | cv::IMREAD_IGNORE_ORIENTATION);
+    } catch (const cv::Exception& e) {
+        throw_input(path, std::string("cannot decode image: ") + e.what());
+    }
+    if (m.empty()) throw_input(path, "cannot decode image (unsupported format or corrupt file)");
+    if (static_cast<int64_t>(m.cols) * m.rows > kMaxImagePixels)
+        throw_input(path, std::to_string(m.cols) + "x" + std::to_string(m.rows) + " pixels exceeds the limit of " + std::to_string(kMaxImagePixels));
+    if (m.depth() == CV_16U) m.convertTo(m, CV_8U, 1.0 / 257.0);
+    else if (m.depth() != CV_8U) throw_input(path, "unsupported pixel depth");
+    Image im;
+    im.width = m.cols;
+    im.height = m.rows;
+    cv::Mat rgb;
+    switch (m.channels()) {
+        case 1: cv::cvtColor(m, rgb, cv::COLOR_GRAY2RGB); break;
+        case 3: cv::cvtColor(m, rgb, cv::COLOR_BGR2RGB); break;
+        case 4: cv::cvtColor(m, rgb, cv::COLOR_BGRA2RGBA); break;
+        default: throw_input(path, "unsupported channel count " + std::to_string(m.channels()));
+    }
+    im.channels = rgb.channels();
+    im.is_palette = png_is_palette(path);
+    if (im.is_palette && im.channels == 4) {
+        // A palette with transparency: Pillow resizes the palette indices (NEAREST) and then drops alpha.
+        cv::cvtColor(rgb, rgb, cv::COLOR_RGBA2RGB);
+        im.channels = 3;
+    }
+    im.pixels.assign(rgb.data, rgb.data + static_cast<size_t>(rgb.total()) * rgb.channels());
+    return im;
+}
+
+Image resize_bicubic_pillow(const Image& image, int width, int height) {
+    Image im = image;
+    const bool alpha = im.channels == 4;
+    if (alpha) premultiply(im);
+    if (width != im.width) im = resample_horizontal(im, width);
+    if (height != im.height) im = resample_vertical(im, height);
+    if (alpha) unpremultiply(im);
+    return im;
+}
+
+Image resize_nearest_pillow(const Image& image, int width, int height) {
+    Image out{width, height, image.channels, image.is_palette, std::vector<uint8_t>(static_cast<size_t>(width) * height * image.channels)};
+    for (int y = 0; y < height; ++y) {
+        const int sy = std::min(image.height - 1, static_cast<int>((y + 0.5) * image.height / height));
+        for (int x = 0; x < width; ++x) {
+            const int sx = std::min(image.width - 1, static_cast<int>((x + 0.5) * image.width / width));
+            std::memcpy(&out.pixels[(static_cast<size_t>(y) * width + x) * image.channels],
+                        &image.pixels[(static_cast<size_t>(sy) * image.width + sx) * image.channels], static_cast<size_t>(image.channels));
+        }
+    }
+    return out;
+}
+
+FloatArray preprocess_image(const Image& image, const PreprocessConfig& config) {
+    const int S = static_cast<int>(config.image_size);
+    if (image.width <= 0 || image.height <= 0) throw_usage("image has no pixels");
+    // torchvision Resize(S): shorter side -> S, longer side truncated; skipped if already S.
+    const int shorter = std::min(image.width, image.height), longer = std::max(image.width, image.height);
+    const int64_t new_long = static_cast<int64_t>(S) * longer / shorter;
+    if (new_long > (int64_t{1} << 20))
+        throw_usage("image of " + std::to_string(image.width) + "x" + std::to_string(image.height) +
+                    " has an extreme aspect ratio: resizing its shorter side to " + std::to_string(S) + " would make it " + std::to_string(new_long) + " pixels long");
+    const int rw = image.width <= image.height ? S : static_cast<int>(new_long);
+    const int rh = image.width <= image.height ? static_cast<int>(new_long) : S;
+    Image resized = image;
+    if (shorter != S) resized = image.is_palette ? resize_nearest_pillow(image, rw, rh) : resize_bicubic_pillow(image, rw, rh);
+    const double dy = (resized.height - S) / 2.0, dx = (resized.width - S) / 2.0;
+    const bool half_even = config.crop_rounding == "half_even";
+    const int top = half_even ? round_half_even(dy) : static_cast<int>(std::floor(dy));
+    const int left = half_even ? round_half_even(dx) : static_cast<int>(std::floor(dx));
+    FloatArray out({3, S, S});
+    for (int c = 0; c < 3; ++c)
+        for (int y = 0; y < S; ++y)
+            for (int x = 0; x < S; ++x) {
+                const float v = resized.pixels[(static_cast<size_t>(y + top) * resized.width + (x + left)) * resized.channels + c] / 255.0f;
+                out.data[(static_cast<size_t>(c) * S + y) * S + x] = (v - config.mean[c]) / config.std[c];
+            }
+    return out;
+}
+
+FloatArray stack_images(const std::vector<FloatArray>& images) {
+    if (images.empty()) throw_usage("no images");
+    Shape shape = images.front().shape;
+    shape.insert(shape.begin(), static_cast<int64_t>(images.size()));
+    FloatArray out(shape);
+    const size_t per = images.front().data.size();
+    for (size_t i = 0; i < images.size(); ++i) {
+        if (images[i].shape != images.front().shape) throw Error(ErrorKind::Internal, "stack_images: shape mismatch");
+        std::copy(images[i].data.begin(), images[i].data.end(), out.data.begin() + static_cast<int64_t>(i * per));
+    }
+    return out;
+}
+
+}  // namespace clipscope

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package ClipScope needs to build, test and run.
+# Safe to re-run: apt-get skips what is already installed.
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build ccache pkg-config
+  libtorch-dev
+  # Without the pthread OpenBLAS, Debian's torch falls back to the reference
+  # BLAS and matrix products run about 12x slower.
+  libopenblas0-pthread
+  libopencv-dev libspdlog-dev nlohmann-json3-dev libcli11-dev libicu-dev zlib1g-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  qt6-base-dev qt6-charts-dev libqt6opengl6-dev xvfb
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all packages present"
+  exit 0
+fi
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+echo "install-deps: installing ${missing[*]}"
+$SUDO apt-get update
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends "${missing[@]}"

@@ -1,0 +1,2 @@
+#!/usr/bin/env bash
+echo "cli_smoke: placeholder"

@@ -1,0 +1,187 @@
+// Every supported checkpoint format, written by the test from the same random
+// weights, must load to the same model and give the same outputs.
+#include <cmath>
+#include <filesystem>
+#include <random>
+
+#include "clipscope/clip_model.h"
+#include "clipscope/error.h"
+#include "clipscope/safetensors.h"
+#include "test_support.h"
+
+namespace clipscope {
+namespace {
+namespace fs = std::filesystem;
+
+// Heads of width 64, so OpenAI's shape-inference rule (heads = width / 64) holds.
+ClipConfig small_config(Activation act) {
+    ClipConfig c;
+    c.embed_dim = 48;
+    c.vision.image_size = 32;
+    c.vision.patch_size = 8;
+    c.vision.width = 128;
+    c.vision.layers = 2;
+    c.vision.heads = 2;
+    c.vision.mlp_hidden = 512;
+    c.text.width = 128;
+    c.text.layers = 2;
+    c.text.heads = 2;
+    c.text.mlp_hidden = 512;
+    c.text.vocab_size = 1000;
+    c.text.context_length = 16;
+    c.activation = act;
+    c.preprocess.image_size = 32;
+    return c;
+}
+
+FloatArray random_pixels(int64_t B, int64_t S, unsigned seed) {
+    FloatArray p({B, 3, S, S});
+    std::mt19937 rng(seed);
+    std::normal_distribution<float> d;
+    for (auto& x : p.data) x = d(rng);
+    return p;
+}
+
+Int64Array some_ids(int64_t C) {
+    Int64Array ids({2, C});
+    for (int64_t i = 0; i < C; ++i) {
+        ids.data[static_cast<size_t>(i)] = i < 5 ? 3 + i * 7 : 0;
+        ids.data[static_cast<size_t>(C + i)] = i < 9 ? 100 + i : 0;
+    }
+    ids.data[5] = 999;  // "EOT": the largest id
+    ids.data[static_cast<size_t>(C + 9)] = 999;
+    return ids;
+}
+
+struct Outputs {
+    FloatArray image, text, attentions;
+};
+
+Outputs run(const ClipModel& m) {
+    const int64_t S = m.config().vision.image_size;
+    return {m.encode_image(random_pixels(2, S, 5)), m.encode_text(some_ids(m.config().text.context_length)),
+            m.decompose(random_pixels(2, S, 5)).attentions};
+}
+
+TEST(CheckpointFormats, AllFormatsGiveTheSameOutputs) {
+    test::TempDir dir;
+    const ClipConfig config = small_config(Activation::QuickGelu);
+    const auto sd = random_state_dict(config, 42);
+    write_checkpoint(dir.path("open_clip"), ModelFormat::OpenClipSafetensors, config, sd);
+    write_checkpoint(dir.path("hf"), ModelFormat::HfTransformers, config, sd);
+    write_checkpoint(dir.path("openai"), ModelFormat::OpenAiTorchScript, config, sd);
+    // open_clip_pytorch_model.safetensors is the name Hub conversions use.
+    fs::create_directories(dir.path("renamed"));
+    fs::copy_file(dir.path("open_clip/open_clip_config.json"), dir.path("renamed/open_clip_config.json"));
+    fs::copy_file(dir.path("open_clip/open_clip_model.safetensors"), dir.path("renamed/open_clip_pytorch_model.safetensors"));
+
+    const ClipModel reference = ClipModel::load(dir.path("open_clip"));
+    EXPECT_EQ(reference.info().format, "open_clip-safetensors");
+    const Outputs want = run(reference);
+    for (const std::string& spec : {dir.path("hf"), dir.path("openai/model.pt"), dir.path("renamed")}) {
+        const ClipModel m = ClipModel::load(spec);
+        EXPECT_EQ(m.config().vision.heads, 2) << spec;
+        EXPECT_EQ(m.config().activation, Activation::QuickGelu) << spec;
+        const Outputs got = run(m);
+        EXPECT_LT(test::max_abs_diff(got.image, want.image), 1e-5) << spec;
+        EXPECT_LT(test::max_abs_diff(got.text, want.text), 1e-5) << spec;
+        EXPECT_LT(test::max_abs_diff(got.attentions, want.attentions), 1e-6) << spec;
+    }
+    EXPECT_EQ(ClipModel::load(dir.path("openai/model.pt")).info().format, "openai-torchscript");
+    EXPECT_EQ(ClipModel::load(dir.path("hf")).config().preprocess.crop_rounding, "floor");
+}
+
+TEST(CheckpointFormats, HalfPrecisionWeightsAreUpcast) {
+    test::TempDir dir;
+    const ClipConfig config = small_config(Activation::Gelu);
+    const auto sd = random_state_dict(config, 7);
+    write_checkpoint(dir.path("f32"), ModelFormat::OpenClipSafetensors, config, sd);
+    write_checkpoint(dir.path("f16"), ModelFormat::OpenClipSafetensors, config, sd, DType::F16);
+    const ClipModel a = ClipModel::load(dir.path("f32")), b = ClipModel::load(dir.path("f16"));
+    EXPECT_EQ(b.info().weights_dtype, "F16");
+    const FloatArray ea = a.encode_image(random_pixels(1, 32, 1)), eb = b.encode_image(random_pixels(1, 32, 1));
+    EXPECT_LT(test::max_abs_diff(ea, eb), 0.05);  // F16 rounding of the weights only
+    EXPECT_GT(test::max_abs_diff(ea, eb), 0.0);
+}
+
+TEST(CheckpointFormats, StateDictRoundTripsThroughTheModel) {
+    const ClipConfig config = small_config(Activation::Gelu);
+    const auto sd = random_state_dict(config, 9);
+    test::TempDir dir;
+    write_checkpoint(dir.path("m"), ModelFormat::OpenClipSafetensors, config, sd);
+    const auto back = ClipModel::load(dir.path("m")).state_dict();
+    ASSERT_EQ(back.size(), sd.size());
+    for (const auto& [k, v] : sd) EXPECT_EQ(back.at(k).data, v.data) << k;
+}
+
+// Writes a checkpoint with one tensor changed (or removed / added) and expects
+// a Model error naming the file and the key.
+void expect_load_error(const std::map<std::string, FloatArray>& sd, const ClipConfig& config, const std::string& key, const char* needle) {
+    test::TempDir dir;
+    write_checkpoint(dir.path("m"), ModelFormat::OpenClipSafetensors, config, sd);
+    try {
+        ClipModel::load(dir.path("m"));
+        ADD_FAILURE() << "loaded despite " << needle << " " << key;
+    } catch (const Error& e) {
+        EXPECT_EQ(e.kind(), ErrorKind::Model) << e.what();
+        EXPECT_NE(std::string(e.what()).find("open_clip_model.safetensors"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find(key), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
+    }
+}
+
+TEST(CheckpointErrors, MissingUnexpectedAndMisshapenTensorsAreNamed) {
+    const ClipConfig config = small_config(Activation::Gelu);
+    const auto sd = random_state_dict(config, 1);
+    auto missing = sd;
+    missing.erase("visual.transformer.resblocks.1.attn.out_proj.bias");
+    expect_load_error(missing, config, "visual.transformer.resblocks.1.attn.out_proj.bias", "missing");
+    auto extra = sd;
+    extra["visual.transformer.resblocks.7.ln_1.weight"] = FloatArray({128});
+    expect_load_error(extra, config, "visual.transformer.resblocks.7.ln_1.weight", "unexpected");
+    auto misshapen = sd;
+    misshapen["visual.proj"] = FloatArray({128, 47});
+    expect_load_error(misshapen, config, "visual.proj", "shape");
+    auto nan = sd;
+    nan["ln_final.bias"].data[3] = NAN;
+    expect_load_error(nan, config, "ln_final.bias", "NaN");
+}
+
+TEST(CheckpointErrors, TruncatedWeightsAndNonTorchScriptFilesFailCleanly) {
+    test::TempDir dir;
+    const ClipConfig config = small_config(Activation::Gelu);
+    write_checkpoint(dir.path("m"), ModelFormat::OpenClipSafetensors, config, random_state_dict(config, 1));
+    const std::string weights = dir.path("m/open_clip_model.safetensors");
+    fs::resize_file(weights, fs::file_size(weights) - 100);
+    try {
+        ClipModel::load(dir.path("m"));
+        FAIL();
+    } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find("truncated"), std::string::npos) << e.what();
+    }
+    test::write_bytes(dir.path("fake.pt"), "this is not a zip archive");
+    try {
+        ClipModel::load(dir.path("fake.pt"));
+        FAIL();
+    } catch (const Error& e) {
+        EXPECT_EQ(e.kind(), ErrorKind::Model);
+        EXPECT_NE(std::string(e.what()).find("fake.pt"), std::string::npos);
+    }
+}
+
+TEST(Devices, CudaOnACpuOnlyBuildIsAClearError) {
+    LoadOptions options;
+    options.device = "cuda:0";
+    try {
+        ClipModel::load("random:tiny", options);
+        SUCCEED() << "this LibTorch has CUDA";
+    } catch (const Error& e) {
+        EXPECT_EQ(e.kind(), ErrorKind::Unsupported);
+        EXPECT_NE(std::string(e.what()).find("CUDA"), std::string::npos);
+    }
+    options.device = "tpu";
+    EXPECT_THROW(ClipModel::load("random:tiny", options), Error);
+}
+
+}  // namespace
+}  // namespace clipscope

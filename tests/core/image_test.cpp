@@ -1,0 +1,142 @@
+#include "clipscope/image.h"
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <opencv2/imgcodecs.hpp>
+
+#include "clipscope/error.h"
+#include "test_support.h"
+
+namespace clipscope {
+namespace {
+
+Image gradient(int w, int h) {
+    std::vector<uint8_t> px(static_cast<size_t>(w) * h * 3);
+    for (int y = 0; y < h; ++y)
+        for (int x = 0; x < w; ++x)
+            for (int c = 0; c < 3; ++c) px[(static_cast<size_t>(y) * w + x) * 3 + c] = static_cast<uint8_t>((x * 7 + y * 3 + c * 50) % 256);
+    return image_from_rgb(w, h, px);
+}
+
+TEST(PillowResize, ConstantImageStaysConstantAndSizesAreExact) {
+    const Image flat = image_from_rgb(37, 23, std::vector<uint8_t>(37 * 23 * 3, 200));
+    for (auto [w, h] : {std::pair{10, 7}, std::pair{80, 50}, std::pair{37, 5}}) {
+        const Image r = resize_bicubic_pillow(flat, w, h);
+        ASSERT_EQ(r.width, w);
+        ASSERT_EQ(r.height, h);
+        for (uint8_t v : r.pixels) ASSERT_EQ(v, 200);
+    }
+}
+
+// An independent double-precision evaluation of Pillow's antialiased bicubic
+// (Keys a = -0.5 stretched by the scale) agrees within the 8-bit rounding.
+TEST(PillowResize, DownscaleMatchesTheStretchedKeysKernel) {
+    auto keys = [](double x) {
+        x = std::abs(x);
+        return x < 1 ? 1.5 * x * x * x - 2.5 * x * x + 1 : x < 2 ? -0.5 * x * x * x + 2.5 * x * x - 4 * x + 2 : 0.0;
+    };
+    const std::vector<uint8_t> values = {0, 100, 150, 255, 30, 60};
+    std::vector<uint8_t> rgb;
+    for (uint8_t v : values) rgb.insert(rgb.end(), {v, v, v});
+    const Image r = resize_bicubic_pillow(image_from_rgb(6, 1, rgb), 3, 1);
+    for (int o = 0; o < 3; ++o) {
+        const double center = (o + 0.5) * 2.0;
+        double acc = 0, norm = 0;
+        for (int x = 0; x < 6; ++x) {
+            const double w = keys((x + 0.5 - center) / 2.0);
+            acc += w * values[static_cast<size_t>(x)];
+            norm += w;
+        }
+        EXPECT_NEAR(r.pixels[static_cast<size_t>(o) * 3], std::clamp(acc / norm, 0.0, 255.0), 0.51) << "output " << o;
+    }
+}
+
+TEST(Preprocess, ShortSideResizeCentreCropAndNormalisation) {
+    PreprocessConfig cfg;
+    cfg.image_size = 8;
+    cfg.mean = {0.5f, 0.5f, 0.5f};
+    cfg.std = {0.5f, 0.5f, 0.5f};
+    // Already 8 on the short side: no resize; width 11 -> excess 3 -> left = round_half_even(1.5) = 2.
+    const Image im = gradient(11, 8);
+    const FloatArray t = preprocess_image(im, cfg);
+    ASSERT_EQ(t.shape, (Shape{3, 8, 8}));
+    for (int c = 0; c < 3; ++c) {
+        const uint8_t px = im.pixels[(0 * 11 + 2) * 3 + c];
+        EXPECT_FLOAT_EQ(t.data[static_cast<size_t>(c) * 64], (px / 255.0f - 0.5f) / 0.5f);
+    }
+    cfg.crop_rounding = "floor";  // transformers: floor(1.5) = 1
+    const FloatArray f = preprocess_image(im, cfg);
+    EXPECT_FLOAT_EQ(f.data[0], (im.pixels[(0 * 11 + 1) * 3] / 255.0f - 0.5f) / 0.5f);
+}
+
+TEST(Preprocess, ExtremeAspectRatioIsRefusedBeforeAllocating) {
+    PreprocessConfig cfg;
+    const Image thin = image_from_rgb(1, 10000, std::vector<uint8_t>(30000, 9));
+    try {
+        preprocess_image(thin, cfg);
+        FAIL();
+    } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find("aspect ratio"), std::string::npos);
+    }
+}
+
+TEST(LoadImage, ModesBecomeRgbAndAlphaIsKept) {
+    test::TempDir dir;
+    cv::Mat grey(5, 6, CV_8UC1, cv::Scalar(77));
+    cv::imwrite(dir.path("grey.png"), grey);
+    const Image g = load_image(dir.path("grey.png"));
+    EXPECT_EQ(g.channels, 3);
+    EXPECT_EQ(g.pixels[0], 77);
+    EXPECT_EQ(g.pixels[2], 77);
+    cv::Mat bgra(4, 4, CV_8UC4, cv::Scalar(10, 20, 30, 128));  // B, G, R, A
+    cv::imwrite(dir.path("rgba.png"), bgra);
+    const Image a = load_image(dir.path("rgba.png"));
+    EXPECT_EQ(a.channels, 4);
+    EXPECT_EQ(a.pixels[0], 30);  // R first
+    EXPECT_EQ(a.pixels[3], 128);
+    cv::Mat deep(3, 3, CV_16UC3, cv::Scalar(65535, 0, 32896));
+    cv::imwrite(dir.path("deep.png"), deep);
+    const Image d = load_image(dir.path("deep.png"));
+    EXPECT_EQ(d.pixels[0], 128);
+    EXPECT_EQ(d.pixels[2], 255);
+}
+
+TEST(LoadImage, TransparentPixelsDoNotBleedColourWhenResizing) {
+    // Left half opaque red, right half fully transparent green: premultiplied resizing keeps green out.
+    Image im{8, 2, 4, false, std::vector<uint8_t>(8 * 2 * 4)};
+    for (int y = 0; y < 2; ++y)
+        for (int x = 0; x < 8; ++x) {
+            uint8_t* p = &im.pixels[(static_cast<size_t>(y) * 8 + x) * 4];
+            if (x < 4) p[0] = 255, p[1] = 0, p[2] = 0, p[3] = 255;
+            else p[0] = 0, p[1] = 255, p[2] = 0, p[3] = 0;
+        }
+    const Image r = resize_bicubic_pillow(im, 4, 2);
+    for (int x = 0; x < 4; ++x) EXPECT_EQ(r.pixels[static_cast<size_t>(x) * 4 + 1], 0) << "green leaked at " << x;
+}
+
+TEST(LoadImage, CorruptEmptyAndMislabelledFilesAreClearErrors) {
+    test::TempDir dir;
+    test::write_bytes(dir.path("empty.jpg"), "");
+    test::write_bytes(dir.path("text.jpg"), "this is not an image at all");
+    cv::Mat img(16, 16, CV_8UC3, cv::Scalar(1, 2, 3));
+    cv::imwrite(dir.path("ok.png"), img);
+    std::string png;
+    {
+        std::ifstream in(dir.path("ok.png"), std::ios::binary);
+        png.assign(std::istreambuf_iterator<char>(in), {});
+    }
+    test::write_bytes(dir.path("truncated.png"), png.substr(0, png.size() / 2));
+    for (const char* name : {"empty.jpg", "text.jpg", "truncated.png", "missing.png"}) {
+        try {
+            load_image(dir.path(name));
+            ADD_FAILURE() << name << " decoded";
+        } catch (const Error& e) {
+            EXPECT_EQ(e.kind(), ErrorKind::InputFile);
+            EXPECT_NE(std::string(e.what()).find(name), std::string::npos) << e.what();
+        }
+    }
+}
+
+}  // namespace
+}  // namespace clipscope

@@ -1,0 +1,44 @@
+#include "test_support.h"
+
+#include <fstream>
+#include <random>
+
+namespace clipscope::test {
+namespace fs = std::filesystem;
+
+std::string shared_dir() {
+    const fs::path p(CLIPSCOPE_SHARED_DIR);
+    std::error_code ec;
+    return fs::is_directory(p / "fixtures", ec) ? p.string() : "";
+}
+
+std::string fixture(const std::string& relative) { return (fs::path(shared_dir()) / "fixtures" / relative).string(); }
+std::string vocab_path() { return (fs::path(shared_dir()) / "data" / "bpe_simple_vocab_16e6.txt.gz").string(); }
+
+TempDir::TempDir() {
+    std::random_device rd;
+    dir_ = fs::temp_directory_path() / ("clipscope-test-" + std::to_string(rd()) + std::to_string(rd()));
+    fs::create_directories(dir_);
+}
+
+TempDir::~TempDir() {
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+}
+
+std::string TempDir::path(const std::string& name) const { return name.empty() ? dir_.string() : (dir_ / name).string(); }
+
+double max_abs_diff(const FloatArray& a, const FloatArray& b) {
+    EXPECT_EQ(a.shape, b.shape);
+    if (a.shape != b.shape) return INFINITY;
+    double m = 0;
+    for (size_t i = 0; i < a.data.size(); ++i) m = std::max(m, std::abs(double(a.data[i]) - b.data[i]));
+    return m;
+}
+
+void write_bytes(const std::string& path, const std::string& bytes) {
+    std::ofstream out(path, std::ios::binary);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+}
+
+}  // namespace clipscope::test

@@ -1,0 +1,37 @@
+#pragma once
+// Helpers shared by the core tests: fixture paths, temporary folders, comparisons.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <string>
+
+#include "clipscope/ndarray.h"
+
+namespace clipscope::test {
+
+// ../shared (fixtures + data); "" if absent.
+std::string shared_dir();
+// Skips the current test with a message when ../shared is missing.
+#define CLIPSCOPE_REQUIRE_SHARED()                                                         \
+    do {                                                                                   \
+        if (::clipscope::test::shared_dir().empty()) GTEST_SKIP() << "../shared is absent"; \
+    } while (0)
+
+std::string fixture(const std::string& relative);  // shared_dir()/fixtures/relative
+std::string vocab_path();                          // shared_dir()/data/bpe_simple_vocab_16e6.txt.gz
+
+// A fresh folder under the system temp dir, removed when the object dies.
+class TempDir {
+public:
+    TempDir();
+    ~TempDir();
+    std::string path(const std::string& name = "") const;
+
+private:
+    std::filesystem::path dir_;
+};
+
+double max_abs_diff(const FloatArray& a, const FloatArray& b);
+void write_bytes(const std::string& path, const std::string& bytes);
+
+}  // namespace clipscope::test
