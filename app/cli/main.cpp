@@ -9,9 +9,11 @@
 
 #include "clipscope/clip_model.h"
 #include "clipscope/error.h"
+#include "clipscope/process_setup.h"
 #include "commands.h"
 
 int main(int argc, char** argv) {
+    clipscope::prepare_process(argc, argv);
     // Logs go to stderr so stdout stays clean JSON for scripts.
     spdlog::set_default_logger(spdlog::stderr_color_mt("clipscope"));
     spdlog::set_pattern("%^[%l]%$ %v");

@@ -25,9 +25,15 @@ BlockWeights block_weights(const StateDict& d, const std::string& prefix, const 
 
 // What the decomposition needs from one attention layer: the class-token row of
 // the attention probabilities and the values, both already computed by the forward.
+// Only small copies are kept unless the spatial terms need every value: holding
+// views would keep the [B, H, N, N] probabilities and packed qkv alive, and on
+// batches those big blocks then cannot be reused by the next layer (measured 1.4x
+// slower non-spatial decompositions at batch 8 on ViT-B-16).
 struct AttentionRecord {
+    bool keep_values = false;
     at::Tensor cls_probs;  // [B, H, N]
-    at::Tensor values;     // [B, H, N, d]
+    at::Tensor values;     // [B, H, N, d] (only with keep_values)
+    at::Tensor cls_value;  // [B, H, d]: v at source token 0
     at::Tensor cls_out;    // [B, H, d]: sum_m probs[0, m] v_m (the head outputs at the class token)
 };
 
@@ -43,9 +49,10 @@ at::Tensor attention(const at::Tensor& x, const BlockWeights& b, int64_t heads, 
     const at::Tensor probs = at::softmax(scores, -1);
     const at::Tensor o = at::matmul(probs, v);  // [B, H, N, d]
     if (record) {
-        record->cls_probs = probs.select(2, 0);
-        record->values = v;
-        record->cls_out = o.select(2, 0);
+        record->cls_probs = probs.select(2, 0).contiguous();
+        record->cls_value = v.select(2, 0).contiguous();
+        record->cls_out = o.select(2, 0).contiguous();
+        if (record->keep_values) record->values = v;
     }
     return at::linear(o.permute({0, 2, 1, 3}).reshape({B, N, W}), b.out_w, b.out_b);
 }
@@ -160,23 +167,23 @@ void decompose_batch(const ClipWeights& w, const FoldedHeads& f, const ClipConfi
         spatial_out = direct_write ? view_as_tensor(out.attentions) : at::empty({B, L - first_spatial, N, H, E}, pixels.options());
     }
 
+    std::vector<at::Tensor> weighted;  // per spatial layer
     at::Tensor x = vision_stem(w, c, pixels);
     raw_mlps.select(1, 0).copy_(at::matmul(x.select(1, 0), f.gamma_proj));
     for (int64_t l = 0; l < L; ++l) {
         const auto& b = w.vision.blocks[static_cast<size_t>(l)];
         AttentionRecord rec;
+        rec.keep_values = l >= first_spatial;
         x = x + attention(layer_norm(x, b.ln1_w, b.ln1_b), b, H, {}, &rec);
         const at::Tensor M = f.head_proj[l];  // [H, d, E]
-        // Per head: (sum_m A[0,m] v_m) M_h.
-        raw_heads.select(1, l).copy_(at::matmul(rec.cls_out.unsqueeze(2), M.unsqueeze(0)).squeeze(2));
-        const at::Tensor weighted = rec.cls_probs.unsqueeze(-1) * rec.values;  // [B, H, N, d]
-        raw_cls.select(1, l).copy_(at::matmul(weighted.select(2, 0).unsqueeze(2), M.unsqueeze(0)).squeeze(2).sum(1));
-        if (l >= first_spatial) {
-            // [H, B*N, d] x [H, d, E] -> [H, B*N, E]; kept raw until sigma and ||z|| are known.
-            // Written raw into the output now (no second full-size buffer), finished in place below.
-            const at::Tensor raw = at::bmm(weighted.permute({1, 0, 2, 3}).reshape({H, B * N, d}), M).view({H, B, N, E});
-            spatial_out.select(1, l - first_spatial).copy_(raw.permute({1, 2, 0, 3}));
-        }
+        // Per head: (sum_m A[0,m] v_m) M_h, as [H, B, d] x [H, d, E] (a broadcast matmul would copy M per image).
+        raw_heads.select(1, l).copy_(at::bmm(rec.cls_out.transpose(0, 1), M).transpose(0, 1));
+        // Source token 0 alone: A[0,0] v_0 per head, summed over heads after projection.
+        const at::Tensor cls_cell = rec.cls_probs.select(2, 0).unsqueeze(-1) * rec.cls_value;  // [B, H, d]
+        raw_cls.select(1, l).copy_(at::bmm(cls_cell.transpose(0, 1), M).sum(0));
+        // Spatial cells need sigma and ||z||, known only after the last layer: keep the
+        // attention-weighted values (N*W floats per image, E*H/W times smaller than the terms).
+        if (l >= first_spatial) weighted.push_back(rec.cls_probs.unsqueeze(-1) * rec.values);  // [B, H, N, d]
         const at::Tensor m = mlp(layer_norm(x, b.ln2_w, b.ln2_b), b, c.activation);
         raw_mlps.select(1, l + 1).copy_(at::matmul(m.select(1, 0), f.gamma_proj));
         x = x + m;
@@ -203,11 +210,30 @@ void decompose_batch(const ClipWeights& w, const FoldedHeads& f, const ClipConfi
     at::Tensor total = mlps.sum(1) + heads.narrow(1, 0, first_spatial).sum({1, 2});
     if (first_spatial < L) {
         const at::Tensor cell_offset = offset(1.0 / (K * N * H));  // [B, E]
+        // Per layer, a few images at a time: one batched GEMM over heads, [H, n*N, d] x [H, d, E],
+        // into a small contiguous buffer (strided writes straight into the output measured
+        // slower: rows H*E floats apart alias in the caches), then one pass that permutes to
+        // [N, H, E] while adding the shares. 1/(sigma ||z||) is folded into the values.
+        const int64_t per_image = N * H * E;
+        const int64_t chunk = std::max<int64_t>(1, std::min<int64_t>(B, (int64_t{8} << 20) / (per_image * 4)));
+        at::Tensor lhs = at::empty({H, chunk, N, d}, pixels.options());
+        at::Tensor cell = at::empty({H, chunk * N, E}, pixels.options());
         for (int64_t l = first_spatial; l < L; ++l) {
-            at::Tensor dst = spatial_out.select(1, l - first_spatial);  // [B, N, H, E]
-            const at::Tensor constant = (bias_terms.select(1, l) / static_cast<double>(N * H) + cell_offset).view({B, 1, 1, E});
-            at::addcmul_out(dst, constant, dst, scale.view({B, 1, 1, 1}));  // elementwise, so in place is safe
-            total += dst.sum({1, 2});
+            const at::Tensor& wl = weighted[static_cast<size_t>(l - first_spatial)];  // [B, H, N, d]
+            for (int64_t i0 = 0; i0 < B; i0 += chunk) {
+                const int64_t n = std::min(chunk, B - i0);
+                at::Tensor lhs_n = lhs.narrow(1, 0, n);
+                at::mul_out(lhs_n, wl.narrow(0, i0, n).transpose(0, 1), scale.narrow(0, i0, n).view({1, n, 1, 1}));
+                at::Tensor cell_n = cell.narrow(1, 0, n * N);
+                at::bmm_out(cell_n, lhs_n.view({H, n * N, d}), f.head_proj[l]);
+                for (int64_t j = 0; j < n; ++j) {
+                    const int64_t i = i0 + j;
+                    const at::Tensor constant = bias_terms.select(0, i).select(0, l) / static_cast<double>(N * H) + cell_offset.select(0, i);  // [E]
+                    at::Tensor dst = spatial_out.select(0, i).select(0, l - first_spatial);  // [N, H, E]
+                    at::add_out(dst, cell_n.narrow(1, j * N, N).transpose(0, 1), constant);
+                    total.select(0, i) += dst.sum(at::IntArrayRef{0, 1});
+                }
+            }
         }
     }
     const at::Tensor error = (total - z / nz.view({B, 1})).abs().amax(-1).to(at::kDouble).cpu();

@@ -15,7 +15,8 @@ std::string trim(const std::string& s) {
     return s.substr(b, s.find_last_not_of(" \t\r\n") - b + 1);
 }
 
-void normalise_rows(std::vector<float>& data, int64_t rows, int64_t cols) {
+template <typename Vec>
+void normalise_rows(Vec& data, int64_t rows, int64_t cols) {
     for (int64_t r = 0; r < rows; ++r) {
         double n = 0;
         for (int64_t c = 0; c < cols; ++c) n += double(data[r * cols + c]) * data[r * cols + c];
@@ -88,7 +89,7 @@ FloatArray build_classifier(const ClipModel& model, const std::vector<std::strin
 FloatArray zero_shot_probabilities(const FloatArray& images, const FloatArray& classifier, float logit_scale) {
     const int64_t B = images.shape.at(0), E = images.shape.at(1), C = classifier.shape.at(1);
     if (classifier.shape.at(0) != E) throw Error(ErrorKind::Internal, "classifier and embeddings disagree on E");
-    std::vector<float> unit = images.data;
+    Buffer<float> unit = images.data;
     normalise_rows(unit, B, E);
     FloatArray probs({B, C});
     for (int64_t b = 0; b < B; ++b) {

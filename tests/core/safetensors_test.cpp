@@ -41,7 +41,7 @@ TEST(Safetensors, Bf16AndUnalignedDataAreRead) {
     const std::string header = R"({"x":{"dtype":"BF16","shape":[2],"data_offsets":[0,4]}})";
     test::write_bytes(dir.path("bf16.safetensors"), file_with(header, std::string("\x80\x3f\x00\xc0", 4)));
     const auto f = SafetensorsFile::open(dir.path("bf16.safetensors"));
-    EXPECT_EQ(f.read_float(*f.find("x")).data, (std::vector<float>{1.0f, -2.0f}));
+    EXPECT_EQ(test::values(f.read_float(*f.find("x"))), (std::vector<float>{1.0f, -2.0f}));
 }
 
 struct BadCase {

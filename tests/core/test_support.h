@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "clipscope/ndarray.h"
 
@@ -30,6 +31,12 @@ public:
 private:
     std::filesystem::path dir_;
 };
+
+// Array data as a plain vector, for comparisons with literals.
+template <typename T>
+std::vector<T> values(const NdArray<T>& a) {
+    return std::vector<T>(a.data.begin(), a.data.end());
+}
 
 double max_abs_diff(const FloatArray& a, const FloatArray& b);
 void write_bytes(const std::string& path, const std::string& bytes);

@@ -76,7 +76,7 @@ TEST_F(RealVocabulary, MatchesReferenceIdsForFixtureStrings) {
         const std::string text = strings[i]["text"];
         const Int64Array ids = tokenizer_->tokenize({text}, 77);
         const std::vector<int64_t> want(expected.data.begin() + static_cast<int64_t>(i) * 77, expected.data.begin() + static_cast<int64_t>(i + 1) * 77);
-        EXPECT_EQ(ids.data, want) << "string " << i << ": " << text;
+        EXPECT_EQ(test::values(ids), want) << "string " << i << ": " << text;
     }
 }
 
