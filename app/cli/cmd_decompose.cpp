@@ -9,6 +9,7 @@
 #include "clipscope/image.h"
 #include "clipscope/npy.h"
 #include "commands.h"
+#include "console_progress.h"
 
 namespace clipscope::cli {
 namespace {
@@ -55,15 +56,20 @@ void run(const Options& o) {
     const ClipModel model = load_model(o.model);
     const auto& c = model.config();
     const int64_t S = c.vision.image_size, L = c.vision.layers;
-    FloatArray pixels;
+    // Inputs are read batch by batch (images decoded on demand), so memory stays bounded by one batch.
+    FloatArray tensor;
+    int64_t B = static_cast<int64_t>(o.images.size());
     if (!o.tensor.empty()) {
-        pixels = read_npy_float(o.tensor);
-        if (pixels.rank() == 3) pixels.shape.insert(pixels.shape.begin(), 1);
-        if (pixels.rank() != 4 || pixels.shape[1] != 3 || pixels.shape[2] != S || pixels.shape[3] != S)
-            throw_input(o.tensor, "has shape " + shape_to_string(pixels.shape) + ", this model needs [B, 3, " + std::to_string(S) + ", " + std::to_string(S) + "]");
-    } else {
-        pixels = load_image_batch(o.images, model);
+        tensor = read_npy_float(o.tensor);
+        if (tensor.rank() == 3) tensor.shape.insert(tensor.shape.begin(), 1);
+        if (tensor.rank() != 4 || tensor.shape[1] != 3 || tensor.shape[2] != S || tensor.shape[3] != S)
+            throw_input(o.tensor, "has shape " + shape_to_string(tensor.shape) + ", this model needs [B, 3, " + std::to_string(S) + ", " + std::to_string(S) + "]");
+        B = tensor.shape[0];
     }
+    auto batch_pixels = [&](int64_t b0, int64_t n) {
+        if (!o.tensor.empty()) return slice_batch(tensor, b0, n);
+        return load_image_batch(std::vector<std::string>(o.images.begin() + b0, o.images.begin() + b0 + n), model);
+    };
     DecomposeOptions options;
     options.spatial = !o.no_spatial;
     options.spatial_last_layers = parse_last_layers(o.layers, L);
@@ -71,16 +77,20 @@ void run(const Options& o) {
 
     std::filesystem::create_directories(o.out);
     const std::filesystem::path dir(o.out);
-    const int64_t B = pixels.shape[0];
     // Outputs are streamed batch by batch so memory stays bounded by one batch.
-    std::unique_ptr<NpyStreamWriter> attn, heads, mlps, cls, emb;
+    std::unique_ptr<NpyStreamWriter> attn, heads, mlps, cls, emb, preprocessed;
+    if (!o.images.empty()) preprocessed = std::make_unique<NpyStreamWriter>((dir / "preprocessed.npy").string(), Shape{B, 3, S, S});
     const auto t0 = std::chrono::steady_clock::now();
     double max_error = 0;
     std::vector<double> errors;
     int64_t first_spatial = L;
+    ConsoleProgress progress("decompose");
     for (int64_t b0 = 0; b0 < B; b0 += o.batch) {
+        interrupt_control().check();  // Ctrl+C: unfinished outputs are removed, finished files untouched
         const int64_t n = std::min(o.batch, B - b0);
-        const Decomposition d = model.decompose(slice_batch(pixels, b0, n), options);
+        const FloatArray pixels = batch_pixels(b0, n);
+        const Decomposition d = model.decompose(pixels, options);
+        if (preprocessed) preprocessed->append(pixels.data.data(), pixels.data.size());
         if (!emb) {
             first_spatial = d.first_spatial_layer;
             emb = std::make_unique<NpyStreamWriter>((dir / "embedding.npy").string(), with_batch(d.embedding.shape, B));
@@ -96,12 +106,12 @@ void run(const Options& o) {
         if (attn) attn->append(d.attentions.data.data(), d.attentions.data.size());
         errors.insert(errors.end(), d.sum_error.begin(), d.sum_error.end());
         max_error = std::max(max_error, d.max_sum_error());
-        spdlog::debug("decomposed images {}..{} of {}", b0, b0 + n - 1, B);
+        if (B > o.batch) progress.update(b0 + n, B);
     }
+    if (B > o.batch) progress.finish();
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    for (auto* w : {emb.get(), mlps.get(), cls.get(), heads.get(), attn.get()})
+    for (auto* w : {emb.get(), mlps.get(), cls.get(), heads.get(), attn.get(), preprocessed.get()})
         if (w) w->finish();
-    if (!o.images.empty()) write_npy((dir / "preprocessed.npy").string(), pixels);
 
     std::vector<int64_t> spatial_layers;
     for (int64_t l = first_spatial; l < L; ++l) spatial_layers.push_back(l);

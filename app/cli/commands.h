@@ -10,5 +10,6 @@ void register_embed(CLI::App& app);
 void register_decompose(CLI::App& app);
 void register_classify(CLI::App& app);
 void register_bench(CLI::App& app);
+void register_make_random_model(CLI::App& app);
 
 }  // namespace clipscope::cli

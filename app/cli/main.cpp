@@ -11,6 +11,7 @@
 #include "clipscope/error.h"
 #include "clipscope/process_setup.h"
 #include "commands.h"
+#include "console_progress.h"
 
 int main(int argc, char** argv) {
     clipscope::prepare_process(argc, argv);
@@ -29,12 +30,14 @@ int main(int argc, char** argv) {
     app.add_flag("--verbose,-v", verbose, "Debug logging");
     app.footer("Exit codes: 0 ok, 2 bad arguments, 3 bad or missing input file, 4 bad model/checkpoint,\n"
                "5 unsupported request (e.g. CUDA on a CPU-only build), 70 internal error, 130 cancelled.");
+    clipscope::cli::install_interrupt_handlers();
     clipscope::cli::register_info(app);
     clipscope::cli::register_tokenize(app);
     clipscope::cli::register_embed(app);
     clipscope::cli::register_decompose(app);
     clipscope::cli::register_classify(app);
     clipscope::cli::register_bench(app);
+    clipscope::cli::register_make_random_model(app);
     app.parse_complete_callback([&] {
         if (quiet) spdlog::set_level(spdlog::level::err);
         if (verbose) spdlog::set_level(spdlog::level::debug);

@@ -98,7 +98,9 @@ SafetensorsFile SafetensorsFile::open(const std::string& path) {
         ::close(fd);
         throw_input(path, "file is " + std::to_string(file_size) + " bytes, too short for a safetensors header");
     }
-    void* map = ::mmap(nullptr, file_size, PROT_READ, MAP_PRIVATE, fd, 0);
+    // Private writable mapping: copy-on-write, so tensors may view it without copying and
+    // nothing can ever write back to the file.
+    void* map = ::mmap(nullptr, file_size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
     ::close(fd);
     if (map == MAP_FAILED) throw_input(path, std::string("cannot map the file: ") + std::strerror(errno));
     f.map_ = static_cast<const unsigned char*>(map);

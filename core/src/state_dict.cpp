@@ -2,6 +2,7 @@
 // mapped onto them (docs/checkpoints.md §4). Also random weights and writers.
 #include <cmath>
 #include <cstring>
+#include <memory>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <random>
@@ -116,10 +117,10 @@ StateDict validate_state_dict(StateDict dict, const ClipConfig& config, const st
 }
 
 StateDict read_safetensors_state_dict(const std::string& path, std::string* stored_dtype) {
-    const auto file = SafetensorsFile::open(path);
+    const auto file = std::make_shared<SafetensorsFile>(SafetensorsFile::open(path));
     StateDict dict;
     std::set<std::string> dtypes;
-    for (const auto& e : file.entries()) {
+    for (const auto& e : file->entries()) {
         if (e.dtype == DType::I64 || e.dtype == DType::I32) {
             if (is_ignorable_extra(e.name)) continue;  // legacy int64 position_ids buffers
             throw_model(path, "tensor '" + e.name + "' is " + dtype_name(e.dtype) + ", expected floating point weights");
@@ -128,9 +129,16 @@ StateDict read_safetensors_state_dict(const std::string& path, std::string* stor
             throw_model(path, "tensor '" + e.name + "' has unsupported dtype " + dtype_name(e.dtype));
         dtypes.insert(dtype_name(e.dtype));
         const at::ScalarType st = e.dtype == DType::F32 ? at::kFloat : e.dtype == DType::F16 ? at::kHalf : e.dtype == DType::BF16 ? at::kBFloat16 : at::kDouble;
-        // Copy (not view): the data may be unaligned in files from old writers.
+        const unsigned char* bytes = file->data(e);
+        if (st == at::kFloat && reinterpret_cast<uintptr_t>(bytes) % alignof(float) == 0) {
+            // Float32 weights are used in place from the (copy-on-write) mapping: loading a
+            // model then costs its file size in memory once, not twice.
+            dict[e.name] = at::from_blob(const_cast<unsigned char*>(bytes), e.shape, [file](void*) {}, at::TensorOptions().dtype(at::kFloat));
+            continue;
+        }
+        // Copy: 16-bit weights are converted, and files from old writers may be unaligned.
         at::Tensor t = at::empty(e.shape, at::TensorOptions().dtype(st));
-        std::memcpy(t.data_ptr(), file.data(e), e.end - e.begin);
+        std::memcpy(t.data_ptr(), bytes, e.end - e.begin);
         dict[e.name] = t.to(at::kFloat);  // CPU kernels need float32 (no Half addmm)
     }
     if (stored_dtype) {

@@ -1,2 +1,130 @@
 #!/usr/bin/env bash
-echo "cli_smoke: placeholder"
+# Runs the real clipscope-cli on the fixture model, random models and bad inputs,
+# checking outputs (JSON, .npy headers and values) and exit codes.
+set -u
+CLI="$1"
+SHARED="${2:-}"
+ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
+WORK="$(mktemp -d)"
+trap 'rm -rf "$WORK"' EXIT
+passed=0
+failed=0
+
+check() {  # check NAME COMMAND...: the command must succeed
+    local name="$1"; shift
+    if "$@" >"$WORK/out" 2>"$WORK/err"; then
+        passed=$((passed + 1))
+    else
+        failed=$((failed + 1))
+        echo "FAIL: $name"; tail -5 "$WORK/err"; tail -5 "$WORK/out"
+    fi
+}
+
+expect_exit() {  # expect_exit NAME CODE NEEDLE COMMAND...: exit code and a stderr message
+    local name="$1" code="$2" needle="$3"; shift 3
+    "$@" >"$WORK/out" 2>"$WORK/err"
+    local got=$?
+    if [ "$got" -eq "$code" ] && grep -q -- "$needle" "$WORK/err"; then
+        passed=$((passed + 1))
+    else
+        failed=$((failed + 1))
+        echo "FAIL: $name (exit $got, expected $code with '$needle')"; cat "$WORK/err"
+    fi
+}
+
+# Reads .npy headers with the Python standard library (no numpy on the machine).
+npy_shape() {
+    python3 - "$1" <<'PY'
+import ast, struct, sys
+data = open(sys.argv[1], "rb").read()
+assert data[:6] == b"\x93NUMPY", "bad magic"
+n = struct.unpack("<H", data[8:10])[0]
+h = ast.literal_eval(data[10:10 + n].decode())
+assert h["descr"] == "<f4" and not h["fortran_order"]
+count = 1
+for d in h["shape"]:
+    count *= d
+assert len(data) == 10 + n + 4 * count, "size mismatch"
+print(list(h["shape"]))
+PY
+}
+
+capture() {  # capture FILE COMMAND...: stdout of the command into FILE
+    local file="$1"; shift
+    "$@" >"$file"
+}
+
+shape_is() { [ "$(npy_shape "$1")" = "$2" ] || { echo "shape of $1 is $(npy_shape "$1"), expected $2"; return 1; }; }
+
+# --- random models (always available) ---
+check "info random" capture "$WORK/info.json" "$CLI" info --model random:ViT-B-16
+check "info json fields" python3 -c "import json,sys; j=json.load(open('$WORK/info.json')); assert j['vision']['heads']==12 and j['vision']['tokens']==197 and j['parameter_count']==149620737, j" 
+check "bench json" capture "$WORK/bench.json" "$CLI" --threads 1 bench --random-arch tiny --batch 2 --runs 1 --json
+check "bench keys" python3 -c "import json; j=json.load(open('$WORK/bench.json')); [j[k] for k in ('plain_ms','spatial_ms','nonspatial_ms','spatial_ratio','nonspatial_ratio','batch','threads','arch')]; assert j['batch']==2 and j['threads']==1 and j['max_sum_error']<1e-5"
+check "decompose image" "$CLI" decompose --model random:tiny --image "$ROOT/resources/samples/red_circle_blue_square.png" --out "$WORK/dec"
+check "attentions shape" shape_is "$WORK/dec/attentions.npy" "[1, 3, 37, 4, 32]"
+check "mlps shape" shape_is "$WORK/dec/mlps.npy" "[1, 4, 32]"
+check "preprocessed shape" shape_is "$WORK/dec/preprocessed.npy" "[1, 3, 48, 48]"
+check "meta self-check" python3 -c "import json; m=json.load(open('$WORK/dec/meta.json')); assert m['self_check']['max_abs_error'] < 1e-5 and m['model']['spec']=='random:tiny'"
+check "decompose no-spatial" "$CLI" decompose --model random:tiny --tensor "$WORK/dec/preprocessed.npy" --out "$WORK/ns" --no-spatial
+check "no-spatial shape" shape_is "$WORK/ns/attentions.npy" "[1, 3, 4, 32]"
+check "decompose last:2" "$CLI" decompose --model random:tiny --tensor "$WORK/dec/preprocessed.npy" --out "$WORK/l2" --layers last:2
+check "last:2 shape" shape_is "$WORK/l2/attentions.npy" "[1, 2, 37, 4, 32]"
+check "embed-image" "$CLI" embed-image --model random:tiny --out "$WORK/img.npy" "$ROOT/resources/samples/red_circle_blue_square.png"
+check "embed-image shape" shape_is "$WORK/img.npy" "[1, 32]"
+
+# --- bad inputs: clear messages, documented exit codes, nothing left behind ---
+expect_exit "missing model" 3 "no such file" "$CLI" info --model "$WORK/nope"
+expect_exit "unknown arch" 2 "unknown architecture" "$CLI" info --model random:ViT-Z-1
+printf 'garbage' >"$WORK/bad.safetensors"
+mkdir -p "$WORK/badmodel" && cp "$WORK/bad.safetensors" "$WORK/badmodel/open_clip_model.safetensors"
+cat >"$WORK/badmodel/open_clip_config.json" <<'JSON'
+{"model_cfg": {"embed_dim": 32, "vision_cfg": {"image_size": 48, "layers": 3, "width": 64, "head_width": 16, "patch_size": 8},
+ "text_cfg": {"context_length": 77, "vocab_size": 49408, "width": 32, "heads": 4, "layers": 2}}}
+JSON
+expect_exit "corrupt weights" 3 "open_clip_model.safetensors" "$CLI" info --model "$WORK/badmodel"
+expect_exit "cuda on cpu build" 5 "CUDA" "$CLI" info --model random:tiny --device cuda:0
+printf 'not an image' >"$WORK/fake.jpg"
+expect_exit "corrupt image" 3 "fake.jpg" "$CLI" embed-image --model random:tiny --out "$WORK/x.npy" "$WORK/fake.jpg"
+[ ! -e "$WORK/x.npy" ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: output written despite error"; }
+expect_exit "bad layers" 2 "K must be" "$CLI" decompose --model random:tiny --tensor "$WORK/dec/preprocessed.npy" --out "$WORK/bl" --layers last:9
+expect_exit "wrong tensor shape" 3 "needs \[B, 3, 48, 48\]" "$CLI" decompose --model random:tiny --tensor "$WORK/img.npy" --out "$WORK/ws"
+touch "$WORK/open_clip_pytorch_model.bin"
+expect_exit "bin refused" 5 "safetensors" "$CLI" info --model "$WORK/open_clip_pytorch_model.bin"
+
+# --- the reference fixture model and the real CLIP vocabulary ---
+if [ -n "$SHARED" ] && [ -d "$SHARED/fixtures/tiny" ]; then
+    VOCAB="$SHARED/data/bpe_simple_vocab_16e6.txt.gz"
+    check "tokenize" capture "$WORK/tok.json" "$CLI" tokenize --vocab "$VOCAB" "a photo of a cat." "An image of a dog"
+    check "tokenize ids" python3 -c "
+import json; ids=json.load(open('$WORK/tok.json'))
+assert ids[0][:8]==[49406,320,1125,539,320,2368,269,49407] and len(ids[0])==77 and ids[0][8:]==[0]*69, ids[0]
+assert ids[1][:7]==[49406,550,2867,539,320,1929,49407]"
+    check "embed-text" "$CLI" embed-text --model "$SHARED/fixtures/tiny" --vocab "$VOCAB" --out "$WORK/t.npy" "a photo of a cat" "a dog"
+    check "embed-text shape" shape_is "$WORK/t.npy" "[2, 32]"
+    check "classify" capture "$WORK/cls.json" "$CLI" classify --model "$SHARED/fixtures/tiny" --vocab "$VOCAB" --labels "cat, dog,bird" \
+        "$SHARED/fixtures/common/catdog.png" "$SHARED/fixtures/common/synthetic_0.png"
+    check "classify json" python3 -c "
+import json; j=json.load(open('$WORK/cls.json'))
+assert j['labels']==['cat','dog','bird'] and len(j['results'])==2
+for r in j['results']:
+    assert abs(sum(r['scores'].values())-1)<1e-5 and r['top']==max(r['scores'], key=r['scores'].get)
+assert j['results'][0]['image'].endswith('catdog.png')"
+    check "decompose fixture" "$CLI" decompose --model "$SHARED/fixtures/tiny" --tensor "$SHARED/fixtures/tiny/input.npy" --out "$WORK/fx" --batch 3
+    check "fixture parity" python3 - "$WORK/fx/attentions.npy" "$SHARED/fixtures/tiny/prs_attentions.npy" <<'PY'
+import struct, sys, ast
+def load(p):
+    d = open(p, "rb").read(); n = struct.unpack("<H", d[8:10])[0]; h = ast.literal_eval(d[10:10 + n].decode())
+    body = d[10 + n:]; return h["shape"], struct.unpack("<%df" % (len(body) // 4), body)
+sa, a = load(sys.argv[1]); sb, b = load(sys.argv[2])
+assert tuple(sa) == tuple(sb), (sa, sb)
+err = max(abs(x - y) for x, y in zip(a, b))
+assert err < 1e-5, err
+PY
+    expect_exit "no vocab" 3 "--vocab" "$CLI" embed-text --model "$SHARED/fixtures/tiny" --out "$WORK/nv.npy" "x"
+else
+    echo "cli_smoke: ../shared absent, fixture checks skipped"
+fi
+
+echo "cli_smoke: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
