@@ -1,6 +1,7 @@
 #include "clipscope/clip_model.h"
 
 #include <ATen/Parallel.h>
+#include <ATen/Context.h>
 #include <c10/core/InferenceMode.h>
 
 #include <cmath>
@@ -33,6 +34,10 @@ at::Device parse_device(const std::string& spec) {
     if (spec.rfind("cuda", 0) == 0) {
         if (!at::hasCUDA())
             throw Error(ErrorKind::Unsupported, "device '" + spec + "' requested, but this LibTorch build has no CUDA support (Debian's libtorch is CPU-only); use --device cpu");
+        // Exact before fast: cuDNN convolutions default to TF32 on Ampere and later, which
+        // moved the fixture's embedding by 2e-4 on an H100 (float32 agrees to 1e-6).
+        at::globalContext().setAllowTF32CuDNN(false);
+        at::globalContext().setAllowTF32CuBLAS(false);
         try {
             return at::Device(spec);
         } catch (const std::exception&) {

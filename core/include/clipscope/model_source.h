@@ -3,6 +3,7 @@
 // a folder (open_clip or transformers layout), a file (.safetensors, OpenAI .pt,
 // .bin), `hf-hub:ORG/NAME[@REV]` (resolved offline in the Hugging Face cache), or
 // `random:ARCH` (random weights of a built-in architecture, for tests and benchmarks).
+#include <cstdint>
 #include <string>
 
 namespace clipscope {
