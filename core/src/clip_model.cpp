@@ -147,7 +147,8 @@ Decomposition ClipModel::decompose(const FloatArray& pixels, const DecomposeOpti
     Decomposition out;
     out.first_spatial_layer = options.spatial ? (options.spatial_last_layers == 0 ? 0 : L - options.spatial_last_layers) : L;
     out.embedding = FloatArray({B, E});
-    if (options.spatial) out.attentions = FloatArray({B, L - out.first_spatial_layer, N, H, E});
+    // Every spatial term is written by decompose_batch, so the 58 MB/image buffer is not zeroed first.
+    if (options.spatial) out.attentions = FloatArray::uninitialized({B, L - out.first_spatial_layer, N, H, E});
     out.heads = FloatArray({B, L, H, E});
     out.mlps = FloatArray({B, L + 1, E});
     out.cls_attn = FloatArray({B, L, E});
@@ -161,39 +162,10 @@ std::map<std::string, FloatArray> ClipModel::state_dict() const {
     // Rebuilt from the tower weights so it reflects exactly what is computed.
     const auto& w = impl_->weights;
     std::map<std::string, FloatArray> out;
-    auto put = [&](const std::string& k, const at::Tensor& t) { out[k] = to_float_array(t); };
-    put("visual.conv1.weight", w.conv1_w);
-    put("visual.class_embedding", w.class_emb);
-    put("visual.positional_embedding", w.vis_pos);
-    put("visual.ln_pre.weight", w.ln_pre_w);
-    put("visual.ln_pre.bias", w.ln_pre_b);
-    put("visual.ln_post.weight", w.ln_post_w);
-    put("visual.ln_post.bias", w.ln_post_b);
-    put("visual.proj", w.vis_proj);
-    put("token_embedding.weight", w.tok_emb);
-    put("positional_embedding", w.txt_pos);
-    put("ln_final.weight", w.ln_final_w);
-    put("ln_final.bias", w.ln_final_b);
-    put("text_projection", w.txt_proj);
-    put("logit_scale", w.logit_scale);
-    for (const auto& [prefix, tower] : {std::pair<std::string, const TowerWeights*>{"visual.", &w.vision}, {"", &w.text}}) {
-        for (size_t i = 0; i < tower->blocks.size(); ++i) {
-            const auto& b = tower->blocks[i];
-            const std::string p = prefix + "transformer.resblocks." + std::to_string(i) + ".";
-            put(p + "ln_1.weight", b.ln1_w);
-            put(p + "ln_1.bias", b.ln1_b);
-            put(p + "attn.in_proj_weight", b.in_w);
-            put(p + "attn.in_proj_bias", b.in_b);
-            put(p + "attn.out_proj.weight", b.out_w);
-            put(p + "attn.out_proj.bias", b.out_b);
-            put(p + "ln_2.weight", b.ln2_w);
-            put(p + "ln_2.bias", b.ln2_b);
-            put(p + "mlp.c_fc.weight", b.fc_w);
-            put(p + "mlp.c_fc.bias", b.fc_b);
-            put(p + "mlp.c_proj.weight", b.proj_w);
-            put(p + "mlp.c_proj.bias", b.proj_b);
-        }
-    }
+    for (const auto& n : kNamedWeights) out[n.key] = to_float_array(w.*n.member);
+    for (const bool vision : {true, false})
+        for (size_t i = 0; i < (vision ? w.vision : w.text).blocks.size(); ++i)
+            for (const auto& n : kNamedBlockWeights) out[block_prefix(vision, i) + n.suffix] = to_float_array((vision ? w.vision : w.text).blocks[i].*n.member);
     return out;
 }
 

@@ -17,12 +17,6 @@ at::Tensor layer_norm(const at::Tensor& x, const at::Tensor& w, const at::Tensor
     return at::layer_norm(x, {x.size(-1)}, w, b, kLnEps);
 }
 
-BlockWeights block_weights(const StateDict& d, const std::string& prefix, const at::Device& device) {
-    auto g = [&](const std::string& k) { return d.at(prefix + k).to(device); };
-    return {g("ln_1.weight"), g("ln_1.bias"), g("attn.in_proj_weight"), g("attn.in_proj_bias"), g("attn.out_proj.weight"), g("attn.out_proj.bias"),
-            g("ln_2.weight"), g("ln_2.bias"), g("mlp.c_fc.weight"),      g("mlp.c_fc.bias"),      g("mlp.c_proj.weight"),    g("mlp.c_proj.bias")};
-}
-
 // What the decomposition needs from one attention layer: the class-token row of
 // the attention probabilities and the values, both already computed by the forward.
 // Only small copies are kept unless the spatial terms need every value: holding
@@ -79,25 +73,39 @@ void check_pixels(const at::Tensor& pixels, const ClipConfig& c) {
 
 }  // namespace
 
+const std::vector<NamedWeight> kNamedWeights = {
+    {"visual.conv1.weight", &ClipWeights::conv1_w},      {"visual.class_embedding", &ClipWeights::class_emb},
+    {"visual.positional_embedding", &ClipWeights::vis_pos}, {"visual.ln_pre.weight", &ClipWeights::ln_pre_w},
+    {"visual.ln_pre.bias", &ClipWeights::ln_pre_b},       {"visual.ln_post.weight", &ClipWeights::ln_post_w},
+    {"visual.ln_post.bias", &ClipWeights::ln_post_b},     {"visual.proj", &ClipWeights::vis_proj},
+    {"token_embedding.weight", &ClipWeights::tok_emb},    {"positional_embedding", &ClipWeights::txt_pos},
+    {"ln_final.weight", &ClipWeights::ln_final_w},        {"ln_final.bias", &ClipWeights::ln_final_b},
+    {"text_projection", &ClipWeights::txt_proj},          {"logit_scale", &ClipWeights::logit_scale},
+};
+
+const std::vector<NamedBlockWeight> kNamedBlockWeights = {
+    {"ln_1.weight", &BlockWeights::ln1_w},          {"ln_1.bias", &BlockWeights::ln1_b},
+    {"attn.in_proj_weight", &BlockWeights::in_w},   {"attn.in_proj_bias", &BlockWeights::in_b},
+    {"attn.out_proj.weight", &BlockWeights::out_w}, {"attn.out_proj.bias", &BlockWeights::out_b},
+    {"ln_2.weight", &BlockWeights::ln2_w},          {"ln_2.bias", &BlockWeights::ln2_b},
+    {"mlp.c_fc.weight", &BlockWeights::fc_w},       {"mlp.c_fc.bias", &BlockWeights::fc_b},
+    {"mlp.c_proj.weight", &BlockWeights::proj_w},   {"mlp.c_proj.bias", &BlockWeights::proj_b},
+};
+
+std::string block_prefix(bool vision, size_t index) {
+    return std::string(vision ? "visual." : "") + "transformer.resblocks." + std::to_string(index) + ".";
+}
+
 ClipWeights build_weights(const StateDict& d, const ClipConfig& c, const at::Device& device) {
     ClipWeights w;
-    auto g = [&](const std::string& k) { return d.at(k).to(device); };
-    w.conv1_w = g("visual.conv1.weight");
-    w.class_emb = g("visual.class_embedding");
-    w.vis_pos = g("visual.positional_embedding");
-    w.ln_pre_w = g("visual.ln_pre.weight");
-    w.ln_pre_b = g("visual.ln_pre.bias");
-    w.ln_post_w = g("visual.ln_post.weight");
-    w.ln_post_b = g("visual.ln_post.bias");
-    w.vis_proj = g("visual.proj");
-    for (int64_t i = 0; i < c.vision.layers; ++i) w.vision.blocks.push_back(block_weights(d, "visual.transformer.resblocks." + std::to_string(i) + ".", device));
-    w.tok_emb = g("token_embedding.weight");
-    w.txt_pos = g("positional_embedding");
-    w.ln_final_w = g("ln_final.weight");
-    w.ln_final_b = g("ln_final.bias");
-    w.txt_proj = g("text_projection");
-    w.logit_scale = g("logit_scale").reshape({});
-    for (int64_t i = 0; i < c.text.layers; ++i) w.text.blocks.push_back(block_weights(d, "transformer.resblocks." + std::to_string(i) + ".", device));
+    for (const auto& n : kNamedWeights) w.*n.member = d.at(n.key).to(device);
+    w.logit_scale = w.logit_scale.reshape({});  // stored as [] or [1]
+    for (const bool vision : {true, false}) {
+        auto& blocks = vision ? w.vision.blocks : w.text.blocks;
+        blocks.resize(static_cast<size_t>(vision ? c.vision.layers : c.text.layers));
+        for (size_t i = 0; i < blocks.size(); ++i)
+            for (const auto& n : kNamedBlockWeights) blocks[i].*n.member = d.at(block_prefix(vision, i) + n.suffix).to(device);
+    }
     const int64_t C = c.text.context_length;
     w.causal_mask = at::full({C, C}, -std::numeric_limits<float>::infinity(), at::TensorOptions().device(device)).triu(1);
     return w;

@@ -3,6 +3,7 @@
 // class-token-row decomposition of the image embedding (docs/method.md §1-2).
 #include <ATen/ATen.h>
 
+#include <string>
 #include <vector>
 
 #include "clipscope/decomposition.h"
@@ -27,6 +28,21 @@ struct ClipWeights {
     at::Tensor tok_emb, txt_pos, ln_final_w, ln_final_b, txt_proj, logit_scale, causal_mask;
     TowerWeights text;
 };
+
+// The open_clip key of every weight and where it lives in ClipWeights: one table
+// serves loading (build_weights) and exporting (ClipModel::state_dict).
+struct NamedWeight {
+    const char* key;
+    at::Tensor ClipWeights::*member;
+};
+struct NamedBlockWeight {
+    const char* suffix;  // after "[visual.]transformer.resblocks.{i}."
+    at::Tensor BlockWeights::*member;
+};
+extern const std::vector<NamedWeight> kNamedWeights;
+extern const std::vector<NamedBlockWeight> kNamedBlockWeights;
+// "visual." for the image tower, "" for the text tower.
+std::string block_prefix(bool vision, size_t index);
 
 // Moves the open_clip-named dict onto `device` in the layout the towers use.
 ClipWeights build_weights(const StateDict& dict, const ClipConfig& config, const at::Device& device);

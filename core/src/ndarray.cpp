@@ -61,6 +61,8 @@ private:
     size_t held_ = 0;
 };
 
+thread_local bool t_skip_zero_fill = false;
+
 BlockCache& block_cache() {
     static BlockCache* cache = new BlockCache();  // never destroyed: buffers may be freed during exit
     return *cache;
@@ -70,11 +72,11 @@ BlockCache& block_cache() {
 void* allocate_buffer(size_t bytes) {
     if (bytes < kMmapThreshold) {
         void* p = ::operator new(bytes);
-        std::memset(p, 0, bytes);
+        if (!t_skip_zero_fill) std::memset(p, 0, bytes);
         return p;
     }
     if (void* cached = block_cache().take(round_up(bytes, kHugePage))) {
-        std::memset(cached, 0, bytes);
+        if (!t_skip_zero_fill) std::memset(cached, 0, bytes);
         return cached;
     }
     // Over-allocate by one huge page so the block can start on a 2 MB boundary.
@@ -91,6 +93,9 @@ void* allocate_buffer(size_t bytes) {
     ::madvise(reinterpret_cast<void*>(aligned), kept, MADV_HUGEPAGE);  // a hint; fine if THP is off
     return reinterpret_cast<void*>(aligned);
 }
+
+SkipZeroFill::SkipZeroFill() : previous_(t_skip_zero_fill) { t_skip_zero_fill = true; }
+SkipZeroFill::~SkipZeroFill() { t_skip_zero_fill = previous_; }
 
 void free_buffer(void* pointer, size_t bytes) noexcept {
     if (!pointer) return;

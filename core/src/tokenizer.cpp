@@ -348,10 +348,11 @@ std::vector<int64_t> Tokenizer::encode(const std::string& text) const {
     };
     const int32_t n = u.length();
     for (int32_t i = 0; i < n;) {
-        // Alternatives in the reference regex's order.
+        // Literal alternatives first, in the reference regex's order: the special
+        // tokens, then the contractions (the text is already lower-case).
         bool matched = false;
-        for (const char* special : {"<start_of_text>", "<end_of_text>"}) {
-            const icu::UnicodeString s(special);
+        for (const char* literal : {"<start_of_text>", "<end_of_text>", "'s", "'t", "'re", "'ve", "'m", "'ll", "'d"}) {
+            const icu::UnicodeString s = icu::UnicodeString::fromUTF8(literal);
             if (u.compare(i, s.length(), s) == 0) {
                 emit_piece(s);
                 i += s.length();
@@ -360,18 +361,6 @@ std::vector<int64_t> Tokenizer::encode(const std::string& text) const {
             }
         }
         if (matched) continue;
-        if (u.charAt(i) == '\'') {
-            for (const char* suffix : {"s", "t", "re", "ve", "m", "ll", "d"}) {
-                const icu::UnicodeString s = icu::UnicodeString("'") + icu::UnicodeString(suffix);
-                if (u.compare(i, s.length(), s) == 0) {
-                    emit_piece(s);
-                    i += s.length();
-                    matched = true;
-                    break;
-                }
-            }
-            if (matched) continue;
-        }
         const UChar32 c = u.char32At(i);
         int32_t j = i;
         if (is_letter(c)) {

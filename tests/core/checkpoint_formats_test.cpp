@@ -34,13 +34,7 @@ ClipConfig small_config(Activation act) {
     return c;
 }
 
-FloatArray random_pixels(int64_t B, int64_t S, unsigned seed) {
-    FloatArray p({B, 3, S, S});
-    std::mt19937 rng(seed);
-    std::normal_distribution<float> d;
-    for (auto& x : p.data) x = d(rng);
-    return p;
-}
+using test::random_pixels;
 
 Int64Array some_ids(int64_t C) {
     Int64Array ids({2, C});

@@ -8,13 +8,7 @@
 namespace clipscope {
 namespace {
 
-FloatArray random_pixels(int64_t B, int64_t S, unsigned seed) {
-    FloatArray p({B, 3, S, S});
-    std::mt19937 rng(seed);
-    std::normal_distribution<float> d;
-    for (auto& x : p.data) x = d(rng);
-    return p;
-}
+using test::random_pixels;
 
 class RandomTiny : public ::testing::TestWithParam<const char*> {
 protected:

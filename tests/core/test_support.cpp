@@ -28,6 +28,14 @@ TempDir::~TempDir() {
 
 std::string TempDir::path(const std::string& name) const { return name.empty() ? dir_.string() : (dir_ / name).string(); }
 
+FloatArray random_pixels(int64_t B, int64_t S, unsigned seed) {
+    FloatArray p({B, 3, S, S});
+    std::mt19937 rng(seed);
+    std::normal_distribution<float> d;
+    for (auto& x : p.data) x = d(rng);
+    return p;
+}
+
 double max_abs_diff(const FloatArray& a, const FloatArray& b) {
     EXPECT_EQ(a.shape, b.shape);
     if (a.shape != b.shape) return INFINITY;

@@ -38,6 +38,9 @@ std::vector<T> values(const NdArray<T>& a) {
     return std::vector<T>(a.data.begin(), a.data.end());
 }
 
+// [B, 3, S, S] standard-normal pixels (a "preprocessed" batch), reproducible by seed.
+FloatArray random_pixels(int64_t B, int64_t S, unsigned seed);
+
 double max_abs_diff(const FloatArray& a, const FloatArray& b);
 void write_bytes(const std::string& path, const std::string& bytes);
 
