@@ -11,5 +11,6 @@ void register_decompose(CLI::App& app);
 void register_classify(CLI::App& app);
 void register_bench(CLI::App& app);
 void register_make_random_model(CLI::App& app);
+void register_textspan(CLI::App& app);
 
 }  // namespace clipscope::cli

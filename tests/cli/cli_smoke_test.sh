@@ -121,6 +121,17 @@ assert tuple(sa) == tuple(sb), (sa, sb)
 err = max(abs(x - y) for x, y in zip(a, b))
 assert err < 1e-5, err
 PY
+    check "textspan" "$CLI" textspan --matrix "$SHARED/fixtures/textspan/data.npy" --text-embeddings "$SHARED/fixtures/textspan/text_features.npy" \
+        --rank 32 --per-head 10 --out "$WORK/ts.json" --csv "$WORK/ts.csv" --markdown "$WORK/ts.md" --reconstruction "$WORK/ts_r.npy"
+    check "textspan picks" python3 -c "
+import json; j=json.load(open('$WORK/ts.json'))
+h=j['heads'][0]; assert h['layer'] is None and h['head'] is None
+assert [t['index'] for t in h['texts']]==[414,184,423,147,74,203,396,64,467,422], h
+assert abs(sum(t['variance_explained'] for t in h['texts'])-h['total_variance_explained'])<1e-9"
+    check "textspan exports" grep -q "row 414" "$WORK/ts.csv" "$WORK/ts.md"
+    check "textspan reconstruction" shape_is "$WORK/ts_r.npy" "[2000, 64]"
+    expect_exit "textspan row mismatch" 3 "rows" "$CLI" textspan --matrix "$SHARED/fixtures/textspan/data.npy" \
+        --text-embeddings "$SHARED/fixtures/textspan/text_features.npy" --descriptions "$SHARED/fixtures/common/images.json" --out "$WORK/x.json"
     expect_exit "no vocab" 3 "--vocab" "$CLI" embed-text --model "$SHARED/fixtures/tiny" --out "$WORK/nv.npy" "x"
 else
     echo "cli_smoke: ../shared absent, fixture checks skipped"
