@@ -12,5 +12,6 @@ void register_classify(CLI::App& app);
 void register_bench(CLI::App& app);
 void register_make_random_model(CLI::App& app);
 void register_textspan(CLI::App& app);
+void register_index(CLI::App& app);
 
 }  // namespace clipscope::cli

@@ -39,6 +39,7 @@ int main(int argc, char** argv) {
     clipscope::cli::register_bench(app);
     clipscope::cli::register_make_random_model(app);
     clipscope::cli::register_textspan(app);
+    clipscope::cli::register_index(app);
     app.parse_complete_callback([&] {
         if (quiet) spdlog::set_level(spdlog::level::err);
         if (verbose) spdlog::set_level(spdlog::level::debug);

@@ -16,7 +16,9 @@ constexpr char kMagic[] = "\x93NUMPY";
 // and stops a corrupt header from asking for absurd allocations.
 constexpr size_t kMaxNpyBytes = size_t{16} << 30;
 
-std::string npy_header(const Shape& shape, const char* descr) {
+}  // namespace
+
+std::string npy_header(const Shape& shape, const std::string& descr) {
     std::string dict = std::string("{'descr': '") + descr + "', 'fortran_order': False, 'shape': (";
     for (size_t i = 0; i < shape.size(); ++i) {
         dict += std::to_string(shape[i]);
@@ -36,6 +38,8 @@ std::string npy_header(const Shape& shape, const char* descr) {
     header += static_cast<char>(len >> 8);
     return header + dict;
 }
+
+namespace {
 
 template <typename T>
 void write_npy_impl(const std::string& path, const NdArray<T>& array, const char* descr) {

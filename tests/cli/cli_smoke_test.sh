@@ -73,6 +73,30 @@ check "last:2 shape" shape_is "$WORK/l2/attentions.npy" "[1, 2, 37, 4, 32]"
 check "embed-image" "$CLI" embed-image --model random:tiny --out "$WORK/img.npy" "$ROOT/resources/samples/red_circle_blue_square.png"
 check "embed-image shape" shape_is "$WORK/img.npy" "[1, 32]"
 
+# --- index: a store, resumed after kill -9, equals an uninterrupted one ---
+for i in $(seq 2000); do echo "$ROOT/resources/samples/red_circle_blue_square.png"; done >"$WORK/list.txt"
+check "index whole" "$CLI" --threads 1 index --model random:tiny --list "$WORK/list.txt" --out "$WORK/store_whole" --batch 4
+"$CLI" --threads 1 index --model random:tiny --list "$WORK/list.txt" --out "$WORK/store_killed" --batch 4 >/dev/null 2>&1 &
+killer=$!
+sleep 2.5
+kill -9 "$killer" 2>/dev/null
+wait "$killer" 2>/dev/null
+check "kill landed before completion" python3 -c "
+import json, os, sys
+p = '$WORK/store_killed/progress.json'
+done = json.load(open(p))['done'] if os.path.exists(p) else 0
+print('killed at', done); sys.exit(0 if done < 2000 else 1)"
+check "index resumed" "$CLI" --threads 1 index --model random:tiny --list "$WORK/list.txt" --out "$WORK/store_killed" --batch 4
+for f in manifest.json progress.json embedding.npy heads.npy mlps.npy cls_attn.npy; do
+    check "resumed $f identical" cmp "$WORK/store_whole/$f" "$WORK/store_killed/$f"
+done
+expect_exit "index other batch refused" 3 "other settings" "$CLI" index --model random:tiny --list "$WORK/list.txt" --out "$WORK/store_whole" --batch 8
+check "export-store" "$CLI" export-store "$WORK/store_whole" --out "$WORK/ref" --dataset smoke --model-name tiny
+check "export attn shape" shape_is "$WORK/ref/smoke_attn_tiny.npy" "[2000, 3, 4, 32]"
+check "export mlp shape" shape_is "$WORK/ref/smoke_mlp_tiny.npy" "[2000, 4, 32]"
+check "export cls shape" shape_is "$WORK/ref/smoke_cls_attn_tiny.npy" "[2000, 3, 32]"
+check "export image list" test "$(wc -l <"$WORK/ref/smoke_images.txt")" -eq 2000
+
 # --- bad inputs: clear messages, documented exit codes, nothing left behind ---
 expect_exit "missing model" 3 "no such file" "$CLI" info --model "$WORK/nope"
 expect_exit "unknown arch" 2 "unknown architecture" "$CLI" info --model random:ViT-Z-1

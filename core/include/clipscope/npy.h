@@ -8,6 +8,10 @@
 
 namespace clipscope {
 
+// The version-1.0 header (magic, length, dict padded to 64 bytes) for a C-order
+// array of dtype descr ("<f4", "<f2", "<i8").
+std::string npy_header(const Shape& shape, const std::string& descr);
+
 void write_npy(const std::string& path, const FloatArray& array);
 void write_npy(const std::string& path, const Int64Array& array);
 

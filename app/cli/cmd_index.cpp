@@ -1,0 +1,157 @@
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <filesystem>
+
+#include "batch_prefetcher.h"
+#include "cli_common.h"
+#include "clipscope/atomic_file.h"
+#include "clipscope/dataset.h"
+#include "clipscope/error.h"
+#include "clipscope/npy.h"
+#include "clipscope/store.h"
+#include "commands.h"
+#include "console_progress.h"
+
+namespace clipscope::cli {
+namespace {
+
+struct IndexOptions {
+    ModelOptions model;
+    std::string images, list, out, shard, dtype = "f32";
+    int64_t batch = 8;
+};
+
+// "I/N" -> the contiguous range of shard I (0-based) of N over `count` items.
+std::pair<int64_t, int64_t> shard_range(const std::string& spec, int64_t count) {
+    const auto slash = spec.find('/');
+    try {
+        if (slash == std::string::npos) throw std::invalid_argument("no slash");
+        const int64_t i = std::stoll(spec.substr(0, slash)), n = std::stoll(spec.substr(slash + 1));
+        if (n < 1 || i < 0 || i >= n) throw std::invalid_argument("range");
+        return {count * i / n, count * (i + 1) / n};
+    } catch (const std::exception&) {
+        throw_usage("--shard must be I/N with 0 <= I < N, got '" + spec + "'");
+    }
+}
+
+void run_index(const IndexOptions& o) {
+    if (o.images.empty() == o.list.empty()) throw_usage("give --images DIR or --list FILE");
+    if (o.batch < 1) throw_usage("--batch must be at least 1");
+    std::vector<ImageEntry> entries = o.images.empty() ? read_image_list(o.list) : list_image_folder(o.images);
+    if (!o.shard.empty()) {
+        const int64_t total = static_cast<int64_t>(entries.size());
+        const auto [begin, end] = shard_range(o.shard, total);
+        if (begin == end) throw_usage("shard " + o.shard + " of " + std::to_string(total) + " images is empty");
+        entries = std::vector<ImageEntry>(entries.begin() + begin, entries.begin() + end);
+    }
+    const ClipModel model = load_model(o.model);
+    const auto& c = model.config();
+    StoreInfo info;
+    info.model_spec = model.info().spec;
+    info.model_format = model.info().format;
+    info.architecture = c.name;
+    info.weights_fingerprint = weights_fingerprint(model.info().weights_path, model.info().spec);
+    info.preprocess = c.preprocess;
+    info.layers = c.vision.layers;
+    info.heads = c.vision.heads;
+    info.embed_dim = c.embed_dim;
+    info.batch = o.batch;
+    info.dtype = o.dtype;
+    info.shard = o.shard;
+    info.images = entries;
+    StoreWriter writer = StoreWriter::open(o.out, info);
+    const int64_t N = writer.size();
+    if (writer.done() == N) {
+        spdlog::info("{}: already complete ({} images)", o.out, N);
+        return;
+    }
+    if (writer.done() > 0) spdlog::info("{}: resuming after {} of {} images", o.out, writer.done(), N);
+    DecomposeOptions nonspatial;
+    nonspatial.spatial = false;
+    BatchPrefetcher prefetch(
+        [&](int64_t first, int64_t count) {
+            std::vector<std::string> paths;
+            for (int64_t i = first; i < first + count; ++i) paths.push_back(entries[static_cast<size_t>(i)].path);
+            return load_image_batch(paths, model);
+        },
+        writer.done(), N, o.batch);
+    ConsoleProgress progress("index");
+    const int64_t start = writer.done();
+    const auto t0 = std::chrono::steady_clock::now();
+    double max_error = 0;
+    while (writer.done() < N) {
+        interrupt_control().check();  // Ctrl+C: everything written so far stays valid and resumable
+        const Decomposition d = model.decompose(prefetch.next(), nonspatial);
+        max_error = std::max(max_error, d.max_sum_error());
+        writer.append(d);
+        progress.update(writer.done(), N);
+    }
+    progress.finish();
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    spdlog::info("indexed {} images into {} with {} ({}) in {:.1f} s ({:.1f} images/s); sum of parts = embedding within {:.2e}", N - start, o.out,
+                 info.model_spec, info.architecture, seconds, (N - start) / seconds, max_error);
+}
+
+struct ExportOptions {
+    std::string store, out, dataset = "dataset", model_name;
+};
+
+// The reference's layout (compute_prs.py): float32 arrays named {dataset}_attn_{model}.npy etc.
+void run_export(const ExportOptions& o) {
+    const Store store = Store::open(o.store);
+    if (!store.complete())
+        throw_input(o.store, "is incomplete (" + std::to_string(store.done()) + " of " + std::to_string(store.size()) + " images); finish indexing first");
+    const std::string model = o.model_name.empty() ? store.info().architecture : o.model_name;
+    std::filesystem::create_directories(o.out);
+    const std::filesystem::path dir(o.out);
+    const std::pair<const char*, const char*> arrays[] = {{"heads", "attn"}, {"mlps", "mlp"}, {"cls_attn", "cls_attn"}};
+    const int64_t N = store.size(), chunk = 256;
+    for (const auto& [ours, theirs] : arrays) {
+        Shape shape = store.read(ours, 0, 1).shape;
+        shape[0] = N;
+        NpyStreamWriter writer((dir / (o.dataset + "_" + theirs + "_" + model + ".npy")).string(), shape);
+        for (int64_t i = 0; i < N; i += chunk) {
+            const FloatArray rows = store.read(ours, i, std::min(chunk, N - i));
+            writer.append(rows.data.data(), rows.data.size());
+        }
+        writer.finish();
+    }
+    std::string list;
+    for (const auto& e : store.info().images) list += e.path + "\n";
+    write_text_atomically((dir / (o.dataset + "_images.txt")).string(), list);
+    spdlog::info("exported {} images of {} to {} ({}_attn_{}.npy, ...)", N, o.store, o.out, o.dataset, model);
+}
+
+}  // namespace
+
+void register_index(CLI::App& app) {
+    {
+        auto* cmd = app.add_subcommand("index", "Decompose every image of a set and stream the non-spatial terms into a store (resumable)");
+        auto o = std::make_shared<IndexOptions>();
+        add_model_options(*cmd, o->model);
+        cmd->add_option("--images", o->images, "Folder of images, searched recursively (ImageFolder sub-folders become labels)");
+        cmd->add_option("--list", o->list, "List file: one image path per line, optionally followed by a TAB and a label");
+        cmd->add_option("--out,-o", o->out, "Store folder")->required();
+        cmd->add_option("--batch", o->batch, "Images per forward pass (part of the store's identity)")->capture_default_str();
+        cmd->add_option("--shard", o->shard, "I/N: index only the I-th of N contiguous parts (e.g. one per job of a Slurm array)");
+        cmd->add_option("--dtype", o->dtype, "f32 or f16 storage")->check(CLI::IsMember({"f32", "f16"}))->capture_default_str();
+        cmd->footer("Stops cleanly on Ctrl+C; after a crash or kill, the same command resumes where it stopped and\n"
+                    "ends with the same files as an uninterrupted run.\n"
+                    "Example:\n  clipscope-cli index --model M --images ~/data/imagenet/val --out ~/stores/inval-b16");
+        cmd->callback([o] { run_index(*o); });
+    }
+    {
+        auto* cmd = app.add_subcommand("export-store", "Write a store in the reference's .npy layout (numpy-readable, float32)");
+        auto o = std::make_shared<ExportOptions>();
+        cmd->add_option("store", o->store, "Store folder")->required();
+        cmd->add_option("--out,-o", o->out, "Output folder")->required();
+        cmd->add_option("--dataset", o->dataset, "Dataset name in the file names")->capture_default_str();
+        cmd->add_option("--model-name", o->model_name, "Model name in the file names (default: the architecture)");
+        cmd->footer("Writes {dataset}_attn_{model}.npy [N, L, H, E], {dataset}_mlp_{model}.npy [N, L+1, E],\n"
+                    "{dataset}_cls_attn_{model}.npy [N, L, E] and {dataset}_images.txt, in store order.");
+        cmd->callback([o] { run_export(*o); });
+    }
+}
+
+}  // namespace clipscope::cli

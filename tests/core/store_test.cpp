@@ -1,0 +1,156 @@
+#include "clipscope/store.h"
+
+#include <filesystem>
+#include <random>
+
+#include "clipscope/atomic_file.h"
+#include "clipscope/error.h"
+#include "test_support.h"
+
+namespace clipscope {
+namespace {
+namespace fs = std::filesystem;
+
+StoreInfo small_info(int64_t images) {
+    StoreInfo s;
+    s.model_spec = "random:tiny";
+    s.model_format = "random";
+    s.architecture = "tiny";
+    s.weights_fingerprint = "random:tiny";
+    s.layers = 3;
+    s.heads = 4;
+    s.embed_dim = 8;
+    s.batch = 2;
+    for (int64_t i = 0; i < images; ++i) s.images.push_back({"img" + std::to_string(i) + ".png", i % 2 ? "cat" : "dog"});
+    return s;
+}
+
+// A decomposition-shaped batch whose values encode (image, array, element).
+Decomposition fake_batch(const StoreInfo& s, int64_t first, int64_t count) {
+    Decomposition d;
+    d.embedding = FloatArray({count, s.embed_dim});
+    d.heads = FloatArray({count, s.layers, s.heads, s.embed_dim});
+    d.mlps = FloatArray({count, s.layers + 1, s.embed_dim});
+    d.cls_attn = FloatArray({count, s.layers, s.embed_dim});
+    int array = 0;
+    for (FloatArray* a : {&d.embedding, &d.heads, &d.mlps, &d.cls_attn}) {
+        const int64_t per = a->size() / count;
+        for (int64_t i = 0; i < a->size(); ++i) a->data[static_cast<size_t>(i)] = static_cast<float>((first + i / per) * 1000 + array * 100) + 0.25f * (i % per);
+        ++array;
+    }
+    return d;
+}
+
+void fill(StoreWriter& w, const StoreInfo& s) {
+    while (w.done() < w.size()) {
+        const int64_t n = std::min(s.batch, w.size() - w.done());
+        w.append(fake_batch(s, w.done(), n));
+    }
+}
+
+TEST(Store, WrittenRowsReadBackInOrder) {
+    test::TempDir dir;
+    const StoreInfo info = small_info(5);
+    {
+        StoreWriter w = StoreWriter::open(dir.path("s"), info);
+        fill(w, info);
+    }
+    const Store s = Store::open(dir.path("s"));
+    EXPECT_TRUE(s.complete());
+    EXPECT_EQ(s.info().images.at(3).label, "cat");
+    const FloatArray heads = s.read("heads", 1, 3);
+    EXPECT_EQ(heads.shape, (Shape{3, 3, 4, 8}));
+    EXPECT_EQ(test::values(heads), test::values(fake_batch(info, 1, 3).heads));
+    EXPECT_EQ(test::values(s.read("mlps", 4, 1)), test::values(fake_batch(info, 4, 1).mlps));
+    EXPECT_THROW(s.read("heads", 4, 2), Error);
+    EXPECT_THROW(s.read("nope", 0, 1), Error);
+}
+
+TEST(Store, ResumedStoreIsByteIdenticalToAnUninterruptedOne) {
+    test::TempDir dir;
+    const StoreInfo info = small_info(7);
+    {
+        StoreWriter w = StoreWriter::open(dir.path("whole"), info);
+        fill(w, info);
+    }
+    {
+        StoreWriter w = StoreWriter::open(dir.path("resumed"), info);
+        w.append(fake_batch(info, 0, 2));
+        // A crash after writing rows 2..3 but before recording them: progress still says 2.
+        const std::string progress = read_file_bytes(dir.path("resumed/progress.json"), 100);
+        w.append(fake_batch(info, 2, 2));
+        write_text_atomically(dir.path("resumed/progress.json"), progress);
+    }
+    {
+        StoreWriter w = StoreWriter::open(dir.path("resumed"), info);
+        EXPECT_EQ(w.done(), 2);
+        fill(w, info);
+    }
+    for (const char* f : {"manifest.json", "embedding.npy", "heads.npy", "mlps.npy", "cls_attn.npy", "progress.json"})
+        EXPECT_EQ(read_file_bytes(dir.path(std::string("whole/") + f), 1 << 20), read_file_bytes(dir.path(std::string("resumed/") + f), 1 << 20)) << f;
+}
+
+TEST(Store, OtherSettingsOrForeignFoldersAreRefusedUntouched) {
+    test::TempDir dir;
+    const StoreInfo info = small_info(4);
+    {
+        StoreWriter w = StoreWriter::open(dir.path("s"), info);
+        w.append(fake_batch(info, 0, 2));
+    }
+    StoreInfo other = info;
+    other.batch = 4;
+    EXPECT_THROW(StoreWriter::open(dir.path("s"), other), Error);
+    other = info;
+    other.images.pop_back();
+    EXPECT_THROW(StoreWriter::open(dir.path("s"), other), Error);
+    EXPECT_EQ(Store::open(dir.path("s")).done(), 2);
+    fs::create_directories(dir.path("foreign"));
+    test::write_bytes(dir.path("foreign/thesis.tex"), "precious");
+    EXPECT_THROW(StoreWriter::open(dir.path("foreign"), info), Error);
+    EXPECT_EQ(read_file_bytes(dir.path("foreign/thesis.tex"), 100), "precious");
+}
+
+TEST(Store, HalfPrecisionRoundsOnlyToF16) {
+    test::TempDir dir;
+    StoreInfo info = small_info(2);
+    info.dtype = "f16";
+    {
+        StoreWriter w = StoreWriter::open(dir.path("h"), info);
+        fill(w, info);
+    }
+    const Store s = Store::open(dir.path("h"));
+    const FloatArray got = s.read("embedding", 0, 2), want = fake_batch(info, 0, 2).embedding;
+    for (size_t i = 0; i < got.data.size(); ++i) EXPECT_NEAR(got.data[i], want.data[i], std::abs(want.data[i]) * 1e-3 + 1e-3);
+    EXPECT_LT(fs::file_size(dir.path("h/heads.npy")), 2 * 3 * 4 * 8 * 4);
+}
+
+TEST(Store, DamagedStoresAreClearErrors) {
+    test::TempDir dir;
+    const StoreInfo info = small_info(2);
+    {
+        StoreWriter w = StoreWriter::open(dir.path("s"), info);
+        fill(w, info);
+    }
+    fs::resize_file(dir.path("s/heads.npy"), 100);
+    try {
+        Store::open(dir.path("s"));
+        FAIL();
+    } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find("heads.npy"), std::string::npos);
+    }
+    test::write_bytes(dir.path("s/manifest.json"), "{broken");
+    EXPECT_THROW(Store::open(dir.path("s")), Error);
+    EXPECT_THROW(Store::open(dir.path("absent")), Error);
+}
+
+TEST(Store, WeightsFingerprintDependsOnEveryByte) {
+    test::TempDir dir;
+    test::write_bytes(dir.path("a"), std::string(1000, 'x'));
+    test::write_bytes(dir.path("b"), std::string(999, 'x') + "y");
+    EXPECT_NE(weights_fingerprint(dir.path("a"), ""), weights_fingerprint(dir.path("b"), ""));
+    EXPECT_EQ(weights_fingerprint(dir.path("a"), ""), weights_fingerprint(dir.path("a"), ""));
+    EXPECT_EQ(weights_fingerprint("", "random:tiny"), "random:tiny");
+}
+
+}  // namespace
+}  // namespace clipscope
