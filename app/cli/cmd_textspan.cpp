@@ -1,6 +1,8 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -8,6 +10,8 @@
 #include "clipscope/atomic_file.h"
 #include "clipscope/error.h"
 #include "clipscope/npy.h"
+#include "clipscope/store.h"
+#include "clipscope/store_textspan.h"
 #include "clipscope/textspan.h"
 #include "commands.h"
 #include "console_progress.h"
@@ -18,6 +22,8 @@ namespace {
 struct Options {
     ModelOptions model;
     std::string matrix;
+    std::string store;
+    int64_t last_layers = 4;
     std::string text_embeddings;
     std::string descriptions;
     int64_t rank = 80;
@@ -65,67 +71,140 @@ std::string csv_quote(const std::string& s) {
     return q + "\"";
 }
 
-void run(const Options& o) {
-    if (o.matrix.empty()) throw_usage("give --matrix D.npy (store-wide TextSpan over heads comes with `clipscope-cli index`)");
-    if (o.text_embeddings.empty() == o.descriptions.empty() && o.text_embeddings.empty())
-        throw_usage("give --text-embeddings T.npy, or --descriptions FILE with --model M");
-    const FloatArray data = read_npy_float(o.matrix);
-    if (data.rank() != 2) throw_input(o.matrix, "should be an [N, E] matrix, has shape " + shape_to_string(data.shape));
-    std::vector<std::string> labels;
-    if (!o.descriptions.empty()) labels = read_lines(o.descriptions);
-    FloatArray texts;
-    std::string text_source;
-    nlohmann::json model_json = nullptr;
+struct Texts {
+    FloatArray embeddings;
+    std::vector<std::string> labels;  // empty: entries are named by row
+    std::string source;
+    nlohmann::json model = nullptr;
+};
+
+std::string hex64(uint64_t v) {
+    char buf[17];
+    std::snprintf(buf, sizeof(buf), "%016llx", static_cast<unsigned long long>(v));
+    return buf;
+}
+
+// Text directions from --text-embeddings, or the --descriptions embedded with --model.
+// With a store, computed embeddings are cached in STORE/text_cache, keyed by the
+// model's weights fingerprint and the description file's bytes.
+Texts load_texts(const Options& o, const StoreInfo* store_info) {
+    Texts t;
+    if (!o.descriptions.empty()) t.labels = read_lines(o.descriptions);
     if (!o.text_embeddings.empty()) {
-        texts = read_npy_float(o.text_embeddings);
-        text_source = o.text_embeddings;
-        if (!labels.empty() && static_cast<int64_t>(labels.size()) != texts.shape.at(0))
-            throw_input(o.descriptions, std::to_string(labels.size()) + " lines but " + o.text_embeddings + " has " + std::to_string(texts.shape.at(0)) + " rows");
-    } else {
-        if (o.model.model.empty()) throw_usage("--descriptions needs --model to embed them (or pass --text-embeddings)");
-        const ClipModel model = load_model(o.model);
-        model_json = model_summary(model);
-        texts = embed_descriptions(model, labels);
-        text_source = o.descriptions;
+        t.embeddings = read_npy_float(o.text_embeddings);
+        t.source = o.text_embeddings;
+        if (!t.labels.empty() && static_cast<int64_t>(t.labels.size()) != t.embeddings.shape.at(0))
+            throw_input(o.descriptions, std::to_string(t.labels.size()) + " lines but " + o.text_embeddings + " has " +
+                                            std::to_string(t.embeddings.shape.at(0)) + " rows");
+        return t;
     }
-    if (texts.rank() != 2 || texts.shape[1] != data.shape[1])
-        throw_input(text_source, "text embeddings " + shape_to_string(texts.shape) + " do not match the data's width " + std::to_string(data.shape[1]));
+    if (o.descriptions.empty()) throw_usage("give --text-embeddings T.npy, or --descriptions FILE with --model M");
+    if (o.model.model.empty()) throw_usage("--descriptions needs --model to embed them (or pass --text-embeddings)");
+    t.source = o.descriptions;
+    const ClipModel model = load_model(o.model);
+    t.model = model_summary(model);
+    std::string cache;
+    if (store_info) {
+        const std::string fingerprint = weights_fingerprint(model.info().weights_path, model.info().spec);
+        if (fingerprint != store_info->weights_fingerprint)
+            throw_usage("--model " + o.model.model + " is not the model that made the store (" + store_info->model_spec + "); descriptions must be embedded by the same model");
+        uint64_t h = 1469598103934665603ull;
+        for (unsigned char ch : read_file_bytes(o.descriptions, size_t{256} << 20) + "|" + fingerprint) h = (h ^ ch) * 1099511628211ull;
+        const std::filesystem::path dir = std::filesystem::path(o.store) / "text_cache";
+        std::filesystem::create_directories(dir);
+        cache = (dir / (hex64(h) + ".npy")).string();
+        if (std::filesystem::exists(cache)) {
+            t.embeddings = read_npy_float(cache);
+            if (t.embeddings.shape.at(0) == static_cast<int64_t>(t.labels.size())) {
+                spdlog::info("using cached description embeddings {}", cache);
+                return t;
+            }
+        }
+    }
+    t.embeddings = embed_descriptions(model, t.labels);
+    if (!cache.empty()) write_npy(cache, t.embeddings);
+    return t;
+}
 
-    TextSpanOptions options;
-    options.rank = o.rank;
-    options.iterations = o.per_head;
-    options.reconstruct = !o.reconstruction.empty();
-    const auto t0 = std::chrono::steady_clock::now();
-    const TextSpanResult r = text_span(data, texts, options);
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-
-    auto text_of = [&](int64_t index) { return labels.empty() ? "row " + std::to_string(index) : labels[static_cast<size_t>(index)]; };
+nlohmann::json head_json(const nlohmann::json& layer, const nlohmann::json& head, const TextSpanFit& fit, const Texts& texts) {
     nlohmann::json picks = nlohmann::json::array();
-    for (const auto& p : r.picks) picks.push_back({{"index", p.index}, {"text", text_of(p.index)}, {"variance_explained", p.variance_explained}});
-    const nlohmann::json result = {
-        {"model", model_json},
-        {"settings",
-         {{"matrix", o.matrix}, {"texts", text_source}, {"rank", o.rank}, {"per_head", o.per_head}, {"images", data.shape[0]}, {"seconds", seconds},
-          {"variance_explained", "share of the head's total variance (sum of squares around its mean) removed by each pick"}}},
-        {"heads", nlohmann::json::array({{{"layer", nullptr}, {"head", nullptr}, {"total_variance_explained", r.total_variance_explained}, {"texts", picks}}})},
-    };
-    write_text_atomically(o.out, result.dump(2));
+    for (const auto& p : fit.picks)
+        picks.push_back({{"index", p.index},
+                         {"text", texts.labels.empty() ? "row " + std::to_string(p.index) : texts.labels[static_cast<size_t>(p.index)]},
+                         {"variance_explained", p.variance_explained}});
+    return {{"layer", layer}, {"head", head}, {"total_variance_explained", fit.total_variance_explained}, {"texts", picks}};
+}
+
+void write_people_exports(const Options& o, const nlohmann::json& heads, const std::string& title) {
     if (!o.csv.empty()) {
         std::string csv = "layer,head,rank,index,text,variance_explained\n";
-        for (size_t i = 0; i < r.picks.size(); ++i)
-            csv += ",," + std::to_string(i + 1) + "," + std::to_string(r.picks[i].index) + "," + csv_quote(text_of(r.picks[i].index)) + "," +
-                   std::to_string(r.picks[i].variance_explained) + "\n";
+        for (const auto& h : heads) {
+            const std::string l = h["layer"].is_null() ? "" : std::to_string(h["layer"].get<int64_t>());
+            const std::string hd = h["head"].is_null() ? "" : std::to_string(h["head"].get<int64_t>());
+            int rank = 0;
+            for (const auto& t : h["texts"])
+                csv += l + "," + hd + "," + std::to_string(++rank) + "," + std::to_string(t["index"].get<int64_t>()) + "," + csv_quote(t["text"]) + "," +
+                       std::to_string(t["variance_explained"].get<double>()) + "\n";
+        }
         write_text_atomically(o.csv, csv);
     }
     if (!o.markdown.empty()) {
         std::ostringstream md;
-        md << "# TextSpan of " << o.matrix << "\n\n" << data.shape[0] << " images, rank " << o.rank << ", " << o.per_head << " texts; total variance explained "
-           << r.total_variance_explained << "\n\n| # | text | variance explained |\n|---|---|---|\n";
-        for (size_t i = 0; i < r.picks.size(); ++i) md << "| " << i + 1 << " | " << text_of(r.picks[i].index) << " | " << r.picks[i].variance_explained << " |\n";
+        md << "# TextSpan of " << title << "\n\nrank " << o.rank << ", " << o.per_head << " texts per head\n";
+        for (const auto& h : heads) {
+            md << "\n## " << (h["layer"].is_null() ? std::string("matrix") : "Layer " + std::to_string(h["layer"].get<int64_t>()) + ", head " +
+                                                                            std::to_string(h["head"].get<int64_t>()))
+               << " (total variance explained " << h["total_variance_explained"].get<double>() << ")\n\n| # | text | variance explained |\n|---|---|---|\n";
+            int rank = 0;
+            for (const auto& t : h["texts"]) md << "| " << ++rank << " | " << t["text"].get<std::string>() << " | " << t["variance_explained"].get<double>() << " |\n";
+        }
         write_text_atomically(o.markdown, md.str());
     }
-    if (!o.reconstruction.empty()) write_npy(o.reconstruction, r.reconstruction);
-    spdlog::info("TextSpan picked {} texts explaining {:.1f}% of the variance in {:.2f} s -> {}", r.picks.size(), 100 * r.total_variance_explained, seconds, o.out);
+}
+
+void run(const Options& o) {
+    if (o.matrix.empty() == o.store.empty()) throw_usage("give --matrix D.npy or --store STORE");
+    TextSpanOptions options;
+    options.rank = o.rank;
+    options.iterations = o.per_head;
+    const auto t0 = std::chrono::steady_clock::now();
+    nlohmann::json heads = nlohmann::json::array();
+    nlohmann::json settings = {{"rank", o.rank}, {"per_head", o.per_head},
+                               {"variance_explained", "share of the head's total variance (sum of squares around its mean) removed by each pick"}};
+    Texts texts;
+    if (!o.matrix.empty()) {
+        const FloatArray data = read_npy_float(o.matrix);
+        if (data.rank() != 2) throw_input(o.matrix, "should be an [N, E] matrix, has shape " + shape_to_string(data.shape));
+        texts = load_texts(o, nullptr);
+        HeadStatistics stats(data.shape[1]);
+        stats.add(data.data.data(), data.shape[0]);
+        const TextSpanFit fit = text_span_fit(stats, texts.embeddings, options);
+        heads.push_back(head_json(nullptr, nullptr, fit, texts));
+        if (!o.reconstruction.empty()) write_npy(o.reconstruction, text_span_reconstruct(fit, data));
+        settings["matrix"] = o.matrix;
+        settings["images"] = data.shape[0];
+    } else {
+        if (!o.reconstruction.empty()) throw_usage("--reconstruction applies to --matrix");
+        const Store store = Store::open(o.store);
+        const StoreInfo& info = store.info();
+        if (o.last_layers < 1 || o.last_layers > info.layers) throw_usage("--last-layers must be between 1 and " + std::to_string(info.layers));
+        texts = load_texts(o, &info);
+        ConsoleProgress progress("textspan");
+        RunControl& control = interrupt_control();
+        control.set_progress_callback([&](int64_t done, int64_t total, const std::string&) { progress.update(done, total); });
+        for (const auto& hs : text_span_store(store, texts.embeddings, options, o.last_layers, &control)) heads.push_back(head_json(hs.layer, hs.head, hs.fit, texts));
+        control.set_progress_callback(nullptr);
+        progress.finish();
+        settings["store"] = o.store;
+        settings["last_layers"] = o.last_layers;
+        settings["images"] = store.size();
+        if (texts.model.is_null()) texts.model = {{"spec", info.model_spec}, {"format", info.model_format}, {"architecture", info.architecture}};
+    }
+    settings["texts"] = texts.source;
+    settings["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    write_text_atomically(o.out, nlohmann::json({{"model", texts.model}, {"settings", settings}, {"heads", heads}}).dump(2));
+    write_people_exports(o, heads, o.matrix.empty() ? o.store : o.matrix);
+    spdlog::info("TextSpan of {} head(s), {} texts each, in {:.2f} s -> {}", heads.size(), o.per_head, settings["seconds"].get<double>(), o.out);
 }
 
 }  // namespace
@@ -134,7 +213,9 @@ void register_textspan(CLI::App& app) {
     auto* cmd = app.add_subcommand("textspan", "TextSpan (method.md §4): the text directions that span a head's outputs");
     auto o = std::make_shared<Options>();
     add_model_options(*cmd, o->model, /*model_required=*/false);
-    cmd->add_option("--matrix", o->matrix, "One head's terms over N images, [N, E] float32 .npy")->required();
+    cmd->add_option("--matrix", o->matrix, "One head's terms over N images, [N, E] float32 .npy");
+    cmd->add_option("--store", o->store, "A store made by `index`: TextSpan of every head of the last layers");
+    cmd->add_option("--last-layers", o->last_layers, "With --store: how many of the last layers")->capture_default_str();
     cmd->add_option("--text-embeddings", o->text_embeddings, "Text directions [Ntext, E] .npy (rows named by --descriptions if given)");
     cmd->add_option("--descriptions", o->descriptions, "Description pool, one per line (embedded with --model unless --text-embeddings is given)");
     cmd->add_option("--rank", o->rank, "Dimension of the data span the texts are projected onto")->capture_default_str();
@@ -147,7 +228,8 @@ void register_textspan(CLI::App& app) {
         "Picks are the reference's (greedy by unbiased std of the projections, texts projected onto the\n"
         "top-rank right singular vectors of the uncentred data, orthogonalised after each pick), computed\n"
         "on the E x E Gram matrix in float64 instead of on all N rows per iteration.\n"
-        "Example:\n  clipscope-cli textspan --matrix head_23_8.npy --text-embeddings pool.npy --descriptions pool.txt --out ts.json");
+        "Examples:\n  clipscope-cli textspan --store inval-b16 --model M --descriptions image_descriptions_general.txt --out ts.json --markdown ts.md\n"
+        "  clipscope-cli textspan --matrix head_23_8.npy --text-embeddings pool.npy --descriptions pool.txt --out ts.json");
     cmd->callback([o] { run(*o); });
 }
 

@@ -156,6 +156,19 @@ assert abs(sum(t['variance_explained'] for t in h['texts'])-h['total_variance_ex
     check "textspan reconstruction" shape_is "$WORK/ts_r.npy" "[2000, 64]"
     expect_exit "textspan row mismatch" 3 "rows" "$CLI" textspan --matrix "$SHARED/fixtures/textspan/data.npy" \
         --text-embeddings "$SHARED/fixtures/textspan/text_features.npy" --descriptions "$SHARED/fixtures/common/images.json" --out "$WORK/x.json"
+    check "index fixture images" "$CLI" index --model "$SHARED/fixtures/tiny" --images "$SHARED/fixtures/common" --out "$WORK/fxstore" --batch 2
+    printf 'a red circle\na blue square\na photo of a cat\na photo of a dog\nwater\ngrass\n' >"$WORK/desc.txt"
+    check "textspan store" "$CLI" textspan --store "$WORK/fxstore" --model "$SHARED/fixtures/tiny" --vocab "$VOCAB" --descriptions "$WORK/desc.txt" \
+        --last-layers 2 --per-head 3 --rank 4 --out "$WORK/tss.json" --markdown "$WORK/tss.md"
+    check "textspan store json" python3 -c "
+import json; j=json.load(open('$WORK/tss.json'))
+assert [(h['layer'], h['head']) for h in j['heads']] == [(l, h) for l in (1, 2) for h in range(4)]
+for h in j['heads']:
+    assert len(h['texts']) == 3 and len({t['index'] for t in h['texts']}) == 3 and 0 < h['total_variance_explained'] <= 1 + 1e-9
+assert j['settings']['images'] == 4"
+    check "description cache" test -n "$(ls "$WORK/fxstore/text_cache")"
+    expect_exit "store model mismatch" 2 "not the model that made the store" "$CLI" textspan --store "$WORK/fxstore" --model random:tiny \
+        --vocab "$VOCAB" --descriptions "$WORK/desc.txt" --last-layers 2 --out "$WORK/x.json"
     expect_exit "no vocab" 3 "--vocab" "$CLI" embed-text --model "$SHARED/fixtures/tiny" --out "$WORK/nv.npy" "x"
 else
     echo "cli_smoke: ../shared absent, fixture checks skipped"

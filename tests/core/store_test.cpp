@@ -154,3 +154,53 @@ TEST(Store, WeightsFingerprintDependsOnEveryByte) {
 
 }  // namespace
 }  // namespace clipscope
+
+#include "clipscope/store_textspan.h"
+
+namespace clipscope {
+namespace {
+
+// The streaming store pass gives each head exactly the fit of its gathered [N, E] matrix.
+TEST(StoreTextSpan, EveryHeadMatchesTextSpanOnItsOwnMatrix) {
+    test::TempDir dir;
+    StoreInfo info = small_info(9);
+    std::mt19937 rng(3);
+    std::normal_distribution<float> normal;
+    std::vector<Decomposition> batches;
+    {
+        StoreWriter w = StoreWriter::open(dir.path("s"), info);
+        while (w.done() < w.size()) {
+            Decomposition d = fake_batch(info, w.done(), std::min(info.batch, w.size() - w.done()));
+            for (auto& x : d.heads.data) x = normal(rng);
+            w.append(d);
+            batches.push_back(d);
+        }
+    }
+    FloatArray texts({6, 8});
+    for (auto& x : texts.data) x = normal(rng);
+    TextSpanOptions o;
+    o.rank = 5;
+    o.iterations = 3;
+    const Store store = Store::open(dir.path("s"));
+    const auto spans = text_span_store(store, texts, o, 2);
+    ASSERT_EQ(spans.size(), 2u * 4u);
+    EXPECT_EQ(spans.front().layer, 1);
+    for (const auto& hs : spans) {
+        FloatArray matrix({9, 8});
+        int64_t row = 0;
+        for (const auto& d : batches)
+            for (int64_t i = 0; i < d.heads.shape[0]; ++i, ++row)
+                for (int64_t e = 0; e < 8; ++e) matrix.data[static_cast<size_t>(row * 8 + e)] = d.heads.data[static_cast<size_t>(((i * 3 + hs.layer) * 4 + hs.head) * 8 + e)];
+        const TextSpanResult direct = text_span(matrix, texts, o);
+        ASSERT_EQ(direct.picks.size(), hs.fit.picks.size());
+        for (size_t k = 0; k < direct.picks.size(); ++k) {
+            EXPECT_EQ(direct.picks[k].index, hs.fit.picks[k].index);
+            EXPECT_NEAR(direct.picks[k].variance_explained, hs.fit.picks[k].variance_explained, 1e-9);
+        }
+    }
+    EXPECT_THROW(text_span_store(store, texts, o, 4), Error);
+    EXPECT_THROW(text_span_store(store, FloatArray({6, 7}), o, 1), Error);
+}
+
+}  // namespace
+}  // namespace clipscope

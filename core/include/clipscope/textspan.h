@@ -32,6 +32,37 @@ struct TextSpanResult {
     FloatArray projected_texts;           // [Ntext, E]: texts projected onto the top-`rank` span of D
 };
 
+// What TextSpan needs of a head's [N, E] terms, accumulated row chunk by row chunk
+// so a whole store streams through in bounded memory: N, the column sums and the
+// uncentred Gram matrix DᵀD (float64).
+class HeadStatistics {
+public:
+    explicit HeadStatistics(int64_t width);
+    // rows: [count, width] contiguous float32.
+    void add(const float* rows, int64_t count);
+    int64_t count() const { return n_; }
+    int64_t width() const { return width_; }
+    const std::vector<double>& sums() const { return sums_; }
+    const std::vector<double>& gram() const { return gram_; }
+
+private:
+    int64_t width_, n_ = 0;
+    std::vector<double> sums_, gram_;
+};
+
+struct TextSpanFit {
+    std::vector<TextSpanPick> picks;
+    double total_variance_explained = 0;
+    FloatArray mean;             // [E]
+    FloatArray span_projector;   // [E, E]: Σ t tᵀ/q over the picks, so reconstruction = mean + (d - mean)·Q
+    FloatArray projected_texts;  // [Ntext, E]
+};
+
+// The picks from statistics alone (no pass over the images).
+TextSpanFit text_span_fit(const HeadStatistics& stats, const FloatArray& texts, const TextSpanOptions& options);
+// Rows of the reconstruction for terms [count, E].
+FloatArray text_span_reconstruct(const TextSpanFit& fit, const FloatArray& rows);
+
 // data: [N, E] one head's terms over N images; texts: [Ntext, E] text embeddings.
 TextSpanResult text_span(const FloatArray& data, const FloatArray& texts, const TextSpanOptions& options);
 
