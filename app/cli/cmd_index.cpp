@@ -1,14 +1,11 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
-#include <filesystem>
 
 #include "batch_prefetcher.h"
 #include "cli_common.h"
-#include "clipscope/atomic_file.h"
 #include "clipscope/dataset.h"
 #include "clipscope/error.h"
-#include "clipscope/npy.h"
 #include "clipscope/store.h"
 #include "commands.h"
 #include "console_progress.h"
@@ -93,36 +90,6 @@ void run_index(const IndexOptions& o) {
                  info.model_spec, info.architecture, seconds, (N - start) / seconds, max_error);
 }
 
-struct ExportOptions {
-    std::string store, out, dataset = "dataset", model_name;
-};
-
-// The reference's layout (compute_prs.py): float32 arrays named {dataset}_attn_{model}.npy etc.
-void run_export(const ExportOptions& o) {
-    const Store store = Store::open(o.store);
-    if (!store.complete())
-        throw_input(o.store, "is incomplete (" + std::to_string(store.done()) + " of " + std::to_string(store.size()) + " images); finish indexing first");
-    const std::string model = o.model_name.empty() ? store.info().architecture : o.model_name;
-    std::filesystem::create_directories(o.out);
-    const std::filesystem::path dir(o.out);
-    const std::pair<const char*, const char*> arrays[] = {{"heads", "attn"}, {"mlps", "mlp"}, {"cls_attn", "cls_attn"}};
-    const int64_t N = store.size(), chunk = 256;
-    for (const auto& [ours, theirs] : arrays) {
-        Shape shape = store.read(ours, 0, 1).shape;
-        shape[0] = N;
-        NpyStreamWriter writer((dir / (o.dataset + "_" + theirs + "_" + model + ".npy")).string(), shape);
-        for (int64_t i = 0; i < N; i += chunk) {
-            const FloatArray rows = store.read(ours, i, std::min(chunk, N - i));
-            writer.append(rows.data.data(), rows.data.size());
-        }
-        writer.finish();
-    }
-    std::string list;
-    for (const auto& e : store.info().images) list += e.path + "\n";
-    write_text_atomically((dir / (o.dataset + "_images.txt")).string(), list);
-    spdlog::info("exported {} images of {} to {} ({}_attn_{}.npy, ...)", N, o.store, o.out, o.dataset, model);
-}
-
 }  // namespace
 
 void register_index(CLI::App& app) {
@@ -140,17 +107,6 @@ void register_index(CLI::App& app) {
                     "ends with the same files as an uninterrupted run.\n"
                     "Example:\n  clipscope-cli index --model M --images ~/data/imagenet/val --out ~/stores/inval-b16");
         cmd->callback([o] { run_index(*o); });
-    }
-    {
-        auto* cmd = app.add_subcommand("export-store", "Write a store in the reference's .npy layout (numpy-readable, float32)");
-        auto o = std::make_shared<ExportOptions>();
-        cmd->add_option("store", o->store, "Store folder")->required();
-        cmd->add_option("--out,-o", o->out, "Output folder")->required();
-        cmd->add_option("--dataset", o->dataset, "Dataset name in the file names")->capture_default_str();
-        cmd->add_option("--model-name", o->model_name, "Model name in the file names (default: the architecture)");
-        cmd->footer("Writes {dataset}_attn_{model}.npy [N, L, H, E], {dataset}_mlp_{model}.npy [N, L+1, E],\n"
-                    "{dataset}_cls_attn_{model}.npy [N, L, E] and {dataset}_images.txt, in store order.");
-        cmd->callback([o] { run_export(*o); });
     }
 }
 

@@ -13,5 +13,6 @@ void register_bench(CLI::App& app);
 void register_make_random_model(CLI::App& app);
 void register_textspan(CLI::App& app);
 void register_index(CLI::App& app);
+void register_store_commands(CLI::App& app);
 
 }  // namespace clipscope::cli

@@ -1,5 +1,10 @@
 #include "clipscope/npy.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstring>
 #include <regex>
 #include <sstream>
@@ -173,6 +178,49 @@ void NpyStreamWriter::finish() {
         std::remove(temp_.c_str());
         throw_input(path_, "cannot complete the file");
     }
+}
+
+NpyRowReader::NpyRowReader(const std::string& path) : path_(path) {
+    fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd_ < 0) throw_input(path, std::string("cannot open: ") + std::strerror(errno));
+    struct stat st {};
+    ::fstat(fd_, &st);
+    // The header is small: read at most 64 KiB of it.
+    std::string head(static_cast<size_t>(std::min<off_t>(st.st_size, 65536)), '\0');
+    if (::pread(fd_, head.data(), head.size(), 0) != static_cast<ssize_t>(head.size())) throw_input(path, "cannot read the header");
+    const NpyHeader h = parse_header(path, head);
+    kind_ = h.descr.substr(1);
+    if (kind_ != "f4" && kind_ != "f8" && kind_ != "f2") throw_input(path, "expected a float .npy array, found dtype '" + h.descr + "'");
+    if (h.shape.empty()) throw_input(path, "is a scalar, expected rows");
+    item_ = descr_item_size(path, h.descr);
+    shape_ = h.shape;
+    row_elements_ = static_cast<size_t>(element_count(Shape(shape_.begin() + 1, shape_.end())));
+    data_offset_ = h.data_offset;
+    const auto needed = data_offset_ + static_cast<size_t>(shape_[0]) * row_elements_ * item_;
+    if (static_cast<size_t>(st.st_size) < needed)
+        throw_input(path, "truncated .npy data: shape " + shape_to_string(shape_) + " needs " + std::to_string(needed) + " bytes, file has " + std::to_string(st.st_size));
+}
+
+NpyRowReader::~NpyRowReader() {
+    if (fd_ >= 0) ::close(fd_);
+}
+
+FloatArray NpyRowReader::read_rows(int64_t first, int64_t count) const {
+    if (first < 0 || count < 0 || first + count > shape_[0]) throw_usage(path_ + ": rows " + std::to_string(first) + "+" + std::to_string(count) + " out of range");
+    Shape shape = shape_;
+    shape[0] = count;
+    FloatArray out = FloatArray::uninitialized(shape);
+    std::string bytes(static_cast<size_t>(count) * row_elements_ * item_, '\0');
+    if (::pread(fd_, bytes.data(), bytes.size(), static_cast<off_t>(data_offset_ + static_cast<size_t>(first) * row_elements_ * item_)) !=
+        static_cast<ssize_t>(bytes.size()))
+        throw_input(path_, "short read");
+    for (size_t i = 0; i < out.data.size(); ++i) {
+        const char* p = bytes.data() + i * item_;
+        if (kind_ == "f4") std::memcpy(&out.data[i], p, 4);
+        else if (kind_ == "f8") { double v; std::memcpy(&v, p, 8); out.data[i] = static_cast<float>(v); }
+        else { uint16_t v; std::memcpy(&v, p, 2); out.data[i] = half_to_float(v); }
+    }
+    return out;
 }
 
 Int64Array read_npy_int(const std::string& path) {

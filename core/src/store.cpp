@@ -32,6 +32,7 @@ nlohmann::json info_to_json(const StoreInfo& s) {
             {"batch", s.batch},
             {"dtype", s.dtype},
             {"shard", s.shard},
+            {"embedding_normalised", s.embedding_normalised},
             {"terms", "non-spatial decomposition terms divided by ||z||, as the reference's compute_prs.py stores them"},
             {"images", images}};
 }
@@ -55,6 +56,7 @@ StoreInfo info_from_json(const nlohmann::json& j, const std::string& path) {
         s.batch = j.at("batch");
         s.dtype = j.at("dtype");
         s.shard = j.at("shard");
+        s.embedding_normalised = j.value("embedding_normalised", false);
         for (const auto& e : j.at("images")) s.images.push_back({e.at("path"), e.value("label", std::string())});
         if (s.dtype != "f32" && s.dtype != "f16") throw_input(path, "unknown dtype " + s.dtype);
         if (s.layers <= 0 || s.heads <= 0 || s.embed_dim <= 0 || s.layers > 256 || s.heads > 1024 || s.embed_dim > 16384 || s.batch <= 0)
@@ -193,10 +195,12 @@ StoreWriter StoreWriter::open(const std::string& folder, const StoreInfo& info) 
 int64_t StoreWriter::done() const { return impl_->done; }
 int64_t StoreWriter::size() const { return static_cast<int64_t>(impl_->info.images.size()); }
 
-void StoreWriter::append(const Decomposition& d) {
-    const int64_t B = d.embedding.shape.at(0);
+void StoreWriter::append(const Decomposition& d) { append(d.embedding, d.heads, d.mlps, d.cls_attn); }
+
+void StoreWriter::append(const FloatArray& embedding, const FloatArray& heads, const FloatArray& mlps, const FloatArray& cls_attn) {
+    const int64_t B = embedding.shape.at(0);
     if (impl_->done + B > size()) throw Error(ErrorKind::Internal, "store append past the image list");
-    const FloatArray* sources[] = {&d.embedding, &d.heads, &d.mlps, &d.cls_attn};
+    const FloatArray* sources[] = {&embedding, &heads, &mlps, &cls_attn};
     const bool half = impl_->info.dtype == "f16";
     for (size_t a = 0; a < impl_->files.size(); ++a) {
         const ArrayFile& f = impl_->files[a];

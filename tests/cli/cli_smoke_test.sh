@@ -91,11 +91,23 @@ for f in manifest.json progress.json embedding.npy heads.npy mlps.npy cls_attn.n
     check "resumed $f identical" cmp "$WORK/store_whole/$f" "$WORK/store_killed/$f"
 done
 expect_exit "index other batch refused" 3 "other settings" "$CLI" index --model random:tiny --list "$WORK/list.txt" --out "$WORK/store_whole" --batch 8
+check "index shard 0/2" "$CLI" --threads 1 index --model random:tiny --list "$WORK/list.txt" --out "$WORK/shard0" --batch 4 --shard 0/2
+check "index shard 1/2" "$CLI" --threads 1 index --model random:tiny --list "$WORK/list.txt" --out "$WORK/shard1" --batch 4 --shard 1/2
+check "merge-stores" "$CLI" merge-stores "$WORK/shard1" "$WORK/shard0" --out "$WORK/merged"
+for f in manifest.json embedding.npy heads.npy mlps.npy cls_attn.npy; do
+    check "merged $f identical to unsharded" cmp "$WORK/store_whole/$f" "$WORK/merged/$f"
+done
+expect_exit "merge incomplete split" 2 "each once" "$CLI" merge-stores "$WORK/shard0" --out "$WORK/merged2"
 check "export-store" "$CLI" export-store "$WORK/store_whole" --out "$WORK/ref" --dataset smoke --model-name tiny
 check "export attn shape" shape_is "$WORK/ref/smoke_attn_tiny.npy" "[2000, 3, 4, 32]"
 check "export mlp shape" shape_is "$WORK/ref/smoke_mlp_tiny.npy" "[2000, 4, 32]"
 check "export cls shape" shape_is "$WORK/ref/smoke_cls_attn_tiny.npy" "[2000, 3, 32]"
 check "export image list" test "$(wc -l <"$WORK/ref/smoke_images.txt")" -eq 2000
+check "import-store" "$CLI" import-store "$WORK/ref" --model random:tiny --dataset smoke --model-name tiny --out "$WORK/imported"
+for f in heads.npy mlps.npy cls_attn.npy; do
+    check "import round trip $f" cmp "$WORK/store_whole/$f" "$WORK/imported/$f"
+done
+check "imported manifest" python3 -c "import json; m=json.load(open('$WORK/imported/manifest.json')); assert m['embedding_normalised'] and len(m['images'])==2000"
 
 # --- bad inputs: clear messages, documented exit codes, nothing left behind ---
 expect_exit "missing model" 3 "no such file" "$CLI" info --model "$WORK/nope"

@@ -96,3 +96,26 @@ TEST(Npy, BadFilesGiveClearErrors) {
 
 }  // namespace
 }  // namespace clipscope
+
+namespace clipscope {
+namespace {
+
+TEST(NpyRowReader, ReadsRowSlicesAndRefusesTruncatedFiles) {
+    test::TempDir dir;
+    FloatArray a({5, 2, 3});
+    for (size_t i = 0; i < a.data.size(); ++i) a.data[i] = static_cast<float>(i);
+    write_npy(dir.path("a.npy"), a);
+    const NpyRowReader r(dir.path("a.npy"));
+    EXPECT_EQ(r.shape(), (Shape{5, 2, 3}));
+    const FloatArray rows = r.read_rows(1, 3);
+    EXPECT_EQ(rows.shape, (Shape{3, 2, 3}));
+    EXPECT_EQ(rows.data.front(), 6.0f);
+    EXPECT_EQ(rows.data.back(), 23.0f);
+    EXPECT_THROW(r.read_rows(4, 2), Error);
+    const std::string bytes = read_file_bytes(dir.path("a.npy"), 1 << 20);
+    test::write_bytes(dir.path("t.npy"), bytes.substr(0, bytes.size() - 4));
+    EXPECT_THROW(NpyRowReader(dir.path("t.npy")), Error);
+}
+
+}  // namespace
+}  // namespace clipscope

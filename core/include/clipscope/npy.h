@@ -34,6 +34,24 @@ private:
     std::FILE* file_ = nullptr;
 };
 
+// Reads rows of a large float .npy file without loading it whole (stores made by
+// the reference can be ~100 GB). Rows are slices along the first dimension.
+class NpyRowReader {
+public:
+    explicit NpyRowReader(const std::string& path);
+    ~NpyRowReader();
+    NpyRowReader(const NpyRowReader&) = delete;
+    NpyRowReader& operator=(const NpyRowReader&) = delete;
+    const Shape& shape() const { return shape_; }
+    FloatArray read_rows(int64_t first, int64_t count) const;
+
+private:
+    std::string path_, kind_;
+    Shape shape_;
+    size_t data_offset_ = 0, item_ = 0, row_elements_ = 0;
+    int fd_ = -1;
+};
+
 // Reads float32 data; float64 and float16 files are converted. Anything else,
 // Fortran order, a truncated file or a header that does not parse is a clear error.
 FloatArray read_npy_float(const std::string& path);

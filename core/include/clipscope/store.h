@@ -35,6 +35,7 @@ struct StoreInfo {
     int64_t batch = 8;          // batch composition is part of bit-exact reproducibility
     std::string dtype = "f32";  // f32 or f16
     std::string shard;          // "I/N" when this store holds one shard, else ""
+    bool embedding_normalised = false;  // true for stores imported from the reference's layout (no ||z|| there)
     std::vector<ImageEntry> images;
 };
 
@@ -58,6 +59,8 @@ public:
     int64_t size() const;
     // Appends the next images (rows done..done+B-1) and records them as complete.
     void append(const Decomposition& batch);
+    // The same from arrays: embedding [B, E], heads [B, L, H, E], mlps [B, L+1, E], cls_attn [B, L, E].
+    void append(const FloatArray& embedding, const FloatArray& heads, const FloatArray& mlps, const FloatArray& cls_attn);
 
 private:
     StoreWriter();
