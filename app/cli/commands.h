@@ -14,5 +14,6 @@ void register_make_random_model(CLI::App& app);
 void register_textspan(CLI::App& app);
 void register_index(CLI::App& app);
 void register_store_commands(CLI::App& app);
+void register_ablate(CLI::App& app);
 
 }  // namespace clipscope::cli

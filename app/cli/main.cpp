@@ -41,6 +41,7 @@ int main(int argc, char** argv) {
     clipscope::cli::register_textspan(app);
     clipscope::cli::register_index(app);
     clipscope::cli::register_store_commands(app);
+    clipscope::cli::register_ablate(app);
     app.parse_complete_callback([&] {
         if (quiet) spdlog::set_level(spdlog::level::err);
         if (verbose) spdlog::set_level(spdlog::level::debug);

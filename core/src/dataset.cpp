@@ -34,7 +34,8 @@ std::vector<ImageEntry> list_image_folder(const std::string& folder) {
     std::sort(files.begin(), files.end());
     const fs::path root(folder);
     const bool image_folder = std::all_of(files.begin(), files.end(), [&](const fs::path& f) {
-        return std::distance(fs::relative(f, root).begin(), fs::relative(f, root).end()) == 2;
+        const fs::path relative = f.lexically_relative(root);
+        return std::distance(relative.begin(), relative.end()) == 2;  // class/image.ext
     });
     std::vector<ImageEntry> out;
     for (const auto& f : files) out.push_back({f.string(), image_folder ? f.parent_path().filename().string() : ""});

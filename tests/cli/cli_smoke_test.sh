@@ -181,6 +181,19 @@ assert j['settings']['images'] == 4"
     check "description cache" test -n "$(ls "$WORK/fxstore/text_cache")"
     expect_exit "store model mismatch" 2 "not the model that made the store" "$CLI" textspan --store "$WORK/fxstore" --model random:tiny \
         --vocab "$VOCAB" --descriptions "$WORK/desc.txt" --last-layers 2 --out "$WORK/x.json"
+    mkdir -p "$WORK/folder/cat" "$WORK/folder/dog"
+    cp "$SHARED/fixtures/common/synthetic_0.png" "$SHARED/fixtures/common/catdog.png" "$WORK/folder/cat/"
+    cp "$SHARED/fixtures/common/synthetic_1.png" "$SHARED/fixtures/common/synthetic_2.png" "$WORK/folder/dog/"
+    check "index image folder" "$CLI" index --model "$SHARED/fixtures/tiny" --images "$WORK/folder" --out "$WORK/labelled" --batch 2
+    check "ablate" capture "$WORK/ablate.json" "$CLI" ablate --store "$WORK/labelled" --model "$SHARED/fixtures/tiny" --vocab "$VOCAB" \
+        --heads 2.1,2.3 --csv "$WORK/ablate.csv"
+    check "ablate json" python3 -c "
+import json; j=json.load(open('$WORK/ablate.json'))
+names=[r['name'] for r in j['results']]
+assert names[:4]==['baseline','MLPs','class-token attention','MLPs + class-token attention'] and names[-1]=='heads 2.1,2.3', names
+assert len(names)==4+3+1 and all(r['total']==4 for r in j['results']) and j['settings']['classes']==2
+assert all(abs(r['drop']-(j['results'][0]['accuracy']-r['accuracy']))<1e-9 for r in j['results'])"
+    expect_exit "ablate bad heads" 2 "LAYER.HEAD" "$CLI" ablate --store "$WORK/labelled" --model "$SHARED/fixtures/tiny" --vocab "$VOCAB" --heads 2-1
     expect_exit "no vocab" 3 "--vocab" "$CLI" embed-text --model "$SHARED/fixtures/tiny" --out "$WORK/nv.npy" "x"
 else
     echo "cli_smoke: ../shared absent, fixture checks skipped"

@@ -204,3 +204,34 @@ TEST(StoreTextSpan, EveryHeadMatchesTextSpanOnItsOwnMatrix) {
 
 }  // namespace
 }  // namespace clipscope
+
+#include "clipscope/dataset.h"
+
+namespace clipscope {
+namespace {
+
+TEST(Dataset, ImageFolderLabelsListFilesAndErrors) {
+    test::TempDir dir;
+    fs::create_directories(dir.path("set/cat"));
+    fs::create_directories(dir.path("set/dog"));
+    for (const char* f : {"set/cat/b.png", "set/cat/a.JPG", "set/dog/c.jpeg", "set/dog/notes.txt"}) test::write_bytes(dir.path(f), "x");
+    const auto entries = list_image_folder(dir.path("set"));
+    ASSERT_EQ(entries.size(), 3u);
+    EXPECT_EQ(fs::path(entries[0].path).filename(), "a.JPG");
+    EXPECT_EQ(entries[0].label, "cat");
+    EXPECT_EQ(entries[2].label, "dog");
+    test::write_bytes(dir.path("set/loose.png"), "x");  // not one level down: no labels
+    for (const auto& e : list_image_folder(dir.path("set"))) EXPECT_EQ(e.label, "");
+    test::write_bytes(dir.path("list.txt"), "# images\nset/cat/a.JPG\tcat\n/abs/x.png\n\n");
+    const auto listed = read_image_list(dir.path("list.txt"));
+    ASSERT_EQ(listed.size(), 2u);
+    EXPECT_EQ(listed[0].path, dir.path("set/cat/a.JPG"));
+    EXPECT_EQ(listed[0].label, "cat");
+    EXPECT_EQ(listed[1].path, "/abs/x.png");
+    fs::create_directories(dir.path("empty"));
+    EXPECT_THROW(list_image_folder(dir.path("empty")), Error);
+    EXPECT_THROW(list_image_folder(dir.path("missing")), Error);
+}
+
+}  // namespace
+}  // namespace clipscope

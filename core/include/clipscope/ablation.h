@@ -1,0 +1,42 @@
+#pragma once
+// Zero-shot accuracy of a store under ablations (docs/method.md §3): terms are
+// replaced, for every image, by their mean over the store's images (or by zero),
+// and the sum of all terms (not renormalised) is classified by argmax against a
+// class-name classifier. Ties go to the lowest class index, like torch's top-1.
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "clipscope/ndarray.h"
+#include "clipscope/run_control.h"
+#include "clipscope/store.h"
+
+namespace clipscope {
+
+struct AblationSpec {
+    explicit AblationSpec(std::string setting_name = "") : name(std::move(setting_name)) {}
+    std::string name;
+    bool mlps = false;                                // every MLP term, ln_pre's included
+    bool cls = false;                                 // the class-token self-attention cell of every layer
+    std::vector<int64_t> layers;                      // whole attention layers (all heads)
+    std::vector<std::pair<int64_t, int64_t>> heads;   // (layer, head)
+    bool zero = false;                                // replace by zero instead of the mean
+};
+
+struct AblationResult {
+    std::string name;
+    int64_t correct = 0;
+    int64_t total = 0;
+    double accuracy() const { return total ? 100.0 * correct / total : 0.0; }
+};
+
+// classifier: [E, C] with unit columns; labels: class index per store image (-1 = skip).
+// The first result is the baseline (nothing ablated), then one per spec.
+std::vector<AblationResult> evaluate_ablations(const Store& store, const FloatArray& classifier, const std::vector<int64_t>& labels,
+                                               const std::vector<AblationSpec>& specs, const RunControl* control = nullptr);
+
+// The reference's layer sweep: "layers 0..k" for k = 0..L-1, each cumulative (method.md §3, item 5).
+std::vector<AblationSpec> cumulative_layer_sweep(int64_t layers);
+
+}  // namespace clipscope

@@ -1,0 +1,104 @@
+#include "clipscope/ablation.h"
+
+
+#include "clipscope/error.h"
+#include "test_support.h"
+
+namespace clipscope {
+namespace {
+
+// A store of 12 images whose terms point towards their class (3 classes, E = 3)
+// through one informative head (1, 2); every other term is the same for all
+// images, so the outcomes below are exact.
+class AblationStore : public ::testing::Test {
+protected:
+    void SetUp() override {
+        info_.model_spec = "test";
+        info_.model_format = "test";
+        info_.architecture = "test";
+        info_.weights_fingerprint = "test";
+        info_.layers = 2;
+        info_.heads = 3;
+        info_.embed_dim = 3;
+        info_.batch = 4;
+        for (int i = 0; i < 12; ++i) {
+            info_.images.push_back({"img" + std::to_string(i), ""});
+            labels_.push_back(i % 3);
+        }
+        StoreWriter w = StoreWriter::open(dir_.path("s"), info_);
+        for (int b = 0; b < 3; ++b) {
+            Decomposition d;
+            d.embedding = FloatArray({4, 3});
+            d.heads = FloatArray({4, 2, 3, 3});
+            d.mlps = FloatArray({4, 3, 3});
+            d.cls_attn = FloatArray({4, 2, 3});
+            for (int r = 0; r < 4; ++r) {
+                const int label = static_cast<int>(labels_[static_cast<size_t>(b * 4 + r)]);
+                for (int k = 0; k < 2 * 3 * 3; ++k) d.heads.data[static_cast<size_t>(r * 18 + k)] = 0.1f * static_cast<float>(k % 4);
+                d.heads.data[static_cast<size_t>(r * 18 + (1 * 3 + 2) * 3 + label)] += 1.0f;
+                for (int k = 0; k < 9; ++k) d.mlps.data[static_cast<size_t>(r * 9 + k)] = 0.01f * static_cast<float>(k);
+                for (int k = 0; k < 6; ++k) d.cls_attn.data[static_cast<size_t>(r * 6 + k)] = 0.02f * static_cast<float>(k);
+            }
+            w.append(d);
+        }
+        classifier_ = FloatArray({3, 3}, {1, 0, 0, 0, 1, 0, 0, 0, 1});  // class c = axis c
+    }
+    test::TempDir dir_;
+    StoreInfo info_;
+    std::vector<int64_t> labels_;
+    FloatArray classifier_;
+};
+
+TEST_F(AblationStore, AblatingNothingIsTheBaselineAndTheInformativeHeadMatters) {
+    const Store store = Store::open(dir_.path("s"));
+    AblationSpec nothing{"nothing"};
+    AblationSpec head{"head 1.2"};
+    head.heads = {{1, 2}, {1, 2}};  // listed twice, ablated once
+    AblationSpec other{"head 0.1"};
+    other.heads = {{0, 1}};
+    AblationSpec mlps{"mlps"};
+    mlps.mlps = true;
+    const auto r = evaluate_ablations(store, classifier_, labels_, {nothing, head, other, mlps});
+    ASSERT_EQ(r.size(), 5u);
+    EXPECT_EQ(r[0].name, "baseline");
+    EXPECT_EQ(r[0].accuracy(), 100.0);
+    EXPECT_EQ(r[1].correct, r[0].correct);
+    // Mean-ablating the informative head leaves every image with the same sum, so
+    // all get one class: exactly the 4 images of that class are right.
+    EXPECT_EQ(r[2].correct, 4);
+    EXPECT_EQ(r[2].total, 12);
+    EXPECT_EQ(r[3].accuracy(), 100.0);
+    EXPECT_EQ(r[4].accuracy(), 100.0);
+}
+
+TEST_F(AblationStore, MeanAblatingEverythingGivesTheMeanClassifierDecision) {
+    const Store store = Store::open(dir_.path("s"));
+    AblationSpec all{"all"};
+    all.mlps = true;
+    all.layers = {0, 1};
+    const auto r = evaluate_ablations(store, classifier_, labels_, {all});
+    // Every image becomes the same mean vector, so every image gets one class: 4 of 12 correct.
+    EXPECT_EQ(r[1].correct, 4);
+    AblationSpec zero = all;
+    zero.zero = true;
+    // All zero: every score is 0, ties go to class 0.
+    EXPECT_EQ(evaluate_ablations(store, classifier_, labels_, {zero})[1].correct, 4);
+}
+
+TEST_F(AblationStore, SweepAndBadSpecs) {
+    const auto sweep = cumulative_layer_sweep(3);
+    ASSERT_EQ(sweep.size(), 3u);
+    EXPECT_EQ(sweep[2].layers, (std::vector<int64_t>{0, 1, 2}));
+    const Store store = Store::open(dir_.path("s"));
+    AblationSpec bad{"bad"};
+    bad.heads = {{2, 0}};
+    EXPECT_THROW(evaluate_ablations(store, classifier_, labels_, {bad}), Error);
+    AblationSpec mixed{"mixed"};
+    mixed.cls = true;
+    mixed.heads = {{0, 0}};
+    EXPECT_THROW(evaluate_ablations(store, classifier_, labels_, {mixed}), Error);
+    EXPECT_THROW(evaluate_ablations(store, classifier_, {0, 1}, {}), Error);
+}
+
+}  // namespace
+}  // namespace clipscope
