@@ -64,7 +64,7 @@ void run(const Options& o) {
     if (unlabelled) spdlog::warn("{} images have no label among the classes and are skipped", unlabelled);
 
     const ClipModel model = load_model(o.model);
-    if (weights_fingerprint(model.info().weights_path, model.info().spec) != info.weights_fingerprint)
+    if (!store_made_by(info, model))
         throw_usage("--model " + o.model.model + " is not the model that made the store (" + info.model_spec + ")");
     const auto templates = o.templates.empty() ? default_templates() : read_templates(o.templates);
     const FloatArray classifier = build_classifier(model, names, templates);

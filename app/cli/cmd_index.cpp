@@ -43,16 +43,7 @@ void run_index(const IndexOptions& o) {
         entries = std::vector<ImageEntry>(entries.begin() + begin, entries.begin() + end);
     }
     const ClipModel model = load_model(o.model);
-    const auto& c = model.config();
-    StoreInfo info;
-    info.model_spec = model.info().spec;
-    info.model_format = model.info().format;
-    info.architecture = c.name;
-    info.weights_fingerprint = weights_fingerprint(model.info().weights_path, model.info().spec);
-    info.preprocess = c.preprocess;
-    info.layers = c.vision.layers;
-    info.heads = c.vision.heads;
-    info.embed_dim = c.embed_dim;
+    StoreInfo info = store_info_for(model);
     info.batch = o.batch;
     info.dtype = o.dtype;
     info.shard = o.shard;

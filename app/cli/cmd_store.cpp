@@ -74,15 +74,7 @@ void run_import(const ImportOptions& o) {
     expect(attn, {N, L, H, E}, "attn");
     expect(mlp, {N, L + 1, E}, "mlp");
     expect(cls, {N, L, E}, "cls_attn");
-    StoreInfo info;
-    info.model_spec = model.info().spec;
-    info.model_format = model.info().format;
-    info.architecture = c.name;
-    info.weights_fingerprint = weights_fingerprint(model.info().weights_path, model.info().spec);
-    info.preprocess = c.preprocess;
-    info.layers = L;
-    info.heads = H;
-    info.embed_dim = E;
+    StoreInfo info = store_info_for(model);
     info.embedding_normalised = true;  // the reference stores no ||z||: the embedding is the sum of the parts
     const std::string list_path = (fs::path(o.dir) / (o.dataset + "_images.txt")).string();
     if (fs::exists(list_path)) {

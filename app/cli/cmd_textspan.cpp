@@ -105,11 +105,10 @@ Texts load_texts(const Options& o, const StoreInfo* store_info) {
     t.model = model_summary(model);
     std::string cache;
     if (store_info) {
-        const std::string fingerprint = weights_fingerprint(model.info().weights_path, model.info().spec);
-        if (fingerprint != store_info->weights_fingerprint)
+        if (!store_made_by(*store_info, model))
             throw_usage("--model " + o.model.model + " is not the model that made the store (" + store_info->model_spec + "); descriptions must be embedded by the same model");
         uint64_t h = 1469598103934665603ull;
-        for (unsigned char ch : read_file_bytes(o.descriptions, size_t{256} << 20) + "|" + fingerprint) h = (h ^ ch) * 1099511628211ull;
+        for (unsigned char ch : read_file_bytes(o.descriptions, size_t{256} << 20) + "|" + store_info->weights_fingerprint) h = (h ^ ch) * 1099511628211ull;
         const std::filesystem::path dir = std::filesystem::path(o.store) / "text_cache";
         std::filesystem::create_directories(dir);
         cache = (dir / (hex64(h) + ".npy")).string();

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "clipscope/atomic_file.h"
+#include "clipscope/clip_model.h"
 #include "clipscope/error.h"
 #include "clipscope/npy.h"
 #include "half_float.h"
@@ -285,6 +286,24 @@ FloatArray Store::read(const std::string& array, int64_t first, int64_t count) c
         std::memcpy(out.data.data(), bytes.data(), bytes.size());
     }
     return out;
+}
+
+StoreInfo store_info_for(const ClipModel& model) {
+    const auto& c = model.config();
+    StoreInfo info;
+    info.model_spec = model.info().spec;
+    info.model_format = model.info().format;
+    info.architecture = c.name;
+    info.weights_fingerprint = weights_fingerprint(model.info().weights_path, model.info().spec);
+    info.preprocess = c.preprocess;
+    info.layers = c.vision.layers;
+    info.heads = c.vision.heads;
+    info.embed_dim = c.embed_dim;
+    return info;
+}
+
+bool store_made_by(const StoreInfo& info, const ClipModel& model) {
+    return weights_fingerprint(model.info().weights_path, model.info().spec) == info.weights_fingerprint;
 }
 
 std::string weights_fingerprint(const std::string& weights_path, const std::string& spec) {

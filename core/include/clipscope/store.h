@@ -89,6 +89,13 @@ private:
     std::unique_ptr<Impl> impl_;
 };
 
+class ClipModel;
+// The model-derived part of a store's manifest (identity, preprocessing, shapes).
+StoreInfo store_info_for(const ClipModel& model);
+// Whether the store was made by exactly these weights (text embeddings for its
+// analyses must come from the same model).
+bool store_made_by(const StoreInfo& info, const ClipModel& model);
+
 // A fingerprint of a weights file's bytes (64-bit FNV-1a over 8-byte words, hex), so
 // a store records exactly which weights made it. "random:..." specs fingerprint themselves.
 std::string weights_fingerprint(const std::string& weights_path, const std::string& spec);
