@@ -15,5 +15,6 @@ void register_textspan(CLI::App& app);
 void register_index(CLI::App& app);
 void register_store_commands(CLI::App& app);
 void register_ablate(CLI::App& app);
+void register_heatmap(CLI::App& app);
 
 }  // namespace clipscope::cli

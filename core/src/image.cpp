@@ -204,7 +204,7 @@ Image resize_nearest_pillow(const Image& image, int width, int height) {
     return out;
 }
 
-FloatArray preprocess_image(const Image& image, const PreprocessConfig& config) {
+Image resize_and_crop(const Image& image, const PreprocessConfig& config) {
     const int S = static_cast<int>(config.image_size);
     if (image.width <= 0 || image.height <= 0) throw_usage("image has no pixels");
     // torchvision Resize(S): shorter side -> S, longer side truncated; skipped if already S.
@@ -221,11 +221,23 @@ FloatArray preprocess_image(const Image& image, const PreprocessConfig& config) 
     const bool half_even = config.crop_rounding == "half_even";
     const int top = half_even ? round_half_even(dy) : static_cast<int>(std::floor(dy));
     const int left = half_even ? round_half_even(dx) : static_cast<int>(std::floor(dx));
+    // Converted to RGB after the crop, as open_clip does (alpha dropped).
+    Image out{S, S, 3, false, std::vector<uint8_t>(static_cast<size_t>(S) * S * 3)};
+    for (int y = 0; y < S; ++y)
+        for (int x = 0; x < S; ++x)
+            for (int c = 0; c < 3; ++c)
+                out.pixels[(static_cast<size_t>(y) * S + x) * 3 + c] = resized.pixels[(static_cast<size_t>(y + top) * resized.width + (x + left)) * resized.channels + c];
+    return out;
+}
+
+FloatArray preprocess_image(const Image& image, const PreprocessConfig& config) {
+    const Image crop = resize_and_crop(image, config);
+    const int S = crop.width;
     FloatArray out({3, S, S});
     for (int c = 0; c < 3; ++c)
         for (int y = 0; y < S; ++y)
             for (int x = 0; x < S; ++x) {
-                const float v = resized.pixels[(static_cast<size_t>(y + top) * resized.width + (x + left)) * resized.channels + c] / 255.0f;
+                const float v = crop.pixels[(static_cast<size_t>(y) * S + x) * 3 + c] / 255.0f;
                 out.data[(static_cast<size_t>(c) * S + y) * S + x] = (v - config.mean[c]) / config.std[c];
             }
     return out;

@@ -194,6 +194,12 @@ assert names[:4]==['baseline','MLPs','class-token attention','MLPs + class-token
 assert len(names)==4+3+1 and all(r['total']==4 for r in j['results']) and j['settings']['classes']==2
 assert all(abs(r['drop']-(j['results'][0]['accuracy']-r['accuracy']))<1e-9 for r in j['results'])"
     expect_exit "ablate bad heads" 2 "LAYER.HEAD" "$CLI" ablate --store "$WORK/labelled" --model "$SHARED/fixtures/tiny" --vocab "$VOCAB" --heads 2-1
+    check "heatmap" "$CLI" heatmap --model "$SHARED/fixtures/tiny" --vocab "$VOCAB" --image "$SHARED/fixtures/common/catdog.png" \
+        --text "a photo of a dog" --versus "a photo of a cat" --layers 1:2 --out "$WORK/hm"
+    check "heatmap grid" shape_is "$WORK/hm.npy" "[6, 6]"
+    check "heatmap png" python3 -c "import struct; d=open('$WORK/hm.png','rb').read(); assert d[:8]==b'\x89PNG\r\n\x1a\n' and struct.unpack('>II', d[16:24])==(48, 48)"
+    expect_exit "heatmap bad layers" 2 "outside" "$CLI" heatmap --model "$SHARED/fixtures/tiny" --vocab "$VOCAB" --image "$SHARED/fixtures/common/catdog.png" \
+        --text "a dog" --layers 1:7 --out "$WORK/hm2"
     expect_exit "no vocab" 3 "--vocab" "$CLI" embed-text --model "$SHARED/fixtures/tiny" --out "$WORK/nv.npy" "x"
 else
     echo "cli_smoke: ../shared absent, fixture checks skipped"

@@ -33,6 +33,10 @@ Image image_from_rgb(int width, int height, const std::vector<uint8_t>& rgb);
 Image resize_bicubic_pillow(const Image& image, int width, int height);
 Image resize_nearest_pillow(const Image& image, int width, int height);
 
+// Resize the shorter side to S and centre-crop S×S, as the evaluation transform
+// does before normalising: the pixels the model sees, for display.
+Image resize_and_crop(const Image& image, const PreprocessConfig& config);
+
 // The whole evaluation transform -> [3, S, S] float32 normalised.
 FloatArray preprocess_image(const Image& image, const PreprocessConfig& config);
 

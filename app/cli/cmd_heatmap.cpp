@@ -1,0 +1,116 @@
+#include <spdlog/spdlog.h>
+
+#include <sstream>
+
+#include "cli_common.h"
+#include "clipscope/atomic_file.h"
+#include "clipscope/error.h"
+#include "clipscope/heatmap.h"
+#include "clipscope/image.h"
+#include "clipscope/npy.h"
+#include "commands.h"
+
+namespace clipscope::cli {
+namespace {
+
+struct Options {
+    ModelOptions model;
+    std::string image, text, versus, layers, heads, out;
+    double opacity = 0.5;
+};
+
+void normalise_rows(FloatArray& t) {
+    const int64_t E = t.shape[1];
+    for (int64_t r = 0; r < t.shape[0]; ++r) {
+        double n = 0;
+        for (int64_t e = 0; e < E; ++e) n += double(t.data[static_cast<size_t>(r * E + e)]) * t.data[static_cast<size_t>(r * E + e)];
+        for (int64_t e = 0; e < E; ++e) t.data[static_cast<size_t>(r * E + e)] /= static_cast<float>(n > 0 ? std::sqrt(n) : 1.0);
+    }
+}
+
+void run(const Options& o) {
+    const ClipModel model = load_model(o.model);
+    const auto& c = model.config();
+    const int64_t L = c.vision.layers, G = c.vision.grid();
+    MapSelection sel;
+    if (!o.layers.empty()) {
+        const auto colon = o.layers.find(':');
+        try {
+            if (colon == std::string::npos) throw std::invalid_argument("no colon");
+            sel.first_layer = std::stoll(o.layers.substr(0, colon));
+            sel.last_layer = std::stoll(o.layers.substr(colon + 1));
+        } catch (const std::exception&) {
+            throw_usage("--layers takes FIRST:LAST (0-based, inclusive), got '" + o.layers + "'");
+        }
+        if (sel.first_layer < 0 || sel.last_layer >= L || sel.first_layer > sel.last_layer)
+            throw_usage("--layers " + o.layers + " is outside 0:" + std::to_string(L - 1));
+    }
+    if (!o.heads.empty()) {
+        std::istringstream in(o.heads);
+        std::string item;
+        while (std::getline(in, item, ',')) {
+            const auto dot = item.find('.');
+            try {
+                if (dot == std::string::npos) throw std::invalid_argument("no dot");
+                sel.heads.emplace_back(std::stoll(item.substr(0, dot)), std::stoll(item.substr(dot + 1)));
+            } catch (const std::exception&) {
+                throw_usage("--heads takes LAYER.HEAD items separated by commas, got '" + item + "'");
+            }
+        }
+    }
+    std::vector<std::string> texts = {o.text};
+    if (!o.versus.empty()) texts.push_back(o.versus);
+    FloatArray directions = model.encode_texts(texts);
+    normalise_rows(directions);
+
+    const Image original = load_image(o.image);
+    const Image crop = resize_and_crop(original, c.preprocess);
+    DecomposeOptions options;
+    int64_t first = sel.first_layer;
+    for (const auto& [l, h] : sel.heads) first = std::min(first, l);
+    options.spatial_last_layers = sel.heads.empty() && o.layers.empty() ? 0 : L - first;  // only the layers needed
+    const Decomposition d = model.decompose(preprocess_image(original, c.preprocess), options);
+    const FloatArray maps = token_maps(d, 0, directions, sel, G);
+    FloatArray grid({G, G}, std::vector<float>(maps.data.begin(), maps.data.begin() + G * G));
+    if (texts.size() == 2)
+        for (int64_t i = 0; i < G * G; ++i) grid.data[static_cast<size_t>(i)] -= maps.data[static_cast<size_t>(G * G + i)];  // A minus B
+    write_npy(o.out + ".npy", grid);
+    write_heatmap_overlay(o.out + ".png", crop, upsample_bilinear(grid, c.vision.patch_size), o.opacity);
+    const auto [lo, hi] = std::minmax_element(grid.data.begin(), grid.data.end());
+    write_text_atomically(o.out + ".json", nlohmann::json({{"model", model_summary(model)},
+                                                           {"image", o.image},
+                                                           {"text", o.text},
+                                                           {"versus", o.versus.empty() ? nlohmann::json(nullptr) : nlohmann::json(o.versus)},
+                                                           {"layers", o.layers.empty() ? "all" : o.layers},
+                                                           {"heads", o.heads.empty() ? "all" : o.heads},
+                                                           {"grid", G},
+                                                           {"min", *lo},
+                                                           {"max", *hi},
+                                                           {"self_check_max_abs_error", d.max_sum_error()},
+                                                           {"map", "per patch: sum over the selected (layer, head) cells of attn[l, m, h] . t, t unit-norm"
+                                                                   " (A minus B with --versus); class-token cell and MLPs excluded"}})
+                                                .dump(2));
+    spdlog::info("heatmap of '{}'{} on {} ({}): {}.png, {}.npy ({}x{} patches, range {:.4f}..{:.4f})", o.text, o.versus.empty() ? "" : " minus '" + o.versus + "'",
+                 o.image, c.name, o.out, o.out, G, G, *lo, *hi);
+}
+
+}  // namespace
+
+void register_heatmap(CLI::App& app) {
+    auto* cmd = app.add_subcommand("heatmap", "Which image regions push the embedding toward a text (or toward A rather than B)");
+    auto o = std::make_shared<Options>();
+    add_model_options(*cmd, o->model);
+    cmd->add_option("--image,-i", o->image, "Image file")->required();
+    cmd->add_option("--text,-t", o->text, "Text A")->required();
+    cmd->add_option("--versus", o->versus, "Text B: the map becomes A minus B");
+    cmd->add_option("--layers", o->layers, "FIRST:LAST layers to sum (0-based, inclusive; default all)");
+    cmd->add_option("--heads", o->heads, "Only these heads: LAYER.HEAD,...");
+    cmd->add_option("--opacity", o->opacity, "Overlay opacity")->check(CLI::Range(0.0, 1.0))->capture_default_str();
+    cmd->add_option("--out,-o", o->out, "Output prefix: writes PREFIX.png (overlay), PREFIX.npy (patch grid), PREFIX.json")->required();
+    cmd->footer("The overlay shows the map upsampled bilinearly (align_corners=false, as the reference) over the\n"
+                "model's crop, coloured from its own minimum (blue) to maximum (red).\n"
+                "Example:\n  clipscope-cli heatmap --model M --image dog.jpg --text \"a dog\" --versus \"a cat\" --out dog_vs_cat");
+    cmd->callback([o] { run(*o); });
+}
+
+}  // namespace clipscope::cli
