@@ -16,5 +16,6 @@ void register_index(CLI::App& app);
 void register_store_commands(CLI::App& app);
 void register_ablate(CLI::App& app);
 void register_heatmap(CLI::App& app);
+void register_neighbors(CLI::App& app);
 
 }  // namespace clipscope::cli

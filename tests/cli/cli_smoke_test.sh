@@ -193,6 +193,14 @@ names=[r['name'] for r in j['results']]
 assert names[:4]==['baseline','MLPs','class-token attention','MLPs + class-token attention'] and names[-1]=='heads 2.1,2.3', names
 assert len(names)==4+3+1 and all(r['total']==4 for r in j['results']) and j['settings']['classes']==2
 assert all(abs(r['drop']-(j['results'][0]['accuracy']-r['accuracy']))<1e-9 for r in j['results'])"
+    check "neighbors" capture "$WORK/nn.json" "$CLI" neighbors --store "$WORK/labelled" --query-index 2 --embedding -k 3 --json --sheet "$WORK/nn.png"
+    check "neighbors itself first" python3 -c "
+import json; j=json.load(open('$WORK/nn.json'))
+r=j['results']; assert len(r)==3 and r[0]['index']==2 and abs(r[0]['score']-1)<1e-5 and r[0]['score']>=r[1]['score']>=r[2]['score'], r"
+    check "neighbors sheet" test -s "$WORK/nn.png"
+    check "neighbors by head" "$CLI" neighbors --store "$WORK/labelled" --query-image "$SHARED/fixtures/common/catdog.png" \
+        --model "$SHARED/fixtures/tiny" --layer 2 --head 3 -k 2
+    expect_exit "neighbors two ways" 2 "choose one" "$CLI" neighbors --store "$WORK/labelled" --query-index 0 --embedding --layer 1
     expect_exit "ablate bad heads" 2 "LAYER.HEAD" "$CLI" ablate --store "$WORK/labelled" --model "$SHARED/fixtures/tiny" --vocab "$VOCAB" --heads 2-1
     check "heatmap" "$CLI" heatmap --model "$SHARED/fixtures/tiny" --vocab "$VOCAB" --image "$SHARED/fixtures/common/catdog.png" \
         --text "a photo of a dog" --versus "a photo of a cat" --layers 1:2 --out "$WORK/hm"

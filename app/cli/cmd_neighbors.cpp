@@ -1,0 +1,130 @@
+#include <spdlog/spdlog.h>
+
+#include <iostream>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+#include <sstream>
+
+#include "cli_common.h"
+#include "clipscope/atomic_file.h"
+#include "clipscope/error.h"
+#include "clipscope/image.h"
+#include "clipscope/neighbors.h"
+#include "commands.h"
+#include "console_progress.h"
+
+namespace clipscope::cli {
+namespace {
+
+struct Options {
+    ModelOptions model;
+    std::string store, query_image, heads, sheet;
+    int64_t query_index = -1, layer = -1, head = -1, k = 15;
+    bool embedding = false, json = false;
+};
+
+// Thumbnails of the results in a grid, each captioned with its rank and score.
+void write_sheet(const std::string& path, const Store& store, const std::vector<Neighbor>& results, const PreprocessConfig& preprocess) {
+    constexpr int kThumb = 128, kColumns = 5, kCaption = 18;
+    const int rows = static_cast<int>((results.size() + kColumns - 1) / kColumns);
+    cv::Mat sheet(rows * (kThumb + kCaption), kColumns * kThumb, CV_8UC3, cv::Scalar(255, 255, 255));
+    for (size_t i = 0; i < results.size(); ++i) {
+        const int x = static_cast<int>(i % kColumns) * kThumb, y = static_cast<int>(i / kColumns) * (kThumb + kCaption);
+        const std::string& file = store.info().images[static_cast<size_t>(results[i].index)].path;
+        try {
+            const Image crop = resize_and_crop(load_image(file), preprocess);
+            const Image thumb = resize_bicubic_pillow(crop, kThumb, kThumb);
+            cv::Mat rgb(kThumb, kThumb, CV_8UC3, const_cast<uint8_t*>(thumb.pixels.data()));
+            cv::Mat bgr;
+            cv::cvtColor(rgb, bgr, cv::COLOR_RGB2BGR);
+            bgr.copyTo(sheet(cv::Rect(x, y, kThumb, kThumb)));
+        } catch (const Error& e) {
+            spdlog::warn("{}", e.what());  // a missing image leaves a blank cell
+        }
+        char caption[64];
+        std::snprintf(caption, sizeof(caption), "#%zu  %.4f", i + 1, results[i].score);
+        cv::putText(sheet, caption, cv::Point(x + 4, y + kThumb + 13), cv::FONT_HERSHEY_SIMPLEX, 0.4, cv::Scalar(0, 0, 0), 1, cv::LINE_AA);
+    }
+    std::vector<uchar> png;
+    cv::imencode(".png", sheet, png);
+    write_file_atomically(path, [&](std::ostream& out) { out.write(reinterpret_cast<const char*>(png.data()), static_cast<std::streamsize>(png.size())); });
+}
+
+void run(const Options& o) {
+    const Store store = Store::open(o.store);
+    const StoreInfo& info = store.info();
+    NeighborQuery q;
+    const int ways = (o.layer >= 0) + !o.heads.empty() + o.embedding;
+    if (ways != 1) throw_usage("choose one of --layer [--head], --heads, --embedding");
+    if (o.embedding) q.by = NeighborQuery::By::Embedding;
+    else if (!o.heads.empty()) {
+        q.by = NeighborQuery::By::Heads;
+        std::istringstream in(o.heads);
+        std::string item;
+        while (std::getline(in, item, ',')) {
+            const auto dot = item.find('.');
+            try {
+                if (dot == std::string::npos) throw std::invalid_argument("no dot");
+                q.heads.emplace_back(std::stoll(item.substr(0, dot)), std::stoll(item.substr(dot + 1)));
+            } catch (const std::exception&) {
+                throw_usage("--heads takes LAYER.HEAD items separated by commas, got '" + item + "'");
+            }
+        }
+    } else {
+        q.by = o.head >= 0 ? NeighborQuery::By::Head : NeighborQuery::By::Layer;
+        q.layer = o.layer;
+        q.head = std::max<int64_t>(o.head, 0);
+    }
+    if ((o.query_index >= 0) == !o.query_image.empty()) throw_usage("give --query-index I or --query-image IMG");
+    std::vector<float> key;
+    nlohmann::json query;
+    if (o.query_index >= 0) {
+        if (o.query_index >= store.size()) throw_usage("--query-index must be below " + std::to_string(store.size()));
+        key = neighbor_key(store.read("heads", o.query_index, 1), store.read("embedding", o.query_index, 1), q);
+        query = {{"index", o.query_index}, {"image", info.images[static_cast<size_t>(o.query_index)].path}};
+    } else {
+        if (o.model.model.empty()) throw_usage("--query-image needs --model (the model that made the store)");
+        const ClipModel model = load_model(o.model);
+        if (!store_made_by(info, model)) throw_usage("--model " + o.model.model + " is not the model that made the store (" + info.model_spec + ")");
+        DecomposeOptions nonspatial;
+        nonspatial.spatial = false;
+        const Decomposition d = model.decompose(load_image_batch({o.query_image}, model), nonspatial);
+        key = neighbor_key(d.heads, d.embedding, q);
+        query = {{"image", o.query_image}};
+    }
+    const auto results = nearest_neighbors(store, key, q, o.k, &interrupt_control());
+    nlohmann::json rows = nlohmann::json::array();
+    for (const auto& n : results) rows.push_back({{"index", n.index}, {"image", info.images[static_cast<size_t>(n.index)].path}, {"score", n.score}});
+    const nlohmann::json out = {{"query", query}, {"by", q.describe()}, {"store", o.store}, {"model", info.model_spec}, {"results", rows}};
+    if (!o.sheet.empty()) write_sheet(o.sheet, store, results, info.preprocess);
+    if (o.json) {
+        print_json(out);
+        return;
+    }
+    std::printf("nearest to %s by %s in %s (%s):\n", query["image"].get<std::string>().c_str(), q.describe().c_str(), o.store.c_str(), info.model_spec.c_str());
+    for (size_t i = 0; i < results.size(); ++i)
+        std::printf("%3zu  %10.5f  %s\n", i + 1, results[i].score, info.images[static_cast<size_t>(results[i].index)].path.c_str());
+}
+
+}  // namespace
+
+void register_neighbors(CLI::App& app) {
+    auto* cmd = app.add_subcommand("neighbors", "Nearest images of a store according to one head, one layer, a set of heads, or the embedding");
+    auto o = std::make_shared<Options>();
+    add_model_options(*cmd, o->model, /*model_required=*/false);
+    cmd->add_option("--store", o->store, "A store made by `index`")->required();
+    cmd->add_option("--query-index", o->query_index, "Query: an image of the store, by index");
+    cmd->add_option("--query-image", o->query_image, "Query: an image file (decomposed with --model)");
+    cmd->add_option("--layer", o->layer, "Compare by this layer (all heads summed), or with --head by one head");
+    cmd->add_option("--head", o->head, "With --layer: compare by this head");
+    cmd->add_option("--heads", o->heads, "Compare by these heads summed: LAYER.HEAD,...");
+    cmd->add_flag("--embedding", o->embedding, "Compare by the whole embedding (cosine)");
+    cmd->add_option("-k", o->k, "How many neighbours")->capture_default_str();
+    cmd->add_flag("--json", o->json, "JSON on stdout");
+    cmd->add_option("--sheet", o->sheet, "Also write a contact sheet PNG of the results");
+    cmd->footer("Head and layer terms are compared by plain dot product, as the reference's nns notebook does.\n"
+                "Example:\n  clipscope-cli neighbors --store val --query-index 42 --layer 11 --head 4 -k 15 --sheet nn.png");
+    cmd->callback([o] { run(*o); });
+}
+
+}  // namespace clipscope::cli

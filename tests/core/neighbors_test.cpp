@@ -1,0 +1,92 @@
+#include "clipscope/neighbors.h"
+
+#include <random>
+
+#include "clipscope/error.h"
+#include "test_support.h"
+
+namespace clipscope {
+namespace {
+
+class NeighborStore : public ::testing::Test {
+protected:
+    void SetUp() override {
+        info_.model_spec = info_.model_format = info_.architecture = info_.weights_fingerprint = "test";
+        info_.layers = 2;
+        info_.heads = 2;
+        info_.embed_dim = 4;
+        info_.batch = 5;
+        for (int i = 0; i < 10; ++i) info_.images.push_back({"img" + std::to_string(i), ""});
+        std::mt19937 rng(7);
+        std::normal_distribution<float> normal;
+        StoreWriter w = StoreWriter::open(dir_.path("s"), info_);
+        for (int b = 0; b < 2; ++b) {
+            Decomposition d;
+            d.embedding = FloatArray({5, 4});
+            d.heads = FloatArray({5, 2, 2, 4});
+            d.mlps = FloatArray({5, 3, 4});
+            d.cls_attn = FloatArray({5, 2, 4});
+            for (auto* a : {&d.embedding, &d.heads})
+                for (auto& x : a->data) x = normal(rng);
+            w.append(d);
+            batches_.push_back(d);
+        }
+    }
+    FloatArray heads_row(int i) const {
+        const auto& d = batches_[static_cast<size_t>(i / 5)];
+        return FloatArray({2, 2, 4}, std::vector<float>(d.heads.data.begin() + (i % 5) * 16, d.heads.data.begin() + (i % 5 + 1) * 16));
+    }
+    FloatArray embedding_row(int i) const {
+        const auto& d = batches_[static_cast<size_t>(i / 5)];
+        return FloatArray({4}, std::vector<float>(d.embedding.data.begin() + (i % 5) * 4, d.embedding.data.begin() + (i % 5 + 1) * 4));
+    }
+    test::TempDir dir_;
+    StoreInfo info_;
+    std::vector<Decomposition> batches_;
+};
+
+TEST_F(NeighborStore, AnImageIsItsOwnNearestByCosineAndScoresMatchABruteForce) {
+    const Store store = Store::open(dir_.path("s"));
+    NeighborQuery q;  // embedding
+    for (int i = 0; i < 10; ++i) {
+        const auto result = nearest_neighbors(store, neighbor_key(heads_row(i), embedding_row(i), q), q, 3);
+        ASSERT_EQ(result.size(), 3u);
+        EXPECT_EQ(result[0].index, i);
+        EXPECT_NEAR(result[0].score, 1.0, 1e-6);
+        EXPECT_GE(result[0].score, result[1].score);
+        EXPECT_GE(result[1].score, result[2].score);
+    }
+    NeighborQuery head;
+    head.by = NeighborQuery::By::Head;
+    head.layer = 1;
+    head.head = 0;
+    const auto key = neighbor_key(heads_row(3), embedding_row(3), head);
+    const auto all = nearest_neighbors(store, key, head, 10);
+    ASSERT_EQ(all.size(), 10u);
+    for (const auto& n : all) {
+        const auto other = neighbor_key(heads_row(static_cast<int>(n.index)), embedding_row(static_cast<int>(n.index)), head);
+        double dot = 0;
+        for (size_t e = 0; e < 4; ++e) dot += double(other[e]) * key[e];
+        EXPECT_NEAR(n.score, dot, 1e-6);  // plain dot product, as the reference
+    }
+    for (size_t i = 1; i < all.size(); ++i) EXPECT_GE(all[i - 1].score, all[i].score);
+}
+
+TEST_F(NeighborStore, LayerKeysSumTheirHeadsAndBadQueriesFail) {
+    NeighborQuery layer;
+    layer.by = NeighborQuery::By::Layer;
+    layer.layer = 1;
+    NeighborQuery pair;
+    pair.by = NeighborQuery::By::Heads;
+    pair.heads = {{1, 0}, {1, 1}};
+    EXPECT_EQ(neighbor_key(heads_row(2), embedding_row(2), layer), neighbor_key(heads_row(2), embedding_row(2), pair));
+    NeighborQuery bad;
+    bad.by = NeighborQuery::By::Head;
+    bad.layer = 2;
+    EXPECT_THROW(neighbor_key(heads_row(0), embedding_row(0), bad), Error);
+    const Store store = Store::open(dir_.path("s"));
+    EXPECT_THROW(nearest_neighbors(store, std::vector<float>(3), NeighborQuery{}, 2), Error);
+}
+
+}  // namespace
+}  // namespace clipscope
