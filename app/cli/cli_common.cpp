@@ -38,6 +38,22 @@ nlohmann::json model_summary(const ClipModel& model) {
 
 void print_json(const nlohmann::json& j) { std::cout << j.dump(2) << std::endl; }
 
+std::vector<std::pair<int64_t, int64_t>> parse_head_list(const std::string& text) {
+    std::vector<std::pair<int64_t, int64_t>> out;
+    std::istringstream in(text);
+    std::string item;
+    while (std::getline(in, item, ',')) {
+        const auto dot = item.find('.');
+        try {
+            if (dot == std::string::npos) throw std::invalid_argument("no dot");
+            out.emplace_back(std::stoll(item.substr(0, dot)), std::stoll(item.substr(dot + 1)));
+        } catch (const std::exception&) {
+            throw_usage("--heads takes LAYER.HEAD items separated by commas, got '" + item + "'");
+        }
+    }
+    return out;
+}
+
 std::vector<std::string> collect_texts(const std::vector<std::string>& args, const std::string& file) {
     std::vector<std::string> texts = args;
     if (!file.empty()) {

@@ -29,6 +29,9 @@ nlohmann::json model_summary(const ClipModel& model);
 
 void print_json(const nlohmann::json& j);
 
+// "L.H,L.H,..." (0-based) -> (layer, head) pairs; a malformed item is a usage error.
+std::vector<std::pair<int64_t, int64_t>> parse_head_list(const std::string& text);
+
 // Texts from positional arguments and/or a file (one per line, kept verbatim but for the newline).
 std::vector<std::string> collect_texts(const std::vector<std::string>& args, const std::string& file);
 

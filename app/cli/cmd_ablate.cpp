@@ -22,23 +22,6 @@ struct Options {
     bool zero = false;
 };
 
-// "L.H,L.H,..." -> (layer, head) pairs.
-std::vector<std::pair<int64_t, int64_t>> parse_heads(const std::string& text) {
-    std::vector<std::pair<int64_t, int64_t>> out;
-    std::istringstream in(text);
-    std::string item;
-    while (std::getline(in, item, ',')) {
-        const auto dot = item.find('.');
-        try {
-            if (dot == std::string::npos) throw std::invalid_argument("no dot");
-            out.emplace_back(std::stoll(item.substr(0, dot)), std::stoll(item.substr(dot + 1)));
-        } catch (const std::exception&) {
-            throw_usage("--heads takes LAYER.HEAD items separated by commas, got '" + item + "'");
-        }
-    }
-    return out;
-}
-
 void run(const Options& o) {
     const Store store = Store::open(o.store);
     const StoreInfo& info = store.info();
@@ -78,7 +61,7 @@ void run(const Options& o) {
     for (const auto& s : cumulative_layer_sweep(info.layers)) specs.push_back(s);
     if (!o.heads.empty()) {
         AblationSpec heads{"heads " + o.heads};
-        heads.heads = parse_heads(o.heads);
+        heads.heads = parse_head_list(o.heads);
         specs.push_back(heads);
     }
     for (auto& s : specs) s.zero = o.zero;

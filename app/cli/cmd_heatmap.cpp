@@ -8,6 +8,7 @@
 #include "clipscope/heatmap.h"
 #include "clipscope/image.h"
 #include "clipscope/npy.h"
+#include "clipscope/zero_shot.h"
 #include "commands.h"
 
 namespace clipscope::cli {
@@ -18,15 +19,6 @@ struct Options {
     std::string image, text, versus, layers, heads, out;
     double opacity = 0.5;
 };
-
-void normalise_rows(FloatArray& t) {
-    const int64_t E = t.shape[1];
-    for (int64_t r = 0; r < t.shape[0]; ++r) {
-        double n = 0;
-        for (int64_t e = 0; e < E; ++e) n += double(t.data[static_cast<size_t>(r * E + e)]) * t.data[static_cast<size_t>(r * E + e)];
-        for (int64_t e = 0; e < E; ++e) t.data[static_cast<size_t>(r * E + e)] /= static_cast<float>(n > 0 ? std::sqrt(n) : 1.0);
-    }
-}
 
 void run(const Options& o) {
     const ClipModel model = load_model(o.model);
@@ -45,23 +37,11 @@ void run(const Options& o) {
         if (sel.first_layer < 0 || sel.last_layer >= L || sel.first_layer > sel.last_layer)
             throw_usage("--layers " + o.layers + " is outside 0:" + std::to_string(L - 1));
     }
-    if (!o.heads.empty()) {
-        std::istringstream in(o.heads);
-        std::string item;
-        while (std::getline(in, item, ',')) {
-            const auto dot = item.find('.');
-            try {
-                if (dot == std::string::npos) throw std::invalid_argument("no dot");
-                sel.heads.emplace_back(std::stoll(item.substr(0, dot)), std::stoll(item.substr(dot + 1)));
-            } catch (const std::exception&) {
-                throw_usage("--heads takes LAYER.HEAD items separated by commas, got '" + item + "'");
-            }
-        }
-    }
+    if (!o.heads.empty()) sel.heads = parse_head_list(o.heads);
     std::vector<std::string> texts = {o.text};
     if (!o.versus.empty()) texts.push_back(o.versus);
     FloatArray directions = model.encode_texts(texts);
-    normalise_rows(directions);
+    normalize_rows(directions);
 
     const Image original = load_image(o.image);
     const Image crop = resize_and_crop(original, c.preprocess);

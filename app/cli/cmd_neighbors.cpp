@@ -59,17 +59,7 @@ void run(const Options& o) {
     if (o.embedding) q.by = NeighborQuery::By::Embedding;
     else if (!o.heads.empty()) {
         q.by = NeighborQuery::By::Heads;
-        std::istringstream in(o.heads);
-        std::string item;
-        while (std::getline(in, item, ',')) {
-            const auto dot = item.find('.');
-            try {
-                if (dot == std::string::npos) throw std::invalid_argument("no dot");
-                q.heads.emplace_back(std::stoll(item.substr(0, dot)), std::stoll(item.substr(dot + 1)));
-            } catch (const std::exception&) {
-                throw_usage("--heads takes LAYER.HEAD items separated by commas, got '" + item + "'");
-            }
-        }
+        q.heads = parse_head_list(o.heads);
     } else {
         q.by = o.head >= 0 ? NeighborQuery::By::Head : NeighborQuery::By::Layer;
         q.layer = o.layer;

@@ -13,6 +13,7 @@
 #include "clipscope/store.h"
 #include "clipscope/store_textspan.h"
 #include "clipscope/textspan.h"
+#include "clipscope/zero_shot.h"
 #include "commands.h"
 #include "console_progress.h"
 
@@ -52,13 +53,9 @@ FloatArray embed_descriptions(const ClipModel& model, const std::vector<std::str
     for (int64_t i0 = 0; i0 < n; i0 += chunk) {
         interrupt_control().check();
         const int64_t k = std::min(chunk, n - i0);
-        const FloatArray e = model.encode_texts(std::vector<std::string>(lines.begin() + i0, lines.begin() + i0 + k));
-        for (int64_t r = 0; r < k; ++r) {
-            double norm = 0;
-            for (int64_t c = 0; c < E; ++c) norm += double(e.data[r * E + c]) * e.data[r * E + c];
-            const float inv = norm > 0 ? static_cast<float>(1.0 / std::sqrt(norm)) : 0.0f;
-            for (int64_t c = 0; c < E; ++c) out.data[(i0 + r) * E + c] = e.data[r * E + c] * inv;
-        }
+        FloatArray e = model.encode_texts(std::vector<std::string>(lines.begin() + i0, lines.begin() + i0 + k));
+        normalize_rows(e);
+        std::copy(e.data.begin(), e.data.end(), out.data.begin() + i0 * E);
         progress.update(i0 + k, n);
     }
     progress.finish();

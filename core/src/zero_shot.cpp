@@ -27,6 +27,11 @@ void normalise_rows(Vec& data, int64_t rows, int64_t cols) {
 
 }  // namespace
 
+void normalize_rows(FloatArray& rows) {
+    if (rows.rank() != 2) throw Error(ErrorKind::Internal, "normalize_rows needs [n, E]");
+    normalise_rows(rows.data, rows.shape[0], rows.shape[1]);
+}
+
 const std::vector<std::string>& default_templates() {
     static const std::vector<std::string> kTemplates = {
         "a photo of a {}.",      "a blurry photo of a {}.", "a close-up photo of a {}.", "a drawing of a {}.",

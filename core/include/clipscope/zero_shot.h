@@ -10,6 +10,9 @@
 
 namespace clipscope {
 
+// Scales every row of [n, E] to unit L2 norm in place (all-zero rows stay zero).
+void normalize_rows(FloatArray& rows);
+
 // ClipScope's own short template list (each holds "{}" for the class name).
 const std::vector<std::string>& default_templates();
 // One template per line; blank lines skipped; each must contain "{}".
