@@ -49,7 +49,7 @@ void run(const Options& o) {
     int64_t first = sel.first_layer;
     for (const auto& [l, h] : sel.heads) first = std::min(first, l);
     options.spatial_last_layers = sel.heads.empty() && o.layers.empty() ? 0 : L - first;  // only the layers needed
-    const Decomposition d = model.decompose(preprocess_image(original, c.preprocess), options);
+    const Decomposition d = model.decompose(normalize_crop(crop, c.preprocess), options);
     const FloatArray maps = token_maps(d, 0, directions, sel, G);
     FloatArray grid({G, G}, std::vector<float>(maps.data.begin(), maps.data.begin() + G * G));
     if (texts.size() == 2)

@@ -80,6 +80,17 @@ std::vector<AblationResult> evaluate_ablations(const Store& store, const FloatAr
         if (spec.cls && (!spec.layers.empty() || !spec.heads.empty()))
             throw_usage(spec.name + ": class-token ablation cannot be combined with head or layer ablations");
     }
+    // Per spec, the (layer * H + head) cells it replaces, each once (a head listed twice is ablated once).
+    std::vector<std::vector<int64_t>> ablated_cells;
+    for (const auto& spec : specs) {
+        std::vector<bool> ablated(static_cast<size_t>(L * H), false);
+        for (int64_t l : spec.layers)
+            for (int64_t h = 0; h < H; ++h) ablated[static_cast<size_t>(l * H + h)] = true;
+        for (const auto& [l, h] : spec.heads) ablated[static_cast<size_t>(l * H + h)] = true;
+        ablated_cells.emplace_back();
+        for (int64_t j = 0; j < L * H; ++j)
+            if (ablated[static_cast<size_t>(j)]) ablated_cells.back().push_back(j);
+    }
     const Means means = store_means(store, control);
     std::vector<AblationResult> results(specs.size() + 1);
     results[0].name = "baseline";
@@ -111,12 +122,7 @@ std::vector<AblationResult> evaluate_ablations(const Store& store, const FloatAr
                 auto replace = [&](const float* value, const double* mean) {
                     for (int64_t e = 0; e < E; ++e) x[static_cast<size_t>(e)] += keep_mean * mean[e] - value[e];
                 };
-                std::vector<bool> head_done(static_cast<size_t>(L * H), false);
-                for (int64_t l : spec.layers)
-                    for (int64_t h = 0; h < H; ++h) head_done[static_cast<size_t>(l * H + h)] = true;
-                for (const auto& [l, h] : spec.heads) head_done[static_cast<size_t>(l * H + h)] = true;  // listed twice = ablated once
-                for (int64_t j = 0; j < L * H; ++j)
-                    if (head_done[static_cast<size_t>(j)]) replace(hp + j * E, means.heads.data() + j * E);
+                for (const int64_t j : ablated_cells[k]) replace(hp + j * E, means.heads.data() + j * E);
                 if (spec.mlps)
                     for (int64_t j = 0; j <= L; ++j) replace(mp + j * E, means.mlps.data() + j * E);
                 if (spec.cls)

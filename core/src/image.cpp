@@ -230,8 +230,10 @@ Image resize_and_crop(const Image& image, const PreprocessConfig& config) {
     return out;
 }
 
-FloatArray preprocess_image(const Image& image, const PreprocessConfig& config) {
-    const Image crop = resize_and_crop(image, config);
+FloatArray preprocess_image(const Image& image, const PreprocessConfig& config) { return normalize_crop(resize_and_crop(image, config), config); }
+
+FloatArray normalize_crop(const Image& crop, const PreprocessConfig& config) {
+    if (crop.channels != 3 || crop.width != crop.height) throw Error(ErrorKind::Internal, "normalize_crop needs a square RGB crop");
     const int S = crop.width;
     FloatArray out({3, S, S});
     for (int c = 0; c < 3; ++c)

@@ -37,6 +37,9 @@ Image resize_nearest_pillow(const Image& image, int width, int height);
 // does before normalising: the pixels the model sees, for display.
 Image resize_and_crop(const Image& image, const PreprocessConfig& config);
 
+// The last step of the transform on an already cropped image -> [3, S, S] (value/255 - mean) / std.
+FloatArray normalize_crop(const Image& crop, const PreprocessConfig& config);
+
 // The whole evaluation transform -> [3, S, S] float32 normalised.
 FloatArray preprocess_image(const Image& image, const PreprocessConfig& config);
 
