@@ -112,7 +112,7 @@ ClipWeights build_weights(const StateDict& d, const ClipConfig& c, const at::Dev
 }
 
 FoldedHeads fold_heads(const ClipWeights& w, const ClipConfig& c) {
-    const int64_t L = c.vision.layers, H = c.vision.heads, d = c.vision.head_dim(), W = c.vision.width;
+    const int64_t L = c.vision.layers, H = c.vision.heads, d = c.vision.head_dim();
     FoldedHeads f;
     f.gamma_proj = w.ln_post_w.unsqueeze(1) * w.vis_proj;  // [W, E]
     f.gamma_sum = f.gamma_proj.sum(0);
@@ -124,7 +124,6 @@ FoldedHeads fold_heads(const ClipWeights& w, const ClipConfig& c) {
         heads.push_back(at::matmul(b.out_w.t(), f.gamma_proj).view({H, d, -1}));  // [H, d, E]
         biases.push_back(at::matmul(b.out_b, f.gamma_proj));
     }
-    (void)W;
     f.head_proj = at::stack(heads);   // [L, H, d, E]
     f.bias_proj = at::stack(biases);  // [L, E]
     return f;
