@@ -9,7 +9,7 @@ packages=(
   # Without the pthread OpenBLAS, Debian's torch falls back to the reference
   # BLAS and matrix products run about 12x slower.
   libopenblas0-pthread
-  libopencv-dev libspdlog-dev nlohmann-json3-dev libcli11-dev libicu-dev zlib1g-dev
+  libopencv-dev libspdlog-dev nlohmann-json3-dev libcli11-dev libicu-dev zlib1g-dev libhdf5-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   qt6-base-dev qt6-charts-dev libqt6opengl6-dev xvfb
 )

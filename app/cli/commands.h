@@ -17,5 +17,6 @@ void register_store_commands(CLI::App& app);
 void register_ablate(CLI::App& app);
 void register_heatmap(CLI::App& app);
 void register_neighbors(CLI::App& app);
+void register_segment(CLI::App& app);
 
 }  // namespace clipscope::cli

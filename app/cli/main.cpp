@@ -44,6 +44,7 @@ int main(int argc, char** argv) {
     clipscope::cli::register_ablate(app);
     clipscope::cli::register_heatmap(app);
     clipscope::cli::register_neighbors(app);
+    clipscope::cli::register_segment(app);
     app.parse_complete_callback([&] {
         if (quiet) spdlog::set_level(spdlog::level::err);
         if (verbose) spdlog::set_level(spdlog::level::debug);

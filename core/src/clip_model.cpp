@@ -158,6 +158,13 @@ Decomposition ClipModel::decompose(const FloatArray& pixels, const DecomposeOpti
     return out;
 }
 
+AttentionBaselines ClipModel::attention_baselines(const FloatArray& pixels) const {
+    c10::InferenceMode guard;
+    at::Tensor last, rollout;
+    clipscope::attention_baselines(impl_->weights, impl_->config, pixels_tensor(pixels, impl_->device), last, rollout);
+    return {to_float_array(last), to_float_array(rollout)};
+}
+
 std::map<std::string, FloatArray> ClipModel::state_dict() const {
     // Rebuilt from the tower weights so it reflects exactly what is computed.
     const auto& w = impl_->weights;

@@ -25,7 +25,9 @@ at::Tensor layer_norm(const at::Tensor& x, const at::Tensor& w, const at::Tensor
 // slower non-spatial decompositions at batch 8 on ViT-B-16).
 struct AttentionRecord {
     bool keep_values = false;
+    bool keep_mean_probs = false;
     at::Tensor cls_probs;  // [B, H, N]
+    at::Tensor mean_probs; // [B, N, N] averaged over heads (only with keep_mean_probs)
     at::Tensor values;     // [B, H, N, d] (only with keep_values)
     at::Tensor cls_value;  // [B, H, d]: v at source token 0
     at::Tensor cls_out;    // [B, H, d]: sum_m probs[0, m] v_m (the head outputs at the class token)
@@ -47,6 +49,7 @@ at::Tensor attention(const at::Tensor& x, const BlockWeights& b, int64_t heads, 
         record->cls_value = v.select(2, 0).contiguous();
         record->cls_out = o.select(2, 0).contiguous();
         if (record->keep_values) record->values = v;
+        if (record->keep_mean_probs) record->mean_probs = probs.mean(1);
     }
     return at::linear(o.permute({0, 2, 1, 3}).reshape({B, N, W}), b.out_w, b.out_b);
 }
@@ -154,6 +157,29 @@ at::Tensor encode_text(const ClipWeights& w, const ClipConfig& c, const at::Tens
     const at::Tensor eot = ids.argmax(-1);
     const at::Tensor pooled = x.index({at::arange(x.size(0), ids.options()), eot});
     return at::matmul(pooled, w.txt_proj);
+}
+
+void attention_baselines(const ClipWeights& w, const ClipConfig& c, const at::Tensor& pixels, at::Tensor& last_layer_cls, at::Tensor& rollout) {
+    check_pixels(pixels, c);
+    const int64_t N = c.vision.tokens();
+    at::Tensor x = vision_stem(w, c, pixels);
+    const at::Tensor half_eye = at::eye(N, pixels.options()) * 0.5;
+    at::Tensor joint;
+    for (size_t l = 0; l < w.vision.blocks.size(); ++l) {
+        const auto& b = w.vision.blocks[l];
+        AttentionRecord rec;
+        rec.keep_mean_probs = true;
+        x = x + attention(layer_norm(x, b.ln1_w, b.ln1_b), b, c.vision.heads, {}, &rec);
+        // Rollout (Abnar & Zuidema 2020): residual-aware attention 0.5 A + 0.5 I, multiplied from the first layer up.
+        const at::Tensor a = rec.mean_probs * 0.5 + half_eye;
+        joint = l == 0 ? a : at::bmm(a, joint);
+        if (l + 1 == w.vision.blocks.size()) {
+            last_layer_cls = rec.mean_probs.select(1, 0).narrow(-1, 1, N - 1);
+            break;  // the last MLP does not change any attention
+        }
+        x = x + mlp(layer_norm(x, b.ln2_w, b.ln2_b), b, c.activation);
+    }
+    rollout = joint.select(1, 0).narrow(-1, 1, N - 1);
 }
 
 void decompose_batch(const ClipWeights& w, const FoldedHeads& f, const ClipConfig& c, const at::Tensor& pixels, const DecomposeOptions& options,

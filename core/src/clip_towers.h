@@ -60,6 +60,9 @@ FoldedHeads fold_heads(const ClipWeights& w, const ClipConfig& config);
 
 at::Tensor encode_image(const ClipWeights& w, const ClipConfig& config, const at::Tensor& pixels);
 at::Tensor encode_text(const ClipWeights& w, const ClipConfig& config, const at::Tensor& ids);
+// The attention-only segmentation baselines, per image over the patch tokens ([B, N-1]):
+// the class token's attention in the last layer and attention rollout, both averaged over heads.
+void attention_baselines(const ClipWeights& w, const ClipConfig& config, const at::Tensor& pixels, at::Tensor& last_layer_cls, at::Tensor& rollout);
 // Fills `out` (arrays already sized by the caller's plain buffers) for a batch.
 void decompose_batch(const ClipWeights& w, const FoldedHeads& folded, const ClipConfig& config, const at::Tensor& pixels,
                      const DecomposeOptions& options, Decomposition& out);

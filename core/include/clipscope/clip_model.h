@@ -31,6 +31,13 @@ struct ModelInfo {
     int64_t parameter_count = 0;
 };
 
+// Attention-only relevance maps over the patch tokens (baselines for segmentation),
+// each [B, G*G] in row-major patch order, heads averaged.
+struct AttentionBaselines {
+    FloatArray last_layer_cls;  // the class token's attention to each patch in the last layer
+    FloatArray rollout;         // attention rollout (Abnar & Zuidema 2020): prod over layers of 0.5 A + 0.5 I, class-token row
+};
+
 class ClipModel {
 public:
     static ClipModel load(const std::string& spec, const LoadOptions& options = {});
@@ -52,6 +59,7 @@ public:
     FloatArray encode_text(const Int64Array& ids) const;
     FloatArray encode_texts(const std::vector<std::string>& texts) const;
     Decomposition decompose(const FloatArray& pixels, const DecomposeOptions& options = {}) const;
+    AttentionBaselines attention_baselines(const FloatArray& pixels) const;
 
     // All weights as plain arrays with open_clip key names (for writing checkpoints).
     std::map<std::string, FloatArray> state_dict() const;
