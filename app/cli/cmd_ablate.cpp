@@ -10,7 +10,9 @@
 #include "clipscope/error.h"
 #include "clipscope/store.h"
 #include "clipscope/zero_shot.h"
+#include "clipscope/store_textspan.h"
 #include "commands.h"
+#include "description_texts.h"
 #include "console_progress.h"
 
 namespace clipscope::cli {
@@ -20,6 +22,9 @@ struct Options {
     ModelOptions model;
     std::string store, classes, templates, heads, csv;
     bool zero = false;
+    bool textspan = false;
+    std::string descriptions, text_embeddings;
+    int64_t last_layers = 4, per_head = 20, rank = 80;
 };
 
 void run(const Options& o) {
@@ -65,6 +70,37 @@ void run(const Options& o) {
         specs.push_back(heads);
     }
     for (auto& s : specs) s.zero = o.zero;
+    nlohmann::json textspan_settings = nullptr;
+    if (o.textspan) {
+        // method.md §4.3: heads of the last K layers replaced by their TextSpan reconstruction,
+        // every head of the earlier layers mean-ablated, MLPs intact.
+        if (o.last_layers < 1 || o.last_layers > info.layers) throw_usage("--last-layers must be between 1 and " + std::to_string(info.layers));
+        const Texts texts = load_texts(o.descriptions, o.text_embeddings, o.model, &info, o.store);
+        TextSpanOptions options;
+        options.rank = o.rank;
+        options.iterations = o.per_head;
+        options.reconstruct = false;
+        ConsoleProgress fit_progress("textspan");
+        RunControl& c = interrupt_control();
+        c.set_progress_callback([&](int64_t done, int64_t total, const std::string&) { fit_progress.update(done, total); });
+        const auto spans = text_span_store(store, texts.embeddings, options, o.last_layers, &c);
+        c.set_progress_callback(nullptr);
+        fit_progress.finish();
+        const int64_t first = info.layers - o.last_layers;
+        AblationSpec recon{"TextSpan reconstruction: layers " + std::to_string(first) + ".." + std::to_string(info.layers - 1) + ", " +
+                           std::to_string(o.per_head) + " texts per head; earlier layers mean-ablated"};
+        AblationSpec early{"earlier layers 0.." + std::to_string(first - 1) + " mean-ablated (reference for the line above)"};
+        for (int64_t l = 0; l < first; ++l) recon.layers.push_back(l), early.layers.push_back(l);
+        std::set<int64_t> distinct;
+        for (const auto& hs : spans) {
+            recon.reconstructed.push_back({hs.layer, hs.head, std::vector<float>(hs.fit.mean.data.begin(), hs.fit.mean.data.end()), hs.fit.basis});
+            for (const auto& p : hs.fit.picks) distinct.insert(p.index);
+        }
+        if (first > 0) specs.push_back(early);
+        specs.push_back(recon);
+        textspan_settings = {{"texts", texts.source}, {"last_layers", o.last_layers}, {"per_head", o.per_head}, {"rank", o.rank},
+                             {"distinct_texts", distinct.size()}, {"fitted_on", "the store's images"}};
+    }
 
     ConsoleProgress progress("ablate");
     RunControl& control = interrupt_control();
@@ -84,7 +120,9 @@ void run(const Options& o) {
                 {"store", o.store},
                 {"settings",
                  {{"replacement", o.zero ? "zero" : "mean over the store's images"}, {"classes", names.size()}, {"templates", templates.size()},
-                  {"sum", "all terms added up, not renormalised; top-1 by argmax, ties to the lowest class"}}},
+                  {"sum", "all terms added up, not renormalised; top-1 by argmax, ties to the lowest class"},
+                  {"means", "over the evaluated (labelled) images"},
+                  {"textspan", textspan_settings}}},
                 {"results", rows}});
     if (!o.csv.empty()) write_text_atomically(o.csv, csv);
 }
@@ -101,9 +139,18 @@ void register_ablate(CLI::App& app) {
     cmd->add_option("--heads", o->heads, "Also ablate these heads together: LAYER.HEAD,... (0-based)");
     cmd->add_flag("--zero", o->zero, "Replace terms by zero instead of their mean");
     cmd->add_option("--csv", o->csv, "Also write the table as CSV");
+    cmd->add_flag("--textspan", o->textspan, "Also: heads of the last layers replaced by their TextSpan reconstruction (method.md §4.3)");
+    cmd->add_option("--descriptions", o->descriptions, "With --textspan: description pool, one per line");
+    cmd->add_option("--text-embeddings", o->text_embeddings, "With --textspan: text directions [Ntext, E] .npy instead");
+    cmd->add_option("--last-layers", o->last_layers, "With --textspan: layers reconstructed")->capture_default_str();
+    cmd->add_option("--per-head", o->per_head, "With --textspan: texts per head")->capture_default_str();
+    cmd->add_option("--rank", o->rank, "With --textspan: TextSpan rank")->capture_default_str();
     cmd->footer("Settings: baseline; MLPs (ln_pre included); class-token attention; both; then the reference's\n"
                 "cumulative sweep (attention layers 0..k mean-ablated, MLPs intact); then --heads if given.\n"
                 "Means are over the same images that are evaluated, as in the reference.\n"
+                "--textspan adds the reference's completeness check: heads of the last layers replaced by mean + projection on\n"
+                "their TextSpan texts (fitted on the store), earlier heads mean-ablated, MLPs intact; the reference prints this\n"
+                "with ImageNet labels floor(i/50) whatever the dataset, here the store's own labels are used.\n"
                 "Example:\n  clipscope-cli ablate --store val-store --model M --heads 11.6,11.0 --csv ablations.csv");
     cmd->callback([o] { run(*o); });
 }

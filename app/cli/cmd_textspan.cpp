@@ -15,6 +15,7 @@
 #include "clipscope/textspan.h"
 #include "clipscope/zero_shot.h"
 #include "commands.h"
+#include "description_texts.h"
 #include "console_progress.h"
 
 namespace clipscope::cli {
@@ -35,91 +36,10 @@ struct Options {
     std::string reconstruction;
 };
 
-// Lines of a description file, newline removed, other whitespace kept (the reference's labels).
-std::vector<std::string> read_lines(const std::string& path) {
-    std::istringstream in(read_file_bytes(path, size_t{256} << 20));
-    std::vector<std::string> lines;
-    std::string line;
-    while (std::getline(in, line)) lines.push_back(line);
-    if (lines.empty()) throw_input(path, "no descriptions in the file");
-    return lines;
-}
-
-// Unit-norm text embeddings of every description, in file order (method.md §5.2).
-FloatArray embed_descriptions(const ClipModel& model, const std::vector<std::string>& lines) {
-    const int64_t E = model.config().embed_dim, n = static_cast<int64_t>(lines.size()), chunk = 256;
-    FloatArray out({n, E});
-    ConsoleProgress progress("embedding descriptions");
-    for (int64_t i0 = 0; i0 < n; i0 += chunk) {
-        interrupt_control().check();
-        const int64_t k = std::min(chunk, n - i0);
-        FloatArray e = model.encode_texts(std::vector<std::string>(lines.begin() + i0, lines.begin() + i0 + k));
-        normalize_rows(e);
-        std::copy(e.data.begin(), e.data.end(), out.data.begin() + i0 * E);
-        progress.update(i0 + k, n);
-    }
-    progress.finish();
-    return out;
-}
-
 std::string csv_quote(const std::string& s) {
     std::string q = "\"";
     for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
     return q + "\"";
-}
-
-struct Texts {
-    FloatArray embeddings;
-    std::vector<std::string> labels;  // empty: entries are named by row
-    std::string source;
-    nlohmann::json model = nullptr;
-};
-
-std::string hex64(uint64_t v) {
-    char buf[17];
-    std::snprintf(buf, sizeof(buf), "%016llx", static_cast<unsigned long long>(v));
-    return buf;
-}
-
-// Text directions from --text-embeddings, or the --descriptions embedded with --model.
-// With a store, computed embeddings are cached in STORE/text_cache, keyed by the
-// model's weights fingerprint and the description file's bytes.
-Texts load_texts(const Options& o, const StoreInfo* store_info) {
-    Texts t;
-    if (!o.descriptions.empty()) t.labels = read_lines(o.descriptions);
-    if (!o.text_embeddings.empty()) {
-        t.embeddings = read_npy_float(o.text_embeddings);
-        t.source = o.text_embeddings;
-        if (!t.labels.empty() && static_cast<int64_t>(t.labels.size()) != t.embeddings.shape.at(0))
-            throw_input(o.descriptions, std::to_string(t.labels.size()) + " lines but " + o.text_embeddings + " has " +
-                                            std::to_string(t.embeddings.shape.at(0)) + " rows");
-        return t;
-    }
-    if (o.descriptions.empty()) throw_usage("give --text-embeddings T.npy, or --descriptions FILE with --model M");
-    if (o.model.model.empty()) throw_usage("--descriptions needs --model to embed them (or pass --text-embeddings)");
-    t.source = o.descriptions;
-    const ClipModel model = load_model(o.model);
-    t.model = model_summary(model);
-    std::string cache;
-    if (store_info) {
-        if (!store_made_by(*store_info, model))
-            throw_usage("--model " + o.model.model + " is not the model that made the store (" + store_info->model_spec + "); descriptions must be embedded by the same model");
-        uint64_t h = 1469598103934665603ull;
-        for (unsigned char ch : read_file_bytes(o.descriptions, size_t{256} << 20) + "|" + store_info->weights_fingerprint) h = (h ^ ch) * 1099511628211ull;
-        const std::filesystem::path dir = std::filesystem::path(o.store) / "text_cache";
-        std::filesystem::create_directories(dir);
-        cache = (dir / (hex64(h) + ".npy")).string();
-        if (std::filesystem::exists(cache)) {
-            t.embeddings = read_npy_float(cache);
-            if (t.embeddings.shape.at(0) == static_cast<int64_t>(t.labels.size())) {
-                spdlog::info("using cached description embeddings {}", cache);
-                return t;
-            }
-        }
-    }
-    t.embeddings = embed_descriptions(model, t.labels);
-    if (!cache.empty()) write_npy(cache, t.embeddings);
-    return t;
 }
 
 nlohmann::json head_json(const nlohmann::json& layer, const nlohmann::json& head, const TextSpanFit& fit, const Texts& texts) {
@@ -171,7 +91,7 @@ void run(const Options& o) {
     if (!o.matrix.empty()) {
         const FloatArray data = read_npy_float(o.matrix);
         if (data.rank() != 2) throw_input(o.matrix, "should be an [N, E] matrix, has shape " + shape_to_string(data.shape));
-        texts = load_texts(o, nullptr);
+        texts = load_texts(o.descriptions, o.text_embeddings, o.model, nullptr, "");
         HeadStatistics stats(data.shape[1]);
         stats.add(data.data.data(), data.shape[0]);
         const TextSpanFit fit = text_span_fit(stats, texts.embeddings, options);
@@ -184,7 +104,7 @@ void run(const Options& o) {
         const Store store = Store::open(o.store);
         const StoreInfo& info = store.info();
         if (o.last_layers < 1 || o.last_layers > info.layers) throw_usage("--last-layers must be between 1 and " + std::to_string(info.layers));
-        texts = load_texts(o, &info);
+        texts = load_texts(o.descriptions, o.text_embeddings, o.model, &info, o.store);
         ConsoleProgress progress("textspan");
         RunControl& control = interrupt_control();
         control.set_progress_callback([&](int64_t done, int64_t total, const std::string&) { progress.update(done, total); });

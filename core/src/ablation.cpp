@@ -13,7 +13,7 @@ struct Means {
     std::vector<double> heads, mlps, cls;  // [L*H*E], [(L+1)*E], [L*E]
 };
 
-Means store_means(const Store& store, const RunControl* control) {
+Means store_means(const Store& store, const std::vector<int64_t>& labels, const RunControl* control) {
     const auto& s = store.info();
     const int64_t L = s.layers, H = s.heads, E = s.embed_dim, N = store.size();
     Means m{std::vector<double>(static_cast<size_t>(L * H * E)), std::vector<double>(static_cast<size_t>((L + 1) * E)),
@@ -26,12 +26,15 @@ Means store_means(const Store& store, const RunControl* control) {
             const FloatArray rows = store.read(name, i0, c);
             const size_t per = sums->size();
             for (int64_t r = 0; r < c; ++r)
-                for (size_t k = 0; k < per; ++k) (*sums)[k] += rows.data[static_cast<size_t>(r) * per + k];
+                if (labels[static_cast<size_t>(i0 + r)] >= 0)
+                    for (size_t k = 0; k < per; ++k) (*sums)[k] += rows.data[static_cast<size_t>(r) * per + k];
         }
         if (control) control->report(i0 + c, 2 * N, "means");
     }
+    const auto evaluated = std::count_if(labels.begin(), labels.end(), [](int64_t l) { return l >= 0; });
+    if (evaluated == 0) throw_usage("no image of the store has a label among the classes");
     for (auto* v : {&m.heads, &m.mlps, &m.cls})
-        for (auto& x : *v) x /= static_cast<double>(N);
+        for (auto& x : *v) x /= static_cast<double>(evaluated);
     return m;
 }
 
@@ -77,7 +80,7 @@ std::vector<AblationResult> evaluate_ablations(const Store& store, const FloatAr
             if (l < 0 || l >= L || h < 0 || h >= H) throw_usage(spec.name + ": head " + std::to_string(l) + "." + std::to_string(h) + " does not exist");
         // The class-token cell is summed over heads, so it cannot be replaced apart from
         // a subset of its own heads; the reference never combines the two.
-        if (spec.cls && (!spec.layers.empty() || !spec.heads.empty()))
+        if (spec.cls && (!spec.layers.empty() || !spec.heads.empty() || !spec.reconstructed.empty()))
             throw_usage(spec.name + ": class-token ablation cannot be combined with head or layer ablations");
     }
     // Per spec, the (layer * H + head) cells it replaces, each once (a head listed twice is ablated once).
@@ -87,14 +90,24 @@ std::vector<AblationResult> evaluate_ablations(const Store& store, const FloatAr
         for (int64_t l : spec.layers)
             for (int64_t h = 0; h < H; ++h) ablated[static_cast<size_t>(l * H + h)] = true;
         for (const auto& [l, h] : spec.heads) ablated[static_cast<size_t>(l * H + h)] = true;
+        for (const auto& r : spec.reconstructed)
+            if (r.layer >= 0 && r.layer < L && r.head >= 0 && r.head < H && ablated[static_cast<size_t>(r.layer * H + r.head)])
+                throw_usage(spec.name + ": head " + std::to_string(r.layer) + "." + std::to_string(r.head) + " is both ablated and reconstructed");
         ablated_cells.emplace_back();
         for (int64_t j = 0; j < L * H; ++j)
             if (ablated[static_cast<size_t>(j)]) ablated_cells.back().push_back(j);
     }
-    const Means means = store_means(store, control);
+    for (const auto& spec : specs)
+        for (const auto& r : spec.reconstructed) {
+            if (r.layer < 0 || r.layer >= L || r.head < 0 || r.head >= H) throw_usage(spec.name + ": reconstructed head does not exist");
+            if (static_cast<int64_t>(r.mean.size()) != E || r.basis.rank() != 2 || r.basis.shape[1] != E)
+                throw_usage(spec.name + ": reconstruction of head " + std::to_string(r.layer) + "." + std::to_string(r.head) + " has the wrong width");
+        }
+    const Means means = store_means(store, labels, control);
     std::vector<AblationResult> results(specs.size() + 1);
     results[0].name = "baseline";
     for (size_t k = 0; k < specs.size(); ++k) results[k + 1].name = specs[k].name;
+    for (auto& r : results) r.predictions.assign(static_cast<size_t>(N), -1);
 
     std::vector<double> full(static_cast<size_t>(E)), x(static_cast<size_t>(E));
     for (int64_t i0 = 0; i0 < N; i0 += kChunk) {
@@ -113,7 +126,8 @@ std::vector<AblationResult> evaluate_ablations(const Store& store, const FloatAr
             for (int64_t k = 0; k <= L; ++k)
                 for (int64_t e = 0; e < E; ++e) full[static_cast<size_t>(e)] += mp[k * E + e];
             results[0].total += 1;
-            results[0].correct += argmax_class(full, classifier) == label;
+            results[0].predictions[static_cast<size_t>(i0 + r)] = argmax_class(full, classifier);
+            results[0].correct += results[0].predictions[static_cast<size_t>(i0 + r)] == label;
             for (size_t k = 0; k < specs.size(); ++k) {
                 const AblationSpec& spec = specs[k];
                 const double keep_mean = spec.zero ? 0.0 : 1.0;
@@ -127,8 +141,20 @@ std::vector<AblationResult> evaluate_ablations(const Store& store, const FloatAr
                     for (int64_t j = 0; j <= L; ++j) replace(mp + j * E, means.mlps.data() + j * E);
                 if (spec.cls)
                     for (int64_t l = 0; l < L; ++l) replace(cp + l * E, means.cls.data() + l * E);
+                for (const auto& rh : spec.reconstructed) {
+                    // x += (mean + sum_j ((d - mean) . b_j) b_j) - d
+                    const float* d = hp + (rh.layer * H + rh.head) * E;
+                    for (int64_t e = 0; e < E; ++e) x[static_cast<size_t>(e)] += rh.mean[static_cast<size_t>(e)] - d[e];
+                    for (int64_t j = 0; j < rh.basis.shape[0]; ++j) {
+                        const float* b = rh.basis.data.data() + j * E;
+                        double coefficient = 0;
+                        for (int64_t e = 0; e < E; ++e) coefficient += (static_cast<double>(d[e]) - rh.mean[static_cast<size_t>(e)]) * b[e];
+                        for (int64_t e = 0; e < E; ++e) x[static_cast<size_t>(e)] += coefficient * b[e];
+                    }
+                }
                 results[k + 1].total += 1;
-                results[k + 1].correct += argmax_class(x, classifier) == label;
+                results[k + 1].predictions[static_cast<size_t>(i0 + r)] = argmax_class(x, classifier);
+                results[k + 1].correct += results[k + 1].predictions[static_cast<size_t>(i0 + r)] == label;
             }
         }
         if (control) control->report(N + i0 + c, 2 * N, "evaluating");

@@ -54,6 +54,7 @@ TextSpanFit text_span_fit(const HeadStatistics& stats, const FloatArray& texts, 
     const double total_variance = G.trace().item<double>();
     at::Tensor T = projected;
     at::Tensor A = at::matmul(T, G);                // [m, E]
+    std::vector<at::Tensor> basis_rows;
     at::Tensor Q = at::zeros({E, E}, G.options());  // Σ t tᵀ / q over picks: projector onto the picked span
 
     TextSpanFit fit;
@@ -80,10 +81,12 @@ TextSpanFit text_span_fit(const HeadStatistics& stats, const FloatArray& texts, 
         G = G - at::outer(u, t) - at::outer(t, u) + at::outer(t, t) * (tGt / (q * q));
         T = T - at::outer(Tt, t);
         Q = Q + at::outer(t, t) / q;
+        basis_rows.push_back(t / std::sqrt(q));
     }
     for (const auto& p : fit.picks) fit.total_variance_explained += p.variance_explained;
     fit.mean = to_float_array(mu.squeeze(0).to(at::kFloat));
     fit.span_projector = to_float_array(Q.to(at::kFloat));
+    fit.basis = basis_rows.empty() ? FloatArray({0, E}) : to_float_array(at::stack(basis_rows).to(at::kFloat));
     fit.projected_texts = to_float_array(projected.to(at::kFloat));
     return fit;
 }

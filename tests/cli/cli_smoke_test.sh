@@ -248,6 +248,14 @@ r=j['results']; assert len(r)==3 and r[0]['index']==2 and abs(r[0]['score']-1)<1
     check "neighbors by head" "$CLI" neighbors --store "$WORK/labelled" --query-image "$SHARED/fixtures/common/catdog.png" \
         --model "$SHARED/fixtures/tiny" --layer 2 --head 3 -k 2
     expect_exit "neighbors two ways" 2 "choose one" "$CLI" neighbors --store "$WORK/labelled" --query-index 0 --embedding --layer 1
+    printf 'a photo of a cat\na photo of a dog\nsomething red\nsomething blue\na round shape\na square shape\nindoors\noutdoors\n' >"$WORK/desc.txt"
+    check "ablate textspan" capture "$WORK/ablate_ts.json" "$CLI" ablate --store "$WORK/labelled" --model "$SHARED/fixtures/tiny" --vocab "$VOCAB" \
+        --textspan --descriptions "$WORK/desc.txt" --last-layers 2 --per-head 2 --rank 3
+    check "ablate textspan json" python3 -c "
+import json; j=json.load(open('$WORK/ablate_ts.json'))
+names=[r['name'] for r in j['results']]; assert names[-1].startswith('TextSpan reconstruction: layers 1..2, 2 texts per head'), names
+assert names[-2].startswith('earlier layers 0..0'), names
+ts=j['settings']['textspan']; assert ts['last_layers']==2 and 2<=ts['distinct_texts']<=8, ts"
     expect_exit "ablate bad heads" 2 "LAYER.HEAD" "$CLI" ablate --store "$WORK/labelled" --model "$SHARED/fixtures/tiny" --vocab "$VOCAB" --heads 2-1
     check "heatmap" "$CLI" heatmap --model "$SHARED/fixtures/tiny" --vocab "$VOCAB" --image "$SHARED/fixtures/common/catdog.png" \
         --text "a photo of a dog" --versus "a photo of a cat" --layers 1:2 --out "$WORK/hm"

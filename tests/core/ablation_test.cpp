@@ -85,6 +85,53 @@ TEST_F(AblationStore, MeanAblatingEverythingGivesTheMeanClassifierDecision) {
     EXPECT_EQ(evaluate_ablations(store, classifier_, labels_, {zero})[1].correct, 4);
 }
 
+// Only the evaluated images (label >= 0) enter the means: with just class 0 evaluated,
+// the informative head's mean points to class 0 and every evaluated image stays right.
+// (Over all 12 images the mean would be uniform and the constant terms favour class 2.)
+TEST_F(AblationStore, MeansAreOverTheEvaluatedImagesAndPredictionsAreReported) {
+    const Store store = Store::open(dir_.path("s"));
+    AblationSpec head{"head 1.2"};
+    head.heads = {{1, 2}};
+    std::vector<int64_t> only_class0 = labels_;
+    for (auto& l : only_class0) l = l == 0 ? 0 : -1;
+    const auto r = evaluate_ablations(store, classifier_, only_class0, {head});
+    EXPECT_EQ(r[1].total, 4);
+    EXPECT_EQ(r[1].correct, 4);
+    const auto all = evaluate_ablations(store, classifier_, labels_, {head});
+    EXPECT_EQ(all[0].predictions, labels_);
+    for (auto p : all[1].predictions) EXPECT_EQ(p, 2);
+    for (size_t i = 0; i < only_class0.size(); ++i)
+        if (only_class0[i] < 0) {
+            EXPECT_EQ(r[1].predictions[i], -1);
+        }
+}
+
+// Reconstruction = mean + projection onto the basis: a full basis changes nothing,
+// an empty one with the head's mean is mean-ablation.
+TEST_F(AblationStore, TextSpanReconstructionLimits) {
+    const Store store = Store::open(dir_.path("s"));
+    ReconstructedHead full{1, 2, {0.25f, -1.0f, 3.0f}, FloatArray({3, 3}, {1, 0, 0, 0, 1, 0, 0, 0, 1})};
+    AblationSpec keep{"full basis"};
+    keep.reconstructed = {full};
+    // The head's mean over the 12 images: constants 0.1*(k%4) at k = 15, 16, 17 plus 1/3 on every axis.
+    ReconstructedHead empty{1, 2, {0.3f + 1.0f / 3, 0.0f + 1.0f / 3, 0.1f + 1.0f / 3}, FloatArray({0, 3})};
+    AblationSpec mean_only{"empty basis"};
+    mean_only.reconstructed = {empty};
+    AblationSpec ablated{"mean-ablated"};
+    ablated.heads = {{1, 2}};
+    const auto r = evaluate_ablations(store, classifier_, labels_, {keep, mean_only, ablated});
+    EXPECT_EQ(r[1].predictions, r[0].predictions);
+    EXPECT_EQ(r[2].predictions, r[3].predictions);
+    AblationSpec both{"both"};
+    both.heads = {{1, 2}};
+    both.reconstructed = {full};
+    EXPECT_THROW(evaluate_ablations(store, classifier_, labels_, {both}), Error);
+    ReconstructedHead narrow{1, 2, {0.0f, 0.0f}, FloatArray({0, 3})};
+    AblationSpec bad{"bad"};
+    bad.reconstructed = {narrow};
+    EXPECT_THROW(evaluate_ablations(store, classifier_, labels_, {bad}), Error);
+}
+
 TEST_F(AblationStore, SweepAndBadSpecs) {
     const auto sweep = cumulative_layer_sweep(3);
     ASSERT_EQ(sweep.size(), 3u);

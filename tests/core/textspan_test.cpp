@@ -65,6 +65,34 @@ TEST(TextSpan, MatchesReferenceFixturePicksAndReconstruction) {
     EXPECT_LT(r.total_variance_explained, 1.0);
 }
 
+// The basis used by ablations is the projector's factor: orthonormal rows with Q = BᵀB.
+TEST(TextSpan, BasisIsAnOrthonormalFactorOfTheProjector) {
+    const int64_t N = 40, E = 6, T = 9;
+    FloatArray D({N, E}), texts({T, E});
+    for (size_t i = 0; i < D.data.size(); ++i) D.data[i] = std::sin(0.7f * static_cast<float>(i)) + 0.1f * static_cast<float>(i % 5);
+    for (size_t i = 0; i < texts.data.size(); ++i) texts.data[i] = std::cos(1.3f * static_cast<float>(i));
+    HeadStatistics stats(E);
+    stats.add(D.data.data(), N);
+    TextSpanOptions options;
+    options.rank = 5;
+    options.iterations = 3;
+    const TextSpanFit fit = text_span_fit(stats, texts, options);
+    ASSERT_EQ(fit.basis.shape, (Shape{static_cast<int64_t>(fit.picks.size()), E}));
+    const int64_t k = fit.basis.shape[0];
+    for (int64_t a = 0; a < k; ++a)
+        for (int64_t b = 0; b < k; ++b) {
+            double dot = 0;
+            for (int64_t e = 0; e < E; ++e) dot += fit.basis.data[static_cast<size_t>(a * E + e)] * fit.basis.data[static_cast<size_t>(b * E + e)];
+            EXPECT_NEAR(dot, a == b ? 1.0 : 0.0, 1e-5);
+        }
+    for (int64_t i = 0; i < E; ++i)
+        for (int64_t j = 0; j < E; ++j) {
+            double q = 0;
+            for (int64_t a = 0; a < k; ++a) q += fit.basis.data[static_cast<size_t>(a * E + i)] * fit.basis.data[static_cast<size_t>(a * E + j)];
+            EXPECT_NEAR(q, fit.span_projector.data[static_cast<size_t>(i * E + j)], 1e-5);
+        }
+}
+
 TEST(TextSpan, BadShapesAreUsageErrors) {
     EXPECT_THROW(text_span(FloatArray({4, 3}), FloatArray({5, 2}), {}), Error);
     EXPECT_THROW(text_span(FloatArray({1, 3}), FloatArray({5, 3}), {}), Error);

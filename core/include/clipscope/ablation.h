@@ -14,6 +14,15 @@
 
 namespace clipscope {
 
+// A head replaced by its TextSpan reconstruction (method.md §4.3): mean + the
+// projection of (term - mean) onto the span of the head's picked text directions.
+struct ReconstructedHead {
+    int64_t layer = 0;
+    int64_t head = 0;
+    std::vector<float> mean;   // [E]
+    FloatArray basis;          // [k, E] orthonormal rows (TextSpanFit::basis)
+};
+
 struct AblationSpec {
     explicit AblationSpec(std::string setting_name = "") : name(std::move(setting_name)) {}
     std::string name;
@@ -22,16 +31,19 @@ struct AblationSpec {
     std::vector<int64_t> layers;                      // whole attention layers (all heads)
     std::vector<std::pair<int64_t, int64_t>> heads;   // (layer, head)
     bool zero = false;                                // replace by zero instead of the mean
+    std::vector<ReconstructedHead> reconstructed;     // heads replaced by their TextSpan reconstruction
 };
 
 struct AblationResult {
     std::string name;
     int64_t correct = 0;
     int64_t total = 0;
+    std::vector<int64_t> predictions;  // per store image: the predicted class, -1 where not evaluated
     double accuracy() const { return total ? 100.0 * correct / total : 0.0; }
 };
 
 // classifier: [E, C] with unit columns; labels: class index per store image (-1 = skip).
+// Means are taken over the evaluated images (label >= 0), as the reference does.
 // The first result is the baseline (nothing ablated), then one per spec.
 std::vector<AblationResult> evaluate_ablations(const Store& store, const FloatArray& classifier, const std::vector<int64_t>& labels,
                                                const std::vector<AblationSpec>& specs, const RunControl* control = nullptr);

@@ -1,0 +1,98 @@
+// Description pools as text directions, shared by the commands that need them.
+#include "description_texts.h"
+
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <sstream>
+
+#include "clipscope/atomic_file.h"
+#include "clipscope/error.h"
+#include "clipscope/npy.h"
+#include "clipscope/zero_shot.h"
+#include "console_progress.h"
+
+namespace clipscope::cli {
+namespace {
+
+// Lines of a description file, newline removed, other whitespace kept (the reference's labels).
+std::vector<std::string> read_lines(const std::string& path) {
+    std::istringstream in(read_file_bytes(path, size_t{256} << 20));
+    std::vector<std::string> lines;
+    std::string line;
+    while (std::getline(in, line)) lines.push_back(line);
+    if (lines.empty()) throw_input(path, "no descriptions in the file");
+    return lines;
+}
+
+// Unit-norm text embeddings of every description, in file order (method.md §5.2).
+FloatArray embed_descriptions(const ClipModel& model, const std::vector<std::string>& lines) {
+    const int64_t E = model.config().embed_dim, n = static_cast<int64_t>(lines.size()), chunk = 256;
+    FloatArray out({n, E});
+    ConsoleProgress progress("embedding descriptions");
+    for (int64_t i0 = 0; i0 < n; i0 += chunk) {
+        interrupt_control().check();
+        const int64_t k = std::min(chunk, n - i0);
+        FloatArray e = model.encode_texts(std::vector<std::string>(lines.begin() + i0, lines.begin() + i0 + k));
+        normalize_rows(e);
+        std::copy(e.data.begin(), e.data.end(), out.data.begin() + i0 * E);
+        progress.update(i0 + k, n);
+    }
+    progress.finish();
+    return out;
+}
+
+
+std::string hex64(uint64_t v) {
+    char buf[17];
+    std::snprintf(buf, sizeof(buf), "%016llx", static_cast<unsigned long long>(v));
+    return buf;
+}
+
+}  // namespace
+
+// Text directions from --text-embeddings, or the --descriptions embedded with --model.
+// With a store, computed embeddings are cached in STORE/text_cache, keyed by the
+// model's weights fingerprint and the description file's bytes.
+Texts load_texts(const std::string& descriptions, const std::string& text_embeddings, const ModelOptions& model_options, const StoreInfo* store_info,
+                 const std::string& store_folder) {
+    Texts t;
+    if (!descriptions.empty()) t.labels = read_lines(descriptions);
+    if (!text_embeddings.empty()) {
+        t.embeddings = read_npy_float(text_embeddings);
+        t.source = text_embeddings;
+        if (!t.labels.empty() && static_cast<int64_t>(t.labels.size()) != t.embeddings.shape.at(0))
+            throw_input(descriptions, std::to_string(t.labels.size()) + " lines but " + text_embeddings + " has " +
+                                            std::to_string(t.embeddings.shape.at(0)) + " rows");
+        return t;
+    }
+    if (descriptions.empty()) throw_usage("give --text-embeddings T.npy, or --descriptions FILE with --model M");
+    if (model_options.model.empty()) throw_usage("--descriptions needs --model to embed them (or pass --text-embeddings)");
+    t.source = descriptions;
+    const ClipModel model = load_model(model_options);
+    t.model = model_summary(model);
+    std::string cache;
+    if (store_info) {
+        if (!store_made_by(*store_info, model))
+            throw_usage("--model " + model_options.model + " is not the model that made the store (" + store_info->model_spec + "); descriptions must be embedded by the same model");
+        uint64_t h = 1469598103934665603ull;
+        for (unsigned char ch : read_file_bytes(descriptions, size_t{256} << 20) + "|" + store_info->weights_fingerprint) h = (h ^ ch) * 1099511628211ull;
+        const std::filesystem::path dir = std::filesystem::path(store_folder) / "text_cache";
+        std::filesystem::create_directories(dir);
+        cache = (dir / (hex64(h) + ".npy")).string();
+        if (std::filesystem::exists(cache)) {
+            t.embeddings = read_npy_float(cache);
+            if (t.embeddings.shape.at(0) == static_cast<int64_t>(t.labels.size())) {
+                spdlog::info("using cached description embeddings {}", cache);
+                return t;
+            }
+        }
+    }
+    t.embeddings = embed_descriptions(model, t.labels);
+    if (!cache.empty()) write_npy(cache, t.embeddings);
+    return t;
+}
+
+
+}  // namespace clipscope::cli

@@ -1,0 +1,27 @@
+#pragma once
+// Description pools for TextSpan and the commands built on it: unit-norm text
+// embeddings of every line of a file (docs/method.md §5.2), or a ready matrix.
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "cli_common.h"
+#include "clipscope/ndarray.h"
+#include "clipscope/store.h"
+
+namespace clipscope::cli {
+
+struct Texts {
+    FloatArray embeddings;
+    std::vector<std::string> labels;  // empty: entries are named by row
+    std::string source;
+    nlohmann::json model = nullptr;
+};
+
+// Text directions from `text_embeddings` (.npy), or the `descriptions` file embedded
+// with the model. With a store, computed embeddings are cached in STORE/text_cache,
+// keyed by the model's weights fingerprint and the description file's bytes.
+Texts load_texts(const std::string& descriptions, const std::string& text_embeddings, const ModelOptions& model_options, const StoreInfo* store_info,
+                 const std::string& store_folder);
+
+}  // namespace clipscope::cli
