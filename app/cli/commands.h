@@ -18,5 +18,6 @@ void register_ablate(CLI::App& app);
 void register_heatmap(CLI::App& app);
 void register_neighbors(CLI::App& app);
 void register_segment(CLI::App& app);
+void register_spurious(CLI::App& app);
 
 }  // namespace clipscope::cli

@@ -45,6 +45,7 @@ int main(int argc, char** argv) {
     clipscope::cli::register_heatmap(app);
     clipscope::cli::register_neighbors(app);
     clipscope::cli::register_segment(app);
+    clipscope::cli::register_spurious(app);
     app.parse_complete_callback([&] {
         if (quiet) spdlog::set_level(spdlog::level::err);
         if (verbose) spdlog::set_level(spdlog::level::debug);

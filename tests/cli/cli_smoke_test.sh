@@ -256,6 +256,26 @@ import json; j=json.load(open('$WORK/ablate_ts.json'))
 names=[r['name'] for r in j['results']]; assert names[-1].startswith('TextSpan reconstruction: layers 1..2, 2 texts per head'), names
 assert names[-2].startswith('earlier layers 0..0'), names
 ts=j['settings']['textspan']; assert ts['last_layers']==2 and 2<=ts['distinct_texts']<=8, ts"
+    printf 'img_filename,y,split,place\ncat/synthetic_0.png,0,2,0\ncat/catdog.png,0,2,1\ndog/synthetic_1.png,1,2,0\n"dog/synthetic_2.png",1,2,1\nother/x.png,1,0,1\n' >"$WORK/meta.csv"
+    check "spurious" capture "$WORK/sp.stdout" "$CLI" spurious --store "$WORK/labelled" --model "$SHARED/fixtures/tiny" --vocab "$VOCAB" \
+        --metadata "$WORK/meta.csv" --classes "a cat,a dog" --heads 2.1,2.3 --random-draws 3 --seed 7 --out "$WORK/sp"
+    check "spurious json" python3 -c "
+import json; j=json.load(open('$WORK/sp.json'))
+r=j['results']; names=[x['setting'] for x in r]
+assert names[:4]==['baseline','heads','reference context only (MLPs)','reference protocol (heads + MLPs)'], names
+assert len(r)==4+2*3 and all(len(x['groups'])==4 and sum(g['total'] for g in x['groups'])==4 for x in r)
+assert all(x['worst_group_accuracy']==min(g['accuracy'] for g in x['groups']) for x in r)
+assert [len(x['heads'].split(',')) for x in r[4:]]==[2]*6 and j['random_control']['heads']['draws']==3
+assert j['settings']['split']=='split == 2' and j['settings']['heads']=='2.1,2.3'"
+    check "spurious csv" grep -q "y=1,place=0" "$WORK/sp.csv"
+    check "spurious keywords" "$CLI" spurious --store "$WORK/labelled" --model "$SHARED/fixtures/tiny" --vocab "$VOCAB" \
+        --metadata "$WORK/meta.csv" --classes "a cat,a dog" --keywords "water,grass,circle,square,cat,dog" --textspan "$WORK/tss.json" --random-draws 0 --out "$WORK/sp2"
+    expect_exit "spurious missing rows" 3 "no image in the store" "$CLI" spurious --store "$WORK/labelled" --model "$SHARED/fixtures/tiny" --vocab "$VOCAB" \
+        --metadata "$WORK/meta.csv" --split all --heads 2.1 --out "$WORK/x"
+    expect_exit "spurious preset arch" 2 "ViT-B-16" "$CLI" spurious --store "$WORK/labelled" --model "$SHARED/fixtures/tiny" --vocab "$VOCAB" \
+        --metadata "$WORK/meta.csv" --preset both --out "$WORK/x"
+    expect_exit "spurious bad column" 3 "no column 'bird'" "$CLI" spurious --store "$WORK/labelled" --model "$SHARED/fixtures/tiny" --vocab "$VOCAB" \
+        --metadata "$WORK/meta.csv" --label-column bird --heads 2.1 --out "$WORK/x"
     expect_exit "ablate bad heads" 2 "LAYER.HEAD" "$CLI" ablate --store "$WORK/labelled" --model "$SHARED/fixtures/tiny" --vocab "$VOCAB" --heads 2-1
     check "heatmap" "$CLI" heatmap --model "$SHARED/fixtures/tiny" --vocab "$VOCAB" --image "$SHARED/fixtures/common/catdog.png" \
         --text "a photo of a dog" --versus "a photo of a cat" --layers 1:2 --out "$WORK/hm"

@@ -1,0 +1,284 @@
+// clipscope-cli spurious: per-group and worst-group zero-shot accuracy (Waterbirds
+// and any dataset with a group column), with the heads that carry a spurious cue
+// mean-ablated, the reference's protocol beside it, and a seeded random-heads control
+// (docs/method.md §8).
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "cli_common.h"
+#include "clipscope/ablation.h"
+#include "clipscope/atomic_file.h"
+#include "clipscope/csv_table.h"
+#include "clipscope/error.h"
+#include "clipscope/spurious.h"
+#include "clipscope/store.h"
+#include "clipscope/zero_shot.h"
+#include "commands.h"
+#include "console_progress.h"
+
+namespace clipscope::cli {
+namespace {
+namespace fs = std::filesystem;
+
+struct Options {
+    ModelOptions model;
+    std::string store, metadata, root, classes = "landbird,waterbird", templates;
+    std::string filename_column = "img_filename", label_column = "y", group_column = "place", split_column = "split", split = "2";
+    std::string heads, preset, keywords, textspan;
+    int64_t random_draws = 10, last_layers = 0;  // 0: min(4, L)
+    uint64_t seed = 0;
+    std::string out;
+};
+
+std::string heads_text(const HeadList& heads) {
+    std::string s;
+    for (const auto& [l, h] : heads) s += (s.empty() ? "" : ",") + std::to_string(l) + "." + std::to_string(h);
+    return s;
+}
+
+// Which heads to ablate, and a description of where they came from.
+std::pair<HeadList, std::string> chosen_heads(const Options& o, const StoreInfo& info) {
+    const int ways = !o.heads.empty() + !o.preset.empty() + !o.keywords.empty();
+    if (ways != 1) throw_usage("choose the heads one way: --heads L.H,..., --preset NAME, or --keywords WORDS with --textspan RESULT.json");
+    if (!o.heads.empty()) return {parse_head_list(o.heads), "--heads " + o.heads};
+    if (!o.preset.empty()) return {preset_heads(info.architecture, o.preset), "the reference's " + o.preset + " heads for " + info.architecture + " (method.md §8.2)"};
+    if (o.textspan.empty()) throw_usage("--keywords needs --textspan RESULT.json (from `clipscope-cli textspan`)");
+    nlohmann::json j;
+    try {
+        j = nlohmann::json::parse(read_file_bytes(o.textspan, size_t{256} << 20));
+    } catch (const nlohmann::json::exception& e) {
+        throw_input(o.textspan, std::string("is not JSON: ") + e.what());
+    }
+    std::vector<HeadDescriptions> described;
+    try {
+        for (const auto& h : j.at("heads")) {
+            if (h.at("layer").is_null()) throw_input(o.textspan, "holds a --matrix result, not a store's heads");
+            HeadDescriptions d{h.at("layer").get<int64_t>(), h.at("head").get<int64_t>(), {}};
+            for (const auto& t : h.at("texts")) d.texts.push_back(t.at("text").get<std::string>());
+            described.push_back(d);
+        }
+    } catch (const nlohmann::json::exception& e) {
+        throw_input(o.textspan, std::string("is not a TextSpan result: ") + e.what());
+    }
+    std::vector<std::string> words;
+    std::istringstream list(o.keywords);
+    for (std::string w; std::getline(list, w, ',');) words.push_back(w);
+    HeadList heads = heads_matching_keywords(described, words);
+    if (heads.empty()) throw_usage("no head's TextSpan descriptions in " + o.textspan + " contain any of: " + o.keywords);
+    return {heads, "heads whose TextSpan texts (" + o.textspan + ") contain: " + o.keywords};
+}
+
+// Store image -> metadata row, matching the row's file name against the end of the store's path.
+std::vector<int64_t> match_rows(const StoreInfo& info, const CsvTable& meta, const std::vector<size_t>& wanted_rows, size_t filename_col, const std::string& root) {
+    std::map<std::string, int64_t> by_path;
+    for (size_t r : wanted_rows) by_path[fs::path(meta.rows[r][filename_col]).lexically_normal().generic_string()] = static_cast<int64_t>(r);
+    std::vector<int64_t> row_of(info.images.size(), -1);
+    std::vector<bool> found(meta.rows.size(), false);
+    const std::string root_prefix = root.empty() ? "" : fs::path(root).lexically_normal().generic_string();
+    for (size_t i = 0; i < info.images.size(); ++i) {
+        const fs::path p = fs::path(info.images[i].path).lexically_normal();
+        // Try every suffix of the path (a/b/c.jpg, b/c.jpg, c.jpg), longest first.
+        std::vector<std::string> parts;
+        for (const auto& part : p) parts.push_back(part.generic_string());
+        for (size_t k = 0; k < parts.size(); ++k) {
+            std::string suffix;
+            for (size_t m = k; m < parts.size(); ++m) suffix += (suffix.empty() ? "" : "/") + parts[m];
+            const auto it = by_path.find(suffix);
+            if (it != by_path.end()) {
+                row_of[i] = it->second;
+                found[static_cast<size_t>(it->second)] = true;
+                break;
+            }
+        }
+    }
+    int64_t missing = 0;
+    std::string first_missing;
+    for (size_t r : wanted_rows)
+        if (!found[r]) {
+            if (!missing++) first_missing = meta.rows[r][filename_col];
+        }
+    if (missing)
+        throw_input(meta.path, std::to_string(missing) + " of its " + std::to_string(wanted_rows.size()) + " selected rows have no image in the store (first: " +
+                                   first_missing + (root_prefix.empty() ? "" : " under " + root_prefix) + "); index the dataset's images first");
+    return row_of;
+}
+
+nlohmann::json report_json(const std::string& name, const HeadList& heads, const GroupReport& r) {
+    nlohmann::json groups = nlohmann::json::array();
+    for (const auto& g : r.groups) groups.push_back({{"group", g.group}, {"accuracy", g.accuracy()}, {"correct", g.correct}, {"total", g.total}});
+    return {{"setting", name}, {"heads", heads_text(heads)}, {"worst_group_accuracy", r.worst}, {"worst_group", r.worst_group},
+            {"mean_group_accuracy", r.group_mean}, {"overall_accuracy", r.overall}, {"groups", groups}};
+}
+
+void run(const Options& o) {
+    const Store store = Store::open(o.store);
+    const StoreInfo& info = store.info();
+    const CsvTable meta = read_csv(o.metadata);
+    const size_t fcol = meta.column(o.filename_column), ycol = meta.column(o.label_column), gcol = meta.column(o.group_column);
+    std::vector<size_t> rows;
+    const bool all_splits = o.split == "all" || !meta.has_column(o.split_column);
+    const size_t scol = all_splits ? 0 : meta.column(o.split_column);
+    for (size_t r = 0; r < meta.rows.size(); ++r)
+        if (all_splits || meta.rows[r][scol] == o.split) rows.push_back(r);
+    if (rows.empty()) throw_input(o.metadata, "no row has " + o.split_column + " == " + o.split);
+    const std::vector<int64_t> row_of = match_rows(info, meta, rows, fcol, o.root);
+
+    const std::vector<std::string> names = split_labels(fs::is_regular_file(o.classes) ? read_file_bytes(o.classes, 64 << 20) + "\n" : o.classes);
+    if (names.size() < 2) throw_usage("--classes needs at least 2 class names");
+    std::vector<int64_t> labels(info.images.size(), -1);
+    std::vector<std::string> groups(info.images.size());
+    for (size_t i = 0; i < info.images.size(); ++i) {
+        if (row_of[i] < 0) continue;
+        const auto& row = meta.rows[static_cast<size_t>(row_of[i])];
+        int64_t y = -1;
+        try {
+            size_t used = 0;
+            y = std::stoll(row[ycol], &used);
+            if (used != row[ycol].size()) y = -1;
+        } catch (const std::exception&) {
+        }
+        if (y < 0 || y >= static_cast<int64_t>(names.size()))
+            throw_input(o.metadata, "row for " + row[fcol] + ": " + o.label_column + " = '" + row[ycol] + "' is not a class index 0.." + std::to_string(names.size() - 1));
+        labels[i] = y;
+        groups[i] = o.label_column + "=" + row[ycol] + "," + o.group_column + "=" + row[gcol];
+    }
+
+    const ClipModel model = load_model(o.model);
+    if (!store_made_by(info, model)) throw_usage("--model " + o.model.model + " is not the model that made the store (" + info.model_spec + ")");
+    const auto templates = o.templates.empty() ? default_templates() : read_templates(o.templates);
+    const FloatArray classifier = build_classifier(model, names, templates);
+    const auto [heads, heads_source] = chosen_heads(o, info);
+    for (const auto& [l, h] : heads)
+        if (l < 0 || l >= info.layers || h < 0 || h >= info.heads)
+            throw_usage("head " + std::to_string(l) + "." + std::to_string(h) + " does not exist in " + info.architecture);
+    const int64_t random_last = o.last_layers == 0 ? std::min<int64_t>(4, info.layers) : o.last_layers;
+    if (random_last < 1 || random_last > info.layers) throw_usage("--random-last-layers must be between 1 and " + std::to_string(info.layers));
+
+    // The reference's "ablated" setting also mean-ablates all heads of layers 0..L-5 and every MLP (method.md §8.3).
+    const int64_t first_kept = std::max<int64_t>(0, info.layers - 4);
+    auto with_reference_context = [&](AblationSpec s) {
+        s.mlps = true;
+        for (int64_t l = 0; l < first_kept; ++l) s.layers.push_back(l);
+        return s;
+    };
+    std::vector<AblationSpec> specs;
+    AblationSpec listed{"heads"};
+    listed.heads = heads;
+    specs.push_back(listed);
+    const std::string context_text = first_kept > 0 ? "layers 0.." + std::to_string(first_kept - 1) + " + MLPs" : "MLPs";
+    AblationSpec context{"reference context only (" + context_text + ")"};
+    specs.push_back(with_reference_context(context));
+    AblationSpec reference{"reference protocol (heads + " + context_text + ")"};
+    reference.heads = heads;
+    specs.push_back(with_reference_context(reference));
+    std::vector<HeadList> draws;
+    for (int64_t d = 0; d < o.random_draws; ++d) {
+        // Heads already ablated by the reference context are outside the last layers' pool, so counts match.
+        draws.push_back(random_heads(info.layers, info.heads, random_last, static_cast<int64_t>(std::set(heads.begin(), heads.end()).size()), o.seed + static_cast<uint64_t>(d)));
+        AblationSpec r{"random heads #" + std::to_string(d)};
+        r.heads = draws.back();
+        specs.push_back(r);
+        AblationSpec rr{"random heads #" + std::to_string(d) + ", reference protocol"};
+        rr.heads = draws.back();
+        specs.push_back(with_reference_context(rr));
+    }
+
+    ConsoleProgress progress("spurious");
+    RunControl& control = interrupt_control();
+    control.set_progress_callback([&](int64_t done, int64_t total, const std::string&) { progress.update(done, total); });
+    const auto results = evaluate_ablations(store, classifier, labels, specs, &control);
+    control.set_progress_callback(nullptr);
+    progress.finish();
+
+    nlohmann::json settings_out = nlohmann::json::array();
+    std::string csv = "setting,heads,group,accuracy,correct,total\n";
+    auto add = [&](const std::string& name, const HeadList& h, const AblationResult& r) {
+        const GroupReport g = group_report(r.predictions, labels, groups);
+        settings_out.push_back(report_json(name, h, g));
+        for (const auto& ga : g.groups)
+            csv += "\"" + name + "\",\"" + heads_text(h) + "\",\"" + ga.group + "\"," + std::to_string(ga.accuracy()) + "," + std::to_string(ga.correct) + "," +
+                   std::to_string(ga.total) + "\n";
+        csv += "\"" + name + "\",\"" + heads_text(h) + "\",worst," + std::to_string(g.worst) + ",,\n";
+        return g;
+    };
+    const GroupReport base = add("baseline", {}, results[0]);
+    const GroupReport ablated = add(specs[0].name, heads, results[1]);
+    add(specs[1].name, {}, results[2]);
+    const GroupReport ref = add(specs[2].name, heads, results[3]);
+    std::vector<double> random_worst, random_ref_worst;
+    for (int64_t d = 0; d < o.random_draws; ++d) {
+        random_worst.push_back(add(specs[3 + 2 * d].name, draws[static_cast<size_t>(d)], results[4 + 2 * d]).worst);
+        random_ref_worst.push_back(add(specs[4 + 2 * d].name, draws[static_cast<size_t>(d)], results[5 + 2 * d]).worst);
+    }
+    auto summary = [](const std::vector<double>& v) -> nlohmann::json {
+        if (v.empty()) return nullptr;
+        double sum = 0;
+        for (double x : v) sum += x;
+        return {{"draws", v.size()}, {"mean_worst_group_accuracy", sum / v.size()}, {"max_worst_group_accuracy", *std::max_element(v.begin(), v.end())}};
+    };
+    const nlohmann::json out = {
+        {"model", model_summary(model)},
+        {"store", o.store},
+        {"settings",
+         {{"metadata", o.metadata}, {"split", all_splits ? "all" : o.split_column + " == " + o.split}, {"groups", o.label_column + " x " + o.group_column},
+          {"classes", names}, {"templates", templates.size()}, {"heads", heads_text(heads)}, {"heads_from", heads_source},
+          {"random_control", {{"draws", o.random_draws}, {"seed", o.seed}, {"from_last_layers", random_last}, {"heads_per_draw", std::set(heads.begin(), heads.end()).size()}}},
+          {"replacement", "mean over the evaluated images"}}},
+        {"results", settings_out},
+        {"random_control", {{"heads", summary(random_worst)}, {"reference_protocol", summary(random_ref_worst)}}}};
+    write_text_atomically(o.out + ".json", out.dump(2));
+    write_text_atomically(o.out + ".csv", csv);
+    print_json(out);
+    std::ostringstream t;
+    t.precision(4);
+    t << "\n" << info.architecture << " (" << model.info().spec << "), " << base.groups.size() << " groups; worst-group / mean-group / overall accuracy (%)\n";
+    auto line = [&](const std::string& name, const GroupReport& g) { t << "  " << name << ": " << g.worst << " / " << g.group_mean << " / " << g.overall << "\n"; };
+    line("baseline", base);
+    line("heads " + heads_text(heads), ablated);
+    line("reference protocol", ref);
+    if (!random_worst.empty())
+        t << "  random heads (" << o.random_draws << " draws): worst-group mean " << summary(random_worst)["mean_worst_group_accuracy"].get<double>() << ", max "
+          << summary(random_worst)["max_worst_group_accuracy"].get<double>() << "\n";
+    spdlog::info("{}", t.str());
+}
+
+}  // namespace
+
+void register_spurious(CLI::App& app) {
+    auto* cmd = app.add_subcommand("spurious", "Worst-group accuracy (Waterbirds and other grouped data) with spurious-cue heads mean-ablated");
+    auto o = std::make_shared<Options>();
+    add_model_options(*cmd, o->model);
+    cmd->add_option("--store", o->store, "A store made by `index` over the dataset's images")->required();
+    cmd->add_option("--metadata", o->metadata, "CSV with a header: file name, label, group (and split) columns")->required();
+    cmd->add_option("--root", o->root, "Folder the file names are relative to (only for messages; rows match the end of the store's paths)");
+    cmd->add_option("--classes", o->classes, "Class names in label order, comma-separated or a file")->capture_default_str();
+    cmd->add_option("--templates", o->templates, "Prompt templates with {} (default: the built-in short list; the reference uses OpenAI's 80)");
+    cmd->add_option("--filename-column", o->filename_column)->capture_default_str();
+    cmd->add_option("--label-column", o->label_column, "Integer class index column")->capture_default_str();
+    cmd->add_option("--group-column", o->group_column, "The spurious attribute; groups are label x this")->capture_default_str();
+    cmd->add_option("--split-column", o->split_column)->capture_default_str();
+    cmd->add_option("--split", o->split, "Rows evaluated: this split value (Waterbirds test = 2), or 'all'")->capture_default_str();
+    cmd->add_option("--heads", o->heads, "Heads to mean-ablate: LAYER.HEAD,...");
+    cmd->add_option("--preset", o->preset, "The reference's heads for ViT-B-16/L-14/H-14: geolocation, image-setting or both");
+    cmd->add_option("--keywords", o->keywords, "Heads whose TextSpan texts contain any of these words (comma-separated, case-insensitive substrings)");
+    cmd->add_option("--textspan", o->textspan, "RESULT.json of `clipscope-cli textspan` for --keywords");
+    cmd->add_option("--random-draws", o->random_draws, "Random-heads control: draws of as many heads")->capture_default_str();
+    cmd->add_option("--random-last-layers", o->last_layers, "Random heads come from these last layers (default min(4, layers))")->capture_default_str();
+    cmd->add_option("--seed", o->seed, "First seed of the random draws (draw d uses seed + d)")->capture_default_str();
+    cmd->add_option("--out,-o", o->out, "Output prefix: PREFIX.json, PREFIX.csv (per setting and group)")->required();
+    cmd->footer(
+        "Settings: baseline; the chosen heads mean-ablated (nothing else); the reference's context alone (every head of\n"
+        "layers 0..L-5 and every MLP mean-ablated); the reference's protocol (heads + that context, method.md §8.3);\n"
+        "then the random-heads control, both ways. The reference compares its protocol with the plain baseline, so part\n"
+        "of its change comes from the context, not the heads: the 'context only' line shows how much. It has no random\n"
+        "control; ours draws the same number of distinct heads uniformly from the last layers with seeds seed..seed+D-1.\n"
+        "Means are over the evaluated rows. Worst-group accuracy is the minimum over label x group.\n"
+        "Example:\n  clipscope-cli spurious --store wb-b16 --model M --metadata waterbirds/metadata.csv --preset both --out wb");
+    cmd->callback([o] { run(*o); });
+}
+
+}  // namespace clipscope::cli
