@@ -1,5 +1,6 @@
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <iostream>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -9,6 +10,7 @@
 #include "clipscope/atomic_file.h"
 #include "clipscope/error.h"
 #include "clipscope/image.h"
+#include "clipscope/neighbor_index.h"
 #include "clipscope/neighbors.h"
 #include "commands.h"
 #include "console_progress.h"
@@ -20,7 +22,7 @@ struct Options {
     ModelOptions model;
     std::string store, query_image, heads, sheet;
     int64_t query_index = -1, layer = -1, head = -1, k = 15;
-    bool embedding = false, json = false;
+    bool embedding = false, json = false, build_index = false;
 };
 
 // Thumbnails of the results in a grid, each captioned with its rank and score.
@@ -53,6 +55,16 @@ void write_sheet(const std::string& path, const Store& store, const std::vector<
 void run(const Options& o) {
     const Store store = Store::open(o.store);
     const StoreInfo& info = store.info();
+    if (o.build_index) {
+        ConsoleProgress progress("neighbour index");
+        RunControl& control = interrupt_control();
+        control.set_progress_callback([&](int64_t done, int64_t total, const std::string&) { progress.update(done, total); });
+        build_neighbor_index(store, &control);
+        control.set_progress_callback(nullptr);
+        progress.finish();
+        spdlog::info("neighbour index of {} written to {}/neighbors", o.store, o.store);
+        if (o.query_index < 0 && o.query_image.empty()) return;
+    }
     NeighborQuery q;
     const int ways = (o.layer >= 0) + !o.heads.empty() + o.embedding;
     if (ways != 1) throw_usage("choose one of --layer [--head], --heads, --embedding");
@@ -82,10 +94,17 @@ void run(const Options& o) {
         key = neighbor_key(d.heads, d.embedding, q);
         query = {{"image", o.query_image}};
     }
+    const bool indexed = q.by != NeighborQuery::By::Embedding && has_neighbor_index(store);
+    if (q.by != NeighborQuery::By::Embedding && !indexed && store.size() > 20000)
+        spdlog::warn("{} has no neighbour index: this query reads every image's head terms; `neighbors --store {} --build-index` makes head queries fast",
+                     o.store, o.store);
+    const auto t0 = std::chrono::steady_clock::now();
     const auto results = nearest_neighbors(store, key, q, o.k, &interrupt_control());
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     nlohmann::json rows = nlohmann::json::array();
     for (const auto& n : results) rows.push_back({{"index", n.index}, {"image", info.images[static_cast<size_t>(n.index)].path}, {"score", n.score}});
-    const nlohmann::json out = {{"query", query}, {"by", q.describe()}, {"store", o.store}, {"model", info.model_spec}, {"results", rows}};
+    const nlohmann::json out = {{"query", query},       {"by", q.describe()},   {"store", o.store}, {"model", info.model_spec},
+                                {"used_index", indexed}, {"search_seconds", seconds}, {"results", rows}};
     if (!o.sheet.empty()) write_sheet(o.sheet, store, results, info.preprocess);
     if (o.json) {
         print_json(out);
@@ -112,7 +131,9 @@ void register_neighbors(CLI::App& app) {
     cmd->add_option("-k", o->k, "How many neighbours")->capture_default_str();
     cmd->add_flag("--json", o->json, "JSON on stdout");
     cmd->add_option("--sheet", o->sheet, "Also write a contact sheet PNG of the results");
+    cmd->add_flag("--build-index", o->build_index, "(Re)build the store's head-major neighbour index first (as large as its head terms; fast head/layer queries)");
     cmd->footer("Head and layer terms are compared by plain dot product, as the reference's nns notebook does.\n"
+                "With a neighbour index (--build-index once), head and layer queries read one contiguous slab per head.\n"
                 "Example:\n  clipscope-cli neighbors --store val --query-index 42 --layer 11 --head 4 -k 15 --sheet nn.png");
     cmd->callback([o] { run(*o); });
 }

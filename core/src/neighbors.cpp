@@ -5,6 +5,7 @@
 #include <queue>
 
 #include "clipscope/error.h"
+#include "clipscope/neighbor_index.h"
 
 namespace clipscope {
 namespace {
@@ -80,7 +81,29 @@ std::vector<Neighbor> nearest_neighbors(const Store& store, const std::vector<fl
     if (q.by == NeighborQuery::By::Layer)
         for (int64_t h = 0; h < s.heads; ++h) cells.push_back(q.layer * s.heads + h);
     for (const auto& [l, h] : q.heads) cells.push_back(l * s.heads + h);
-    for (int64_t i0 = 0; i0 < N; i0 += chunk) {
+    auto keep = [&](const Neighbor& n) {
+        if (static_cast<int64_t>(best.size()) < k) best.push(n);
+        else if (better(n, best.top())) {
+            best.pop();
+            best.push(n);
+        }
+    };
+    const bool use_index = !by_embedding && has_neighbor_index(store);
+    if (use_index) {
+        // Head-major index: one contiguous N x E slab per head (or per layer).
+        std::vector<double> scores(static_cast<size_t>(N), 0.0);
+        if (q.by == NeighborQuery::By::Layer) scores = neighbor_index_scores(store, q.layer, -1, key);
+        else
+            for (const int64_t cell : cells) {
+                if (control) control->check();
+                const auto part = neighbor_index_scores(store, cell / s.heads, cell % s.heads, key);
+                for (int64_t i = 0; i < N; ++i) scores[static_cast<size_t>(i)] += part[static_cast<size_t>(i)];
+            }
+        for (int64_t i = 0; i < N; ++i) keep({i, scores[static_cast<size_t>(i)]});
+        if (control) control->report(N, N, "searching");
+    }
+    // Without an index: one pass over the store's rows (every image's whole [L, H, E] row is read).
+    for (int64_t i0 = 0; i0 < (use_index ? 0 : N); i0 += chunk) {
         if (control) control->check();
         const int64_t c = std::min(chunk, N - i0);
         const FloatArray emb = store.read("embedding", i0, c);
@@ -103,12 +126,7 @@ std::vector<Neighbor> nearest_neighbors(const Store& store, const std::vector<fl
                     for (int64_t e = 0; e < E; ++e) score += double(v[e]) * key[static_cast<size_t>(e)];
                 }
             }
-            const Neighbor n{i0 + r, score};
-            if (static_cast<int64_t>(best.size()) < k) best.push(n);
-            else if (better(n, best.top())) {
-                best.pop();
-                best.push(n);
-            }
+            keep({i0 + r, score});
         }
         if (control) control->report(i0 + c, N, "searching");
     }

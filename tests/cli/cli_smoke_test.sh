@@ -245,6 +245,13 @@ assert all(abs(r['drop']-(j['results'][0]['accuracy']-r['accuracy']))<1e-9 for r
 import json; j=json.load(open('$WORK/nn.json'))
 r=j['results']; assert len(r)==3 and r[0]['index']==2 and abs(r[0]['score']-1)<1e-5 and r[0]['score']>=r[1]['score']>=r[2]['score'], r"
     check "neighbors sheet" test -s "$WORK/nn.png"
+    check "neighbors by layer, scanned" capture "$WORK/nn_scan.json" "$CLI" neighbors --store "$WORK/labelled" --query-index 1 --layer 2 -k 4 --json
+    check "neighbors by layer, indexed" capture "$WORK/nn_index.json" "$CLI" neighbors --store "$WORK/labelled" --query-index 1 --layer 2 -k 4 --json --build-index
+    check "neighbors index same answer" python3 -c "
+import json; a=json.load(open('$WORK/nn_scan.json')); b=json.load(open('$WORK/nn_index.json'))
+assert not a['used_index'] and b['used_index']
+assert [r['index'] for r in a['results']]==[r['index'] for r in b['results']]
+assert all(abs(x['score']-y['score'])<1e-9 for x,y in zip(a['results'],b['results']))"
     check "neighbors by head" "$CLI" neighbors --store "$WORK/labelled" --query-image "$SHARED/fixtures/common/catdog.png" \
         --model "$SHARED/fixtures/tiny" --layer 2 --head 3 -k 2
     expect_exit "neighbors two ways" 2 "choose one" "$CLI" neighbors --store "$WORK/labelled" --query-index 0 --embedding --layer 1

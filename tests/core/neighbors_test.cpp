@@ -3,6 +3,7 @@
 #include <random>
 
 #include "clipscope/error.h"
+#include "clipscope/neighbor_index.h"
 #include "test_support.h"
 
 namespace clipscope {
@@ -86,6 +87,44 @@ TEST_F(NeighborStore, LayerKeysSumTheirHeadsAndBadQueriesFail) {
     EXPECT_THROW(neighbor_key(heads_row(0), embedding_row(0), bad), Error);
     const Store store = Store::open(dir_.path("s"));
     EXPECT_THROW(nearest_neighbors(store, std::vector<float>(3), NeighborQuery{}, 2), Error);
+}
+
+// The head-major index answers exactly what the full scan answers, for f32 and f16 stores.
+TEST_F(NeighborStore, IndexGivesTheScanResults) {
+    for (const std::string dtype : {"f32", "f16"}) {
+        StoreInfo info = info_;
+        info.dtype = dtype;
+        const std::string folder = dir_.path("s_" + dtype);
+        {
+            StoreWriter w = StoreWriter::open(folder, info);
+            for (const auto& d : batches_) w.append(d);
+        }
+        const Store store = Store::open(folder);
+        std::vector<NeighborQuery> queries(3);
+        queries[0].by = NeighborQuery::By::Head;
+        queries[0].layer = 1;
+        queries[0].head = 1;
+        queries[1].by = NeighborQuery::By::Layer;
+        queries[1].layer = 0;
+        queries[2].by = NeighborQuery::By::Heads;
+        queries[2].heads = {{0, 1}, {1, 0}};
+        std::vector<std::vector<Neighbor>> scanned;
+        for (const auto& q : queries) scanned.push_back(nearest_neighbors(store, neighbor_key(heads_row(4), embedding_row(4), q), q, 10));
+        EXPECT_FALSE(has_neighbor_index(store));
+        build_neighbor_index(store);
+        ASSERT_TRUE(has_neighbor_index(store)) << dtype;
+        for (size_t k = 0; k < queries.size(); ++k) {
+            const auto indexed = nearest_neighbors(store, neighbor_key(heads_row(4), embedding_row(4), queries[k]), queries[k], 10);
+            ASSERT_EQ(indexed.size(), scanned[k].size());
+            for (size_t i = 0; i < indexed.size(); ++i) {
+                EXPECT_EQ(indexed[i].index, scanned[k][i].index) << dtype << " query " << k;
+                EXPECT_NEAR(indexed[i].score, scanned[k][i].score, 1e-12);
+            }
+        }
+        // An index that no longer matches the store's manifest is ignored.
+        test::write_bytes(folder + "/neighbors/index.json", "{\"images\": 10}");
+        EXPECT_FALSE(has_neighbor_index(store));
+    }
 }
 
 }  // namespace
