@@ -19,5 +19,6 @@ void register_heatmap(CLI::App& app);
 void register_neighbors(CLI::App& app);
 void register_segment(CLI::App& app);
 void register_spurious(CLI::App& app);
+void register_world(CLI::App& app, int argc, char** argv);
 
 }  // namespace clipscope::cli

@@ -43,6 +43,9 @@ FloatArray normalize_crop(const Image& crop, const PreprocessConfig& config);
 // The whole evaluation transform -> [3, S, S] float32 normalised.
 FloatArray preprocess_image(const Image& image, const PreprocessConfig& config);
 
+// Writes an 8-bit RGB (or 1-channel) image as PNG, atomically. Errors name the file.
+void write_png(const std::string& path, const Image& image);
+
 // Stacks several preprocessed images into [B, 3, S, S].
 FloatArray stack_images(const std::vector<FloatArray>& images);
 
