@@ -99,6 +99,23 @@ for f in manifest.json embedding.npy heads.npy mlps.npy cls_attn.npy; do
 done
 expect_exit "merge incomplete split" 2 "each once" "$CLI" merge-stores "$WORK/shard0" --out "$WORK/merged2"
 
+# --- shapes world: datasets and a tiny training run that loads as an ordinary model ---
+check "make-world imagefolder" "$CLI" make-world --layout imagefolder --class colour --count 12 --out "$WORK/world_if"
+check "make-world labels" python3 -c "
+import csv; rows=list(csv.DictReader(open('$WORK/world_if/labels.csv'))); assert len(rows)==12
+import os; assert all(os.path.exists('$WORK/world_if/'+r['file']) and r['file'].startswith(r['colour']+'/') for r in rows)"
+check "make-world segmentation" "$CLI" make-world --layout segmentation --count 4 --two-objects 1 --out "$WORK/world_seg"
+check "make-world masks" test -s "$WORK/world_seg/masks/000003.png"
+check "train-demo tiny" "$CLI" --threads 1 train-demo --out "$WORK/tiny_demo" --steps 3 --batch 4 --width 16 --vision-layers 1 --text-layers 1 \
+    --eval-every 3 --eval-images 5 --warmup 1
+check "train-demo record" python3 -c "
+import json; j=json.load(open('$WORK/tiny_demo/training.json')); assert j['steps_done']==3 and 'commit' in j['command'] and set(j['held_out_zero_shot_accuracy'])=={'shape','colour','position','habitat'}"
+check "train-demo model classifies" "$CLI" classify --model "$WORK/tiny_demo" --labels "circle,square" "$WORK/world_seg/images/000000.png"
+expect_exit "train-demo refuses to overwrite" 2 "resume" "$CLI" train-demo --out "$WORK/tiny_demo" --steps 3 --batch 4 --width 16 --vision-layers 1 --text-layers 1
+printf 'circle\nsquare\ntriangle\nstar\ncross\n' >"$WORK/world_shapes.txt"
+check "segment on the world" "$CLI" segment --model "$WORK/tiny_demo" --images "$WORK/world_seg/images" --masks "$WORK/world_seg/masks" \
+    --classes "$WORK/world_shapes.txt" --limit 2 --out "$WORK/world_segment"
+
 # --- segment: image + mask folders (PPM written here), a classifier .npy; resumed after kill -9 ---
 mkdir -p "$WORK/seg/images" "$WORK/seg/masks"
 python3 - "$WORK/seg" <<'PY'

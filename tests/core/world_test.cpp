@@ -1,0 +1,148 @@
+#include <filesystem>
+#include <map>
+
+#include "clipscope/atomic_file.h"
+#include "clipscope/bpe_learner.h"
+#include "clipscope/clip_model.h"
+#include "clipscope/csv_table.h"
+#include "clipscope/demo_training.h"
+#include "clipscope/error.h"
+#include "clipscope/shapes_world.h"
+#include "clipscope/tokenizer.h"
+#include "clipscope/world_dataset.h"
+#include "test_support.h"
+
+namespace clipscope {
+namespace {
+
+TEST(ShapesWorld, ScenesCaptionsAndImagesAreDeterministic) {
+    world::WorldRng a(42), b(42);
+    const world::Scene sa = world::random_scene(a), sb = world::random_scene(b);
+    EXPECT_EQ(world::caption(sa, a), world::caption(sb, b));
+    EXPECT_EQ(world::render(sa, 64).image.pixels, world::render(sb, 64).image.pixels);
+    world::WorldRng c(43);
+    EXPECT_NE(world::render(world::random_scene(c), 64).image.pixels, world::render(sa, 64).image.pixels);
+}
+
+TEST(ShapesWorld, ASolidObjectHasItsColourInsideItsMask) {
+    world::Scene s;
+    s.habitat = 1;  // grass
+    s.objects = {world::WorldObject{0, 0, 4, 1, 0}};  // large solid red circle in the centre
+    const world::RenderedScene r = world::render(s, 64);
+    const size_t centre = 32 * 64 + 32;
+    EXPECT_EQ(r.mask.data[centre], 1);
+    EXPECT_EQ(r.image.pixels[centre * 3], 220);
+    EXPECT_EQ(r.image.pixels[centre * 3 + 1], 30);
+    EXPECT_EQ(r.mask.data[0], 0);  // a corner is background
+    int64_t area = 0;
+    for (auto m : r.mask.data) area += m;
+    EXPECT_GT(area, 3 * 8 * 8);  // radius >= 8.3 px: pi r^2 > 200
+    EXPECT_LT(area, 3.2 * 10.5 * 10.5);
+}
+
+TEST(ShapesWorld, CaptionsNameTheFirstShapeAndBiasTiesShapesToHabitats) {
+    world::WorldRng rng(7);
+    world::SceneDistribution biased;
+    biased.bias = 1.0;
+    for (int i = 0; i < 200; ++i) {
+        const world::Scene s = world::random_scene(rng, biased);
+        const std::string text = world::caption(s, rng);
+        EXPECT_NE(text.find(world::shapes()[static_cast<size_t>(s.objects[0].shape)]), std::string::npos) << text;
+        if (s.objects[0].shape == biased.shape_a) {
+            EXPECT_EQ(s.habitat, biased.habitat_x);
+        }
+        if (s.objects[0].shape == biased.shape_b) {
+            EXPECT_EQ(s.habitat, biased.habitat_y);
+        }
+        if (s.objects.size() == 2) {
+            EXPECT_NE(s.objects[0].position, s.objects[1].position);
+        }
+    }
+    EXPECT_EQ(world::family_names("colour").size(), 8u);
+    EXPECT_EQ(world::family_templates("habitat").size(), world::shapes().size());
+    EXPECT_THROW(world::family_names("texture"), Error);
+}
+
+TEST(BpeLearner, LearnedVocabularyLoadsAndMergesFrequentWords) {
+    test::TempDir dir;
+    std::vector<std::string> corpus;
+    for (int i = 0; i < 20; ++i) corpus.push_back("a red circle on the grass, a blue square!");
+    const auto merges = learn_bpe_merges(corpus, 1000);
+    ASSERT_FALSE(merges.empty());
+    EXPECT_EQ(merges.front(), "a r");  // every pair occurs 20 times: the smallest pair wins the tie
+    const std::string path = dir.path("vocab.txt.gz");
+    write_bpe_vocabulary(path, merges);
+    const Tokenizer tok = Tokenizer::load(path);
+    EXPECT_EQ(tok.vocab_size(), 512 + static_cast<int64_t>(merges.size()) + 2);
+    EXPECT_EQ(tok.encode("a red circle on the grass").size(), 6u);  // every corpus word is one token now
+    EXPECT_EQ(tok.encode("reds").size() > 1, true);                // unseen words still split into pieces
+    EXPECT_EQ(learn_bpe_merges(corpus, 3).size(), 3u);
+    EXPECT_TRUE(learn_bpe_merges({"x y z"}, 100).empty());  // no pair occurs twice
+}
+
+TEST(WorldDataset, WaterbirdsLayoutIsBiasedInTrainingAndBalancedInTest) {
+    test::TempDir dir;
+    WorldDatasetOptions o;
+    o.out = dir.path("wb");
+    o.layout = "waterbirds";
+    o.count = 40;
+    o.size = 32;
+    o.bias = 0.9;
+    EXPECT_EQ(write_world_dataset(o), 80);
+    const CsvTable meta = read_csv(o.out + "/metadata.csv");
+    std::map<std::string, int> test_groups;
+    int train_aligned = 0, train = 0;
+    for (const auto& row : meta.rows) {
+        EXPECT_TRUE(std::filesystem::exists(o.out + "/" + row[0]));
+        if (row[3] == "2") ++test_groups[row[1] + row[2]];
+        else {
+            ++train;
+            train_aligned += row[1] == row[2];  // y = 1 circle on place = 1 water, y = 0 square on grass
+        }
+    }
+    EXPECT_EQ(test_groups, (std::map<std::string, int>{{"00", 10}, {"01", 10}, {"10", 10}, {"11", 10}}));
+    EXPECT_GT(train_aligned, train * 3 / 4);
+    o.layout = "mosaic";
+    EXPECT_THROW(write_world_dataset(o), Error);
+}
+
+// A few steps of a tiny model: the files load as an ordinary open_clip folder, and a run
+// cancelled midway and resumed ends with the same weights as an uninterrupted one.
+TEST(DemoTraining, TinyRunLoadsAndResumesToTheSameWeights) {
+    test::TempDir dir;
+    TrainOptions o;
+    o.steps = 4;
+    o.batch = 4;
+    o.width = 16;
+    o.vision_layers = 1;
+    o.text_layers = 1;
+    o.eval_every = 2;
+    o.eval_images = 6;
+    o.checkpoint_every = 1;
+    o.warmup = 2;
+    o.out = dir.path("whole");
+    std::vector<double> losses;
+    train_demo(o, nullptr, [&](const TrainLog& e) { losses.push_back(e.loss); });
+    ASSERT_EQ(losses.size(), 4u);
+    const ClipModel model = ClipModel::load(o.out);
+    EXPECT_EQ(model.config().vision.image_size, 64);
+    EXPECT_EQ(model.encode_texts({"a red circle"}).shape, (Shape{1, 16}));
+
+    o.out = dir.path("resumed");
+    RunControl control;
+    EXPECT_THROW(train_demo(o, &control,
+                            [&](const TrainLog& e) {
+                                if (e.step == 2) control.request_cancel();
+                            }),
+                 Error);
+    EXPECT_THROW(train_demo(o, nullptr, nullptr), Error);  // a run is there: --resume needed
+    o.resume = true;
+    train_demo(o, nullptr, nullptr);
+    const auto read = [](const std::string& p) { return read_file_bytes(p, size_t{1} << 26); };
+    EXPECT_EQ(read(dir.path("whole") + "/open_clip_model.safetensors"), read(dir.path("resumed") + "/open_clip_model.safetensors"));
+    o.batch = 8;
+    EXPECT_THROW(train_demo(o, nullptr, nullptr), Error);  // other settings
+}
+
+}  // namespace
+}  // namespace clipscope
