@@ -80,12 +80,7 @@ void run(const Options& o) {
         options.rank = o.rank;
         options.iterations = o.per_head;
         options.reconstruct = false;
-        ConsoleProgress fit_progress("textspan");
-        RunControl& c = interrupt_control();
-        c.set_progress_callback([&](int64_t done, int64_t total, const std::string&) { fit_progress.update(done, total); });
-        const auto spans = text_span_store(store, texts.embeddings, options, o.last_layers, &c);
-        c.set_progress_callback(nullptr);
-        fit_progress.finish();
+        const auto spans = with_console_progress("textspan", [&](RunControl& c) { return text_span_store(store, texts.embeddings, options, o.last_layers, &c); });
         const int64_t first = info.layers - o.last_layers;
         AblationSpec recon{"TextSpan reconstruction: layers " + std::to_string(first) + ".." + std::to_string(info.layers - 1) + ", " +
                            std::to_string(o.per_head) + " texts per head; earlier layers mean-ablated"};
@@ -102,12 +97,7 @@ void run(const Options& o) {
                              {"distinct_texts", distinct.size()}, {"fitted_on", "the store's images"}};
     }
 
-    ConsoleProgress progress("ablate");
-    RunControl& control = interrupt_control();
-    control.set_progress_callback([&](int64_t done, int64_t total, const std::string&) { progress.update(done, total); });
-    const auto results = evaluate_ablations(store, classifier, labels, specs, &control);
-    control.set_progress_callback(nullptr);
-    progress.finish();
+    const auto results = with_console_progress("ablate", [&](RunControl& c) { return evaluate_ablations(store, classifier, labels, specs, &c); });
 
     nlohmann::json rows = nlohmann::json::array();
     std::string csv = "setting,accuracy,correct,total,drop\n";

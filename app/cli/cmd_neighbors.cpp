@@ -56,12 +56,7 @@ void run(const Options& o) {
     const Store store = Store::open(o.store);
     const StoreInfo& info = store.info();
     if (o.build_index) {
-        ConsoleProgress progress("neighbour index");
-        RunControl& control = interrupt_control();
-        control.set_progress_callback([&](int64_t done, int64_t total, const std::string&) { progress.update(done, total); });
-        build_neighbor_index(store, &control);
-        control.set_progress_callback(nullptr);
-        progress.finish();
+        with_console_progress("neighbour index", [&](RunControl& c) { build_neighbor_index(store, &c); });
         spdlog::info("neighbour index of {} written to {}/neighbors", o.store, o.store);
         if (o.query_index < 0 && o.query_image.empty()) return;
     }

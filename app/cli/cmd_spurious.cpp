@@ -187,12 +187,7 @@ void run(const Options& o) {
         specs.push_back(with_reference_context(rr));
     }
 
-    ConsoleProgress progress("spurious");
-    RunControl& control = interrupt_control();
-    control.set_progress_callback([&](int64_t done, int64_t total, const std::string&) { progress.update(done, total); });
-    const auto results = evaluate_ablations(store, classifier, labels, specs, &control);
-    control.set_progress_callback(nullptr);
-    progress.finish();
+    const auto results = with_console_progress("spurious", [&](RunControl& c) { return evaluate_ablations(store, classifier, labels, specs, &c); });
 
     nlohmann::json settings_out = nlohmann::json::array();
     std::string csv = "setting,heads,group,accuracy,correct,total\n";

@@ -105,12 +105,8 @@ void run(const Options& o) {
         const StoreInfo& info = store.info();
         if (o.last_layers < 1 || o.last_layers > info.layers) throw_usage("--last-layers must be between 1 and " + std::to_string(info.layers));
         texts = load_texts(o.descriptions, o.text_embeddings, o.model, &info, o.store);
-        ConsoleProgress progress("textspan");
-        RunControl& control = interrupt_control();
-        control.set_progress_callback([&](int64_t done, int64_t total, const std::string&) { progress.update(done, total); });
-        for (const auto& hs : text_span_store(store, texts.embeddings, options, o.last_layers, &control)) heads.push_back(head_json(hs.layer, hs.head, hs.fit, texts));
-        control.set_progress_callback(nullptr);
-        progress.finish();
+        const auto spans = with_console_progress("textspan", [&](RunControl& c) { return text_span_store(store, texts.embeddings, options, o.last_layers, &c); });
+        for (const auto& hs : spans) heads.push_back(head_json(hs.layer, hs.head, hs.fit, texts));
         settings["store"] = o.store;
         settings["last_layers"] = o.last_layers;
         settings["images"] = store.size();

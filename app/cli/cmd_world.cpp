@@ -46,12 +46,7 @@ void register_world(CLI::App& app, int argc, char** argv) {
                     "split: 0 train with the correlation, 2 test balanced over (y, place)) and classes.txt for `spurious`.\n"
                     "Example:\n  clipscope-cli make-world --layout segmentation --count 200 --out world-seg");
         cmd->callback([o] {
-            ConsoleProgress progress("make-world");
-            RunControl& control = interrupt_control();
-            control.set_progress_callback([&](int64_t done, int64_t total, const std::string&) { progress.update(done, total); });
-            const int64_t n = write_world_dataset(*o, &control);
-            control.set_progress_callback(nullptr);
-            progress.finish();
+            const int64_t n = with_console_progress("make-world", [&](RunControl& c) { return write_world_dataset(*o, &c); });
             spdlog::info("{} images ({} layout, seed {}) in {}", n, o->layout, o->seed, o->out);
         });
     }
@@ -61,6 +56,7 @@ void register_world(CLI::App& app, int argc, char** argv) {
         cmd->add_option("--out,-o", o->out, "Model folder to write (open_clip layout + vocabulary + training record)")->required();
         cmd->add_option("--steps", o->steps)->capture_default_str();
         cmd->add_option("--batch", o->batch)->capture_default_str();
+        cmd->add_option("--group-size", o->group_size, "Scenes per group sharing colour and habitat (hard negatives; 1 = independent)")->capture_default_str();
         cmd->add_option("--lr", o->learning_rate, "Peak learning rate (AdamW, linear warm-up, cosine decay)")->capture_default_str();
         cmd->add_option("--weight-decay", o->weight_decay)->capture_default_str();
         cmd->add_option("--warmup", o->warmup)->capture_default_str();

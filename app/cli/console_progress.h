@@ -4,6 +4,7 @@
 // terminal or as plain lines when piped (logs stay readable).
 #include <chrono>
 #include <string>
+#include <type_traits>
 
 #include "clipscope/run_control.h"
 
@@ -25,5 +26,26 @@ private:
     std::chrono::steady_clock::time_point start_, last_print_;
     int last_percent_ = -1;
 };
+
+// Runs work(control) with the process-wide control's progress drawn as a console
+// bar labelled `label`; the callback is detached again however work ends.
+template <typename Work>
+auto with_console_progress(const std::string& label, Work&& work) {
+    ConsoleProgress progress(label);
+    RunControl& control = interrupt_control();
+    control.set_progress_callback([&progress](int64_t done, int64_t total, const std::string&) { progress.update(done, total); });
+    struct Detach {
+        RunControl& c;
+        ~Detach() { c.set_progress_callback(nullptr); }
+    } detach{control};
+    if constexpr (std::is_void_v<decltype(work(control))>) {
+        work(control);
+        progress.finish();
+    } else {
+        auto result = work(control);
+        progress.finish();
+        return result;
+    }
+}
 
 }  // namespace clipscope::cli

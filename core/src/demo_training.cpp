@@ -92,7 +92,7 @@ std::map<std::string, double> evaluate(const ClipWeights& w, const ClipConfig& c
 }
 
 nlohmann::json settings_json(const TrainOptions& o) {
-    return {{"steps", o.steps},         {"batch", o.batch},        {"learning_rate", o.learning_rate}, {"weight_decay", o.weight_decay},
+    return {{"steps", o.steps},         {"batch", o.batch},        {"group_size", o.group_size},        {"learning_rate", o.learning_rate}, {"weight_decay", o.weight_decay},
             {"warmup", o.warmup},       {"seed", o.seed},          {"vocab_merges", o.vocab_merges},   {"width", o.width},
             {"vision_layers", o.vision_layers}, {"text_layers", o.text_layers},
             {"two_objects", o.distribution.two_objects}, {"bias", o.distribution.bias}};
@@ -229,7 +229,14 @@ void train_demo(const TrainOptions& o, const RunControl* control, const std::fun
         std::vector<world::Scene> scenes;
         std::vector<std::string> captions;
         for (int64_t i = 0; i < o.batch; ++i) {
-            scenes.push_back(world::random_scene(rng, o.distribution));
+            world::Scene s = world::random_scene(rng, o.distribution);
+            if (o.group_size > 1 && i % o.group_size != 0) {
+                const world::Scene& leader = scenes[static_cast<size_t>(i - i % o.group_size)];
+                s.objects[0].colour = leader.objects[0].colour;
+                s.habitat = leader.habitat;
+                world::apply_habitat_bias(s, rng, o.distribution);  // circles and squares keep their habitat correlation
+            }
+            scenes.push_back(s);
             captions.push_back(world::caption(scenes.back(), rng));
         }
         const Batch batch = make_batch(scenes, captions, c, tok);

@@ -196,12 +196,16 @@ Scene random_scene(WorldRng& rng, const SceneDistribution& d) {
         s.objects.push_back(o);
     }
     s.habitat = rng.below(static_cast<int>(habitats().size()));
-    const int first = s.objects[0].shape;
+    apply_habitat_bias(s, rng, d);
+    return s;
+}
+
+void apply_habitat_bias(Scene& s, WorldRng& rng, const SceneDistribution& d) {
+    const int first = s.objects.at(0).shape;
     if (d.bias > 0 && (first == d.shape_a || first == d.shape_b)) {
         const int home = first == d.shape_a ? d.habitat_x : d.habitat_y, away = first == d.shape_a ? d.habitat_y : d.habitat_x;
         s.habitat = rng.chance(d.bias) ? home : away;
     }
-    return s;
 }
 
 RenderedScene render(const Scene& scene, int size) {

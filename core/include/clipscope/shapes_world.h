@@ -57,6 +57,9 @@ private:
 };
 
 Scene random_scene(WorldRng& rng, const SceneDistribution& distribution = {});
+// The distribution's shape-habitat correlation: re-draws the habitat of a scene whose
+// first object is shape A or B (home habitat with probability `bias`); others unchanged.
+void apply_habitat_bias(Scene& scene, WorldRng& rng, const SceneDistribution& distribution);
 
 struct RenderedScene {
     Image image;  // RGB, size x size
