@@ -101,7 +101,8 @@ std::vector<Placed> place(const Scene& s, int size) {
     for (const auto& o : s.objects) {
         const double cell = size / 3.0;
         const double jitter_x = (rng.uniform() - 0.5) * cell * 0.25, jitter_y = (rng.uniform() - 0.5) * cell * 0.25;
-        const double radius = size * (o.size == 0 ? 0.085 + 0.025 * rng.uniform() : 0.13 + 0.025 * rng.uniform());
+        // Small objects still span about three 8-pixel patches at 64 px, so a ViT with patch 8 can tell shapes apart.
+        const double radius = size * (o.size == 0 ? 0.11 + 0.02 * rng.uniform() : 0.16 + 0.025 * rng.uniform());
         out.push_back({o, (o.position % 3 + 0.5) * cell + jitter_x, (o.position / 3 + 0.5) * cell + jitter_y, radius});
     }
     return out;

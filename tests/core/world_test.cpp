@@ -36,8 +36,8 @@ TEST(ShapesWorld, ASolidObjectHasItsColourInsideItsMask) {
     EXPECT_EQ(r.mask.data[0], 0);  // a corner is background
     int64_t area = 0;
     for (auto m : r.mask.data) area += m;
-    EXPECT_GT(area, 3 * 8 * 8);  // radius >= 8.3 px: pi r^2 > 200
-    EXPECT_LT(area, 3.2 * 10.5 * 10.5);
+    EXPECT_GT(area, 3 * 10 * 10);  // radius 10.2..11.8 px
+    EXPECT_LT(area, 3.2 * 12 * 12);
 }
 
 TEST(ShapesWorld, CaptionsNameTheFirstShapeAndBiasTiesShapesToHabitats) {
