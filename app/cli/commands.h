@@ -20,5 +20,6 @@ void register_neighbors(CLI::App& app);
 void register_segment(CLI::App& app);
 void register_spurious(CLI::App& app);
 void register_world(CLI::App& app, int argc, char** argv);
+void register_demo_report(CLI::App& app);
 
 }  // namespace clipscope::cli

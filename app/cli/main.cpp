@@ -47,6 +47,7 @@ int main(int argc, char** argv) {
     clipscope::cli::register_segment(app);
     clipscope::cli::register_spurious(app);
     clipscope::cli::register_world(app, argc, argv);
+    clipscope::cli::register_demo_report(app);
     app.parse_complete_callback([&] {
         if (quiet) spdlog::set_level(spdlog::level::err);
         if (verbose) spdlog::set_level(spdlog::level::debug);

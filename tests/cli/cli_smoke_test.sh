@@ -112,6 +112,14 @@ check "train-demo record" python3 -c "
 import json; j=json.load(open('$WORK/tiny_demo/training.json')); assert j['steps_done']==3 and 'commit' in j['command'] and set(j['held_out_zero_shot_accuracy'])=={'shape','colour','position','habitat'}"
 check "train-demo model classifies" "$CLI" classify --model "$WORK/tiny_demo" --labels "circle,square" "$WORK/world_seg/images/000000.png"
 expect_exit "train-demo refuses to overwrite" 2 "resume" "$CLI" train-demo --out "$WORK/tiny_demo" --steps 3 --batch 4 --width 16 --vision-layers 1 --text-layers 1
+check "demo-report pipeline" "$CLI" --threads 1 demo-report --model "$WORK/tiny_demo" --out "$WORK/report" --images 40 --segmentation-images 6 \
+    --spurious-images 8 --queries 4 --random-draws 2 --per-head 3 --rank 8
+check "demo-report contents" python3 -c "
+import json; j=json.load(open('$WORK/report/summary.json')); md=open('$WORK/report/report.md').read()
+for h in ('## 1.', '## 2.', '## 3.', '## 4.', '## 5.'): assert h in md, h
+assert set(j['zero_shot'])=={'shape','colour','position','habitat'} and all(v['differ']==0 for v in j['zero_shot'].values())
+assert set(j['segmentation'])=={'decomposition','last-layer-attention','rollout'} and 0<=j['textspan']['mean_purity']<=1
+import os; assert os.path.getsize('$WORK/report/figures/heads.png')>0"
 printf 'circle\nsquare\ntriangle\nstar\ncross\n' >"$WORK/world_shapes.txt"
 check "segment on the world" "$CLI" segment --model "$WORK/tiny_demo" --images "$WORK/world_seg/images" --masks "$WORK/world_seg/masks" \
     --classes "$WORK/world_shapes.txt" --limit 2 --out "$WORK/world_segment"
