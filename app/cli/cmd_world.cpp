@@ -35,7 +35,7 @@ void register_world(CLI::App& app, int argc, char** argv) {
         auto* cmd = app.add_subcommand("make-world", "Write a shapes-world dataset (ImageFolder, images + masks, or Waterbirds-style)");
         auto o = std::make_shared<WorldDatasetOptions>();
         cmd->add_option("--out,-o", o->out, "Folder to write")->required();
-        cmd->add_option("--layout", o->layout, "imagefolder | segmentation | waterbirds")->capture_default_str();
+        cmd->add_option("--layout", o->layout, "imagefolder | segmentation | mat (ImageNet-Segmentation's gtsegs_ijcv.mat layout) | waterbirds")->capture_default_str();
         cmd->add_option("--class", o->family, "imagefolder: the attribute that names the class folders (shape, colour, position, habitat)")->capture_default_str();
         cmd->add_option("--count", o->count, "Images (waterbirds: training images; the balanced test split gets as many, rounded up to 4)")->capture_default_str();
         cmd->add_option("--seed", o->seed, "World seed (the demo model trained on other seeds)")->capture_default_str();

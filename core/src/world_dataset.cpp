@@ -6,6 +6,7 @@
 #include "clipscope/atomic_file.h"
 #include "clipscope/error.h"
 #include "clipscope/image.h"
+#include "clipscope/segmentation_data.h"
 
 namespace clipscope {
 namespace fs = std::filesystem;
@@ -73,6 +74,23 @@ int64_t write_world_dataset(const WorldDatasetOptions& o, const RunControl* cont
             labels += label_row(file, s, text) + "\n";
             ++written;
         }
+    } else if (o.layout == "mat") {
+        // ImageNet-Segmentation's gtsegs_ijcv.mat layout (MATLAB v7.3 / HDF5), for `segment --mat`.
+        world::SceneDistribution d;
+        d.two_objects = o.two_objects;
+        std::vector<Image> images;
+        std::vector<Mask> masks;
+        for (int64_t i = 0; i < o.count; ++i) {
+            report(i, o.count);
+            const world::Scene s = world::random_scene(rng, d);
+            const std::string text = world::caption(s, rng);
+            world::RenderedScene r = world::render(s, o.size);
+            images.push_back(std::move(r.image));
+            masks.push_back(std::move(r.mask));
+            labels += label_row("gtsegs_ijcv.mat[" + std::to_string(i) + "]", s, text) + "\n";
+            ++written;
+        }
+        write_imagenet_segmentation((out / "gtsegs_ijcv.mat").string(), images, masks);
     } else if (o.layout == "waterbirds") {
         // y: 0 square ("land" shape), 1 circle ("water" shape); place: 0 grass, 1 water (Waterbirds' convention).
         const int circle = 0, square = 1, water = 0, grass = 1;
@@ -103,7 +121,7 @@ int64_t write_world_dataset(const WorldDatasetOptions& o, const RunControl* cont
         write_text_atomically((out / "metadata.csv").string(), meta);
         write_text_atomically((out / "classes.txt").string(), "square\ncircle\n");
     } else {
-        throw_usage("unknown layout '" + o.layout + "' (imagefolder, segmentation, waterbirds)");
+        throw_usage("unknown layout '" + o.layout + "' (imagefolder, segmentation, mat, waterbirds)");
     }
     write_text_atomically((out / "labels.csv").string(), labels);
     if (control) control->report(written, written, "writing images");

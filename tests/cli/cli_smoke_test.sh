@@ -120,6 +120,11 @@ for h in ('## 1.', '## 2.', '## 3.', '## 4.', '## 5.'): assert h in md, h
 assert set(j['zero_shot'])=={'shape','colour','position','habitat'} and all(v['differ']==0 for v in j['zero_shot'].values())
 assert set(j['segmentation'])=={'decomposition','last-layer-attention','rollout'} and 0<=j['textspan']['mean_purity']<=1
 import os; assert os.path.getsize('$WORK/report/figures/heads.png')>0"
+check "make-world mat" "$CLI" make-world --layout mat --count 3 --size 48 --out "$WORK/world_mat"
+check "segment from a .mat" "$CLI" segment --model random:tiny --mat "$WORK/world_mat/gtsegs_ijcv.mat" --methods rollout,last-layer-attention \
+    --mask-alignment reference --out "$WORK/world_mat_seg"
+check "segment .mat rows" python3 -c "
+rows=open('$WORK/world_mat_seg.csv').read().splitlines(); assert len(rows)==1+2*3 and 'gtsegs_ijcv.mat[2]' in rows[-1], rows"
 printf 'circle\nsquare\ntriangle\nstar\ncross\n' >"$WORK/world_shapes.txt"
 check "segment on the world" "$CLI" segment --model "$WORK/tiny_demo" --images "$WORK/world_seg/images" --masks "$WORK/world_seg/masks" \
     --classes "$WORK/world_shapes.txt" --limit 2 --out "$WORK/world_segment"

@@ -14,7 +14,7 @@ namespace clipscope {
 
 struct WorldDatasetOptions {
     std::string out;
-    std::string layout = "imagefolder";  // imagefolder | segmentation | waterbirds
+    std::string layout = "imagefolder";  // imagefolder | segmentation | mat (gtsegs_ijcv.mat layout) | waterbirds
     std::string family = "shape";        // imagefolder: which attribute is the class
     int64_t count = 100;                 // images (waterbirds: per split; the test split rounds to a multiple of 4)
     uint64_t seed = 1000;
