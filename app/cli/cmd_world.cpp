@@ -69,6 +69,7 @@ void register_world(CLI::App& app, int argc, char** argv) {
         cmd->add_option("--text-layers", o->text_layers)->capture_default_str();
         cmd->add_option("--bias", o->distribution.bias, "P(circle on water) = P(square on grass) in the training scenes")->capture_default_str();
         cmd->add_flag("--resume", o->resume, "Continue the run in --out (same options)");
+        cmd->add_flag("--export-f32", o->export_f32, "Write the checkpoint in float32 (default float16, half the size)");
         std::string line;
         for (int i = 0; i < argc; ++i) line += (i ? " " : "") + std::string(argv[i]);
         cmd->footer("Scenes are generated on the fly from the seed and the step, so a resumed run sees the same data.\n"

@@ -196,7 +196,7 @@ void train_demo(const TrainOptions& o, const RunControl* control, const std::fun
     auto export_model = [&](const std::map<std::string, double>& accuracy, int64_t steps_done, double seconds) {
         std::map<std::string, FloatArray> sd;
         for (const auto& [key, t] : params) sd[key] = to_float_array(t.detach());
-        write_checkpoint(o.out, ModelFormat::OpenClipSafetensors, c, sd, DType::F16);
+        write_checkpoint(o.out, ModelFormat::OpenClipSafetensors, c, sd, o.export_f32 ? DType::F32 : DType::F16);
         nlohmann::json record = {{"what", "ClipScope's shapes-world demo CLIP, trained from scratch by train-demo"},
                                  {"command", o.command_line},
                                  {"settings", settings},
@@ -204,7 +204,7 @@ void train_demo(const TrainOptions& o, const RunControl* control, const std::fun
                                  {"steps_done", steps_done},
                                  {"training_seconds", seconds},
                                  {"held_out_zero_shot_accuracy", accuracy},
-                                 {"weights_dtype", "float16 (trained in float32)"}};
+                                 {"weights_dtype", o.export_f32 ? "float32" : "float16 (trained in float32)"}};
         write_text_atomically((out / "training.json").string(), record.dump(2));
     };
 

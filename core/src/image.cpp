@@ -250,8 +250,9 @@ void write_png(const std::string& path, const Image& image) {
         image.pixels.size() != static_cast<size_t>(image.width) * image.height * image.channels)
         throw_usage("write_png: malformed image for " + path);
     cv::Mat m(image.height, image.width, image.channels == 1 ? CV_8UC1 : CV_8UC3, const_cast<uint8_t*>(image.pixels.data()));
-    cv::Mat out = m;
+    cv::Mat out;  // a separate buffer: converting in place would swap the caller's channels
     if (image.channels == 3) cv::cvtColor(m, out, cv::COLOR_RGB2BGR);
+    else out = m;
     std::vector<uchar> png;
     if (!cv::imencode(".png", out, png)) throw_input(path, "PNG encoding failed");
     write_file_atomically(path, [&](std::ostream& os) { os.write(reinterpret_cast<const char*>(png.data()), static_cast<std::streamsize>(png.size())); });

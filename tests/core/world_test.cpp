@@ -40,6 +40,17 @@ TEST(ShapesWorld, ASolidObjectHasItsColourInsideItsMask) {
     EXPECT_LT(area, 3.2 * 12 * 12);
 }
 
+// Writing a PNG leaves the image untouched, and reading it back gives the same pixels.
+TEST(ShapesWorld, PngRoundTripKeepsTheCallersPixels) {
+    test::TempDir dir;
+    world::WorldRng rng(5);
+    const world::RenderedScene r = world::render(world::random_scene(rng), 32);
+    const std::vector<uint8_t> before = r.image.pixels;
+    write_png(dir.path("scene.png"), r.image);
+    EXPECT_EQ(r.image.pixels, before);
+    EXPECT_EQ(load_image(dir.path("scene.png")).pixels, before);
+}
+
 TEST(ShapesWorld, CaptionsNameTheFirstShapeAndBiasTiesShapesToHabitats) {
     world::WorldRng rng(7);
     world::SceneDistribution biased;

@@ -39,6 +39,7 @@ struct TrainOptions {
     int64_t vision_layers = 6;
     int64_t text_layers = 3;
     world::SceneDistribution distribution{0.25, 0.95};  // training scenes: circle mostly on water, square on grass
+    bool export_f32 = false;    // write the checkpoint in float32 instead of float16
     bool resume = false;        // continue a run found in `out` (refused if its settings differ)
     std::string command_line;   // recorded in training.json
 };
