@@ -11,6 +11,7 @@
 
 #include "cli_common.h"
 #include "clipscope/atomic_file.h"
+#include "clipscope/csv_table.h"
 #include "clipscope/error.h"
 #include "clipscope/npy.h"
 #include "clipscope/segmentation.h"
@@ -34,18 +35,12 @@ struct Options {
 
 constexpr const char* kColumns = "index,image,method,predicted_class,correct,labeled,inter_bg,union_bg,inter_fg,union_fg,ap,pixel_accuracy,iou_bg,iou_fg,self_check";
 
-std::string csv_quote(const std::string& s) {
-    std::string q = "\"";
-    for (char ch : s) q += ch == '"' ? std::string("\"\"") : std::string(1, ch);
-    return q + "\"";
-}
-
 std::string row_text(int64_t index, const std::string& image, const std::string& method, int64_t predicted, const SegmentationCounts& c, double self_check) {
     std::ostringstream s;
     s.precision(17);  // round-trips doubles: a resumed run sums exactly what an uninterrupted one does
     SegmentationTotals one;
     one.add(c);
-    s << index << "," << csv_quote(image) << "," << method << "," << predicted << "," << c.correct << "," << c.labeled << "," << c.intersection[0] << ","
+    s << index << "," << csv_field(image) << "," << method << "," << predicted << "," << c.correct << "," << c.labeled << "," << c.intersection[0] << ","
       << c.union_[0] << "," << c.intersection[1] << "," << c.union_[1] << "," << c.ap << "," << one.pixel_accuracy() << "," << one.iou(0) << "," << one.iou(1) << "," << self_check;
     return s.str();
 }

@@ -195,9 +195,9 @@ void run(const Options& o) {
         const GroupReport g = group_report(r.predictions, labels, groups);
         settings_out.push_back(report_json(name, h, g));
         for (const auto& ga : g.groups)
-            csv += "\"" + name + "\",\"" + heads_text(h) + "\",\"" + ga.group + "\"," + std::to_string(ga.accuracy()) + "," + std::to_string(ga.correct) + "," +
+            csv += csv_field(name) + "," + csv_field(heads_text(h)) + "," + csv_field(ga.group) + "," + std::to_string(ga.accuracy()) + "," + std::to_string(ga.correct) + "," +
                    std::to_string(ga.total) + "\n";
-        csv += "\"" + name + "\",\"" + heads_text(h) + "\",worst," + std::to_string(g.worst) + ",,\n";
+        csv += csv_field(name) + "," + csv_field(heads_text(h)) + ",worst," + std::to_string(g.worst) + ",,\n";
         return g;
     };
     const GroupReport base = add("baseline", {}, results[0]);

@@ -8,6 +8,7 @@
 
 #include "cli_common.h"
 #include "clipscope/atomic_file.h"
+#include "clipscope/csv_table.h"
 #include "clipscope/error.h"
 #include "clipscope/npy.h"
 #include "clipscope/store.h"
@@ -36,12 +37,6 @@ struct Options {
     std::string reconstruction;
 };
 
-std::string csv_quote(const std::string& s) {
-    std::string q = "\"";
-    for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
-    return q + "\"";
-}
-
 nlohmann::json head_json(const nlohmann::json& layer, const nlohmann::json& head, const TextSpanFit& fit, const Texts& texts) {
     nlohmann::json picks = nlohmann::json::array();
     for (const auto& p : fit.picks)
@@ -59,7 +54,7 @@ void write_people_exports(const Options& o, const nlohmann::json& heads, const s
             const std::string hd = h["head"].is_null() ? "" : std::to_string(h["head"].get<int64_t>());
             int rank = 0;
             for (const auto& t : h["texts"])
-                csv += l + "," + hd + "," + std::to_string(++rank) + "," + std::to_string(t["index"].get<int64_t>()) + "," + csv_quote(t["text"]) + "," +
+                csv += l + "," + hd + "," + std::to_string(++rank) + "," + std::to_string(t["index"].get<int64_t>()) + "," + csv_field(t["text"]) + "," +
                        std::to_string(t["variance_explained"].get<double>()) + "\n";
         }
         write_text_atomically(o.csv, csv);

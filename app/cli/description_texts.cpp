@@ -76,8 +76,7 @@ Texts load_texts(const std::string& descriptions, const std::string& text_embedd
     if (store_info) {
         if (!store_made_by(*store_info, model))
             throw_usage("--model " + model_options.model + " is not the model that made the store (" + store_info->model_spec + "); descriptions must be embedded by the same model");
-        uint64_t h = 1469598103934665603ull;
-        for (unsigned char ch : read_file_bytes(descriptions, size_t{256} << 20) + "|" + store_info->weights_fingerprint) h = (h ^ ch) * 1099511628211ull;
+        const uint64_t h = fnv1a64(read_file_bytes(descriptions, size_t{256} << 20) + "|" + store_info->weights_fingerprint);
         const std::filesystem::path dir = std::filesystem::path(store_folder) / "text_cache";
         std::filesystem::create_directories(dir);
         cache = (dir / (hex64(h) + ".npy")).string();

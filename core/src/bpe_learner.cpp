@@ -12,24 +12,6 @@
 namespace clipscope {
 namespace {
 
-// bytes_to_unicode as UTF-8: printable bytes keep their code point, the others map to 256, 257, ...
-std::vector<std::string> byte_symbols() {
-    auto printable = [](int b) { return (b >= 33 && b <= 126) || (b >= 161 && b <= 172) || (b >= 174 && b <= 255); };
-    std::vector<std::string> table(256);
-    int next = 256;
-    for (int b = 0; b < 256; ++b) {
-        const int cp = printable(b) ? b : next++;
-        std::string s;
-        if (cp < 0x80) s += static_cast<char>(cp);
-        else {
-            s += static_cast<char>(0xC0 | (cp >> 6));
-            s += static_cast<char>(0x80 | (cp & 0x3F));
-        }
-        table[static_cast<size_t>(b)] = s;
-    }
-    return table;
-}
-
 std::vector<std::string> words_of(const std::string& text) {
     const std::string clean = Tokenizer::clean(text);
     std::vector<std::string> words;
@@ -54,7 +36,7 @@ std::vector<std::string> words_of(const std::string& text) {
 }  // namespace
 
 std::vector<std::string> learn_bpe_merges(const std::vector<std::string>& corpus, int max_merges, int min_count) {
-    const auto symbols = byte_symbols();
+    const auto symbols = bpe_byte_symbols();
     std::map<std::string, int64_t> frequency;
     for (const auto& text : corpus)
         for (const auto& w : words_of(text)) ++frequency[w];

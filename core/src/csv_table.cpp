@@ -19,6 +19,12 @@ size_t CsvTable::column(const std::string& name) const {
 
 bool CsvTable::has_column(const std::string& name) const { return std::find(header.begin(), header.end(), name) != header.end(); }
 
+std::string csv_field(const std::string& text) {
+    std::string q = "\"";
+    for (char c : text) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return q + "\"";
+}
+
 CsvTable read_csv(const std::string& path) {
     const std::string text = read_file_bytes(path, size_t{1} << 30);
     CsvTable t;

@@ -25,8 +25,7 @@ fs::path index_dir(const Store& store) { return fs::path(store.folder()) / "neig
 
 // What the index must agree with: the store's manifest bytes (model, images, dtype) and size.
 nlohmann::json identity(const Store& store) {
-    uint64_t h = 1469598103934665603ull;
-    for (unsigned char c : read_file_bytes((fs::path(store.folder()) / "manifest.json").string(), size_t{1} << 30)) h = (h ^ c) * 1099511628211ull;
+    const uint64_t h = fnv1a64(read_file_bytes((fs::path(store.folder()) / "manifest.json").string(), size_t{1} << 30));
     return {{"manifest_fnv1a", std::to_string(h)}, {"images", store.size()}, {"dtype", store.info().dtype}, {"version", 1}};
 }
 

@@ -288,6 +288,12 @@ FloatArray Store::read(const std::string& array, int64_t first, int64_t count) c
     return out;
 }
 
+uint64_t fnv1a64(const std::string& bytes) {
+    uint64_t h = 1469598103934665603ull;
+    for (unsigned char c : bytes) h = (h ^ c) * 1099511628211ull;
+    return h;
+}
+
 StoreInfo store_info_for(const ClipModel& model) {
     const auto& c = model.config();
     StoreInfo info;

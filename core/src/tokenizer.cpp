@@ -49,17 +49,6 @@ std::string gunzip_file(const std::string& path) {
 // 68 bytes map to 256, 257, ... in ascending order.
 bool is_printable_byte(int b) { return (b >= 33 && b <= 126) || (b >= 161 && b <= 172) || (b >= 174 && b <= 255); }
 
-std::vector<std::string> byte_symbols() {
-    std::vector<std::string> table(256);
-    int next = 256;
-    for (int b = 0; b < 256; ++b) {
-        const UChar32 cp = is_printable_byte(b) ? b : next++;
-        std::string s;
-        icu::UnicodeString(cp).toUTF8String(s);
-        table[static_cast<size_t>(b)] = s;
-    }
-    return table;
-}
 
 std::vector<std::string> split_utf8_chars(const std::string& s) {
     std::vector<std::string> out;
@@ -159,11 +148,23 @@ icu::UnicodeString strip(const icu::UnicodeString& s) {
 
 }  // namespace
 
+std::vector<std::string> bpe_byte_symbols() {
+    std::vector<std::string> table(256);
+    int next = 256;
+    for (int b = 0; b < 256; ++b) {
+        const UChar32 cp = is_printable_byte(b) ? b : next++;
+        std::string s;
+        icu::UnicodeString(cp).toUTF8String(s);
+        table[static_cast<size_t>(b)] = s;
+    }
+    return table;
+}
+
 struct Tokenizer::Impl {
     std::string source;
     std::unordered_map<std::string, int64_t> encoder;
     std::unordered_map<std::string, int> ranks;  // "A B" -> merge rank
-    std::vector<std::string> byte_table = byte_symbols();
+    std::vector<std::string> byte_table = bpe_byte_symbols();
     mutable std::unordered_map<std::string, std::vector<int64_t>> cache;
     int64_t sot = 49406, eot = 49407;
 

@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "clipscope/atomic_file.h"
+#include "clipscope/csv_table.h"
 #include "clipscope/error.h"
 #include "clipscope/image.h"
 #include "clipscope/segmentation_data.h"
@@ -18,14 +19,12 @@ std::string numbered(int64_t i) {
     return buf;
 }
 
-std::string quote(const std::string& s) { return "\"" + s + "\""; }
-
 std::string label_row(const std::string& file, const world::Scene& s, const std::string& caption) {
     const auto& o = s.objects[0];
-    return quote(file) + "," + world::shapes()[static_cast<size_t>(o.shape)] + "," + world::colours()[static_cast<size_t>(o.colour)] + "," +
-           quote(world::positions()[static_cast<size_t>(o.position)]) + "," + world::sizes()[static_cast<size_t>(o.size)] + "," +
+    return csv_field(file) + "," + world::shapes()[static_cast<size_t>(o.shape)] + "," + world::colours()[static_cast<size_t>(o.colour)] + "," +
+           csv_field(world::positions()[static_cast<size_t>(o.position)]) + "," + world::sizes()[static_cast<size_t>(o.size)] + "," +
            world::fills()[static_cast<size_t>(o.fill)] + "," + world::habitats()[static_cast<size_t>(s.habitat)] + "," + std::to_string(s.objects.size()) + "," +
-           quote(caption);
+           csv_field(caption);
 }
 
 Image mask_image(const Mask& m) {

@@ -17,4 +17,7 @@ struct CsvTable {
 
 CsvTable read_csv(const std::string& path);
 
+// One field for writing: always quoted, embedded quotes doubled (what read_csv reads back).
+std::string csv_field(const std::string& text);
+
 }  // namespace clipscope

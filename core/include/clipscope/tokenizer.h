@@ -15,6 +15,9 @@
 
 namespace clipscope {
 
+// GPT-2/CLIP bytes_to_unicode as UTF-8, indexed by byte: the symbols BPE merges are written in.
+std::vector<std::string> bpe_byte_symbols();
+
 class Tokenizer {
 public:
     // From bpe_simple_vocab_16e6.txt.gz (gzip or plain text), or from a
