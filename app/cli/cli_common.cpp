@@ -1,28 +1,40 @@
 #include "cli_common.h"
 
+#include <spdlog/spdlog.h>
+
 #include <iostream>
 #include <sstream>
 
 #include "clipscope/atomic_file.h"
 #include "clipscope/error.h"
 #include "clipscope/image.h"
+#include "clipscope/resources.h"
 
 namespace clipscope::cli {
 
 void add_model_options(CLI::App& cmd, ModelOptions& options, bool model_required) {
-    auto* m = cmd.add_option("--model,-m", options.model,
-                             "Model: a folder (open_clip or transformers layout), an OpenAI .pt file, hf-hub:ORG/NAME[@REV] "
-                             "(read from the local Hugging Face cache), or random:ARCH[@SEED]");
-    if (model_required) m->required();
+    const std::string what =
+        "Model: a folder (open_clip or transformers layout), an OpenAI .pt file, hf-hub:ORG/NAME[@REV] "
+        "(read from the local Hugging Face cache), or random:ARCH[@SEED]";
+    // Commands that need a model fall back to the bundled demo model, so they run offline out of the box.
+    options.default_to_demo = model_required;
+    cmd.add_option("--model,-m", options.model, model_required ? what + " (default: the bundled shapes-world demo model)" : what);
     cmd.add_option("--device", options.device, "cpu or cuda:N")->capture_default_str();
     cmd.add_option("--vocab", options.vocab, "Tokenizer vocabulary (bpe_simple_vocab_16e6.txt.gz, or vocab.json with merges.txt beside it)");
+}
+
+std::string model_spec(const ModelOptions& options) {
+    if (!options.model.empty() || !options.default_to_demo) return options.model;
+    const std::string demo = demo_model_directory();
+    spdlog::info("no --model given: using the bundled demo model {}", demo);
+    return demo;
 }
 
 ClipModel load_model(const ModelOptions& options) {
     LoadOptions lo;
     lo.device = options.device;
     lo.vocab_path = options.vocab;
-    return ClipModel::load(options.model, lo);
+    return ClipModel::load(model_spec(options), lo);
 }
 
 FloatArray load_image_batch(const std::vector<std::string>& paths, const ClipModel& model) {

@@ -15,10 +15,15 @@ struct ModelOptions {
     std::string model;
     std::string device = "cpu";
     std::string vocab;
+    bool default_to_demo = true;  // no --model: the bundled demo model (commands that need one)
 };
 
-// Adds --model/--device/--vocab to a subcommand.
+// Adds --model/--device/--vocab to a subcommand. A command that needs a model
+// (model_required) uses the bundled demo model when --model is absent; the others
+// treat an absent --model as "no model".
 void add_model_options(CLI::App& cmd, ModelOptions& options, bool model_required = true);
+// The model to load: --model, or the demo model's folder (logged) where that is the default.
+std::string model_spec(const ModelOptions& options);
 ClipModel load_model(const ModelOptions& options);
 
 // Decodes and preprocesses images for a model -> [B, 3, S, S].

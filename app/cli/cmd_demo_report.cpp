@@ -20,6 +20,7 @@
 #include "clipscope/heatmap.h"
 #include "clipscope/neighbor_index.h"
 #include "clipscope/neighbors.h"
+#include "clipscope/resources.h"
 #include "clipscope/segmentation.h"
 #include "clipscope/segmentation_maps.h"
 #include "clipscope/shapes_world.h"
@@ -139,6 +140,7 @@ void write_head_grid(const std::string& path, const std::vector<HeadLabel>& head
 }
 
 void run(const Options& o) {
+    const std::string descriptions = o.descriptions.empty() ? demo_descriptions_path() : o.descriptions;
     const auto t0 = std::chrono::steady_clock::now();
     const ClipModel model = load_model(o.model);
     const auto& c = model.config();
@@ -198,11 +200,11 @@ void run(const Options& o) {
     spdlog::info("demo-report: TextSpan on every head");
     std::vector<std::string> families, texts;
     {
-        std::istringstream in(read_file_bytes(o.descriptions, 16 << 20));
+        std::istringstream in(read_file_bytes(descriptions, 16 << 20));
         for (std::string line; std::getline(in, line);) {
             const auto tab = line.find('\t');
             if (line.empty()) continue;
-            if (tab == std::string::npos) throw_input(o.descriptions, "each line must be FAMILY<TAB>description");
+            if (tab == std::string::npos) throw_input(descriptions, "each line must be FAMILY<TAB>description");
             families.push_back(line.substr(0, tab));
             texts.push_back(line.substr(tab + 1));
         }
@@ -253,7 +255,7 @@ void run(const Options& o) {
     }
     md << "## 2. TextSpan: what each head writes\n\n"
        << "TextSpan (rank " << ts.rank << ", " << o.per_head << " picks per head) over the " << o.images << " held-out images, from a pool of "
-       << texts.size() << " descriptions labelled by family (`" << o.descriptions << "`). A head's family is the most common family among its "
+       << texts.size() << " descriptions labelled by family (`" << descriptions << "`). A head's family is the most common family among its "
        << "picks; its purity is that family's share. Mean purity: " << fixed(purity_sum / heads.size(), 2) << " (heads picking at random from the pool "
        << "would average " << fixed(chance_purity, 2) << ").\n\n![heads](figures/heads.png)\n\n"
        << "| head | family | purity | variance explained | picks, in order |\n|---|---|---|---|---|\n";
@@ -420,9 +422,8 @@ void register_demo_report(CLI::App& app) {
     auto* cmd = app.add_subcommand("demo-report", "Run every analysis on fresh shapes-world data and write DIR/report.md with tables and figures");
     auto o = std::make_shared<Options>();
     add_model_options(*cmd, o->model);
-    o->descriptions = std::string(CLIPSCOPE_SOURCE_DIR) + "/resources/demo/descriptions.tsv";
     cmd->add_option("--out,-o", o->out, "Report folder")->required();
-    cmd->add_option("--descriptions", o->descriptions, "Description pool: FAMILY<TAB>text per line")->capture_default_str();
+    cmd->add_option("--descriptions", o->descriptions, "Description pool: FAMILY<TAB>text per line (default: the demo's descriptions.tsv)");
     cmd->add_option("--images", o->images, "Held-out scenes for zero-shot, TextSpan and retrieval")->capture_default_str();
     cmd->add_option("--segmentation-images", o->segmentation_images)->capture_default_str();
     cmd->add_option("--spurious-images", o->spurious_images, "Balanced circle/square scenes (a multiple of 4)")->capture_default_str();

@@ -82,7 +82,7 @@ void run(const Options& o) {
     } else {
         if (o.model.model.empty()) throw_usage("--query-image needs --model (the model that made the store)");
         const ClipModel model = load_model(o.model);
-        if (!store_made_by(info, model)) throw_usage("--model " + o.model.model + " is not the model that made the store (" + info.model_spec + ")");
+        if (!store_made_by(info, model)) throw_usage("the model " + model.info().spec + " is not the model that made the store (" + info.model_spec + ")");
         DecomposeOptions nonspatial;
         nonspatial.spatial = false;
         const Decomposition d = model.decompose(load_image_batch({o.query_image}, model), nonspatial);

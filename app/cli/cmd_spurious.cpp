@@ -148,7 +148,7 @@ void run(const Options& o) {
     }
 
     const ClipModel model = load_model(o.model);
-    if (!store_made_by(info, model)) throw_usage("--model " + o.model.model + " is not the model that made the store (" + info.model_spec + ")");
+    if (!store_made_by(info, model)) throw_usage("the model " + model.info().spec + " is not the model that made the store (" + info.model_spec + ")");
     const auto templates = o.templates.empty() ? default_templates() : read_templates(o.templates);
     const FloatArray classifier = build_classifier(model, names, templates);
     const auto [heads, heads_source] = chosen_heads(o, info);

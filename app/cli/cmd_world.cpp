@@ -15,17 +15,25 @@
 namespace clipscope::cli {
 namespace {
 
-// The commit the executable was built from, when the source tree is a git checkout.
-std::string source_commit() {
+std::string git_output(const std::string& args) {
     std::string out;
-    const std::string command = std::string("git -C '") + CLIPSCOPE_SOURCE_DIR + "' rev-parse HEAD 2>/dev/null";
+    const std::string command = std::string("git -C '") + CLIPSCOPE_SOURCE_DIR + "' " + args + " 2>/dev/null";
     if (FILE* p = ::popen(command.c_str(), "r")) {
         char buf[128];
         while (std::fgets(buf, sizeof buf, p)) out += buf;
         ::pclose(p);
     }
     while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
-    return out.empty() ? "unknown" : out;
+    return out;
+}
+
+// The commit of the source tree the executable was built from (when it is a git checkout),
+// flagged when tracked files differ from it: a training record must not claim a commit
+// that does not hold the code that ran.
+std::string source_commit() {
+    const std::string head = git_output("rev-parse HEAD");
+    if (head.empty()) return "unknown";
+    return git_output("status --porcelain --untracked-files=no").empty() ? head : head + " with uncommitted changes";
 }
 
 }  // namespace
@@ -56,7 +64,7 @@ void register_world(CLI::App& app, int argc, char** argv) {
         cmd->add_option("--out,-o", o->out, "Model folder to write (open_clip layout + vocabulary + training record)")->required();
         cmd->add_option("--steps", o->steps)->capture_default_str();
         cmd->add_option("--batch", o->batch)->capture_default_str();
-        cmd->add_option("--group-size", o->group_size, "Scenes per group sharing colour and habitat (hard negatives; 1 = independent)")->capture_default_str();
+        cmd->add_option("--group-size", o->group_size, "Scenes per group of minimal pairs (same scene at other positions, or sharing colour and habitat; 1 = independent)")->capture_default_str();
         cmd->add_option("--lr", o->learning_rate, "Peak learning rate (AdamW, linear warm-up, cosine decay)")->capture_default_str();
         cmd->add_option("--weight-decay", o->weight_decay)->capture_default_str();
         cmd->add_option("--warmup", o->warmup)->capture_default_str();

@@ -18,6 +18,7 @@
 #include "clipscope/error.h"
 #include "clipscope/image.h"
 #include "clipscope/tokenizer.h"
+#include "clipscope/world_batches.h"
 #include "torch_bridge.h"
 
 namespace clipscope {
@@ -228,16 +229,9 @@ void train_demo(const TrainOptions& o, const RunControl* control, const std::fun
         world::WorldRng rng(o.seed * 0x9E3779B97F4A7C15ull + static_cast<uint64_t>(step) + 1);
         std::vector<world::Scene> scenes;
         std::vector<std::string> captions;
-        for (int64_t i = 0; i < o.batch; ++i) {
-            world::Scene s = world::random_scene(rng, o.distribution);
-            if (o.group_size > 1 && i % o.group_size != 0) {
-                const world::Scene& leader = scenes[static_cast<size_t>(i - i % o.group_size)];
-                s.objects[0].colour = leader.objects[0].colour;
-                s.habitat = leader.habitat;
-                world::apply_habitat_bias(s, rng, o.distribution);  // circles and squares keep their habitat correlation
-            }
-            scenes.push_back(s);
-            captions.push_back(world::caption(scenes.back(), rng));
+        for (auto& item : world::training_batch(rng, o.batch, o.group_size, o.distribution)) {
+            scenes.push_back(std::move(item.scene));
+            captions.push_back(std::move(item.caption));
         }
         const Batch batch = make_batch(scenes, captions, c, tok);
         const double lr = learning_rate_at(o, step);

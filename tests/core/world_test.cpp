@@ -1,5 +1,6 @@
 #include <filesystem>
 #include <map>
+#include <set>
 
 #include "clipscope/atomic_file.h"
 #include "clipscope/bpe_learner.h"
@@ -9,6 +10,7 @@
 #include "clipscope/error.h"
 #include "clipscope/shapes_world.h"
 #include "clipscope/tokenizer.h"
+#include "clipscope/world_batches.h"
 #include "clipscope/world_dataset.h"
 #include "test_support.h"
 
@@ -36,8 +38,8 @@ TEST(ShapesWorld, ASolidObjectHasItsColourInsideItsMask) {
     EXPECT_EQ(r.mask.data[0], 0);  // a corner is background
     int64_t area = 0;
     for (auto m : r.mask.data) area += m;
-    EXPECT_GT(area, 3 * 10 * 10);  // radius 10.2..11.8 px
-    EXPECT_LT(area, 3.2 * 12 * 12);
+    EXPECT_GT(area, 3 * 12 * 12);  // radius 12.2..14.1 px
+    EXPECT_LT(area, 3.2 * 14.2 * 14.2);
 }
 
 // Writing a PNG leaves the image untouched, and reading it back gives the same pixels.
@@ -72,6 +74,50 @@ TEST(ShapesWorld, CaptionsNameTheFirstShapeAndBiasTiesShapesToHabitats) {
     EXPECT_EQ(world::family_names("colour").size(), 8u);
     EXPECT_EQ(world::family_templates("habitat").size(), world::shapes().size());
     EXPECT_THROW(world::family_names("texture"), Error);
+}
+
+// Minimal-pair groups: the shape group differs only in shape, the position group only in
+// position (and names it), and the habitat bias of circles and squares survives grouping.
+TEST(ShapesWorld, TrainingBatchesAreMinimalPairs) {
+    world::WorldRng rng(5);
+    world::SceneDistribution d;
+    d.bias = 0.95;
+    const auto batch = world::training_batch(rng, 21, 8, d);
+    ASSERT_EQ(batch.size(), 21u);
+    std::set<int> shapes_seen;
+    for (int i = 0; i < 5; ++i) {
+        const world::Scene& s = batch[static_cast<size_t>(i)].scene;
+        shapes_seen.insert(s.objects[0].shape);
+        EXPECT_EQ(s.objects[0].colour, batch[0].scene.objects[0].colour);
+        EXPECT_EQ(s.objects[0].position, batch[0].scene.objects[0].position);
+        EXPECT_EQ(s.texture_seed, batch[0].scene.texture_seed);
+    }
+    EXPECT_EQ(shapes_seen.size(), 5u);
+    std::set<int> positions_seen;
+    for (int i = 5; i < 13; ++i) {
+        const world::CaptionedScene& c = batch[static_cast<size_t>(i)];
+        ASSERT_EQ(c.scene.objects.size(), 1u);
+        positions_seen.insert(c.scene.objects[0].position);
+        EXPECT_EQ(c.scene.objects[0].shape, batch[5].scene.objects[0].shape);
+        const std::string& where = world::positions()[static_cast<size_t>(c.scene.objects[0].position)];
+        const bool named = c.caption.find(where == "centre" ? std::string("the ") : where) != std::string::npos;
+        EXPECT_TRUE(named) << c.caption;
+    }
+    EXPECT_EQ(positions_seen.size(), 8u);
+    for (int i = 14; i < 21; ++i) {  // the shared group: same colour, same habitat unless the bias re-drew it
+        const world::Scene& s = batch[static_cast<size_t>(i)].scene;
+        EXPECT_EQ(s.objects[0].colour, batch[13].scene.objects[0].colour);
+        if (s.objects[0].shape != d.shape_a && s.objects[0].shape != d.shape_b) EXPECT_EQ(s.habitat, batch[13].scene.habitat);
+    }
+    int aligned = 0, biased = 0;
+    for (int step = 0; step < 40; ++step)
+        for (const auto& c : world::training_batch(rng, 64, 8, d)) {
+            const world::WorldObject& o = c.scene.objects[0];
+            if (o.shape != d.shape_a && o.shape != d.shape_b) continue;
+            ++biased;
+            aligned += c.scene.habitat == (o.shape == d.shape_a ? d.habitat_x : d.habitat_y);
+        }
+    EXPECT_GT(aligned, biased * 85 / 100);
 }
 
 TEST(BpeLearner, LearnedVocabularyLoadsAndMergesFrequentWords) {

@@ -22,10 +22,9 @@ struct TrainOptions {
     std::string out;            // model folder: the checkpoint in open_clip format + vocabulary + training record
     int64_t steps = 1500;
     int64_t batch = 128;
-    // Scenes come in groups sharing the first object's colour and the habitat, so captions
-    // can only be told apart within a group by shape, position, size or fill: without it,
-    // colour and habitat alone separate most of a batch and shape stays at chance
-    // (measured: 24% shape, 10% position after 600 steps). 1 = independent scenes.
+    // Scenes come in groups of minimal pairs (world_batches.h): without them, colour and
+    // habitat alone separate most of a batch and shape stays at chance (measured: 24% shape,
+    // 10% position after 600 steps). 1 = independent scenes.
     int64_t group_size = 8;
     double learning_rate = 1e-3;
     double weight_decay = 0.1;

@@ -67,9 +67,10 @@ struct RenderedScene {
 };
 RenderedScene render(const Scene& scene, int size);
 
-// A caption with varied phrasing and optional omissions of attributes (the shape is
-// always named for the first object when `rng` says so, else it may be left out too).
-std::string caption(const Scene& scene, WorldRng& rng);
+// A caption with varied phrasing and optional omissions: shapes are always named, colour,
+// size, fill, position and habitat only sometimes (so words are learned from context).
+// `name_positions` always names the positions (for batches whose scenes differ only there).
+std::string caption(const Scene& scene, WorldRng& rng, bool name_positions = false);
 
 // Zero-shot classification of one attribute family (shape, colour, position, habitat):
 // the class names and prompt templates (with {}) in the captions' own phrasing,
