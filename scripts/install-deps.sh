@@ -11,7 +11,7 @@ packages=(
   libopenblas0-pthread
   libopencv-dev libspdlog-dev nlohmann-json3-dev libcli11-dev libicu-dev zlib1g-dev libhdf5-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  qt6-base-dev qt6-charts-dev libqt6opengl6-dev xvfb
+  qt6-base-dev qt6-charts-dev qt6-svg-dev libqt6opengl6-dev xvfb
 )
 
 missing=()

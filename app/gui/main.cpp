@@ -1,0 +1,76 @@
+// clipscope: the desktop app. Wiring only: settings identity, logging, command line,
+// the window; every pane lives in ui/, every computation in core/.
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QTimer>
+#include <cstdio>
+
+#include "clipscope/clip_model.h"
+#include "clipscope/process_setup.h"
+#include "main_window.h"
+
+int main(int argc, char** argv) {
+    clipscope::prepare_process(argc, argv);  // first: it may re-execute the program (see process_setup.h)
+    QApplication app(argc, argv);
+    QApplication::setOrganizationName("ClipScope");
+    QApplication::setApplicationName("ClipScope");
+    QApplication::setApplicationVersion(CLIPSCOPE_VERSION);
+    QApplication::setDesktopFileName("io.github.clipscope.ClipScope");
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription("ClipScope: see inside CLIP vision transformers (text-based decomposition of the image representation).");
+    parser.addHelpOption();
+    parser.addVersionOption();
+    parser.addPositionalArgument("images", "Images or folders of images to open (default: the demo images with the demo model).", "[IMAGE...]");
+    const QCommandLineOption model({"m", "model"}, "Model: folder, .pt file, hf-hub:ORG/NAME or random:ARCH (default: the bundled demo model).", "M");
+    const QCommandLineOption device("device", "cpu or cuda:N.", "D", "cpu");
+    const QCommandLineOption text("text", "Text A: the map and the grid colours show what pushes the image toward it.", "T");
+    const QCommandLineOption text_b("text-b", "Text B: show A rather than B.", "T");
+    const QCommandLineOption labels("labels", "Zero-shot labels, comma-separated.", "L1,L2,...");
+    const QCommandLineOption head("head", "Select a head.", "L.H");
+    const QCommandLineOption ablate("ablate", "Ablate heads (zero-ablation).", "L.H,...");
+    const QCommandLineOption export_figure("export-figure", "Export a pane once all work is done: PANE is window, canvas, grid, head or scores; the format follows FILE's extension (.png, .svg, .pdf). Repeatable.", "PANE=FILE");
+    const QCommandLineOption quit("quit-after-export", "Quit after the exports (exit code 1 if anything failed).");
+    const QCommandLineOption threads("threads", "Compute threads (0 = all cores).", "N", "0");
+    parser.addOptions({model, device, text, text_b, labels, head, ablate, export_figure, quit, threads});
+    parser.process(app);
+
+    clipscope::configure_threads(parser.value(threads).toInt());
+    clipscope::ui::StartupOptions o;
+    o.model = parser.value(model);
+    o.device = parser.value(device);
+    o.images = parser.positionalArguments();
+    o.text_a = parser.value(text);
+    o.text_b = parser.value(text_b);
+    o.labels = parser.value(labels);
+    o.texts_given = parser.isSet(text) || parser.isSet(text_b) || parser.isSet(labels);
+    o.head = parser.value(head);
+    o.ablate = parser.value(ablate);
+    for (const QString& item : parser.values(export_figure)) {
+        const int eq = item.indexOf('=');
+        if (eq <= 0 || !clipscope::ui::MainWindow::paneNames().contains(item.left(eq))) {
+            std::fprintf(stderr, "clipscope: --export-figure takes PANE=FILE with PANE one of %s, got '%s'\n",
+                         clipscope::ui::MainWindow::paneNames().join(", ").toLocal8Bit().constData(), item.toLocal8Bit().constData());
+            return 2;
+        }
+        o.exports.append({item.left(eq), item.mid(eq + 1)});
+    }
+    o.quit_after_export = parser.isSet(quit);
+    if (o.quit_after_export && o.exports.isEmpty()) {
+        std::fprintf(stderr, "clipscope: --quit-after-export needs at least one --export-figure\n");
+        return 2;
+    }
+
+    clipscope::ui::MainWindow window;
+    if (o.quit_after_export) window.resize(1400, 900);  // figures from scripts: a fixed, reproducible size
+    else window.resize(1280, 820);
+    int exit_code = 0;
+    QObject::connect(&window, &clipscope::ui::MainWindow::exportsDone, &app, [&](int code) {
+        exit_code = code;
+        if (o.quit_after_export) QTimer::singleShot(0, &app, [&] { app.exit(code); });
+    });
+    window.show();
+    window.start(o);
+    const int rc = app.exec();
+    return o.quit_after_export ? exit_code : rc;
+}

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# The real `clipscope` executable, headless: it opens on the demo model and demo image,
+# applies command-line texts/selection/ablation, exports panes in three formats and exits 0;
+# bad arguments exit 2 with a message; a broken model makes it exit 1 after exporting.
+set -euo pipefail
+app="$1"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+export QT_QPA_PLATFORM=offscreen XDG_CONFIG_HOME="$work/config" XDG_RUNTIME_DIR="$work/run"
+mkdir -p "$work/run" && chmod 700 "$work/run"
+
+"$app" --text "a red circle" --text-b "a blue square" --labels "circle,square,triangle" --head 5.2 --ablate 5.0,4.1 \
+  --export-figure window="$work/window.png" --export-figure canvas="$work/canvas.svg" --export-figure grid="$work/grid.pdf" \
+  --export-figure head="$work/head.png" --export-figure scores="$work/scores.png" --quit-after-export 2> "$work/log"
+for f in window.png canvas.svg grid.pdf head.png scores.png; do
+  [ -s "$work/$f" ] || { echo "missing $f"; cat "$work/log"; exit 1; }
+done
+grep -q "wrote $work/window.png" "$work/log"
+
+set +e
+"$app" --export-figure nowhere="$work/x.png" --quit-after-export 2> "$work/bad.log"; rc=$?
+set -e
+[ "$rc" -eq 2 ] || { echo "bad pane: exit $rc"; exit 1; }
+grep -q "PANE=FILE" "$work/bad.log"
+
+set +e
+"$app" --model "$work/no-model" --export-figure window="$work/err.png" --quit-after-export 2> "$work/err.log"; rc=$?
+set -e
+[ "$rc" -eq 1 ] || { echo "missing model: exit $rc"; cat "$work/err.log"; exit 1; }
+grep -q "no-model" "$work/err.log"
+[ -s "$work/err.png" ]
+echo "gui smoke: ok"

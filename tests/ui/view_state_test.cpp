@@ -1,0 +1,123 @@
+// ViewState and the head grid on a real decomposition (random tiny model): live ablation
+// moves the score by exactly the removed term, the grid mirrors the state, and keyword
+// ablation matches head labels only.
+#include <gtest/gtest.h>
+
+#include <QSignalSpy>
+#include <cmath>
+
+#include "clipscope/clip_model.h"
+#include "head_grid_model.h"
+#include "head_grid_pane.h"
+#include "view_state.h"
+
+namespace clipscope::ui {
+namespace {
+
+struct Fixture {
+    Fixture() : model(ClipModel::load("random:tiny")) {
+        auto s = std::make_shared<ModelSummary>();
+        const ClipConfig& c = model.config();
+        s->name = "random tiny";
+        s->layers = c.vision.layers;
+        s->heads = c.vision.heads;
+        s->grid = c.vision.image_size / c.vision.patch_size;
+        s->embed_dim = c.embed_dim;
+        s->logit_scale = model.logit_scale();
+        summary = s;
+        auto a = std::make_shared<ImageAnalysis>();
+        a->path = "/images/test.png";
+        FloatArray pixels({1, 3, c.vision.image_size, c.vision.image_size});
+        for (size_t i = 0; i < pixels.data.size(); ++i) pixels.data[i] = static_cast<float>(std::sin(0.37 * static_cast<double>(i)));
+        a->decomposition = std::make_shared<Decomposition>(model.decompose(pixels));
+        analysis = a;
+        auto t = std::make_shared<TextEmbeddings>();
+        t->text_a = "a";
+        const int64_t E = c.embed_dim;
+        t->a.assign(static_cast<size_t>(E), 0.f);
+        t->a[0] = 0.6f, t->a[1] = 0.8f;
+        t->labels = {"x", "y"};
+        t->label_rows = FloatArray({2, E});
+        t->label_rows.data[0] = 1.f;
+        t->label_rows.data[static_cast<size_t>(E + 2)] = 1.f;
+        texts = t;
+    }
+    ClipModel model;
+    ModelSummaryPtr summary;
+    ImageAnalysisPtr analysis;
+    TextEmbeddingsPtr texts;
+};
+
+TEST(ViewState, LiveAblationMovesTheScoreByTheRemovedTerm) {
+    Fixture f;
+    ViewState state;
+    QSignalSpy live(&state, &ViewState::liveChanged);
+    state.setModel(f.summary);
+    state.setAnalysis(f.analysis);
+    EXPECT_FALSE(state.live().valid);  // no direction yet
+    state.setTexts(f.texts);
+    ASSERT_TRUE(state.live().valid);
+    EXPECT_GE(live.count(), 3);
+    const LiveResult before = state.live();
+    EXPECT_FLOAT_EQ(before.score_before, before.score_after);
+    EXPECT_LT(before.sum_error, 1e-4);
+    EXPECT_EQ(before.map.shape, (Shape{f.summary->grid, f.summary->grid}));
+    // The parts add up to the unit embedding's projection on the direction = the cosine (unit direction).
+    double total = 0;
+    for (float v : before.parts.heads) total += v;
+    for (float v : before.parts.mlps) total += v;
+    EXPECT_NEAR(total, before.score_before, 1e-4);
+
+    state.toggleHead(1, 0);
+    EXPECT_TRUE(state.isAblated(1, 0));
+    const LiveResult after = state.live();
+    const auto H = static_cast<size_t>(f.summary->heads);
+    // Zero-ablation removes the term; the cosine is then renormalised by the new length.
+    const auto emb = ablated_embedding(*f.analysis->decomposition, 0, [] {
+        LiveAblation a;
+        a.heads = {{1, 0}};
+        return a;
+    }());
+    double norm = 0;
+    for (float v : emb) norm += double(v) * v;
+    EXPECT_NEAR(after.score_after, (before.score_before - before.parts.heads[1 * H + 0]) / std::sqrt(norm), 1e-4);
+    EXPECT_EQ(state.ablationSummary(), "L1.H0 (zero-ablated)");
+    state.clearAblation();
+    EXPECT_FLOAT_EQ(state.live().score_after, before.score_after);
+}
+
+TEST(HeadGrid, MirrorsTheStateAndAblatesByLabel) {
+    Fixture f;
+    ViewState state;
+    HeadGridModel grid(&state);
+    state.setModel(f.summary);
+    state.setAnalysis(f.analysis);
+    state.setTexts(f.texts);
+    const int L = static_cast<int>(f.summary->layers), H = static_cast<int>(f.summary->heads);
+    ASSERT_EQ(grid.rowCount(), L);
+    ASSERT_EQ(grid.columnCount(), H + 1);
+    EXPECT_EQ(grid.headerData(0, Qt::Vertical, Qt::DisplayRole).toString(), QString("L%1").arg(L - 1));  // last layer on top
+    EXPECT_EQ(grid.headerData(H, Qt::Horizontal, Qt::DisplayRole).toString(), "MLP");
+    const QModelIndex cell = grid.indexOf(0, 1);
+    EXPECT_FLOAT_EQ(grid.data(cell, HeadGridModel::ContributionRole).toFloat(), state.live().parts.heads[1]);
+    EXPECT_FALSE(grid.data(cell, HeadGridModel::AblatedRole).toBool());
+    state.toggleHead(0, 1);
+    EXPECT_TRUE(grid.data(cell, HeadGridModel::AblatedRole).toBool());
+    state.toggleMlp(L - 1);
+    EXPECT_TRUE(grid.data(grid.index(0, H), HeadGridModel::AblatedRole).toBool());
+    state.clearAblation();
+
+    QHash<QPair<int, int>, QStringList> labels;
+    labels[{L - 1, 0}] = {"photo taken in Paris", "aerial view"};
+    labels[{L - 1, 1}] = {"a red object"};
+    grid.setHeadLabels(labels);
+    EXPECT_EQ(grid.data(grid.indexOf(L - 1, 0), Qt::DisplayRole).toString(), "photo taken in Paris");
+    HeadGridPane pane(&state, &grid);
+    EXPECT_EQ(pane.ablateMatching("paris, location"), 1);
+    EXPECT_TRUE(state.isAblated(L - 1, 0));
+    EXPECT_FALSE(state.isAblated(L - 1, 1));
+    EXPECT_EQ(pane.ablateMatching("a"), 2);  // "aerial", "a red object"
+}
+
+}  // namespace
+}  // namespace clipscope::ui

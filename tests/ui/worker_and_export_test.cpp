@@ -1,0 +1,93 @@
+// The worker on the bundled demo model: results arrive as signals, a request superseded
+// before it starts is dropped, a bad image comes back as a message naming the file; and
+// figures export as PNG/SVG/PDF with their caption, refusing unknown formats.
+#include <gtest/gtest.h>
+
+#include <QDir>
+#include <QFileInfo>
+#include <QImage>
+#include <QLabel>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+
+#include "analysis_worker.h"
+#include "clipscope/resources.h"
+#include "figure_export.h"
+
+namespace clipscope::ui {
+namespace {
+
+bool wait_idle(AnalysisWorker& w, int ms = 60000) {
+    QSignalSpy busy(&w, &AnalysisWorker::busyChanged);
+    while (w.pending() > 0)
+        if (!busy.wait(ms)) return false;
+    QCoreApplication::processEvents();
+    return true;
+}
+
+TEST(AnalysisWorker, RunsJobsInOrderDropsSupersededAndReportsErrors) {
+    const QString model = QString::fromStdString(demo_model_directory());
+    const auto images = demo_image_paths();
+    ASSERT_GE(images.size(), 2u);
+    AnalysisWorker w;
+    QSignalSpy loaded(&w, &AnalysisWorker::modelLoaded), analysed(&w, &AnalysisWorker::imageAnalysed),
+        embedded(&w, &AnalysisWorker::textsEmbedded), failed(&w, &AnalysisWorker::failed);
+    w.loadModel(model);
+    w.analyseImage(QString::fromStdString(images[0]));  // superseded by the next one before it starts
+    w.analyseImage(QString::fromStdString(images[1]));
+    w.embedTexts("a red circle", "", {"circle", "square"});
+    ASSERT_TRUE(wait_idle(w));
+    ASSERT_EQ(failed.count(), 0) << failed.value(0).value(1).toString().toStdString();
+    ASSERT_EQ(loaded.count(), 1);
+    const auto summary = loaded[0][0].value<ModelSummaryPtr>();
+    EXPECT_EQ(summary->name, "ClipScope demo (shapes world)");
+    ASSERT_EQ(analysed.count(), 1);
+    const auto a = analysed[0][0].value<ImageAnalysisPtr>();
+    EXPECT_EQ(a->path, QString::fromStdString(images[1]));
+    EXPECT_EQ(a->crop.width, summary->image_size);
+    EXPECT_LT(a->decomposition->max_sum_error(), 1e-4);
+    ASSERT_EQ(embedded.count(), 1);
+    const auto t = embedded[0][0].value<TextEmbeddingsPtr>();
+    EXPECT_EQ(t->label_rows.shape, (Shape{2, summary->embed_dim}));
+    EXPECT_EQ(t->a.size(), static_cast<size_t>(summary->embed_dim));
+    EXPECT_TRUE(t->b.empty());
+
+    QTemporaryDir dir;
+    const QString bad = dir.filePath("not-an-image.png");
+    QFile f(bad);
+    ASSERT_TRUE(f.open(QIODevice::WriteOnly));
+    f.write("hello");
+    f.close();
+    w.analyseImage(bad);
+    ASSERT_TRUE(wait_idle(w));
+    ASSERT_EQ(failed.count(), 1);
+    EXPECT_TRUE(failed[0][1].toString().contains("not-an-image.png")) << failed[0][1].toString().toStdString();
+    w.loadModel(dir.filePath("no-such-model"));
+    ASSERT_TRUE(wait_idle(w));
+    EXPECT_EQ(failed.count(), 2);
+}
+
+TEST(FigureExport, WritesPngSvgPdfWithCaptionAndRefusesUnknownFormats) {
+    QTemporaryDir dir;
+    QLabel widget("figure body");
+    widget.resize(200, 100);
+    EXPECT_EQ(export_widget(&widget, dir.filePath("f.png"), "model: m \u00b7 image: i", 2.0), "");
+    const QImage png(dir.filePath("f.png"));
+    EXPECT_EQ(png.width(), 400);
+    EXPECT_GT(png.height(), 200);  // the caption strip below the widget
+    EXPECT_EQ(export_widget(&widget, dir.filePath("f.svg"), "cap"), "");
+    QFile svg(dir.filePath("f.svg"));
+    ASSERT_TRUE(svg.open(QIODevice::ReadOnly));
+    EXPECT_TRUE(svg.readAll().contains("<svg"));
+    EXPECT_EQ(export_widget(&widget, dir.filePath("f.pdf"), "cap"), "");
+    QFile pdf(dir.filePath("f.pdf"));
+    ASSERT_TRUE(pdf.open(QIODevice::ReadOnly));
+    EXPECT_TRUE(pdf.read(5).startsWith("%PDF"));
+    EXPECT_NE(export_widget(&widget, dir.filePath("f.bmpx"), "cap"), "");
+    EXPECT_FALSE(QFileInfo::exists(dir.filePath("f.bmpx")));
+    EXPECT_NE(export_widget(&widget, dir.filePath("missing/dir/f.png"), "cap"), "");
+    EXPECT_TRUE(QDir(dir.path()).entryList({"*.part"}).isEmpty());  // no half-written files left behind
+}
+
+}  // namespace
+}  // namespace clipscope::ui

@@ -1,0 +1,51 @@
+#pragma once
+// Runs every model job (loading, decomposing an image, embedding texts) on one worker
+// thread, so the GUI thread never waits on the model. Requests are posted, results come
+// back as signals; a request superseded by a newer one of the same kind before it starts
+// is dropped, and errors come back as readable messages rather than exceptions.
+#include <QObject>
+#include <QThread>
+#include <atomic>
+#include <memory>
+
+#include "analysis_types.h"
+
+namespace clipscope {
+class ClipModel;
+}
+
+namespace clipscope::ui {
+
+class AnalysisWorker : public QObject {
+    Q_OBJECT
+public:
+    AnalysisWorker();
+    ~AnalysisWorker() override;  // stops the thread after the running job
+
+    // Each returns the request's id; results carry it back.
+    uint64_t loadModel(const QString& spec, const QString& device = "cpu");
+    uint64_t analyseImage(const QString& path);
+    uint64_t embedTexts(const QString& text_a, const QString& text_b, const QStringList& labels);
+    // Jobs posted but not yet finished (the GUI's busy indicator, and headless export).
+    int pending() const { return pending_.load(); }
+
+Q_SIGNALS:
+    void modelLoaded(clipscope::ui::ModelSummaryPtr summary);
+    void imageAnalysed(clipscope::ui::ImageAnalysisPtr analysis);
+    void textsEmbedded(clipscope::ui::TextEmbeddingsPtr texts);
+    void failed(const QString& what, const QString& message);
+    void busyChanged(bool busy);
+
+private:
+    template <typename Job>
+    void post(const char* what, std::atomic<uint64_t>& latest, uint64_t id, Job job);
+
+    QThread thread_;
+    QObject* context_ = nullptr;               // lives on thread_; jobs run in its event loop
+    std::shared_ptr<ClipModel> model_;         // touched on the worker thread only
+    std::atomic<uint64_t> next_id_{1};
+    std::atomic<uint64_t> latest_model_{0}, latest_image_{0}, latest_texts_{0};
+    std::atomic<int> pending_{0};
+};
+
+}  // namespace clipscope::ui

@@ -1,0 +1,42 @@
+#include "head_grid_delegate.h"
+
+#include <QPainter>
+
+#include "colour_maps.h"
+#include "head_grid_model.h"
+
+namespace clipscope::ui {
+
+void HeadGridDelegate::paint(QPainter* p, const QStyleOptionViewItem& option, const QModelIndex& index) const {
+    p->save();
+    const QRect r = option.rect.adjusted(1, 1, -1, -1);
+    const QVariant value = index.data(HeadGridModel::ContributionRole);
+    const double scale = index.data(HeadGridModel::ScaleRole).toDouble();
+    const bool ablated = index.data(HeadGridModel::AblatedRole).toBool();
+    QColor fill = value.isValid() && scale > 0 ? diverging_colour(value.toDouble() / scale) : option.palette.color(QPalette::Base);
+    if (ablated) fill = fill.darker(140);
+    p->fillRect(r, fill);
+    // Cell colours are light by design: dark text reads on them in light and dark palettes.
+    p->setPen(ablated ? QColor(90, 90, 90) : QColor(20, 20, 20));
+    QFont font = option.font;
+    font.setPointSizeF(font.pointSizeF() * 0.85);
+    p->setFont(font);
+    const QString text = QFontMetrics(font).elidedText(index.data(Qt::DisplayRole).toString(), Qt::ElideRight, r.width() - 4);
+    p->drawText(r.adjusted(2, 0, -2, 0), Qt::AlignCenter, text);
+    if (ablated) {
+        p->setPen(QPen(QColor(40, 40, 40, 170), 1.5));
+        p->drawLine(r.topLeft(), r.bottomRight());
+        p->drawLine(r.topRight(), r.bottomLeft());
+    }
+    if (index.data(HeadGridModel::SelectedRole).toBool()) {
+        p->setPen(QPen(option.palette.color(QPalette::Highlight), 3));
+        p->drawRect(r.adjusted(1, 1, -1, -1));
+    }
+    p->restore();
+}
+
+QSize HeadGridDelegate::sizeHint(const QStyleOptionViewItem& option, const QModelIndex&) const {
+    return {option.fontMetrics.horizontalAdvance("0.000") + 14, option.fontMetrics.height() + 10};
+}
+
+}  // namespace clipscope::ui

@@ -1,0 +1,85 @@
+#include "head_grid_model.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "view_state.h"
+
+namespace clipscope::ui {
+
+HeadGridModel::HeadGridModel(ViewState* state, QObject* parent) : QAbstractTableModel(parent), state_(state) {
+    connect(state_, &ViewState::modelChanged, this, [this] {
+        beginResetModel();
+        layers_ = state_->model() ? static_cast<int>(state_->model()->layers) : 0;
+        heads_ = state_->model() ? static_cast<int>(state_->model()->heads) : 0;
+        labels_.clear();
+        endResetModel();
+    });
+    connect(state_, &ViewState::liveChanged, this, &HeadGridModel::refresh);
+    connect(state_, &ViewState::ablationChanged, this, &HeadGridModel::refresh);
+    connect(state_, &ViewState::selectionChanged, this, &HeadGridModel::refresh);
+}
+
+int HeadGridModel::rowCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : layers_; }
+int HeadGridModel::columnCount(const QModelIndex& parent) const { return parent.isValid() || layers_ == 0 ? 0 : heads_ + 1; }
+int HeadGridModel::layerOfRow(int row) const { return layers_ - 1 - row; }
+int HeadGridModel::headOfColumn(int column) const { return column == heads_ ? -1 : column; }
+QModelIndex HeadGridModel::indexOf(int layer, int head) const { return index(layers_ - 1 - layer, head < 0 ? heads_ : head); }
+
+void HeadGridModel::setHeadLabels(const QHash<QPair<int, int>, QStringList>& labels) {
+    labels_ = labels;
+    refresh();
+}
+
+void HeadGridModel::refresh() {
+    const LiveResult& live = state_->live();
+    scale_ = 1e-12f;
+    if (live.valid) {
+        for (float v : live.parts.heads) scale_ = std::max(scale_, std::fabs(v));
+        for (size_t m = 1; m < live.parts.mlps.size(); ++m) scale_ = std::max(scale_, std::fabs(live.parts.mlps[m]));
+    }
+    if (rowCount() > 0) Q_EMIT dataChanged(index(0, 0), index(rowCount() - 1, columnCount() - 1));
+}
+
+QVariant HeadGridModel::data(const QModelIndex& index, int role) const {
+    if (!index.isValid()) return {};
+    const int layer = layerOfRow(index.row()), head = headOfColumn(index.column());
+    const LiveResult& live = state_->live();
+    float value = 0;
+    bool has_value = false;
+    if (live.valid) {
+        if (head >= 0 && static_cast<size_t>(layer * heads_ + head) < live.parts.heads.size()) value = live.parts.heads[static_cast<size_t>(layer * heads_ + head)], has_value = true;
+        if (head < 0 && static_cast<size_t>(layer + 1) < live.parts.mlps.size()) value = live.parts.mlps[static_cast<size_t>(layer + 1)], has_value = true;
+    }
+    const QStringList labels = head >= 0 ? labels_.value({layer, head}) : QStringList();
+    const QString name = head >= 0 ? QString("L%1.H%2").arg(layer).arg(head) : QString("L%1 MLP").arg(layer);
+    switch (role) {
+        case Qt::DisplayRole:
+            if (!labels.isEmpty()) return labels.first();
+            return has_value ? QString::number(value, 'f', 2) : QString();
+        case Qt::ToolTipRole: {
+            QString tip = "<b>" + name + "</b>";
+            if (has_value) tip += QString("<br>direct contribution along %1: %2").arg(live.direction_label.toHtmlEscaped()).arg(value, 0, 'g', 4);
+            for (int i = 0; i < std::min<int>(labels.size(), 5); ++i) tip += "<br>" + QString::number(i + 1) + ". " + labels[i].toHtmlEscaped();
+            const bool off = head >= 0 ? state_->isAblated(layer, head) : state_->isMlpAblated(layer);
+            if (off) tip += "<br><i>ablated (zero)</i>";
+            tip += "<br><small>click: select \u00b7 double-click or Space: ablate</small>";
+            return tip;
+        }
+        case ContributionRole: return has_value ? QVariant(value) : QVariant();
+        case ScaleRole: return scale_;
+        case AblatedRole: return head >= 0 ? state_->isAblated(layer, head) : state_->isMlpAblated(layer);
+        case LayerRole: return layer;
+        case HeadRole: return head;
+        case SelectedRole: return state_->selectedLayer() == layer && state_->selectedHead() == head;
+        default: return {};
+    }
+}
+
+QVariant HeadGridModel::headerData(int section, Qt::Orientation orientation, int role) const {
+    if (role != Qt::DisplayRole) return {};
+    if (orientation == Qt::Horizontal) return section == heads_ ? QString("MLP") : QString("H%1").arg(section);
+    return QString("L%1").arg(layerOfRow(section));
+}
+
+}  // namespace clipscope::ui

@@ -1,0 +1,44 @@
+#pragma once
+// The image as the model sees it (its crop), with the current map overlaid: colour map
+// at an opacity, or the segmentation mask (map above its mean after min-max scaling,
+// the protocol of docs/method.md §6). Hover shows the patch's top heads; click selects
+// the patch; image files dropped on it are opened.
+#include <QImage>
+#include <QWidget>
+
+namespace clipscope::ui {
+
+class ViewState;
+
+class ImageCanvas : public QWidget {
+    Q_OBJECT
+public:
+    explicit ImageCanvas(ViewState* state, QWidget* parent = nullptr);
+    void setOpacity(double opacity);
+    void setShowMask(bool mask);
+    QSize sizeHint() const override { return {420, 420}; }
+    QSize minimumSizeHint() const override { return {160, 160}; }
+
+Q_SIGNALS:
+    void filesDropped(const QStringList& paths);
+
+protected:
+    void paintEvent(QPaintEvent*) override;
+    void mouseMoveEvent(QMouseEvent* event) override;
+    void mousePressEvent(QMouseEvent* event) override;
+    void dragEnterEvent(QDragEnterEvent* event) override;
+    void dropEvent(QDropEvent* event) override;
+
+private:
+    void rebuild();
+    QRect imageRect() const;
+    int patchAt(const QPoint& p) const;
+
+    ViewState* state_;
+    QImage crop_, overlay_;
+    double opacity_ = 0.55;
+    bool show_mask_ = false;
+    int hover_patch_ = -1;
+};
+
+}  // namespace clipscope::ui

@@ -1,0 +1,381 @@
+#include "main_window.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QCheckBox>
+#include <QCloseEvent>
+#include <QComboBox>
+#include <QDir>
+#include <QDockWidget>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QHBoxLayout>
+#include <QInputDialog>
+#include <QLabel>
+#include <QListWidget>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QProgressBar>
+#include <QSettings>
+#include <QSlider>
+#include <QStatusBar>
+#include <QTableView>
+#include <QTimer>
+#include <QVBoxLayout>
+#include <algorithm>
+#include <cstdio>
+
+#include "analysis_worker.h"
+#include "clipscope/resources.h"
+#include "figure_export.h"
+#include "head_detail_pane.h"
+#include "head_grid_model.h"
+#include "head_grid_pane.h"
+#include "image_canvas.h"
+#include "scores_pane.h"
+#include "view_state.h"
+
+namespace clipscope::ui {
+namespace {
+
+const QStringList kImageSuffixes = {"png", "jpg", "jpeg", "bmp", "webp", "tif", "tiff", "ppm"};
+const char* kDemoLabels = "circle, square, triangle, star, cross";
+
+QDockWidget* dock(QMainWindow* window, const QString& title, const QString& name, QWidget* content, Qt::DockWidgetArea area) {
+    auto* d = new QDockWidget(title, window);
+    d->setObjectName(name);  // saveState() needs names
+    d->setWidget(content);
+    window->addDockWidget(area, d);
+    return d;
+}
+
+}  // namespace
+
+MainWindow::MainWindow() {
+    setWindowTitle("ClipScope");
+    setAcceptDrops(false);
+    state_ = new ViewState(this);
+    worker_ = new AnalysisWorker;
+    grid_model_ = new HeadGridModel(state_, this);
+
+    // Centre: the canvas, its map controls and the strip of opened images.
+    canvas_ = new ImageCanvas(state_);
+    map_source_ = new QComboBox;
+    map_source_->addItems({tr("Map: text (kept heads)"), tr("Map: selected head")});
+    opacity_ = new QSlider(Qt::Horizontal);
+    opacity_->setRange(0, 100);
+    opacity_->setValue(55);
+    opacity_->setToolTip(tr("Overlay opacity"));
+    mask_ = new QCheckBox(tr("Segment"));
+    mask_->setToolTip(tr("Show the map thresholded at its mean (the zero-shot segmentation protocol)"));
+    auto* controls = new QHBoxLayout;
+    controls->addWidget(map_source_);
+    controls->addWidget(new QLabel(tr("Opacity")));
+    controls->addWidget(opacity_, 1);
+    controls->addWidget(mask_);
+    strip_ = new QListWidget;
+    strip_->setViewMode(QListView::IconMode);
+    strip_->setFlow(QListView::LeftToRight);
+    strip_->setWrapping(false);
+    strip_->setIconSize(QSize(48, 48));
+    strip_->setFixedHeight(76);
+    strip_->setVisible(false);
+    canvas_pane_ = new QWidget;
+    auto* centre = new QVBoxLayout(canvas_pane_);
+    centre->addWidget(canvas_, 1);
+    centre->addLayout(controls);
+    centre->addWidget(strip_);
+    setCentralWidget(canvas_pane_);
+
+    grid_pane_ = new HeadGridPane(state_, grid_model_);
+    scores_pane_ = new ScoresPane(state_);
+    detail_pane_ = new HeadDetailPane(state_, grid_model_);
+    dock(this, tr("Head grid"), "grid", grid_pane_, Qt::RightDockWidgetArea);
+    dock(this, tr("Texts & scores"), "scores", scores_pane_, Qt::LeftDockWidgetArea);
+    dock(this, tr("Head detail"), "detail", detail_pane_, Qt::LeftDockWidgetArea);
+
+    status_model_ = new QLabel;
+    status_check_ = new QLabel;
+    busy_ = new QProgressBar;
+    busy_->setRange(0, 0);  // indeterminate: jobs are short and counted, not measured
+    busy_->setMaximumWidth(120);
+    busy_->setVisible(false);
+    statusBar()->addPermanentWidget(status_check_);
+    statusBar()->addPermanentWidget(status_model_);
+    statusBar()->addPermanentWidget(busy_);
+
+    connect(map_source_, &QComboBox::currentIndexChanged, this, [this](int i) { state_->setMapSource(i == 1 ? MapSource::SelectedHead : MapSource::Text); });
+    connect(opacity_, &QSlider::valueChanged, this, [this](int v) { canvas_->setOpacity(v / 100.0); });
+    connect(mask_, &QCheckBox::toggled, canvas_, &ImageCanvas::setShowMask);
+    connect(canvas_, &ImageCanvas::filesDropped, this, &MainWindow::openImages);
+    connect(strip_, &QListWidget::currentRowChanged, this, [this](int row) {
+        if (row >= 0 && row != current_) showImage(row);
+    });
+    connect(scores_pane_, &ScoresPane::queryChanged, this, &MainWindow::requestTexts);
+    connect(worker_, &AnalysisWorker::modelLoaded, this, [this](ModelSummaryPtr s) {
+        state_->setModel(std::move(s));
+        if (startup_pending_) {
+            const QStringList head = startup_.head.split('.');
+            if (head.size() == 2) state_->selectHead(head[0].toInt(), head[1].toInt());
+            std::set<std::pair<int, int>> off;
+            for (const QString& item : startup_.ablate.split(',', Qt::SkipEmptyParts)) {
+                const QStringList lh = item.trimmed().split('.');
+                if (lh.size() == 2) off.insert({lh[0].toInt(), lh[1].toInt()});
+            }
+            state_->setAblated(off, {});
+        }
+        updateStatus();
+    });
+    connect(worker_, &AnalysisWorker::imageAnalysed, this, [this](ImageAnalysisPtr a) {
+        if (current_ < 0 || a->path != images_.value(current_)) return;  // superseded while it ran
+        state_->setAnalysis(std::move(a));
+        if (state_->selectedLayer() < 0) selectStrongestHead();
+        updateStatus();
+    });
+    connect(worker_, &AnalysisWorker::textsEmbedded, this, [this](TextEmbeddingsPtr t) {
+        if (t->text_a != scores_pane_->textA() || t->text_b != scores_pane_->textB() || t->labels != scores_pane_->labels()) return;
+        state_->setTexts(std::move(t));
+        if (state_->selectedLayer() < 0) selectStrongestHead();
+    });
+    connect(worker_, &AnalysisWorker::failed, this, &MainWindow::onFailed);
+    connect(worker_, &AnalysisWorker::busyChanged, this, &MainWindow::onBusy);
+    connect(state_, &ViewState::liveChanged, this, &MainWindow::updateStatus);
+    connect(state_, &ViewState::ablationChanged, this, &MainWindow::updateStatus);
+    buildMenus();
+}
+
+MainWindow::~MainWindow() { delete worker_; }
+
+QStringList MainWindow::paneNames() { return {"window", "canvas", "grid", "head", "scores", "gallery"}; }
+
+QWidget* MainWindow::pane(const QString& name) {
+    if (name == "window") return this;
+    if (name == "canvas") return canvas_pane_;
+    if (name == "grid") return grid_pane_;
+    if (name == "head") return detail_pane_;
+    if (name == "scores") return scores_pane_;
+    return nullptr;
+}
+
+void MainWindow::buildMenus() {
+    QMenu* file = menuBar()->addMenu(tr("&File"));
+    file->addAction(tr("&Open images\u2026"), QKeySequence::Open, this, [this] {
+        const QStringList paths = QFileDialog::getOpenFileNames(this, tr("Open images"), {}, tr("Images (*.png *.jpg *.jpeg *.bmp *.webp *.tif *.tiff)"));
+        if (!paths.isEmpty()) openImages(paths);
+    });
+    file->addAction(tr("Open &folder of images\u2026"), this, [this] {
+        const QString dir = QFileDialog::getExistingDirectory(this, tr("Open a folder of images"));
+        if (!dir.isEmpty()) openImages({dir});
+    });
+    file->addAction(tr("Open &model folder\u2026"), QKeySequence(tr("Ctrl+Shift+O")), this, [this] {
+        const QString dir = QFileDialog::getExistingDirectory(this, tr("Open a model folder (open_clip or transformers layout)"));
+        if (!dir.isEmpty()) loadModel(dir);
+    });
+    file->addAction(tr("Open model by &name\u2026"), this, [this] {
+        bool ok = false;
+        const QString spec = QInputDialog::getText(this, tr("Open model"), tr("Folder, .pt file, hf-hub:ORG/NAME or random:ARCH"), QLineEdit::Normal, {}, &ok);
+        if (ok && !spec.trimmed().isEmpty()) loadModel(spec.trimmed());
+    });
+    file->addAction(tr("Use the &demo model"), this, [this] { loadModel({}); });
+    QMenu* recent = file->addMenu(tr("&Recent models"));
+    connect(recent, &QMenu::aboutToShow, this, [this, recent] {
+        recent->clear();
+        for (const QString& spec : QSettings().value("recentModels").toStringList()) recent->addAction(spec, this, [this, spec] { loadModel(spec); });
+    });
+    file->addSeparator();
+    file->addAction(tr("&Export figure\u2026"), QKeySequence(tr("Ctrl+E")), this, &MainWindow::exportDialog);
+    file->addSeparator();
+    file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
+
+    QMenu* go = menuBar()->addMenu(tr("&Go"));
+    go->addAction(tr("&Next image"), QKeySequence(Qt::CTRL | Qt::Key_Right), this, [this] {
+        if (current_ + 1 < images_.size()) showImage(current_ + 1);
+    });
+    go->addAction(tr("&Previous image"), QKeySequence(Qt::CTRL | Qt::Key_Left), this, [this] {
+        if (current_ > 0) showImage(current_ - 1);
+    });
+    QMenu* ablation = menuBar()->addMenu(tr("&Ablation"));
+    ablation->addAction(tr("Toggle the selected head"), QKeySequence(tr("Ctrl+T")), this, [this] {
+        if (state_->selectedLayer() < 0) return;
+        if (state_->selectedHead() < 0) state_->toggleMlp(state_->selectedLayer());
+        else state_->toggleHead(state_->selectedLayer(), state_->selectedHead());
+    });
+    ablation->addAction(tr("&Clear"), QKeySequence(tr("Ctrl+Shift+C")), state_, &ViewState::clearAblation);
+    QMenu* view = menuBar()->addMenu(tr("&View"));
+    for (QDockWidget* d : findChildren<QDockWidget*>()) view->addAction(d->toggleViewAction());
+    QMenu* help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(tr("&About ClipScope"), this, [this] {
+        QMessageBox::about(this, tr("About ClipScope"),
+                           tr("<b>ClipScope</b> %1<br>Inside CLIP's image representation: every image embedding as the sum of "
+                              "its heads' and MLPs' direct contributions (Gandelsman, Efros, Steinhardt, ICLR 2024).")
+                               .arg(QApplication::applicationVersion()));
+    });
+}
+
+void MainWindow::start(const StartupOptions& options) {
+    startup_ = options;
+    headless_ = !options.exports.isEmpty() && options.quit_after_export;
+    startup_pending_ = true;
+    if (!headless_) {
+        QSettings settings;
+        restoreGeometry(settings.value("geometry").toByteArray());
+        restoreState(settings.value("windowState").toByteArray());
+    }
+    const bool demo = options.model.isEmpty();
+    if (demo && !options.texts_given) scores_pane_->setQuery({}, {}, kDemoLabels);
+    else scores_pane_->setQuery(options.text_a, options.text_b, options.labels);
+    loadModel(options.model);
+    QStringList images = options.images;
+    if (images.isEmpty() && demo) {
+        try {
+            for (const std::string& p : demo_image_paths()) images << QString::fromStdString(p);
+        } catch (const std::exception& e) {
+            onFailed(tr("Finding the demo images"), QString::fromUtf8(e.what()));
+        }
+    }
+    if (!images.isEmpty()) openImages(images);
+    requestTexts();
+    if (worker_->pending() == 0) QTimer::singleShot(0, this, &MainWindow::runStartupExports);
+}
+
+void MainWindow::loadModel(const QString& spec) {
+    QString resolved = spec;
+    if (resolved.isEmpty()) {
+        try {
+            resolved = QString::fromStdString(demo_model_directory());
+        } catch (const std::exception& e) {
+            onFailed(tr("Finding the demo model"), QString::fromUtf8(e.what()));
+            return;
+        }
+    }
+    worker_->loadModel(resolved, startup_.device);
+    if (!spec.isEmpty()) {
+        QSettings settings;
+        QStringList recent = settings.value("recentModels").toStringList();
+        recent.removeAll(spec);
+        recent.prepend(spec);
+        settings.setValue("recentModels", recent.mid(0, 8));
+    }
+    // The new model redoes the current image and texts (queued after the load, in order).
+    if (current_ >= 0) worker_->analyseImage(images_[current_]);
+    if (!images_.isEmpty() || !scores_pane_->labels().isEmpty()) requestTexts();
+}
+
+void MainWindow::openImages(const QStringList& paths) {
+    QStringList files;
+    for (const QString& p : paths) {
+        const QFileInfo info(p);
+        if (info.isDir()) {
+            for (const QFileInfo& f : QDir(p).entryInfoList(QDir::Files, QDir::Name))
+                if (kImageSuffixes.contains(f.suffix().toLower())) files << f.absoluteFilePath();
+        } else {
+            files << info.absoluteFilePath();
+        }
+    }
+    if (files.isEmpty()) {
+        onFailed(tr("Opening images"), tr("no image files in %1").arg(paths.join(", ")));
+        return;
+    }
+    images_ = files;
+    strip_->blockSignals(true);
+    strip_->clear();
+    for (const QString& f : files) {
+        auto* item = new QListWidgetItem(QIcon(f), QString());  // icons only: names are in the tooltip and the title
+        item->setToolTip(f);
+        strip_->addItem(item);
+    }
+    strip_->blockSignals(false);
+    strip_->setVisible(files.size() > 1);
+    current_ = -1;
+    showImage(0);
+}
+
+void MainWindow::showImage(int index) {
+    current_ = index;
+    strip_->blockSignals(true);
+    strip_->setCurrentRow(index);
+    strip_->blockSignals(false);
+    worker_->analyseImage(images_[index]);
+    statusBar()->showMessage(tr("Analysing %1\u2026").arg(QFileInfo(images_[index]).fileName()));
+}
+
+void MainWindow::selectStrongestHead() {
+    // A first look that shows something: the head that pushes hardest along the direction.
+    const LiveResult& live = state_->live();
+    if (!live.valid || live.parts.heads.empty() || !state_->model()) return;
+    const auto top = std::max_element(live.parts.heads.begin(), live.parts.heads.end()) - live.parts.heads.begin();
+    state_->selectHead(static_cast<int>(top / state_->model()->heads), static_cast<int>(top % state_->model()->heads));
+}
+
+void MainWindow::requestTexts() { worker_->embedTexts(scores_pane_->textA(), scores_pane_->textB(), scores_pane_->labels()); }
+
+void MainWindow::onFailed(const QString& what, const QString& message) {
+    ++failures_;
+    const QString text = what + ": " + message;
+    std::fprintf(stderr, "clipscope: %s\n", text.toLocal8Bit().constData());
+    statusBar()->showMessage(text, 15000);
+    if (!headless_ && isVisible()) QMessageBox::warning(this, what, message);
+}
+
+void MainWindow::onBusy(bool busy) {
+    busy_->setVisible(busy);
+    if (!busy && startup_pending_) QTimer::singleShot(0, this, &MainWindow::runStartupExports);
+}
+
+void MainWindow::updateStatus() {
+    const auto& m = state_->model();
+    status_model_->setText(m ? tr("%1 \u00b7 %2 layers \u00d7 %3 heads \u00b7 %4").arg(m->name).arg(m->layers).arg(m->heads).arg(m->format) : tr("no model"));
+    const LiveResult& live = state_->live();
+    const auto& a = state_->analysis();
+    if (a) {
+        status_check_->setText(tr("decomposed in %1 s \u00b7 sum of parts = embedding (max error %2) \u00b7 live update %3 ms")
+                                   .arg(a->seconds, 0, 'f', 2)
+                                   .arg(live.sum_error, 0, 'g', 2)
+                                   .arg(live.compute_ms, 0, 'f', 1));
+        statusBar()->clearMessage();
+    }
+    setWindowTitle("ClipScope \u2014 " + state_->caption());
+}
+
+void MainWindow::runStartupExports() {
+    if (!startup_pending_ || worker_->pending() > 0) return;
+    startup_pending_ = false;
+    int code = failures_ > 0 ? 1 : 0;
+    QApplication::processEvents();  // let the panes repaint with the final state
+    for (const auto& [name, file] : startup_.exports) {
+        QWidget* w = pane(name);
+        const QString error = w ? export_widget(w, file, state_->caption()) : tr("unknown or unavailable pane '%1' (%2)").arg(name, paneNames().join(", "));
+        if (!error.isEmpty()) {
+            std::fprintf(stderr, "clipscope: export %s: %s\n", name.toLocal8Bit().constData(), error.toLocal8Bit().constData());
+            code = 1;
+        } else {
+            std::fprintf(stderr, "clipscope: wrote %s (%s)\n", file.toLocal8Bit().constData(), name.toLocal8Bit().constData());
+        }
+    }
+    Q_EMIT exportsDone(code);
+}
+
+void MainWindow::exportDialog() {
+    bool ok = false;
+    const QString name = QInputDialog::getItem(this, tr("Export figure"), tr("Pane"), {"window", "canvas", "grid", "head", "scores"}, 1, false, &ok);
+    if (!ok) return;
+    const QString file = QFileDialog::getSaveFileName(this, tr("Export %1").arg(name), name + ".png", tr("PNG (*.png);;SVG (*.svg);;PDF (*.pdf)"));
+    if (file.isEmpty()) return;
+    const QString error = export_widget(pane(name), file, state_->caption());
+    if (!error.isEmpty()) onFailed(tr("Exporting a figure"), error);
+    else statusBar()->showMessage(tr("Wrote %1").arg(file), 5000);
+}
+
+void MainWindow::saveSettings() {
+    if (headless_) return;
+    QSettings settings;
+    settings.setValue("geometry", saveGeometry());
+    settings.setValue("windowState", saveState());
+}
+
+void MainWindow::closeEvent(QCloseEvent* event) {
+    saveSettings();
+    event->accept();
+}
+
+}  // namespace clipscope::ui

@@ -1,0 +1,95 @@
+#pragma once
+// The ClipScope window: the image canvas in the middle, dockable panes around it (head
+// grid, texts and scores, head detail), a strip of opened images, and a status bar with
+// the model, timings and the sum-of-parts self-check. It wires the panes to one
+// ViewState and forwards model work to the AnalysisWorker.
+#include <QList>
+#include <QMainWindow>
+#include <QPair>
+#include <QStringList>
+
+class QComboBox;
+class QLabel;
+class QListWidget;
+class QProgressBar;
+class QSlider;
+class QCheckBox;
+
+namespace clipscope::ui {
+
+class AnalysisWorker;
+class HeadGridModel;
+class HeadGridPane;
+class HeadDetailPane;
+class ImageCanvas;
+class ScoresPane;
+class ViewState;
+
+struct StartupOptions {
+    QString model;            // "" = the bundled demo model
+    QString device = "cpu";
+    QStringList images;       // "" = the demo's first image (with the demo model)
+    QString text_a, text_b, labels;
+    bool texts_given = false;  // else the demo's defaults with the demo model
+    QString head;             // "L.H" to select
+    QString ablate;           // "L.H,L.H,..."
+    QList<QPair<QString, QString>> exports;  // (pane, file)
+    bool quit_after_export = false;
+};
+
+class MainWindow : public QMainWindow {
+    Q_OBJECT
+public:
+    MainWindow();
+    ~MainWindow() override;
+    // Loads the model and images, sets texts/selection/ablation, then runs the exports
+    // once every requested job has finished (and quits if asked).
+    void start(const StartupOptions& options);
+    // A pane by its command-line name (window, canvas, grid, head, scores); null if unknown.
+    QWidget* pane(const QString& name);
+    static QStringList paneNames();
+
+Q_SIGNALS:
+    void exportsDone(int exit_code);
+
+protected:
+    void closeEvent(QCloseEvent* event) override;
+
+private:
+    void buildMenus();
+    void openImages(const QStringList& paths);
+    void showImage(int index);
+    void loadModel(const QString& spec);
+    void requestTexts();
+    void selectStrongestHead();
+    void onFailed(const QString& what, const QString& message);
+    void onBusy(bool busy);
+    void updateStatus();
+    void runStartupExports();
+    void exportDialog();
+    void saveSettings();
+
+    ViewState* state_;
+    AnalysisWorker* worker_;
+    HeadGridModel* grid_model_;
+    ImageCanvas* canvas_;
+    QWidget* canvas_pane_;
+    HeadGridPane* grid_pane_;
+    ScoresPane* scores_pane_;
+    HeadDetailPane* detail_pane_;
+    QListWidget* strip_;
+    QComboBox* map_source_;
+    QSlider* opacity_;
+    QCheckBox* mask_;
+    QLabel *status_model_, *status_check_;
+    QProgressBar* busy_;
+
+    QStringList images_;
+    int current_ = -1;
+    StartupOptions startup_;
+    bool startup_pending_ = false;
+    int failures_ = 0;
+    bool headless_ = false;  // figure export from the command line: no dialogs
+};
+
+}  // namespace clipscope::ui

@@ -1,0 +1,119 @@
+#include "scores_pane.h"
+
+#include <QBarCategoryAxis>
+#include <QBarSet>
+#include <QChart>
+#include <QChartView>
+#include <QFormLayout>
+#include <QHorizontalBarSeries>
+#include <QLabel>
+#include <QLineEdit>
+#include <QValueAxis>
+#include <QVBoxLayout>
+
+#include "clipscope/zero_shot.h"
+#include "view_state.h"
+
+namespace clipscope::ui {
+
+ScoresPane::ScoresPane(ViewState* state, QWidget* parent) : QWidget(parent), state_(state) {
+    text_a_ = new QLineEdit(this);
+    text_b_ = new QLineEdit(this);
+    labels_ = new QLineEdit(this);
+    text_a_->setPlaceholderText(tr("a red circle"));
+    text_b_->setPlaceholderText(tr("optional: rather than \u2026"));
+    labels_->setPlaceholderText(tr("circle, square, triangle"));
+    for (QLineEdit* e : {text_a_, text_b_, labels_}) connect(e, &QLineEdit::editingFinished, this, [this, e] {
+            if (e->isModified()) {
+                e->setModified(false);
+                Q_EMIT queryChanged();
+            }
+        });
+    auto* form = new QFormLayout;
+    form->addRow(tr("Text &A"), text_a_);
+    form->addRow(tr("rather than &B"), text_b_);
+    form->addRow(tr("&Labels"), labels_);
+
+    summary_ = new QLabel(this);
+    summary_->setWordWrap(true);
+    summary_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    auto* chart = new QChart;
+    chart->legend()->setAlignment(Qt::AlignBottom);
+    chart->setMargins(QMargins(4, 4, 4, 4));
+    chart_view_ = new QChartView(chart, this);
+    chart_view_->setRenderHint(QPainter::Antialiasing);
+    chart_view_->setMinimumHeight(180);
+
+    auto* layout = new QVBoxLayout(this);
+    layout->addLayout(form);
+    layout->addWidget(summary_);
+    layout->addWidget(chart_view_, 1);
+    connect(state_, &ViewState::liveChanged, this, &ScoresPane::updateChart);
+    updateChart();
+}
+
+void ScoresPane::setQuery(const QString& a, const QString& b, const QString& labels) {
+    text_a_->setText(a);
+    text_b_->setText(b);
+    labels_->setText(labels);
+}
+
+QString ScoresPane::textA() const { return text_a_->text().trimmed(); }
+QString ScoresPane::textB() const { return text_b_->text().trimmed(); }
+
+QStringList ScoresPane::labels() const {
+    QStringList out;
+    for (const std::string& l : split_labels(labels_->text().toStdString())) out << QString::fromStdString(l);
+    return out;
+}
+
+void ScoresPane::updateChart() {
+    const LiveResult& live = state_->live();
+    const auto& texts = state_->texts();
+    QString summary;
+    if (live.valid)
+        summary = tr("cos(image, %1): %2 \u2192 %3 after ablation").arg(live.direction_label).arg(live.score_before, 0, 'f', 4).arg(live.score_after, 0, 'f', 4);
+    summary_->setText(summary);
+
+    QChart* chart = chart_view_->chart();
+    chart->removeAllSeries();
+    for (QAbstractAxis* axis : chart->axes()) {
+        chart->removeAxis(axis);
+        delete axis;
+    }
+    if (!texts || live.probabilities_before.empty()) {
+        chart->setTitle(tr("Zero-shot probabilities (enter labels)"));
+        return;
+    }
+    chart->setTitle(tr("Zero-shot probabilities"));
+    auto* before = new QBarSet(tr("unablated"));
+    auto* after = new QBarSet(tr("ablated"));
+    before->setColor(QColor(120, 140, 170));
+    after->setColor(QColor(215, 95, 60));
+    QStringList categories;
+    // Horizontal bars list bottom-up: reverse so the first label is on top.
+    for (int i = static_cast<int>(texts->labels.size()) - 1; i >= 0; --i) {
+        categories << texts->labels[i];
+        *before << live.probabilities_before[static_cast<size_t>(i)];
+        *after << live.probabilities_after[static_cast<size_t>(i)];
+    }
+    auto* series = new QHorizontalBarSeries;
+    series->append(before);
+    series->append(after);
+    series->setLabelsVisible(true);
+    series->setLabelsFormat("@value");
+    series->setLabelsPrecision(2);
+    series->setLabelsPosition(QAbstractBarSeries::LabelsOutsideEnd);
+    chart->addSeries(series);
+    auto* axis_y = new QBarCategoryAxis;
+    axis_y->append(categories);
+    auto* axis_x = new QValueAxis;
+    axis_x->setRange(0, 1);
+    axis_x->setLabelFormat("%.1f");
+    chart->addAxis(axis_y, Qt::AlignLeft);
+    chart->addAxis(axis_x, Qt::AlignBottom);
+    series->attachAxis(axis_y);
+    series->attachAxis(axis_x);
+}
+
+}  // namespace clipscope::ui

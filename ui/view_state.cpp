@@ -1,0 +1,175 @@
+#include "view_state.h"
+
+#include <QElapsedTimer>
+#include <QFileInfo>
+#include <algorithm>
+#include <cmath>
+
+#include "clipscope/heatmap.h"
+
+namespace clipscope::ui {
+
+ViewState::ViewState(QObject* parent) : QObject(parent) {}
+
+void ViewState::setModel(ModelSummaryPtr model) {
+    model_ = std::move(model);
+    analysis_.reset();
+    texts_.reset();
+    heads_off_.clear();
+    mlps_off_.clear();
+    sel_layer_ = sel_head_ = sel_patch_ = -1;
+    Q_EMIT modelChanged();
+    recompute();
+}
+
+void ViewState::setAnalysis(ImageAnalysisPtr analysis) {
+    analysis_ = std::move(analysis);
+    sel_patch_ = -1;
+    Q_EMIT analysisChanged();
+    recompute();
+}
+
+void ViewState::setTexts(TextEmbeddingsPtr texts) {
+    texts_ = std::move(texts);
+    Q_EMIT textsChanged();
+    recompute();
+}
+
+void ViewState::setMapSource(MapSource source) {
+    if (source == map_source_) return;
+    map_source_ = source;
+    recompute();
+}
+
+void ViewState::toggleHead(int layer, int head) {
+    if (!heads_off_.erase({layer, head})) heads_off_.insert({layer, head});
+    Q_EMIT ablationChanged();
+    recompute();
+}
+
+void ViewState::toggleMlp(int layer) {
+    if (!mlps_off_.erase(layer)) mlps_off_.insert(layer);
+    Q_EMIT ablationChanged();
+    recompute();
+}
+
+void ViewState::setAblated(const std::set<std::pair<int, int>>& heads, const std::set<int>& mlp_layers) {
+    heads_off_ = heads;
+    mlps_off_ = mlp_layers;
+    Q_EMIT ablationChanged();
+    recompute();
+}
+
+void ViewState::clearAblation() { setAblated({}, {}); }
+
+QString ViewState::ablationSummary() const {
+    QStringList parts;
+    for (const auto& [l, h] : heads_off_) parts << QString("L%1.H%2").arg(l).arg(h);
+    for (int l : mlps_off_) parts << QString("L%1.MLP").arg(l);
+    if (parts.isEmpty()) return "none";
+    return parts.join(", ") + " (zero-ablated)";
+}
+
+void ViewState::selectHead(int layer, int head) {
+    sel_layer_ = layer;
+    sel_head_ = head;
+    Q_EMIT selectionChanged();
+    if (map_source_ == MapSource::SelectedHead) recompute();
+}
+
+void ViewState::selectPatch(int patch) {
+    sel_patch_ = patch;
+    Q_EMIT selectionChanged();
+}
+
+LiveAblation ViewState::currentAblation() const {
+    LiveAblation a;
+    for (const auto& [l, h] : heads_off_) a.heads.emplace_back(l, h);
+    for (int l : mlps_off_) a.mlps.push_back(l + 1);  // MLP term 0 is ln_pre
+    return a;
+}
+
+void ViewState::recompute() {
+    QElapsedTimer timer;
+    timer.start();
+    LiveResult r;
+    if (model_ && analysis_ && analysis_->decomposition) {
+        const Decomposition& d = *analysis_->decomposition;
+        r.sum_error = d.max_sum_error();
+        const LiveAblation ablation = currentAblation();
+        const std::vector<float> before = ablated_embedding(d, 0, {}), after = ablated_embedding(d, 0, ablation);
+        if (texts_ && texts_->label_rows.shape[0] > 0) {
+            r.probabilities_before = label_probabilities(cosine_scores(before, texts_->label_rows), model_->logit_scale);
+            r.probabilities_after = label_probabilities(cosine_scores(after, texts_->label_rows), model_->logit_scale);
+        }
+        // The direction: text A (minus B), else the predicted label.
+        if (texts_ && !texts_->a.empty()) {
+            r.direction = texts_->a;
+            r.direction_label = "\u201c" + texts_->text_a + "\u201d";
+            if (!texts_->b.empty()) {
+                for (size_t e = 0; e < r.direction.size(); ++e) r.direction[e] -= texts_->b[e];
+                r.direction_label += " rather than \u201c" + texts_->text_b + "\u201d";
+            }
+        } else if (!r.probabilities_before.empty()) {
+            const auto top = std::max_element(r.probabilities_before.begin(), r.probabilities_before.end()) - r.probabilities_before.begin();
+            // The predicted label against the labels' mean (the segmentation protocol's contrast,
+            // docs/method.md §6): a lone text direction shares a large component with every
+            // caption, so its map mostly shows where the image is "an image" at all.
+            const int64_t E = texts_->label_rows.shape[1], C = texts_->label_rows.shape[0];
+            r.direction.assign(texts_->label_rows.data.begin() + top * E, texts_->label_rows.data.begin() + (top + 1) * E);
+            for (int64_t c = 0; c < C; ++c)
+                for (int64_t e = 0; e < E; ++e) r.direction[static_cast<size_t>(e)] -= texts_->label_rows.data[static_cast<size_t>(c * E + e)] / static_cast<float>(C);
+            r.direction_label = "\u201c" + texts_->labels.at(static_cast<int>(top)) + "\u201d (predicted) vs the labels' mean";
+        }
+        if (!r.direction.empty()) {
+            r.valid = true;
+            r.parts = part_scores(d, 0, r.direction);
+            FloatArray dir({1, static_cast<int64_t>(r.direction.size())}, r.direction);
+            r.score_before = cosine_scores(before, dir)[0];
+            r.score_after = cosine_scores(after, dir)[0];
+            std::vector<std::pair<int64_t, int64_t>> heads;
+            if (map_source_ == MapSource::SelectedHead) {
+                if (sel_layer_ >= 0 && sel_head_ >= 0) heads = {{sel_layer_, sel_head_}};
+            } else {
+                heads = kept_heads(d, ablation);
+            }
+            MapSelection selection;
+            selection.heads = heads;
+            r.map = heads.empty() ? FloatArray({model_->grid, model_->grid}) : token_maps(d, 0, dir, selection, model_->grid);
+            r.map.shape = {model_->grid, model_->grid};
+        }
+    }
+    r.compute_ms = timer.nsecsElapsed() / 1e6;
+    live_ = std::move(r);
+    Q_EMIT liveChanged();
+}
+
+std::vector<std::tuple<int, int, float>> ViewState::patchTopHeads(int patch, int count) const {
+    std::vector<std::tuple<int, int, float>> out;
+    if (!live_.valid || !analysis_ || patch < 0) return out;
+    const Decomposition& d = *analysis_->decomposition;
+    if (d.attentions.rank() != 5) return out;
+    const int64_t Ls = d.attentions.shape[1], N = d.attentions.shape[2], H = d.attentions.shape[3], E = d.attentions.shape[4];
+    if (patch + 1 >= N) return out;
+    for (int64_t l = 0; l < Ls; ++l)
+        for (int64_t h = 0; h < H; ++h) {
+            const float* v = d.attentions.data.data() + ((l * N + patch + 1) * H + h) * E;
+            double dot = 0;
+            for (int64_t e = 0; e < E; ++e) dot += static_cast<double>(v[e]) * live_.direction[static_cast<size_t>(e)];
+            out.emplace_back(static_cast<int>(l + d.first_spatial_layer), static_cast<int>(h), static_cast<float>(dot));
+        }
+    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return std::fabs(std::get<2>(a)) > std::fabs(std::get<2>(b)); });
+    if (static_cast<int>(out.size()) > count) out.resize(static_cast<size_t>(count));
+    return out;
+}
+
+QString ViewState::caption() const {
+    QStringList parts;
+    parts << "model: " + (model_ ? model_->name : QString("none"));
+    if (analysis_) parts << "image: " + QFileInfo(analysis_->path).fileName();
+    if (live_.valid) parts << "map: " + live_.direction_label;
+    parts << "ablated: " + ablationSummary();
+    return parts.join(" \u00b7 ");
+}
+
+}  // namespace clipscope::ui

@@ -1,0 +1,93 @@
+#pragma once
+// The one object every pane observes (docs/architecture.md): the model, the analysed
+// image, the text queries, the ablated heads, the selection. Panes change it and react
+// to its signals; they never call each other. Live results (scores, head contributions,
+// the map) are recomputed here from stored terms whenever an input changes: no model
+// re-run, a few milliseconds for ViT-B-16 sizes.
+#include <QObject>
+#include <QString>
+#include <set>
+#include <utility>
+#include <vector>
+
+#include "analysis_types.h"
+#include "clipscope/live_ablation.h"
+
+namespace clipscope::ui {
+
+enum class MapSource { Text, SelectedHead };
+
+struct LiveResult {
+    bool valid = false;                 // a model, an image and a direction are present
+    QString direction_label;            // what the map and the grid colours measure
+    std::vector<float> direction;       // [E]
+    PartScores parts;                   // unablated terms along the direction: heads [L*H], MLPs [L+1]
+    float score_before = 0, score_after = 0;              // cosine with the direction
+    std::vector<float> probabilities_before, probabilities_after;  // zero-shot over the labels
+    FloatArray map;                     // [G, G]: kept heads (or the selected head) along the direction
+    double sum_error = 0;               // |sum of parts - embedding|, shown as the self-check
+    double compute_ms = 0;
+};
+
+class ViewState : public QObject {
+    Q_OBJECT
+public:
+    explicit ViewState(QObject* parent = nullptr);
+
+    void setModel(ModelSummaryPtr model);
+    void setAnalysis(ImageAnalysisPtr analysis);
+    void setTexts(TextEmbeddingsPtr texts);
+    void setMapSource(MapSource source);
+
+    // Ablation (zero-ablation: no image set provides means yet).
+    void toggleHead(int layer, int head);
+    void toggleMlp(int layer);
+    void setAblated(const std::set<std::pair<int, int>>& heads, const std::set<int>& mlp_layers);
+    void clearAblation();
+    bool isAblated(int layer, int head) const { return heads_off_.count({layer, head}) > 0; }
+    bool isMlpAblated(int layer) const { return mlps_off_.count(layer) > 0; }
+    const std::set<std::pair<int, int>>& ablatedHeads() const { return heads_off_; }
+    const std::set<int>& ablatedMlps() const { return mlps_off_; }
+    QString ablationSummary() const;  // "L5.H2, L4.MLP (zero)" or "none"
+
+    // Selection: a head (head == -1 for the layer's MLP) and a patch (-1 = none).
+    void selectHead(int layer, int head);
+    void selectPatch(int patch);
+    int selectedLayer() const { return sel_layer_; }
+    int selectedHead() const { return sel_head_; }
+    int selectedPatch() const { return sel_patch_; }
+
+    const ModelSummaryPtr& model() const { return model_; }
+    const ImageAnalysisPtr& analysis() const { return analysis_; }
+    const TextEmbeddingsPtr& texts() const { return texts_; }
+    MapSource mapSource() const { return map_source_; }
+    const LiveResult& live() const { return live_; }
+
+    // The heads of the selected patch ranked by their contribution along the direction: (layer, head, value).
+    std::vector<std::tuple<int, int, float>> patchTopHeads(int patch, int count) const;
+    // One caption for figures and the window title: model, image, texts, ablated heads.
+    QString caption() const;
+
+Q_SIGNALS:
+    void modelChanged();
+    void analysisChanged();
+    void textsChanged();
+    void ablationChanged();
+    void selectionChanged();
+    void liveChanged();
+
+private:
+    void recompute();
+    LiveAblation currentAblation() const;
+
+    ModelSummaryPtr model_;
+    ImageAnalysisPtr analysis_;
+    TextEmbeddingsPtr texts_;
+    MapSource map_source_ = MapSource::Text;
+    std::set<std::pair<int, int>> heads_off_;
+    std::set<int> mlps_off_;
+    int sel_layer_ = -1, sel_head_ = -1, sel_patch_ = -1;
+    LiveResult live_;
+};
+
+}  // namespace clipscope::ui
