@@ -81,7 +81,7 @@ void register_world(CLI::App& app, int argc, char** argv) {
         std::string line;
         for (int i = 0; i < argc; ++i) line += (i ? " " : "") + std::string(argv[i]);
         cmd->footer("Scenes are generated on the fly from the seed and the step, so a resumed run sees the same data.\n"
-                    "Example:\n  clipscope-cli --threads 2 train-demo --out demo-model --steps 1500");
+                    "Example (the shipped demo model's recipe, the defaults):\n  clipscope-cli --threads 2 train-demo --out demo-model");
         cmd->callback([o, line] {
             o->command_line = line + "  (commit " + source_commit() + ")";
             RunControl& control = interrupt_control();

@@ -50,13 +50,14 @@ void shared_group(std::vector<CaptionedScene>& out, WorldRng& rng, int64_t size,
 
 std::vector<CaptionedScene> training_batch(WorldRng& rng, int64_t batch, int64_t group_size, const SceneDistribution& d) {
     std::vector<CaptionedScene> out;
-    for (int kind = 0; static_cast<int64_t>(out.size()) < batch; kind = (kind + 1) % 3) {
+    // Two shape groups per cycle: shape is what a small ViT learns slowest (and what the demo's targets ask for).
+    for (int kind = 0; static_cast<int64_t>(out.size()) < batch; kind = (kind + 1) % 4) {
         if (group_size <= 1) {
             const Scene s = random_scene(rng, d);
             out.push_back({s, caption(s, rng)});
-        } else if (kind == 0) {
+        } else if (kind <= 1) {
             shape_group(out, rng, d);
-        } else if (kind == 1) {
+        } else if (kind == 2) {
             position_group(out, rng, group_size, d);
         } else {
             shared_group(out, rng, group_size, d);

@@ -82,8 +82,9 @@ TEST(ShapesWorld, TrainingBatchesAreMinimalPairs) {
     world::WorldRng rng(5);
     world::SceneDistribution d;
     d.bias = 0.95;
-    const auto batch = world::training_batch(rng, 21, 8, d);
-    ASSERT_EQ(batch.size(), 21u);
+    const auto batch = world::training_batch(rng, 26, 8, d);
+    ASSERT_EQ(batch.size(), 26u);
+    for (int i = 5; i < 10; ++i) EXPECT_EQ(batch[static_cast<size_t>(i)].scene.texture_seed, batch[5].scene.texture_seed);  // a second shape group
     std::set<int> shapes_seen;
     for (int i = 0; i < 5; ++i) {
         const world::Scene& s = batch[static_cast<size_t>(i)].scene;
@@ -94,20 +95,20 @@ TEST(ShapesWorld, TrainingBatchesAreMinimalPairs) {
     }
     EXPECT_EQ(shapes_seen.size(), 5u);
     std::set<int> positions_seen;
-    for (int i = 5; i < 13; ++i) {
+    for (int i = 10; i < 18; ++i) {
         const world::CaptionedScene& c = batch[static_cast<size_t>(i)];
         ASSERT_EQ(c.scene.objects.size(), 1u);
         positions_seen.insert(c.scene.objects[0].position);
-        EXPECT_EQ(c.scene.objects[0].shape, batch[5].scene.objects[0].shape);
+        EXPECT_EQ(c.scene.objects[0].shape, batch[10].scene.objects[0].shape);
         const std::string& where = world::positions()[static_cast<size_t>(c.scene.objects[0].position)];
         const bool named = c.caption.find(where == "centre" ? std::string("the ") : where) != std::string::npos;
         EXPECT_TRUE(named) << c.caption;
     }
     EXPECT_EQ(positions_seen.size(), 8u);
-    for (int i = 14; i < 21; ++i) {  // the shared group: same colour, same habitat unless the bias re-drew it
+    for (int i = 19; i < 26; ++i) {  // the shared group: same colour, same habitat unless the bias re-drew it
         const world::Scene& s = batch[static_cast<size_t>(i)].scene;
-        EXPECT_EQ(s.objects[0].colour, batch[13].scene.objects[0].colour);
-        if (s.objects[0].shape != d.shape_a && s.objects[0].shape != d.shape_b) EXPECT_EQ(s.habitat, batch[13].scene.habitat);
+        EXPECT_EQ(s.objects[0].colour, batch[18].scene.objects[0].colour);
+        if (s.objects[0].shape != d.shape_a && s.objects[0].shape != d.shape_b) EXPECT_EQ(s.habitat, batch[18].scene.habitat);
     }
     int aligned = 0, biased = 0;
     for (int step = 0; step < 40; ++step)

@@ -20,17 +20,18 @@ ClipConfig demo_architecture(int64_t vocab_size, int64_t context_length = 32);
 
 struct TrainOptions {
     std::string out;            // model folder: the checkpoint in open_clip format + vocabulary + training record
-    int64_t steps = 1500;
-    int64_t batch = 128;
+    // Defaults are the shipped demo model's recipe (resources/demo/model/training.json).
+    int64_t steps = 4400;
+    int64_t batch = 64;
     // Scenes come in groups of minimal pairs (world_batches.h): without them, colour and
     // habitat alone separate most of a batch and shape stays at chance (measured: 24% shape,
     // 10% position after 600 steps). 1 = independent scenes.
     int64_t group_size = 8;
-    double learning_rate = 1e-3;
+    double learning_rate = 7e-4;
     double weight_decay = 0.1;
-    int64_t warmup = 100;
+    int64_t warmup = 200;
     uint64_t seed = 1;
-    int64_t eval_every = 100;
+    int64_t eval_every = 200;
     int64_t eval_images = 400;
     int64_t checkpoint_every = 100;
     int64_t vocab_merges = 1000;  // upper bound; learning stops when pairs get rare

@@ -17,7 +17,8 @@ struct CaptionedScene {
     std::string caption;
 };
 
-// Groups cycle through three kinds until `batch` scenes are drawn (the last group may be cut):
+// Groups cycle through shape, shape, position, shared until `batch` scenes are drawn (the
+// last group may be cut):
 //  - shape: one scene redrawn with every shape (the habitat bias re-applied per shape);
 //  - position: one single-object scene at min(group_size, 9) distinct positions, captions
 //    always naming the position;
