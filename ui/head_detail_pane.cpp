@@ -1,6 +1,10 @@
 #include "head_detail_pane.h"
 
+#include <QChart>
+#include <QChartView>
 #include <QHBoxLayout>
+#include <QLineSeries>
+#include <QValueAxis>
 #include <QImage>
 #include <QLabel>
 #include <QListWidget>
@@ -27,6 +31,11 @@ HeadDetailPane::HeadDetailPane(ViewState* state, HeadGridModel* grid, QWidget* p
     map_->setAlignment(Qt::AlignCenter);
     map_->setFrameShape(QFrame::StyledPanel);
     labels_ = new QListWidget(this);
+    chart_ = new QChartView(new QChart, this);
+    chart_->setRenderHint(QPainter::Antialiasing);
+    chart_->setMinimumSize(200, 150);
+    chart_->chart()->legend()->hide();
+    chart_->chart()->setMargins(QMargins(2, 2, 2, 2));
     auto* top = new QHBoxLayout;
     auto* text = new QVBoxLayout;
     text->addWidget(title_);
@@ -36,7 +45,10 @@ HeadDetailPane::HeadDetailPane(ViewState* state, HeadGridModel* grid, QWidget* p
     top->addWidget(map_);
     auto* layout = new QVBoxLayout(this);
     layout->addLayout(top);
-    layout->addWidget(labels_, 1);
+    auto* bottom = new QHBoxLayout;
+    bottom->addWidget(labels_, 3);
+    bottom->addWidget(chart_, 2);
+    layout->addLayout(bottom, 1);
     connect(state_, &ViewState::selectionChanged, this, &HeadDetailPane::refresh);
     connect(state_, &ViewState::liveChanged, this, &HeadDetailPane::refresh);
     refresh();
@@ -46,6 +58,13 @@ void HeadDetailPane::refresh() {
     const int layer = state_->selectedLayer(), head = state_->selectedHead();
     labels_->clear();
     map_->clear();
+    QChart* chart = chart_->chart();
+    chart->removeAllSeries();
+    for (QAbstractAxis* axis : chart->axes()) {
+        chart->removeAxis(axis);
+        delete axis;
+    }
+    chart->setTitle({});
     if (layer < 0 || !state_->model()) {
         title_->setText(tr("No head selected"));
         value_->setText(tr("Click a cell of the head grid."));
@@ -56,9 +75,32 @@ void HeadDetailPane::refresh() {
     const QVariant v = grid_->data(grid_->indexOf(layer, head), HeadGridModel::ContributionRole);
     value_->setText(v.isValid() ? tr("Direct contribution along %1: %2").arg(live.direction_label).arg(v.toDouble(), 0, 'g', 4)
                                 : tr("Enter a text or labels to see its contribution."));
-    const QStringList labels = head >= 0 ? grid_->labelsOf(layer, head) : QStringList();
-    if (labels.isEmpty()) labels_->addItem(tr("(no TextSpan descriptions for this model yet)"));
-    for (const QString& l : labels) labels_->addItem(l);
+    const HeadTexts texts = head >= 0 ? grid_->headTexts(layer, head) : HeadTexts();
+    if (texts.texts.isEmpty())
+        labels_->addItem(head < 0 ? tr("(MLPs have no TextSpan descriptions)")
+                                  : tr("(no TextSpan descriptions: put the model's textspan.json beside it, or File \u2192 Load TextSpan labels)"));
+    for (int i = 0; i < texts.texts.size(); ++i)
+        labels_->addItem(QString("%1. %2  (%3)").arg(i + 1).arg(texts.texts[i]).arg(i < texts.variance.size() ? texts.variance[i] : 0.0, 0, 'f', 3));
+    if (!texts.variance.isEmpty()) {
+        // Cumulative variance explained as picks are added: where the curve flattens, the head's span is covered.
+        auto* series = new QLineSeries;
+        double total = 0;
+        series->append(0, 0);
+        for (int i = 0; i < texts.variance.size(); ++i) series->append(i + 1, total += texts.variance[i]);
+        chart->addSeries(series);
+        auto* x = new QValueAxis;
+        x->setRange(0, texts.variance.size());
+        x->setLabelFormat("%d");
+        x->setTitleText(tr("TextSpan picks"));
+        auto* y = new QValueAxis;
+        y->setRange(0, std::max(0.05, total * 1.1));
+        y->setLabelFormat("%.2f");
+        y->setTitleText(tr("variance explained"));
+        chart->addAxis(x, Qt::AlignBottom);
+        chart->addAxis(y, Qt::AlignLeft);
+        series->attachAxis(x);
+        series->attachAxis(y);
+    }
 
     // The head's own map along the direction, min-max coloured.
     const auto& a = state_->analysis();

@@ -1,9 +1,10 @@
 #pragma once
 // The selected head: its name, its direct contribution along the current direction,
-// its labels (TextSpan descriptions when the model has them) and its own spatial map
-// on the current image.
+// its TextSpan descriptions with a chart of the variance they explain (cumulative), and
+// its own spatial map on the current image.
 #include <QWidget>
 
+class QChartView;
 class QLabel;
 class QListWidget;
 
@@ -16,13 +17,14 @@ class HeadDetailPane : public QWidget {
     Q_OBJECT
 public:
     HeadDetailPane(ViewState* state, HeadGridModel* grid, QWidget* parent = nullptr);
+    void refresh();
 
 private:
-    void refresh();
     ViewState* state_;
     HeadGridModel* grid_;
     QLabel *title_, *value_, *map_;
     QListWidget* labels_;
+    QChartView* chart_;
 };
 
 }  // namespace clipscope::ui

@@ -1,6 +1,7 @@
 #include "head_grid_delegate.h"
 
 #include <QPainter>
+#include <algorithm>
 
 #include "colour_maps.h"
 #include "head_grid_model.h"
@@ -21,8 +22,15 @@ void HeadGridDelegate::paint(QPainter* p, const QStyleOptionViewItem& option, co
     QFont font = option.font;
     font.setPointSizeF(font.pointSizeF() * 0.85);
     p->setFont(font);
-    const QString text = QFontMetrics(font).elidedText(index.data(Qt::DisplayRole).toString(), Qt::ElideRight, r.width() - 4);
-    p->drawText(r.adjusted(2, 0, -2, 0), Qt::AlignCenter, text);
+    // Up to two lines, word-wrapped, elided after that.
+    const QFontMetrics fm(font);
+    const QRect box = r.adjusted(2, 1, -2, -1);
+    const QString full = index.data(Qt::DisplayRole).toString();
+    const QRect needed = fm.boundingRect(box, Qt::AlignCenter | Qt::TextWordWrap, full);
+    if (needed.height() <= std::min(box.height(), 2 * fm.lineSpacing()) && needed.width() <= box.width())
+        p->drawText(box, Qt::AlignCenter | Qt::TextWordWrap, full);
+    else
+        p->drawText(box, Qt::AlignCenter, fm.elidedText(full, Qt::ElideRight, box.width()));
     if (ablated) {
         p->setPen(QPen(QColor(40, 40, 40, 170), 1.5));
         p->drawLine(r.topLeft(), r.bottomRight());

@@ -7,6 +7,25 @@
 
 namespace clipscope::ui {
 
+QString short_label(const QString& description) {
+    // Cells are small: drop the carrier phrases descriptions share ("a photo of a", "it is")
+    // so the word that differs between heads is what shows.
+    static const QStringList prefixes = {"a photo of a ", "a photo of an ", "a photo of ", "an image of a ", "an image of ", "a picture of a ",
+                                         "there is a ", "there is an ", "it is ", "this is a ", "this is ", "on a ", "on the ", "in the ",
+                                         "a ", "an ", "the "};
+    QString s = description.trimmed();
+    for (bool changed = true; changed;) {
+        changed = false;
+        for (const QString& p : prefixes)
+            if (s.startsWith(p, Qt::CaseInsensitive) && s.size() > p.size()) {
+                s = s.mid(p.size());
+                changed = true;
+                break;
+            }
+    }
+    return s;
+}
+
 HeadGridModel::HeadGridModel(ViewState* state, QObject* parent) : QAbstractTableModel(parent), state_(state) {
     connect(state_, &ViewState::modelChanged, this, [this] {
         beginResetModel();
@@ -26,7 +45,7 @@ int HeadGridModel::layerOfRow(int row) const { return layers_ - 1 - row; }
 int HeadGridModel::headOfColumn(int column) const { return column == heads_ ? -1 : column; }
 QModelIndex HeadGridModel::indexOf(int layer, int head) const { return index(layers_ - 1 - layer, head < 0 ? heads_ : head); }
 
-void HeadGridModel::setHeadLabels(const QHash<QPair<int, int>, QStringList>& labels) {
+void HeadGridModel::setHeadLabels(const HeadLabels& labels) {
     labels_ = labels;
     refresh();
 }
@@ -51,16 +70,20 @@ QVariant HeadGridModel::data(const QModelIndex& index, int role) const {
         if (head >= 0 && static_cast<size_t>(layer * heads_ + head) < live.parts.heads.size()) value = live.parts.heads[static_cast<size_t>(layer * heads_ + head)], has_value = true;
         if (head < 0 && static_cast<size_t>(layer + 1) < live.parts.mlps.size()) value = live.parts.mlps[static_cast<size_t>(layer + 1)], has_value = true;
     }
-    const QStringList labels = head >= 0 ? labels_.value({layer, head}) : QStringList();
+    const HeadTexts texts = head >= 0 ? labels_.value({layer, head}) : HeadTexts();
+    const QStringList& labels = texts.texts;
     const QString name = head >= 0 ? QString("L%1.H%2").arg(layer).arg(head) : QString("L%1 MLP").arg(layer);
     switch (role) {
         case Qt::DisplayRole:
-            if (!labels.isEmpty()) return labels.first();
+            if (!labels.isEmpty()) return short_label(labels.first());
             return has_value ? QString::number(value, 'f', 2) : QString();
         case Qt::ToolTipRole: {
             QString tip = "<b>" + name + "</b>";
             if (has_value) tip += QString("<br>direct contribution along %1: %2").arg(live.direction_label.toHtmlEscaped()).arg(value, 0, 'g', 4);
-            for (int i = 0; i < std::min<int>(labels.size(), 5); ++i) tip += "<br>" + QString::number(i + 1) + ". " + labels[i].toHtmlEscaped();
+            if (!labels.isEmpty()) tip += QString("<br>TextSpan (%1 of the variance in %2 picks):").arg(texts.total_variance, 0, 'f', 3).arg(labels.size());
+            for (int i = 0; i < std::min<int>(labels.size(), 5); ++i)
+                tip += "<br>" + QString::number(i + 1) + ". " + labels[i].toHtmlEscaped() +
+                       (i < texts.variance.size() ? QString(" (%1)").arg(texts.variance[i], 0, 'f', 3) : QString());
             const bool off = head >= 0 ? state_->isAblated(layer, head) : state_->isMlpAblated(layer);
             if (off) tip += "<br><i>ablated (zero)</i>";
             tip += "<br><small>click: select \u00b7 double-click or Space: ablate</small>";

@@ -7,9 +7,14 @@
 #include <QHash>
 #include <QStringList>
 
+#include "textspan_labels.h"
+
 namespace clipscope::ui {
 
 class ViewState;
+
+// A description shortened for a grid cell: "a photo of a triangle" -> "triangle".
+QString short_label(const QString& description);
 
 class HeadGridModel : public QAbstractTableModel {
     Q_OBJECT
@@ -22,9 +27,11 @@ public:
     QVariant data(const QModelIndex& index, int role) const override;
     QVariant headerData(int section, Qt::Orientation orientation, int role) const override;
 
-    // Labels per head, e.g. TextSpan's top descriptions (first = shown in the cell).
-    void setHeadLabels(const QHash<QPair<int, int>, QStringList>& labels);
-    QStringList labelsOf(int layer, int head) const { return labels_.value({layer, head}); }
+    // Labels per head, e.g. TextSpan's picks (the first is shown in the cell).
+    void setHeadLabels(const HeadLabels& labels);
+    bool hasLabels() const { return !labels_.isEmpty(); }
+    HeadTexts headTexts(int layer, int head) const { return labels_.value({layer, head}); }
+    QStringList labelsOf(int layer, int head) const { return labels_.value({layer, head}).texts; }
     int layerOfRow(int row) const;
     int headOfColumn(int column) const;  // -1 = the MLP column
     QModelIndex indexOf(int layer, int head) const;
@@ -34,7 +41,7 @@ private:
     ViewState* state_;
     int layers_ = 0, heads_ = 0;
     float scale_ = 1.f;  // max |contribution| over the grid, for colours
-    QHash<QPair<int, int>, QStringList> labels_;
+    HeadLabels labels_;
 };
 
 }  // namespace clipscope::ui

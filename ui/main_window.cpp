@@ -33,6 +33,7 @@
 #include "head_grid_pane.h"
 #include "image_canvas.h"
 #include "scores_pane.h"
+#include "textspan_labels.h"
 #include "view_state.h"
 
 namespace clipscope::ui {
@@ -90,9 +91,12 @@ MainWindow::MainWindow() {
     grid_pane_ = new HeadGridPane(state_, grid_model_);
     scores_pane_ = new ScoresPane(state_);
     detail_pane_ = new HeadDetailPane(state_, grid_model_);
-    dock(this, tr("Head grid"), "grid", grid_pane_, Qt::RightDockWidgetArea);
-    dock(this, tr("Texts & scores"), "scores", scores_pane_, Qt::LeftDockWidgetArea);
-    dock(this, tr("Head detail"), "detail", detail_pane_, Qt::LeftDockWidgetArea);
+    QDockWidget* grid_dock = dock(this, tr("Head grid"), "grid", grid_pane_, Qt::RightDockWidgetArea);
+    QDockWidget* scores_dock = dock(this, tr("Texts & scores"), "scores", scores_pane_, Qt::LeftDockWidgetArea);
+    QDockWidget* detail_dock = dock(this, tr("Head detail"), "detail", detail_pane_, Qt::RightDockWidgetArea);
+    // The default layout (a saved one replaces it): grid over detail on the right, texts on the left.
+    resizeDocks({grid_dock, scores_dock}, {560, 330}, Qt::Horizontal);
+    resizeDocks({grid_dock, detail_dock}, {520, 330}, Qt::Vertical);
 
     status_model_ = new QLabel;
     status_check_ = new QLabel;
@@ -113,7 +117,10 @@ MainWindow::MainWindow() {
     });
     connect(scores_pane_, &ScoresPane::queryChanged, this, &MainWindow::requestTexts);
     connect(worker_, &AnalysisWorker::modelLoaded, this, [this](ModelSummaryPtr s) {
+        const QFileInfo spec(s->spec);
         state_->setModel(std::move(s));
+        // A TextSpan result saved beside the model labels its heads (the demo model ships one).
+        if (spec.isDir()) loadTextSpan(QDir(spec.absoluteFilePath()).filePath("textspan.json"), true);
         if (startup_pending_) {
             const QStringList head = startup_.head.split('.');
             if (head.size() == 2) state_->selectHead(head[0].toInt(), head[1].toInt());
@@ -181,6 +188,10 @@ void MainWindow::buildMenus() {
     connect(recent, &QMenu::aboutToShow, this, [this, recent] {
         recent->clear();
         for (const QString& spec : QSettings().value("recentModels").toStringList()) recent->addAction(spec, this, [this, spec] { loadModel(spec); });
+    });
+    file->addAction(tr("Load &TextSpan labels\u2026"), this, [this] {
+        const QString path = QFileDialog::getOpenFileName(this, tr("TextSpan result (clipscope-cli textspan --out R.json)"), {}, tr("JSON (*.json)"));
+        if (!path.isEmpty()) loadTextSpan(path, false);
     });
     file->addSeparator();
     file->addAction(tr("&Export figure\u2026"), QKeySequence(tr("Ctrl+E")), this, &MainWindow::exportDialog);
@@ -259,6 +270,19 @@ void MainWindow::loadModel(const QString& spec) {
     // The new model redoes the current image and texts (queued after the load, in order).
     if (current_ >= 0) worker_->analyseImage(images_[current_]);
     if (!images_.isEmpty() || !scores_pane_->labels().isEmpty()) requestTexts();
+}
+
+void MainWindow::loadTextSpan(const QString& path, bool quiet_if_missing) {
+    if (quiet_if_missing && !QFileInfo::exists(path)) return;
+    HeadLabels labels;
+    QString error;
+    if (!read_textspan_labels(path, labels, error)) {
+        onFailed(tr("Reading TextSpan labels"), error);
+        return;
+    }
+    grid_model_->setHeadLabels(labels);
+    detail_pane_->refresh();
+    statusBar()->showMessage(tr("Head labels from %1 (%2 heads)").arg(QFileInfo(path).fileName()).arg(labels.size()), 5000);
 }
 
 void MainWindow::openImages(const QStringList& paths) {

@@ -60,6 +60,7 @@ private:
     void openImages(const QStringList& paths);
     void showImage(int index);
     void loadModel(const QString& spec);
+    void loadTextSpan(const QString& path, bool quiet_if_missing);
     void requestTexts();
     void selectStrongestHead();
     void onFailed(const QString& what, const QString& message);
@@ -85,6 +86,7 @@ private:
     QProgressBar* busy_;
 
     QStringList images_;
+    QString model_folder_;  // where textspan.json is looked for
     int current_ = -1;
     StartupOptions startup_;
     bool startup_pending_ = false;

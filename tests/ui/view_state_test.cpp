@@ -107,9 +107,9 @@ TEST(HeadGrid, MirrorsTheStateAndAblatesByLabel) {
     EXPECT_TRUE(grid.data(grid.index(0, H), HeadGridModel::AblatedRole).toBool());
     state.clearAblation();
 
-    QHash<QPair<int, int>, QStringList> labels;
-    labels[{L - 1, 0}] = {"photo taken in Paris", "aerial view"};
-    labels[{L - 1, 1}] = {"a red object"};
+    HeadLabels labels;
+    labels[{L - 1, 0}].texts = {"photo taken in Paris", "aerial view"};
+    labels[{L - 1, 1}].texts = {"a red object"};
     grid.setHeadLabels(labels);
     EXPECT_EQ(grid.data(grid.indexOf(L - 1, 0), Qt::DisplayRole).toString(), "photo taken in Paris");
     HeadGridPane pane(&state, &grid);
