@@ -4,6 +4,7 @@
 #include <QMetaType>
 #include <QString>
 #include <QStringList>
+#include <QVector>
 #include <memory>
 
 #include "clipscope/decomposition.h"
@@ -38,7 +39,27 @@ struct TextEmbeddings {
     FloatArray label_rows;      // [C, E] unit rows: each label's prompt-template ensemble
 };
 
+// An indexed image set: its store (non-spatial terms of every image, on disk, resumable)
+// and the mean of every term over the set (what mean-ablation substitutes).
+struct ImageSet {
+    QString name;          // shown in captions ("demo world (400 images)", a folder name)
+    QString source;        // the folder that was indexed
+    QString store_folder;  // the store in the cache
+    QStringList images;    // store row order
+    FloatArray head_means; // [L, H, E]
+    FloatArray mlp_means;  // [L + 1, E]
+};
+
+struct Neighbours {
+    uint64_t request = 0;
+    QString query;                 // "head 5.2", "layer 5", "embedding"
+    QStringList images;
+    QVector<double> scores;
+};
+
 using ModelSummaryPtr = std::shared_ptr<const ModelSummary>;
+using ImageSetPtr = std::shared_ptr<const ImageSet>;
+using NeighboursPtr = std::shared_ptr<const Neighbours>;
 using ImageAnalysisPtr = std::shared_ptr<const ImageAnalysis>;
 using TextEmbeddingsPtr = std::shared_ptr<const TextEmbeddings>;
 
@@ -47,3 +68,5 @@ using TextEmbeddingsPtr = std::shared_ptr<const TextEmbeddings>;
 Q_DECLARE_METATYPE(clipscope::ui::ModelSummaryPtr)
 Q_DECLARE_METATYPE(clipscope::ui::ImageAnalysisPtr)
 Q_DECLARE_METATYPE(clipscope::ui::TextEmbeddingsPtr)
+Q_DECLARE_METATYPE(clipscope::ui::ImageSetPtr)
+Q_DECLARE_METATYPE(clipscope::ui::NeighboursPtr)

@@ -1,10 +1,17 @@
 #include "analysis_worker.h"
 
 #include <QElapsedTimer>
+#include <QDir>
 #include <QFileInfo>
 #include <exception>
 
+#include "clipscope/ablation.h"
 #include "clipscope/clip_model.h"
+#include "clipscope/dataset.h"
+#include "clipscope/neighbors.h"
+#include "clipscope/run_control.h"
+#include "clipscope/store.h"
+#include "clipscope/world_dataset.h"
 #include "clipscope/error.h"
 #include "clipscope/image.h"
 #include "clipscope/resources.h"
@@ -16,6 +23,8 @@ AnalysisWorker::AnalysisWorker() {
     qRegisterMetaType<ModelSummaryPtr>();
     qRegisterMetaType<ImageAnalysisPtr>();
     qRegisterMetaType<TextEmbeddingsPtr>();
+    qRegisterMetaType<ImageSetPtr>();
+    qRegisterMetaType<NeighboursPtr>();
     thread_.setObjectName("clipscope-worker");
     context_ = new QObject;
     context_->moveToThread(&thread_);
@@ -26,7 +35,8 @@ AnalysisWorker::AnalysisWorker() {
 AnalysisWorker::~AnalysisWorker() {
     // Newer ids make every queued job a no-op; the running one finishes (a single image or
     // model load: well under the 2 s a closing window may take).
-    latest_model_ = latest_image_ = latest_texts_ = UINT64_MAX;
+    latest_model_ = latest_image_ = latest_texts_ = latest_index_ = latest_neighbours_ = UINT64_MAX;
+    cancelJob();
     thread_.quit();
     thread_.wait();
 }
@@ -75,6 +85,7 @@ uint64_t AnalysisWorker::loadModel(const QString& spec, const QString& device) {
         s->logit_scale = model->logit_scale();
         model->tokenizer();  // a model without a vocabulary cannot serve the text panes: say so now
         model_ = std::move(model);
+        store_.reset();  // an image set indexed by another model does not apply
         s->load_seconds = timer.elapsed() / 1000.0;
         Q_EMIT modelLoaded(s);
     });
@@ -127,6 +138,104 @@ uint64_t AnalysisWorker::embedTexts(const QString& text_a, const QString& text_b
                 for (int64_t e = 0; e < E; ++e) t->label_rows.data[static_cast<size_t>(c * E + e)] = classifier.data[static_cast<size_t>(e * C + c)];
         }
         Q_EMIT textsEmbedded(t);
+    });
+    return id;
+}
+
+void AnalysisWorker::cancelJob() {
+    std::lock_guard<std::mutex> lock(control_mutex_);
+    if (control_) control_->request_cancel();
+}
+
+uint64_t AnalysisWorker::indexImageSet(const QString& folder, const QString& cache_root) {
+    const uint64_t id = next_id_++;
+    post("Indexing the image set", latest_index_, id, [this, folder, cache_root] {
+        if (!model_) throw Error(ErrorKind::Usage, "no model is loaded");
+        auto control = std::make_shared<RunControl>();
+        control->set_progress_callback([this](int64_t done, int64_t total, const std::string& what) {
+            Q_EMIT progress(done, total, QString::fromStdString(what));
+        });
+        {
+            std::lock_guard<std::mutex> lock(control_mutex_);
+            control_ = control;
+        }
+        struct Clear {
+            AnalysisWorker* w;
+            ~Clear() {
+                std::lock_guard<std::mutex> lock(w->control_mutex_);
+                w->control_.reset();
+            }
+        } clear{this};
+
+        const QDir cache(cache_root);
+        QString source = folder, name = QFileInfo(folder).fileName();
+        if (folder == "demo:") {
+            // The demo's image set: held-out shapes-world scenes, generated once into the cache.
+            WorldDatasetOptions w;
+            w.out = cache.filePath("demo-world").toStdString();
+            w.count = 400;
+            w.seed = 777;
+            w.size = 64;
+            w.two_objects = 0.25;
+            source = QString::fromStdString(w.out);
+            name = "demo world";
+            if (!QFileInfo::exists(QDir(source).filePath("labels.csv"))) write_world_dataset(w, control.get());
+        }
+        StoreInfo info = store_info_for(*model_);
+        info.batch = 8;
+        info.images = list_image_folder(source.toStdString());
+        if (info.images.empty()) throw Error(ErrorKind::InputFile, source.toStdString() + ": no images in the folder");
+        const QString key = QString::fromStdString(info.weights_fingerprint).left(16) + "-" +
+                            QString::number(fnv1a64(QFileInfo(source).absoluteFilePath().toStdString()), 16);
+        const QString store_folder = cache.filePath("stores/" + key);
+        QDir().mkpath(QFileInfo(store_folder).path());
+        {
+            StoreWriter writer = StoreWriter::open(store_folder.toStdString(), info);
+            DecomposeOptions nonspatial;
+            nonspatial.spatial = false;
+            const int64_t N = writer.size();
+            while (writer.done() < N) {
+                control->check();
+                const int64_t first = writer.done(), count = std::min<int64_t>(info.batch, N - first);
+                std::vector<FloatArray> images;
+                for (int64_t i = first; i < first + count; ++i)
+                    images.push_back(preprocess_image(load_image(info.images[static_cast<size_t>(i)].path), model_->config().preprocess));
+                writer.append(model_->decompose(stack_images(images), nonspatial));
+                control->report(writer.done(), N, "indexing");
+            }
+        }
+        auto store = std::make_shared<Store>(Store::open(store_folder.toStdString()));
+        const TermMeans means = store_term_means(*store, {}, control.get());
+        auto set = std::make_shared<ImageSet>();
+        set->source = source;
+        set->store_folder = store_folder;
+        set->name = QString("%1 (%2 images)").arg(name).arg(store->size());
+        for (const ImageEntry& e : store->info().images) set->images << QString::fromStdString(e.path);
+        const int64_t L = store->info().layers, H = store->info().heads, E = store->info().embed_dim;
+        set->head_means = FloatArray({L, H, E}, std::vector<float>(means.heads.begin(), means.heads.end()));
+        set->mlp_means = FloatArray({L + 1, E}, std::vector<float>(means.mlps.begin(), means.mlps.end()));
+        store_ = std::move(store);
+        Q_EMIT imageSetReady(set);
+    });
+    return id;
+}
+
+uint64_t AnalysisWorker::findNeighbours(const std::vector<float>& key, int by, int layer, int head, int k) {
+    const uint64_t id = next_id_++;
+    post("Finding neighbours", latest_neighbours_, id, [this, key, by, layer, head, k, id] {
+        if (!store_) return;  // no image set yet: nothing to show
+        NeighborQuery q;
+        q.by = by == 0 ? NeighborQuery::By::Head : by == 1 ? NeighborQuery::By::Layer : NeighborQuery::By::Embedding;
+        q.layer = layer;
+        q.head = head;
+        auto out = std::make_shared<Neighbours>();
+        out->request = id;
+        out->query = QString::fromStdString(q.describe());
+        for (const Neighbor& n : nearest_neighbors(*store_, key, q, k)) {
+            out->images << QString::fromStdString(store_->info().images[static_cast<size_t>(n.index)].path);
+            out->scores << n.score;
+        }
+        Q_EMIT neighboursFound(out);
     });
     return id;
 }

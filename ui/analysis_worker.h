@@ -7,11 +7,15 @@
 #include <QThread>
 #include <atomic>
 #include <memory>
+#include <mutex>
+#include <vector>
 
 #include "analysis_types.h"
 
 namespace clipscope {
 class ClipModel;
+class RunControl;
+class Store;
 }
 
 namespace clipscope::ui {
@@ -26,6 +30,14 @@ public:
     uint64_t loadModel(const QString& spec, const QString& device = "cpu");
     uint64_t analyseImage(const QString& path);
     uint64_t embedTexts(const QString& text_a, const QString& text_b, const QStringList& labels);
+    // Indexes a folder of images (recursively) into a store under `cache_root`, keyed by the
+    // model's weights and the folder, resuming a partial one; "demo:" indexes a generated
+    // set of shapes-world scenes. Progress comes as `progress`, cancelJob() stops it
+    // (what was written stays and resumes next time).
+    uint64_t indexImageSet(const QString& folder, const QString& cache_root);
+    // Nearest images of the indexed set to the current key (see core/neighbors.h).
+    uint64_t findNeighbours(const std::vector<float>& key, int by, int layer, int head, int k);
+    void cancelJob();
     // Jobs posted but not yet finished (the GUI's busy indicator, and headless export).
     int pending() const { return pending_.load(); }
 
@@ -33,6 +45,9 @@ Q_SIGNALS:
     void modelLoaded(clipscope::ui::ModelSummaryPtr summary);
     void imageAnalysed(clipscope::ui::ImageAnalysisPtr analysis);
     void textsEmbedded(clipscope::ui::TextEmbeddingsPtr texts);
+    void imageSetReady(clipscope::ui::ImageSetPtr set);
+    void neighboursFound(clipscope::ui::NeighboursPtr neighbours);
+    void progress(qint64 done, qint64 total, const QString& what);
     void failed(const QString& what, const QString& message);
     void busyChanged(bool busy);
 
@@ -43,8 +58,11 @@ private:
     QThread thread_;
     QObject* context_ = nullptr;               // lives on thread_; jobs run in its event loop
     std::shared_ptr<ClipModel> model_;         // touched on the worker thread only
+    std::shared_ptr<Store> store_;             // the indexed set of the current model (worker thread only)
+    std::mutex control_mutex_;
+    std::shared_ptr<RunControl> control_;      // the running long job's, for cancelJob()
     std::atomic<uint64_t> next_id_{1};
-    std::atomic<uint64_t> latest_model_{0}, latest_image_{0}, latest_texts_{0};
+    std::atomic<uint64_t> latest_model_{0}, latest_image_{0}, latest_texts_{0}, latest_index_{0}, latest_neighbours_{0};
     std::atomic<int> pending_{0};
 };
 

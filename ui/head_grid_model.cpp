@@ -85,7 +85,7 @@ QVariant HeadGridModel::data(const QModelIndex& index, int role) const {
                 tip += "<br>" + QString::number(i + 1) + ". " + labels[i].toHtmlEscaped() +
                        (i < texts.variance.size() ? QString(" (%1)").arg(texts.variance[i], 0, 'f', 3) : QString());
             const bool off = head >= 0 ? state_->isAblated(layer, head) : state_->isMlpAblated(layer);
-            if (off) tip += "<br><i>ablated (zero)</i>";
+            if (off) tip += state_->imageSet() ? "<br><i>ablated (replaced by its mean over the image set)</i>" : "<br><i>ablated (zero: no image set)</i>";
             tip += "<br><small>click: select \u00b7 double-click or Space: ablate</small>";
             return tip;
         }

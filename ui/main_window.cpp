@@ -17,6 +17,7 @@
 #include <QMessageBox>
 #include <QProgressBar>
 #include <QSettings>
+#include <QStandardPaths>
 #include <QSlider>
 #include <QStatusBar>
 #include <QTableView>
@@ -26,8 +27,10 @@
 #include <cstdio>
 
 #include "analysis_worker.h"
+#include "clipscope/neighbors.h"
 #include "clipscope/resources.h"
 #include "figure_export.h"
+#include "gallery_pane.h"
 #include "head_detail_pane.h"
 #include "head_grid_model.h"
 #include "head_grid_pane.h"
@@ -91,9 +94,12 @@ MainWindow::MainWindow() {
     grid_pane_ = new HeadGridPane(state_, grid_model_);
     scores_pane_ = new ScoresPane(state_);
     detail_pane_ = new HeadDetailPane(state_, grid_model_);
+    gallery_pane_ = new GalleryPane(state_);
     QDockWidget* grid_dock = dock(this, tr("Head grid"), "grid", grid_pane_, Qt::RightDockWidgetArea);
     QDockWidget* scores_dock = dock(this, tr("Texts & scores"), "scores", scores_pane_, Qt::LeftDockWidgetArea);
     QDockWidget* detail_dock = dock(this, tr("Head detail"), "detail", detail_pane_, Qt::RightDockWidgetArea);
+    QDockWidget* gallery_dock = dock(this, tr("Image set & neighbours"), "gallery", gallery_pane_, Qt::LeftDockWidgetArea);
+    resizeDocks({scores_dock, gallery_dock}, {430, 400}, Qt::Vertical);
     // The default layout (a saved one replaces it): grid over detail on the right, texts on the left.
     resizeDocks({grid_dock, scores_dock}, {560, 330}, Qt::Horizontal);
     resizeDocks({grid_dock, detail_dock}, {520, 330}, Qt::Vertical);
@@ -144,6 +150,23 @@ MainWindow::MainWindow() {
         state_->setTexts(std::move(t));
         if (state_->selectedLayer() < 0) selectStrongestHead();
     });
+    connect(worker_, &AnalysisWorker::imageSetReady, this, [this](ImageSetPtr set) {
+        gallery_pane_->setIndexing(false);
+        state_->setImageSet(std::move(set));
+        requestNeighbours();
+        updateStatus();
+    });
+    connect(worker_, &AnalysisWorker::progress, gallery_pane_, [this](qint64 done, qint64 total, const QString& what) {
+        gallery_pane_->setIndexing(true);
+        gallery_pane_->showProgress(done, total, what);
+    });
+    connect(worker_, &AnalysisWorker::neighboursFound, gallery_pane_, &GalleryPane::showNeighbours);
+    connect(gallery_pane_, &GalleryPane::indexFolderRequested, this, &MainWindow::indexImageSet);
+    connect(gallery_pane_, &GalleryPane::cancelRequested, worker_, &AnalysisWorker::cancelJob);
+    connect(gallery_pane_, &GalleryPane::queryChanged, this, &MainWindow::requestNeighbours);
+    connect(gallery_pane_, &GalleryPane::openImageRequested, this, &MainWindow::openFromGallery);
+    connect(state_, &ViewState::analysisChanged, this, &MainWindow::requestNeighbours);
+    connect(state_, &ViewState::selectionChanged, this, &MainWindow::requestNeighbours);
     connect(worker_, &AnalysisWorker::failed, this, &MainWindow::onFailed);
     connect(worker_, &AnalysisWorker::busyChanged, this, &MainWindow::onBusy);
     connect(state_, &ViewState::liveChanged, this, &MainWindow::updateStatus);
@@ -161,6 +184,7 @@ QWidget* MainWindow::pane(const QString& name) {
     if (name == "grid") return grid_pane_;
     if (name == "head") return detail_pane_;
     if (name == "scores") return scores_pane_;
+    if (name == "gallery") return gallery_pane_;
     return nullptr;
 }
 
@@ -246,6 +270,9 @@ void MainWindow::start(const StartupOptions& options) {
     }
     if (!images.isEmpty()) openImages(images);
     requestTexts();
+    // The demo indexes its own small image set (cached), so labels' means, mean-ablation
+    // and the gallery work on first start.
+    if (demo) indexImageSet("demo:");
     if (worker_->pending() == 0) QTimer::singleShot(0, this, &MainWindow::runStartupExports);
 }
 
@@ -270,6 +297,44 @@ void MainWindow::loadModel(const QString& spec) {
     // The new model redoes the current image and texts (queued after the load, in order).
     if (current_ >= 0) worker_->analyseImage(images_[current_]);
     if (!images_.isEmpty() || !scores_pane_->labels().isEmpty()) requestTexts();
+    if (!image_set_source_.isEmpty()) indexImageSet(image_set_source_);  // the same set, for this model (cached per model)
+}
+
+void MainWindow::indexImageSet(const QString& source) {
+    image_set_source_ = source;
+    const QString cache = QStandardPaths::writableLocation(QStandardPaths::CacheLocation);
+    gallery_pane_->setIndexing(true);
+    worker_->indexImageSet(source, cache);
+}
+
+void MainWindow::requestNeighbours() {
+    const auto& a = state_->analysis();
+    const auto& m = state_->model();
+    if (!a || !m || !state_->imageSet()) return;
+    const int by = gallery_pane_->by();
+    const int layer = state_->selectedLayer() >= 0 ? state_->selectedLayer() : static_cast<int>(m->layers) - 1;
+    const int head = std::max(0, state_->selectedHead());  // the MLP column has no head: its layer's first head
+    const Decomposition& d = *a->decomposition;
+    const FloatArray heads_row({m->layers, m->heads, m->embed_dim}, std::vector<float>(d.heads.data.begin(), d.heads.data.begin() + m->layers * m->heads * m->embed_dim));
+    const FloatArray embedding_row({m->embed_dim}, std::vector<float>(d.embedding.data.begin(), d.embedding.data.begin() + m->embed_dim));
+    NeighborQuery q;
+    q.by = by == 0 ? NeighborQuery::By::Head : by == 1 ? NeighborQuery::By::Layer : NeighborQuery::By::Embedding;
+    q.layer = layer;
+    q.head = head;
+    worker_->findNeighbours(neighbor_key(heads_row, embedding_row, q), by, layer, head, 16);
+}
+
+void MainWindow::openFromGallery(const QString& path) {
+    int index = images_.indexOf(path);
+    if (index < 0) {
+        images_ << path;
+        auto* item = new QListWidgetItem(QIcon(path), QString());
+        item->setToolTip(path);
+        strip_->addItem(item);
+        strip_->setVisible(images_.size() > 1);
+        index = static_cast<int>(images_.size()) - 1;
+    }
+    showImage(index);
 }
 
 void MainWindow::loadTextSpan(const QString& path, bool quiet_if_missing) {
@@ -334,6 +399,7 @@ void MainWindow::selectStrongestHead() {
 void MainWindow::requestTexts() { worker_->embedTexts(scores_pane_->textA(), scores_pane_->textB(), scores_pane_->labels()); }
 
 void MainWindow::onFailed(const QString& what, const QString& message) {
+    if (what.startsWith("Indexing")) gallery_pane_->setIndexing(false);
     ++failures_;
     const QString text = what + ": " + message;
     std::fprintf(stderr, "clipscope: %s\n", text.toLocal8Bit().constData());
@@ -381,7 +447,7 @@ void MainWindow::runStartupExports() {
 
 void MainWindow::exportDialog() {
     bool ok = false;
-    const QString name = QInputDialog::getItem(this, tr("Export figure"), tr("Pane"), {"window", "canvas", "grid", "head", "scores"}, 1, false, &ok);
+    const QString name = QInputDialog::getItem(this, tr("Export figure"), tr("Pane"), {"window", "canvas", "grid", "head", "scores", "gallery"}, 1, false, &ok);
     if (!ok) return;
     const QString file = QFileDialog::getSaveFileName(this, tr("Export %1").arg(name), name + ".png", tr("PNG (*.png);;SVG (*.svg);;PDF (*.pdf)"));
     if (file.isEmpty()) return;

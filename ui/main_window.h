@@ -18,6 +18,7 @@ class QCheckBox;
 namespace clipscope::ui {
 
 class AnalysisWorker;
+class GalleryPane;
 class HeadGridModel;
 class HeadGridPane;
 class HeadDetailPane;
@@ -45,7 +46,7 @@ public:
     // Loads the model and images, sets texts/selection/ablation, then runs the exports
     // once every requested job has finished (and quits if asked).
     void start(const StartupOptions& options);
-    // A pane by its command-line name (window, canvas, grid, head, scores); null if unknown.
+    // A pane by its command-line name (window, canvas, grid, head, scores, gallery); null if unknown.
     QWidget* pane(const QString& name);
     static QStringList paneNames();
 
@@ -62,6 +63,9 @@ private:
     void loadModel(const QString& spec);
     void loadTextSpan(const QString& path, bool quiet_if_missing);
     void requestTexts();
+    void requestNeighbours();
+    void indexImageSet(const QString& source);
+    void openFromGallery(const QString& path);
     void selectStrongestHead();
     void onFailed(const QString& what, const QString& message);
     void onBusy(bool busy);
@@ -78,6 +82,7 @@ private:
     HeadGridPane* grid_pane_;
     ScoresPane* scores_pane_;
     HeadDetailPane* detail_pane_;
+    GalleryPane* gallery_pane_;
     QListWidget* strip_;
     QComboBox* map_source_;
     QSlider* opacity_;
@@ -86,7 +91,7 @@ private:
     QProgressBar* busy_;
 
     QStringList images_;
-    QString model_folder_;  // where textspan.json is looked for
+    QString image_set_source_;  // "demo:" or the indexed folder; re-indexed for a new model
     int current_ = -1;
     StartupOptions startup_;
     bool startup_pending_ = false;

@@ -15,6 +15,7 @@ void ViewState::setModel(ModelSummaryPtr model) {
     model_ = std::move(model);
     analysis_.reset();
     texts_.reset();
+    image_set_.reset();
     heads_off_.clear();
     mlps_off_.clear();
     sel_layer_ = sel_head_ = sel_patch_ = -1;
@@ -32,6 +33,13 @@ void ViewState::setAnalysis(ImageAnalysisPtr analysis) {
 void ViewState::setTexts(TextEmbeddingsPtr texts) {
     texts_ = std::move(texts);
     Q_EMIT textsChanged();
+    recompute();
+}
+
+void ViewState::setImageSet(ImageSetPtr set) {
+    image_set_ = std::move(set);
+    Q_EMIT imageSetChanged();
+    Q_EMIT ablationChanged();  // the same heads now mean-ablate
     recompute();
 }
 
@@ -67,7 +75,7 @@ QString ViewState::ablationSummary() const {
     for (const auto& [l, h] : heads_off_) parts << QString("L%1.H%2").arg(l).arg(h);
     for (int l : mlps_off_) parts << QString("L%1.MLP").arg(l);
     if (parts.isEmpty()) return "none";
-    return parts.join(", ") + " (zero-ablated)";
+    return parts.join(", ") + (image_set_ ? " (mean over " + image_set_->name + ")" : QString(" (zero: no image set indexed)"));
 }
 
 void ViewState::selectHead(int layer, int head) {
@@ -86,6 +94,10 @@ LiveAblation ViewState::currentAblation() const {
     LiveAblation a;
     for (const auto& [l, h] : heads_off_) a.heads.emplace_back(l, h);
     for (int l : mlps_off_) a.mlps.push_back(l + 1);  // MLP term 0 is ln_pre
+    if (image_set_) {
+        a.head_means = &image_set_->head_means;
+        a.mlp_means = &image_set_->mlp_means;
+    }
     return a;
 }
 

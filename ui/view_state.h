@@ -38,6 +38,9 @@ public:
     void setAnalysis(ImageAnalysisPtr analysis);
     void setTexts(TextEmbeddingsPtr texts);
     void setMapSource(MapSource source);
+    // The indexed image set: its term means turn ablation into mean-ablation.
+    void setImageSet(ImageSetPtr set);
+    const ImageSetPtr& imageSet() const { return image_set_; }
 
     // Ablation (zero-ablation: no image set provides means yet).
     void toggleHead(int layer, int head);
@@ -48,7 +51,7 @@ public:
     bool isMlpAblated(int layer) const { return mlps_off_.count(layer) > 0; }
     const std::set<std::pair<int, int>>& ablatedHeads() const { return heads_off_; }
     const std::set<int>& ablatedMlps() const { return mlps_off_; }
-    QString ablationSummary() const;  // "L5.H2, L4.MLP (zero)" or "none"
+    QString ablationSummary() const;  // "L5.H2, L4.MLP (mean over demo world (400 images))", "... (zero: no image set)" or "none"
 
     // Selection: a head (head == -1 for the layer's MLP) and a patch (-1 = none).
     void selectHead(int layer, int head);
@@ -72,6 +75,7 @@ Q_SIGNALS:
     void modelChanged();
     void analysisChanged();
     void textsChanged();
+    void imageSetChanged();
     void ablationChanged();
     void selectionChanged();
     void liveChanged();
@@ -83,6 +87,7 @@ private:
     ModelSummaryPtr model_;
     ImageAnalysisPtr analysis_;
     TextEmbeddingsPtr texts_;
+    ImageSetPtr image_set_;
     MapSource map_source_ = MapSource::Text;
     std::set<std::pair<int, int>> heads_off_;
     std::set<int> mlps_off_;

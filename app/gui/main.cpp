@@ -29,7 +29,7 @@ int main(int argc, char** argv) {
     const QCommandLineOption labels("labels", "Zero-shot labels, comma-separated.", "L1,L2,...");
     const QCommandLineOption head("head", "Select a head.", "L.H");
     const QCommandLineOption ablate("ablate", "Ablate heads (zero-ablation).", "L.H,...");
-    const QCommandLineOption export_figure("export-figure", "Export a pane once all work is done: PANE is window, canvas, grid, head or scores; the format follows FILE's extension (.png, .svg, .pdf). Repeatable.", "PANE=FILE");
+    const QCommandLineOption export_figure("export-figure", "Export a pane once all work is done: PANE is window, canvas, grid, head, scores or gallery; the format follows FILE's extension (.png, .svg, .pdf). Repeatable.", "PANE=FILE");
     const QCommandLineOption quit("quit-after-export", "Quit after the exports (exit code 1 if anything failed).");
     const QCommandLineOption threads("threads", "Compute threads (0 = all cores).", "N", "0");
     parser.addOptions({model, device, text, text_b, labels, head, ablate, export_figure, quit, threads});

@@ -9,35 +9,6 @@ namespace {
 
 constexpr int64_t kChunk = 256;
 
-struct Means {
-    std::vector<double> heads, mlps, cls;  // [L*H*E], [(L+1)*E], [L*E]
-};
-
-Means store_means(const Store& store, const std::vector<int64_t>& labels, const RunControl* control) {
-    const auto& s = store.info();
-    const int64_t L = s.layers, H = s.heads, E = s.embed_dim, N = store.size();
-    Means m{std::vector<double>(static_cast<size_t>(L * H * E)), std::vector<double>(static_cast<size_t>((L + 1) * E)),
-            std::vector<double>(static_cast<size_t>(L * E))};
-    for (int64_t i0 = 0; i0 < N; i0 += kChunk) {
-        if (control) control->check();
-        const int64_t c = std::min(kChunk, N - i0);
-        const std::pair<const char*, std::vector<double>*> arrays[] = {{"heads", &m.heads}, {"mlps", &m.mlps}, {"cls_attn", &m.cls}};
-        for (const auto& [name, sums] : arrays) {
-            const FloatArray rows = store.read(name, i0, c);
-            const size_t per = sums->size();
-            for (int64_t r = 0; r < c; ++r)
-                if (labels[static_cast<size_t>(i0 + r)] >= 0)
-                    for (size_t k = 0; k < per; ++k) (*sums)[k] += rows.data[static_cast<size_t>(r) * per + k];
-        }
-        if (control) control->report(i0 + c, 2 * N, "means");
-    }
-    const auto evaluated = std::count_if(labels.begin(), labels.end(), [](int64_t l) { return l >= 0; });
-    if (evaluated == 0) throw_usage("no image of the store has a label among the classes");
-    for (auto* v : {&m.heads, &m.mlps, &m.cls})
-        for (auto& x : *v) x /= static_cast<double>(evaluated);
-    return m;
-}
-
 int64_t argmax_class(const std::vector<double>& x, const FloatArray& classifier) {
     const int64_t E = classifier.shape[0], C = classifier.shape[1];
     int64_t best = 0;
@@ -54,6 +25,34 @@ int64_t argmax_class(const std::vector<double>& x, const FloatArray& classifier)
 }
 
 }  // namespace
+
+TermMeans store_term_means(const Store& store, const std::vector<int64_t>& labels, const RunControl* control) {
+    const auto& s = store.info();
+    const int64_t L = s.layers, H = s.heads, E = s.embed_dim, N = store.size();
+    if (!labels.empty() && static_cast<int64_t>(labels.size()) != N) throw_usage("one label per store image is needed for the means");
+    auto counted = [&](int64_t i) { return labels.empty() || labels[static_cast<size_t>(i)] >= 0; };
+    TermMeans m{std::vector<double>(static_cast<size_t>(L * H * E)), std::vector<double>(static_cast<size_t>((L + 1) * E)),
+                std::vector<double>(static_cast<size_t>(L * E))};
+    int64_t evaluated = 0;
+    for (int64_t i0 = 0; i0 < N; i0 += kChunk) {
+        if (control) control->check();
+        const int64_t c = std::min(kChunk, N - i0);
+        const std::pair<const char*, std::vector<double>*> arrays[] = {{"heads", &m.heads}, {"mlps", &m.mlps}, {"cls_attn", &m.cls}};
+        for (const auto& [name, sums] : arrays) {
+            const FloatArray rows = store.read(name, i0, c);
+            const size_t per = sums->size();
+            for (int64_t r = 0; r < c; ++r)
+                if (counted(i0 + r))
+                    for (size_t k = 0; k < per; ++k) (*sums)[k] += rows.data[static_cast<size_t>(r) * per + k];
+        }
+        for (int64_t r = 0; r < c; ++r) evaluated += counted(i0 + r);
+        if (control) control->report(i0 + c, 2 * N, "means");
+    }
+    if (evaluated == 0) throw_usage("no image of the store has a label among the classes");
+    for (auto* v : {&m.heads, &m.mlps, &m.cls})
+        for (auto& x : *v) x /= static_cast<double>(evaluated);
+    return m;
+}
 
 std::vector<AblationSpec> cumulative_layer_sweep(int64_t layers) {
     std::vector<AblationSpec> out;
@@ -103,7 +102,7 @@ std::vector<AblationResult> evaluate_ablations(const Store& store, const FloatAr
             if (static_cast<int64_t>(r.mean.size()) != E || r.basis.rank() != 2 || r.basis.shape[1] != E)
                 throw_usage(spec.name + ": reconstruction of head " + std::to_string(r.layer) + "." + std::to_string(r.head) + " has the wrong width");
         }
-    const Means means = store_means(store, labels, control);
+    const TermMeans means = store_term_means(store, labels, control);
     std::vector<AblationResult> results(specs.size() + 1);
     results[0].name = "baseline";
     for (size_t k = 0; k < specs.size(); ++k) results[k + 1].name = specs[k].name;

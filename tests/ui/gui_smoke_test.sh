@@ -6,13 +6,14 @@ set -euo pipefail
 app="$1"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-export QT_QPA_PLATFORM=offscreen XDG_CONFIG_HOME="$work/config" XDG_RUNTIME_DIR="$work/run"
+export QT_QPA_PLATFORM=offscreen XDG_CONFIG_HOME="$work/config" XDG_CACHE_HOME="$work/cache" XDG_RUNTIME_DIR="$work/run"
 mkdir -p "$work/run" && chmod 700 "$work/run"
 
 "$app" --text "a red circle" --text-b "a blue square" --labels "circle,square,triangle" --head 5.2 --ablate 5.0,4.1 \
   --export-figure window="$work/window.png" --export-figure canvas="$work/canvas.svg" --export-figure grid="$work/grid.pdf" \
-  --export-figure head="$work/head.png" --export-figure scores="$work/scores.png" --quit-after-export 2> "$work/log"
-for f in window.png canvas.svg grid.pdf head.png scores.png; do
+  --export-figure head="$work/head.png" --export-figure scores="$work/scores.png" --export-figure gallery="$work/gallery.png" \
+  --quit-after-export 2> "$work/log"
+for f in window.png canvas.svg grid.pdf head.png scores.png gallery.png; do
   [ -s "$work/$f" ] || { echo "missing $f"; cat "$work/log"; exit 1; }
 done
 grep -q "wrote $work/window.png" "$work/log"

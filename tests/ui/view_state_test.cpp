@@ -81,7 +81,7 @@ TEST(ViewState, LiveAblationMovesTheScoreByTheRemovedTerm) {
     double norm = 0;
     for (float v : emb) norm += double(v) * v;
     EXPECT_NEAR(after.score_after, (before.score_before - before.parts.heads[1 * H + 0]) / std::sqrt(norm), 1e-4);
-    EXPECT_EQ(state.ablationSummary(), "L1.H0 (zero-ablated)");
+    EXPECT_EQ(state.ablationSummary(), "L1.H0 (zero: no image set indexed)");
     state.clearAblation();
     EXPECT_FLOAT_EQ(state.live().score_after, before.score_after);
 }

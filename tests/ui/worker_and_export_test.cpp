@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <QDir>
+#include <QFile>
 #include <QFileInfo>
 #include <QImage>
 #include <QLabel>
@@ -65,6 +66,43 @@ TEST(AnalysisWorker, RunsJobsInOrderDropsSupersededAndReportsErrors) {
     w.loadModel(dir.filePath("no-such-model"));
     ASSERT_TRUE(wait_idle(w));
     EXPECT_EQ(failed.count(), 2);
+}
+
+// Indexing a folder gives a store with the set's means, neighbours come back best first
+// (an image is its own nearest neighbour by the embedding), and a second run reuses the store.
+TEST(AnalysisWorker, IndexesAnImageSetAndFindsNeighbours) {
+    const auto images = demo_image_paths();
+    ASSERT_GE(images.size(), 3u);
+    QTemporaryDir dir, cache;
+    for (size_t i = 0; i < 3; ++i) ASSERT_TRUE(QFile::copy(QString::fromStdString(images[i]), dir.filePath(QString("img%1.png").arg(i))));
+    AnalysisWorker w;
+    QSignalSpy ready(&w, &AnalysisWorker::imageSetReady), found(&w, &AnalysisWorker::neighboursFound), failed(&w, &AnalysisWorker::failed),
+        analysed(&w, &AnalysisWorker::imageAnalysed);
+    w.loadModel(QString::fromStdString(demo_model_directory()));
+    w.indexImageSet(dir.path(), cache.path());
+    w.analyseImage(dir.filePath("img1.png"));
+    ASSERT_TRUE(wait_idle(w));
+    ASSERT_EQ(failed.count(), 0) << failed.value(0).value(1).toString().toStdString();
+    ASSERT_EQ(ready.count(), 1);
+    const auto set = ready[0][0].value<ImageSetPtr>();
+    EXPECT_EQ(set->images.size(), 3);
+    EXPECT_EQ(set->head_means.rank(), 3u);
+    EXPECT_EQ(set->mlp_means.shape[0], set->head_means.shape[0] + 1);
+    const auto a = analysed[0][0].value<ImageAnalysisPtr>();
+    const Decomposition& d = *a->decomposition;
+    const std::vector<float> key(d.embedding.data.begin(), d.embedding.data.end());
+    w.findNeighbours(key, 2, 0, 0, 3);
+    ASSERT_TRUE(wait_idle(w));
+    ASSERT_EQ(found.count(), 1);
+    const auto n = found[0][0].value<NeighboursPtr>();
+    ASSERT_EQ(n->images.size(), 3);
+    EXPECT_TRUE(n->images[0].endsWith("img1.png")) << n->images[0].toStdString();
+    EXPECT_GE(n->scores[0], n->scores[1]);
+    EXPECT_GE(n->scores[1], n->scores[2]);
+    w.indexImageSet(dir.path(), cache.path());  // already complete: reused
+    ASSERT_TRUE(wait_idle(w));
+    EXPECT_EQ(ready.count(), 2);
+    EXPECT_EQ(QDir(cache.filePath("stores")).entryList(QDir::Dirs | QDir::NoDotAndDotDot).size(), 1);
 }
 
 TEST(FigureExport, WritesPngSvgPdfWithCaptionAndRefusesUnknownFormats) {

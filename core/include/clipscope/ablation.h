@@ -42,6 +42,13 @@ struct AblationResult {
     double accuracy() const { return total ? 100.0 * correct / total : 0.0; }
 };
 
+// The mean of every stored term over the images whose label is >= 0 (every image when
+// `labels` is empty), accumulated in float64: heads [L*H*E], mlps [(L+1)*E], cls [L*E].
+struct TermMeans {
+    std::vector<double> heads, mlps, cls;
+};
+TermMeans store_term_means(const Store& store, const std::vector<int64_t>& labels = {}, const RunControl* control = nullptr);
+
 // classifier: [E, C] with unit columns; labels: class index per store image (-1 = skip).
 // Means are taken over the evaluated images (label >= 0), as the reference does.
 // The first result is the baseline (nothing ablated), then one per spec.

@@ -1,0 +1,93 @@
+#include "gallery_pane.h"
+
+#include <QComboBox>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QListWidget>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QVBoxLayout>
+
+#include "view_state.h"
+
+namespace clipscope::ui {
+
+GalleryPane::GalleryPane(ViewState* state, QWidget* parent) : QWidget(parent), state_(state) {
+    header_ = new QLabel(this);
+    header_->setWordWrap(true);
+    index_ = new QPushButton(tr("Index a folder\u2026"), this);
+    cancel_ = new QPushButton(tr("Cancel"), this);
+    cancel_->setEnabled(false);
+    progress_ = new QProgressBar(this);
+    progress_->setVisible(false);
+    by_ = new QComboBox(this);
+    by_->addItems({tr("by the selected head"), tr("by its layer"), tr("by the full embedding")});
+    list_ = new QListWidget(this);
+    list_->setViewMode(QListView::IconMode);
+    list_->setIconSize(QSize(72, 72));
+    list_->setResizeMode(QListView::Adjust);
+    list_->setMovement(QListView::Static);
+    list_->setSpacing(4);
+
+    auto* top = new QHBoxLayout;
+    top->addWidget(header_, 1);
+    top->addWidget(index_);
+    top->addWidget(cancel_);
+    auto* layout = new QVBoxLayout(this);
+    layout->addLayout(top);
+    layout->addWidget(progress_);
+    layout->addWidget(by_);
+    layout->addWidget(list_, 1);
+
+    connect(index_, &QPushButton::clicked, this, [this] {
+        const QString dir = QFileDialog::getExistingDirectory(this, tr("Index a folder of images (searched recursively)"));
+        if (!dir.isEmpty()) Q_EMIT indexFolderRequested(dir);
+    });
+    connect(cancel_, &QPushButton::clicked, this, &GalleryPane::cancelRequested);
+    connect(by_, &QComboBox::currentIndexChanged, this, &GalleryPane::queryChanged);
+    connect(list_, &QListWidget::itemActivated, this, [this](QListWidgetItem* item) { Q_EMIT openImageRequested(item->data(Qt::UserRole).toString()); });
+    connect(list_, &QListWidget::itemClicked, this, [this](QListWidgetItem* item) { Q_EMIT openImageRequested(item->data(Qt::UserRole).toString()); });
+    connect(state_, &ViewState::imageSetChanged, this, &GalleryPane::updateHeader);
+    connect(state_, &ViewState::modelChanged, this, [this] {
+        list_->clear();
+        updateHeader();
+    });
+    updateHeader();
+}
+
+int GalleryPane::by() const { return by_->currentIndex(); }
+
+void GalleryPane::updateHeader() {
+    const auto& set = state_->imageSet();
+    header_->setText(set ? tr("Image set: <b>%1</b>. Ablation replaces terms by their mean over it.").arg(set->name.toHtmlEscaped())
+                         : tr("No image set indexed: ablation is zero-ablation and there is no gallery."));
+}
+
+void GalleryPane::setIndexing(bool running) {
+    cancel_->setEnabled(running);
+    index_->setEnabled(!running);
+    progress_->setVisible(running);
+}
+
+void GalleryPane::showProgress(qint64 done, qint64 total, const QString& what) {
+    progress_->setVisible(true);
+    progress_->setMaximum(static_cast<int>(std::max<qint64>(1, total)));
+    progress_->setValue(static_cast<int>(done));
+    progress_->setFormat(what + " %v / %m");
+}
+
+void GalleryPane::showNeighbours(const NeighboursPtr& n) {
+    list_->clear();
+    if (!n) return;
+    list_->setToolTip(tr("Nearest images of the set %1").arg(n->query));
+    for (int i = 0; i < n->images.size(); ++i) {
+        auto* item = new QListWidgetItem(QIcon(n->images[i]), QString::number(n->scores[i], 'g', 3));
+        item->setData(Qt::UserRole, n->images[i]);
+        item->setToolTip(QString("%1\n%2: score %3").arg(QFileInfo(n->images[i]).fileName(), n->query).arg(n->scores[i], 0, 'g', 4));
+        list_->addItem(item);
+    }
+}
+
+}  // namespace clipscope::ui

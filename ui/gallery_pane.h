@@ -1,0 +1,46 @@
+#pragma once
+// The image set and its neighbour gallery: which set is indexed (index a folder, with
+// progress and cancel), and the images of the set most similar to the current one
+// according to the selected head, its layer, or the whole embedding. Clicking a
+// thumbnail opens that image in the canvas.
+#include <QWidget>
+
+#include "analysis_types.h"
+
+class QComboBox;
+class QLabel;
+class QListWidget;
+class QProgressBar;
+class QPushButton;
+
+namespace clipscope::ui {
+
+class ViewState;
+
+class GalleryPane : public QWidget {
+    Q_OBJECT
+public:
+    explicit GalleryPane(ViewState* state, QWidget* parent = nullptr);
+    // 0 = selected head, 1 = its layer, 2 = full embedding (NeighborQuery's order).
+    int by() const;
+    void showNeighbours(const NeighboursPtr& neighbours);
+    void showProgress(qint64 done, qint64 total, const QString& what);
+    void setIndexing(bool running);
+
+Q_SIGNALS:
+    void indexFolderRequested(const QString& folder);
+    void cancelRequested();
+    void queryChanged();
+    void openImageRequested(const QString& path);
+
+private:
+    void updateHeader();
+    ViewState* state_;
+    QLabel* header_;
+    QComboBox* by_;
+    QListWidget* list_;
+    QProgressBar* progress_;
+    QPushButton *index_, *cancel_;
+};
+
+}  // namespace clipscope::ui
