@@ -52,6 +52,7 @@ GalleryPane::GalleryPane(ViewState* state, QWidget* parent) : QWidget(parent), s
     connect(state_, &ViewState::imageSetChanged, this, &GalleryPane::updateHeader);
     connect(state_, &ViewState::modelChanged, this, [this] {
         list_->clear();
+        shown_.reset();
         updateHeader();
     });
     updateHeader();
@@ -79,6 +80,7 @@ void GalleryPane::showProgress(qint64 done, qint64 total, const QString& what) {
 }
 
 void GalleryPane::showNeighbours(const NeighboursPtr& n) {
+    shown_ = n;
     list_->clear();
     if (!n) return;
     list_->setToolTip(tr("Nearest images of the set %1").arg(n->query));

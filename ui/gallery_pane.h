@@ -24,6 +24,7 @@ public:
     // 0 = selected head, 1 = its layer, 2 = full embedding (NeighborQuery's order).
     int by() const;
     void showNeighbours(const NeighboursPtr& neighbours);
+    const NeighboursPtr& neighbours() const { return shown_; }
     void showProgress(qint64 done, qint64 total, const QString& what);
     void setIndexing(bool running);
 
@@ -41,6 +42,7 @@ private:
     QListWidget* list_;
     QProgressBar* progress_;
     QPushButton *index_, *cancel_;
+    NeighboursPtr shown_;
 };
 
 }  // namespace clipscope::ui

@@ -3,6 +3,10 @@
 #include <QAction>
 #include <QApplication>
 #include <QCheckBox>
+#include <QClipboard>
+#include <QDateTime>
+#include <QGuiApplication>
+#include <QImage>
 #include <QCloseEvent>
 #include <QComboBox>
 #include <QDir>
@@ -29,6 +33,7 @@
 #include "analysis_worker.h"
 #include "clipscope/neighbors.h"
 #include "clipscope/resources.h"
+#include "data_export.h"
 #include "figure_export.h"
 #include "gallery_pane.h"
 #include "head_detail_pane.h"
@@ -36,6 +41,7 @@
 #include "head_grid_pane.h"
 #include "image_canvas.h"
 #include "scores_pane.h"
+#include "session_file.h"
 #include "textspan_labels.h"
 #include "view_state.h"
 
@@ -127,15 +133,18 @@ MainWindow::MainWindow() {
         state_->setModel(std::move(s));
         // A TextSpan result saved beside the model labels its heads (the demo model ships one).
         if (spec.isDir()) loadTextSpan(QDir(spec.absoluteFilePath()).filePath("textspan.json"), true);
-        if (startup_pending_) {
-            const QStringList head = startup_.head.split('.');
-            if (head.size() == 2) state_->selectHead(head[0].toInt(), head[1].toInt());
+        if (pending_selection_) {  // the command line's or a session's selection and ablation, once the model is there
+            pending_selection_ = false;
+            const QStringList head = pending_head_.split('.');
+            if (head.size() == 2) state_->selectHead(head[0].toInt(), head[1] == "MLP" ? -1 : head[1].toInt());
             std::set<std::pair<int, int>> off;
-            for (const QString& item : startup_.ablate.split(',', Qt::SkipEmptyParts)) {
+            for (const QString& item : pending_ablate_.split(',', Qt::SkipEmptyParts)) {
                 const QStringList lh = item.trimmed().split('.');
                 if (lh.size() == 2) off.insert({lh[0].toInt(), lh[1].toInt()});
             }
-            state_->setAblated(off, {});
+            std::set<int> mlps;
+            for (const QString& item : pending_mlps_.split(',', Qt::SkipEmptyParts)) mlps.insert(item.trimmed().toInt());
+            state_->setAblated(off, mlps);
         }
         updateStatus();
     });
@@ -218,7 +227,31 @@ void MainWindow::buildMenus() {
         if (!path.isEmpty()) loadTextSpan(path, false);
     });
     file->addSeparator();
+    file->addAction(tr("Open &session\u2026"), QKeySequence(tr("Ctrl+Shift+S")), this, [this] {
+        const QString path = QFileDialog::getOpenFileName(this, tr("Open session"), {}, tr("ClipScope sessions (*.clipscope.json *.json)"));
+        if (path.isEmpty()) return;
+        SessionData s;
+        const QString error = read_session(path, s);
+        if (!error.isEmpty()) onFailed(tr("Opening the session"), error);
+        else applySession(s);
+    });
+    file->addAction(tr("&Save session\u2026"), QKeySequence::Save, this, [this] {
+        QString path = QFileDialog::getSaveFileName(this, tr("Save session"), "session.clipscope.json", tr("ClipScope sessions (*.clipscope.json)"));
+        if (path.isEmpty()) return;
+        const QString error = write_session(path, currentSession());
+        if (!error.isEmpty()) onFailed(tr("Saving the session"), error);
+        else statusBar()->showMessage(tr("Saved %1").arg(path), 5000);
+    });
+    file->addSeparator();
     file->addAction(tr("&Export figure\u2026"), QKeySequence(tr("Ctrl+E")), this, &MainWindow::exportDialog);
+    file->addAction(tr("Export &data\u2026"), QKeySequence(tr("Ctrl+Shift+E")), this, [this] {
+        const QString dir = QFileDialog::getExistingDirectory(this, tr("Export the data behind the panes (CSV, JSON, .npy) into a folder"));
+        if (dir.isEmpty()) return;
+        const QString error = export_view_data(*state_, *grid_model_, gallery_pane_->neighbours(), dir);
+        if (!error.isEmpty()) onFailed(tr("Exporting data"), error);
+        else statusBar()->showMessage(tr("Wrote view.json, heads.csv, scores.csv, map.npy to %1").arg(dir), 5000);
+    });
+    file->addAction(tr("&Paste image"), QKeySequence::Paste, this, &MainWindow::pasteImage);
     file->addSeparator();
     file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
 
@@ -249,31 +282,81 @@ void MainWindow::buildMenus() {
 
 void MainWindow::start(const StartupOptions& options) {
     startup_ = options;
-    headless_ = !options.exports.isEmpty() && options.quit_after_export;
+    headless_ = options.quit_after_export;  // scripted: no dialogs, no saved layout
     startup_pending_ = true;
     if (!headless_) {
         QSettings settings;
         restoreGeometry(settings.value("geometry").toByteArray());
         restoreState(settings.value("windowState").toByteArray());
     }
-    const bool demo = options.model.isEmpty();
-    if (demo && !options.texts_given) scores_pane_->setQuery({}, {}, kDemoLabels);
-    else scores_pane_->setQuery(options.text_a, options.text_b, options.labels);
-    loadModel(options.model);
-    QStringList images = options.images;
-    if (images.isEmpty() && demo) {
-        try {
-            for (const std::string& p : demo_image_paths()) images << QString::fromStdString(p);
-        } catch (const std::exception& e) {
-            onFailed(tr("Finding the demo images"), QString::fromUtf8(e.what()));
+    SessionData s;
+    if (!options.session.isEmpty()) {
+        const QString error = read_session(options.session, s);
+        if (!error.isEmpty()) onFailed(tr("Opening the session"), error);
+    } else {
+        const bool demo = options.model.isEmpty();
+        s.model = options.model;
+        s.images = options.images;
+        if (demo && !options.texts_given) s.labels = kDemoLabels;
+        else s.text_a = options.text_a, s.text_b = options.text_b, s.labels = options.labels;
+        s.head = options.head;
+        s.ablate = options.ablate;
+        // The demo opens its images and indexes its own small image set (cached), so
+        // mean-ablation and the gallery work on first start.
+        if (demo && s.images.isEmpty()) {
+            try {
+                for (const std::string& p : demo_image_paths()) s.images << QString::fromStdString(p);
+            } catch (const std::exception& e) {
+                onFailed(tr("Finding the demo images"), QString::fromUtf8(e.what()));
+            }
         }
+        if (demo) s.image_set = "demo:";
     }
-    if (!images.isEmpty()) openImages(images);
-    requestTexts();
-    // The demo indexes its own small image set (cached), so labels' means, mean-ablation
-    // and the gallery work on first start.
-    if (demo) indexImageSet("demo:");
+    applySession(s);
     if (worker_->pending() == 0) QTimer::singleShot(0, this, &MainWindow::runStartupExports);
+}
+
+void MainWindow::applySession(const SessionData& s) {
+    scores_pane_->setQuery(s.text_a, s.text_b, s.labels);
+    map_source_->setCurrentIndex(std::clamp(s.map_source, 0, 1));
+    opacity_->setValue(std::clamp(s.opacity, 0, 100));
+    mask_->setChecked(s.segment);
+    if (!s.window_state.isEmpty() && !headless_) restoreState(s.window_state);
+    pending_head_ = s.head;
+    pending_ablate_ = s.ablate;
+    pending_mlps_ = s.ablate_mlps;
+    pending_selection_ = true;
+    image_set_source_.clear();  // the session's own set is indexed below, once
+    loadModel(s.model);
+    if (!s.images.isEmpty()) {
+        openImages(s.images);
+        if (s.current > 0 && s.current < images_.size()) showImage(s.current);
+    }
+    requestTexts();
+    if (!s.image_set.isEmpty()) indexImageSet(s.image_set);
+}
+
+SessionData MainWindow::currentSession() const {
+    SessionData s;
+    s.model = model_spec_;
+    s.images = images_;
+    s.current = std::max(0, current_);
+    s.text_a = scores_pane_->textA();
+    s.text_b = scores_pane_->textB();
+    s.labels = scores_pane_->labels().join(", ");
+    QStringList heads, mlps;
+    for (const auto& [l, h] : state_->ablatedHeads()) heads << QString("%1.%2").arg(l).arg(h);
+    for (int l : state_->ablatedMlps()) mlps << QString::number(l);
+    s.ablate = heads.join(',');
+    s.ablate_mlps = mlps.join(',');
+    if (state_->selectedLayer() >= 0)
+        s.head = state_->selectedHead() >= 0 ? QString("%1.%2").arg(state_->selectedLayer()).arg(state_->selectedHead()) : QString("%1.MLP").arg(state_->selectedLayer());
+    s.image_set = image_set_source_;
+    s.map_source = map_source_->currentIndex();
+    s.opacity = opacity_->value();
+    s.segment = mask_->isChecked();
+    s.window_state = saveState();
+    return s;
 }
 
 void MainWindow::loadModel(const QString& spec) {
@@ -286,6 +369,7 @@ void MainWindow::loadModel(const QString& spec) {
             return;
         }
     }
+    model_spec_ = spec;
     worker_->loadModel(resolved, startup_.device);
     if (!spec.isEmpty()) {
         QSettings settings;
@@ -322,6 +406,23 @@ void MainWindow::requestNeighbours() {
     q.layer = layer;
     q.head = head;
     worker_->findNeighbours(neighbor_key(heads_row, embedding_row, q), by, layer, head, 16);
+}
+
+void MainWindow::pasteImage() {
+    // A pasted bitmap is saved as PNG in the cache (the worker reads files), then opened.
+    const QImage image = QGuiApplication::clipboard()->image();
+    if (image.isNull()) {
+        onFailed(tr("Pasting"), tr("the clipboard holds no image"));
+        return;
+    }
+    const QDir cache(QStandardPaths::writableLocation(QStandardPaths::CacheLocation));
+    cache.mkpath("pasted");
+    const QString path = cache.filePath(QString("pasted/%1.png").arg(QDateTime::currentDateTime().toString("yyyyMMdd-HHmmss-zzz")));
+    if (!image.save(path)) {
+        onFailed(tr("Pasting"), tr("%1: could not save the pasted image").arg(path));
+        return;
+    }
+    openFromGallery(path);
 }
 
 void MainWindow::openFromGallery(const QString& path) {
@@ -432,6 +533,11 @@ void MainWindow::runStartupExports() {
     startup_pending_ = false;
     int code = failures_ > 0 ? 1 : 0;
     QApplication::processEvents();  // let the panes repaint with the final state
+    if (!startup_.export_data.isEmpty()) {
+        const QString error = export_view_data(*state_, *grid_model_, gallery_pane_->neighbours(), startup_.export_data);
+        std::fprintf(stderr, "clipscope: %s\n", (error.isEmpty() ? "wrote the view's data to " + startup_.export_data : "export data: " + error).toLocal8Bit().constData());
+        if (!error.isEmpty()) code = 1;
+    }
     for (const auto& [name, file] : startup_.exports) {
         QWidget* w = pane(name);
         const QString error = w ? export_widget(w, file, state_->caption()) : tr("unknown or unavailable pane '%1' (%2)").arg(name, paneNames().join(", "));

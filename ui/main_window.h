@@ -8,6 +8,8 @@
 #include <QPair>
 #include <QStringList>
 
+#include "session_file.h"
+
 class QComboBox;
 class QLabel;
 class QListWidget;
@@ -34,7 +36,9 @@ struct StartupOptions {
     bool texts_given = false;  // else the demo's defaults with the demo model
     QString head;             // "L.H" to select
     QString ablate;           // "L.H,L.H,..."
+    QString session;          // a session file to open instead of the above
     QList<QPair<QString, QString>> exports;  // (pane, file)
+    QString export_data;                     // a folder for the data behind the panes
     bool quit_after_export = false;
 };
 
@@ -60,12 +64,15 @@ private:
     void buildMenus();
     void openImages(const QStringList& paths);
     void showImage(int index);
+    void applySession(const SessionData& session);
+    SessionData currentSession() const;
     void loadModel(const QString& spec);
     void loadTextSpan(const QString& path, bool quiet_if_missing);
     void requestTexts();
     void requestNeighbours();
     void indexImageSet(const QString& source);
     void openFromGallery(const QString& path);
+    void pasteImage();
     void selectStrongestHead();
     void onFailed(const QString& what, const QString& message);
     void onBusy(bool busy);
@@ -91,6 +98,9 @@ private:
     QProgressBar* busy_;
 
     QStringList images_;
+    QString model_spec_;  // as asked for ("" = the demo model), for sessions
+    QString pending_head_, pending_ablate_, pending_mlps_;
+    bool pending_selection_ = false;
     QString image_set_source_;  // "demo:" or the indexed folder; re-indexed for a new model
     int current_ = -1;
     StartupOptions startup_;

@@ -30,9 +30,12 @@ int main(int argc, char** argv) {
     const QCommandLineOption head("head", "Select a head.", "L.H");
     const QCommandLineOption ablate("ablate", "Ablate heads (zero-ablation).", "L.H,...");
     const QCommandLineOption export_figure("export-figure", "Export a pane once all work is done: PANE is window, canvas, grid, head, scores or gallery; the format follows FILE's extension (.png, .svg, .pdf). Repeatable.", "PANE=FILE");
+    const QCommandLineOption export_data("export-data", "Write the data behind the panes (view.json, heads.csv, scores.csv, map.npy, neighbours.csv) into DIR once all work is done.", "DIR");
     const QCommandLineOption quit("quit-after-export", "Quit after the exports (exit code 1 if anything failed).");
+    // Not "--session": QGuiApplication takes -session/--session for X11 session management before we see it.
+    const QCommandLineOption session("session-file", "Open a session file (saved with File \u2192 Save session).", "FILE");
     const QCommandLineOption threads("threads", "Compute threads (0 = all cores).", "N", "0");
-    parser.addOptions({model, device, text, text_b, labels, head, ablate, export_figure, quit, threads});
+    parser.addOptions({model, device, text, text_b, labels, head, ablate, session, export_figure, export_data, quit, threads});
     parser.process(app);
 
     clipscope::configure_threads(parser.value(threads).toInt());
@@ -46,6 +49,7 @@ int main(int argc, char** argv) {
     o.texts_given = parser.isSet(text) || parser.isSet(text_b) || parser.isSet(labels);
     o.head = parser.value(head);
     o.ablate = parser.value(ablate);
+    o.session = parser.value(session);
     for (const QString& item : parser.values(export_figure)) {
         const int eq = item.indexOf('=');
         if (eq <= 0 || !clipscope::ui::MainWindow::paneNames().contains(item.left(eq))) {
@@ -55,9 +59,10 @@ int main(int argc, char** argv) {
         }
         o.exports.append({item.left(eq), item.mid(eq + 1)});
     }
+    o.export_data = parser.value(export_data);
     o.quit_after_export = parser.isSet(quit);
-    if (o.quit_after_export && o.exports.isEmpty()) {
-        std::fprintf(stderr, "clipscope: --quit-after-export needs at least one --export-figure\n");
+    if (o.quit_after_export && o.exports.isEmpty() && o.export_data.isEmpty()) {
+        std::fprintf(stderr, "clipscope: --quit-after-export needs --export-figure or --export-data\n");
         return 2;
     }
 

@@ -18,6 +18,21 @@ for f in window.png canvas.svg grid.pdf head.png scores.png gallery.png; do
 done
 grep -q "wrote $work/window.png" "$work/log"
 
+# The data behind the panes, and a session file reopened headlessly.
+"$app" --labels "circle,square" --ablate 5.1 --export-data "$work/data" --quit-after-export 2> "$work/data.log"
+for f in view.json heads.csv scores.csv map.npy neighbours.csv; do
+  [ -s "$work/data/$f" ] || { echo "missing data/$f"; cat "$work/data.log"; exit 1; }
+done
+grep -q '^5,1,.*,1,' "$work/data/heads.csv"
+grep -q '"image_set": "demo world' "$work/data/view.json"
+cat > "$work/s.clipscope.json" <<JSON
+{"clipscope_session": 1, "model": "", "images": ["$(ls "$(dirname "$app")/../share/clipscope/demo/images/"*.png | sed -n 3p)"],
+ "labels": "circle, square, star", "ablate": "4.2", "head": "5.3", "image_set": ""}
+JSON
+"$app" --session-file "$work/s.clipscope.json" --export-data "$work/sdata" --quit-after-export 2> "$work/s.log"
+grep -q '"ablated": "L4.H2 (zero: no image set indexed)"' "$work/sdata/view.json" || { cat "$work/sdata/view.json" "$work/s.log"; exit 1; }
+grep -q '^"star",' "$work/sdata/scores.csv"
+
 set +e
 "$app" --export-figure nowhere="$work/x.png" --quit-after-export 2> "$work/bad.log"; rc=$?
 set -e

@@ -1,0 +1,67 @@
+// Session files round-trip every field, are written whole (no temporary left behind), and
+// bad files are refused with a message naming them.
+#include <gtest/gtest.h>
+
+#include <QDir>
+#include <QFile>
+#include <QTemporaryDir>
+
+#include "session_file.h"
+
+namespace clipscope::ui {
+namespace {
+
+TEST(SessionFile, RoundTripsAndRefusesBadFiles) {
+    QTemporaryDir dir;
+    SessionData s;
+    s.model = "/models/ViT-B-16";
+    s.images = {"/a.png", "/b c.png"};
+    s.current = 1;
+    s.text_a = "a photo of a dog";
+    s.text_b = "a beach";
+    s.labels = "dog, cat";
+    s.ablate = "11.3,10.2";
+    s.ablate_mlps = "4";
+    s.head = "11.3";
+    s.image_set = "/data/val";
+    s.map_source = 1;
+    s.opacity = 70;
+    s.segment = true;
+    s.window_state = QByteArray("\x00\x01\xff layout", 10);
+    const QString path = dir.filePath("s.clipscope.json");
+    ASSERT_EQ(write_session(path, s), "");
+    SessionData r;
+    ASSERT_EQ(read_session(path, r), "");
+    EXPECT_EQ(r.model, s.model);
+    EXPECT_EQ(r.images, s.images);
+    EXPECT_EQ(r.current, 1);
+    EXPECT_EQ(r.text_a, s.text_a);
+    EXPECT_EQ(r.text_b, s.text_b);
+    EXPECT_EQ(r.labels, s.labels);
+    EXPECT_EQ(r.ablate, s.ablate);
+    EXPECT_EQ(r.ablate_mlps, s.ablate_mlps);
+    EXPECT_EQ(r.head, s.head);
+    EXPECT_EQ(r.image_set, s.image_set);
+    EXPECT_EQ(r.map_source, 1);
+    EXPECT_EQ(r.opacity, 70);
+    EXPECT_TRUE(r.segment);
+    EXPECT_EQ(r.window_state, s.window_state);
+    EXPECT_EQ(QDir(dir.path()).entryList(QDir::Files).size(), 1);
+
+    auto write = [&](const QString& name, const QByteArray& bytes) {
+        QFile f(dir.filePath(name));
+        f.open(QIODevice::WriteOnly);
+        f.write(bytes);
+        return dir.filePath(name);
+    };
+    for (const auto& [name, bytes] : std::vector<std::pair<QString, QByteArray>>{
+             {"empty.json", ""}, {"text.json", "hello"}, {"other.json", "{\"heads\": []}"}, {"newer.json", "{\"clipscope_session\": 99}"}}) {
+        const QString error = read_session(write(name, bytes), r);
+        EXPECT_TRUE(error.contains(name)) << error.toStdString();
+    }
+    EXPECT_TRUE(read_session(dir.filePath("missing.json"), r).contains("missing.json"));
+    EXPECT_NE(write_session(dir.filePath("no/such/dir/s.json"), s), "");
+}
+
+}  // namespace
+}  // namespace clipscope::ui
