@@ -1,5 +1,6 @@
 #include "head_grid_pane.h"
 
+#include <QCheckBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QKeyEvent>
@@ -43,6 +44,9 @@ HeadGridPane::HeadGridPane(ViewState* state, HeadGridModel* model, QWidget* pare
     keywords_->setPlaceholderText(tr("ablate heads whose labels match: location, place"));
     auto* apply = new QPushButton(tr("Ablate matching"), this);
     auto* clear = new QPushButton(tr("Clear ablation"), this);
+    auto* zero = new QCheckBox(tr("Zero"), this);
+    zero->setToolTip(tr("Zero-ablate instead of replacing terms by their mean over the indexed image set"));
+    connect(zero, &QCheckBox::toggled, state_, &ViewState::setForceZero);
     connect(apply, &QPushButton::clicked, this, [this] { ablateMatching(keywords_->text()); });
     connect(keywords_, &QLineEdit::returnPressed, apply, &QPushButton::click);
     connect(clear, &QPushButton::clicked, state_, &ViewState::clearAblation);
@@ -51,6 +55,7 @@ HeadGridPane::HeadGridPane(ViewState* state, HeadGridModel* model, QWidget* pare
     bulk->addWidget(keywords_, 1);
     bulk->addWidget(apply);
     bulk->addWidget(clear);
+    bulk->addWidget(zero);
     auto* layout = new QVBoxLayout(this);
     layout->addWidget(table_, 1);
     layout->addWidget(legend_);

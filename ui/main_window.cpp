@@ -24,6 +24,7 @@
 #include <QStandardPaths>
 #include <QSlider>
 #include <QStatusBar>
+#include <QStyle>
 #include <QTableView>
 #include <QTimer>
 #include <QVBoxLayout>
@@ -46,6 +47,29 @@
 #include "view_state.h"
 
 namespace clipscope::ui {
+
+void apply_palette(bool dark) {
+    if (!dark) {
+        QApplication::setPalette(QApplication::style()->standardPalette());
+        return;
+    }
+    QPalette p;
+    p.setColor(QPalette::Window, QColor(45, 45, 48));
+    p.setColor(QPalette::WindowText, QColor(225, 225, 225));
+    p.setColor(QPalette::Base, QColor(30, 30, 32));
+    p.setColor(QPalette::AlternateBase, QColor(50, 50, 54));
+    p.setColor(QPalette::Text, QColor(225, 225, 225));
+    p.setColor(QPalette::Button, QColor(55, 55, 60));
+    p.setColor(QPalette::ButtonText, QColor(225, 225, 225));
+    p.setColor(QPalette::Highlight, QColor(70, 130, 200));
+    p.setColor(QPalette::HighlightedText, Qt::white);
+    p.setColor(QPalette::ToolTipBase, QColor(60, 60, 64));
+    p.setColor(QPalette::ToolTipText, QColor(235, 235, 235));
+    p.setColor(QPalette::PlaceholderText, QColor(150, 150, 150));
+    for (auto role : {QPalette::WindowText, QPalette::Text, QPalette::ButtonText}) p.setColor(QPalette::Disabled, role, QColor(120, 120, 120));
+    QApplication::setPalette(p);
+}
+
 namespace {
 
 const QStringList kImageSuffixes = {"png", "jpg", "jpeg", "bmp", "webp", "tif", "tiff", "ppm"};
@@ -271,7 +295,24 @@ void MainWindow::buildMenus() {
     ablation->addAction(tr("&Clear"), QKeySequence(tr("Ctrl+Shift+C")), state_, &ViewState::clearAblation);
     QMenu* view = menuBar()->addMenu(tr("&View"));
     for (QDockWidget* d : findChildren<QDockWidget*>()) view->addAction(d->toggleViewAction());
+    QAction* dark = view->addAction(tr("&Dark palette"));
+    dark->setCheckable(true);
+    dark->setChecked(QSettings().value("darkPalette", false).toBool());
+    connect(dark, &QAction::toggled, this, [](bool on) {
+        QSettings().setValue("darkPalette", on);
+        apply_palette(on);
+    });
     QMenu* help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(tr("&Model information"), this, [this] {
+        const auto& m = state_->model();
+        if (!m) return;
+        QMessageBox::information(this, tr("Model"),
+                                 tr("<b>%1</b><br>%2<br>format: %3<br>%4 layers \u00d7 %5 heads, %6\u00d7%6 patches, %7-d joint space<br>"
+                                    "%8 parameters, logit scale %9<br>loaded in %10 s")
+                                     .arg(m->name.toHtmlEscaped(), m->spec.toHtmlEscaped(), m->format)
+                                     .arg(m->layers).arg(m->heads).arg(m->grid).arg(m->embed_dim)
+                                     .arg(m->parameters).arg(m->logit_scale, 0, 'f', 2).arg(m->load_seconds, 0, 'f', 2));
+    });
     help->addAction(tr("&About ClipScope"), this, [this] {
         QMessageBox::about(this, tr("About ClipScope"),
                            tr("<b>ClipScope</b> %1<br>Inside CLIP's image representation: every image embedding as the sum of "
@@ -540,7 +581,7 @@ void MainWindow::runStartupExports() {
     }
     for (const auto& [name, file] : startup_.exports) {
         QWidget* w = pane(name);
-        const QString error = w ? export_widget(w, file, state_->caption()) : tr("unknown or unavailable pane '%1' (%2)").arg(name, paneNames().join(", "));
+        const QString error = w ? export_widget(w, file, state_->caption(), startup_.export_scale) : tr("unknown or unavailable pane '%1' (%2)").arg(name, paneNames().join(", "));
         if (!error.isEmpty()) {
             std::fprintf(stderr, "clipscope: export %s: %s\n", name.toLocal8Bit().constData(), error.toLocal8Bit().constData());
             code = 1;

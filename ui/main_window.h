@@ -28,6 +28,9 @@ class ImageCanvas;
 class ScoresPane;
 class ViewState;
 
+// Light (the style's own) or dark palette for the whole app; panes repaint with it.
+void apply_palette(bool dark);
+
 struct StartupOptions {
     QString model;            // "" = the bundled demo model
     QString device = "cpu";
@@ -40,6 +43,7 @@ struct StartupOptions {
     QList<QPair<QString, QString>> exports;  // (pane, file)
     QString export_data;                     // a folder for the data behind the panes
     bool quit_after_export = false;
+    double export_scale = 2.0;               // raster figures: pixels per logical pixel
 };
 
 class MainWindow : public QMainWindow {

@@ -4,7 +4,11 @@
 #include <QBarSet>
 #include <QChart>
 #include <QChartView>
+#include <QFile>
+#include <QFileDialog>
 #include <QFormLayout>
+#include <QHBoxLayout>
+#include <QToolButton>
 #include <QHorizontalBarSeries>
 #include <QLabel>
 #include <QLineEdit>
@@ -32,7 +36,25 @@ ScoresPane::ScoresPane(ViewState* state, QWidget* parent) : QWidget(parent), sta
     auto* form = new QFormLayout;
     form->addRow(tr("Text &A"), text_a_);
     form->addRow(tr("rather than &B"), text_b_);
-    form->addRow(tr("&Labels"), labels_);
+    auto* labels_row = new QHBoxLayout;
+    auto* from_file = new QToolButton(this);
+    from_file->setText(tr("\u2026"));
+    from_file->setToolTip(tr("Labels from a file: one per line, or comma-separated"));
+    connect(from_file, &QToolButton::clicked, this, [this] {
+        const QString path = QFileDialog::getOpenFileName(this, tr("Labels file"));
+        if (path.isEmpty()) return;
+        QFile f(path);
+        if (!f.open(QIODevice::ReadOnly) || f.size() > (8 << 20)) return;
+        QStringList labels;
+        for (const std::string& l : split_labels(f.readAll().toStdString())) labels << QString::fromStdString(l);
+        labels_->setText(labels.join(", "));
+        Q_EMIT queryChanged();
+    });
+    labels_row->addWidget(labels_, 1);
+    labels_row->addWidget(from_file);
+    auto* labels_label = new QLabel(tr("&Labels"), this);
+    labels_label->setBuddy(labels_);
+    form->addRow(labels_label, labels_row);
 
     summary_ = new QLabel(this);
     summary_->setWordWrap(true);

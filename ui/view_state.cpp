@@ -70,11 +70,19 @@ void ViewState::setAblated(const std::set<std::pair<int, int>>& heads, const std
 
 void ViewState::clearAblation() { setAblated({}, {}); }
 
+void ViewState::setForceZero(bool zero) {
+    if (zero == force_zero_) return;
+    force_zero_ = zero;
+    Q_EMIT ablationChanged();
+    recompute();
+}
+
 QString ViewState::ablationSummary() const {
     QStringList parts;
     for (const auto& [l, h] : heads_off_) parts << QString("L%1.H%2").arg(l).arg(h);
     for (int l : mlps_off_) parts << QString("L%1.MLP").arg(l);
     if (parts.isEmpty()) return "none";
+    if (force_zero_) return parts.join(", ") + " (zero-ablated)";
     return parts.join(", ") + (image_set_ ? " (mean over " + image_set_->name + ")" : QString(" (zero: no image set indexed)"));
 }
 
@@ -94,7 +102,7 @@ LiveAblation ViewState::currentAblation() const {
     LiveAblation a;
     for (const auto& [l, h] : heads_off_) a.heads.emplace_back(l, h);
     for (int l : mlps_off_) a.mlps.push_back(l + 1);  // MLP term 0 is ln_pre
-    if (image_set_) {
+    if (image_set_ && !force_zero_) {
         a.head_means = &image_set_->head_means;
         a.mlp_means = &image_set_->mlp_means;
     }

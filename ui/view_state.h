@@ -47,6 +47,9 @@ public:
     void toggleMlp(int layer);
     void setAblated(const std::set<std::pair<int, int>>& heads, const std::set<int>& mlp_layers);
     void clearAblation();
+    // Zero-ablation even when an image set provides means (the reference's --zero).
+    void setForceZero(bool zero);
+    bool forceZero() const { return force_zero_; }
     bool isAblated(int layer, int head) const { return heads_off_.count({layer, head}) > 0; }
     bool isMlpAblated(int layer) const { return mlps_off_.count(layer) > 0; }
     const std::set<std::pair<int, int>>& ablatedHeads() const { return heads_off_; }
@@ -89,6 +92,7 @@ private:
     TextEmbeddingsPtr texts_;
     ImageSetPtr image_set_;
     MapSource map_source_ = MapSource::Text;
+    bool force_zero_ = false;
     std::set<std::pair<int, int>> heads_off_;
     std::set<int> mlps_off_;
     int sel_layer_ = -1, sel_head_ = -1, sel_patch_ = -1;

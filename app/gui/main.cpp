@@ -2,7 +2,9 @@
 // the window; every pane lives in ui/, every computation in core/.
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QSettings>
 #include <QTimer>
+#include <algorithm>
 #include <cstdio>
 
 #include "clipscope/clip_model.h"
@@ -34,8 +36,10 @@ int main(int argc, char** argv) {
     const QCommandLineOption quit("quit-after-export", "Quit after the exports (exit code 1 if anything failed).");
     // Not "--session": QGuiApplication takes -session/--session for X11 session management before we see it.
     const QCommandLineOption session("session-file", "Open a session file (saved with File \u2192 Save session).", "FILE");
+    const QCommandLineOption palette("palette", "light or dark (default: as last chosen in View \u2192 Dark palette).", "P");
+    const QCommandLineOption export_scale("export-scale", "Raster figures: pixels per logical pixel.", "S", "2");
     const QCommandLineOption threads("threads", "Compute threads (0 = all cores).", "N", "0");
-    parser.addOptions({model, device, text, text_b, labels, head, ablate, session, export_figure, export_data, quit, threads});
+    parser.addOptions({model, device, text, text_b, labels, head, ablate, session, export_figure, export_data, quit, palette, export_scale, threads});
     parser.process(app);
 
     clipscope::configure_threads(parser.value(threads).toInt());
@@ -65,6 +69,14 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "clipscope: --quit-after-export needs --export-figure or --export-data\n");
         return 2;
     }
+
+    o.export_scale = std::clamp(parser.value(export_scale).toDouble(), 0.25, 8.0);
+    const QString palette_name = parser.isSet(palette) ? parser.value(palette) : (QSettings().value("darkPalette", false).toBool() ? "dark" : "light");
+    if (palette_name != "light" && palette_name != "dark") {
+        std::fprintf(stderr, "clipscope: --palette takes light or dark, got '%s'\n", palette_name.toLocal8Bit().constData());
+        return 2;
+    }
+    clipscope::ui::apply_palette(palette_name == "dark");
 
     clipscope::ui::MainWindow window;
     if (o.quit_after_export) window.resize(1400, 900);  // figures from scripts: a fixed, reproducible size
