@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Regenerates the README's screenshots with the app's own figure export (headless, the
+# bundled demo model), into docs/screenshots/. Needs a build (scripts/test.sh or
+# scripts/run-demo.sh first). The image set cache goes to a temporary folder.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+APP=${APP:-build/app/clipscope}
+OUT=docs/screenshots
+mkdir -p "$OUT"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+export QT_QPA_PLATFORM=offscreen XDG_CACHE_HOME="$work/cache" XDG_CONFIG_HOME="$work/config"
+images=resources/demo/images
+# 1. The first start: demo image, labels, strongest head selected, demo image set indexed.
+"$APP" --export-scale 1 --export-figure window="$OUT/window.png" --quit-after-export
+# 2. A text query, A rather than B, two heads mean-ablated, in the dark palette.
+"$APP" "$images/07_orange_circle_top_left_water.png" --text "an orange circle" --text-b "water" \
+  --labels "circle, square, triangle, star, cross" --ablate 5.6,4.4 --palette dark \
+  --export-scale 1 --export-figure window="$OUT/window-dark.png" --quit-after-export
+echo "screenshots written to $OUT"
