@@ -11,7 +11,7 @@ QString short_label(const QString& description) {
     // Cells are small: drop the carrier phrases descriptions share ("a photo of a", "it is")
     // so the word that differs between heads is what shows.
     static const QStringList prefixes = {"a photo of a ", "a photo of an ", "a photo of ", "an image of a ", "an image of ", "a picture of a ",
-                                         "there is a ", "there is an ", "it is ", "this is a ", "this is ", "on a ", "on the ", "in the ",
+                                         "there is a ", "there is an ", "it is ", "this is a ", "this is ", "something ", "on a ", "on the ", "in the ",
                                          "a ", "an ", "the "};
     QString s = description.trimmed();
     for (bool changed = true; changed;) {

@@ -108,7 +108,9 @@ TEST(ShapesWorld, TrainingBatchesAreMinimalPairs) {
     for (int i = 19; i < 26; ++i) {  // the shared group: same colour, same habitat unless the bias re-drew it
         const world::Scene& s = batch[static_cast<size_t>(i)].scene;
         EXPECT_EQ(s.objects[0].colour, batch[18].scene.objects[0].colour);
-        if (s.objects[0].shape != d.shape_a && s.objects[0].shape != d.shape_b) EXPECT_EQ(s.habitat, batch[18].scene.habitat);
+        if (s.objects[0].shape != d.shape_a && s.objects[0].shape != d.shape_b) {
+            EXPECT_EQ(s.habitat, batch[18].scene.habitat);
+        }
     }
     int aligned = 0, biased = 0;
     for (int step = 0; step < 40; ++step)
