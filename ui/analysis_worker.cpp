@@ -3,14 +3,20 @@
 #include <QElapsedTimer>
 #include <QDir>
 #include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <sstream>
 #include <exception>
 
 #include "clipscope/ablation.h"
+#include "clipscope/atomic_file.h"
 #include "clipscope/clip_model.h"
 #include "clipscope/dataset.h"
 #include "clipscope/neighbors.h"
 #include "clipscope/run_control.h"
 #include "clipscope/store.h"
+#include "clipscope/store_textspan.h"
 #include "clipscope/world_dataset.h"
 #include "clipscope/error.h"
 #include "clipscope/image.h"
@@ -25,6 +31,7 @@ AnalysisWorker::AnalysisWorker() {
     qRegisterMetaType<TextEmbeddingsPtr>();
     qRegisterMetaType<ImageSetPtr>();
     qRegisterMetaType<NeighboursPtr>();
+    qRegisterMetaType<HeadLabels>();
     thread_.setObjectName("clipscope-worker");
     context_ = new QObject;
     context_->moveToThread(&thread_);
@@ -35,7 +42,7 @@ AnalysisWorker::AnalysisWorker() {
 AnalysisWorker::~AnalysisWorker() {
     // Newer ids make every queued job a no-op; the running one finishes (a single image or
     // model load: well under the 2 s a closing window may take).
-    latest_model_ = latest_image_ = latest_texts_ = latest_index_ = latest_neighbours_ = UINT64_MAX;
+    latest_model_ = latest_image_ = latest_texts_ = latest_index_ = latest_neighbours_ = latest_textspan_ = UINT64_MAX;
     cancelJob();
     thread_.quit();
     thread_.wait();
@@ -142,6 +149,29 @@ uint64_t AnalysisWorker::embedTexts(const QString& text_a, const QString& text_b
     return id;
 }
 
+// While a long job runs, its RunControl is registered for cancelJob() and reports progress.
+class AnalysisWorker::JobScope {
+public:
+    explicit JobScope(AnalysisWorker* w) : w_(w), control_(std::make_shared<RunControl>()) {
+        control_->set_progress_callback([w](int64_t done, int64_t total, const std::string& what) {
+            Q_EMIT w->progress(done, total, QString::fromStdString(what));
+        });
+        std::lock_guard<std::mutex> lock(w_->control_mutex_);
+        w_->control_ = control_;
+    }
+    ~JobScope() {
+        std::lock_guard<std::mutex> lock(w_->control_mutex_);
+        w_->control_.reset();
+    }
+    JobScope(const JobScope&) = delete;
+    JobScope& operator=(const JobScope&) = delete;
+    RunControl* control() const { return control_.get(); }
+
+private:
+    AnalysisWorker* w_;
+    std::shared_ptr<RunControl> control_;
+};
+
 void AnalysisWorker::cancelJob() {
     std::lock_guard<std::mutex> lock(control_mutex_);
     if (control_) control_->request_cancel();
@@ -151,21 +181,8 @@ uint64_t AnalysisWorker::indexImageSet(const QString& folder, const QString& cac
     const uint64_t id = next_id_++;
     post("Indexing the image set", latest_index_, id, [this, folder, cache_root] {
         if (!model_) throw Error(ErrorKind::Usage, "no model is loaded");
-        auto control = std::make_shared<RunControl>();
-        control->set_progress_callback([this](int64_t done, int64_t total, const std::string& what) {
-            Q_EMIT progress(done, total, QString::fromStdString(what));
-        });
-        {
-            std::lock_guard<std::mutex> lock(control_mutex_);
-            control_ = control;
-        }
-        struct Clear {
-            AnalysisWorker* w;
-            ~Clear() {
-                std::lock_guard<std::mutex> lock(w->control_mutex_);
-                w->control_.reset();
-            }
-        } clear{this};
+        const JobScope job(this);
+        RunControl* control = job.control();
 
         const QDir cache(cache_root);
         QString source = folder, name = QFileInfo(folder).fileName();
@@ -179,7 +196,7 @@ uint64_t AnalysisWorker::indexImageSet(const QString& folder, const QString& cac
             w.two_objects = 0.25;
             source = QString::fromStdString(w.out);
             name = "demo world";
-            if (!QFileInfo::exists(QDir(source).filePath("labels.csv"))) write_world_dataset(w, control.get());
+            if (!QFileInfo::exists(QDir(source).filePath("labels.csv"))) write_world_dataset(w, control);
         }
         StoreInfo info = store_info_for(*model_);
         info.batch = 8;
@@ -205,7 +222,7 @@ uint64_t AnalysisWorker::indexImageSet(const QString& folder, const QString& cac
             }
         }
         auto store = std::make_shared<Store>(Store::open(store_folder.toStdString()));
-        const TermMeans means = store_term_means(*store, {}, control.get());
+        const TermMeans means = store_term_means(*store, {}, control);
         auto set = std::make_shared<ImageSet>();
         set->source = source;
         set->store_folder = store_folder;
@@ -216,6 +233,58 @@ uint64_t AnalysisWorker::indexImageSet(const QString& folder, const QString& cac
         set->mlp_means = FloatArray({L + 1, E}, std::vector<float>(means.mlps.begin(), means.mlps.end()));
         store_ = std::move(store);
         Q_EMIT imageSetReady(set);
+    });
+    return id;
+}
+
+uint64_t AnalysisWorker::computeTextSpan(const QString& descriptions, int per_head) {
+    const uint64_t id = next_id_++;
+    post("Computing TextSpan labels", latest_textspan_, id, [this, descriptions, per_head] {
+        if (!model_) throw Error(ErrorKind::Usage, "no model is loaded");
+        if (!store_) throw Error(ErrorKind::Usage, "TextSpan needs an indexed image set: index a folder first");
+        const JobScope job(this);
+        RunControl* control = job.control();
+        const std::string bytes = read_file_bytes(descriptions.toStdString(), size_t{64} << 20);
+        std::vector<std::string> texts;
+        std::istringstream in(bytes);
+        for (std::string line; std::getline(in, line);) {
+            if (!line.empty() && line.back() == '\r') line.pop_back();
+            const auto tab = line.find('\t');
+            if (tab != std::string::npos) line = line.substr(tab + 1);  // FAMILY<TAB>text
+            if (!line.empty()) texts.push_back(line);
+        }
+        if (texts.empty()) throw Error(ErrorKind::InputFile, descriptions.toStdString() + ": no descriptions in the file");
+        FloatArray pool = model_->encode_texts(texts);
+        normalize_rows(pool);
+        TextSpanOptions options;
+        options.rank = std::min<int64_t>(80, model_->config().embed_dim);
+        options.iterations = std::min<int64_t>(per_head, static_cast<int64_t>(texts.size()));
+        options.reconstruct = false;
+        const auto spans = text_span_store(*store_, pool, options, store_->info().layers, control);
+        HeadLabels labels;
+        QJsonArray heads;
+        for (const HeadSpan& hs : spans) {
+            HeadTexts t;
+            t.total_variance = hs.fit.total_variance_explained;
+            QJsonArray picks;
+            for (const TextSpanPick& p : hs.fit.picks) {
+                const QString text = QString::fromStdString(texts[static_cast<size_t>(p.index)]);
+                t.texts << text;
+                t.variance << p.variance_explained;
+                picks.append(QJsonObject{{"index", static_cast<qint64>(p.index)}, {"text", text}, {"variance_explained", p.variance_explained}});
+            }
+            labels[{static_cast<int>(hs.layer), static_cast<int>(hs.head)}] = t;
+            heads.append(QJsonObject{{"layer", static_cast<qint64>(hs.layer)}, {"head", static_cast<qint64>(hs.head)},
+                                     {"total_variance_explained", hs.fit.total_variance_explained}, {"texts", picks}});
+        }
+        const QJsonObject result{{"model", QString::fromStdString(store_->info().model_spec)},
+                                 {"descriptions", descriptions},
+                                 {"settings", QJsonObject{{"rank", static_cast<qint64>(options.rank)}, {"per_head", static_cast<qint64>(options.iterations)}}},
+                                 {"heads", heads}};
+        const QString saved = QDir(QString::fromStdString(store_->folder()))
+                                  .filePath(QString("textspan-%1.json").arg(QString::number(fnv1a64(bytes), 16)));
+        write_text_atomically(saved.toStdString(), QJsonDocument(result).toJson().toStdString());
+        Q_EMIT textSpanReady(labels, saved);
     });
     return id;
 }

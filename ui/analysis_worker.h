@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "analysis_types.h"
+#include "textspan_labels.h"
 
 namespace clipscope {
 class ClipModel;
@@ -35,6 +36,10 @@ public:
     // set of shapes-world scenes. Progress comes as `progress`, cancelJob() stops it
     // (what was written stays and resumes next time).
     uint64_t indexImageSet(const QString& folder, const QString& cache_root);
+    // TextSpan for every head over the indexed set (docs/method.md §5), from a description
+    // file (one per line; FAMILY<TAB>text lines use the text); the result is also written
+    // as `textspan-*.json` beside the set's store, in clipscope-cli textspan's format.
+    uint64_t computeTextSpan(const QString& descriptions, int per_head = 10);
     // Nearest images of the indexed set to the current key (see core/neighbors.h).
     uint64_t findNeighbours(const std::vector<float>& key, int by, int layer, int head, int k);
     void cancelJob();
@@ -47,11 +52,13 @@ Q_SIGNALS:
     void textsEmbedded(clipscope::ui::TextEmbeddingsPtr texts);
     void imageSetReady(clipscope::ui::ImageSetPtr set);
     void neighboursFound(clipscope::ui::NeighboursPtr neighbours);
+    void textSpanReady(const clipscope::ui::HeadLabels& labels, const QString& saved_to);
     void progress(qint64 done, qint64 total, const QString& what);
     void failed(const QString& what, const QString& message);
     void busyChanged(bool busy);
 
 private:
+    class JobScope;
     template <typename Job>
     void post(const char* what, std::atomic<uint64_t>& latest, uint64_t id, Job job);
 
@@ -62,7 +69,7 @@ private:
     std::mutex control_mutex_;
     std::shared_ptr<RunControl> control_;      // the running long job's, for cancelJob()
     std::atomic<uint64_t> next_id_{1};
-    std::atomic<uint64_t> latest_model_{0}, latest_image_{0}, latest_texts_{0}, latest_index_{0}, latest_neighbours_{0};
+    std::atomic<uint64_t> latest_model_{0}, latest_image_{0}, latest_texts_{0}, latest_index_{0}, latest_neighbours_{0}, latest_textspan_{0};
     std::atomic<int> pending_{0};
 };
 

@@ -20,6 +20,9 @@ GalleryPane::GalleryPane(ViewState* state, QWidget* parent) : QWidget(parent), s
     index_ = new QPushButton(tr("Index a folder\u2026"), this);
     cancel_ = new QPushButton(tr("Cancel"), this);
     cancel_->setEnabled(false);
+    textspan_ = new QPushButton(tr("TextSpan labels\u2026"), this);
+    textspan_->setToolTip(tr("Label every head with TextSpan over this image set, from a description file (one per line)"));
+    textspan_->setEnabled(false);
     progress_ = new QProgressBar(this);
     progress_->setVisible(false);
     by_ = new QComboBox(this);
@@ -33,8 +36,11 @@ GalleryPane::GalleryPane(ViewState* state, QWidget* parent) : QWidget(parent), s
 
     auto* top = new QHBoxLayout;
     top->addWidget(header_, 1);
-    top->addWidget(index_);
-    top->addWidget(cancel_);
+    auto* buttons = new QVBoxLayout;
+    buttons->addWidget(index_);
+    buttons->addWidget(textspan_);
+    buttons->addWidget(cancel_);
+    top->addLayout(buttons);
     auto* layout = new QVBoxLayout(this);
     layout->addLayout(top);
     layout->addWidget(progress_);
@@ -46,6 +52,10 @@ GalleryPane::GalleryPane(ViewState* state, QWidget* parent) : QWidget(parent), s
         if (!dir.isEmpty()) Q_EMIT indexFolderRequested(dir);
     });
     connect(cancel_, &QPushButton::clicked, this, &GalleryPane::cancelRequested);
+    connect(textspan_, &QPushButton::clicked, this, [this] {
+        const QString file = QFileDialog::getOpenFileName(this, tr("Descriptions for TextSpan (one per line, or FAMILY<TAB>text)"));
+        if (!file.isEmpty()) Q_EMIT textSpanRequested(file);
+    });
     connect(by_, &QComboBox::currentIndexChanged, this, &GalleryPane::queryChanged);
     connect(list_, &QListWidget::itemActivated, this, [this](QListWidgetItem* item) { Q_EMIT openImageRequested(item->data(Qt::UserRole).toString()); });
     connect(list_, &QListWidget::itemClicked, this, [this](QListWidgetItem* item) { Q_EMIT openImageRequested(item->data(Qt::UserRole).toString()); });
@@ -61,6 +71,7 @@ GalleryPane::GalleryPane(ViewState* state, QWidget* parent) : QWidget(parent), s
 int GalleryPane::by() const { return by_->currentIndex(); }
 
 void GalleryPane::updateHeader() {
+    textspan_->setEnabled(state_->imageSet() != nullptr && !cancel_->isEnabled());
     const auto& set = state_->imageSet();
     header_->setText(set ? tr("Image set: <b>%1</b>. Ablation replaces terms by their mean over it.").arg(set->name.toHtmlEscaped())
                          : tr("No image set indexed: ablation is zero-ablation and there is no gallery."));
@@ -69,6 +80,7 @@ void GalleryPane::updateHeader() {
 void GalleryPane::setIndexing(bool running) {
     cancel_->setEnabled(running);
     index_->setEnabled(!running);
+    textspan_->setEnabled(!running && state_->imageSet() != nullptr);
     progress_->setVisible(running);
 }
 

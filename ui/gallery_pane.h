@@ -30,6 +30,7 @@ public:
 
 Q_SIGNALS:
     void indexFolderRequested(const QString& folder);
+    void textSpanRequested(const QString& descriptions);
     void cancelRequested();
     void queryChanged();
     void openImageRequested(const QString& path);
@@ -41,7 +42,7 @@ private:
     QComboBox* by_;
     QListWidget* list_;
     QProgressBar* progress_;
-    QPushButton *index_, *cancel_;
+    QPushButton *index_, *cancel_, *textspan_;
     NeighboursPtr shown_;
 };
 

@@ -195,6 +195,16 @@ MainWindow::MainWindow() {
     });
     connect(worker_, &AnalysisWorker::neighboursFound, gallery_pane_, &GalleryPane::showNeighbours);
     connect(gallery_pane_, &GalleryPane::indexFolderRequested, this, &MainWindow::indexImageSet);
+    connect(gallery_pane_, &GalleryPane::textSpanRequested, this, [this](const QString& file) {
+        gallery_pane_->setIndexing(true);
+        worker_->computeTextSpan(file);
+    });
+    connect(worker_, &AnalysisWorker::textSpanReady, this, [this](const HeadLabels& labels, const QString& saved) {
+        gallery_pane_->setIndexing(false);
+        grid_model_->setHeadLabels(labels);
+        detail_pane_->refresh();
+        statusBar()->showMessage(tr("TextSpan labels for %1 heads (saved to %2)").arg(labels.size()).arg(saved), 8000);
+    });
     connect(gallery_pane_, &GalleryPane::cancelRequested, worker_, &AnalysisWorker::cancelJob);
     connect(gallery_pane_, &GalleryPane::queryChanged, this, &MainWindow::requestNeighbours);
     connect(gallery_pane_, &GalleryPane::openImageRequested, this, &MainWindow::openFromGallery);
@@ -541,7 +551,7 @@ void MainWindow::selectStrongestHead() {
 void MainWindow::requestTexts() { worker_->embedTexts(scores_pane_->textA(), scores_pane_->textB(), scores_pane_->labels()); }
 
 void MainWindow::onFailed(const QString& what, const QString& message) {
-    if (what.startsWith("Indexing")) gallery_pane_->setIndexing(false);
+    if (what.startsWith("Indexing") || what.startsWith("Computing TextSpan")) gallery_pane_->setIndexing(false);
     ++failures_;
     const QString text = what + ": " + message;
     std::fprintf(stderr, "clipscope: %s\n", text.toLocal8Bit().constData());

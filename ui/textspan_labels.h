@@ -2,6 +2,7 @@
 // Head labels from a TextSpan result (the JSON `clipscope-cli textspan` writes): per
 // (layer, head) its picked descriptions in order, each with the variance it explains.
 #include <QHash>
+#include <QMetaType>
 #include <QPair>
 #include <QString>
 #include <QStringList>
@@ -21,3 +22,5 @@ using HeadLabels = QHash<QPair<int, int>, HeadTexts>;
 bool read_textspan_labels(const QString& path, HeadLabels& labels, QString& error);
 
 }  // namespace clipscope::ui
+
+Q_DECLARE_METATYPE(clipscope::ui::HeadLabels)

@@ -14,6 +14,7 @@
 #include "analysis_worker.h"
 #include "clipscope/resources.h"
 #include "figure_export.h"
+#include "textspan_labels.h"
 
 namespace clipscope::ui {
 namespace {
@@ -99,6 +100,25 @@ TEST(AnalysisWorker, IndexesAnImageSetAndFindsNeighbours) {
     EXPECT_TRUE(n->images[0].endsWith("img1.png")) << n->images[0].toStdString();
     EXPECT_GE(n->scores[0], n->scores[1]);
     EXPECT_GE(n->scores[1], n->scores[2]);
+    // TextSpan over the set: every head labelled, the saved result reads back the same.
+    QFile descriptions(dir.filePath("descriptions.tsv"));
+    ASSERT_TRUE(descriptions.open(QIODevice::WriteOnly));
+    descriptions.write("shape\ta circle\nshape\ta square\ncolour\tred\ncolour\tblue\nhabitat\twater\nhabitat\tgrass\n");
+    descriptions.close();
+    QSignalSpy spans(&w, &AnalysisWorker::textSpanReady);
+    w.computeTextSpan(descriptions.fileName(), 3);
+    ASSERT_TRUE(wait_idle(w));
+    ASSERT_EQ(failed.count(), 0) << failed.value(0).value(1).toString().toStdString();
+    ASSERT_EQ(spans.count(), 1);
+    const auto labels = spans[0][0].value<HeadLabels>();
+    EXPECT_EQ(labels.size(), 6 * 8);
+    EXPECT_EQ(labels.value({5, 0}).texts.size(), 3);
+    EXPECT_TRUE(QStringList({"a circle", "a square", "red", "blue", "water", "grass"}).contains(labels.value({5, 0}).texts.first()));
+    HeadLabels saved;
+    QString error;
+    ASSERT_TRUE(read_textspan_labels(spans[0][1].toString(), saved, error)) << error.toStdString();
+    EXPECT_EQ(saved.value({2, 3}).texts, labels.value({2, 3}).texts);
+
     w.indexImageSet(dir.path(), cache.path());  // already complete: reused
     ASSERT_TRUE(wait_idle(w));
     EXPECT_EQ(ready.count(), 2);
