@@ -20,6 +20,7 @@ struct ModelSummary {
     int64_t layers = 0, heads = 0, grid = 0, image_size = 0, embed_dim = 0;
     int64_t parameters = 0;
     float logit_scale = 100.f;
+    bool has_vocabulary = true;
     double load_seconds = 0;
 };
 

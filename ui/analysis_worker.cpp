@@ -90,7 +90,7 @@ uint64_t AnalysisWorker::loadModel(const QString& spec, const QString& device) {
         s->embed_dim = c.embed_dim;
         s->parameters = model->info().parameter_count;
         s->logit_scale = model->logit_scale();
-        model->tokenizer();  // a model without a vocabulary cannot serve the text panes: say so now
+        s->has_vocabulary = model->has_tokenizer();  // without one, images work and text queries report the missing vocabulary
         model_ = std::move(model);
         store_.reset();  // an image set indexed by another model does not apply
         s->load_seconds = timer.elapsed() / 1000.0;

@@ -27,6 +27,7 @@
 #include <QStyle>
 #include <QTableView>
 #include <QTimer>
+#include <QToolButton>
 #include <QVBoxLayout>
 #include <algorithm>
 #include <cstdio>
@@ -140,9 +141,14 @@ MainWindow::MainWindow() {
     busy_->setRange(0, 0);  // indeterminate: jobs are short and counted, not measured
     busy_->setMaximumWidth(120);
     busy_->setVisible(false);
+    cancel_ = new QToolButton;
+    cancel_->setText(tr("Cancel"));
+    cancel_->setToolTip(tr("Stop the running long job (indexing, TextSpan); what is written stays and resumes"));
+    cancel_->setVisible(false);
     statusBar()->addPermanentWidget(status_check_);
     statusBar()->addPermanentWidget(status_model_);
     statusBar()->addPermanentWidget(busy_);
+    statusBar()->addPermanentWidget(cancel_);
 
     connect(map_source_, &QComboBox::currentIndexChanged, this, [this](int i) { state_->setMapSource(i == 1 ? MapSource::SelectedHead : MapSource::Text); });
     connect(opacity_, &QSlider::valueChanged, this, [this](int v) { canvas_->setOpacity(v / 100.0); });
@@ -192,7 +198,14 @@ MainWindow::MainWindow() {
     connect(worker_, &AnalysisWorker::progress, gallery_pane_, [this](qint64 done, qint64 total, const QString& what) {
         gallery_pane_->setIndexing(true);
         gallery_pane_->showProgress(done, total, what);
+        // The status bar shows the long job's progress too, with its own Cancel.
+        busy_->setRange(0, static_cast<int>(std::max<qint64>(1, total)));
+        busy_->setValue(static_cast<int>(done));
+        busy_->setFormat(what + " %p%");
+        busy_->setTextVisible(true);
+        cancel_->setVisible(true);
     });
+    connect(cancel_, &QToolButton::clicked, worker_, &AnalysisWorker::cancelJob);
     connect(worker_, &AnalysisWorker::neighboursFound, gallery_pane_, &GalleryPane::showNeighbours);
     connect(gallery_pane_, &GalleryPane::indexFolderRequested, this, &MainWindow::indexImageSet);
     connect(gallery_pane_, &GalleryPane::textSpanRequested, this, [this](const QString& file) {
@@ -244,6 +257,10 @@ void MainWindow::buildMenus() {
     file->addAction(tr("Open &model folder\u2026"), QKeySequence(tr("Ctrl+Shift+O")), this, [this] {
         const QString dir = QFileDialog::getExistingDirectory(this, tr("Open a model folder (open_clip or transformers layout)"));
         if (!dir.isEmpty()) loadModel(dir);
+    });
+    file->addAction(tr("Open model &file\u2026"), this, [this] {
+        const QString path = QFileDialog::getOpenFileName(this, tr("Open a model file (OpenAI .pt)"), {}, tr("Models (*.pt *.safetensors);;All files (*)"));
+        if (!path.isEmpty()) loadModel(path);
     });
     file->addAction(tr("Open model by &name\u2026"), this, [this] {
         bool ok = false;
@@ -548,7 +565,11 @@ void MainWindow::selectStrongestHead() {
     state_->selectHead(static_cast<int>(top / state_->model()->heads), static_cast<int>(top % state_->model()->heads));
 }
 
-void MainWindow::requestTexts() { worker_->embedTexts(scores_pane_->textA(), scores_pane_->textB(), scores_pane_->labels()); }
+void MainWindow::requestTexts() {
+    // A model without a vocabulary (e.g. random:ARCH) still decomposes images; texts would only fail.
+    if (state_->model() && !state_->model()->has_vocabulary) return;
+    worker_->embedTexts(scores_pane_->textA(), scores_pane_->textB(), scores_pane_->labels());
+}
 
 void MainWindow::onFailed(const QString& what, const QString& message) {
     if (what.startsWith("Indexing") || what.startsWith("Computing TextSpan")) gallery_pane_->setIndexing(false);
@@ -561,6 +582,11 @@ void MainWindow::onFailed(const QString& what, const QString& message) {
 
 void MainWindow::onBusy(bool busy) {
     busy_->setVisible(busy);
+    if (!busy) {
+        busy_->setRange(0, 0);  // back to indeterminate for short jobs
+        busy_->setTextVisible(false);
+        cancel_->setVisible(false);
+    }
     if (!busy && startup_pending_) QTimer::singleShot(0, this, &MainWindow::runStartupExports);
 }
 

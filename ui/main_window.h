@@ -15,6 +15,7 @@ class QLabel;
 class QListWidget;
 class QProgressBar;
 class QSlider;
+class QToolButton;
 class QCheckBox;
 
 namespace clipscope::ui {
@@ -100,6 +101,7 @@ private:
     QCheckBox* mask_;
     QLabel *status_model_, *status_check_;
     QProgressBar* busy_;
+    QToolButton* cancel_;
 
     QStringList images_;
     QString model_spec_;  // as asked for ("" = the demo model), for sessions

@@ -118,7 +118,7 @@ void ViewState::recompute() {
         r.sum_error = d.max_sum_error();
         const LiveAblation ablation = currentAblation();
         const std::vector<float> before = ablated_embedding(d, 0, {}), after = ablated_embedding(d, 0, ablation);
-        if (texts_ && texts_->label_rows.shape[0] > 0) {
+        if (texts_ && texts_->label_rows.rank() == 2 && texts_->label_rows.shape[0] > 0) {
             r.probabilities_before = label_probabilities(cosine_scores(before, texts_->label_rows), model_->logit_scale);
             r.probabilities_after = label_probabilities(cosine_scores(after, texts_->label_rows), model_->logit_scale);
         }

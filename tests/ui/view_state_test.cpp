@@ -3,6 +3,7 @@
 // ablation matches head labels only.
 #include <gtest/gtest.h>
 
+#include <QAbstractItemModelTester>
 #include <QSignalSpy>
 #include <cmath>
 
@@ -90,6 +91,7 @@ TEST(HeadGrid, MirrorsTheStateAndAblatesByLabel) {
     Fixture f;
     ViewState state;
     HeadGridModel grid(&state);
+    QAbstractItemModelTester tester(&grid, QAbstractItemModelTester::FailureReportingMode::Fatal);
     state.setModel(f.summary);
     state.setAnalysis(f.analysis);
     state.setTexts(f.texts);

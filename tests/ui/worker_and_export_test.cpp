@@ -9,6 +9,7 @@
 #include <QImage>
 #include <QLabel>
 #include <QSignalSpy>
+#include <QSvgRenderer>
 #include <QTemporaryDir>
 
 #include "analysis_worker.h"
@@ -137,6 +138,7 @@ TEST(FigureExport, WritesPngSvgPdfWithCaptionAndRefusesUnknownFormats) {
     QFile svg(dir.filePath("f.svg"));
     ASSERT_TRUE(svg.open(QIODevice::ReadOnly));
     EXPECT_TRUE(svg.readAll().contains("<svg"));
+    EXPECT_TRUE(QSvgRenderer(dir.filePath("f.svg")).isValid());
     EXPECT_EQ(export_widget(&widget, dir.filePath("f.pdf"), "cap"), "");
     QFile pdf(dir.filePath("f.pdf"));
     ASSERT_TRUE(pdf.open(QIODevice::ReadOnly));
