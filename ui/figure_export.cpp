@@ -7,31 +7,39 @@
 #include <QPdfWriter>
 #include <QSvgGenerator>
 #include <QWidget>
+#include <algorithm>
 #include <filesystem>
 #include <system_error>
 
 namespace clipscope::ui {
 namespace {
 
-constexpr int kCaptionHeight = 28;  // logical pixels
+QFont caption_font(const QWidget* widget) {
+    QFont f = widget->font();
+    f.setPointSizeF(f.pointSizeF() * 0.9);
+    return f;
+}
+
+// The caption wraps (never elides: it names what the figure shows) in a strip below the widget.
+int caption_height(const QWidget* widget, const QString& caption) {
+    const QRect box = QFontMetrics(caption_font(widget)).boundingRect(QRect(0, 0, std::max(40, widget->width() - 12), 10000), Qt::TextWordWrap, caption);
+    return box.height() + 12;
+}
 
 void paint_figure(QPainter& p, QWidget* widget, const QString& caption) {
     widget->render(&p, QPoint(0, 0), QRegion(), QWidget::DrawChildren | QWidget::DrawWindowBackground);
-    const QRect strip(0, widget->height(), widget->width(), kCaptionHeight);
+    const QRect strip(0, widget->height(), widget->width(), caption_height(widget, caption));
     p.fillRect(strip, Qt::white);
     p.setPen(QColor(30, 30, 30));
-    QFont f = widget->font();
-    f.setPointSizeF(f.pointSizeF() * 0.9);
-    p.setFont(f);
-    p.drawText(strip.adjusted(6, 0, -6, 0), Qt::AlignVCenter | Qt::AlignLeft | Qt::TextSingleLine,
-               QFontMetrics(f).elidedText(caption, Qt::ElideRight, strip.width() - 12));
+    p.setFont(caption_font(widget));
+    p.drawText(strip.adjusted(6, 6, -6, -6), Qt::AlignTop | Qt::AlignLeft | Qt::TextWordWrap, caption);
 }
 
 }  // namespace
 
 QString export_widget(QWidget* widget, const QString& path, const QString& caption, double scale) {
     const QString ext = QFileInfo(path).suffix().toLower();
-    const QSize logical(widget->width(), widget->height() + kCaptionHeight);
+    const QSize logical(widget->width(), widget->height() + caption_height(widget, caption));
     const QString temp = path + ".part";
     QFile::remove(temp);
     if (ext == "png" || ext == "jpg") {
