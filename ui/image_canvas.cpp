@@ -32,6 +32,11 @@ void ImageCanvas::setShowMask(bool mask) {
     rebuild();
 }
 
+void ImageCanvas::setThreshold(double threshold) {
+    threshold_ = threshold;
+    if (show_mask_) rebuild();
+}
+
 void ImageCanvas::rebuild() {
     crop_ = QImage();
     overlay_ = QImage();
@@ -64,7 +69,7 @@ void ImageCanvas::rebuild() {
             for (int64_t x = 0; x < S; ++x) {
                 const size_t i = static_cast<size_t>(y * S + x);
                 QColor c;
-                if (show_mask_) c = scaled[i] > mean ? QColor(255, 255, 255, 0) : QColor(0, 0, 0, 200);
+                if (show_mask_) c = scaled[i] > (threshold_ < 0 ? mean : threshold_) ? QColor(255, 255, 255, 0) : QColor(0, 0, 0, 200);
                 else c = heat_colour(span > 0 ? (up.data[i] - *lo) / span : 0.5);
                 overlay_.setPixelColor(static_cast<int>(x), static_cast<int>(y), c);
             }

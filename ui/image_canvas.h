@@ -16,6 +16,8 @@ public:
     explicit ImageCanvas(ViewState* state, QWidget* parent = nullptr);
     void setOpacity(double opacity);
     void setShowMask(bool mask);
+    // The mask's threshold on the min-max scaled map; < 0 = the map's mean (the protocol's).
+    void setThreshold(double threshold);
     QSize sizeHint() const override { return {420, 420}; }
     QSize minimumSizeHint() const override { return {160, 160}; }
 
@@ -38,6 +40,7 @@ private:
     QImage crop_, overlay_;
     double opacity_ = 0.55;
     bool show_mask_ = false;
+    double threshold_ = -1;
     int hover_patch_ = -1;
 };
 

@@ -13,6 +13,7 @@
 #include <QDockWidget>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QGridLayout>
 #include <QHBoxLayout>
 #include <QInputDialog>
 #include <QLabel>
@@ -103,11 +104,26 @@ MainWindow::MainWindow() {
     opacity_->setToolTip(tr("Overlay opacity"));
     mask_ = new QCheckBox(tr("Segment"));
     mask_->setToolTip(tr("Show the map thresholded at its mean (the zero-shot segmentation protocol)"));
-    auto* controls = new QHBoxLayout;
-    controls->addWidget(map_source_);
-    controls->addWidget(new QLabel(tr("Opacity")));
-    controls->addWidget(opacity_, 1);
-    controls->addWidget(mask_);
+    auto* threshold = new QSlider(Qt::Horizontal);
+    threshold->setRange(0, 100);  // 0 = the protocol's threshold (the map's mean), else a share of the min-max range
+    threshold->setEnabled(false);
+    auto* threshold_label = new QLabel(tr("at the mean"));
+    threshold_label->setMinimumWidth(threshold_label->fontMetrics().horizontalAdvance("at the mean "));
+    threshold->setToolTip(tr("Segmentation threshold on the min-max scaled map; leftmost = the map's mean (the protocol)"));
+    connect(threshold, &QSlider::valueChanged, this, [this, threshold_label](int v) {
+        canvas_->setThreshold(v == 0 ? -1.0 : v / 100.0);
+        threshold_label->setText(v == 0 ? tr("at the mean") : QString("at %1").arg(v / 100.0, 0, 'f', 2));
+    });
+    connect(mask_, &QCheckBox::toggled, threshold, &QSlider::setEnabled);
+    auto* controls = new QGridLayout;  // two rows: the map, then the segmentation mask
+    controls->addWidget(map_source_, 0, 0);
+    controls->addWidget(new QLabel(tr("Opacity")), 0, 1);
+    controls->addWidget(opacity_, 0, 2);
+    controls->addWidget(mask_, 1, 0);
+    controls->addWidget(new QLabel(tr("Threshold")), 1, 1);
+    controls->addWidget(threshold, 1, 2);
+    controls->addWidget(threshold_label, 1, 3);
+    controls->setColumnStretch(2, 1);
     strip_ = new QListWidget;
     strip_->setViewMode(QListView::IconMode);
     strip_->setFlow(QListView::LeftToRight);
@@ -634,7 +650,9 @@ void MainWindow::exportDialog() {
     if (!ok) return;
     const QString file = QFileDialog::getSaveFileName(this, tr("Export %1").arg(name), name + ".png", tr("PNG (*.png);;SVG (*.svg);;PDF (*.pdf)"));
     if (file.isEmpty()) return;
-    const QString error = export_widget(pane(name), file, state_->caption());
+    const double scale = QInputDialog::getDouble(this, tr("Export figure"), tr("Resolution (pixels per screen pixel; PNG and PDF)"), 2.0, 0.25, 8.0, 2, &ok);
+    if (!ok) return;
+    const QString error = export_widget(pane(name), file, state_->caption(), scale);
     if (!error.isEmpty()) onFailed(tr("Exporting a figure"), error);
     else statusBar()->showMessage(tr("Wrote %1").arg(file), 5000);
 }
