@@ -6,6 +6,7 @@
 #include <QTimer>
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 
 #include "clipscope/clip_model.h"
 #include "clipscope/process_setup.h"
@@ -13,6 +14,12 @@
 
 int main(int argc, char** argv) {
     clipscope::prepare_process(argc, argv);  // first: it may re-execute the program (see process_setup.h)
+    // --version answers without a display (QApplication needs one, packaging checks do not have one).
+    for (int i = 1; i < argc; ++i)
+        if (std::strcmp(argv[i], "--version") == 0 || std::strcmp(argv[i], "-v") == 0) {
+            std::printf("ClipScope %s\n", CLIPSCOPE_VERSION);
+            return 0;
+        }
     QApplication app(argc, argv);
     QApplication::setOrganizationName("ClipScope");
     QApplication::setApplicationName("ClipScope");
