@@ -53,14 +53,17 @@ int main(int argc, char** argv) {
     clipscope::ui::StartupOptions o;
     o.model = parser.value(model);
     o.device = parser.value(device);
-    o.images = parser.positionalArguments();
+    // A session file given like an image (as the desktop entry's %F does) opens as a session.
+    for (const QString& arg : parser.positionalArguments())
+        if (arg.endsWith(".clipscope.json") && !parser.isSet(session)) o.session = arg;
+        else o.images << arg;
     o.text_a = parser.value(text);
     o.text_b = parser.value(text_b);
     o.labels = parser.value(labels);
     o.texts_given = parser.isSet(text) || parser.isSet(text_b) || parser.isSet(labels);
     o.head = parser.value(head);
     o.ablate = parser.value(ablate);
-    o.session = parser.value(session);
+    if (parser.isSet(session)) o.session = parser.value(session);
     for (const QString& item : parser.values(export_figure)) {
         const int eq = item.indexOf('=');
         if (eq <= 0 || !clipscope::ui::MainWindow::paneNames().contains(item.left(eq))) {

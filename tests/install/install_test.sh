@@ -15,4 +15,11 @@ echo "$info" | grep -q '"parameter_count": 1938561'
 QT_QPA_PLATFORM=offscreen XDG_CACHE_HOME="$prefix/cache" XDG_CONFIG_HOME="$prefix/config" \
   "$prefix/bin/clipscope" --export-data "$prefix/data" --quit-after-export 2> "$prefix/app.log"
 grep -q "$prefix/share/clipscope/demo/images" "$prefix/data/view.json" || { cat "$prefix/app.log" "$prefix/data/view.json"; exit 1; }
+# Desktop integration under one application id, validated where the validators exist.
+id=io.github.clipscope.ClipScope
+for f in applications/$id.desktop metainfo/$id.metainfo.xml icons/hicolor/scalable/apps/$id.svg mime/packages/$id.xml; do
+  [ -s "$prefix/share/$f" ] || { echo "missing share/$f"; exit 1; }
+done
+if command -v appstreamcli > /dev/null; then appstreamcli validate --no-net "$prefix/share/metainfo/$id.metainfo.xml" > /dev/null; fi
+if command -v desktop-file-validate > /dev/null; then desktop-file-validate "$prefix/share/applications/$id.desktop"; fi
 echo "install: ok"

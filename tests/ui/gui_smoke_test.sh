@@ -32,6 +32,9 @@ JSON
 "$app" --session-file "$work/s.clipscope.json" --export-data "$work/sdata" --quit-after-export 2> "$work/s.log"
 grep -q '"ablated": "L4.H2 (zero: no image set indexed)"' "$work/sdata/view.json" || { cat "$work/sdata/view.json" "$work/s.log"; exit 1; }
 grep -q '^"star",' "$work/sdata/scores.csv"
+# A session file passed like an image (the desktop entry's %F) opens as a session too.
+"$app" "$work/s.clipscope.json" --export-data "$work/pdata" --quit-after-export 2> "$work/p.log"
+grep -q '"ablated": "L4.H2' "$work/pdata/view.json" || { cat "$work/p.log"; exit 1; }
 
 set +e
 "$app" --export-figure nowhere="$work/x.png" --quit-after-export 2> "$work/bad.log"; rc=$?
