@@ -289,14 +289,10 @@ uint64_t AnalysisWorker::computeTextSpan(const QString& descriptions, int per_he
     return id;
 }
 
-uint64_t AnalysisWorker::findNeighbours(const std::vector<float>& key, int by, int layer, int head, int k) {
+uint64_t AnalysisWorker::findNeighbours(const std::vector<float>& key, const NeighborQuery& q, int k) {
     const uint64_t id = next_id_++;
-    post("Finding neighbours", latest_neighbours_, id, [this, key, by, layer, head, k, id] {
+    post("Finding neighbours", latest_neighbours_, id, [this, key, q, k, id] {
         if (!store_) return;  // no image set yet: nothing to show
-        NeighborQuery q;
-        q.by = by == 0 ? NeighborQuery::By::Head : by == 1 ? NeighborQuery::By::Layer : NeighborQuery::By::Embedding;
-        q.layer = layer;
-        q.head = head;
         auto out = std::make_shared<Neighbours>();
         out->request = id;
         out->query = QString::fromStdString(q.describe());

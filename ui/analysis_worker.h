@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "analysis_types.h"
+#include "clipscope/neighbors.h"
 #include "textspan_labels.h"
 
 namespace clipscope {
@@ -41,7 +42,7 @@ public:
     // as `textspan-*.json` beside the set's store, in clipscope-cli textspan's format.
     uint64_t computeTextSpan(const QString& descriptions, int per_head = 10);
     // Nearest images of the indexed set to the current key (see core/neighbors.h).
-    uint64_t findNeighbours(const std::vector<float>& key, int by, int layer, int head, int k);
+    uint64_t findNeighbours(const std::vector<float>& key, const NeighborQuery& query, int k);
     void cancelJob();
     // Jobs posted but not yet finished (the GUI's busy indicator, and headless export).
     int pending() const { return pending_.load(); }

@@ -34,8 +34,7 @@ HeadGridModel::HeadGridModel(ViewState* state, QObject* parent) : QAbstractTable
         labels_.clear();
         endResetModel();
     });
-    connect(state_, &ViewState::liveChanged, this, &HeadGridModel::refresh);
-    connect(state_, &ViewState::ablationChanged, this, &HeadGridModel::refresh);
+    connect(state_, &ViewState::liveChanged, this, &HeadGridModel::refresh);  // ablation changes recompute, so they arrive here too
     connect(state_, &ViewState::selectionChanged, this, &HeadGridModel::refresh);
 }
 

@@ -8,6 +8,7 @@
 #include <algorithm>
 
 #include "clipscope/heatmap.h"
+#include "clipscope/segmentation.h"
 #include "colour_maps.h"
 #include "view_state.h"
 
@@ -46,31 +47,27 @@ void ImageCanvas::rebuild() {
     }
     const LiveResult& live = state_->live();
     if (!crop_.isNull() && live.valid && live.map.rank() == 2 && live.map.shape[0] > 0) {
-        // The reference's upsampling (bilinear, align_corners = false) to the crop, then min-max.
+        // The reference's upsampling (bilinear, align_corners = false) to the crop. Colours span the
+        // map's own min..max; the mask is the segmentation protocol's (core's predict_foreground:
+        // clamped at 0, min-max scaled, above its mean) or above the user's threshold on that scale.
         const int64_t G = live.map.shape[0];
         const int64_t factor = std::max<int64_t>(1, crop_.width() / G);
         const FloatArray up = upsample_bilinear(live.map, factor);
         const int64_t S = up.shape[0];
         const auto [lo, hi] = std::minmax_element(up.data.begin(), up.data.end());
         const double span = *hi - *lo;
-        double mean = 0;  // of the map clamped at 0 and min-max scaled (method.md §6)
-        std::vector<double> scaled(up.data.size());
-        {
-            double clo = 1e300, chi = -1e300;
-            for (float v : up.data) clo = std::min(clo, std::max(0.0, double(v))), chi = std::max(chi, std::max(0.0, double(v)));
-            for (size_t i = 0; i < up.data.size(); ++i) {
-                scaled[i] = chi > clo ? (std::max(0.0, double(up.data[i])) - clo) / (chi - clo) : 0.0;
-                mean += scaled[i];
-            }
-            mean /= static_cast<double>(scaled.size());
-        }
+        const ForegroundPrediction mask = show_mask_ ? predict_foreground(live.map, factor) : ForegroundPrediction();
         overlay_ = QImage(static_cast<int>(S), static_cast<int>(S), QImage::Format_ARGB32);
         for (int64_t y = 0; y < S; ++y)
             for (int64_t x = 0; x < S; ++x) {
                 const size_t i = static_cast<size_t>(y * S + x);
                 QColor c;
-                if (show_mask_) c = scaled[i] > (threshold_ < 0 ? mean : threshold_) ? QColor(255, 255, 255, 0) : QColor(0, 0, 0, 200);
-                else c = heat_colour(span > 0 ? (up.data[i] - *lo) / span : 0.5);
+                if (show_mask_) {
+                    const bool foreground = threshold_ < 0 ? mask.foreground[i] != 0 : mask.heat[i] > threshold_;
+                    c = foreground ? QColor(255, 255, 255, 0) : QColor(0, 0, 0, 200);
+                } else {
+                    c = heat_colour(span > 0 ? (up.data[i] - *lo) / span : 0.5);
+                }
                 overlay_.setPixelColor(static_cast<int>(x), static_cast<int>(y), c);
             }
     }

@@ -242,7 +242,6 @@ MainWindow::MainWindow() {
     connect(worker_, &AnalysisWorker::failed, this, &MainWindow::onFailed);
     connect(worker_, &AnalysisWorker::busyChanged, this, &MainWindow::onBusy);
     connect(state_, &ViewState::liveChanged, this, &MainWindow::updateStatus);
-    connect(state_, &ViewState::ablationChanged, this, &MainWindow::updateStatus);
     buildMenus();
 }
 
@@ -489,7 +488,7 @@ void MainWindow::requestNeighbours() {
     q.by = by == 0 ? NeighborQuery::By::Head : by == 1 ? NeighborQuery::By::Layer : NeighborQuery::By::Embedding;
     q.layer = layer;
     q.head = head;
-    worker_->findNeighbours(neighbor_key(heads_row, embedding_row, q), by, layer, head, 16);
+    worker_->findNeighbours(neighbor_key(heads_row, embedding_row, q), q, 16);
 }
 
 void MainWindow::pasteImage() {
@@ -513,9 +512,7 @@ void MainWindow::openFromGallery(const QString& path) {
     int index = images_.indexOf(path);
     if (index < 0) {
         images_ << path;
-        auto* item = new QListWidgetItem(QIcon(path), QString());
-        item->setToolTip(path);
-        strip_->addItem(item);
+        addStripItem(path);
         strip_->setVisible(images_.size() > 1);
         index = static_cast<int>(images_.size()) - 1;
     }
@@ -553,15 +550,17 @@ void MainWindow::openImages(const QStringList& paths) {
     images_ = files;
     strip_->blockSignals(true);
     strip_->clear();
-    for (const QString& f : files) {
-        auto* item = new QListWidgetItem(QIcon(f), QString());  // icons only: names are in the tooltip and the title
-        item->setToolTip(f);
-        strip_->addItem(item);
-    }
+    for (const QString& f : files) addStripItem(f);
     strip_->blockSignals(false);
     strip_->setVisible(files.size() > 1);
     current_ = -1;
     showImage(0);
+}
+
+void MainWindow::addStripItem(const QString& path) {
+    auto* item = new QListWidgetItem(QIcon(path), QString());  // icons only: names are in the tooltip and the title
+    item->setToolTip(path);
+    strip_->addItem(item);
 }
 
 void MainWindow::showImage(int index) {

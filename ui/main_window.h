@@ -69,6 +69,7 @@ private:
     void buildMenus();
     void openImages(const QStringList& paths);
     void showImage(int index);
+    void addStripItem(const QString& path);
     void applySession(const SessionData& session);
     SessionData currentSession() const;
     void loadModel(const QString& spec);

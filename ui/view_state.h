@@ -79,7 +79,7 @@ Q_SIGNALS:
     void analysisChanged();
     void textsChanged();
     void imageSetChanged();
-    void ablationChanged();
+    void ablationChanged();  // always followed by liveChanged (every ablation change recomputes)
     void selectionChanged();
     void liveChanged();
 

@@ -7,6 +7,7 @@
 #include <QTemporaryDir>
 
 #include "session_file.h"
+#include "textspan_labels.h"
 
 namespace clipscope::ui {
 namespace {
@@ -61,6 +62,46 @@ TEST(SessionFile, RoundTripsAndRefusesBadFiles) {
     }
     EXPECT_TRUE(read_session(dir.filePath("missing.json"), r).contains("missing.json"));
     EXPECT_NE(write_session(dir.filePath("no/such/dir/s.json"), s), "");
+}
+
+}  // namespace
+}  // namespace clipscope::ui
+
+namespace clipscope::ui {
+namespace {
+
+// TextSpan results for head labels: bad files are refused with a message naming them and
+// leave the caller's labels as they were.
+TEST(TextSpanLabels, BadFilesAreRefusedAndLeaveLabelsAlone) {
+    QTemporaryDir dir;
+    HeadLabels labels;
+    labels[{1, 2}].texts = {"kept"};
+    QString error;
+    auto write = [&](const QString& name, const QByteArray& bytes) {
+        QFile f(dir.filePath(name));
+        f.open(QIODevice::WriteOnly);
+        f.write(bytes);
+        return dir.filePath(name);
+    };
+    for (const auto& [name, bytes] : std::vector<std::pair<QString, QByteArray>>{
+             {"empty.json", ""}, {"text.json", "not json"}, {"noheads.json", "{\"model\": 1}"},
+             {"matrix.json", "{\"heads\": [{\"layer\": null, \"head\": null, \"texts\": []}]}"}}) {
+        EXPECT_FALSE(read_textspan_labels(write(name, bytes), labels, error)) << name.toStdString();
+        EXPECT_TRUE(error.contains(name)) << error.toStdString();
+    }
+    EXPECT_FALSE(read_textspan_labels(dir.filePath("missing.json"), labels, error));
+    EXPECT_TRUE(error.contains("missing.json"));
+    EXPECT_EQ(labels.size(), 1);
+    EXPECT_EQ(labels.value({1, 2}).texts, QStringList{"kept"});
+
+    const QString good = write("good.json",
+                               "{\"heads\": [{\"layer\": 3, \"head\": 1, \"total_variance_explained\": 0.5,"
+                               " \"texts\": [{\"text\": \"red\", \"variance_explained\": 0.3}, {\"text\": \"water\", \"variance_explained\": 0.2}]}]}");
+    ASSERT_TRUE(read_textspan_labels(good, labels, error)) << error.toStdString();
+    EXPECT_EQ(labels.size(), 1);
+    EXPECT_EQ(labels.value({3, 1}).texts, (QStringList{"red", "water"}));
+    EXPECT_DOUBLE_EQ(labels.value({3, 1}).variance.at(1), 0.2);
+    EXPECT_DOUBLE_EQ(labels.value({3, 1}).total_variance, 0.5);
 }
 
 }  // namespace

@@ -93,7 +93,9 @@ TEST(AnalysisWorker, IndexesAnImageSetAndFindsNeighbours) {
     const auto a = analysed[0][0].value<ImageAnalysisPtr>();
     const Decomposition& d = *a->decomposition;
     const std::vector<float> key(d.embedding.data.begin(), d.embedding.data.end());
-    w.findNeighbours(key, 2, 0, 0, 3);
+    NeighborQuery by_embedding;
+    by_embedding.by = NeighborQuery::By::Embedding;
+    w.findNeighbours(key, by_embedding, 3);
     ASSERT_TRUE(wait_idle(w));
     ASSERT_EQ(found.count(), 1);
     const auto n = found[0][0].value<NeighboursPtr>();
