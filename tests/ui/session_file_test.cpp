@@ -12,6 +12,13 @@
 namespace clipscope::ui {
 namespace {
 
+QString write_file(const QTemporaryDir& dir, const QString& name, const QByteArray& bytes) {
+    QFile f(dir.filePath(name));
+    f.open(QIODevice::WriteOnly);
+    f.write(bytes);
+    return dir.filePath(name);
+}
+
 TEST(SessionFile, RoundTripsAndRefusesBadFiles) {
     QTemporaryDir dir;
     SessionData s;
@@ -49,12 +56,7 @@ TEST(SessionFile, RoundTripsAndRefusesBadFiles) {
     EXPECT_EQ(r.window_state, s.window_state);
     EXPECT_EQ(QDir(dir.path()).entryList(QDir::Files).size(), 1);
 
-    auto write = [&](const QString& name, const QByteArray& bytes) {
-        QFile f(dir.filePath(name));
-        f.open(QIODevice::WriteOnly);
-        f.write(bytes);
-        return dir.filePath(name);
-    };
+    auto write = [&](const QString& name, const QByteArray& bytes) { return write_file(dir, name, bytes); };
     for (const auto& [name, bytes] : std::vector<std::pair<QString, QByteArray>>{
              {"empty.json", ""}, {"text.json", "hello"}, {"other.json", "{\"heads\": []}"}, {"newer.json", "{\"clipscope_session\": 99}"}}) {
         const QString error = read_session(write(name, bytes), r);
@@ -64,11 +66,6 @@ TEST(SessionFile, RoundTripsAndRefusesBadFiles) {
     EXPECT_NE(write_session(dir.filePath("no/such/dir/s.json"), s), "");
 }
 
-}  // namespace
-}  // namespace clipscope::ui
-
-namespace clipscope::ui {
-namespace {
 
 // TextSpan results for head labels: bad files are refused with a message naming them and
 // leave the caller's labels as they were.
@@ -77,12 +74,7 @@ TEST(TextSpanLabels, BadFilesAreRefusedAndLeaveLabelsAlone) {
     HeadLabels labels;
     labels[{1, 2}].texts = {"kept"};
     QString error;
-    auto write = [&](const QString& name, const QByteArray& bytes) {
-        QFile f(dir.filePath(name));
-        f.open(QIODevice::WriteOnly);
-        f.write(bytes);
-        return dir.filePath(name);
-    };
+    auto write = [&](const QString& name, const QByteArray& bytes) { return write_file(dir, name, bytes); };
     for (const auto& [name, bytes] : std::vector<std::pair<QString, QByteArray>>{
              {"empty.json", ""}, {"text.json", "not json"}, {"noheads.json", "{\"model\": 1}"},
              {"matrix.json", "{\"heads\": [{\"layer\": null, \"head\": null, \"texts\": []}]}"}}) {
