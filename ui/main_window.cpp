@@ -42,6 +42,7 @@
 #include "head_detail_pane.h"
 #include "head_grid_model.h"
 #include "head_grid_pane.h"
+#include "model_hub_dialog.h"
 #include "image_canvas.h"
 #include "scores_pane.h"
 #include "session_file.h"
@@ -281,6 +282,12 @@ void MainWindow::buildMenus() {
         bool ok = false;
         const QString spec = QInputDialog::getText(this, tr("Open model"), tr("Folder, .pt file, hf-hub:ORG/NAME or random:ARCH"), QLineEdit::Normal, {}, &ok);
         if (ok && !spec.trimmed().isEmpty()) loadModel(spec.trimmed());
+    });
+    file->addAction(tr("&Get a model (Hugging Face)\u2026"), QKeySequence(tr("Ctrl+Shift+G")), this, [this] {
+        auto* dialog = new ModelHubDialog(this);
+        dialog->setAttribute(Qt::WA_DeleteOnClose);
+        connect(dialog, &ModelHubDialog::modelChosen, this, [this](const QString& spec) { loadModel(spec); });
+        dialog->open();
     });
     file->addAction(tr("Use the &demo model"), this, [this] { loadModel({}); });
     QMenu* recent = file->addMenu(tr("&Recent models"));

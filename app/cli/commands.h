@@ -21,5 +21,8 @@ void register_segment(CLI::App& app);
 void register_spurious(CLI::App& app);
 void register_world(CLI::App& app, int argc, char** argv);
 void register_demo_report(CLI::App& app);
+void register_models(CLI::App& app);
+void register_download(CLI::App& app);
+void register_manpage(CLI::App& app);  // walks the whole app: register last
 
 }  // namespace clipscope::cli

@@ -16,12 +16,14 @@ void install_interrupt_handlers();
 
 class ConsoleProgress {
 public:
-    explicit ConsoleProgress(std::string label);
+    // in_bytes: counts are bytes, shown as MB and MB/s.
+    explicit ConsoleProgress(std::string label, bool in_bytes = false);
     void update(int64_t done, int64_t total);
     void finish();
 
 private:
     std::string label_;
+    bool in_bytes_;
     bool tty_;
     std::chrono::steady_clock::time_point start_, last_print_;
     int last_percent_ = -1;
@@ -30,8 +32,8 @@ private:
 // Runs work(control) with the process-wide control's progress drawn as a console
 // bar labelled `label`; the callback is detached again however work ends.
 template <typename Work>
-auto with_console_progress(const std::string& label, Work&& work) {
-    ConsoleProgress progress(label);
+auto with_console_progress(const std::string& label, Work&& work, bool in_bytes = false) {
+    ConsoleProgress progress(label, in_bytes);
     RunControl& control = interrupt_control();
     control.set_progress_callback([&progress](int64_t done, int64_t total, const std::string&) { progress.update(done, total); });
     struct Detach {

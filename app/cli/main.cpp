@@ -29,7 +29,7 @@ int main(int argc, char** argv) {
     app.add_flag("--quiet,-q", quiet, "Only errors on stderr");
     app.add_flag("--verbose,-v", verbose, "Debug logging");
     app.footer("Exit codes: 0 ok, 2 bad arguments, 3 bad or missing input file, 4 bad model/checkpoint,\n"
-               "5 unsupported request (e.g. CUDA on a CPU-only build), 70 internal error, 130 cancelled.");
+               "5 unsupported request (e.g. CUDA on a CPU-only build), 6 network or download failure,\n70 internal error, 130 cancelled.");
     clipscope::cli::install_interrupt_handlers();
     clipscope::cli::register_info(app);
     clipscope::cli::register_tokenize(app);
@@ -48,6 +48,9 @@ int main(int argc, char** argv) {
     clipscope::cli::register_spurious(app);
     clipscope::cli::register_world(app, argc, argv);
     clipscope::cli::register_demo_report(app);
+    clipscope::cli::register_models(app);
+    clipscope::cli::register_download(app);
+    clipscope::cli::register_manpage(app);
     app.parse_complete_callback([&] {
         if (quiet) spdlog::set_level(spdlog::level::err);
         if (verbose) spdlog::set_level(spdlog::level::debug);

@@ -1,5 +1,7 @@
 #include "clipscope/clip_model.h"
 
+#include <spdlog/spdlog.h>
+
 #include <ATen/Parallel.h>
 #include <ATen/Context.h>
 #include <c10/core/InferenceMode.h>
@@ -19,6 +21,7 @@ struct ClipModel::Impl {
     ClipWeights weights;
     mutable std::optional<FoldedHeads> folded;  // built on first decomposition
     std::optional<Tokenizer> tokenizer;
+    std::vector<std::string> vocab_searched;  // where a missing vocabulary was looked for
     at::Device device = at::kCPU;
 
     const FoldedHeads& folded_heads() const {
@@ -101,6 +104,15 @@ ClipModel ClipModel::load(const std::string& spec, const LoadOptions& options) {
     impl->info.device = impl->device.str();
     for (const auto& [k, v] : dict) impl->info.parameter_count += v.numel();
     impl->info.vocab_path = find_vocabulary(loc, options.vocab_path);
+    // Checkpoints shipped without tokenizer files (OpenAI .pt, bare safetensors) use the standard
+    // CLIP vocabulary; borrow it from a cached CLIP repo or an installed open_clip package.
+    constexpr int64_t kStandardClipVocab = 49408;
+    if (impl->info.vocab_path.empty() && impl->config.text.vocab_size == kStandardClipVocab) {
+        const VocabularySearch search = find_clip_vocabulary_elsewhere(hf_hub_cache_dir());
+        impl->info.vocab_path = search.path;
+        if (search.path.empty()) impl->vocab_searched = search.searched;
+        else spdlog::info("{} has no tokenizer files; using the standard CLIP vocabulary from {}", spec, search.path);
+    }
     if (!impl->info.vocab_path.empty()) {
         impl->tokenizer = Tokenizer::load(impl->info.vocab_path);
         if (impl->tokenizer->vocab_size() > impl->config.text.vocab_size)
@@ -117,9 +129,14 @@ float ClipModel::logit_scale() const { return std::exp(impl_->weights.logit_scal
 
 const Tokenizer& ClipModel::tokenizer() const {
     if (!impl_->tokenizer)
+    {
+        std::string searched;
+        for (const auto& place : impl_->vocab_searched) searched += "\n  " + place;
         throw Error(ErrorKind::InputFile, impl_->info.spec +
-                                              ": no tokenizer vocabulary found beside the model (bpe_simple_vocab_16e6.txt.gz, or vocab.json + merges.txt); "
-                                              "pass --vocab FILE");
+                                              ": no tokenizer vocabulary found beside the model (bpe_simple_vocab_16e6.txt.gz, or vocab.json + merges.txt)" +
+                                              (searched.empty() ? std::string() : "; also looked in:" + searched) +
+                                              "\nPass --vocab FILE (e.g. vocab.json of any OpenAI CLIP repo, or open_clip's bpe_simple_vocab_16e6.txt.gz).");
+    }
     return *impl_->tokenizer;
 }
 

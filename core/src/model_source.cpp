@@ -3,9 +3,10 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <regex>
+#include <algorithm>
 
 #include "clipscope/error.h"
+#include "clipscope/hf_cache.h"
 #include "clipscope/safetensors.h"
 
 namespace clipscope {
@@ -92,37 +93,6 @@ std::string format_name(ModelFormat f) {
     return "?";
 }
 
-std::string hf_hub_cache_dir() {
-    if (!env("HF_HUB_CACHE").empty()) return env("HF_HUB_CACHE");
-    if (!env("HUGGINGFACE_HUB_CACHE").empty()) return env("HUGGINGFACE_HUB_CACHE");
-    if (!env("HF_HOME").empty()) return (fs::path(env("HF_HOME")) / "hub").string();
-    if (!env("XDG_CACHE_HOME").empty()) return (fs::path(env("XDG_CACHE_HOME")) / "huggingface" / "hub").string();
-    return (fs::path(env("HOME")) / ".cache" / "huggingface" / "hub").string();
-}
-
-std::string resolve_hf_snapshot(const std::string& repo_id, const std::string& revision) {
-    static const std::regex kRepo(R"([A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*)");
-    if (!std::regex_match(repo_id, kRepo)) throw_usage("'" + repo_id + "' is not a Hugging Face repo id of the form ORG/NAME");
-    const fs::path cache = hf_hub_cache_dir();
-    const fs::path repo = cache / ("models--" + repo_id.substr(0, repo_id.find('/')) + "--" + repo_id.substr(repo_id.find('/') + 1));
-    std::error_code ec;
-    if (!fs::is_directory(repo, ec))
-        throw_input(repo.string(), "not in the Hugging Face cache (" + cache.string() + "); download it first, e.g. with huggingface-cli download " + repo_id);
-    std::string commit = revision;
-    static const std::regex kCommit("[0-9a-f]{40}");
-    if (!std::regex_match(revision, kCommit)) {
-        const fs::path ref = repo / "refs" / revision;
-        std::ifstream in(ref);
-        if (!in) throw_input(ref.string(), "no such revision '" + revision + "' in the cache for " + repo_id);
-        std::getline(in, commit);
-        while (!commit.empty() && std::isspace(static_cast<unsigned char>(commit.back()))) commit.pop_back();
-        if (!std::regex_match(commit, kCommit)) throw_input(ref.string(), "does not hold a 40-hex commit hash");
-    }
-    const fs::path snapshot = repo / "snapshots" / commit;
-    if (!fs::is_directory(snapshot, ec)) throw_input(snapshot.string(), "snapshot folder for revision '" + revision + "' is missing from the cache");
-    return snapshot.string();
-}
-
 ModelLocation resolve_model(const std::string& spec) {
     if (spec.rfind("random:", 0) == 0) {
         ModelLocation loc;
@@ -183,6 +153,58 @@ std::string find_vocabulary(const ModelLocation& location, const std::string& ex
     if (is_file(folder / "bpe_simple_vocab_16e6.txt.gz")) return (folder / "bpe_simple_vocab_16e6.txt.gz").string();
     if (is_file(folder / "vocab.json") && is_file(folder / "merges.txt")) return (folder / "vocab.json").string();
     return "";
+}
+
+VocabularySearch find_clip_vocabulary_elsewhere(const std::string& hub_cache_dir) {
+    VocabularySearch search;
+    std::error_code ec;
+    // 1. CLIP repos in the hub cache: any snapshot with vocab.json + merges.txt whose repo name says CLIP.
+    search.searched.push_back(hub_cache_dir + "/models--*clip*/snapshots/*/vocab.json + merges.txt");
+    std::vector<fs::path> candidates;
+    if (fs::is_directory(hub_cache_dir, ec)) {
+        for (const auto& repo : fs::directory_iterator(hub_cache_dir, ec)) {
+            std::string name = repo.path().filename().string();
+            std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+            if (name.rfind("models--", 0) != 0 || name.find("clip") == std::string::npos) continue;
+            for (const auto& snap : fs::directory_iterator(repo.path() / "snapshots", ec))
+                if (is_file(snap.path() / "vocab.json") && is_file(snap.path() / "merges.txt")) candidates.push_back(snap.path() / "vocab.json");
+            ec.clear();
+        }
+    }
+    // OpenAI's own repos first: they are the vocabulary's origin.
+    std::stable_sort(candidates.begin(), candidates.end(), [](const fs::path& a, const fs::path& b) {
+        const bool oa = a.string().find("models--openai--") != std::string::npos, ob = b.string().find("models--openai--") != std::string::npos;
+        return oa > ob;
+    });
+    if (!candidates.empty()) {
+        search.path = candidates.front().string();
+        return search;
+    }
+    // 2. Installed Python packages that bundle the gzipped BPE file.
+    std::vector<fs::path> roots;
+    for (const char* var : {"VIRTUAL_ENV", "CONDA_PREFIX"})
+        if (!env(var).empty()) roots.push_back(fs::path(env(var)) / "lib");
+    if (!env("HOME").empty()) {
+        roots.push_back(fs::path(env("HOME")) / ".local" / "lib");
+        const fs::path pyenv = fs::path(env("HOME")) / ".pyenv" / "versions";
+        for (const auto& v : fs::directory_iterator(pyenv, ec)) roots.push_back(v.path() / "lib");
+        ec.clear();
+    }
+    for (const char* r : {"/usr/lib", "/usr/local/lib"}) roots.emplace_back(r);
+    for (const auto& root : roots) {
+        for (const auto& py : fs::directory_iterator(root, ec)) {
+            if (py.path().filename().string().rfind("python3", 0) != 0) continue;
+            for (const char* sub : {"site-packages", "dist-packages"})
+                for (const char* pkg : {"open_clip", "clip"}) {
+                    const fs::path file = py.path() / sub / pkg / "bpe_simple_vocab_16e6.txt.gz";
+                    if (search.path.empty() && is_file(file)) search.path = file.string();
+                }
+        }
+        ec.clear();
+        search.searched.push_back(root.string() + "/python3*/{site,dist}-packages/{open_clip,clip}/bpe_simple_vocab_16e6.txt.gz");
+        if (!search.path.empty()) return search;
+    }
+    return search;
 }
 
 }  // namespace clipscope

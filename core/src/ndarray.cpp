@@ -132,6 +132,7 @@ int exit_code_for(ErrorKind kind) {
         case ErrorKind::InputFile: return 3;
         case ErrorKind::Model: return 4;
         case ErrorKind::Unsupported: return 5;
+        case ErrorKind::Network: return 6;
         case ErrorKind::Cancelled: return 130;
         case ErrorKind::Internal: return 70;
     }

@@ -12,6 +12,7 @@ enum class ErrorKind {
     InputFile,    // a file is missing, unreadable, corrupt or of the wrong shape
     Model,        // a checkpoint/config is inconsistent or unsupported
     Unsupported,  // a valid request this build cannot serve (e.g. CUDA on a CPU build)
+    Network,      // the hub could not be reached, refused the request, or sent a corrupt file
     Cancelled,    // the user stopped the job
     Internal,     // a broken invariant: a bug
 };

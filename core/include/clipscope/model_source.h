@@ -5,6 +5,9 @@
 // `random:ARCH` (random weights of a built-in architecture, for tests and benchmarks).
 #include <cstdint>
 #include <string>
+#include <vector>
+
+#include "clipscope/hf_cache.h"  // hf_hub_cache_dir, resolve_hf_snapshot
 
 namespace clipscope {
 
@@ -24,15 +27,20 @@ struct ModelLocation {
 
 ModelLocation resolve_model(const std::string& spec);
 
-// The Hugging Face hub cache folder: HF_HUB_CACHE, else HUGGINGFACE_HUB_CACHE, else
-// HF_HOME/hub, else $XDG_CACHE_HOME/huggingface/hub, else ~/.cache/huggingface/hub.
-std::string hf_hub_cache_dir();
-// Snapshot folder of ORG/NAME at a revision (branch, tag or 40-hex commit), without network.
-std::string resolve_hf_snapshot(const std::string& repo_id, const std::string& revision);
 
 // Where the tokenizer's vocabulary lives for a model: an explicit path (a
 // bpe_simple_vocab_16e6.txt.gz, or a vocab.json whose merges.txt sits beside it),
 // else the model folder's own files. Returns "" when none is found.
 std::string find_vocabulary(const ModelLocation& location, const std::string& explicit_path);
+
+// The standard CLIP BPE vocabulary (49,408 tokens, shared by every OpenAI and LAION
+// CLIP) found outside the model folder, for checkpoints shipped without tokenizer
+// files: first a CLIP repo in the hub cache (vocab.json + merges.txt; openai/* first),
+// then an installed open_clip or OpenAI clip Python package (bpe_simple_vocab_16e6.txt.gz).
+struct VocabularySearch {
+    std::string path;                   // "" when nothing was found
+    std::vector<std::string> searched;  // the places looked at, for the error message
+};
+VocabularySearch find_clip_vocabulary_elsewhere(const std::string& hub_cache_dir);
 
 }  // namespace clipscope

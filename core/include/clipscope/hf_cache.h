@@ -1,0 +1,74 @@
+#pragma once
+// The Hugging Face hub cache, read and written exactly as huggingface_hub lays it
+// out (docs/checkpoints.md §2.4), so models downloaded from Python are found here
+// without copying and models downloaded here are found by Python:
+//   models--ORG--NAME/blobs/<etag>, snapshots/<commit>/<file> -> ../../blobs/<etag>,
+//   refs/<revision> (a 40-hex commit, no trailing newline).
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace clipscope {
+
+// Where and how to talk to the hub; read from the environment like huggingface_hub:
+// HF_ENDPOINT, HF_HUB_CACHE / HUGGINGFACE_HUB_CACHE / HF_HOME / XDG_CACHE_HOME,
+// HF_TOKEN / HUGGING_FACE_HUB_TOKEN / HF_TOKEN_PATH ($HF_HOME/token), HF_HUB_OFFLINE
+// (or TRANSFORMERS_OFFLINE), HF_HUB_DOWNLOAD_TIMEOUT.
+struct HubSettings {
+    std::string endpoint = "https://huggingface.co";
+    std::string cache_dir;
+    std::string token;         // "" = anonymous
+    std::string token_source;  // which variable or file the token came from (never the token itself)
+    bool offline = false;
+    long timeout_seconds = 10;  // connect timeout and stall limit
+};
+HubSettings hub_settings_from_environment();
+
+// $HF_HOME, else $XDG_CACHE_HOME/huggingface, else ~/.cache/huggingface.
+std::string hf_home_dir();
+// The hub cache folder: HF_HUB_CACHE, else HUGGINGFACE_HUB_CACHE, else HF_HOME/hub.
+std::string hf_hub_cache_dir();
+
+// Throws a Usage error unless repo_id looks like ORG/NAME.
+void check_repo_id(const std::string& repo_id);
+// "models--ORG--NAME" for "ORG/NAME".
+std::string hf_repo_folder_name(const std::string& repo_id);
+bool is_commit_hash(const std::string& revision);
+
+// Snapshot folder of ORG/NAME at a revision (branch, tag or 40-hex commit), without network.
+std::string resolve_hf_snapshot(const std::string& repo_id, const std::string& revision);
+std::string resolve_hf_snapshot_in(const std::string& cache_dir, const std::string& repo_id, const std::string& revision);
+
+// One snapshot of a cached repo, with whether ClipScope can load it and why not.
+struct HfCachedRevision {
+    std::string commit;
+    std::vector<std::string> refs;  // branch/tag names pointing at this commit
+    std::string snapshot_folder;
+    std::vector<std::string> files;  // relative names; dangling links are listed in missing_files
+    std::vector<std::string> missing_files;
+    uint64_t size_bytes = 0;  // of the files the snapshot links to
+    bool loadable = false;
+    std::string format;   // model format when loadable ("open_clip-safetensors", ...)
+    std::string problem;  // why it is not loadable, or a warning (e.g. no tokenizer files)
+    bool has_tokenizer = false;
+};
+
+struct HfCachedRepo {
+    std::string repo_id;  // ORG/NAME
+    std::string folder;
+    uint64_t blobs_bytes = 0;  // the repo's share of the cache on disk
+    int incomplete_downloads = 0;
+    std::vector<HfCachedRevision> revisions;  // newest snapshot first
+};
+
+// Every model repo in the cache (datasets and spaces are skipped), sorted by repo id.
+// A missing cache folder gives an empty list; unreadable entries are reported, not thrown.
+std::vector<HfCachedRepo> list_hf_cache(const std::string& cache_dir);
+
+// Writing side, used by the downloader. Relative link snapshots/<commit>/<file> ->
+// ../../blobs/<etag> (one more ../ per sub-folder of file), replacing a stale link.
+void link_snapshot_file(const std::string& repo_folder, const std::string& commit, const std::string& filename, const std::string& etag);
+// refs/<revision> <- commit, atomically and without a trailing newline (Python compares the raw text).
+void write_ref(const std::string& repo_folder, const std::string& revision, const std::string& commit);
+
+}  // namespace clipscope

@@ -1,0 +1,52 @@
+#include "file_digest.h"
+
+#include <openssl/evp.h>
+
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <vector>
+
+#include "clipscope/error.h"
+
+namespace clipscope {
+namespace {
+
+std::string digest_file(const std::string& path, const EVP_MD* md, const std::string& prefix) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw_input(path, "cannot be opened to compute its checksum");
+    std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
+    if (!ctx || EVP_DigestInit_ex(ctx.get(), md, nullptr) != 1) throw Error(ErrorKind::Internal, "OpenSSL digest initialisation failed");
+    EVP_DigestUpdate(ctx.get(), prefix.data(), prefix.size());
+    std::vector<char> buffer(1 << 20);
+    while (in) {
+        in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+        if (in.gcount() > 0) EVP_DigestUpdate(ctx.get(), buffer.data(), static_cast<size_t>(in.gcount()));
+    }
+    if (in.bad()) throw_input(path, "read error while computing its checksum");
+    unsigned char out[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+    EVP_DigestFinal_ex(ctx.get(), out, &n);
+    static const char* hex = "0123456789abcdef";
+    std::string text;
+    for (unsigned int i = 0; i < n; ++i) {
+        text += hex[out[i] >> 4];
+        text += hex[out[i] & 15];
+    }
+    return text;
+}
+
+}  // namespace
+
+std::string sha256_file_hex(const std::string& path) { return digest_file(path, EVP_sha256(), ""); }
+
+std::string git_blob_sha1_file_hex(const std::string& path) {
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(path, ec);
+    if (ec) throw_input(path, "cannot be read to compute its checksum");
+    std::string prefix = "blob " + std::to_string(size);
+    prefix.push_back('\0');
+    return digest_file(path, EVP_sha1(), prefix);
+}
+
+}  // namespace clipscope
