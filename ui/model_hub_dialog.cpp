@@ -61,6 +61,7 @@ ModelHubDialog::ModelHubDialog(QWidget* parent) : QDialog(parent), control_(std:
     curated_->setHorizontalHeaderLabels({tr("Model"), tr("Hub repo"), tr("Weights"), tr("In cache")});
     curated_->horizontalHeader()->setSectionResizeMode(1, QHeaderView::Stretch);
     curated_->verticalHeader()->hide();
+    curated_->verticalHeader()->setDefaultSectionSize(fontMetrics().height() + 8);
     curated_->setSelectionBehavior(QAbstractItemView::SelectRows);
     curated_->setSelectionMode(QAbstractItemView::SingleSelection);
     curated_->setEditTriggers(QAbstractItemView::NoEditTriggers);

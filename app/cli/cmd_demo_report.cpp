@@ -432,6 +432,7 @@ void register_demo_report(CLI::App& app) {
     cmd->add_option("--rank", o->rank, "TextSpan rank")->capture_default_str();
     cmd->add_option("--random-draws", o->random_draws)->capture_default_str();
     cmd->add_option("--seed", o->seed, "Held-out world seed")->capture_default_str();
+    cmd->footer("Example (the bundled demo model, about 20 s):\n  clipscope-cli demo-report --out /tmp/report && xdg-open /tmp/report/report.md");
     cmd->callback([o] { run(*o); });
 }
 

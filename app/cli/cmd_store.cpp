@@ -179,7 +179,8 @@ void register_store_commands(CLI::App& app) {
         cmd->add_option("--dataset", o->dataset, "Dataset name in the file names")->capture_default_str();
         cmd->add_option("--model-name", o->model_name, "Model name in the file names (default: the architecture)");
         cmd->footer("Writes {dataset}_attn_{model}.npy [N, L, H, E], {dataset}_mlp_{model}.npy [N, L+1, E],\n"
-                    "{dataset}_cls_attn_{model}.npy [N, L, E] and {dataset}_images.txt, in store order.");
+                    "{dataset}_cls_attn_{model}.npy [N, L, E] and {dataset}_images.txt, in store order.\n"
+                    "Example:\n  clipscope-cli export-store ~/stores/inval-b16 --out ref_arrays --dataset imagenet --model-name ViT-B-16");
         cmd->callback([o] { run_export(*o); });
     }
     {
@@ -191,7 +192,8 @@ void register_store_commands(CLI::App& app) {
         cmd->add_option("--dataset", o->dataset, "Dataset name in the file names")->capture_default_str();
         cmd->add_option("--model-name", o->model_name, "Model name in the file names (default: the architecture)");
         cmd->footer("The reference keeps no ||z||, so the imported store's embedding is the normalised one\n"
-                    "(the sum of the parts); its manifest says so (embedding_normalised).");
+                    "(the sum of the parts); its manifest says so (embedding_normalised).\n"
+                    "Example:\n  clipscope-cli import-store output_dir --model hf-hub:laion/CLIP-ViT-B-16-laion2B-s34B-b88K --dataset imagenet --model-name ViT-B-16 --out inval-b16");
         cmd->callback([o] { run_import(*o); });
     }
     {

@@ -67,6 +67,13 @@ HfCachedRevision describe_snapshot(const fs::path& snapshot, const std::string& 
     }
     std::sort(rev.files.begin(), rev.files.end());
     std::sort(rev.missing_files.begin(), rev.missing_files.end());
+    if (!rev.missing_files.empty()) {
+        // A link to a deleted blob (cache cleaned by hand): say which, rather than "no checkpoint".
+        std::string names;
+        for (const auto& m : rev.missing_files) names += (names.empty() ? "" : ", ") + m;
+        rev.problem = names + " link(s) to deleted blobs; download the repo again";
+        return rev;
+    }
     try {
         const ModelLocation loc = resolve_model(snapshot.string());
         rev.loadable = true;
@@ -76,7 +83,6 @@ HfCachedRevision describe_snapshot(const fs::path& snapshot, const std::string& 
     } catch (const std::exception& e) {
         rev.problem = e.what();
     }
-    if (!rev.missing_files.empty() && rev.problem.empty()) rev.problem = std::to_string(rev.missing_files.size()) + " file(s) link to deleted blobs";
     return rev;
 }
 

@@ -83,6 +83,44 @@ TEST(HfHub, MissingRepoRevisionOrSnapshotAreClearErrors) {
     EXPECT_THROW(resolve_model("hf-hub:not a repo"), Error);
 }
 
+TEST(VocabularySearch, PrefersOpenAiReposInTheCacheThenPythonPackages) {
+    test::TempDir dir;
+    for (const char* repo : {"models--laion--CLIP-ViT-B-32-laion2B-s34B-b79K", "models--openai--clip-vit-base-patch32", "models--acme--not-a-vit"}) {
+        const fs::path snap = fs::path(dir.path("hub")) / repo / "snapshots" / std::string(40, 'a');
+        fs::create_directories(snap);
+        test::write_bytes((snap / "vocab.json").string(), "{}");
+        test::write_bytes((snap / "merges.txt").string(), "#version: 0.2\n");
+    }
+    const VocabularySearch in_cache = find_clip_vocabulary_elsewhere(dir.path("hub"));
+    EXPECT_NE(in_cache.path.find("models--openai--clip-vit-base-patch32"), std::string::npos) << in_cache.path;
+
+    // No CLIP repo in the cache: an open_clip package in the active virtual environment.
+    const fs::path package = fs::path(dir.path("venv")) / "lib" / "python3.11" / "site-packages" / "open_clip";
+    fs::create_directories(package);
+    test::write_bytes((package / "bpe_simple_vocab_16e6.txt.gz").string(), "x");
+    ScopedEnv venv("VIRTUAL_ENV", dir.path("venv"));
+    const VocabularySearch in_package = find_clip_vocabulary_elsewhere(dir.path("empty-hub"));
+    EXPECT_EQ(in_package.path, (package / "bpe_simple_vocab_16e6.txt.gz").string());
+    EXPECT_FALSE(in_package.searched.empty());
+}
+
+TEST(VocabularySearch, ModelWithoutTokenizerFilesBorrowsTheStandardVocabulary) {
+    CLIPSCOPE_REQUIRE_SHARED();
+    test::TempDir dir;
+    const ClipConfig config = builtin_architecture("tiny");  // 49,408-token text tower, like every CLIP
+    write_checkpoint(dir.path("model"), ModelFormat::OpenClipSafetensors, config, random_state_dict(config, 2));
+    const fs::path package = fs::path(dir.path("venv")) / "lib" / "python3.11" / "site-packages" / "open_clip";
+    fs::create_directories(package);
+    fs::copy_file(test::vocab_path(), package / "bpe_simple_vocab_16e6.txt.gz");
+    ScopedEnv venv("VIRTUAL_ENV", dir.path("venv"));
+    ScopedEnv cache("HF_HUB_CACHE", dir.path("empty-hub"));
+    const ClipModel model = ClipModel::load(dir.path("model"));
+    ASSERT_TRUE(model.has_tokenizer());
+    EXPECT_EQ(model.info().vocab_path, (package / "bpe_simple_vocab_16e6.txt.gz").string());
+    EXPECT_EQ(model.tokenizer().sot_id(), 49406);
+    EXPECT_EQ(model.tokenizer().encode("a photo of a cat").size(), 5u);
+}
+
 TEST(ModelSource, FoldersAndFilesAreClassifiedByContent) {
     test::TempDir dir;
     const ClipConfig config = builtin_architecture("tiny");
