@@ -21,6 +21,8 @@ struct ModelSummary {
     int64_t parameters = 0;
     float logit_scale = 100.f;
     bool has_vocabulary = true;
+    QString vocabulary;          // the tokenizer file in use ("" when none)
+    QString vocabulary_problem;  // without one: where it was looked for
     double load_seconds = 0;
 };
 

@@ -64,13 +64,14 @@ void AnalysisWorker::post(const char* what, std::atomic<uint64_t>& latest, uint6
     }, Qt::QueuedConnection);
 }
 
-uint64_t AnalysisWorker::loadModel(const QString& spec, const QString& device) {
+uint64_t AnalysisWorker::loadModel(const QString& spec, const QString& device, const QString& vocabulary) {
     const uint64_t id = next_id_++;
-    post("Loading the model", latest_model_, id, [this, spec, device] {
+    post("Loading the model", latest_model_, id, [this, spec, device, vocabulary] {
         QElapsedTimer timer;
         timer.start();
         LoadOptions options;
         options.device = device.toStdString();
+        options.vocab_path = vocabulary.toStdString();
         auto model = std::make_shared<ClipModel>(ClipModel::load(spec.toStdString(), options));
         auto s = std::make_shared<ModelSummary>();
         const ClipConfig& c = model->config();
@@ -91,6 +92,14 @@ uint64_t AnalysisWorker::loadModel(const QString& spec, const QString& device) {
         s->parameters = model->info().parameter_count;
         s->logit_scale = model->logit_scale();
         s->has_vocabulary = model->has_tokenizer();  // without one, images work and text queries report the missing vocabulary
+        s->vocabulary = QString::fromStdString(model->info().vocab_path);
+        if (!s->has_vocabulary) {
+            try {
+                model->tokenizer();
+            } catch (const std::exception& e) {
+                s->vocabulary_problem = QString::fromUtf8(e.what());
+            }
+        }
         model_ = std::move(model);
         store_.reset();  // an image set indexed by another model does not apply
         s->load_seconds = timer.elapsed() / 1000.0;

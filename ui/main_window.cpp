@@ -177,7 +177,17 @@ MainWindow::MainWindow() {
     connect(scores_pane_, &ScoresPane::queryChanged, this, &MainWindow::requestTexts);
     connect(worker_, &AnalysisWorker::modelLoaded, this, [this](ModelSummaryPtr s) {
         const QFileInfo spec(s->spec);
+        const bool ask_for_vocabulary = !s->has_vocabulary && !s->spec.startsWith("random:");
+        const QString vocabulary_problem = s->vocabulary_problem;
         state_->setModel(std::move(s));
+        if (ask_for_vocabulary) {
+            // Images still work; texts need a tokenizer. Say why, and offer to pick one.
+            statusBar()->showMessage(tr("No tokenizer vocabulary: texts are off until one is chosen (File \u2192 Choose tokenizer vocabulary)"), 20000);
+            std::fprintf(stderr, "clipscope: %s\n", vocabulary_problem.toLocal8Bit().constData());
+            if (!headless_ && isVisible() &&
+                QMessageBox::question(this, tr("No tokenizer vocabulary"), vocabulary_problem + "\n\n" + tr("Choose a vocabulary file now?")) == QMessageBox::Yes)
+                QTimer::singleShot(0, this, &MainWindow::chooseVocabulary);
+        }
         // A TextSpan result saved beside the model labels its heads (the demo model ships one).
         if (spec.isDir()) loadTextSpan(QDir(spec.absoluteFilePath()).filePath("textspan.json"), true);
         if (pending_selection_) {  // the command line's or a session's selection and ablation, once the model is there
@@ -295,6 +305,7 @@ void MainWindow::buildMenus() {
         recent->clear();
         for (const QString& spec : QSettings().value("recentModels").toStringList()) recent->addAction(spec, this, [this, spec] { loadModel(spec); });
     });
+    file->addAction(tr("Choose tokenizer &vocabulary\u2026"), this, &MainWindow::chooseVocabulary);
     file->addAction(tr("Load &TextSpan labels\u2026"), this, [this] {
         const QString path = QFileDialog::getOpenFileName(this, tr("TextSpan result (clipscope-cli textspan --out R.json)"), {}, tr("JSON (*.json)"));
         if (!path.isEmpty()) loadTextSpan(path, false);
@@ -386,6 +397,7 @@ void MainWindow::start(const StartupOptions& options) {
     } else {
         const bool demo = options.model.isEmpty();
         s.model = options.model;
+        s.vocabulary = options.vocabulary;
         s.images = options.images;
         if (demo && !options.texts_given) s.labels = kDemoLabels;
         else s.text_a = options.text_a, s.text_b = options.text_b, s.labels = options.labels;
@@ -417,7 +429,7 @@ void MainWindow::applySession(const SessionData& s) {
     pending_mlps_ = s.ablate_mlps;
     pending_selection_ = true;
     image_set_source_.clear();  // the session's own set is indexed below, once
-    loadModel(s.model);
+    loadModel(s.model, s.vocabulary);
     if (!s.images.isEmpty()) {
         openImages(s.images);
         if (s.current > 0 && s.current < images_.size()) showImage(s.current);
@@ -429,6 +441,7 @@ void MainWindow::applySession(const SessionData& s) {
 SessionData MainWindow::currentSession() const {
     SessionData s;
     s.model = model_spec_;
+    s.vocabulary = vocabulary_;
     s.images = images_;
     s.current = std::max(0, current_);
     s.text_a = scores_pane_->textA();
@@ -449,7 +462,7 @@ SessionData MainWindow::currentSession() const {
     return s;
 }
 
-void MainWindow::loadModel(const QString& spec) {
+void MainWindow::loadModel(const QString& spec, const QString& vocabulary) {
     QString resolved = spec;
     if (resolved.isEmpty()) {
         try {
@@ -460,7 +473,8 @@ void MainWindow::loadModel(const QString& spec) {
         }
     }
     model_spec_ = spec;
-    worker_->loadModel(resolved, startup_.device);
+    vocabulary_ = vocabulary;
+    worker_->loadModel(resolved, startup_.device, vocabulary);
     if (!spec.isEmpty()) {
         QSettings settings;
         QStringList recent = settings.value("recentModels").toStringList();
@@ -472,6 +486,13 @@ void MainWindow::loadModel(const QString& spec) {
     if (current_ >= 0) worker_->analyseImage(images_[current_]);
     if (!images_.isEmpty() || !scores_pane_->labels().isEmpty()) requestTexts();
     if (!image_set_source_.isEmpty()) indexImageSet(image_set_source_);  // the same set, for this model (cached per model)
+}
+
+void MainWindow::chooseVocabulary() {
+    const QString path = QFileDialog::getOpenFileName(this, tr("Tokenizer vocabulary"), {},
+                                                      tr("CLIP BPE vocabulary (vocab.json bpe_simple_vocab_16e6.txt.gz);;All files (*)"));
+    if (path.isEmpty()) return;
+    loadModel(model_spec_, path);  // vocab.json needs merges.txt beside it; the loader says so if not
 }
 
 void MainWindow::indexImageSet(const QString& source) {

@@ -35,6 +35,7 @@ void apply_palette(bool dark);
 struct StartupOptions {
     QString model;            // "" = the bundled demo model
     QString device = "cpu";
+    QString vocabulary;       // tokenizer file for a model without its own ("" = search)
     QStringList images;       // "" = the demo's first image (with the demo model)
     QString text_a, text_b, labels;
     bool texts_given = false;  // else the demo's defaults with the demo model
@@ -72,7 +73,10 @@ private:
     void addStripItem(const QString& path);
     void applySession(const SessionData& session);
     SessionData currentSession() const;
-    void loadModel(const QString& spec);
+    // vocabulary: a tokenizer file for models shipped without one ("" = the model's own or a search).
+    void loadModel(const QString& spec, const QString& vocabulary = {});
+    // Asks for a tokenizer file and reloads the model with it.
+    void chooseVocabulary();
     void loadTextSpan(const QString& path, bool quiet_if_missing);
     void requestTexts();
     void requestNeighbours();
@@ -106,6 +110,7 @@ private:
 
     QStringList images_;
     QString model_spec_;  // as asked for ("" = the demo model), for sessions
+    QString vocabulary_;  // tokenizer file chosen for it ("" = its own or a search)
     QString pending_head_, pending_ablate_, pending_mlps_;
     bool pending_selection_ = false;
     QString image_set_source_;  // "demo:" or the indexed folder; re-indexed for a new model

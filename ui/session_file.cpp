@@ -15,6 +15,7 @@ constexpr int kVersion = 1;
 QString write_session(const QString& path, const SessionData& s) {
     QJsonObject o{{"clipscope_session", kVersion},
                   {"model", s.model},
+                  {"vocabulary", s.vocabulary},
                   {"images", QJsonArray::fromStringList(s.images)},
                   {"current", s.current},
                   {"text_a", s.text_a},
@@ -48,6 +49,7 @@ QString read_session(const QString& path, SessionData& out) {
         return path + QString(": written by a newer ClipScope (session version %1, this one reads %2)").arg(o.value("clipscope_session").toInt()).arg(kVersion);
     SessionData s;
     s.model = o.value("model").toString();
+    s.vocabulary = o.value("vocabulary").toString();
     for (const QJsonValue& v : o.value("images").toArray()) s.images << v.toString();
     s.current = std::max(0, o.value("current").toInt());
     s.text_a = o.value("text_a").toString();

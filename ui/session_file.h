@@ -10,6 +10,7 @@ namespace clipscope::ui {
 
 struct SessionData {
     QString model;  // "" = the bundled demo model
+    QString vocabulary;  // tokenizer file chosen for a model without one ("" = none chosen)
     QStringList images;
     int current = 0;
     QString text_a, text_b, labels;

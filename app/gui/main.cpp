@@ -33,6 +33,7 @@ int main(int argc, char** argv) {
     parser.addPositionalArgument("images", "Images or folders of images to open (default: the demo images with the demo model).", "[IMAGE...]");
     const QCommandLineOption model({"m", "model"}, "Model: folder, .pt file, hf-hub:ORG/NAME or random:ARCH (default: the bundled demo model).", "M");
     const QCommandLineOption device("device", "cpu or cuda:N.", "D", "cpu");
+    const QCommandLineOption vocab("vocab", "Tokenizer vocabulary for a model shipped without one (vocab.json beside merges.txt, or bpe_simple_vocab_16e6.txt.gz).", "FILE");
     const QCommandLineOption text("text", "Text A: the map and the grid colours show what pushes the image toward it.", "T");
     const QCommandLineOption text_b("text-b", "Text B: show A rather than B.", "T");
     const QCommandLineOption labels("labels", "Zero-shot labels, comma-separated.", "L1,L2,...");
@@ -46,13 +47,14 @@ int main(int argc, char** argv) {
     const QCommandLineOption palette("palette", "light or dark (default: as last chosen in View \u2192 Dark palette).", "P");
     const QCommandLineOption export_scale("export-scale", "Raster figures: pixels per logical pixel.", "S", "2");
     const QCommandLineOption threads("threads", "Compute threads (0 = all cores).", "N", "0");
-    parser.addOptions({model, device, text, text_b, labels, head, ablate, session, export_figure, export_data, quit, palette, export_scale, threads});
+    parser.addOptions({model, device, vocab, text, text_b, labels, head, ablate, session, export_figure, export_data, quit, palette, export_scale, threads});
     parser.process(app);
 
     clipscope::configure_threads(parser.value(threads).toInt());
     clipscope::ui::StartupOptions o;
     o.model = parser.value(model);
     o.device = parser.value(device);
+    o.vocabulary = parser.value(vocab);
     // A session file given like an image (as the desktop entry's %F does) opens as a session.
     for (const QString& arg : parser.positionalArguments())
         if (arg.endsWith(".clipscope.json") && !parser.isSet(session)) o.session = arg;

@@ -23,6 +23,7 @@ TEST(SessionFile, RoundTripsAndRefusesBadFiles) {
     QTemporaryDir dir;
     SessionData s;
     s.model = "/models/ViT-B-16";
+    s.vocabulary = "/models/clip/vocab.json";
     s.images = {"/a.png", "/b c.png"};
     s.current = 1;
     s.text_a = "a photo of a dog";
@@ -41,6 +42,7 @@ TEST(SessionFile, RoundTripsAndRefusesBadFiles) {
     SessionData r;
     ASSERT_EQ(read_session(path, r), "");
     EXPECT_EQ(r.model, s.model);
+    EXPECT_EQ(r.vocabulary, s.vocabulary);
     EXPECT_EQ(r.images, s.images);
     EXPECT_EQ(r.current, 1);
     EXPECT_EQ(r.text_a, s.text_a);

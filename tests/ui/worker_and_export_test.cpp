@@ -28,6 +28,30 @@ bool wait_idle(AnalysisWorker& w, int ms = 60000) {
     return true;
 }
 
+TEST(AnalysisWorker, ModelWithoutVocabularySaysWhereItLookedAndTakesOneGiven) {
+    const QString shared = QStringLiteral(CLIPSCOPE_SHARED_DIR) + "/data/bpe_simple_vocab_16e6.txt.gz";
+    if (!QFileInfo::exists(shared)) GTEST_SKIP() << "../shared is absent";
+    QTemporaryDir empty_cache;
+    qputenv("HF_HUB_CACHE", empty_cache.path().toUtf8());
+    AnalysisWorker w;
+    QSignalSpy loaded(&w, &AnalysisWorker::modelLoaded);
+    w.loadModel("random:tiny");
+    ASSERT_TRUE(wait_idle(w));
+    ASSERT_EQ(loaded.count(), 1);
+    const auto first = loaded.first().at(0).value<ModelSummaryPtr>();
+    // Where a CLIP package is installed system-wide the search may succeed; otherwise it must say where it looked.
+    if (!first->has_vocabulary) {
+        EXPECT_TRUE(first->vocabulary_problem.contains("--vocab")) << first->vocabulary_problem.toStdString();
+    }
+    w.loadModel("random:tiny", "cpu", shared);
+    ASSERT_TRUE(wait_idle(w));
+    ASSERT_EQ(loaded.count(), 2);
+    const auto second = loaded.last().at(0).value<ModelSummaryPtr>();
+    EXPECT_TRUE(second->has_vocabulary);
+    EXPECT_EQ(second->vocabulary, shared);
+    qunsetenv("HF_HUB_CACHE");
+}
+
 TEST(AnalysisWorker, RunsJobsInOrderDropsSupersededAndReportsErrors) {
     const QString model = QString::fromStdString(demo_model_directory());
     const auto images = demo_image_paths();
