@@ -130,16 +130,19 @@ ModelHubDialog::~ModelHubDialog() {
 
 void ModelHubDialog::refreshCache() {
     HubSettings settings;
+    QString settings_error;
     try {
         settings = hub_settings_from_environment();
     } catch (const std::exception& e) {
-        settings_label_->setText(QString::fromUtf8(e.what()));
+        settings_error = "<br><b>" + QString::fromUtf8(e.what()).toHtmlEscaped() + "</b>";
+        settings.cache_dir = hf_hub_cache_dir();
     }
-    settings_label_->setText(tr("Cache: %1<br>Hub: %2%3 · %4")
+    settings_label_->setText(tr("Cache: %1<br>Hub: %2%3 · %4%5")
                                  .arg(QString::fromStdString(settings.cache_dir).toHtmlEscaped(), QString::fromStdString(settings.endpoint).toHtmlEscaped(),
                                       settings.offline ? tr(" <b>(HF_HUB_OFFLINE is set: downloads are off)</b>") : QString(),
                                       settings.token.empty() ? tr("no token (public repos only; set HF_TOKEN for gated ones)")
-                                                             : tr("token from %1").arg(QString::fromStdString(settings.token_source).toHtmlEscaped())));
+                                                             : tr("token from %1").arg(QString::fromStdString(settings.token_source).toHtmlEscaped()),
+                                      settings_error));
     cache_tree_->clear();
     const auto repos = list_hf_cache(settings.cache_dir);
     for (const auto& repo : repos) {

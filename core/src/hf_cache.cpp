@@ -16,9 +16,41 @@ namespace clipscope {
 namespace fs = std::filesystem;
 namespace {
 
-std::string env(const char* name) {
+std::string raw_env(const char* name) {
     const char* v = std::getenv(name);
     return v ? std::string(v) : std::string();
+}
+
+// Like huggingface_hub's paths: a leading ~ and $VAR / ${VAR} are expanded.
+std::string expand_path(const std::string& value) {
+    std::string s = value;
+    if (!s.empty() && s[0] == '~' && (s.size() == 1 || s[1] == '/')) s = raw_env("HOME") + s.substr(1);
+    std::string out;
+    for (size_t i = 0; i < s.size(); ++i) {
+        if (s[i] != '$') {
+            out += s[i];
+            continue;
+        }
+        const bool braced = i + 1 < s.size() && s[i + 1] == '{';
+        size_t j = i + (braced ? 2 : 1);
+        size_t k = j;
+        while (k < s.size() && (std::isalnum(static_cast<unsigned char>(s[k])) || s[k] == '_')) ++k;
+        if (k == j || (braced && (k >= s.size() || s[k] != '}'))) {
+            out += s[i];  // not a variable: keep the dollar sign
+            continue;
+        }
+        out += raw_env(s.substr(j, k - j).c_str());
+        i = braced ? k : k - 1;
+    }
+    return out;
+}
+
+// Environment variables that hold paths are expanded; the others are read as they are.
+std::string env(const char* name) {
+    static const char* const kPaths[] = {"HF_HOME", "HF_HUB_CACHE", "HUGGINGFACE_HUB_CACHE", "HF_TOKEN_PATH", "XDG_CACHE_HOME"};
+    for (const char* p : kPaths)
+        if (std::string(p) == name) return expand_path(raw_env(name));
+    return raw_env(name);
 }
 
 bool truthy(const std::string& v) {
@@ -57,7 +89,8 @@ HfCachedRevision describe_snapshot(const fs::path& snapshot, const std::string& 
     for (auto it = fs::recursive_directory_iterator(snapshot, ec); !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
         const auto status = it->symlink_status(ec);
         if (fs::is_directory(status)) continue;
-        const std::string name = fs::relative(it->path(), snapshot, ec).generic_string();
+        // lexically: fs::relative would follow the link and name the blob instead of the file.
+        const std::string name = it->path().lexically_relative(snapshot).generic_string();
         if (fs::exists(it->path(), ec)) {
             rev.files.push_back(name);
             rev.size_bytes += file_size_or_zero(it->path());
@@ -132,14 +165,30 @@ HubSettings hub_settings_from_environment() {
 }
 
 void check_repo_id(const std::string& repo_id) {
-    static const std::regex kRepo(R"([A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*)");
-    if (!std::regex_match(repo_id, kRepo) || repo_id.find("..") != std::string::npos)
+    // ORG/NAME, or a bare NAME for the hub's few organisation-less repos (stored as models--NAME).
+    static const std::regex kRepo(R"(([A-Za-z0-9][A-Za-z0-9._-]*/)?[A-Za-z0-9][A-Za-z0-9._-]*)");
+    if (!std::regex_match(repo_id, kRepo) || repo_id.find("..") != std::string::npos || repo_id.find("--") != std::string::npos)
         throw_usage("'" + repo_id + "' is not a Hugging Face repo id of the form ORG/NAME");
+}
+
+void check_relative_name(const std::string& name, const std::string& what) {
+    // Names from users, sessions and servers become paths under the cache: only plain relative components.
+    bool ok = !name.empty() && name.front() != '/' && name.back() != '/' && name.size() < 1024;
+    size_t start = 0;
+    while (ok && start <= name.size()) {
+        const size_t end = std::min(name.find('/', start), name.size());
+        const std::string part = name.substr(start, end - start);
+        ok = !part.empty() && part != "." && part != ".." &&
+             std::none_of(part.begin(), part.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == '\\'; });
+        start = end + 1;
+    }
+    if (!ok) throw_usage("'" + name + "' is not a valid " + what + " (a relative name without '.', '..', empty parts or control characters)");
 }
 
 std::string hf_repo_folder_name(const std::string& repo_id) {
     check_repo_id(repo_id);
     const auto slash = repo_id.find('/');
+    if (slash == std::string::npos) return "models--" + repo_id;
     return "models--" + repo_id.substr(0, slash) + "--" + repo_id.substr(slash + 1);
 }
 
@@ -158,7 +207,7 @@ std::string resolve_hf_snapshot_in(const std::string& cache_dir, const std::stri
     std::error_code ec;
     if (!fs::is_directory(repo, ec))
         throw_input(repo.string(), "not in the Hugging Face cache (" + cache.string() + "); download it first: clipscope-cli download " + repo_id);
-    if (revision.empty() || revision.find("..") != std::string::npos) throw_usage("'" + revision + "' is not a revision");
+    check_relative_name(revision, "revision");
     std::string commit = revision;
     if (!is_commit_hash(revision)) {
         const fs::path ref = repo / "refs" / revision;
@@ -192,7 +241,7 @@ std::vector<HfCachedRepo> list_hf_cache(const std::string& cache_dir) {
         std::map<std::string, std::vector<std::string>> refs_by_commit;
         const fs::path refs = entry.path() / "refs";
         for (auto it = fs::recursive_directory_iterator(refs, ec); !ec && it != fs::recursive_directory_iterator(); it.increment(ec))
-            if (it->is_regular_file(ec)) refs_by_commit[read_ref(it->path())].push_back(fs::relative(it->path(), refs, ec).generic_string());
+            if (it->is_regular_file(ec)) refs_by_commit[read_ref(it->path())].push_back(it->path().lexically_relative(refs).generic_string());
         ec.clear();
         std::vector<std::pair<fs::file_time_type, HfCachedRevision>> found;
         for (const auto& snap : fs::directory_iterator(entry.path() / "snapshots", ec)) {
@@ -211,6 +260,8 @@ std::vector<HfCachedRepo> list_hf_cache(const std::string& cache_dir) {
 }
 
 void link_snapshot_file(const std::string& repo_folder, const std::string& commit, const std::string& filename, const std::string& etag) {
+    check_relative_name(filename, "file name");
+    check_relative_name(etag, "ETag");
     const fs::path link = fs::path(repo_folder) / "snapshots" / commit / filename;
     fs::create_directories(link.parent_path());
     fs::path target;
@@ -224,6 +275,7 @@ void link_snapshot_file(const std::string& repo_folder, const std::string& commi
 }
 
 void write_ref(const std::string& repo_folder, const std::string& revision, const std::string& commit) {
+    check_relative_name(revision, "revision");
     const fs::path ref = fs::path(repo_folder) / "refs" / revision;
     fs::create_directories(ref.parent_path());
     write_text_atomically(ref.string(), commit);

@@ -10,7 +10,9 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <nlohmann/json.hpp>
+#include <regex>
 #include <set>
 #include <thread>
 
@@ -75,9 +77,12 @@ struct FileMetadata {
     uint64_t size = 0;
 };
 
-FileMetadata head_file(const HubSettings& settings, const std::string& repo_id, const std::string& revision, const std::string& filename) {
+FileMetadata head_file(const HubSettings& settings, const std::string& repo_id, const std::string& revision, const std::string& filename,
+                       const std::function<bool()>& keep_going) {
     std::string url = settings.endpoint + "/" + repo_id + "/resolve/" + http::percent_encode(revision, "") + "/" + http::percent_encode(filename, "/");
     http::Options options = hub_options(settings, true);
+    options.keep_going = keep_going;
+    options.total_timeout_seconds = 4 * settings.timeout_seconds;  // metadata only: a trickling answer is a dead server
     options.headers.push_back("Accept-Encoding: identity");  // so Content-Length is the real size
     for (int hop = 0; hop < 5; ++hop) {
         const http::Response r = http::head(url, options);
@@ -93,10 +98,14 @@ FileMetadata head_file(const HubSettings& settings, const std::string& repo_id, 
         if (!is_commit_hash(m.commit))
             throw_network(url + ": no X-Repo-Commit header in the answer; " + settings.endpoint + " does not look like a Hugging Face hub (check HF_ENDPOINT)");
         m.etag = normalize_etag(!r.header("x-linked-etag").empty() ? r.header("x-linked-etag") : r.header("etag"));
-        if (m.etag.empty() || m.etag.find('/') != std::string::npos || m.etag.find("..") != std::string::npos)
-            throw_network(url + ": missing or unusable ETag '" + m.etag + "'");
-        m.size = !r.header("x-linked-size").empty() ? parse_size(r.header("x-linked-size")) : parse_size(r.header("content-length"));
-        m.location = (r.status >= 300 && r.status < 400 && !location.empty()) ? location : url;
+        // The ETag names the blob file: only plain characters (hex in practice).
+        static const std::regex kEtag("[0-9A-Za-z_-]{1,128}");
+        if (!std::regex_match(m.etag, kEtag)) throw_network(url + ": missing or unusable ETag '" + m.etag + "'");
+        const bool redirected = r.status >= 300 && r.status < 400;
+        // Content-Length of a redirect is the redirect page's, not the file's (huggingface_hub ignores it too).
+        if (!r.header("x-linked-size").empty()) m.size = parse_size(r.header("x-linked-size"));
+        else if (!redirected) m.size = parse_size(r.header("content-length"));
+        m.location = (redirected && !location.empty()) ? location : url;
         return m;
     }
     throw_network(url + ": too many relative redirects");
@@ -129,18 +138,19 @@ private:
     int fd_ = -1;
 };
 
-std::string verify_blob(const std::string& path, const std::string& etag, uint64_t expected_size, const std::string& what) {
+std::string verify_blob(const std::string& path, const std::string& etag, uint64_t expected_size, const std::string& what,
+                        const std::function<bool()>& keep_going) {
     std::error_code ec;
     const uint64_t size = fs::file_size(path, ec);
     if (expected_size && size != expected_size)
         throw_network(what + ": received " + std::to_string(size) + " bytes, the hub announced " + std::to_string(expected_size));
     if (is_hex(etag, 64)) {
-        const std::string got = sha256_file_hex(path);
+        const std::string got = sha256_file_hex(path, keep_going);
         if (got != etag) throw_network(what + ": checksum mismatch, SHA-256 " + got + " but the hub's ETag is " + etag + "; the download was discarded");
         return "sha256";
     }
     if (is_hex(etag, 40)) {
-        const std::string got = git_blob_sha1_file_hex(path);
+        const std::string got = git_blob_sha1_file_hex(path, keep_going);
         if (got != etag) throw_network(what + ": checksum mismatch, git SHA-1 " + got + " but the hub's ETag is " + etag + "; the download was discarded");
         return "git-sha1";
     }
@@ -154,80 +164,120 @@ struct Progress {
     void report(const std::string& file) const { control.report(static_cast<int64_t>(done), static_cast<int64_t>(std::max(total, done)), file); }
 };
 
-// GETs the blob into blobs/<etag>.incomplete, resuming what an earlier run left there.
+uint64_t partial_size(const fs::path& partial) {
+    std::error_code ec;
+    const auto n = fs::file_size(partial, ec);
+    return ec ? 0 : static_cast<uint64_t>(n);
+}
+
+// One GET of the blob into `partial`, appending from `have` bytes with a Range request.
+// Returns false when the server says (416) that `have` already is the whole file.
+bool transfer_blob(const HubSettings& settings, const FileMetadata& meta, const fs::path& partial, const std::string& what, Progress& progress,
+                   uint64_t& have, bool& resumed, uint64_t& transferred) {
+    // The CDN URL is signed: never send the token to another host.
+    const bool same_host = http::origin_of(meta.location) == http::origin_of(settings.endpoint);
+    http::Options options = hub_options(settings, same_host);
+    options.follow_redirects = true;
+    options.keep_going = [&progress] { return !progress.control.is_cancelled(); };
+    if (have > 0) options.headers.push_back("Range: bytes=" + std::to_string(have) + "-");
+    std::ofstream out(partial, std::ios::binary | std::ios::app);
+    if (!out) throw_input(partial.string(), "cannot be written (is the cache folder writable?)");
+    const uint64_t asked_from = have;
+    bool first_chunk = true;
+    const auto sink = [&](long status, const char* data, size_t n) {
+        if (status >= 300) return true;  // an error page is not the blob: keep it out of the file
+        if (first_chunk && have > 0 && status == 200) {
+            // The server ignored Range and sends the whole file: start the partial blob again.
+            out.close();
+            out.open(partial, std::ios::binary | std::ios::trunc);
+            progress.done -= have;
+            have = 0;
+            resumed = false;
+        }
+        first_chunk = false;
+        out.write(data, static_cast<std::streamsize>(n));
+        have += n;
+        progress.done += n;
+        transferred += n;
+        progress.report(what);
+        return static_cast<bool>(out);
+    };
+    http::Response r;
+    try {
+        r = http::get_stream(meta.location, options, sink);
+    } catch (const Error& e) {
+        out.close();
+        if (e.kind() == ErrorKind::Network)
+            throw_network(std::string(e.what()) + "\nThe partial download is kept in " + partial.string() + "; run the same command again to resume.");
+        throw;
+    }
+    out.close();
+    std::error_code ec;
+    if (r.status == 416) {
+        // "bytes */N": if N is what we hold, the file was complete already; otherwise it no longer fits.
+        const std::string range = r.header("content-range");
+        const auto star = range.find("*/");
+        if (star != std::string::npos && parse_size(range.substr(star + 2)) == asked_from && asked_from > 0) return false;
+        fs::remove(partial, ec);
+        throw_network(what + ": the partial download does not fit the file on the server any more; it was removed, run the command again");
+    }
+    if (r.status >= 400) throw_refused(settings, what, r);
+    if (r.status == 206 && r.header("content-range").rfind("bytes " + std::to_string(asked_from) + "-", 0) != 0) {
+        fs::remove(partial, ec);  // bytes from another offset were appended: the file is garbage
+        throw_network(what + ": the server answered the Range request with another range (" + r.header("content-range") +
+                      "); the partial download was removed, run the command again");
+    }
+    return true;
+}
+
+// GETs the blob into blobs/<etag>.incomplete, resuming what an earlier run left there,
+// verifies it and moves it to blobs/<etag>. A resumed file that fails its checksum is
+// fetched once more from the start (the old part may have come from elsewhere).
 std::string fetch_blob(const HubSettings& settings, const FileMetadata& meta, const fs::path& repo_folder, const std::string& what, Progress& progress,
                        bool& resumed, uint64_t& transferred) {
     const fs::path partial = repo_folder / "blobs" / (meta.etag + ".incomplete");
     std::error_code ec;
-    uint64_t have = fs::exists(partial, ec) ? fs::file_size(partial, ec) : 0;
-    if (meta.size && have > meta.size) {  // not a prefix of this blob: start again
-        fs::remove(partial, ec);
-        have = 0;
-    }
-    resumed = have > 0;
-    progress.done += have;
-    if (!meta.size || have < meta.size) {
-        // The CDN URL is signed: never send the token to another host.
-        const bool same_host = http::origin_of(meta.location) == http::origin_of(settings.endpoint);
-        http::Options options = hub_options(settings, same_host);
-        options.follow_redirects = true;
-        if (have > 0) options.headers.push_back("Range: bytes=" + std::to_string(have) + "-");
-        std::ofstream out(partial, std::ios::binary | std::ios::app);
-        if (!out) throw_input(partial.string(), "cannot be written (is the cache folder writable?)");
-        bool first_chunk = true;
-        const auto sink = [&](long status, const char* data, size_t n) {
-            if (status >= 300) return true;  // an error page is not the blob: keep it out of the file
-            if (first_chunk && have > 0 && status == 200) {
-                // The server ignored Range and sends the whole file: start the partial blob again.
-                out.close();
-                out.open(partial, std::ios::binary | std::ios::trunc);
-                progress.done -= have;
-                have = 0;
-                resumed = false;
-            }
-            first_chunk = false;
-            out.write(data, static_cast<std::streamsize>(n));
-            progress.done += n;
-            transferred += n;
-            progress.report(what);
-            return static_cast<bool>(out);
-        };
-        http::Response r;
+    const uint64_t done_before = progress.done;
+    for (int attempt = 0;; ++attempt) {
+        uint64_t have = partial_size(partial);
+        if (meta.size && have > meta.size) {  // not a prefix of this blob: start again
+            fs::remove(partial, ec);
+            have = 0;
+        }
+        resumed = have > 0;
+        progress.done = done_before + have;
+        if (!meta.size || have < meta.size) transfer_blob(settings, meta, partial, what, progress, have, resumed, transferred);
+        const auto keep_going = [&progress] { return !progress.control.is_cancelled(); };
+        std::string checksum;
         try {
-            r = http::get_stream(meta.location, options, sink, [&] { return !progress.control.is_cancelled(); });
+            checksum = verify_blob(partial.string(), meta.etag, meta.size, what, keep_going);
         } catch (const Error& e) {
-            out.close();
-            if (e.kind() == ErrorKind::Network)
-                throw_network(std::string(e.what()) + "\nThe partial download is kept in " + partial.string() + "; run the same command again to resume.");
+            if (e.kind() == ErrorKind::Cancelled) throw;  // keep the partial for next time
+            fs::remove(partial, ec);                      // a corrupt blob must never be resumed or used
+            if (resumed && attempt == 0) {
+                spdlog::warn("{}; downloading the file again from the start", e.what());
+                continue;
+            }
             throw;
         }
-        out.close();
-        if (r.status >= 400) {
-            if (r.status == 416) fs::remove(partial, ec);  // our partial file does not fit the blob any more
-            throw_refused(settings, what, r);
-        }
+        const fs::path blob = repo_folder / "blobs" / meta.etag;
+        fs::rename(partial, blob, ec);
+        if (ec) throw_input(blob.string(), "cannot move the finished download into place: " + ec.message());
+        return checksum;
     }
-    std::string checksum;
-    try {
-        checksum = verify_blob(partial.string(), meta.etag, meta.size, what);
-    } catch (...) {
-        fs::remove(partial, ec);  // a corrupt blob must never be resumed or used
-        throw;
-    }
-    const fs::path blob = repo_folder / "blobs" / meta.etag;
-    fs::rename(partial, blob, ec);
-    if (ec) throw_input(blob.string(), "cannot move the finished download into place: " + ec.message());
-    return checksum;
 }
 
 }  // namespace
 
-HubRepoListing fetch_hub_listing(const HubSettings& settings, const std::string& repo_id, const std::string& revision) {
+HubRepoListing fetch_hub_listing(const HubSettings& settings, const std::string& repo_id, const std::string& revision, const RunControl* control) {
     check_repo_id(repo_id);
+    check_relative_name(revision, "revision");
     if (settings.offline) throw_network("HF_HUB_OFFLINE is set: not asking " + settings.endpoint + " for the files of " + repo_id);
     const std::string url = settings.endpoint + "/api/models/" + repo_id + "/revision/" + http::percent_encode(revision, "") + "?blobs=true";
     http::Options options = hub_options(settings, true);
     options.follow_redirects = true;
+    options.total_timeout_seconds = 6 * settings.timeout_seconds;
+    if (control) options.keep_going = [control] { return !control->is_cancelled(); };
     const http::Response r = http::get_text(url, options, kMaxListingBytes);
     if (r.status >= 400) throw_refused(settings, repo_id + "@" + revision, r);
     HubRepoListing listing;
@@ -239,6 +289,7 @@ HubRepoListing fetch_hub_listing(const HubSettings& settings, const std::string&
             HubFile f;
             f.filename = s.at("rfilename").get<std::string>();
             if (s.contains("lfs") && s["lfs"].is_object() && s["lfs"].contains("size")) f.size = s["lfs"]["size"].get<uint64_t>();
+            if (s.contains("lfs") && s["lfs"].is_object() && s["lfs"].contains("sha256")) f.sha256 = s["lfs"]["sha256"].get<std::string>();
             else if (s.contains("size") && s["size"].is_number_unsigned()) f.size = s["size"].get<uint64_t>();
             listing.files.push_back(f);
         }
@@ -280,7 +331,7 @@ DownloadResult download_model(const DownloadRequest& request, const HubSettings&
     DownloadResult result;
     result.repo_id = request.repo_id;
     result.revision = request.revision.empty() ? "main" : request.revision;
-    if (result.revision.find("..") != std::string::npos) throw_usage("'" + result.revision + "' is not a revision");
+    check_relative_name(result.revision, "revision");
     const fs::path repo_folder = fs::path(settings.cache_dir) / hf_repo_folder_name(request.repo_id);
 
     if (settings.offline) {
@@ -292,26 +343,34 @@ DownloadResult download_model(const DownloadRequest& request, const HubSettings&
         }
         result.commit = fs::path(result.snapshot_folder).filename().string();
         result.offline = true;
-        for (const auto& entry : fs::recursive_directory_iterator(result.snapshot_folder))
-            if (!entry.is_directory()) result.files.push_back({fs::relative(entry.path(), result.snapshot_folder).generic_string(), entry.file_size(), "", "", "cached"});
+        std::error_code ec;
+        for (auto it = fs::recursive_directory_iterator(result.snapshot_folder, ec); !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+            if (it->is_directory(ec)) continue;
+            const auto size = fs::file_size(it->path(), ec);  // a link to a deleted blob has none
+            result.files.push_back({it->path().lexically_relative(result.snapshot_folder).generic_string(), ec ? 0 : static_cast<uint64_t>(size), "", "",
+                                    ec ? "missing (deleted blob)" : "cached"});
+            ec.clear();
+        }
         return result;
     }
 
     std::vector<HubFile> files;
     Progress progress{control};
+    // The listing's commit pins every file to one commit, even if the branch moves meanwhile.
+    std::string pinned = result.revision;
     if (request.files.empty()) {
-        const HubRepoListing listing = fetch_hub_listing(settings, request.repo_id, result.revision);
+        const HubRepoListing listing = fetch_hub_listing(settings, request.repo_id, result.revision, &control);
+        if (is_commit_hash(listing.commit)) pinned = listing.commit;
         std::vector<std::string> names;
         for (const auto& f : listing.files) names.push_back(f.filename);
         for (const auto& name : choose_model_files(request.repo_id, names))
             for (const auto& f : listing.files)
                 if (f.filename == name) files.push_back(f);
     } else {
-        for (const auto& name : request.files) files.push_back({name, 0});
+        for (const auto& name : request.files) files.push_back({name, 0, ""});
     }
     for (const auto& f : files) {
-        if (f.filename.empty() || f.filename.front() == '/' || f.filename.find("..") != std::string::npos)
-            throw_usage("'" + f.filename + "' is not a file name inside the repo");
+        check_relative_name(f.filename, "file name inside the repo");
         progress.total += f.size;
     }
 
@@ -319,7 +378,7 @@ DownloadResult download_model(const DownloadRequest& request, const HubSettings&
     for (const auto& f : files) {
         control.check();
         const std::string what = request.repo_id + "/" + f.filename;
-        const FileMetadata meta = head_file(settings, request.repo_id, result.revision, f.filename);
+        const FileMetadata meta = head_file(settings, request.repo_id, pinned, f.filename, [&control] { return !control.is_cancelled(); });
         if (!result.commit.empty() && meta.commit != result.commit)
             throw_network(what + ": the revision moved to commit " + meta.commit + " during the download (was " + result.commit + "); run the command again");
         result.commit = meta.commit;

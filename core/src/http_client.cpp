@@ -20,9 +20,9 @@ void global_init() {
 
 struct Transfer {
     Response response;
+    std::function<bool()> keep_going;
     const std::function<bool(long, const char*, size_t)>* sink = nullptr;
     long current_status = 0;  // of the answer being received (redirects included)
-    const std::function<bool()>* keep_going = nullptr;
     size_t max_bytes = 0;
     bool over_limit = false;
     bool sink_refused = false;
@@ -70,7 +70,7 @@ size_t on_body(char* data, size_t size, size_t count, void* user) {
 
 int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
     auto* t = static_cast<Transfer*>(user);
-    if (t->keep_going && !(*t->keep_going)()) {
+    if (t->keep_going && !t->keep_going()) {
         t->cancelled = true;
         return 1;
     }
@@ -79,6 +79,7 @@ int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
 
 Response perform(const std::string& url, const Options& options, bool head_only, Transfer& t) {
     global_init();
+    t.keep_going = options.keep_going;
     std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), &curl_easy_cleanup);
     if (!curl) throw Error(ErrorKind::Internal, "libcurl could not create a transfer");
     curl_slist* list = nullptr;
@@ -92,6 +93,7 @@ Response perform(const std::string& url, const Options& options, bool head_only,
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, options.connect_timeout_seconds);
     curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
     curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, options.stall_timeout_seconds);
+    if (options.total_timeout_seconds > 0) curl_easy_setopt(c, CURLOPT_TIMEOUT, options.total_timeout_seconds);
     curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, options.follow_redirects ? 1L : 0L);
     curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
     // Only http(s), also after redirects: a hostile Location must not reach file:// or others.
@@ -135,11 +137,9 @@ Response get_text(const std::string& url, const Options& options, size_t max_byt
     return perform(url, options, false, t);
 }
 
-Response get_stream(const std::string& url, const Options& options, const std::function<bool(long, const char*, size_t)>& sink,
-                    const std::function<bool()>& keep_going) {
+Response get_stream(const std::string& url, const Options& options, const std::function<bool(long, const char*, size_t)>& sink) {
     Transfer t;
     t.sink = &sink;
-    t.keep_going = &keep_going;
     return perform(url, options, false, t);
 }
 

@@ -1,5 +1,7 @@
 #include "clipscope/image.h"
 
+#include "image_header.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -148,6 +150,16 @@ Image load_image(const std::string& path) {
     std::error_code ec;
     const std::string bytes = read_file_bytes(path, size_t{1} << 31);
     if (bytes.empty()) throw_input(path, "empty file");
+    // Dimensions from the header first: a bomb (a few kB declaring 30000x30000) is refused
+    // before a decoder allocates its pixels; unknown formats are not handed to OpenCV at all.
+    const ImageHeader header = read_image_header(bytes);
+    if (header.format.empty())
+        throw_input(path, "not an image ClipScope reads (PNG, JPEG, BMP, WebP, TIFF, PNM), judging by its first bytes");
+    if (header.format == "gif")
+        throw Error(ErrorKind::Unsupported, path + ": GIF images are not supported by this build's OpenCV 4.6; convert to PNG");
+    if (header.width > 0 && header.height > 0 && header.width * header.height > kMaxImagePixels)
+        throw_input(path, "declares " + std::to_string(header.width) + "x" + std::to_string(header.height) + " pixels, more than the limit of " +
+                              std::to_string(kMaxImagePixels) + " (refused before decoding)");
     const cv::Mat raw(1, static_cast<int>(bytes.size()), CV_8UC1, const_cast<char*>(bytes.data()));
     cv::Mat m;
     try {

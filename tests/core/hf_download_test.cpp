@@ -3,6 +3,7 @@
 // checksum, missing token, server ignoring Range, renamed repo).
 #include "clipscope/hf_download.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -81,6 +82,8 @@ TEST_F(HubDownload, FetchesOnlyNeededFilesIntoThePythonCacheLayout) {
     ASSERT_EQ(listed[0].revisions.size(), 1u);
     EXPECT_TRUE(listed[0].revisions[0].loadable) << listed[0].revisions[0].problem;
     EXPECT_EQ(listed[0].revisions[0].refs, std::vector<std::string>{"main"});
+    EXPECT_EQ(listed[0].revisions[0].files,
+              (std::vector<std::string>{"open_clip_config.json", "open_clip_model.safetensors", "tokenizer_config.json"}));
     EXPECT_NO_THROW(ClipModel::load(r.snapshot_folder));
 }
 
@@ -229,6 +232,99 @@ TEST_F(HubDownload, MissingRepoSaysNotFound) {
         EXPECT_EQ(e.kind(), ErrorKind::Network);
         EXPECT_NE(std::string(e.what()).find("404"), std::string::npos) << e.what();
     }
+}
+
+TEST_F(HubDownload, FilesInSubfoldersLinkWithTheirDepthAndNestedRefsAreWritten) {
+    const fs::path repo = dir_.path("server/repos/acme/tiny-clip");
+    fs::create_directories(repo / "extra" / "deep");
+    test::write_bytes((repo / "extra" / "deep" / "notes.txt").string(), "notes\n");
+    const std::string commit = download().commit;
+    hub_->set_control({{"tags", {{"refs/pr/1", commit}}}});
+    RunControl control;
+    const DownloadResult r = download_model({"acme/tiny-clip", "refs/pr/1", {"open_clip_config.json", "extra/deep/notes.txt"}}, settings_, control);
+    const fs::path link = repo_folder() / "snapshots" / commit / "extra" / "deep" / "notes.txt";
+    ASSERT_TRUE(fs::is_symlink(link));
+    EXPECT_EQ(fs::read_symlink(link).string(), "../../../../blobs/" + r.files[1].etag);
+    EXPECT_EQ(read_all(link), "notes\n");
+    EXPECT_EQ(read_all(repo_folder() / "refs" / "refs" / "pr" / "1"), commit);
+    EXPECT_EQ(resolve_hf_snapshot_in(settings_.cache_dir, "acme/tiny-clip", "refs/pr/1"), r.snapshot_folder);
+    // Offline, the result names the snapshot's files, not the blobs they link to.
+    settings_.offline = true;
+    const DownloadResult offline = download();
+    std::vector<std::string> names;
+    for (const auto& f : offline.files) names.push_back(f.filename);
+    std::sort(names.begin(), names.end());
+    EXPECT_EQ(names, (std::vector<std::string>{"extra/deep/notes.txt", "open_clip_config.json", "open_clip_model.safetensors", "tokenizer_config.json"}));
+}
+
+TEST_F(HubDownload, UnsafeRevisionsAndFileNamesAreRefusedBeforeAnyRequest) {
+    RunControl control;
+    for (const std::string rev : {"/etc/passwd", "../main", "a//b", ".", "main/", "x\ny"}) {
+        try {
+            download_model({"acme/tiny-clip", rev, {}}, settings_, control);
+            ADD_FAILURE() << "revision '" << rev << "' was accepted";
+        } catch (const Error& e) {
+            EXPECT_EQ(e.kind(), ErrorKind::Usage) << rev << ": " << e.what();
+        }
+    }
+    for (const std::string file : {"/abs", "../x", "./open_clip_config.json", "a//b", ""}) {
+        try {
+            download_model({"acme/tiny-clip", "main", {file}}, settings_, control);
+            ADD_FAILURE() << "file '" << file << "' was accepted";
+        } catch (const Error& e) {
+            EXPECT_EQ(e.kind(), ErrorKind::Usage) << file << ": " << e.what();
+        }
+    }
+    EXPECT_THROW(resolve_hf_snapshot_in(settings_.cache_dir, "acme/tiny-clip", "/etc"), Error);
+    EXPECT_FALSE(fs::exists(fs::path(settings_.cache_dir) / "models--acme--tiny-clip" / "refs"));
+}
+
+TEST_F(HubDownload, UnknownSizeCompletePartialIsAcceptedOn416) {
+    // Without X-Linked-Size the size is unknown; a partial that is already whole gets 416 with bytes */N.
+    hub_->set_control({{"no_linked_size", true}});
+    const std::string bytes = read_all(dir_.path("server/repos/acme/tiny-clip/open_clip_model.safetensors"));
+    const HubRepoListing listing = fetch_hub_listing(settings_, "acme/tiny-clip", "main");
+    std::string sha;
+    for (const auto& f : listing.files)
+        if (f.filename == "open_clip_model.safetensors") sha = f.sha256;
+    ASSERT_EQ(sha.size(), 64u);
+    fs::create_directories(repo_folder() / "blobs");
+    test::write_bytes((repo_folder() / "blobs" / (sha + ".incomplete")).string(), bytes);
+    const DownloadResult r = download();
+    EXPECT_EQ(r.files[0].status, "resumed");
+    EXPECT_EQ(r.files[0].checksum, "sha256");
+    EXPECT_EQ(r.files[0].size, 0u);  // unknown: the redirect's Content-Length is not the file's
+    EXPECT_EQ(read_all(repo_folder() / "snapshots" / r.commit / "open_clip_model.safetensors"), bytes);
+}
+
+TEST_F(HubDownload, WrongRangeAnswerDiscardsThePartial) {
+    hub_->set_control({{"break_after", {{"file", "open_clip_model.safetensors"}, {"bytes", 3000}, {"times", 1}}}});
+    EXPECT_THROW(download(), Error);
+    hub_->set_control({{"wrong_range", true}});
+    try {
+        download();
+        FAIL() << "bytes from another offset must not be appended";
+    } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find("another range"), std::string::npos) << e.what();
+    }
+    for (const auto& blob : fs::directory_iterator(repo_folder() / "blobs")) EXPECT_NE(blob.path().extension(), ".incomplete");
+    hub_->set_control(nlohmann::json::object());
+    EXPECT_EQ(download().files[0].status, "downloaded");
+}
+
+TEST_F(HubDownload, CorruptResumedPartialIsFetchedAgainFromTheStart) {
+    hub_->set_control({{"break_after", {{"file", "open_clip_model.safetensors"}, {"bytes", 3000}, {"times", 1}}}});
+    EXPECT_THROW(download(), Error);
+    for (const auto& blob : fs::directory_iterator(repo_folder() / "blobs"))
+        if (blob.path().extension() == ".incomplete") {
+            std::fstream f(blob.path(), std::ios::in | std::ios::out | std::ios::binary);
+            f.seekp(100);
+            f.put('\x7f');  // the kept part went bad on disk
+        }
+    hub_->set_control(nlohmann::json::object());
+    const DownloadResult r = download();
+    EXPECT_EQ(r.files[0].status, "downloaded");
+    EXPECT_NO_THROW(ClipModel::load(r.snapshot_folder));
 }
 
 TEST(HubFiles, ChoosesSafetensorsAndRefusesPickleOnlyRepos) {

@@ -6,6 +6,7 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "clipscope/error.h"
+#include "image_header.h"  // private to core
 #include "test_support.h"
 
 namespace clipscope {
@@ -113,6 +114,70 @@ TEST(LoadImage, TransparentPixelsDoNotBleedColourWhenResizing) {
         }
     const Image r = resize_bicubic_pillow(im, 4, 2);
     for (int x = 0; x < 4; ++x) EXPECT_EQ(r.pixels[static_cast<size_t>(x) * 4 + 1], 0) << "green leaked at " << x;
+}
+
+// A PNG signature + IHDR declaring width x height, then a tiny IDAT and IEND (CRCs not checked
+// by the header reader; the decoder would reject them, but only after the size check).
+std::string png_header_only(uint32_t width, uint32_t height) {
+    std::string b("\x89PNG\r\n\x1a\n", 8);
+    auto be32 = [&](uint32_t v) {
+        for (int s = 24; s >= 0; s -= 8) b.push_back(static_cast<char>((v >> s) & 0xFF));
+    };
+    be32(13);
+    b += "IHDR";
+    be32(width);
+    be32(height);
+    b += std::string("\x08\x02\x00\x00\x00", 5);
+    be32(0);
+    be32(2);
+    b += "IDAT";
+    b += std::string("\x78\x9c", 2);
+    be32(0);
+    return b;
+}
+
+TEST(LoadImage, DecompressionBombsAreRefusedFromTheHeaderBeforeDecoding) {
+    test::TempDir dir;
+    test::write_bytes(dir.path("bomb.png"), png_header_only(30000, 30000));
+    // JPEG: SOI, then SOF0 declaring 60000 x 60000.
+    test::write_bytes(dir.path("bomb.jpg"), std::string("\xFF\xD8\xFF\xC0\x00\x11\x08\xEA\x60\xEA\x60\x03", 12) + std::string(12, '\0'));
+    for (const char* name : {"bomb.png", "bomb.jpg"}) {
+        try {
+            load_image(dir.path(name));
+            ADD_FAILURE() << name << " decoded";
+        } catch (const Error& e) {
+            EXPECT_EQ(e.kind(), ErrorKind::InputFile);
+            EXPECT_NE(std::string(e.what()).find("refused before decoding"), std::string::npos) << e.what();
+            EXPECT_NE(std::string(e.what()).find(name), std::string::npos) << e.what();
+        }
+    }
+    // Below the limit the header passes and the decoder reports the broken data instead.
+    test::write_bytes(dir.path("small.png"), png_header_only(16, 16));
+    EXPECT_THROW(load_image(dir.path("small.png")), Error);
+}
+
+TEST(ImageHeader, ReadsDimensionsOfEveryFormatOpenCvWrites) {
+    test::TempDir dir;
+    cv::Mat img(23, 41, CV_8UC3, cv::Scalar(10, 20, 30));
+    for (const char* ext : {".png", ".jpg", ".bmp", ".webp", ".tiff", ".ppm"}) {
+        const std::string path = dir.path(std::string("x") + ext);
+        ASSERT_TRUE(cv::imwrite(path, img)) << ext;
+        std::ifstream in(path, std::ios::binary);
+        const std::string bytes((std::istreambuf_iterator<char>(in)), {});
+        const ImageHeader header = read_image_header(bytes);
+        EXPECT_EQ(header.width, 41) << ext;
+        EXPECT_EQ(header.height, 23) << ext;
+        EXPECT_FALSE(header.format.empty()) << ext;
+        const Image loaded = load_image(path);
+        EXPECT_EQ(loaded.width, 41) << ext;
+    }
+    test::write_bytes(dir.path("anim.gif"), std::string("GIF89a\x02\x00\x02\x00", 10));
+    try {
+        load_image(dir.path("anim.gif"));
+        ADD_FAILURE() << "GIF decoded";
+    } catch (const Error& e) {
+        EXPECT_EQ(e.kind(), ErrorKind::Unsupported);
+    }
 }
 
 TEST(LoadImage, CorruptEmptyAndMislabelledFilesAreClearErrors) {

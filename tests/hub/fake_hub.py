@@ -16,6 +16,8 @@ Misbehaviour is switched on by ROOT/control.json, re-read on every request:
   renamed: {"old/name": "new/name"}   relative 307 from the old repo id
   tags: {"v1": commit}        extra revisions
   chunk_delay: seconds        pause between 1 kB chunks of CDN bodies
+  no_linked_size: true        leave out X-Linked-Size on redirects (the size is then unknown)
+  wrong_range: true           answer Range requests with 206 but from byte 0
 ROOT/log.json lists every request seen (method, path, Range and Authorization headers).
 Prints "PORT <n>" on stdout once listening on 127.0.0.1.
 """
@@ -118,7 +120,11 @@ class Hub(http.server.BaseHTTPRequestHandler):
         if not os.path.isdir(repo_dir(repo)) or not self.revision_ok(ctl, repo, rev):
             return self.reply(404)
         siblings = []
-        for name in sorted(os.listdir(repo_dir(repo))):
+        names = []
+        for folder, _, files in os.walk(repo_dir(repo)):
+            for f in files:
+                names.append(os.path.relpath(os.path.join(folder, f), repo_dir(repo)).replace(os.sep, "/"))
+        for name in sorted(names):
             data = file_bytes(repo, name)
             entry = {"rfilename": name, "size": len(data), "blobId": git_sha1(data)}
             if name.endswith(LFS_SUFFIXES):
@@ -144,8 +150,9 @@ class Hub(http.server.BaseHTTPRequestHandler):
             port = self.server.server_address[1]
             cdn = "http://127.0.0.1:%d/cdn/%s?repo=%s&file=%s&sig=signed" % (
                 port, sha, urllib.parse.quote(repo, safe=""), urllib.parse.quote(name, safe=""))
-            headers = dict(commit, **{"Location": cdn, "X-Linked-Etag": '"%s"' % sha,
-                                      "X-Linked-Size": str(len(data)), "ETag": 'W/"%s"' % git_sha1(data)})
+            headers = dict(commit, **{"Location": cdn, "X-Linked-Etag": '"%s"' % sha, "ETag": 'W/"%s"' % git_sha1(data)})
+            if not ctl.get("no_linked_size"):
+                headers["X-Linked-Size"] = str(len(data))
             return self.reply(302, headers)
         headers = dict(commit, **{"ETag": '"%s"' % git_sha1(data)})
         self.reply(200, headers, data)
@@ -165,10 +172,11 @@ class Hub(http.server.BaseHTTPRequestHandler):
             start = int(rng.split("=")[1].split("-")[0])
             if start >= len(data):
                 return self.reply(416, {"Content-Range": "bytes */%d" % len(data)})
-        body = data[start:]
+        sent_from = 0 if ctl.get("wrong_range") else start
+        body = data[sent_from:]
         self.send_response(206 if start else 200)
         if start:
-            self.send_header("Content-Range", "bytes %d-%d/%d" % (start, len(data) - 1, len(data)))
+            self.send_header("Content-Range", "bytes %d-%d/%d" % (sent_from, len(data) - 1, len(data)))
         self.send_header("Content-Length", str(len(body)))
         self.send_header("Accept-Ranges", "bytes")
         self.end_headers()

@@ -29,8 +29,11 @@ std::string hf_home_dir();
 // The hub cache folder: HF_HUB_CACHE, else HUGGINGFACE_HUB_CACHE, else HF_HOME/hub.
 std::string hf_hub_cache_dir();
 
-// Throws a Usage error unless repo_id looks like ORG/NAME.
+// Throws a Usage error unless repo_id looks like ORG/NAME (or a bare NAME).
 void check_repo_id(const std::string& repo_id);
+// Throws a Usage error unless name is a relative path of plain components (no '.', '..',
+// empty parts, leading '/', control characters): revisions and file names become cache paths.
+void check_relative_name(const std::string& name, const std::string& what);
 // "models--ORG--NAME" for "ORG/NAME".
 std::string hf_repo_folder_name(const std::string& repo_id);
 bool is_commit_hash(const std::string& revision);

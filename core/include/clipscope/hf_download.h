@@ -17,7 +17,8 @@ namespace clipscope {
 
 struct HubFile {
     std::string filename;
-    uint64_t size = 0;  // 0 when the listing did not say
+    uint64_t size = 0;   // 0 when the listing did not say
+    std::string sha256;  // of LFS files (weights), when the listing says
 };
 
 // GET {endpoint}/api/models/{repo}/revision/{revision}?blobs=true: commit and files.
@@ -26,7 +27,8 @@ struct HubRepoListing {
     std::string commit;
     std::vector<HubFile> files;
 };
-HubRepoListing fetch_hub_listing(const HubSettings& settings, const std::string& repo_id, const std::string& revision);
+// control (optional) cancels the request.
+HubRepoListing fetch_hub_listing(const HubSettings& settings, const std::string& repo_id, const std::string& revision, const RunControl* control = nullptr);
 
 // The files of a repo ClipScope needs, given its file names. Prefers open_clip
 // safetensors (+ open_clip_config.json), else transformers model.safetensors
