@@ -48,7 +48,8 @@ nlohmann::json model_summary(const ClipModel& model) {
     return {{"spec", info.spec}, {"format", info.format}, {"architecture", model.config().name}, {"weights", info.weights_path}};
 }
 
-void print_json(const nlohmann::json& j) { std::cout << j.dump(2) << std::endl; }
+// Invalid UTF-8 in user text (labels, file names) is written as U+FFFD instead of aborting the command.
+void print_json(const nlohmann::json& j) { std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << std::endl; }
 
 std::vector<std::pair<int64_t, int64_t>> parse_head_list(const std::string& text) {
     std::vector<std::pair<int64_t, int64_t>> out;

@@ -136,7 +136,7 @@ void run(const Options& o) {
     };
     if (options.spatial) meta["files"]["heads.npy"] = "[B, L, H, E] per (layer, head) for every layer, summed over source tokens";
     if (!o.images.empty()) meta["files"]["preprocessed.npy"] = "[B, 3, S, S] the preprocessed input";
-    write_text_atomically((dir / "meta.json").string(), meta.dump(2));
+    write_text_atomically((dir / "meta.json").string(), meta.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
     spdlog::info("decomposed {} image(s) with {} ({}) in {:.2f} s; sum of parts = normalised embedding within {:.2e}", B, model.info().spec, c.name,
                  seconds, max_error);
 }

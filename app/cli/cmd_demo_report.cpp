@@ -412,7 +412,7 @@ void run(const Options& o) {
     md << "---\nGenerated in " << fixed(seconds, 0) << " s with " << current_threads() << " threads.\n";
     summary["seconds"] = seconds;
     write_text_atomically(o.out + "/report.md", md.str());
-    write_text_atomically(o.out + "/summary.json", summary.dump(2));
+    write_text_atomically(o.out + "/summary.json", summary.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
     spdlog::info("report written to {}/report.md ({:.0f} s)", o.out, seconds);
 }
 

@@ -56,7 +56,7 @@ void run_segmentation_protocol(const Options& o) {
                                                            {"self_check_max_abs_error", maps.self_check},
                                                            {"map", "per patch: sum over all layers and heads of attn[l, m, h] . (w_c* - mean_c w_c); overlay: upsampled,"
                                                                    " clamped at 0, min-max normalised; _mask.png: above the mean"}})
-                                                .dump(2));
+                                                .dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
     spdlog::info("segmentation map of {} ({}, predicted '{}'): {}.png, {}_mask.png, {}.npy", o.image, c.name, predicted, o.out, o.out, o.out);
 }
 
@@ -111,7 +111,7 @@ void run(const Options& o) {
                                                            {"self_check_max_abs_error", d.max_sum_error()},
                                                            {"map", "per patch: sum over the selected (layer, head) cells of attn[l, m, h] . t, t unit-norm"
                                                                    " (A minus B with --versus); class-token cell and MLPs excluded"}})
-                                                .dump(2));
+                                                .dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
     spdlog::info("heatmap of '{}'{} on {} ({}): {}.png, {}.npy ({}x{} patches, range {:.4f}..{:.4f})", o.text, o.versus.empty() ? "" : " minus '" + o.versus + "'",
                  o.image, c.name, o.out, o.out, G, G, *lo, *hi);
 }

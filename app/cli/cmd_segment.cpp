@@ -126,7 +126,7 @@ void run(const Options& o) {
                                {"model", model.info().spec},
                                {"weights", model.info().weights_path}};
     const std::string journal = o.out + ".csv.partial";
-    const std::string settings_line = "# clipscope segment " + settings.dump();
+    const std::string settings_line = "# clipscope segment " + settings.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     auto done = read_journal(journal, settings_line);
     // Rewrite the journal with only the complete rows kept, then append to it.
     {
@@ -200,7 +200,7 @@ void run(const Options& o) {
         "per image: map over the patch grid, bilinear x patch size (align_corners=false), clamp >= 0, min-max, foreground = above the mean;"
         " pixAcc and IoU accumulated over the dataset, AP averaged over images (method.md §6.5); percentages";
     const nlohmann::json summary = {{"model", model_summary(model)}, {"settings", settings}, {"results", rows}, {"decomposition_self_check_max_abs_error", worst_self_check}};
-    write_text_atomically(o.out + ".json", summary.dump(2));
+    write_text_atomically(o.out + ".json", summary.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
     print_json(summary);
     // The comparison table for people, on stderr so stdout stays JSON.
     std::ostringstream table;

@@ -225,7 +225,7 @@ void run(const Options& o) {
           {"replacement", "mean over the evaluated images"}}},
         {"results", settings_out},
         {"random_control", {{"heads", summary(random_worst)}, {"reference_protocol", summary(random_ref_worst)}}}};
-    write_text_atomically(o.out + ".json", out.dump(2));
+    write_text_atomically(o.out + ".json", out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
     write_text_atomically(o.out + ".csv", csv);
     print_json(out);
     std::ostringstream t;

@@ -109,7 +109,7 @@ void run(const Options& o) {
     }
     settings["texts"] = texts.source;
     settings["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    write_text_atomically(o.out, nlohmann::json({{"model", texts.model}, {"settings", settings}, {"heads", heads}}).dump(2));
+    write_text_atomically(o.out, nlohmann::json({{"model", texts.model}, {"settings", settings}, {"heads", heads}}).dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
     write_people_exports(o, heads, o.matrix.empty() ? o.store : o.matrix);
     spdlog::info("TextSpan of {} head(s), {} texts each, in {:.2f} s -> {}", heads.size(), o.per_head, settings["seconds"].get<double>(), o.out);
 }

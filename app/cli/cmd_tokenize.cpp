@@ -34,7 +34,7 @@ void register_tokenize(CLI::App& app) {
         nlohmann::json out = nlohmann::json::array();
         const int64_t C = ids.shape[1];
         for (int64_t i = 0; i < ids.shape[0]; ++i) out.push_back(std::vector<int64_t>(ids.data.begin() + i * C, ids.data.begin() + (i + 1) * C));
-        std::cout << out.dump() << std::endl;
+        std::cout << out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << std::endl;
     });
 }
 

@@ -139,7 +139,7 @@ void train_demo(const TrainOptions& o, const RunControl* control, const std::fun
     if (o.resume && fs::exists(settings_file) && nlohmann::json::parse(read_file_bytes(settings_file.string(), 1 << 20)) != settings)
         throw_usage(o.out + " holds a run with other settings (" + settings_file.string() + "); resume with the same options");
     fs::create_directories(state_dir);
-    write_text_atomically(settings_file.string(), settings.dump(2));
+    write_text_atomically(settings_file.string(), settings.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
 
     // The world's own vocabulary, learned once from training-distribution captions.
     const std::string vocab_path = (out / "bpe_simple_vocab_16e6.txt.gz").string();
@@ -206,7 +206,7 @@ void train_demo(const TrainOptions& o, const RunControl* control, const std::fun
                                  {"training_seconds", seconds},
                                  {"held_out_zero_shot_accuracy", accuracy},
                                  {"weights_dtype", o.export_f32 ? "float32" : "float16 (trained in float32)"}};
-        write_text_atomically((out / "training.json").string(), record.dump(2));
+        write_text_atomically((out / "training.json").string(), record.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
     };
 
     // Held-out scenes: another seed, one object, habitats independent of shapes.

@@ -75,7 +75,7 @@ uint8_t clip8(int64_t v) {
 
 Image resample_horizontal(const Image& in, int out_width) {
     const Coefficients c = precompute(in.width, out_width);
-    Image out{out_width, in.height, in.channels, in.is_palette, std::vector<uint8_t>(static_cast<size_t>(out_width) * in.height * in.channels)};
+    Image out{out_width, in.height, in.channels, in.is_palette, std::vector<uint8_t>(static_cast<size_t>(out_width) * in.height * in.channels), in.source};
     for (int y = 0; y < in.height; ++y) {
         const uint8_t* row = in.pixels.data() + static_cast<size_t>(y) * in.width * in.channels;
         for (int xx = 0; xx < out_width; ++xx) {
@@ -93,7 +93,7 @@ Image resample_horizontal(const Image& in, int out_width) {
 
 Image resample_vertical(const Image& in, int out_height) {
     const Coefficients c = precompute(in.height, out_height);
-    Image out{in.width, out_height, in.channels, in.is_palette, std::vector<uint8_t>(static_cast<size_t>(in.width) * out_height * in.channels)};
+    Image out{in.width, out_height, in.channels, in.is_palette, std::vector<uint8_t>(static_cast<size_t>(in.width) * out_height * in.channels), in.source};
     const size_t stride = static_cast<size_t>(in.width) * in.channels;
     for (int yy = 0; yy < out_height; ++yy) {
         const int ymin = c.bounds[static_cast<size_t>(yy) * 2], ymax = c.bounds[static_cast<size_t>(yy) * 2 + 1];
@@ -143,7 +143,7 @@ int round_half_even(double v) { return static_cast<int>(std::nearbyint(v)); }  /
 
 Image image_from_rgb(int width, int height, const std::vector<uint8_t>& rgb) {
     if (static_cast<size_t>(width) * height * 3 != rgb.size()) throw Error(ErrorKind::Internal, "image_from_rgb: size mismatch");
-    return Image{width, height, 3, false, rgb};
+    return Image{width, height, 3, false, rgb, {}};
 }
 
 Image load_image(const std::string& path) {
@@ -190,6 +190,7 @@ Image load_image(const std::string& path) {
         im.channels = 3;
     }
     im.pixels.assign(rgb.data, rgb.data + static_cast<size_t>(rgb.total()) * rgb.channels());
+    im.source = path;
     return im;
 }
 
@@ -204,7 +205,7 @@ Image resize_bicubic_pillow(const Image& image, int width, int height) {
 }
 
 Image resize_nearest_pillow(const Image& image, int width, int height) {
-    Image out{width, height, image.channels, image.is_palette, std::vector<uint8_t>(static_cast<size_t>(width) * height * image.channels)};
+    Image out{width, height, image.channels, image.is_palette, std::vector<uint8_t>(static_cast<size_t>(width) * height * image.channels), image.source};
     for (int y = 0; y < height; ++y) {
         const int sy = std::min(image.height - 1, static_cast<int>((y + 0.5) * image.height / height));
         for (int x = 0; x < width; ++x) {
@@ -218,13 +219,18 @@ Image resize_nearest_pillow(const Image& image, int width, int height) {
 
 Image resize_and_crop(const Image& image, const PreprocessConfig& config) {
     const int S = static_cast<int>(config.image_size);
-    if (image.width <= 0 || image.height <= 0) throw_usage("image has no pixels");
+    // Errors name the image's file when it came from one (a bad input), else it is a caller's mistake.
+    const auto refuse = [&image](const std::string& problem) {
+        if (!image.source.empty()) throw_input(image.source, problem);
+        throw_usage("image " + problem);
+    };
+    if (image.width <= 0 || image.height <= 0) refuse("has no pixels");
     // torchvision Resize(S): shorter side -> S, longer side truncated; skipped if already S.
     const int shorter = std::min(image.width, image.height), longer = std::max(image.width, image.height);
     const int64_t new_long = static_cast<int64_t>(S) * longer / shorter;
     if (new_long > (int64_t{1} << 20))
-        throw_usage("image of " + std::to_string(image.width) + "x" + std::to_string(image.height) +
-                    " has an extreme aspect ratio: resizing its shorter side to " + std::to_string(S) + " would make it " + std::to_string(new_long) + " pixels long");
+        refuse("of " + std::to_string(image.width) + "x" + std::to_string(image.height) + " has an extreme aspect ratio: resizing its shorter side to " +
+               std::to_string(S) + " would make it " + std::to_string(new_long) + " pixels long (refused before allocating)");
     const int rw = image.width <= image.height ? S : static_cast<int>(new_long);
     const int rh = image.width <= image.height ? static_cast<int>(new_long) : S;
     Image resized = image;
@@ -234,7 +240,7 @@ Image resize_and_crop(const Image& image, const PreprocessConfig& config) {
     const int top = half_even ? round_half_even(dy) : static_cast<int>(std::floor(dy));
     const int left = half_even ? round_half_even(dx) : static_cast<int>(std::floor(dx));
     // Converted to RGB after the crop, as open_clip does (alpha dropped).
-    Image out{S, S, 3, false, std::vector<uint8_t>(static_cast<size_t>(S) * S * 3)};
+    Image out{S, S, 3, false, std::vector<uint8_t>(static_cast<size_t>(S) * S * 3), image.source};
     for (int y = 0; y < S; ++y)
         for (int x = 0; x < S; ++x)
             for (int c = 0; c < 3; ++c)

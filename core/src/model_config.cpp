@@ -30,12 +30,12 @@ int64_t get_int(const json& obj, const std::string& key, int64_t fallback, const
     const auto& v = obj[key];
     if (v.is_number_integer()) return v.get<int64_t>();
     if (v.is_number_float() && std::floor(v.get<double>()) == v.get<double>()) return static_cast<int64_t>(v.get<double>());
-    throw_model(path, where + key + " should be an integer, found " + v.dump());
+    throw_model(path, where + key + " should be an integer, found " + v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 double get_number(const json& obj, const std::string& key, double fallback, const std::string& path, const std::string& where) {
     if (!obj.contains(key) || obj[key].is_null()) return fallback;
-    if (!obj[key].is_number()) throw_model(path, where + key + " should be a number, found " + obj[key].dump());
+    if (!obj[key].is_number()) throw_model(path, where + key + " should be a number, found " + obj[key].dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
     return obj[key].get<double>();
 }
 
@@ -47,7 +47,7 @@ std::array<float, 3> get_triplet(const json& obj, const std::string& key, std::a
         return {x, x, x};
     }
     if (!v.is_array() || v.size() != 3 || !v[0].is_number() || !v[1].is_number() || !v[2].is_number())
-        throw_model(path, key + " should be a list of 3 numbers, found " + v.dump());
+        throw_model(path, key + " should be a list of 3 numbers, found " + v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
     return {v[0].get<float>(), v[1].get<float>(), v[2].get<float>()};
 }
 
@@ -55,10 +55,10 @@ void refuse_unsupported_vision_keys(const json& vision, const std::string& path)
     // These change the forward pass in ways the decomposition does not model.
     for (const char* key : {"timm_model_name", "attentional_pool", "ls_init_value", "no_ln_pre", "final_ln_after_pool", "input_patchnorm"}) {
         if (vision.contains(key) && !vision[key].is_null() && vision[key] != false && vision[key] != "")
-            throw_model(path, std::string("vision_cfg.") + key + " = " + vision[key].dump() + " is not supported (only plain CLIP ViTs)");
+            throw_model(path, std::string("vision_cfg.") + key + " = " + vision[key].dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + " is not supported (only plain CLIP ViTs)");
     }
     if (vision.contains("pool_type") && vision["pool_type"] != "tok")
-        throw_model(path, "vision_cfg.pool_type = " + vision["pool_type"].dump() + " is not supported (class-token pooling only)");
+        throw_model(path, "vision_cfg.pool_type = " + vision["pool_type"].dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + " is not supported (class-token pooling only)");
     if (vision.contains("global_average_pool") && vision["global_average_pool"] == true)
         throw_model(path, "vision_cfg.global_average_pool is not supported (class-token pooling only)");
 }
@@ -128,9 +128,9 @@ ClipConfig parse_open_clip_config(const std::string& path) {
         c.preprocess.mean = get_triplet(p, "mean", c.preprocess.mean, path);
         c.preprocess.std = get_triplet(p, "std", c.preprocess.std, path);
         if (p.contains("resize_mode") && p["resize_mode"] != "shortest")
-            throw_model(path, "preprocess_cfg.resize_mode " + p["resize_mode"].dump() + " is not supported yet (only 'shortest')");
+            throw_model(path, "preprocess_cfg.resize_mode " + p["resize_mode"].dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + " is not supported yet (only 'shortest')");
         if (p.contains("interpolation") && p["interpolation"] != "bicubic")
-            throw_model(path, "preprocess_cfg.interpolation " + p["interpolation"].dump() + " is not supported yet (only 'bicubic')");
+            throw_model(path, "preprocess_cfg.interpolation " + p["interpolation"].dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + " is not supported yet (only 'bicubic')");
     }
     validate_config(c, path);
     c.name = architecture_name(c);
@@ -140,7 +140,7 @@ ClipConfig parse_open_clip_config(const std::string& path) {
 ClipConfig parse_hf_clip_config(const std::string& config_path, const std::string& preprocessor_path) {
     const json root = load_json(config_path);
     if (root.contains("model_type") && root["model_type"] != "clip")
-        throw_model(config_path, "model_type " + root["model_type"].dump() + " is not a CLIP model");
+        throw_model(config_path, "model_type " + root["model_type"].dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + " is not a CLIP model");
     // Legacy *_config_dict values override *_config (transformers' own rule).
     auto merged = [&](const char* name) {
         json out = root.contains(name) && root[name].is_object() ? root[name] : json::object();
@@ -187,7 +187,7 @@ ClipConfig parse_hf_clip_config(const std::string& config_path, const std::strin
             const auto& s = p[key];
             if (s.is_number_integer()) return s.get<int64_t>();
             if (s.is_object() && s.contains(inner) && s[inner].is_number_integer()) return s[inner].get<int64_t>();
-            throw_model(preprocessor_path, std::string(key) + " has an unsupported form: " + s.dump());
+            throw_model(preprocessor_path, std::string(key) + " has an unsupported form: " + s.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
         };
         const int64_t resize = size_of("size", "shortest_edge");
         const int64_t crop = size_of("crop_size", "height");

@@ -143,7 +143,7 @@ void build_neighbor_index(const Store& store, const RunControl* control) {
     }
     fs::rename(heads_tmp, dir / "heads.npy");
     fs::rename(layers_tmp, dir / "layers.npy");
-    write_text_atomically((dir / "index.json").string(), identity(store).dump(2));
+    write_text_atomically((dir / "index.json").string(), identity(store).dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 bool has_neighbor_index(const Store& store) {

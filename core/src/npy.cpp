@@ -1,5 +1,8 @@
 #include "clipscope/npy.h"
 
+#include <cctype>
+#include <climits>
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -107,16 +110,35 @@ NpyHeader parse_header(const std::string& path, const std::string& bytes) {
 }
 
 size_t descr_item_size(const std::string& path, const std::string& descr) {
-    if (descr.size() < 3) throw_input(path, "unsupported .npy dtype '" + descr + "'");
+    if (descr.size() < 3 || descr.size() > 4) throw_input(path, "unsupported .npy dtype '" + descr + "'");
     if (descr[0] == '>') throw_input(path, "big-endian .npy data is not supported (dtype '" + descr + "')");
-    return static_cast<size_t>(std::stoul(descr.substr(2)));
+    size_t item = 0;
+    for (size_t i = 2; i < descr.size(); ++i) {
+        if (!std::isdigit(static_cast<unsigned char>(descr[i]))) throw_input(path, "unsupported .npy dtype '" + descr + "'");
+        item = item * 10 + static_cast<size_t>(descr[i] - '0');
+    }
+    if (item == 0 || item > 16) throw_input(path, "unsupported .npy dtype '" + descr + "'");
+    return item;
+}
+
+// Element count of a header's shape, refusing shapes whose size overflows (a hostile header).
+int64_t checked_count(const std::string& path, const Shape& shape, size_t item) {
+    int64_t count = 0;
+    try {
+        count = element_count(shape);
+    } catch (const Error& e) {
+        throw_input(path, std::string(".npy ") + e.what());
+    }
+    if (item != 0 && static_cast<uint64_t>(count) > static_cast<uint64_t>(INT64_MAX) / item)
+        throw_input(path, ".npy shape " + shape_to_string(shape) + " is too large");
+    return count;
 }
 
 template <typename Out, typename Convert>
 NdArray<Out> convert_data(const std::string& path, const std::string& bytes, const NpyHeader& h, Convert convert) {
     const std::string kind = h.descr.substr(1);
     const size_t item = descr_item_size(path, h.descr);
-    const int64_t count = element_count(h.shape);
+    const int64_t count = checked_count(path, h.shape, item);
     const size_t needed = static_cast<size_t>(count) * item;
     if (bytes.size() - h.data_offset < needed)
         throw_input(path, "truncated .npy data: shape " + shape_to_string(h.shape) + " needs " + std::to_string(needed) + " bytes, file has " +
@@ -194,6 +216,7 @@ NpyRowReader::NpyRowReader(const std::string& path) : path_(path) {
     if (h.shape.empty()) throw_input(path, "is a scalar, expected rows");
     item_ = descr_item_size(path, h.descr);
     shape_ = h.shape;
+    checked_count(path, shape_, item_);  // the whole array's byte size fits in 63 bits
     row_elements_ = static_cast<size_t>(element_count(Shape(shape_.begin() + 1, shape_.end())));
     data_offset_ = h.data_offset;
     const auto needed = data_offset_ + static_cast<size_t>(shape_[0]) * row_elements_ * item_;

@@ -229,7 +229,7 @@ void write_safetensors(const std::string& path, const std::map<std::string, Floa
         header[name] = {{"dtype", dtype_name(stored_as)}, {"shape", t.shape}, {"data_offsets", {offset, offset + bytes}}};
         offset += bytes;
     }
-    std::string json = header.dump();
+    std::string json = header.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     json.append((8 - json.size() % 8) % 8, ' ');
     write_file_atomically(path, [&](std::ostream& out) {
         const uint64_t n = json.size();

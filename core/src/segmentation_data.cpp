@@ -295,7 +295,7 @@ std::vector<uint8_t> align_mask(const Mask& mask, const PreprocessConfig& prepro
     if (mask.width <= 0 || mask.height <= 0 || mask.data.size() != static_cast<size_t>(mask.width) * mask.height) throw_usage("malformed mask");
     const int S = static_cast<int>(preprocess.image_size);
     // As a palette-flagged 3-channel image, the image code resizes it with nearest-neighbour.
-    Image as_image{mask.width, mask.height, 3, true, std::vector<uint8_t>(mask.data.size() * 3)};
+    Image as_image{mask.width, mask.height, 3, true, std::vector<uint8_t>(mask.data.size() * 3), {}};
     for (size_t p = 0; p < mask.data.size(); ++p) as_image.pixels[p * 3] = mask.data[p];
     const Image out = alignment == MaskAlignment::Crop ? resize_and_crop(as_image, preprocess) : resize_nearest_pillow(as_image, S, S);
     std::vector<uint8_t> aligned(static_cast<size_t>(S) * S);

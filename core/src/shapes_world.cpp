@@ -215,7 +215,7 @@ void apply_habitat_bias(Scene& s, WorldRng& rng, const SceneDistribution& d) {
 RenderedScene render(const Scene& scene, int size) {
     if (size < 16 || size > 1024) throw_usage("world images must be 16..1024 pixels");
     RenderedScene out;
-    out.image = Image{size, size, 3, false, std::vector<uint8_t>(static_cast<size_t>(size) * size * 3)};
+    out.image = Image{size, size, 3, false, std::vector<uint8_t>(static_cast<size_t>(size) * size * 3), {}};
     out.mask = Mask{size, size, std::vector<uint8_t>(static_cast<size_t>(size) * size)};
     const auto placed = place(scene, size);
     constexpr int kSub = 4;  // 4x4 samples per pixel at object edges

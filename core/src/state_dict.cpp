@@ -377,15 +377,15 @@ void write_checkpoint(const std::string& folder, ModelFormat format, const ClipC
     const fs::path dir(folder);
     switch (format) {
         case ModelFormat::OpenClipSafetensors:
-            write_text_atomically((dir / "open_clip_config.json").string(), open_clip_config_json(config).dump(2));
+            write_text_atomically((dir / "open_clip_config.json").string(), open_clip_config_json(config).dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
             write_safetensors((dir / "open_clip_model.safetensors").string(), sd, stored_as);
             return;
         case ModelFormat::HfTransformers: {
-            write_text_atomically((dir / "config.json").string(), hf_config_json(config).dump(2));
+            write_text_atomically((dir / "config.json").string(), hf_config_json(config).dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
             const nlohmann::json pre = {{"crop_size", config.vision.image_size}, {"size", config.vision.image_size}, {"do_center_crop", true},
                                         {"do_normalize", true}, {"do_resize", true}, {"resample", 3},
                                         {"image_mean", config.preprocess.mean}, {"image_std", config.preprocess.std}};
-            write_text_atomically((dir / "preprocessor_config.json").string(), pre.dump(2));
+            write_text_atomically((dir / "preprocessor_config.json").string(), pre.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
             write_safetensors((dir / "model.safetensors").string(), to_hf_layout(sd, config), stored_as, {{"format", "pt"}});
             return;
         }

@@ -41,7 +41,7 @@ nlohmann::json info_to_json(const StoreInfo& s) {
 StoreInfo info_from_json(const nlohmann::json& j, const std::string& path) {
     try {
         if (j.at("format") != "clipscope-store") throw_input(path, "not a ClipScope store manifest");
-        if (j.at("version") != 1) throw_input(path, "store version " + j.at("version").dump() + " is not supported");
+        if (j.at("version") != 1) throw_input(path, "store version " + j.at("version").dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + " is not supported");
         StoreInfo s;
         s.model_spec = j.at("model").at("spec");
         s.model_format = j.at("model").at("format");
@@ -188,7 +188,7 @@ StoreWriter StoreWriter::open(const std::string& folder, const StoreInfo& info) 
     if (ec) throw_input(folder, "cannot create: " + ec.message());
     // Arrays first, manifest last: a folder with a manifest always has its arrays.
     w.impl_->files = open_arrays(folder, info, /*create=*/true, /*writable=*/true);
-    write_text_atomically(manifest_path, wanted.dump(1));
+    write_text_atomically(manifest_path, wanted.dump(1, ' ', false, nlohmann::json::error_handler_t::replace));
     write_text_atomically((fs::path(folder) / "progress.json").string(), R"({"done": 0})");
     return w;
 }

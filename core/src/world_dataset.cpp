@@ -28,7 +28,7 @@ std::string label_row(const std::string& file, const world::Scene& s, const std:
 }
 
 Image mask_image(const Mask& m) {
-    Image out{m.width, m.height, 1, false, std::vector<uint8_t>(m.data.size())};
+    Image out{m.width, m.height, 1, false, std::vector<uint8_t>(m.data.size()), {}};
     for (size_t i = 0; i < m.data.size(); ++i) out.pixels[i] = m.data[i] ? 255 : 0;
     return out;
 }

@@ -105,7 +105,7 @@ TEST(LoadImage, ModesBecomeRgbAndAlphaIsKept) {
 
 TEST(LoadImage, TransparentPixelsDoNotBleedColourWhenResizing) {
     // Left half opaque red, right half fully transparent green: premultiplied resizing keeps green out.
-    Image im{8, 2, 4, false, std::vector<uint8_t>(8 * 2 * 4)};
+    Image im{8, 2, 4, false, std::vector<uint8_t>(8 * 2 * 4), {}};
     for (int y = 0; y < 2; ++y)
         for (int x = 0; x < 8; ++x) {
             uint8_t* p = &im.pixels[(static_cast<size_t>(y) * 8 + x) * 4];

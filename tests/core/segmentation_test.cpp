@@ -128,7 +128,7 @@ TEST(Segmentation, AttentionBaselinesAreDistributionsOverTokens) {
 }
 
 Image pattern_image(int w, int h, int seed) {
-    Image im{w, h, 3, false, std::vector<uint8_t>(static_cast<size_t>(w) * h * 3)};
+    Image im{w, h, 3, false, std::vector<uint8_t>(static_cast<size_t>(w) * h * 3), {}};
     for (size_t i = 0; i < im.pixels.size(); ++i) im.pixels[i] = static_cast<uint8_t>((i * 37 + static_cast<size_t>(seed) * 11) % 251);
     return im;
 }

@@ -18,6 +18,7 @@ struct Image {
     int channels = 3;
     bool is_palette = false;  // Pillow resizes palette images with NEAREST
     std::vector<uint8_t> pixels;
+    std::string source;  // the file it was loaded from ("" for generated images), for error messages
 };
 
 // Refuse images above this many pixels before decoding them fully (decompression bombs).

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Feeds clipscope-cli a corpus of broken and hostile files (make_hostile_inputs.py)
+# and checks each gets the documented exit code and an error naming the file, never
+# a crash. Writes the results as TSV to $HOSTILE_REPORT when set (docs/reliability.md).
+# Usage: hostile_inputs_test.sh CLI
+set -uo pipefail
+cli="$1"
+here="$(dirname "$0")"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+python3 "$here/make_hostile_inputs.py" "$work/in" || exit 1
+d="$work/in"
+report="${HOSTILE_REPORT:-$work/report.tsv}"
+printf 'case\texpected\texit\tmessage\n' > "$report"
+failures=0
+
+# check NAME EXPECTED_EXIT NEEDLE -- command...   (NEEDLE: text the error must contain, usually the file name)
+check() {
+  local name="$1" expected="$2" needle="$3"
+  shift 4
+  local err="$work/err.txt"
+  timeout 60 "$@" > /dev/null 2> "$err"
+  local code=$?
+  local message
+  message=$(grep -v '^\[info\]' "$err" | head -n 1 | cut -c1-160 | tr '\t' ' ')
+  printf '%s\t%s\t%s\t%s\n' "$name" "$expected" "$code" "$message" >> "$report"
+  if [ "$code" -ne "$expected" ] || { [ -n "$needle" ] && ! grep -qF -- "$needle" "$err"; }; then
+    echo "FAIL $name: exit $code (expected $expected); needle '$needle'"
+    cat "$err"
+    failures=$((failures + 1))
+  fi
+}
+
+for c in header_longer_than_file header_not_json offsets_overlap offsets_out_of_range dtype_unknown shape_size_mismatch size_2_pow_63 truncated_8_bytes empty; do
+  check "safetensors: $c" 3 "open_clip_model.safetensors" -- "$cli" info --model "$d/safetensors/$c"
+done
+check "pickle .bin with an os.system GLOBAL" 5 "open_clip_pytorch_model.bin" -- "$cli" info --model "$d/pickle"
+check "pickle .bin given as a file" 5 "open_clip_pytorch_model.bin" -- "$cli" info --model "$d/pickle/open_clip_pytorch_model.bin"
+check "TorchScript .pt that is not an archive" 4 "torchscript_not_an_archive.pt" -- "$cli" info --model "$d/torchscript_not_an_archive.pt"
+check "config: missing" 4 "open_clip_config.json" -- "$cli" info --model "$d/config/missing"
+for c in not_json wrong_types billion_layers unsupported_pooling; do
+  check "config: $c" 4 "open_clip_config.json" -- "$cli" info --model "$d/config/$c"
+done
+check "tokenizer: empty file" 3 "empty.txt" -- "$cli" tokenize --vocab "$d/tokenizer/empty.txt" "a cat"
+check "tokenizer: header only" 3 "header_only.txt" -- "$cli" tokenize --vocab "$d/tokenizer/header_only.txt" "a cat"
+check "tokenizer: corrupt gzip" 3 "not_gzip.txt.gz" -- "$cli" tokenize --vocab "$d/tokenizer/not_gzip.txt.gz" "a cat"
+check "tokenizer: vocab.json with a string id" 3 "vocab.json" -- "$cli" tokenize --vocab "$d/tokenizer/vocab_json/vocab.json" "a cat"
+for c in bad_magic bad_header wrong_dtype descr_not_a_size truncated huge_shape fortran; do
+  check "npy: $c" 3 "$c.npy" -- "$cli" textspan --matrix "$d/npy/$c.npy" --text-embeddings "$d/npy/$c.npy" --out "$work/ts.json"
+done
+for c in not_json wrong_format newer_version; do
+  check "store manifest: $c" 3 "manifest.json" -- "$cli" neighbors --store "$d/store_manifest/$c" --query-index 0 --embedding
+done
+check "store: folder without manifest" 3 "$d/csv" -- "$cli" neighbors --store "$d/csv" --query-index 0 --embedding
+check ".mat: not HDF5" 3 "not_hdf5.mat" -- "$cli" segment --mat "$d/mat/not_hdf5.mat" --classes "$d/texts/empty_lines.txt" --out "$work/seg"
+check ".mat: empty" 3 "empty.mat" -- "$cli" segment --mat "$d/mat/empty.mat" --classes "$d/texts/empty_lines.txt" --out "$work/seg"
+
+# Images through the zero-shot classifier of the demo model.
+for f in truncated.png zero_size.png text_named.jpg bomb_30000.png aspect_1x100000.png truncated.jpg; do
+  check "image: $f" 3 "$f" -- "$cli" classify --labels "circle,square" "$d/images/$f"
+done
+
+# Texts: unusual but valid; must work.
+demo="$here/../../resources/demo/model"
+check "text: empty string" 0 "" -- "$cli" tokenize --model "$demo" ""
+check "text: 100,000 characters" 0 "" -- "$cli" tokenize --model "$demo" "$(cat "$d/texts/long.txt")"
+check "text: invalid UTF-8" 0 "" -- "$cli" tokenize --model "$demo" "$(printf 'caf\xc3 \xff\xfe')"
+check "texts file: invalid UTF-8 lines" 0 "" -- "$cli" classify --labels-file "$d/texts/invalid_utf8.txt" "$here/../../resources/demo/images/00_blue_triangle_right_grass.png"
+
+n=$(($(wc -l < "$report") - 1))
+echo "hostile inputs: $n cases, $failures failures"
+[ "$failures" -eq 0 ]
