@@ -56,6 +56,10 @@ void AnalysisWorker::post(const char* what, std::atomic<uint64_t>& latest, uint6
         if (latest.load() == id) {  // else superseded before it started
             try {
                 job();
+            } catch (const Error& e) {
+                // A cancelled job is the user's choice, not a failure: no error dialog.
+                if (e.kind() == ErrorKind::Cancelled) Q_EMIT cancelled(QString::fromUtf8(what));
+                else Q_EMIT failed(QString::fromUtf8(what), QString::fromUtf8(e.what()));
             } catch (const std::exception& e) {
                 Q_EMIT failed(QString::fromUtf8(what), QString::fromUtf8(e.what()));
             }

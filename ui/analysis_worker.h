@@ -56,6 +56,7 @@ Q_SIGNALS:
     void textSpanReady(const clipscope::ui::HeadLabels& labels, const QString& saved_to);
     void progress(qint64 done, qint64 total, const QString& what);
     void failed(const QString& what, const QString& message);
+    void cancelled(const QString& what);
     void busyChanged(bool busy);
 
 private:

@@ -233,6 +233,10 @@ MainWindow::MainWindow() {
         cancel_->setVisible(true);
     });
     connect(cancel_, &QToolButton::clicked, worker_, &AnalysisWorker::cancelJob);
+    connect(worker_, &AnalysisWorker::cancelled, this, [this](const QString& what) {
+        if (what.startsWith("Indexing") || what.startsWith("Computing TextSpan")) gallery_pane_->setIndexing(false);
+        statusBar()->showMessage(tr("%1: cancelled").arg(what), 8000);
+    });
     connect(worker_, &AnalysisWorker::neighboursFound, gallery_pane_, &GalleryPane::showNeighbours);
     connect(gallery_pane_, &GalleryPane::indexFolderRequested, this, &MainWindow::indexImageSet);
     connect(gallery_pane_, &GalleryPane::textSpanRequested, this, [this](const QString& file) {
@@ -472,6 +476,8 @@ void MainWindow::loadModel(const QString& spec, const QString& vocabulary) {
             return;
         }
     }
+    // A long job for the old model (indexing, TextSpan) is of no use any more: stop it.
+    worker_->cancelJob();
     model_spec_ = spec;
     vocabulary_ = vocabulary;
     worker_->loadModel(resolved, startup_.device, vocabulary);

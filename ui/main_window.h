@@ -59,6 +59,8 @@ public:
     // A pane by its command-line name (window, canvas, grid, head, scores, gallery); null if unknown.
     QWidget* pane(const QString& name);
     static QStringList paneNames();
+    // The worker that runs model jobs (its own thread; not a child of the window), for tests.
+    AnalysisWorker* worker() const { return worker_; }
 
 Q_SIGNALS:
     void exportsDone(int exit_code);
