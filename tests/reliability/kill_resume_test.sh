@@ -9,20 +9,20 @@ kills="${2:-6}"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 RANDOM=2027  # reproducible kill times
-"$cli" -q make-world --out "$work/world" --count 800 --seed 5
-"$cli" -q make-world --out "$work/seg" --layout segmentation --count 120 --seed 6
+"$cli" -q make-world --out "$work/world" --count 3000 --seed 5
+"$cli" -q make-world --out "$work/seg" --layout segmentation --count 300 --seed 6
 printf 'circle\nsquare\ntriangle\nstar\ncross\n' > "$work/classes.txt"
 
 # How far a killed run had got: rows done in the store, or lines journaled by segment.
 progress_of() {
   case "$1" in
-    index) python3 -c 'import json,sys; print("%d of 800 rows done" % json.load(open(sys.argv[1]))["done"])' "$work/store_killed/progress.json" 2> /dev/null || echo "no store yet" ;;
+    index) python3 -c 'import json,sys; print("%d of 3000 rows done" % json.load(open(sys.argv[1]))["done"])' "$work/store_killed/progress.json" 2> /dev/null || echo "no store yet" ;;
     segment) echo "$(cat "$work"/seg_killed.csv.partial 2> /dev/null | wc -l) journal lines" ;;
   esac
 }
 
 # kill_loop NAME -- command...: start the job, wait until it has made progress beyond
-# the last kill (so every kill interrupts real work), wait a random 0-0.6 s more, kill -9;
+# the last kill (so every kill interrupts real work), wait a random 0-0.3 s more, kill -9;
 # repeat KILLS times, then run it to completion.
 kill_loop() {
   local name="$1"
@@ -37,7 +37,7 @@ kill_loop() {
       kill -0 "$pid" 2> /dev/null || break
       sleep 0.05
     done
-    sleep "$(printf '0.%03d' $((RANDOM % 600)))"
+    sleep "$(printf '0.%03d' $((RANDOM % 300)))"
     if kill -9 "$pid" 2> /dev/null; then
       wait "$pid" 2> /dev/null || true
       echo "$name: kill $i landed ($(progress_of "$name"))"
