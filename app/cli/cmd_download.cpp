@@ -25,7 +25,8 @@ void register_download(CLI::App& app) {
     for (const auto& m : curated_models()) curated += "\n  " + m.repo_id + "  (" + m.title + ", ~" + std::to_string(m.approx_bytes / 1'000'000) + " MB)";
     cmd->footer(
         "Environment: HF_ENDPOINT (default https://huggingface.co), HF_TOKEN or $HF_HOME/token for private\n"
-        "and gated repos, HF_HUB_OFFLINE=1 (use only the cache), HF_HUB_DOWNLOAD_TIMEOUT (seconds).\n"
+        "and gated repos, HF_HUB_OFFLINE=1 (use only the cache), HF_HUB_DOWNLOAD_TIMEOUT (seconds),\n"
+        "HF_HUB_DISABLE_SYMLINKS=1 (store files in the snapshot instead of linking to blobs).\n"
         "An interrupted download (Ctrl+C, lost connection) resumes where it stopped when run again.\n"
         "Every file is checked against the hub's SHA-256 (weights) or git SHA-1 (small files).\n"
         "Curated CLIP ViTs (architectures ClipScope runs; a repo without a safetensors checkpoint is\nreported before anything is fetched):" +

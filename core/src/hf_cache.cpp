@@ -139,6 +139,7 @@ HubSettings hub_settings_from_environment() {
     while (!s.endpoint.empty() && s.endpoint.back() == '/') s.endpoint.pop_back();
     s.cache_dir = hf_hub_cache_dir();
     s.offline = truthy(env("HF_HUB_OFFLINE")) || truthy(env("TRANSFORMERS_OFFLINE"));
+    s.disable_symlinks = truthy(env("HF_HUB_DISABLE_SYMLINKS"));
     if (!trim(env("HF_TOKEN")).empty()) {
         s.token = trim(env("HF_TOKEN"));
         s.token_source = "HF_TOKEN";

@@ -267,6 +267,20 @@ std::string fetch_blob(const HubSettings& settings, const FileMetadata& meta, co
     }
 }
 
+// HF_HUB_DISABLE_SYMLINKS (file systems without links): the snapshot holds the file itself.
+// A blob just downloaded is moved there, as huggingface_hub does; an existing blob is copied.
+void place_snapshot_copy(const fs::path& repo_folder, const std::string& commit, const std::string& filename, const std::string& etag, bool move) {
+    check_relative_name(filename, "file name");
+    const fs::path target = repo_folder / "snapshots" / commit / filename;
+    const fs::path blob = repo_folder / "blobs" / etag;
+    fs::create_directories(target.parent_path());
+    std::error_code ec;
+    fs::remove(target, ec);
+    if (move) fs::rename(blob, target, ec);
+    else fs::copy_file(blob, target, fs::copy_options::overwrite_existing, ec);
+    if (ec) throw_input(target.string(), "cannot place the downloaded file: " + ec.message());
+}
+
 }  // namespace
 
 HubRepoListing fetch_hub_listing(const HubSettings& settings, const std::string& repo_id, const std::string& revision, const RunControl* control) {
@@ -387,7 +401,9 @@ DownloadResult download_model(const DownloadRequest& request, const HubSettings&
         const fs::path snapshot_file = repo_folder / "snapshots" / meta.commit / f.filename;
         const fs::path blob = repo_folder / "blobs" / meta.etag;
         std::error_code ec;
-        if (fs::is_regular_file(snapshot_file, ec) && fs::is_regular_file(blob, ec)) {
+        // Cached: the snapshot entry resolves to a file. Like huggingface_hub, a plain file
+        // (written with HF_HUB_DISABLE_SYMLINKS) counts; a link to a deleted blob does not.
+        if (fs::is_regular_file(snapshot_file, ec)) {
             out.status = "cached";
             progress.done += meta.size;
         } else {
@@ -401,7 +417,8 @@ DownloadResult download_model(const DownloadRequest& request, const HubSettings&
                 out.checksum = fetch_blob(settings, meta, repo_folder, what, progress, resumed, result.bytes_transferred);
                 out.status = resumed ? "resumed" : "downloaded";
             }
-            link_snapshot_file(repo_folder.string(), meta.commit, f.filename, meta.etag);
+            if (settings.disable_symlinks) place_snapshot_copy(repo_folder, meta.commit, f.filename, meta.etag, out.status != "linked");
+            else link_snapshot_file(repo_folder.string(), meta.commit, f.filename, meta.etag);
         }
         progress.report(f.filename);
         spdlog::debug("{}: {} ({} bytes, etag {})", what, out.status, out.size, out.etag);

@@ -87,6 +87,18 @@ TEST_F(HubDownload, FetchesOnlyNeededFilesIntoThePythonCacheLayout) {
     EXPECT_NO_THROW(ClipModel::load(r.snapshot_folder));
 }
 
+TEST_F(HubDownload, WithoutSymlinksTheSnapshotHoldsTheFiles) {
+    settings_.disable_symlinks = true;
+    const DownloadResult r = download();
+    const fs::path file = repo_folder() / "snapshots" / r.commit / "open_clip_model.safetensors";
+    ASSERT_TRUE(fs::is_regular_file(file));
+    EXPECT_FALSE(fs::is_symlink(file));
+    EXPECT_EQ(read_all(file), read_all(dir_.path("server/repos/acme/tiny-clip/open_clip_model.safetensors")));
+    EXPECT_FALSE(fs::exists(repo_folder() / "blobs" / r.files[0].etag));  // moved, as huggingface_hub does
+    EXPECT_EQ(download().bytes_transferred, 0u);                             // and found again as cached
+    EXPECT_NO_THROW(ClipModel::load(r.snapshot_folder));
+}
+
 TEST_F(HubDownload, SecondRunTransfersNothing) {
     download();
     const DownloadResult again = download();
@@ -348,6 +360,7 @@ TEST(HubSettings, ReadsTheHuggingFaceEnvironment) {
     ::setenv("HF_HOME", dir.path().c_str(), 1);
     ::setenv("HF_ENDPOINT", "http://mirror.example/", 1);
     ::setenv("HF_HUB_OFFLINE", "yes", 1);
+    ::setenv("HF_HUB_DISABLE_SYMLINKS", "ON", 1);
     ::unsetenv("HF_TOKEN");
     ::unsetenv("HUGGING_FACE_HUB_TOKEN");
     ::unsetenv("HF_TOKEN_PATH");
@@ -357,13 +370,14 @@ TEST(HubSettings, ReadsTheHuggingFaceEnvironment) {
     HubSettings s = hub_settings_from_environment();
     EXPECT_EQ(s.endpoint, "http://mirror.example");
     EXPECT_TRUE(s.offline);
+    EXPECT_TRUE(s.disable_symlinks);
     EXPECT_EQ(s.token, "hf_filetoken");
     EXPECT_EQ(s.cache_dir, dir.path("hub"));
     ::setenv("HF_TOKEN", "hf_envtoken", 1);
     s = hub_settings_from_environment();
     EXPECT_EQ(s.token, "hf_envtoken");
     EXPECT_EQ(s.token_source, "HF_TOKEN");
-    for (const char* v : {"HF_HOME", "HF_ENDPOINT", "HF_HUB_OFFLINE", "HF_TOKEN"}) ::unsetenv(v);
+    for (const char* v : {"HF_HOME", "HF_ENDPOINT", "HF_HUB_OFFLINE", "HF_TOKEN", "HF_HUB_DISABLE_SYMLINKS"}) ::unsetenv(v);
 }
 
 TEST(HubCache, ListsPythonWrittenEntriesAndExplainsBrokenOnes) {

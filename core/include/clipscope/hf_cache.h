@@ -13,13 +13,14 @@ namespace clipscope {
 // Where and how to talk to the hub; read from the environment like huggingface_hub:
 // HF_ENDPOINT, HF_HUB_CACHE / HUGGINGFACE_HUB_CACHE / HF_HOME / XDG_CACHE_HOME,
 // HF_TOKEN / HUGGING_FACE_HUB_TOKEN / HF_TOKEN_PATH ($HF_HOME/token), HF_HUB_OFFLINE
-// (or TRANSFORMERS_OFFLINE), HF_HUB_DOWNLOAD_TIMEOUT.
+// (or TRANSFORMERS_OFFLINE), HF_HUB_DOWNLOAD_TIMEOUT, HF_HUB_DISABLE_SYMLINKS.
 struct HubSettings {
     std::string endpoint = "https://huggingface.co";
     std::string cache_dir;
     std::string token;         // "" = anonymous
     std::string token_source;  // which variable or file the token came from (never the token itself)
     bool offline = false;
+    bool disable_symlinks = false;  // HF_HUB_DISABLE_SYMLINKS: snapshots hold files, not links
     long timeout_seconds = 10;  // connect timeout and stall limit
 };
 HubSettings hub_settings_from_environment();
