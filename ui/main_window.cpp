@@ -234,7 +234,7 @@ MainWindow::MainWindow() {
     });
     connect(cancel_, &QToolButton::clicked, worker_, &AnalysisWorker::cancelJob);
     connect(worker_, &AnalysisWorker::cancelled, this, [this](const QString& what) {
-        if (what.startsWith("Indexing") || what.startsWith("Computing TextSpan")) gallery_pane_->setIndexing(false);
+        endGalleryJob(what);
         statusBar()->showMessage(tr("%1: cancelled").arg(what), 8000);
     });
     connect(worker_, &AnalysisWorker::neighboursFound, gallery_pane_, &GalleryPane::showNeighbours);
@@ -620,8 +620,12 @@ void MainWindow::requestTexts() {
     worker_->embedTexts(scores_pane_->textA(), scores_pane_->textB(), scores_pane_->labels());
 }
 
-void MainWindow::onFailed(const QString& what, const QString& message) {
+void MainWindow::endGalleryJob(const QString& what) {
     if (what.startsWith("Indexing") || what.startsWith("Computing TextSpan")) gallery_pane_->setIndexing(false);
+}
+
+void MainWindow::onFailed(const QString& what, const QString& message) {
+    endGalleryJob(what);
     ++failures_;
     const QString text = what + ": " + message;
     std::fprintf(stderr, "clipscope: %s\n", text.toLocal8Bit().constData());

@@ -87,6 +87,8 @@ private:
     void pasteImage();
     void selectStrongestHead();
     void onFailed(const QString& what, const QString& message);
+    // A job of the image-set pane (indexing, TextSpan) ended without a result: the pane stops showing it.
+    void endGalleryJob(const QString& what);
     void onBusy(bool busy);
     void updateStatus();
     void runStartupExports();

@@ -121,11 +121,14 @@ ModelHubDialog::ModelHubDialog(QWidget* parent) : QDialog(parent), control_(std:
     refreshCache();
 }
 
-ModelHubDialog::~ModelHubDialog() {
-    if (thread_) {
-        control_->request_cancel();
-        thread_->wait();  // the transfer polls the flag at least once a second
-    }
+ModelHubDialog::~ModelHubDialog() { joinDownloadThread(true); }
+
+void ModelHubDialog::joinDownloadThread(bool cancel) {
+    if (!thread_) return;
+    if (cancel) control_->request_cancel();
+    thread_->wait();  // every request, lock wait and checksum polls the flag, so this is short
+    delete thread_;
+    thread_ = nullptr;
 }
 
 void ModelHubDialog::refreshCache() {
@@ -221,11 +224,7 @@ void ModelHubDialog::onProgress(qint64 done, qint64 total, const QString& file) 
 }
 
 void ModelHubDialog::onDownloadDone(bool ok, const QString& message, const QString& spec) {
-    if (thread_) {
-        thread_->wait();
-        thread_->deleteLater();
-        thread_ = nullptr;
-    }
+    joinDownloadThread(false);  // it has just posted this result and is ending
     download_button_->setEnabled(true);
     cancel_button_->setEnabled(false);
     if (ok) progress_->setValue(1000);
@@ -254,13 +253,7 @@ void ModelHubDialog::cancelDownload() {
 }
 
 void ModelHubDialog::reject() {
-    // Closing the dialog stops a running download (it resumes next time).
-    if (thread_) {
-        control_->request_cancel();
-        thread_->wait();
-        thread_->deleteLater();
-        thread_ = nullptr;
-    }
+    joinDownloadThread(true);  // closing the dialog stops a running download (it resumes next time)
     QDialog::reject();
 }
 

@@ -47,6 +47,8 @@ private:
     void onDownloadDone(bool ok, const QString& message, const QString& spec);
     void openSelectedCacheEntry();
     void cancelDownload();
+    // Waits for the download thread (asking it to stop first if cancel) and releases it.
+    void joinDownloadThread(bool cancel);
 
     QLabel* settings_label_;
     QTreeWidget* cache_tree_;

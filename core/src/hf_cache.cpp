@@ -85,21 +85,10 @@ HfCachedRevision describe_snapshot(const fs::path& snapshot, const std::string& 
     HfCachedRevision rev;
     rev.commit = commit;
     rev.snapshot_folder = snapshot.string();
-    std::error_code ec;
-    for (auto it = fs::recursive_directory_iterator(snapshot, ec); !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-        const auto status = it->symlink_status(ec);
-        if (fs::is_directory(status)) continue;
-        // lexically: fs::relative would follow the link and name the blob instead of the file.
-        const std::string name = it->path().lexically_relative(snapshot).generic_string();
-        if (fs::exists(it->path(), ec)) {
-            rev.files.push_back(name);
-            rev.size_bytes += file_size_or_zero(it->path());
-        } else {
-            rev.missing_files.push_back(name);  // a link whose blob was deleted
-        }
+    for (const SnapshotFile& f : list_snapshot_files(snapshot.string())) {
+        (f.present ? rev.files : rev.missing_files).push_back(f.name);
+        rev.size_bytes += f.size;
     }
-    std::sort(rev.files.begin(), rev.files.end());
-    std::sort(rev.missing_files.begin(), rev.missing_files.end());
     if (!rev.missing_files.empty()) {
         // A link to a deleted blob (cache cleaned by hand): say which, rather than "no checkpoint".
         std::string names;
@@ -260,19 +249,44 @@ std::vector<HfCachedRepo> list_hf_cache(const std::string& cache_dir) {
     return repos;
 }
 
-void link_snapshot_file(const std::string& repo_folder, const std::string& commit, const std::string& filename, const std::string& etag) {
+std::vector<SnapshotFile> list_snapshot_files(const std::string& snapshot_folder) {
+    std::vector<SnapshotFile> files;
+    const fs::path snapshot(snapshot_folder);
+    std::error_code ec;
+    for (auto it = fs::recursive_directory_iterator(snapshot, ec); !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+        if (fs::is_directory(it->symlink_status(ec))) continue;
+        SnapshotFile f;
+        // lexically: fs::relative would follow the link and name the blob instead of the file.
+        f.name = it->path().lexically_relative(snapshot).generic_string();
+        f.present = fs::exists(it->path(), ec);
+        if (f.present) f.size = file_size_or_zero(it->path());
+        files.push_back(std::move(f));
+    }
+    std::sort(files.begin(), files.end(), [](const SnapshotFile& a, const SnapshotFile& b) { return a.name < b.name; });
+    return files;
+}
+
+void place_snapshot_file(const std::string& repo_folder, const std::string& commit, const std::string& filename, const std::string& etag,
+                         SnapshotEntry how) {
     check_relative_name(filename, "file name");
     check_relative_name(etag, "ETag");
-    const fs::path link = fs::path(repo_folder) / "snapshots" / commit / filename;
-    fs::create_directories(link.parent_path());
-    fs::path target;
-    const auto depth = std::count(filename.begin(), filename.end(), '/');
-    for (long i = 0; i < depth + 2; ++i) target /= "..";
-    target = target / "blobs" / etag;
+    const fs::path entry = fs::path(repo_folder) / "snapshots" / commit / filename;
+    const fs::path blob = fs::path(repo_folder) / "blobs" / etag;
+    fs::create_directories(entry.parent_path());
     std::error_code ec;
-    fs::remove(link, ec);
-    fs::create_symlink(target, link, ec);
-    if (ec) throw_input(link.string(), "cannot create the snapshot link to blobs/" + etag + ": " + ec.message());
+    fs::remove(entry, ec);
+    ec.clear();
+    if (how == SnapshotEntry::Link) {
+        fs::path target;
+        const auto depth = std::count(filename.begin(), filename.end(), '/');
+        for (long i = 0; i < depth + 2; ++i) target /= "..";
+        fs::create_symlink(target / "blobs" / etag, entry, ec);
+    } else if (how == SnapshotEntry::MoveBlob) {
+        fs::rename(blob, entry, ec);
+    } else {
+        fs::copy_file(blob, entry, fs::copy_options::overwrite_existing, ec);
+    }
+    if (ec) throw_input(entry.string(), "cannot place blobs/" + etag + " in the snapshot: " + ec.message());
 }
 
 void write_ref(const std::string& repo_folder, const std::string& revision, const std::string& commit) {

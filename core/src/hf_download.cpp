@@ -87,8 +87,9 @@ FileMetadata head_file(const HubSettings& settings, const std::string& repo_id, 
     for (int hop = 0; hop < 5; ++hop) {
         const http::Response r = http::head(url, options);
         const std::string location = r.header("location");
+        const bool redirected = r.status >= 300 && r.status < 400;
         // A relative redirect means a renamed repo: ask again on the same host. Absolute ones point at the CDN.
-        if (r.status >= 300 && r.status < 400 && !location.empty() && location.front() == '/') {
+        if (redirected && !location.empty() && location.front() == '/') {
             url = http::origin_of(url) + location;
             continue;
         }
@@ -101,7 +102,6 @@ FileMetadata head_file(const HubSettings& settings, const std::string& repo_id, 
         // The ETag names the blob file: only plain characters (hex in practice).
         static const std::regex kEtag("[0-9A-Za-z_-]{1,128}");
         if (!std::regex_match(m.etag, kEtag)) throw_network(url + ": missing or unusable ETag '" + m.etag + "'");
-        const bool redirected = r.status >= 300 && r.status < 400;
         // Content-Length of a redirect is the redirect page's, not the file's (huggingface_hub ignores it too).
         if (!r.header("x-linked-size").empty()) m.size = parse_size(r.header("x-linked-size"));
         else if (!redirected) m.size = parse_size(r.header("content-length"));
@@ -138,10 +138,15 @@ private:
     int fd_ = -1;
 };
 
+uint64_t size_or_zero(const fs::path& file) {
+    std::error_code ec;
+    const auto n = fs::file_size(file, ec);
+    return ec ? 0 : static_cast<uint64_t>(n);
+}
+
 std::string verify_blob(const std::string& path, const std::string& etag, uint64_t expected_size, const std::string& what,
                         const std::function<bool()>& keep_going) {
-    std::error_code ec;
-    const uint64_t size = fs::file_size(path, ec);
+    const uint64_t size = size_or_zero(path);
     if (expected_size && size != expected_size)
         throw_network(what + ": received " + std::to_string(size) + " bytes, the hub announced " + std::to_string(expected_size));
     if (is_hex(etag, 64)) {
@@ -158,27 +163,26 @@ std::string verify_blob(const std::string& path, const std::string& etag, uint64
     return "size only";
 }
 
+// A poll for the HTTP client and the checksum: false once the user cancels.
+std::function<bool()> until_cancelled(const RunControl& control) {
+    return [&control] { return !control.is_cancelled(); };
+}
+
 struct Progress {
     RunControl& control;
     uint64_t done = 0, total = 0;
     void report(const std::string& file) const { control.report(static_cast<int64_t>(done), static_cast<int64_t>(std::max(total, done)), file); }
 };
 
-uint64_t partial_size(const fs::path& partial) {
-    std::error_code ec;
-    const auto n = fs::file_size(partial, ec);
-    return ec ? 0 : static_cast<uint64_t>(n);
-}
-
 // One GET of the blob into `partial`, appending from `have` bytes with a Range request.
-// Returns false when the server says (416) that `have` already is the whole file.
-bool transfer_blob(const HubSettings& settings, const FileMetadata& meta, const fs::path& partial, const std::string& what, Progress& progress,
+// A 416 saying `have` already is the whole file (size unknown beforehand) is not an error.
+void transfer_blob(const HubSettings& settings, const FileMetadata& meta, const fs::path& partial, const std::string& what, Progress& progress,
                    uint64_t& have, bool& resumed, uint64_t& transferred) {
     // The CDN URL is signed: never send the token to another host.
     const bool same_host = http::origin_of(meta.location) == http::origin_of(settings.endpoint);
     http::Options options = hub_options(settings, same_host);
     options.follow_redirects = true;
-    options.keep_going = [&progress] { return !progress.control.is_cancelled(); };
+    options.keep_going = until_cancelled(progress.control);
     if (have > 0) options.headers.push_back("Range: bytes=" + std::to_string(have) + "-");
     std::ofstream out(partial, std::ios::binary | std::ios::app);
     if (!out) throw_input(partial.string(), "cannot be written (is the cache folder writable?)");
@@ -217,7 +221,7 @@ bool transfer_blob(const HubSettings& settings, const FileMetadata& meta, const 
         // "bytes */N": if N is what we hold, the file was complete already; otherwise it no longer fits.
         const std::string range = r.header("content-range");
         const auto star = range.find("*/");
-        if (star != std::string::npos && parse_size(range.substr(star + 2)) == asked_from && asked_from > 0) return false;
+        if (star != std::string::npos && parse_size(range.substr(star + 2)) == asked_from && asked_from > 0) return;
         fs::remove(partial, ec);
         throw_network(what + ": the partial download does not fit the file on the server any more; it was removed, run the command again");
     }
@@ -227,7 +231,6 @@ bool transfer_blob(const HubSettings& settings, const FileMetadata& meta, const 
         throw_network(what + ": the server answered the Range request with another range (" + r.header("content-range") +
                       "); the partial download was removed, run the command again");
     }
-    return true;
 }
 
 // GETs the blob into blobs/<etag>.incomplete, resuming what an earlier run left there,
@@ -239,7 +242,7 @@ std::string fetch_blob(const HubSettings& settings, const FileMetadata& meta, co
     std::error_code ec;
     const uint64_t done_before = progress.done;
     for (int attempt = 0;; ++attempt) {
-        uint64_t have = partial_size(partial);
+        uint64_t have = size_or_zero(partial);
         if (meta.size && have > meta.size) {  // not a prefix of this blob: start again
             fs::remove(partial, ec);
             have = 0;
@@ -247,10 +250,9 @@ std::string fetch_blob(const HubSettings& settings, const FileMetadata& meta, co
         resumed = have > 0;
         progress.done = done_before + have;
         if (!meta.size || have < meta.size) transfer_blob(settings, meta, partial, what, progress, have, resumed, transferred);
-        const auto keep_going = [&progress] { return !progress.control.is_cancelled(); };
         std::string checksum;
         try {
-            checksum = verify_blob(partial.string(), meta.etag, meta.size, what, keep_going);
+            checksum = verify_blob(partial.string(), meta.etag, meta.size, what, until_cancelled(progress.control));
         } catch (const Error& e) {
             if (e.kind() == ErrorKind::Cancelled) throw;  // keep the partial for next time
             fs::remove(partial, ec);                      // a corrupt blob must never be resumed or used
@@ -267,20 +269,6 @@ std::string fetch_blob(const HubSettings& settings, const FileMetadata& meta, co
     }
 }
 
-// HF_HUB_DISABLE_SYMLINKS (file systems without links): the snapshot holds the file itself.
-// A blob just downloaded is moved there, as huggingface_hub does; an existing blob is copied.
-void place_snapshot_copy(const fs::path& repo_folder, const std::string& commit, const std::string& filename, const std::string& etag, bool move) {
-    check_relative_name(filename, "file name");
-    const fs::path target = repo_folder / "snapshots" / commit / filename;
-    const fs::path blob = repo_folder / "blobs" / etag;
-    fs::create_directories(target.parent_path());
-    std::error_code ec;
-    fs::remove(target, ec);
-    if (move) fs::rename(blob, target, ec);
-    else fs::copy_file(blob, target, fs::copy_options::overwrite_existing, ec);
-    if (ec) throw_input(target.string(), "cannot place the downloaded file: " + ec.message());
-}
-
 }  // namespace
 
 HubRepoListing fetch_hub_listing(const HubSettings& settings, const std::string& repo_id, const std::string& revision, const RunControl* control) {
@@ -291,7 +279,7 @@ HubRepoListing fetch_hub_listing(const HubSettings& settings, const std::string&
     http::Options options = hub_options(settings, true);
     options.follow_redirects = true;
     options.total_timeout_seconds = 6 * settings.timeout_seconds;
-    if (control) options.keep_going = [control] { return !control->is_cancelled(); };
+    if (control) options.keep_going = until_cancelled(*control);
     const http::Response r = http::get_text(url, options, kMaxListingBytes);
     if (r.status >= 400) throw_refused(settings, repo_id + "@" + revision, r);
     HubRepoListing listing;
@@ -302,9 +290,13 @@ HubRepoListing fetch_hub_listing(const HubSettings& settings, const std::string&
         for (const auto& s : j.at("siblings")) {
             HubFile f;
             f.filename = s.at("rfilename").get<std::string>();
-            if (s.contains("lfs") && s["lfs"].is_object() && s["lfs"].contains("size")) f.size = s["lfs"]["size"].get<uint64_t>();
-            if (s.contains("lfs") && s["lfs"].is_object() && s["lfs"].contains("sha256")) f.sha256 = s["lfs"]["sha256"].get<std::string>();
-            else if (s.contains("size") && s["size"].is_number_unsigned()) f.size = s["size"].get<uint64_t>();
+            // LFS files (weights) carry their size and SHA-256 in "lfs"; git files only a size.
+            if (s.contains("lfs") && s["lfs"].is_object()) {
+                f.size = s["lfs"].value("size", uint64_t{0});
+                f.sha256 = s["lfs"].value("sha256", std::string());
+            } else if (s.contains("size") && s["size"].is_number_unsigned()) {
+                f.size = s["size"].get<uint64_t>();
+            }
             listing.files.push_back(f);
         }
     } catch (const std::exception& e) {
@@ -357,14 +349,8 @@ DownloadResult download_model(const DownloadRequest& request, const HubSettings&
         }
         result.commit = fs::path(result.snapshot_folder).filename().string();
         result.offline = true;
-        std::error_code ec;
-        for (auto it = fs::recursive_directory_iterator(result.snapshot_folder, ec); !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-            if (it->is_directory(ec)) continue;
-            const auto size = fs::file_size(it->path(), ec);  // a link to a deleted blob has none
-            result.files.push_back({it->path().lexically_relative(result.snapshot_folder).generic_string(), ec ? 0 : static_cast<uint64_t>(size), "", "",
-                                    ec ? "missing (deleted blob)" : "cached"});
-            ec.clear();
-        }
+        for (const SnapshotFile& f : list_snapshot_files(result.snapshot_folder))
+            result.files.push_back({f.name, f.size, "", "", f.present ? "cached" : "missing (deleted blob)"});
         return result;
     }
 
@@ -392,7 +378,7 @@ DownloadResult download_model(const DownloadRequest& request, const HubSettings&
     for (const auto& f : files) {
         control.check();
         const std::string what = request.repo_id + "/" + f.filename;
-        const FileMetadata meta = head_file(settings, request.repo_id, pinned, f.filename, [&control] { return !control.is_cancelled(); });
+        const FileMetadata meta = head_file(settings, request.repo_id, pinned, f.filename, until_cancelled(control));
         if (!result.commit.empty() && meta.commit != result.commit)
             throw_network(what + ": the revision moved to commit " + meta.commit + " during the download (was " + result.commit + "); run the command again");
         result.commit = meta.commit;
@@ -417,8 +403,10 @@ DownloadResult download_model(const DownloadRequest& request, const HubSettings&
                 out.checksum = fetch_blob(settings, meta, repo_folder, what, progress, resumed, result.bytes_transferred);
                 out.status = resumed ? "resumed" : "downloaded";
             }
-            if (settings.disable_symlinks) place_snapshot_copy(repo_folder, meta.commit, f.filename, meta.etag, out.status != "linked");
-            else link_snapshot_file(repo_folder.string(), meta.commit, f.filename, meta.etag);
+            const SnapshotEntry how = !settings.disable_symlinks ? SnapshotEntry::Link
+                                      : out.status == "linked"   ? SnapshotEntry::CopyBlob  // the blob serves other snapshots too
+                                                                 : SnapshotEntry::MoveBlob;
+            place_snapshot_file(repo_folder.string(), meta.commit, f.filename, meta.etag, how);
         }
         progress.report(f.filename);
         spdlog::debug("{}: {} ({} bytes, etag {})", what, out.status, out.size, out.etag);

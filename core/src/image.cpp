@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <fstream>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
@@ -128,15 +127,6 @@ void unpremultiply(Image& im) {
     }
 }
 
-// PNG colour type 3 is a palette image: Pillow keeps it in mode "P".
-bool png_is_palette(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    unsigned char head[26] = {};
-    in.read(reinterpret_cast<char*>(head), sizeof(head));
-    static const unsigned char kSig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
-    return in.gcount() == 26 && std::memcmp(head, kSig, 8) == 0 && head[25] == 3;
-}
-
 int round_half_even(double v) { return static_cast<int>(std::nearbyint(v)); }  // default FE_TONEAREST
 
 }  // namespace
@@ -183,7 +173,7 @@ Image load_image(const std::string& path) {
         default: throw_input(path, "unsupported channel count " + std::to_string(m.channels()));
     }
     im.channels = rgb.channels();
-    im.is_palette = png_is_palette(path);
+    im.is_palette = header.palette;
     if (im.is_palette && im.channels == 4) {
         // A palette with transparency: Pillow resizes the palette indices (NEAREST) and then drops alpha.
         cv::cvtColor(rgb, rgb, cv::COLOR_RGBA2RGB);

@@ -94,6 +94,7 @@ ImageHeader read_image_header(const std::string& b) {
             h.width = be32(b, 16);
             h.height = be32(b, 20);
         }
+        h.palette = b.size() >= 26 && b[25] == 3;  // IHDR colour type
     } else if (starts_with(b, "\xFF\xD8", 2)) {
         h.format = "jpeg";
         jpeg(b, h);

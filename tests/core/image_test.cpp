@@ -118,7 +118,7 @@ TEST(LoadImage, TransparentPixelsDoNotBleedColourWhenResizing) {
 
 // A PNG signature + IHDR declaring width x height, then a tiny IDAT and IEND (CRCs not checked
 // by the header reader; the decoder would reject them, but only after the size check).
-std::string png_header_only(uint32_t width, uint32_t height) {
+std::string png_header_only(uint32_t width, uint32_t height, char colour_type = 2) {
     std::string b("\x89PNG\r\n\x1a\n", 8);
     auto be32 = [&](uint32_t v) {
         for (int s = 24; s >= 0; s -= 8) b.push_back(static_cast<char>((v >> s) & 0xFF));
@@ -127,7 +127,7 @@ std::string png_header_only(uint32_t width, uint32_t height) {
     b += "IHDR";
     be32(width);
     be32(height);
-    b += std::string("\x08\x02\x00\x00\x00", 5);
+    b += std::string("\x08", 1) + colour_type + std::string("\x00\x00\x00", 3);
     be32(0);
     be32(2);
     b += "IDAT";
@@ -171,6 +171,9 @@ TEST(ImageHeader, ReadsDimensionsOfEveryFormatOpenCvWrites) {
         const Image loaded = load_image(path);
         EXPECT_EQ(loaded.width, 41) << ext;
     }
+    // PNG colour type 3 marks a palette image (resized nearest-neighbour, as Pillow does).
+    EXPECT_TRUE(read_image_header(png_header_only(4, 4, 3)).palette);
+    EXPECT_FALSE(read_image_header(png_header_only(4, 4, 2)).palette);
     test::write_bytes(dir.path("anim.gif"), std::string("GIF89a\x02\x00\x02\x00", 10));
     try {
         load_image(dir.path("anim.gif"));

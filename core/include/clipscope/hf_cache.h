@@ -69,9 +69,22 @@ struct HfCachedRepo {
 // A missing cache folder gives an empty list; unreadable entries are reported, not thrown.
 std::vector<HfCachedRepo> list_hf_cache(const std::string& cache_dir);
 
-// Writing side, used by the downloader. Relative link snapshots/<commit>/<file> ->
-// ../../blobs/<etag> (one more ../ per sub-folder of file), replacing a stale link.
-void link_snapshot_file(const std::string& repo_folder, const std::string& commit, const std::string& filename, const std::string& etag);
+// The files of a snapshot folder, sorted, named relative to it (not by the blob a link
+// points at); a link whose blob was deleted is listed with present = false and size 0.
+struct SnapshotFile {
+    std::string name;
+    uint64_t size = 0;
+    bool present = true;
+};
+std::vector<SnapshotFile> list_snapshot_files(const std::string& snapshot_folder);
+
+// Writing side, used by the downloader: puts blobs/<etag> at snapshots/<commit>/<file>,
+// replacing what was there. Link: a relative link ../../blobs/<etag> (one more ../ per
+// sub-folder of file), as huggingface_hub writes. MoveBlob / CopyBlob: the file itself,
+// for HF_HUB_DISABLE_SYMLINKS (huggingface_hub moves a fresh download there).
+enum class SnapshotEntry { Link, MoveBlob, CopyBlob };
+void place_snapshot_file(const std::string& repo_folder, const std::string& commit, const std::string& filename, const std::string& etag,
+                         SnapshotEntry how = SnapshotEntry::Link);
 // refs/<revision> <- commit, atomically and without a trailing newline (Python compares the raw text).
 void write_ref(const std::string& repo_folder, const std::string& revision, const std::string& commit);
 
