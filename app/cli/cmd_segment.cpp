@@ -126,6 +126,8 @@ void run(const Options& o) {
                                {"model", model.info().spec},
                                {"weights", model.info().weights_path}};
     const std::string journal = o.out + ".csv.partial";
+    // The journal is rewritten atomically below; a run killed during that left its temporary.
+    remove_stale_temporaries(std::filesystem::path(journal).parent_path().empty() ? "." : std::filesystem::path(journal).parent_path().string());
     const std::string settings_line = "# clipscope segment " + settings.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     auto done = read_journal(journal, settings_line);
     // Rewrite the journal with only the complete rows kept, then append to it.

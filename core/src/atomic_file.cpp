@@ -1,5 +1,6 @@
 #include "clipscope/atomic_file.h"
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -42,6 +43,23 @@ void write_file_atomically(const std::string& path, const std::function<void(std
     if (ec) {
         fs::remove(temp, ec);
         throw_input(path, "cannot rename the temporary file into place: " + ec.message());
+    }
+}
+
+void remove_stale_temporaries(const std::string& folder) {
+    std::error_code ec;
+    for (auto it = fs::directory_iterator(folder, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
+        const std::string name = it->path().filename().string();
+        const auto mark = name.rfind(".tmp-");
+        if (name.empty() || name[0] != '.' || mark == std::string::npos) continue;
+        // .NAME.tmp-PID-N, as write_file_atomically names them.
+        const std::string rest = name.substr(mark + 5);
+        const auto dash = rest.find('-');
+        if (dash == std::string::npos || dash == 0 || rest.find_first_not_of("0123456789-") != std::string::npos) continue;
+        const pid_t pid = static_cast<pid_t>(std::stol(rest.substr(0, dash)));
+        if (pid == ::getpid() || ::kill(pid, 0) == 0 || errno != ESRCH) continue;  // its writer may still be running
+        std::error_code remove_ec;
+        fs::remove(it->path(), remove_ec);
     }
 }
 

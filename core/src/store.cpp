@@ -178,6 +178,7 @@ StoreWriter StoreWriter::open(const std::string& folder, const StoreInfo& info) 
         }
         if (existing != wanted)
             throw_input(folder, "already holds a store made with other settings, model or images; choose another --out (nothing was changed)");
+        remove_stale_temporaries(folder);  // a run killed mid-rename left its progress.json temporary
         w.impl_->files = open_arrays(folder, info, /*create=*/false, /*writable=*/true);
         w.impl_->done = read_progress(folder, static_cast<int64_t>(info.images.size()));
         return w;

@@ -1,5 +1,8 @@
 #include "clipscope/atomic_file.h"
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <filesystem>
 
 #include "clipscope/error.h"
@@ -25,6 +28,23 @@ TEST(AtomicFile, FailedWriteLeavesTheOldFileIntactAndNoTemporaries) {
         ++files;
     }
     EXPECT_EQ(files, 1u);
+}
+
+TEST(AtomicFile, StaleTemporariesOfDeadWritersAreRemovedOthersKept) {
+    test::TempDir dir;
+    const pid_t child = ::fork();  // a process id that is certainly gone afterwards
+    if (child == 0) ::_exit(0);
+    ::waitpid(child, nullptr, 0);
+    const std::string dead = dir.path(".progress.json.tmp-" + std::to_string(child) + "-42");
+    const std::string mine = dir.path(".manifest.json.tmp-" + std::to_string(::getpid()) + "-7");
+    const std::string live = dir.path(".other.json.tmp-1-9");  // pid 1 is always running
+    const std::string data = dir.path("progress.json");
+    for (const auto& p : {dead, mine, live, data}) test::write_bytes(p, "x");
+    remove_stale_temporaries(dir.path());
+    EXPECT_FALSE(std::filesystem::exists(dead));
+    EXPECT_TRUE(std::filesystem::exists(mine));
+    EXPECT_TRUE(std::filesystem::exists(live));
+    EXPECT_TRUE(std::filesystem::exists(data));
 }
 
 TEST(AtomicFile, ReadRefusesFilesOverTheLimitAndFolders) {
