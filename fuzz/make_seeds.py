@@ -7,6 +7,9 @@ import struct
 import sys
 import zlib
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "images"))
+from gif_writer import gif  # noqa: E402
+
 out = sys.argv[1]
 
 
@@ -77,3 +80,9 @@ put("image_header", "bmp", b"BM" + b"\x00" * 16 + struct.pack("<ii", 5, -7) + b"
 put("image_header", "webp_vp8x", b"RIFF\x00\x00\x00\x00WEBPVP8X\x0a\x00\x00\x00\x00\x00\x00\x00\x09\x00\x00\x04\x00\x00")
 put("image_header", "tiff", b"II*\x00\x08\x00\x00\x00\x02\x00\x00\x01\x03\x00\x01\x00\x00\x00\x10\x00\x00\x00\x01\x01\x04\x00\x01\x00\x00\x00\x20\x00\x00\x00")
 put("image_header", "pnm", b"P6\n# comment\n12 7\n255\n")
+
+palette = bytes(range(0, 256, 16)) * 3
+put("gif", "plain", gif(6, 4, [dict(x=0, y=0, w=6, h=4, indices=[i % 16 for i in range(24)], min_code=4)], gct=palette))
+put("gif", "interlaced_offset", gif(8, 8, [dict(x=2, y=1, w=5, h=6, indices=[(i * 7) % 16 for i in range(30)], min_code=4, interlace=True,
+                                                lct=palette[::-1], transparency=3)], gct=palette))
+put("gif", "no_palette", gif(5, 3, [dict(x=0, y=0, w=5, h=3, indices=[i % 4 for i in range(15)], min_code=2)]))

@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-120}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(safetensors npy tokenizer config image_header)
+[ ${#targets[@]} -gt 0 ] || targets=(safetensors npy tokenizer config image_header gif jpeg)
 command -v clang++-14 > /dev/null || { echo "fuzz: needs clang-14 and libclang-rt-14-dev (apt)"; exit 2; }
 out=build-fuzz
 mkdir -p "$out/obj" "$out/bin"
@@ -18,19 +18,19 @@ flags=(-std=c++17 -O1 -g -fno-omit-frame-pointer -Icore/include -Icore/src -I/us
 san=-fsanitize=address,undefined
 # The torch-free reader sources these targets reach.
 sources=(core/src/safetensors.cpp core/src/npy.cpp core/src/tokenizer.cpp core/src/model_config.cpp core/src/ndarray.cpp
-         core/src/atomic_file.cpp core/src/image_header.cpp)
+         core/src/atomic_file.cpp core/src/image_header.cpp core/src/gif_decoder.cpp core/src/jpeg_decoder.cpp)
 objects=()
 for s in "${sources[@]}"; do
   o="$out/obj/$(basename "$s" .cpp).o"
   [ "$o" -nt "$s" ] || clang++-14 "${flags[@]}" $san -fsanitize=fuzzer-no-link -c "$s" -o "$o"
   objects+=("$o")
 done
-libs=(-lspdlog -lfmt -licuuc -licui18n -lz)
+libs=(-lspdlog -lfmt -licuuc -licui18n -lz -ljpeg)
 python3 fuzz/make_seeds.py "$out/seeds"
 for t in "${targets[@]}"; do
   bin="$out/bin/${t}_fuzz"
   clang++-14 "${flags[@]}" $san -fsanitize=fuzzer "fuzz/${t}_fuzz.cpp" "${objects[@]}" "${libs[@]}" -o "$bin"
-  mkdir -p "fuzz/corpus/$t" "fuzz/regressions/$t" "$out/new/$t"
+  mkdir -p "fuzz/corpus/$t" "fuzz/regressions/$t" "$out/new/$t" "$out/seeds/$t"
   echo "== $t: ${seconds}s"
   export ASAN_OPTIONS="detect_leaks=0:allocator_may_return_null=1:malloc_limit_mb=2048"
   set +e

@@ -10,12 +10,16 @@ packages=(
   # BLAS and matrix products run about 12x slower.
   libopenblas0-pthread
   libopencv-dev libspdlog-dev nlohmann-json3-dev libcli11-dev libicu-dev zlib1g-dev libhdf5-dev
+  # JPEGs are decoded with libjpeg itself (Pillow's CMYK conversion; truncated files refused).
+  libjpeg-dev
   # Model downloads from the Hugging Face hub (HTTPS + SHA-256 checks); the tests
   # serve the hub's URL layout from a local Python server.
   libcurl4-openssl-dev libssl-dev python3
   # The .deb package (CPack runs dpkg-shlibdeps to fill in Depends).
   dpkg-dev file
   libgtest-dev libgmock-dev libbenchmark-dev
+  # The image parity test compares ClipScope's decoding and resizing with Pillow's.
+  python3-pil python3-numpy
   qt6-base-dev qt6-charts-dev qt6-svg-dev libqt6opengl6-dev xvfb
 )
 

@@ -15,6 +15,8 @@ soak_images=${SOAK_IMAGES:-20000}
 
 echo "reliability: hostile inputs"
 HOSTILE_REPORT="$tmp/hostile.tsv" bash tests/hostile/hostile_inputs_test.sh "$cli" > "$tmp/hostile.log" 2>&1 || true
+echo "reliability: image decoding parity with Pillow"
+bash tests/images/image_parity_test.sh "$cli" > "$tmp/parity.log" 2>&1 || true
 echo "reliability: kill -9 and resume"
 bash tests/reliability/kill_resume_test.sh "$cli" > "$tmp/kill.log" 2>&1 || true
 echo "reliability: GUI stress"
@@ -49,8 +51,30 @@ fi
   tail -n +2 "$tmp/hostile.tsv" | awk -F'\t' '{ gsub(/\|/, "\\|", $4); gsub(/\/tmp\/[^ ]*\/in\//, "…/", $4); printf "| %s | %s | %s | %s |\n", $1, $2, $3, $4 }'
   echo
   echo "Also covered by unit tests: safetensors (\`tests/core/safetensors_test.cpp\`), .npy, tokenizer, configs,"
-  echo "stores, ImageNet-Segmentation .mat files, images (truncated, empty, mislabelled, decompression bombs"
-  echo "refused from the header before decoding, extreme aspect ratios refused before allocating)."
+  echo "stores (including file names that are not UTF-8, kept exactly in \`path_hex\`), ImageNet-Segmentation"
+  echo ".mat files, images (truncated, empty, mislabelled, decompression bombs refused from the header before"
+  echo "decoding, extreme aspect ratios refused before allocating) and GIF data (\`tests/core/gif_decoder_test.cpp\`)."
+  echo
+  echo "PyTorch pickles (\`.bin\`/\`.pth\`) are never parsed: they are refused by name before any byte is read,"
+  echo "so there is no pickle reader to attack (or to fuzz). TorchScript files go only to \`torch::jit::load\`."
+  echo
+  echo "## Unusual images decode as open_clip decodes them"
+  echo
+  echo "\`tests/images/image_parity_test.sh\`: \`make_parity_images.py\` writes images in unusual modes with Pillow"
+  echo "($(grep -o 'Pillow [0-9.]*' "$tmp/parity.log" | head -n 1)) and a hand-written GIF writer, and the crops open_clip's"
+  echo "evaluation transform makes of them (Pillow bicubic resize of the shorter side, centre crop, \`convert(\"RGB\")\`);"
+  echo "\`clipscope-cli preprocess\` makes its own, and the two are compared pixel by pixel at three crop sizes."
+  echo "Broken files must be refused (exit 3, naming the file) where Pillow raises."
+  echo
+  echo "| image | crop 224 | crop 64 | crop 336 |"
+  echo "|---|---|---|---|"
+  awk -F'\t' '/^== crop size/ {size = $0; sub(/.* /, "", size); next}
+               $2 == "identical" || $2 == "DIFFERENT" || $2 == "refused" || $2 == "missing" {
+                 if (!($1 in seen)) { order[++n] = $1; seen[$1] = 1 }
+                 v = $2; if ($2 == "DIFFERENT") v = "**different** (" $3 ")"; result[$1, size] = v }
+               END { for (i = 1; i <= n; i++) printf "| %s | %s | %s | %s |\n", order[i], result[order[i], 224], result[order[i], 64], result[order[i], 336] }' "$tmp/parity.log"
+  echo
+  echo "$(tail -n 1 "$tmp/parity.log")."
   echo
   echo "## Crash safety: kill -9 and resume"
   echo
@@ -77,7 +101,7 @@ fi
   echo "libFuzzer (clang 14) with AddressSanitizer and UndefinedBehaviorSanitizer, \`scripts/fuzz.sh SECONDS\`."
   echo "Kept corpora (replayed by \`ctest -L fuzz\` in every build):"
   echo
-  for t in safetensors npy tokenizer config image_header; do
+  for t in safetensors npy tokenizer config image_header gif jpeg; do
     echo "- $t: $(ls fuzz/corpus/$t | wc -l) inputs, $(find fuzz/regressions/$t -type f ! -name .gitkeep | wc -l) crash reproducers"
   done
   if [ -s "$tmp/fuzz.log" ]; then

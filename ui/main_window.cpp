@@ -75,7 +75,7 @@ void apply_palette(bool dark) {
 
 namespace {
 
-const QStringList kImageSuffixes = {"png", "jpg", "jpeg", "bmp", "webp", "tif", "tiff", "ppm"};
+const QStringList kImageSuffixes = {"png", "jpg", "jpeg", "gif", "bmp", "webp", "tif", "tiff", "ppm", "pgm"};
 const char* kDemoLabels = "circle, square, triangle, star, cross";
 
 QDockWidget* dock(QMainWindow* window, const QString& title, const QString& name, QWidget* content, Qt::DockWidgetArea area) {
@@ -277,7 +277,7 @@ QWidget* MainWindow::pane(const QString& name) {
 void MainWindow::buildMenus() {
     QMenu* file = menuBar()->addMenu(tr("&File"));
     file->addAction(tr("&Open images\u2026"), QKeySequence::Open, this, [this] {
-        const QStringList paths = QFileDialog::getOpenFileNames(this, tr("Open images"), {}, tr("Images (*.png *.jpg *.jpeg *.bmp *.webp *.tif *.tiff)"));
+        const QStringList paths = QFileDialog::getOpenFileNames(this, tr("Open images"), {}, tr("Images (*.png *.jpg *.jpeg *.gif *.bmp *.webp *.tif *.tiff *.ppm *.pgm)"));
         if (!paths.isEmpty()) openImages(paths);
     });
     file->addAction(tr("Open &folder of images\u2026"), this, [this] {

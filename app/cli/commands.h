@@ -7,6 +7,7 @@ namespace clipscope::cli {
 void register_info(CLI::App& app);
 void register_tokenize(CLI::App& app);
 void register_embed(CLI::App& app);
+void register_preprocess(CLI::App& app);
 void register_decompose(CLI::App& app);
 void register_classify(CLI::App& app);
 void register_bench(CLI::App& app);

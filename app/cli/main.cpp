@@ -34,6 +34,7 @@ int main(int argc, char** argv) {
     clipscope::cli::register_info(app);
     clipscope::cli::register_tokenize(app);
     clipscope::cli::register_embed(app);
+    clipscope::cli::register_preprocess(app);
     clipscope::cli::register_decompose(app);
     clipscope::cli::register_classify(app);
     clipscope::cli::register_bench(app);

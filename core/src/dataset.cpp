@@ -13,7 +13,7 @@ namespace fs = std::filesystem;
 namespace {
 
 bool is_image_file(const fs::path& p) {
-    static const std::set<std::string> kExtensions = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".ppm"};
+    static const std::set<std::string> kExtensions = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".ppm", ".pgm", ".gif"};
     std::string ext = p.extension().string();
     std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     return kExtensions.count(ext) > 0;
@@ -30,7 +30,7 @@ std::vector<ImageEntry> list_image_folder(const std::string& folder) {
         if (ec) throw_input(folder, "cannot list: " + ec.message());
         if (it->is_regular_file(ec) && is_image_file(it->path())) files.push_back(it->path());
     }
-    if (files.empty()) throw_input(folder, "holds no image files (jpg, png, bmp, webp, tif, ppm)");
+    if (files.empty()) throw_input(folder, "holds no image files (jpg, png, gif, bmp, webp, tif, ppm, pgm)");
     std::sort(files.begin(), files.end());
     const fs::path root(folder);
     const bool image_folder = std::all_of(files.begin(), files.end(), [&](const fs::path& f) {

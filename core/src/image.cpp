@@ -1,12 +1,16 @@
 #include "clipscope/image.h"
 
+#include "gif_decoder.h"
 #include "image_header.h"
+#include "jpeg_decoder.h"
 
 #include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
+
+#include <spdlog/spdlog.h>
 
 #include "clipscope/atomic_file.h"
 #include "clipscope/error.h"
@@ -26,8 +30,9 @@ double bicubic_filter(double x) {
 
 struct Coefficients {
     int kernel_size = 0;
-    std::vector<int> bounds;    // per output: first input index, tap count
-    std::vector<int32_t> taps;  // per output: kernel_size fixed-point weights
+    std::vector<int> bounds;        // per output: first input index, tap count
+    std::vector<double> weights;    // per output: kernel_size normalised weights (32-bit modes)
+    std::vector<int32_t> taps;      // the same in fixed point (8-bit modes)
 };
 
 // Pillow's precompute_coeffs + normalize_coeffs_8bpc.
@@ -40,6 +45,7 @@ Coefficients precompute(int in_size, int out_size) {
     c.kernel_size = static_cast<int>(std::ceil(support)) * 2 + 1;
     c.bounds.resize(static_cast<size_t>(out_size) * 2);
     c.taps.assign(static_cast<size_t>(out_size) * c.kernel_size, 0);
+    c.weights.assign(static_cast<size_t>(out_size) * c.kernel_size, 0.0);
     std::vector<double> k(static_cast<size_t>(c.kernel_size));
     for (int xx = 0; xx < out_size; ++xx) {
         const double center = (xx + 0.5) * scale;
@@ -57,6 +63,7 @@ Coefficients precompute(int in_size, int out_size) {
         }
         for (int x = 0; x < xmax; ++x) {
             const double w = ww != 0.0 ? k[static_cast<size_t>(x)] / ww : k[static_cast<size_t>(x)];
+            c.weights[static_cast<size_t>(xx) * c.kernel_size + x] = w;
             // Round half away from zero, as Pillow's normalize_coeffs_8bpc does.
             c.taps[static_cast<size_t>(xx) * c.kernel_size + x] =
                 static_cast<int32_t>(w < 0 ? std::trunc(-0.5 + w * (1 << kPrecisionBits)) : std::trunc(0.5 + w * (1 << kPrecisionBits)));
@@ -74,7 +81,7 @@ uint8_t clip8(int64_t v) {
 
 Image resample_horizontal(const Image& in, int out_width) {
     const Coefficients c = precompute(in.width, out_width);
-    Image out{out_width, in.height, in.channels, in.is_palette, std::vector<uint8_t>(static_cast<size_t>(out_width) * in.height * in.channels), in.source};
+    Image out{out_width, in.height, in.channels, in.is_palette, std::vector<uint8_t>(static_cast<size_t>(out_width) * in.height * in.channels), in.source, in.is_cmyk};
     for (int y = 0; y < in.height; ++y) {
         const uint8_t* row = in.pixels.data() + static_cast<size_t>(y) * in.width * in.channels;
         for (int xx = 0; xx < out_width; ++xx) {
@@ -92,7 +99,7 @@ Image resample_horizontal(const Image& in, int out_width) {
 
 Image resample_vertical(const Image& in, int out_height) {
     const Coefficients c = precompute(in.height, out_height);
-    Image out{in.width, out_height, in.channels, in.is_palette, std::vector<uint8_t>(static_cast<size_t>(in.width) * out_height * in.channels), in.source};
+    Image out{in.width, out_height, in.channels, in.is_palette, std::vector<uint8_t>(static_cast<size_t>(in.width) * out_height * in.channels), in.source, in.is_cmyk};
     const size_t stride = static_cast<size_t>(in.width) * in.channels;
     for (int yy = 0; yy < out_height; ++yy) {
         const int ymin = c.bounds[static_cast<size_t>(yy) * 2], ymax = c.bounds[static_cast<size_t>(yy) * 2 + 1];
@@ -104,6 +111,40 @@ Image resample_vertical(const Image& in, int out_height) {
         }
     }
     return out;
+}
+
+// Pillow's 32-bit resampling (mode "I"): double weights, each pass rounded half away
+// from zero to int32 (its ROUND_UP), no clipping until the conversion to RGB.
+std::vector<int32_t> resample_wide(const std::vector<int32_t>& in, int width, int height, int out_width, int out_height) {
+    std::vector<int32_t> cur = in;
+    const auto round_up = [](double v) { return static_cast<int32_t>(v >= 0.0 ? v + 0.5 : v - 0.5); };
+    if (out_width != width) {
+        const Coefficients c = precompute(width, out_width);
+        std::vector<int32_t> next(static_cast<size_t>(out_width) * height);
+        for (int y = 0; y < height; ++y)
+            for (int xx = 0; xx < out_width; ++xx) {
+                const int xmin = c.bounds[static_cast<size_t>(xx) * 2], xmax = c.bounds[static_cast<size_t>(xx) * 2 + 1];
+                double ss = 0.0;
+                for (int x = 0; x < xmax; ++x) ss += cur[static_cast<size_t>(y) * width + xmin + x] * c.weights[static_cast<size_t>(xx) * c.kernel_size + x];
+                next[static_cast<size_t>(y) * out_width + xx] = round_up(ss);
+            }
+        cur.swap(next);
+        width = out_width;
+    }
+    if (out_height != height) {
+        const Coefficients c = precompute(height, out_height);
+        std::vector<int32_t> next(static_cast<size_t>(width) * out_height);
+        for (int yy = 0; yy < out_height; ++yy) {
+            const int ymin = c.bounds[static_cast<size_t>(yy) * 2], ymax = c.bounds[static_cast<size_t>(yy) * 2 + 1];
+            for (int x = 0; x < width; ++x) {
+                double ss = 0.0;
+                for (int y = 0; y < ymax; ++y) ss += cur[static_cast<size_t>(ymin + y) * width + x] * c.weights[static_cast<size_t>(yy) * c.kernel_size + y];
+                next[static_cast<size_t>(yy) * width + x] = round_up(ss);
+            }
+        }
+        cur.swap(next);
+    }
+    return cur;
 }
 
 // Pillow resizes RGBA in premultiplied form (mode "RGBa") and converts back.
@@ -129,7 +170,80 @@ void unpremultiply(Image& im) {
 
 int round_half_even(double v) { return static_cast<int>(std::nearbyint(v)); }  // default FE_TONEAREST
 
+// GIF frame 0 as Pillow presents it: mode "P" with the frame's palette (indices past
+// the colour table are black, as in Pillow >= 10.1; 9.x gave a grey ramp there), or
+// mode "L" when the GIF has no colour table or only the identity grey ramp.
+Image image_from_gif(const std::string& bytes, const std::string& path) {
+    GifFirstFrame frame;
+    try {
+        frame = decode_gif_first_frame(bytes, kMaxImagePixels);
+    } catch (const std::runtime_error& e) {
+        throw_input(path, std::string("GIF: ") + e.what());
+    }
+    Image im{frame.width, frame.height, 3, frame.has_palette, std::vector<uint8_t>(frame.indices.size() * 3), path};
+    for (size_t i = 0; i < frame.indices.size(); ++i) {
+        const uint8_t index = frame.indices[i];
+        for (int c = 0; c < 3; ++c) im.pixels[i * 3 + c] = frame.has_palette ? frame.palette[index * 3u + c] : index;
+    }
+    return im;
+}
+
+// JPEGs through libjpeg directly (see jpeg_decoder.h): the same pixels as OpenCV for
+// grey and YCbCr files, Pillow's conversion for CMYK, and truncated files refused.
+Image image_from_jpeg(const std::string& bytes, const std::string& path) {
+    JpegPixels px;
+    try {
+        px = decode_jpeg(bytes, kMaxImagePixels);
+    } catch (const std::runtime_error& e) {
+        throw_input(path, std::string("JPEG: ") + e.what());
+    }
+    if (px.channels == 4) return Image{px.width, px.height, 4, false, std::move(px.pixels), path, true};
+    Image im{px.width, px.height, 3, false, {}, path};
+    if (px.channels == 3) {
+        im.pixels = std::move(px.pixels);
+    } else {
+        im.pixels.resize(px.pixels.size() * 3);
+        for (size_t i = 0; i < px.pixels.size(); ++i) im.pixels[i * 3] = im.pixels[i * 3 + 1] = im.pixels[i * 3 + 2] = px.pixels[i];
+    }
+    return im;
+}
+
+// 16-bit samples as Pillow reduces them: colour and alpha keep the high byte (its
+// "RGB;16B"/"RGBA;16B"/"LA;16B" unpackers); 16-bit grey is mode "I", whose conversion
+// to RGB clips at 255, so most of such an image turns white in open_clip too.
+cv::Mat reduce_16_bit_like_pillow(const cv::Mat& m, const std::string& path) {
+    cv::Mat out;
+    if (m.channels() == 1) {
+        spdlog::warn("{}: 16-bit greyscale; like Pillow (and so open_clip) ClipScope clips its values at 255 after resizing, which whitens most such images", path);
+        m.convertTo(out, CV_8U);  // saturating: min(v, 255), for display; the crop uses Image::wide
+    } else {
+        const cv::Mat in = m.isContinuous() ? m : m.clone();
+        out.create(m.rows, m.cols, CV_8UC(m.channels()));
+        const size_t n = in.total() * in.channels();
+        const auto* src = in.ptr<uint16_t>();
+        auto* dst = out.ptr<uint8_t>();
+        for (size_t i = 0; i < n; ++i) dst[i] = static_cast<uint8_t>(src[i] >> 8);
+    }
+    return out;
+}
+
 }  // namespace
+
+Image to_rgb(const Image& image) {
+    if (image.channels == 3) return image;
+    Image out{image.width, image.height, 3, false, std::vector<uint8_t>(static_cast<size_t>(image.width) * image.height * 3), image.source};
+    const size_t n = static_cast<size_t>(image.width) * image.height;
+    if (image.is_cmyk) {
+        cmyk_to_rgb_like_pillow(image.pixels.data(), out.pixels.data(), n);
+    } else if (image.channels == 4) {
+        for (size_t i = 0; i < n; ++i) std::memcpy(&out.pixels[i * 3], &image.pixels[i * 4], 3);
+    } else if (image.channels == 1) {
+        for (size_t i = 0; i < n; ++i) out.pixels[i * 3] = out.pixels[i * 3 + 1] = out.pixels[i * 3 + 2] = image.pixels[i];
+    } else {
+        throw Error(ErrorKind::Internal, "to_rgb: " + std::to_string(image.channels) + " channels");
+    }
+    return out;
+}
 
 Image image_from_rgb(int width, int height, const std::vector<uint8_t>& rgb) {
     if (static_cast<size_t>(width) * height * 3 != rgb.size()) throw Error(ErrorKind::Internal, "image_from_rgb: size mismatch");
@@ -145,11 +259,12 @@ Image load_image(const std::string& path) {
     const ImageHeader header = read_image_header(bytes);
     if (header.format.empty())
         throw_input(path, "not an image ClipScope reads (PNG, JPEG, BMP, WebP, TIFF, PNM), judging by its first bytes");
-    if (header.format == "gif")
-        throw Error(ErrorKind::Unsupported, path + ": GIF images are not supported by this build's OpenCV 4.6; convert to PNG");
     if (header.width > 0 && header.height > 0 && header.width * header.height > kMaxImagePixels)
         throw_input(path, "declares " + std::to_string(header.width) + "x" + std::to_string(header.height) + " pixels, more than the limit of " +
                               std::to_string(kMaxImagePixels) + " (refused before decoding)");
+    // OpenCV 4.6 has no GIF decoder; for JPEGs it differs from Pillow on CMYK and truncation.
+    if (header.format == "gif") return image_from_gif(bytes, path);
+    if (header.format == "jpeg") return image_from_jpeg(bytes, path);
     const cv::Mat raw(1, static_cast<int>(bytes.size()), CV_8UC1, const_cast<char*>(bytes.data()));
     cv::Mat m;
     try {
@@ -160,8 +275,15 @@ Image load_image(const std::string& path) {
     if (m.empty()) throw_input(path, "cannot decode image (unsupported format or corrupt file)");
     if (static_cast<int64_t>(m.cols) * m.rows > kMaxImagePixels)
         throw_input(path, std::to_string(m.cols) + "x" + std::to_string(m.rows) + " pixels exceeds the limit of " + std::to_string(kMaxImagePixels));
-    if (m.depth() == CV_16U) m.convertTo(m, CV_8U, 1.0 / 257.0);
+    std::vector<int32_t> wide;
+    if (m.depth() == CV_16U && m.channels() == 1) wide.assign(m.begin<uint16_t>(), m.end<uint16_t>());
+    if (m.depth() == CV_16U) m = reduce_16_bit_like_pillow(m, path);
     else if (m.depth() != CV_8U) throw_input(path, "unsupported pixel depth");
+    // A PNG without an alpha channel (grey or RGB) may carry a tRNS colour key, which
+    // OpenCV turns into alpha; Pillow keeps such images in "L"/"RGB" and resizes them
+    // without premultiplying, so the key is dropped here.
+    const bool png_without_alpha = header.format == "png" && (header.png_colour_type == 0 || header.png_colour_type == 2);
+    if (png_without_alpha && m.channels() == 4) cv::cvtColor(m, m, cv::COLOR_BGRA2BGR);
     Image im;
     im.width = m.cols;
     im.height = m.rows;
@@ -173,7 +295,7 @@ Image load_image(const std::string& path) {
         default: throw_input(path, "unsupported channel count " + std::to_string(m.channels()));
     }
     im.channels = rgb.channels();
-    im.is_palette = header.palette;
+    im.is_palette = header.resized_nearest;
     if (im.is_palette && im.channels == 4) {
         // A palette with transparency: Pillow resizes the palette indices (NEAREST) and then drops alpha.
         cv::cvtColor(rgb, rgb, cv::COLOR_RGBA2RGB);
@@ -181,12 +303,13 @@ Image load_image(const std::string& path) {
     }
     im.pixels.assign(rgb.data, rgb.data + static_cast<size_t>(rgb.total()) * rgb.channels());
     im.source = path;
+    im.wide = std::move(wide);
     return im;
 }
 
 Image resize_bicubic_pillow(const Image& image, int width, int height) {
     Image im = image;
-    const bool alpha = im.channels == 4;
+    const bool alpha = im.channels == 4 && !im.is_cmyk;  // CMYK is resized as four plain bands
     if (alpha) premultiply(im);
     if (width != im.width) im = resample_horizontal(im, width);
     if (height != im.height) im = resample_vertical(im, height);
@@ -195,14 +318,20 @@ Image resize_bicubic_pillow(const Image& image, int width, int height) {
 }
 
 Image resize_nearest_pillow(const Image& image, int width, int height) {
-    Image out{width, height, image.channels, image.is_palette, std::vector<uint8_t>(static_cast<size_t>(width) * height * image.channels), image.source};
-    for (int y = 0; y < height; ++y) {
-        const int sy = std::min(image.height - 1, static_cast<int>((y + 0.5) * image.height / height));
-        for (int x = 0; x < width; ++x) {
-            const int sx = std::min(image.width - 1, static_cast<int>((x + 0.5) * image.width / width));
+    Image out{width, height, image.channels, image.is_palette, std::vector<uint8_t>(static_cast<size_t>(width) * height * image.channels), image.source, image.is_cmyk};
+    // Pillow's ImagingScaleAffine: source positions accumulate the scale in double
+    // (start at scale/2, add scale per pixel) and truncate. The accumulated rounding
+    // picks a different neighbour than (x + 0.5) * scale at some exact boundaries.
+    const double scale_x = static_cast<double>(image.width) / width, scale_y = static_cast<double>(image.height) / height;
+    std::vector<int> source_x(static_cast<size_t>(width));
+    double xo = scale_x * 0.5;
+    for (int x = 0; x < width; ++x, xo += scale_x) source_x[static_cast<size_t>(x)] = std::min(image.width - 1, static_cast<int>(xo));
+    double yo = scale_y * 0.5;
+    for (int y = 0; y < height; ++y, yo += scale_y) {
+        const int sy = std::min(image.height - 1, static_cast<int>(yo));
+        for (int x = 0; x < width; ++x)
             std::memcpy(&out.pixels[(static_cast<size_t>(y) * width + x) * image.channels],
-                        &image.pixels[(static_cast<size_t>(sy) * image.width + sx) * image.channels], static_cast<size_t>(image.channels));
-        }
+                        &image.pixels[(static_cast<size_t>(sy) * image.width + source_x[static_cast<size_t>(x)]) * image.channels], static_cast<size_t>(image.channels));
     }
     return out;
 }
@@ -223,19 +352,32 @@ Image resize_and_crop(const Image& image, const PreprocessConfig& config) {
                std::to_string(S) + " would make it " + std::to_string(new_long) + " pixels long (refused before allocating)");
     const int rw = image.width <= image.height ? S : static_cast<int>(new_long);
     const int rh = image.width <= image.height ? static_cast<int>(new_long) : S;
-    Image resized = image;
-    if (shorter != S) resized = image.is_palette ? resize_nearest_pillow(image, rw, rh) : resize_bicubic_pillow(image, rw, rh);
-    const double dy = (resized.height - S) / 2.0, dx = (resized.width - S) / 2.0;
+    const int out_w = shorter != S ? rw : image.width, out_h = shorter != S ? rh : image.height;
+    const double dy = (out_h - S) / 2.0, dx = (out_w - S) / 2.0;
     const bool half_even = config.crop_rounding == "half_even";
     const int top = half_even ? round_half_even(dy) : static_cast<int>(std::floor(dy));
     const int left = half_even ? round_half_even(dx) : static_cast<int>(std::floor(dx));
-    // Converted to RGB after the crop, as open_clip does (alpha dropped).
-    Image out{S, S, 3, false, std::vector<uint8_t>(static_cast<size_t>(S) * S * 3), image.source};
+    if (!image.wide.empty()) {
+        // 16-bit grey (Pillow's mode "I"): resized at full precision, clipped to 0..255 after the crop.
+        const std::vector<int32_t> resized = resample_wide(image.wide, image.width, image.height, out_w, out_h);
+        Image out{S, S, 3, false, std::vector<uint8_t>(static_cast<size_t>(S) * S * 3), image.source};
+        for (int y = 0; y < S; ++y)
+            for (int x = 0; x < S; ++x) {
+                const int32_t v = resized[static_cast<size_t>(y + top) * out_w + (x + left)];
+                const auto grey = static_cast<uint8_t>(v < 0 ? 0 : v > 255 ? 255 : v);
+                for (int c = 0; c < 3; ++c) out.pixels[(static_cast<size_t>(y) * S + x) * 3 + c] = grey;
+            }
+        return out;
+    }
+    Image resized = image;
+    if (shorter != S) resized = image.is_palette ? resize_nearest_pillow(image, rw, rh) : resize_bicubic_pillow(image, rw, rh);
+    // Converted to RGB after the crop, as open_clip does (alpha dropped, CMYK converted).
+    Image cropped{S, S, resized.channels, false, std::vector<uint8_t>(static_cast<size_t>(S) * S * resized.channels), image.source, resized.is_cmyk};
+    const size_t row_bytes = static_cast<size_t>(S) * resized.channels;
     for (int y = 0; y < S; ++y)
-        for (int x = 0; x < S; ++x)
-            for (int c = 0; c < 3; ++c)
-                out.pixels[(static_cast<size_t>(y) * S + x) * 3 + c] = resized.pixels[(static_cast<size_t>(y + top) * resized.width + (x + left)) * resized.channels + c];
-    return out;
+        std::memcpy(&cropped.pixels[static_cast<size_t>(y) * row_bytes],
+                    &resized.pixels[(static_cast<size_t>(y + top) * resized.width + left) * resized.channels], row_bytes);
+    return to_rgb(cropped);
 }
 
 FloatArray preprocess_image(const Image& image, const PreprocessConfig& config) { return normalize_crop(resize_and_crop(image, config), config); }

@@ -36,11 +36,36 @@ void jpeg(const std::string& b, ImageHeader& h) {
             if (at + 9 > b.size()) return;
             h.height = be16(b, at + 5);
             h.width = be16(b, at + 7);
+            if (at + 10 <= b.size()) h.channels = static_cast<uint8_t>(b[at + 9]);
             return;
         }
         if (length < 2) return;
         at += 2 + length;
     }
+}
+
+// A BMP of at most 8 bits per pixel is Pillow's mode "P" (resized NEAREST), unless its
+// palette is plain grey: the ramp 0..n-1 (mode "L", resized bicubic) or, with two
+// colours, black and white (mode "1", NEAREST again).
+bool bmp_is_palette_mode(const std::string& b) {
+    if (b.size() < 18) return false;
+    const uint32_t header_size = le32(b, 14);
+    const bool os2 = header_size == 12;
+    const size_t bits_at = os2 ? 24 : 28;
+    if (b.size() < bits_at + 2) return false;
+    const uint32_t bits = le16(b, bits_at);
+    if (bits == 0 || bits > 8) return false;
+    uint64_t colours = !os2 && b.size() >= 50 ? le32(b, 46) : 0;
+    if (colours == 0) colours = uint64_t{1} << bits;
+    if (colours == 2) return true;
+    if (colours > 256) return true;  // not a grey ramp of 8-bit values
+    const size_t entry = os2 ? 3 : 4, palette_at = 14 + static_cast<size_t>(header_size);
+    if (header_size > b.size() || palette_at + entry * colours > b.size()) return true;  // truncated: the decoder refuses it
+    for (size_t i = 0; i < colours; ++i) {
+        const size_t at = palette_at + entry * i;
+        if (static_cast<uint8_t>(b[at]) != i || static_cast<uint8_t>(b[at + 1]) != i || static_cast<uint8_t>(b[at + 2]) != i) return true;
+    }
+    return false;
 }
 
 void tiff(const std::string& b, ImageHeader& h) {
@@ -94,7 +119,12 @@ ImageHeader read_image_header(const std::string& b) {
             h.width = be32(b, 16);
             h.height = be32(b, 20);
         }
-        h.palette = b.size() >= 26 && b[25] == 3;  // IHDR colour type
+        if (b.size() >= 26) {
+            h.bit_depth = static_cast<uint8_t>(b[24]);
+            h.png_colour_type = static_cast<uint8_t>(b[25]);
+        }
+        // Pillow's mode "P" (colour type 3) and "1" (1-bit grey).
+        h.resized_nearest = h.png_colour_type == 3 || (h.png_colour_type == 0 && h.bit_depth == 1);
     } else if (starts_with(b, "\xFF\xD8", 2)) {
         h.format = "jpeg";
         jpeg(b, h);
@@ -111,6 +141,7 @@ ImageHeader read_image_header(const std::string& b) {
             const int32_t height = static_cast<int32_t>(le32(b, 22));  // negative = top-down rows
             h.height = height < 0 ? -static_cast<int64_t>(height) : height;
         }
+        h.resized_nearest = bmp_is_palette_mode(b);
     } else if (starts_with(b, "RIFF", 4) && b.size() >= 12 && b.compare(8, 4, "WEBP") == 0) {
         h.format = "webp";
         if (b.size() >= 30 && b.compare(12, 4, "VP8 ") == 0) {
@@ -130,6 +161,7 @@ ImageHeader read_image_header(const std::string& b) {
     } else if (b.size() >= 2 && b[0] == 'P' && b[1] >= '1' && b[1] <= '6') {
         h.format = "pnm";
         pnm(b, h);
+        h.resized_nearest = b[1] == '1' || b[1] == '4';  // bitmaps: Pillow's mode "1"
     }
     return h;
 }

@@ -10,7 +10,10 @@ namespace clipscope {
 struct ImageHeader {
     std::string format;  // "png", "jpeg", "gif", "bmp", "webp", "tiff", "pnm"; "" = not recognised
     int64_t width = -1, height = -1;  // -1 where the header could not be read (truncated)
-    bool palette = false;             // PNG colour type 3: Pillow keeps such images in mode "P"
+    bool resized_nearest = false;     // Pillow's mode "P" or "1" (palette PNG/BMP, bilevel): resized NEAREST
+    int png_colour_type = -1;         // IHDR: 0 grey, 2 RGB, 3 palette, 4 grey+alpha, 6 RGBA
+    int bit_depth = -1;               // PNG IHDR bit depth
+    int channels = -1;                // JPEG SOF component count (4 = CMYK or YCCK)
 };
 
 ImageHeader read_image_header(const std::string& bytes);

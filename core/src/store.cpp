@@ -21,9 +21,78 @@ namespace {
 
 constexpr const char* kArrayNames[] = {"embedding", "heads", "mlps", "cls_attn"};
 
+// Strict UTF-8 (no overlong forms, surrogates or code points past U+10FFFF), the rule
+// JSON writers apply: what fails it would be written as U+FFFD.
+bool is_valid_utf8(const std::string& s) {
+    for (size_t i = 0; i < s.size();) {
+        const auto byte = [&](size_t k) { return static_cast<uint8_t>(s[k]); };
+        const uint8_t c = byte(i);
+        size_t n = 0;
+        uint32_t cp = 0, min = 0;
+        if (c < 0x80) { ++i; continue; }
+        if ((c & 0xE0) == 0xC0) n = 1, cp = c & 0x1F, min = 0x80;
+        else if ((c & 0xF0) == 0xE0) n = 2, cp = c & 0x0F, min = 0x800;
+        else if ((c & 0xF8) == 0xF0) n = 3, cp = c & 0x07, min = 0x10000;
+        else return false;
+        if (i + n >= s.size()) return false;
+        for (size_t k = 1; k <= n; ++k) {
+            if ((byte(i + k) & 0xC0) != 0x80) return false;
+            cp = (cp << 6) | (byte(i + k) & 0x3F);
+        }
+        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
+        i += n + 1;
+    }
+    return true;
+}
+
+std::string to_hex(const std::string& bytes) {
+    static const char* digits = "0123456789abcdef";
+    std::string out;
+    for (unsigned char b : bytes) out += {digits[b >> 4], digits[b & 15]};
+    return out;
+}
+
+std::string from_hex(const std::string& hex, const std::string& manifest) {
+    const auto nibble = [&](char c) -> int {
+        if (c >= '0' && c <= '9') return c - '0';
+        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+        throw_input(manifest, "path_hex \"" + hex.substr(0, 64) + "\" is not hexadecimal");
+    };
+    if (hex.size() % 2 != 0) throw_input(manifest, "path_hex has an odd number of digits");
+    std::string out;
+    for (size_t i = 0; i < hex.size(); i += 2) out += static_cast<char>(nibble(hex[i]) * 16 + nibble(hex[i + 1]));
+    return out;
+}
+
+// A file or folder name that is not UTF-8 (Linux allows any bytes) keeps its exact
+// bytes in KEY_hex; KEY then shows it with U+FFFD for readers that only want text.
+void put_exact(nlohmann::json& j, const char* key, const std::string& value) {
+    j[key] = value;
+    if (!is_valid_utf8(value)) j[std::string(key) + "_hex"] = to_hex(value);
+}
+
+std::string get_exact(const nlohmann::json& j, const char* key, const std::string& manifest) {
+    const std::string hex_key = std::string(key) + "_hex";
+    if (j.contains(hex_key)) return from_hex(j.at(hex_key).get<std::string>(), manifest);
+    return j.value(key, std::string());
+}
+
+nlohmann::json image_to_json(const ImageEntry& e) {
+    nlohmann::json j;
+    put_exact(j, "path", e.path);
+    if (!e.label.empty()) put_exact(j, "label", e.label);
+    return j;
+}
+
+ImageEntry image_from_json(const nlohmann::json& j, const std::string& manifest) {
+    if (!j.contains("path") && !j.contains("path_hex")) throw_input(manifest, "an image entry has no path");
+    return {get_exact(j, "path", manifest), get_exact(j, "label", manifest)};
+}
+
 nlohmann::json info_to_json(const StoreInfo& s) {
     nlohmann::json images = nlohmann::json::array();
-    for (const auto& e : s.images) images.push_back(e.label.empty() ? nlohmann::json{{"path", e.path}} : nlohmann::json{{"path", e.path}, {"label", e.label}});
+    for (const auto& e : s.images) images.push_back(image_to_json(e));
     return {{"format", "clipscope-store"},
             {"version", 1},
             {"model", {{"spec", s.model_spec}, {"format", s.model_format}, {"architecture", s.architecture}, {"weights_fingerprint", s.weights_fingerprint}}},
@@ -58,7 +127,7 @@ StoreInfo info_from_json(const nlohmann::json& j, const std::string& path) {
         s.dtype = j.at("dtype");
         s.shard = j.at("shard");
         s.embedding_normalised = j.value("embedding_normalised", false);
-        for (const auto& e : j.at("images")) s.images.push_back({e.at("path"), e.value("label", std::string())});
+        for (const auto& e : j.at("images")) s.images.push_back(image_from_json(e, path));
         if (s.dtype != "f32" && s.dtype != "f16") throw_input(path, "unknown dtype " + s.dtype);
         if (s.layers <= 0 || s.heads <= 0 || s.embed_dim <= 0 || s.layers > 256 || s.heads > 1024 || s.embed_dim > 16384 || s.batch <= 0)
             throw_input(path, "absurd shape in the manifest");
@@ -167,7 +236,9 @@ StoreWriter StoreWriter::open(const std::string& folder, const StoreInfo& info) 
     w.impl_->folder = folder;
     w.impl_->info = info;
     const std::string manifest_path = (fs::path(folder) / "manifest.json").string();
-    const nlohmann::json wanted = info_to_json(info);
+    // Through text and back, so that a non-UTF-8 "path" compares as the U+FFFD form the
+    // manifest holds (the exact bytes compare in "path_hex").
+    const nlohmann::json wanted = nlohmann::json::parse(info_to_json(info).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
     std::error_code ec;
     if (fs::exists(manifest_path, ec)) {
         nlohmann::json existing;

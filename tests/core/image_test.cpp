@@ -172,15 +172,55 @@ TEST(ImageHeader, ReadsDimensionsOfEveryFormatOpenCvWrites) {
         EXPECT_EQ(loaded.width, 41) << ext;
     }
     // PNG colour type 3 marks a palette image (resized nearest-neighbour, as Pillow does).
-    EXPECT_TRUE(read_image_header(png_header_only(4, 4, 3)).palette);
-    EXPECT_FALSE(read_image_header(png_header_only(4, 4, 2)).palette);
-    test::write_bytes(dir.path("anim.gif"), std::string("GIF89a\x02\x00\x02\x00", 10));
+    EXPECT_TRUE(read_image_header(png_header_only(4, 4, 3)).resized_nearest);
+    EXPECT_FALSE(read_image_header(png_header_only(4, 4, 2)).resized_nearest);
+    test::write_bytes(dir.path("cut.gif"), std::string("GIF89a\x02\x00\x02\x00", 10));
     try {
-        load_image(dir.path("anim.gif"));
-        ADD_FAILURE() << "GIF decoded";
+        load_image(dir.path("cut.gif"));
+        ADD_FAILURE() << "a GIF cut inside its screen descriptor decoded";
     } catch (const Error& e) {
-        EXPECT_EQ(e.kind(), ErrorKind::Unsupported);
+        EXPECT_EQ(e.kind(), ErrorKind::InputFile);
+        EXPECT_NE(std::string(e.what()).find("cut.gif"), std::string::npos) << e.what();
     }
+}
+
+// Pillow's cmyk2rgb on values taken from Pillow 9.4 (Image.fromarray(..., "CMYK").convert("RGB")).
+TEST(LoadImage, CmykConvertsToRgbAsPillowDoes) {
+    const std::vector<uint8_t> cmyk = {0, 0, 0, 0, 255, 0, 0, 0, 0, 0, 0, 255, 100, 150, 200, 50, 200, 30, 60, 128, 10, 20, 30, 40, 128, 128, 128, 128};
+    const std::vector<uint8_t> pillow = {255, 255, 255, 0, 255, 255, 0, 0, 0, 125, 84, 44, 27, 112, 97, 207, 198, 190, 63, 63, 63};
+    Image im{7, 1, 4, false, cmyk, "", true};
+    EXPECT_EQ(to_rgb(im).pixels, pillow);
+    // resize_and_crop resizes the four ink bands and converts only the crop.
+    PreprocessConfig config;
+    config.image_size = 1;
+    Image one{1, 1, 4, false, {100, 150, 200, 50}, "", true};
+    EXPECT_EQ(resize_and_crop(one, config).pixels, (std::vector<uint8_t>{125, 84, 44}));
+}
+
+// 16-bit PNGs reduce as Pillow does: colour keeps the high byte (no rounding); grey is
+// Pillow's mode "I", resized at full precision and clipped at 255 after the crop.
+TEST(LoadImage, SixteenBitSamplesReduceAsPillowDoes) {
+    test::TempDir dir;
+    cv::Mat colour(1, 1, CV_16UC3, cv::Scalar(0x80FF, 0x7FFF, 0x12FF));  // B, G, R
+    cv::imwrite(dir.path("colour.png"), colour);
+    EXPECT_EQ(load_image(dir.path("colour.png")).pixels, (std::vector<uint8_t>{0x12, 0x7F, 0x80}));
+    cv::Mat grey(4, 4, CV_16UC1, cv::Scalar(0));
+    grey.at<uint16_t>(0, 0) = 1000;  // clipped to white
+    grey.at<uint16_t>(1, 1) = 200;
+    cv::imwrite(dir.path("grey.png"), grey);
+    const Image g = load_image(dir.path("grey.png"));
+    EXPECT_EQ(g.pixels[0], 255);
+    EXPECT_EQ(g.pixels[(1 * 4 + 1) * 3], 200);
+    ASSERT_EQ(g.wide.size(), 16u);
+    EXPECT_EQ(g.wide[0], 1000);
+    // Downscaled 4 -> 2: the 1000 spreads into its neighbours before clipping, so the
+    // top-left output is far brighter than an 8-bit resize of the clipped image gives.
+    PreprocessConfig config;
+    config.image_size = 2;
+    const Image crop = resize_and_crop(g, config);
+    Image clipped = g;
+    clipped.wide.clear();
+    EXPECT_GT(crop.pixels[0], resize_and_crop(clipped, config).pixels[0]);
 }
 
 TEST(LoadImage, CorruptEmptyAndMislabelledFilesAreClearErrors) {

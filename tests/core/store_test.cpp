@@ -110,6 +110,33 @@ TEST(Store, OtherSettingsOrForeignFoldersAreRefusedUntouched) {
     EXPECT_EQ(read_file_bytes(dir.path("foreign/thesis.tex"), 100), "precious");
 }
 
+// Linux file names are bytes: one that is not UTF-8 must come back from the manifest
+// exactly (JSON alone would turn it into U+FFFD and the image could not be reopened).
+TEST(Store, NonUtf8FileNamesAndLabelsRoundTripExactly) {
+    test::TempDir dir;
+    StoreInfo info = small_info(3);
+    info.images[0].path = std::string("photos/caf\xe9.jpg");         // Latin-1 e-acute
+    info.images[1].path = "photos/\xff\xfe\x80.png";
+    info.images[1].label = std::string("\xc3\x28");                   // invalid two-byte sequence
+    info.images[2].path = "photos/caf\xc3\xa9.jpg";                   // valid UTF-8 stays plain text
+    {
+        StoreWriter w = StoreWriter::open(dir.path("s"), info);
+        w.append(fake_batch(info, 0, 2));
+    }
+    const Store store = Store::open(dir.path("s"));
+    ASSERT_EQ(store.info().images.size(), 3u);
+    for (size_t i = 0; i < 3; ++i) {
+        EXPECT_EQ(store.info().images[i].path, info.images[i].path) << i;
+        EXPECT_EQ(store.info().images[i].label, info.images[i].label) << i;
+    }
+    const std::string manifest = read_file_bytes(dir.path("s/manifest.json"), 1 << 20);
+    EXPECT_NE(manifest.find("\"path_hex\": \"70686f746f732f636166e92e6a7067\""), std::string::npos) << manifest;
+    EXPECT_NE(manifest.find("\"label_hex\": \"c328\""), std::string::npos) << manifest;
+    // The same settings reopen the store to resume it (the exact names compare equal).
+    StoreWriter resumed = StoreWriter::open(dir.path("s"), info);
+    EXPECT_EQ(resumed.done(), 2);
+}
+
 TEST(Store, HalfPrecisionRoundsOnlyToF16) {
     test::TempDir dir;
     StoreInfo info = small_info(2);

@@ -56,7 +56,9 @@ check ".mat: not HDF5" 3 "not_hdf5.mat" -- "$cli" segment --mat "$d/mat/not_hdf5
 check ".mat: empty" 3 "empty.mat" -- "$cli" segment --mat "$d/mat/empty.mat" --classes "$d/texts/empty_lines.txt" --out "$work/seg"
 
 # Images through the zero-shot classifier of the demo model.
-for f in truncated.png zero_size.png text_named.jpg bomb_30000.png aspect_1x100000.png truncated.jpg; do
+for f in truncated.png zero_size.png text_named.jpg bomb_30000.png aspect_1x100000.png truncated.jpg \
+         gif_screen_65535.gif gif_frame_60000.gif gif_truncated_lzw.gif gif_undefined_code.gif gif_no_frame.gif \
+         cmyk_no_scan.jpg cmyk_bomb_60000.jpg; do
   check "image: $f" 3 "$f" -- "$cli" classify --labels "circle,square" "$d/images/$f"
 done
 

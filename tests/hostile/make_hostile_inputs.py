@@ -110,6 +110,26 @@ write("images/bomb_30000.png", png_chunk(b"", b"")[:0] + b"\x89PNG\r\n\x1a\n" + 
 write("images/aspect_1x100000.png", png(1, 100000, raw=b"\x00\x80\x80\x80" * 100000))
 write("images/truncated.jpg", b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xdb")
 
+# GIFs (ClipScope's own decoder) and four-component JPEGs (its libjpeg wrapper).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "images"))
+from gif_writer import gif  # noqa: E402
+
+grey4 = bytes([0, 0, 0, 85, 85, 85, 170, 170, 170, 255, 255, 255])
+write("images/gif_screen_65535.gif", gif(65535, 65535, [dict(x=0, y=0, w=1, h=1, indices=[1], min_code=2)], gct=grey4))
+write("images/gif_frame_60000.gif", gif(1, 1, [dict(x=0, y=0, w=60000, h=60000, indices=None, min_code=2, codes=[(4, 3), (5, 3)])], gct=grey4))
+write("images/gif_truncated_lzw.gif", gif(64, 64, [dict(x=0, y=0, w=64, h=64, indices=[i % 4 for i in range(4096)], min_code=2, truncate=40)], gct=grey4))
+write("images/gif_undefined_code.gif", gif(3, 1, [dict(x=0, y=0, w=3, h=1, indices=None, min_code=2, codes=[(4, 3), (1, 3), (7, 3), (5, 3)])], gct=grey4))
+write("images/gif_no_frame.gif", gif(4, 4, [], gct=grey4))
+
+
+def sof_jpeg(w, h, components):
+    sof = struct.pack(">BHHB", 8, h, w, components) + b"".join(bytes([i + 1, 0x11, 0]) for i in range(components))
+    return b"\xff\xd8" + b"\xff\xc0" + struct.pack(">H", 2 + len(sof)) + sof + b"\xff\xd9"
+
+
+write("images/cmyk_no_scan.jpg", sof_jpeg(16, 16, 4))
+write("images/cmyk_bomb_60000.jpg", sof_jpeg(60000, 60000, 4))
+
 write("texts/invalid_utf8.txt", b"a photo of \xff\xfe caf\xc3\n")
 write("texts/long.txt", ("word " * 20000).encode())
 write("texts/empty_lines.txt", b"\n\n\n")

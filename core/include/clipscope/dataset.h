@@ -13,7 +13,7 @@ struct ImageEntry {
     std::string label;  // "" when unlabelled
 };
 
-// Every image file (by extension: jpg, jpeg, png, bmp, webp, tif, tiff, ppm) under
+// Every image file (by extension: jpg, jpeg, png, gif, bmp, webp, tif, tiff, ppm, pgm) under
 // `folder`, sorted by path. Images directly inside sub-folders get the sub-folder's
 // name as label when every image sits exactly one level down (ImageFolder).
 std::vector<ImageEntry> list_image_folder(const std::string& folder);

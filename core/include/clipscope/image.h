@@ -11,15 +11,25 @@
 
 namespace clipscope {
 
-// 8-bit interleaved pixels, channels = 3 (RGB) or 4 (RGBA).
+// 8-bit interleaved pixels, channels = 3 (RGB) or 4 (RGBA, or CMYK when is_cmyk).
 struct Image {
     int width = 0;
     int height = 0;
     int channels = 3;
-    bool is_palette = false;  // Pillow resizes palette images with NEAREST
+    bool is_palette = false;  // Pillow's mode "P" or "1" (palette, bilevel): resized with NEAREST
     std::vector<uint8_t> pixels;
     std::string source;  // the file it was loaded from ("" for generated images), for error messages
+    // Ink amounts C, M, Y, K of a four-component JPEG (Pillow's mode "CMYK"). open_clip
+    // resizes such images in CMYK and converts to RGB only after the crop; so does
+    // resize_and_crop. to_rgb() converts at full size, for display.
+    bool is_cmyk = false;
+    // 16-bit greyscale samples (Pillow's mode "I"), which Pillow resizes at full precision
+    // and clips at 255 only when converting to RGB; pixels holds them clipped, for display.
+    std::vector<int32_t> wide{};
 };
+
+// RGB at the image's own size: CMYK converted as Pillow does, alpha dropped.
+Image to_rgb(const Image& image);
 
 // Refuse images above this many pixels before decoding them fully (decompression bombs).
 constexpr int64_t kMaxImagePixels = 178'956'970;  // Pillow's MAX_IMAGE_PIXELS * 2, where it errors

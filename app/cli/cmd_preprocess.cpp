@@ -1,0 +1,42 @@
+// `preprocess`: the S×S RGB crop a model sees for each image (decode, shortest-side
+// Pillow bicubic resize, centre crop, RGB), written as PNG. It answers "what did the
+// model actually look at" for odd files (CMYK, 16-bit, palette, GIF) and is how the
+// Pillow parity test compares ClipScope's pixels with open_clip's.
+#include <filesystem>
+#include <spdlog/spdlog.h>
+
+#include "cli_common.h"
+#include "clipscope/image.h"
+#include "commands.h"
+
+namespace clipscope::cli {
+
+void register_preprocess(CLI::App& app) {
+    auto* cmd = app.add_subcommand("preprocess", "Write the S x S crop the model sees for each image (PNG, before mean/std normalisation)");
+    struct Options {
+        ModelOptions model;
+        std::string out_dir;
+        int64_t image_size = 0;
+        std::vector<std::string> images;
+    };
+    auto o = std::make_shared<Options>();
+    add_model_options(*cmd, o->model);
+    cmd->add_option("--out-dir,-o", o->out_dir, "Folder for the crops (IMAGE_STEM.png; created if missing)")->required();
+    cmd->add_option("--image-size", o->image_size, "Crop size S instead of the model's (e.g. 224 to see what a ViT-B model would get)")->check(CLI::Range(1, 4096));
+    cmd->add_option("images", o->images, "Image files")->required();
+    cmd->footer("Example:\n  clipscope-cli preprocess --model M --out-dir crops/ scan_cmyk.jpg logo.gif");
+    cmd->callback([o] {
+        const ClipModel model = load_model(o->model);
+        PreprocessConfig config = model.config().preprocess;
+        if (o->image_size > 0) config.image_size = o->image_size;
+        std::filesystem::create_directories(o->out_dir);
+        for (const auto& path : o->images) {
+            const Image crop = resize_and_crop(load_image(path), config);
+            const std::string out = (std::filesystem::path(o->out_dir) / std::filesystem::path(path).stem()).string() + ".png";
+            write_png(out, crop);
+            spdlog::info("wrote {} ({}x{} crop, {} preprocessing of {})", out, config.image_size, config.image_size, model.info().spec, path);
+        }
+    });
+}
+
+}  // namespace clipscope::cli
