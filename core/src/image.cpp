@@ -258,7 +258,7 @@ Image load_image(const std::string& path) {
     // before a decoder allocates its pixels; unknown formats are not handed to OpenCV at all.
     const ImageHeader header = read_image_header(bytes);
     if (header.format.empty())
-        throw_input(path, "not an image ClipScope reads (PNG, JPEG, BMP, WebP, TIFF, PNM), judging by its first bytes");
+        throw_input(path, "not an image ClipScope reads (PNG, JPEG, GIF, BMP, WebP, TIFF, PNM), judging by its first bytes");
     if (header.width > 0 && header.height > 0 && header.width * header.height > kMaxImagePixels)
         throw_input(path, "declares " + std::to_string(header.width) + "x" + std::to_string(header.height) + " pixels, more than the limit of " +
                               std::to_string(kMaxImagePixels) + " (refused before decoding)");
