@@ -62,6 +62,12 @@ for f in truncated.png zero_size.png text_named.jpg bomb_30000.png aspect_1x1000
   check "image: $f" 3 "$f" -- "$cli" classify --labels "circle,square" "$d/images/$f"
 done
 
+# CSV metadata (Waterbirds layout) read by `spurious`, against a small store of the demo images.
+"$cli" -q index --images "$here/../../resources/demo/images" --out "$work/store" || { echo "FAIL: indexing the demo images"; exit 1; }
+for f in metadata_no_header.csv metadata_missing_columns.csv metadata_unclosed_quote.csv; do
+  check "csv: $f" 3 "$f" -- "$cli" spurious --store "$work/store" --metadata "$d/csv/$f" --heads 0.0 --out "$work/spurious"
+done
+
 # Texts: unusual but valid; must work.
 demo="$here/../../resources/demo/model"
 check "text: empty string" 0 "" -- "$cli" tokenize --model "$demo" ""

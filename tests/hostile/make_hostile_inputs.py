@@ -89,6 +89,7 @@ write("mat/empty.mat", b"")
 
 write("csv/metadata_no_header.csv", b"")
 write("csv/metadata_missing_columns.csv", b"file,label\na.png,1\n")
+write("csv/metadata_unclosed_quote.csv", b"img_filename,y,place\n\"unterminated,1\n")
 
 # Images.
 def png_chunk(t, d):
