@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "clipscope/error.h"
+#include "hex_text.h"
 
 namespace clipscope {
 namespace {
@@ -28,13 +29,7 @@ std::string digest_file(const std::string& path, const EVP_MD* md, const std::st
     unsigned char out[EVP_MAX_MD_SIZE];
     unsigned int n = 0;
     EVP_DigestFinal_ex(ctx.get(), out, &n);
-    static const char* hex = "0123456789abcdef";
-    std::string text;
-    for (unsigned int i = 0; i < n; ++i) {
-        text += hex[out[i] >> 4];
-        text += hex[out[i] & 15];
-    }
-    return text;
+    return lowercase_hex(out, n);
 }
 
 }  // namespace

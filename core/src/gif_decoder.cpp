@@ -11,7 +11,6 @@ namespace {
 class Reader {
 public:
     explicit Reader(const std::string& bytes) : b_(bytes) {}
-    bool at_end() const { return pos_ >= b_.size(); }
     uint8_t byte(const char* what) {
         if (pos_ >= b_.size()) fail(std::string("truncated: the file ends inside the ") + what);
         return static_cast<uint8_t>(b_[pos_++]);
@@ -71,7 +70,7 @@ std::vector<int> row_order(int height, bool interlaced) {
 
 // Variable-width LZW as GIF uses it: codes LSB-first, width grows after the table
 // reaches 2^width entries, at most 12 bits; a full table keeps its entries until the
-// next clear code. Calls emit(index) for each decoded pixel until emit returns false.
+// next clear code. Calls emit(index) for each of the first pixel_count decoded pixels.
 template <typename Emit>
 void decode_lzw(const std::string& data, int min_code_size, size_t pixel_count, Emit emit) {
     constexpr int kMaxCodes = 4096;
@@ -120,7 +119,7 @@ void decode_lzw(const std::string& data, int min_code_size, size_t pixel_count, 
             prev = code;
             continue;
         }
-        if (code > next || (code == next && next >= kMaxCodes))
+        if (code > next)  // a full table (next = 4096) defines every 12-bit code
             fail("corrupt LZW data: code " + std::to_string(code) + " is not yet defined (next free code " + std::to_string(next) + ")");
         const uint8_t head = code < next ? first[static_cast<size_t>(code)] : first[static_cast<size_t>(prev)];
         if (next < kMaxCodes) {

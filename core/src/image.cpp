@@ -197,15 +197,8 @@ Image image_from_jpeg(const std::string& bytes, const std::string& path) {
     } catch (const std::runtime_error& e) {
         throw_input(path, std::string("JPEG: ") + e.what());
     }
-    if (px.channels == 4) return Image{px.width, px.height, 4, false, std::move(px.pixels), path, true};
-    Image im{px.width, px.height, 3, false, {}, path};
-    if (px.channels == 3) {
-        im.pixels = std::move(px.pixels);
-    } else {
-        im.pixels.resize(px.pixels.size() * 3);
-        for (size_t i = 0; i < px.pixels.size(); ++i) im.pixels[i * 3] = im.pixels[i * 3 + 1] = im.pixels[i * 3 + 2] = px.pixels[i];
-    }
-    return im;
+    Image im{px.width, px.height, px.channels, false, std::move(px.pixels), path, px.channels == 4};
+    return px.channels == 1 ? to_rgb(im) : im;  // grey as RGB, like every other decoded image
 }
 
 // 16-bit samples as Pillow reduces them: colour and alpha keep the high byte (its
@@ -350,27 +343,27 @@ Image resize_and_crop(const Image& image, const PreprocessConfig& config) {
     if (new_long > (int64_t{1} << 20))
         refuse("of " + std::to_string(image.width) + "x" + std::to_string(image.height) + " has an extreme aspect ratio: resizing its shorter side to " +
                std::to_string(S) + " would make it " + std::to_string(new_long) + " pixels long (refused before allocating)");
+    // (When the shorter side is already S, new_long is the longer side: rw x rh is the image's size.)
     const int rw = image.width <= image.height ? S : static_cast<int>(new_long);
     const int rh = image.width <= image.height ? static_cast<int>(new_long) : S;
-    const int out_w = shorter != S ? rw : image.width, out_h = shorter != S ? rh : image.height;
-    const double dy = (out_h - S) / 2.0, dx = (out_w - S) / 2.0;
+    const double dy = (rh - S) / 2.0, dx = (rw - S) / 2.0;
     const bool half_even = config.crop_rounding == "half_even";
     const int top = half_even ? round_half_even(dy) : static_cast<int>(std::floor(dy));
     const int left = half_even ? round_half_even(dx) : static_cast<int>(std::floor(dx));
     if (!image.wide.empty()) {
         // 16-bit grey (Pillow's mode "I"): resized at full precision, clipped to 0..255 after the crop.
-        const std::vector<int32_t> resized = resample_wide(image.wide, image.width, image.height, out_w, out_h);
-        Image out{S, S, 3, false, std::vector<uint8_t>(static_cast<size_t>(S) * S * 3), image.source};
+        const std::vector<int32_t> resized = resample_wide(image.wide, image.width, image.height, rw, rh);
+        Image grey{S, S, 1, false, std::vector<uint8_t>(static_cast<size_t>(S) * S), image.source};
         for (int y = 0; y < S; ++y)
             for (int x = 0; x < S; ++x) {
-                const int32_t v = resized[static_cast<size_t>(y + top) * out_w + (x + left)];
-                const auto grey = static_cast<uint8_t>(v < 0 ? 0 : v > 255 ? 255 : v);
-                for (int c = 0; c < 3; ++c) out.pixels[(static_cast<size_t>(y) * S + x) * 3 + c] = grey;
+                const int32_t v = resized[static_cast<size_t>(y + top) * rw + (x + left)];
+                grey.pixels[static_cast<size_t>(y) * S + x] = static_cast<uint8_t>(v < 0 ? 0 : v > 255 ? 255 : v);
             }
-        return out;
+        return to_rgb(grey);
     }
-    Image resized = image;
-    if (shorter != S) resized = image.is_palette ? resize_nearest_pillow(image, rw, rh) : resize_bicubic_pillow(image, rw, rh);
+    Image resampled;
+    if (shorter != S) resampled = image.is_palette ? resize_nearest_pillow(image, rw, rh) : resize_bicubic_pillow(image, rw, rh);
+    const Image& resized = shorter != S ? resampled : image;  // no copy of an image already at size
     // Converted to RGB after the crop, as open_clip does (alpha dropped, CMYK converted).
     Image cropped{S, S, resized.channels, false, std::vector<uint8_t>(static_cast<size_t>(S) * S * resized.channels), image.source, resized.is_cmyk};
     const size_t row_bytes = static_cast<size_t>(S) * resized.channels;

@@ -36,7 +36,6 @@ void jpeg(const std::string& b, ImageHeader& h) {
             if (at + 9 > b.size()) return;
             h.height = be16(b, at + 5);
             h.width = be16(b, at + 7);
-            if (at + 10 <= b.size()) h.channels = static_cast<uint8_t>(b[at + 9]);
             return;
         }
         if (length < 2) return;

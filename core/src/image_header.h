@@ -13,7 +13,6 @@ struct ImageHeader {
     bool resized_nearest = false;     // Pillow's mode "P" or "1" (palette PNG/BMP, bilevel): resized NEAREST
     int png_colour_type = -1;         // IHDR: 0 grey, 2 RGB, 3 palette, 4 grey+alpha, 6 RGBA
     int bit_depth = -1;               // PNG IHDR bit depth
-    int channels = -1;                // JPEG SOF component count (4 = CMYK or YCCK)
 };
 
 ImageHeader read_image_header(const std::string& bytes);

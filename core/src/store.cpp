@@ -14,6 +14,7 @@
 #include "clipscope/error.h"
 #include "clipscope/npy.h"
 #include "half_float.h"
+#include "hex_text.h"
 
 namespace clipscope {
 namespace fs = std::filesystem;
@@ -21,45 +22,20 @@ namespace {
 
 constexpr const char* kArrayNames[] = {"embedding", "heads", "mlps", "cls_attn"};
 
-// Strict UTF-8 (no overlong forms, surrogates or code points past U+10FFFF), the rule
-// JSON writers apply: what fails it would be written as U+FFFD.
-bool is_valid_utf8(const std::string& s) {
-    for (size_t i = 0; i < s.size();) {
-        const auto byte = [&](size_t k) { return static_cast<uint8_t>(s[k]); };
-        const uint8_t c = byte(i);
-        size_t n = 0;
-        uint32_t cp = 0, min = 0;
-        if (c < 0x80) { ++i; continue; }
-        if ((c & 0xE0) == 0xC0) n = 1, cp = c & 0x1F, min = 0x80;
-        else if ((c & 0xF0) == 0xE0) n = 2, cp = c & 0x0F, min = 0x800;
-        else if ((c & 0xF8) == 0xF0) n = 3, cp = c & 0x07, min = 0x10000;
-        else return false;
-        if (i + n >= s.size()) return false;
-        for (size_t k = 1; k <= n; ++k) {
-            if ((byte(i + k) & 0xC0) != 0x80) return false;
-            cp = (cp << 6) | (byte(i + k) & 0x3F);
-        }
-        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
-        i += n + 1;
-    }
-    return true;
+// Whether the manifest's JSON text brings the string back unchanged: the writer's own
+// rule (strict UTF-8), since what it cannot encode it writes as U+FFFD.
+bool survives_json(const std::string& s) {
+    return nlohmann::json::parse(nlohmann::json(s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)).get<std::string>() == s;
 }
 
-std::string to_hex(const std::string& bytes) {
-    static const char* digits = "0123456789abcdef";
-    std::string out;
-    for (unsigned char b : bytes) out += {digits[b >> 4], digits[b & 15]};
-    return out;
-}
-
-std::string from_hex(const std::string& hex, const std::string& manifest) {
+std::string from_hex(const std::string& hex, const std::string& key, const std::string& manifest) {
     const auto nibble = [&](char c) -> int {
         if (c >= '0' && c <= '9') return c - '0';
         if (c >= 'a' && c <= 'f') return c - 'a' + 10;
         if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-        throw_input(manifest, "path_hex \"" + hex.substr(0, 64) + "\" is not hexadecimal");
+        throw_input(manifest, key + " \"" + hex.substr(0, 64) + "\" is not hexadecimal");
     };
-    if (hex.size() % 2 != 0) throw_input(manifest, "path_hex has an odd number of digits");
+    if (hex.size() % 2 != 0) throw_input(manifest, key + " has an odd number of digits");
     std::string out;
     for (size_t i = 0; i < hex.size(); i += 2) out += static_cast<char>(nibble(hex[i]) * 16 + nibble(hex[i + 1]));
     return out;
@@ -69,12 +45,12 @@ std::string from_hex(const std::string& hex, const std::string& manifest) {
 // bytes in KEY_hex; KEY then shows it with U+FFFD for readers that only want text.
 void put_exact(nlohmann::json& j, const char* key, const std::string& value) {
     j[key] = value;
-    if (!is_valid_utf8(value)) j[std::string(key) + "_hex"] = to_hex(value);
+    if (!survives_json(value)) j[std::string(key) + "_hex"] = lowercase_hex(reinterpret_cast<const unsigned char*>(value.data()), value.size());
 }
 
 std::string get_exact(const nlohmann::json& j, const char* key, const std::string& manifest) {
     const std::string hex_key = std::string(key) + "_hex";
-    if (j.contains(hex_key)) return from_hex(j.at(hex_key).get<std::string>(), manifest);
+    if (j.contains(hex_key)) return from_hex(j.at(hex_key).get<std::string>(), hex_key, manifest);
     return j.value(key, std::string());
 }
 
