@@ -3,9 +3,11 @@
 // model actually look at" for odd files (CMYK, 16-bit, palette, GIF) and is how the
 // Pillow parity test compares ClipScope's pixels with open_clip's.
 #include <filesystem>
+#include <map>
 #include <spdlog/spdlog.h>
 
 #include "cli_common.h"
+#include "clipscope/error.h"
 #include "clipscope/image.h"
 #include "commands.h"
 
@@ -29,10 +31,19 @@ void register_preprocess(CLI::App& app) {
         const ClipModel model = load_model(o->model);
         PreprocessConfig config = model.config().preprocess;
         if (o->image_size > 0) config.image_size = o->image_size;
-        std::filesystem::create_directories(o->out_dir);
+        // One crop per image, named by its stem: two inputs with the same stem would
+        // overwrite each other's crop, so such a list is refused before anything is written.
+        std::map<std::string, std::string> image_of;  // crop file -> image
+        std::vector<std::pair<std::string, std::string>> jobs;  // (image, crop file), in the order given
         for (const auto& path : o->images) {
-            const Image crop = resize_and_crop(load_image(path), config);
             const std::string out = (std::filesystem::path(o->out_dir) / std::filesystem::path(path).stem()).string() + ".png";
+            const auto [it, fresh] = image_of.emplace(out, path);
+            if (!fresh) throw_usage(path + " and " + it->second + " would both be written to " + out + "; give them in separate runs");
+            jobs.emplace_back(path, out);
+        }
+        std::filesystem::create_directories(o->out_dir);
+        for (const auto& [path, out] : jobs) {
+            const Image crop = resize_and_crop(load_image(path), config);
             write_png(out, crop);
             spdlog::info("wrote {} ({}x{} crop, {} preprocessing of {})", out, config.image_size, config.image_size, model.info().spec, path);
         }

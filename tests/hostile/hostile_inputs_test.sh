@@ -62,6 +62,12 @@ for f in truncated.png zero_size.png text_named.jpg bomb_30000.png aspect_1x1000
   check "image: $f" 3 "$f" -- "$cli" classify --labels "circle,square" "$d/images/$f"
 done
 
+# Two images with one stem would overwrite each other's crop: refused before writing.
+mkdir -p "$work/twin"
+cp "$here/../../resources/demo/images/00_blue_triangle_right_grass.png" "$work/twin/same.png"
+check "preprocess: two images, one crop name" 2 "would both be written" -- "$cli" preprocess --out-dir "$work/crops" "$work/twin/same.png" "$here/../../resources/demo/images/00_blue_triangle_right_grass.png" "$work/twin/same.png"
+[ ! -e "$work/crops" ] || { echo "FAIL preprocess wrote crops before refusing"; failures=$((failures + 1)); }
+
 # CSV metadata (Waterbirds layout) read by `spurious`, against a small store of the demo images.
 "$cli" -q index --images "$here/../../resources/demo/images" --out "$work/store" || { echo "FAIL: indexing the demo images"; exit 1; }
 for f in metadata_no_header.csv metadata_missing_columns.csv metadata_unclosed_quote.csv; do
