@@ -4,9 +4,10 @@
 
 #include <random>
 
-#include "clipscope/clip_model.h"
-#include "clipscope/image.h"
-#include "clipscope/process_setup.h"
+#include "clipscope/decompose/decompose.h"
+#include "clipscope/model/clip_model.h"
+#include "clipscope/io/image.h"
+#include "clipscope/base/process_setup.h"
 
 namespace clipscope {
 namespace {
@@ -29,7 +30,7 @@ void BM_DecomposeTiny(benchmark::State& state) {
     configure_threads(0);
     const ClipModel model = ClipModel::load("random:tiny");
     FloatArray pixels({state.range(0), 3, 48, 48});
-    for (auto _ : state) benchmark::DoNotOptimize(model.decompose(pixels));
+    for (auto _ : state) benchmark::DoNotOptimize(decompose(model, pixels));
 }
 BENCHMARK(BM_DecomposeTiny)->Arg(1)->Arg(8)->Unit(benchmark::kMillisecond);
 

@@ -11,8 +11,9 @@
 #include <QTemporaryDir>
 #include <cmath>
 
-#include "clipscope/clip_model.h"
-#include "clipscope/process_setup.h"
+#include "clipscope/decompose/decompose.h"
+#include "clipscope/model/clip_model.h"
+#include "clipscope/base/process_setup.h"
 #include "analysis_worker.h"
 #include "view_state.h"
 
@@ -31,7 +32,7 @@ void BM_ToggleHeadViTB16(benchmark::State& state) {
     auto analysis = std::make_shared<ImageAnalysis>();
     FloatArray pixels({1, 3, c.vision.image_size, c.vision.image_size});
     for (size_t i = 0; i < pixels.data.size(); ++i) pixels.data[i] = static_cast<float>(std::sin(0.01 * static_cast<double>(i)));
-    analysis->decomposition = std::make_shared<Decomposition>(model.decompose(pixels));
+    analysis->decomposition = std::make_shared<Decomposition>(decompose(model, pixels));
     auto texts = std::make_shared<TextEmbeddings>();
     const int64_t E = c.embed_dim, C = 1000;  // ImageNet-sized label list
     texts->text_a = "a";

@@ -10,10 +10,10 @@
 #include <filesystem>
 #include <random>
 
-#include "clipscope/neighbor_index.h"
-#include "clipscope/neighbors.h"
-#include "clipscope/process_setup.h"
-#include "clipscope/store.h"
+#include "clipscope/analysis/neighbor_index.h"
+#include "clipscope/analysis/neighbors.h"
+#include "clipscope/base/process_setup.h"
+#include "clipscope/analysis/store.h"
 
 using namespace clipscope;
 

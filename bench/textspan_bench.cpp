@@ -9,9 +9,9 @@
 #include <cstdio>
 #include <cstring>
 
-#include "clipscope/clip_model.h"
-#include "clipscope/process_setup.h"
-#include "clipscope/textspan.h"
+#include "clipscope/model/clip_model.h"
+#include "clipscope/base/process_setup.h"
+#include "clipscope/analysis/textspan.h"
 
 using namespace clipscope;
 

@@ -8,7 +8,7 @@ find_package(ICU REQUIRED COMPONENTS uc i18n)
 find_package(ZLIB REQUIRED)
 find_package(CURL REQUIRED)
 find_package(OpenSSL REQUIRED COMPONENTS Crypto)
-# JPEGs are decoded with libjpeg directly: Pillow's CMYK conversion, truncated files refused (core/src/jpeg_decoder.cpp).
+# JPEGs are decoded with libjpeg directly: Pillow's CMYK conversion, truncated files refused (core/io/src/jpeg_decoder.cpp).
 find_package(JPEG REQUIRED)
 find_package(Qt6 REQUIRED COMPONENTS Widgets Charts Svg Test)
 # ImageNet-Segmentation's gtsegs_ijcv.mat is MATLAB v7.3 = HDF5 (FindHDF5 needs the C language enabled; pkg-config does not).

@@ -1,7 +1,7 @@
 // libFuzzer target: open_clip and transformers config parsers on arbitrary JSON
 // (wrong types, absurd sizes such as 10^9 layers must be refused, not allocated).
-#include "clipscope/error.h"
-#include "clipscope/model_config.h"
+#include "clipscope/base/error.h"
+#include "clipscope/model/model_config.h"
 #include "fuzz_input_file.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -1,6 +1,6 @@
 // libFuzzer target: .npy headers and payloads (float and int64 readers).
-#include "clipscope/error.h"
-#include "clipscope/npy.h"
+#include "clipscope/base/error.h"
+#include "clipscope/io/npy.h"
 #include "fuzz_input_file.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

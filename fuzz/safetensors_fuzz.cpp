@@ -1,8 +1,8 @@
 // libFuzzer target: the safetensors reader must refuse any malformed file with
 // clipscope::Error (never crash, read out of bounds or allocate without bound), and
 // every tensor of a file it accepts must convert.
-#include "clipscope/error.h"
-#include "clipscope/safetensors.h"
+#include "clipscope/base/error.h"
+#include "clipscope/io/safetensors.h"
 #include "fuzz_input_file.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

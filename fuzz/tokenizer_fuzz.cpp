@@ -7,8 +7,8 @@
 #include <memory>
 #include <string>
 
-#include "clipscope/error.h"
-#include "clipscope/tokenizer.h"
+#include "clipscope/base/error.h"
+#include "clipscope/model/tokenizer.h"
 #include "fuzz_input_file.h"
 
 namespace {

@@ -14,11 +14,12 @@ targets=("$@")
 command -v clang++-14 > /dev/null || { echo "fuzz: needs clang-14 and libclang-rt-14-dev (apt)"; exit 2; }
 out=build-fuzz
 mkdir -p "$out/obj" "$out/bin"
-flags=(-std=c++17 -O1 -g -fno-omit-frame-pointer -Icore/include -Icore/src -I/usr/include/opencv4)
+flags=(-std=c++17 -O1 -g -fno-omit-frame-pointer -Icore/base/include -Icore/io/include -Icore/model/include -Icore/hub/include -Icore/io/src -I/usr/include/opencv4)
 san=-fsanitize=address,undefined
 # The torch-free reader sources these targets reach.
-sources=(core/src/safetensors.cpp core/src/npy.cpp core/src/tokenizer.cpp core/src/model_config.cpp core/src/ndarray.cpp
-         core/src/atomic_file.cpp core/src/image_header.cpp core/src/gif_decoder.cpp core/src/jpeg_decoder.cpp)
+sources=(core/io/src/safetensors.cpp core/io/src/npy.cpp core/model/src/tokenizer.cpp core/model/src/model_config.cpp
+         core/base/src/ndarray.cpp core/base/src/atomic_file.cpp core/io/src/image_header.cpp core/io/src/gif_decoder.cpp
+         core/io/src/jpeg_decoder.cpp)
 objects=()
 for s in "${sources[@]}"; do
   o="$out/obj/$(basename "$s" .cpp).o"

@@ -11,6 +11,6 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 "$CLI" make-world --out "$work/world" --count 2000 --seed 31337 --two-objects 0.25
 "$CLI" index --model "$MODEL" --images "$work/world" --out "$work/store"
-cut -f2 resources/demo/descriptions.tsv > "$work/descriptions.txt"
-"$CLI" textspan --store "$work/store" --last-layers 6 --model "$MODEL" --descriptions "$work/descriptions.txt" \
+# The pool's FAMILY<TAB>text lines give the texts alone (core/io/description_pool.h).
+"$CLI" textspan --store "$work/store" --last-layers 6 --model "$MODEL" --descriptions resources/demo/descriptions.tsv \
   --rank 64 --per-head 10 --out "$MODEL/textspan.json"

@@ -86,7 +86,7 @@ fi
   cat "$tmp/kill.log"
   echo '```'
   echo
-  echo "Every file the tools write goes through a temporary name and a rename (\`core/atomic_file\`,"
+  echo "Every file the tools write goes through a temporary name and a rename (\`core/base/atomic_file\`,"
   echo "the hub downloader's \`.incomplete\` blobs); sessions are written the same way."
   echo
   echo "## The app under stress"

@@ -7,9 +7,9 @@
 #include <QVector>
 #include <memory>
 
-#include "clipscope/decomposition.h"
-#include "clipscope/image.h"
-#include "clipscope/ndarray.h"
+#include "clipscope/decompose/decomposition.h"
+#include "clipscope/io/image.h"
+#include "clipscope/base/ndarray.h"
 
 namespace clipscope::ui {
 

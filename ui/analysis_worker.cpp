@@ -3,25 +3,26 @@
 #include <QElapsedTimer>
 #include <QDir>
 #include <QFileInfo>
-#include <QJsonArray>
-#include <QJsonDocument>
-#include <QJsonObject>
-#include <sstream>
+#include <chrono>
 #include <exception>
 
-#include "clipscope/ablation.h"
-#include "clipscope/atomic_file.h"
-#include "clipscope/clip_model.h"
-#include "clipscope/dataset.h"
-#include "clipscope/neighbors.h"
-#include "clipscope/run_control.h"
-#include "clipscope/store.h"
-#include "clipscope/store_textspan.h"
-#include "clipscope/world_dataset.h"
-#include "clipscope/error.h"
-#include "clipscope/image.h"
-#include "clipscope/resources.h"
-#include "clipscope/zero_shot.h"
+#include "clipscope/analysis/textspan_record.h"
+#include "clipscope/analysis/indexing.h"
+#include "clipscope/io/description_pool.h"
+#include "clipscope/decompose/decompose.h"
+#include "clipscope/analysis/ablation.h"
+#include "clipscope/base/atomic_file.h"
+#include "clipscope/model/clip_model.h"
+#include "clipscope/io/dataset.h"
+#include "clipscope/analysis/neighbors.h"
+#include "clipscope/base/run_control.h"
+#include "clipscope/analysis/store.h"
+#include "clipscope/analysis/store_textspan.h"
+#include "clipscope/demo/world_dataset.h"
+#include "clipscope/base/error.h"
+#include "clipscope/io/image.h"
+#include "clipscope/base/resources.h"
+#include "clipscope/analysis/zero_shot.h"
 
 namespace clipscope::ui {
 
@@ -123,7 +124,7 @@ uint64_t AnalysisWorker::analyseImage(const QString& path) {
         a->path = path;
         const Image image = load_image(path.toStdString());
         a->crop = resize_and_crop(image, model_->config().preprocess);
-        a->decomposition = std::make_shared<Decomposition>(model_->decompose(normalize_crop(a->crop, model_->config().preprocess)));
+        a->decomposition = std::make_shared<Decomposition>(decompose(*model_, normalize_crop(a->crop, model_->config().preprocess)));
         a->seconds = timer.elapsed() / 1000.0;
         Q_EMIT imageAnalysed(a);
     });
@@ -221,18 +222,7 @@ uint64_t AnalysisWorker::indexImageSet(const QString& folder, const QString& cac
         QDir().mkpath(QFileInfo(store_folder).path());
         {
             StoreWriter writer = StoreWriter::open(store_folder.toStdString(), info);
-            DecomposeOptions nonspatial;
-            nonspatial.spatial = false;
-            const int64_t N = writer.size();
-            while (writer.done() < N) {
-                control->check();
-                const int64_t first = writer.done(), count = std::min<int64_t>(info.batch, N - first);
-                std::vector<FloatArray> images;
-                for (int64_t i = first; i < first + count; ++i)
-                    images.push_back(preprocess_image(load_image(info.images[static_cast<size_t>(i)].path), model_->config().preprocess));
-                writer.append(model_->decompose(stack_images(images), nonspatial));
-                control->report(writer.done(), N, "indexing");
-            }
+            index_into_store(*model_, writer, image_files_of(writer, *model_), control);
         }
         auto store = std::make_shared<Store>(Store::open(store_folder.toStdString()));
         const TermMeans means = store_term_means(*store, {}, control);
@@ -258,45 +248,43 @@ uint64_t AnalysisWorker::computeTextSpan(const QString& descriptions, int per_he
         const JobScope job(this);
         RunControl* control = job.control();
         const std::string bytes = read_file_bytes(descriptions.toStdString(), size_t{64} << 20);
-        std::vector<std::string> texts;
-        std::istringstream in(bytes);
-        for (std::string line; std::getline(in, line);) {
-            if (!line.empty() && line.back() == '\r') line.pop_back();
-            const auto tab = line.find('\t');
-            if (tab != std::string::npos) line = line.substr(tab + 1);  // FAMILY<TAB>text
-            if (!line.empty()) texts.push_back(line);
-        }
-        if (texts.empty()) throw Error(ErrorKind::InputFile, descriptions.toStdString() + ": no descriptions in the file");
+        const std::vector<std::string> texts = parse_description_pool(bytes, descriptions.toStdString()).texts;
         FloatArray pool = model_->encode_texts(texts);
         normalize_rows(pool);
         TextSpanOptions options;
         options.rank = std::min<int64_t>(80, model_->config().embed_dim);
         options.iterations = std::min<int64_t>(per_head, static_cast<int64_t>(texts.size()));
         options.reconstruct = false;
+        const auto t0 = std::chrono::steady_clock::now();
         const auto spans = text_span_store(*store_, pool, options, store_->info().layers, control);
+        // Saved in clipscope-cli textspan's format, so the CLI (spurious --keywords) reads it too.
+        const StoreInfo& info = store_->info();
+        TextSpanRecord result;
+        result.model = TextSpanModelRecord{info.model_spec, info.model_format, info.architecture, std::nullopt};
+        result.settings.rank = options.rank;
+        result.settings.per_head = options.iterations;
+        result.settings.texts = descriptions.toStdString();
+        result.settings.images = store_->size();
+        result.settings.store = store_->folder();
+        result.settings.last_layers = info.layers;
         HeadLabels labels;
-        QJsonArray heads;
         for (const HeadSpan& hs : spans) {
             HeadTexts t;
             t.total_variance = hs.fit.total_variance_explained;
-            QJsonArray picks;
+            TextSpanHeadRecord record{hs.layer, hs.head, hs.fit.total_variance_explained, {}};
             for (const TextSpanPick& p : hs.fit.picks) {
-                const QString text = QString::fromStdString(texts[static_cast<size_t>(p.index)]);
-                t.texts << text;
+                const std::string& text = texts[static_cast<size_t>(p.index)];
+                t.texts << QString::fromStdString(text);
                 t.variance << p.variance_explained;
-                picks.append(QJsonObject{{"index", static_cast<qint64>(p.index)}, {"text", text}, {"variance_explained", p.variance_explained}});
+                record.texts.push_back({p.index, text, p.variance_explained});
             }
             labels[{static_cast<int>(hs.layer), static_cast<int>(hs.head)}] = t;
-            heads.append(QJsonObject{{"layer", static_cast<qint64>(hs.layer)}, {"head", static_cast<qint64>(hs.head)},
-                                     {"total_variance_explained", hs.fit.total_variance_explained}, {"texts", picks}});
+            result.heads.push_back(std::move(record));
         }
-        const QJsonObject result{{"model", QString::fromStdString(store_->info().model_spec)},
-                                 {"descriptions", descriptions},
-                                 {"settings", QJsonObject{{"rank", static_cast<qint64>(options.rank)}, {"per_head", static_cast<qint64>(options.iterations)}}},
-                                 {"heads", heads}};
+        result.settings.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         const QString saved = QDir(QString::fromStdString(store_->folder()))
                                   .filePath(QString("textspan-%1.json").arg(QString::number(fnv1a64(bytes), 16)));
-        write_text_atomically(saved.toStdString(), QJsonDocument(result).toJson().toStdString());
+        write_textspan_record(saved.toStdString(), result);
         Q_EMIT textSpanReady(labels, saved);
     });
     return id;

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "analysis_types.h"
-#include "clipscope/neighbors.h"
+#include "clipscope/analysis/neighbors.h"
 #include "textspan_labels.h"
 
 namespace clipscope {
@@ -37,7 +37,7 @@ public:
     // set of shapes-world scenes. Progress comes as `progress`, cancelJob() stops it
     // (what was written stays and resumes next time).
     uint64_t indexImageSet(const QString& folder, const QString& cache_root);
-    // TextSpan for every head over the indexed set (docs/method.md §5), from a description
+    // TextSpan for every head over the indexed set (docs/method.md §4), from a description
     // file (one per line; FAMILY<TAB>text lines use the text); the result is also written
     // as `textspan-*.json` beside the set's store, in clipscope-cli textspan's format.
     uint64_t computeTextSpan(const QString& descriptions, int per_head = 10);

@@ -7,9 +7,9 @@
 #include <QJsonObject>
 #include <sstream>
 
-#include "clipscope/atomic_file.h"
-#include "clipscope/csv_table.h"
-#include "clipscope/npy.h"
+#include "clipscope/base/atomic_file.h"
+#include "clipscope/io/csv_table.h"
+#include "clipscope/io/npy.h"
 #include "head_grid_model.h"
 #include "view_state.h"
 

@@ -12,7 +12,7 @@
 #include <QVBoxLayout>
 #include <algorithm>
 
-#include "clipscope/heatmap.h"
+#include "clipscope/analysis/heatmap.h"
 #include "colour_maps.h"
 #include "head_grid_model.h"
 #include "view_state.h"

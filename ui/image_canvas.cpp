@@ -7,8 +7,8 @@
 #include <QToolTip>
 #include <algorithm>
 
-#include "clipscope/heatmap.h"
-#include "clipscope/segmentation.h"
+#include "clipscope/analysis/heatmap.h"
+#include "clipscope/analysis/segmentation.h"
 #include "colour_maps.h"
 #include "view_state.h"
 

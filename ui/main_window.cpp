@@ -1,82 +1,45 @@
 #include "main_window.h"
 
-#include <QAction>
 #include <QApplication>
-#include <QCheckBox>
 #include <QClipboard>
-#include <QDateTime>
-#include <QGuiApplication>
-#include <QImage>
 #include <QCloseEvent>
-#include <QComboBox>
+#include <QDateTime>
 #include <QDir>
 #include <QDockWidget>
 #include <QFileDialog>
 #include <QFileInfo>
-#include <QGridLayout>
-#include <QHBoxLayout>
-#include <QInputDialog>
+#include <QGuiApplication>
+#include <QImage>
 #include <QLabel>
 #include <QListWidget>
-#include <QMenuBar>
 #include <QMessageBox>
 #include <QProgressBar>
 #include <QSettings>
 #include <QStandardPaths>
-#include <QSlider>
 #include <QStatusBar>
-#include <QStyle>
-#include <QTableView>
 #include <QTimer>
 #include <QToolButton>
-#include <QVBoxLayout>
 #include <algorithm>
-#include <cstdio>
+#include <spdlog/spdlog.h>
 
 #include "analysis_worker.h"
-#include "clipscope/neighbors.h"
-#include "clipscope/resources.h"
-#include "data_export.h"
-#include "figure_export.h"
+#include "canvas_pane.h"
+#include "clipscope/analysis/neighbors.h"
+#include "clipscope/base/resources.h"
+#include "clipscope/io/dataset.h"
+#include "figure_panes.h"
 #include "gallery_pane.h"
 #include "head_detail_pane.h"
 #include "head_grid_model.h"
 #include "head_grid_pane.h"
-#include "model_hub_dialog.h"
 #include "image_canvas.h"
 #include "scores_pane.h"
-#include "session_file.h"
 #include "textspan_labels.h"
 #include "view_state.h"
 
 namespace clipscope::ui {
 
-void apply_palette(bool dark) {
-    if (!dark) {
-        QApplication::setPalette(QApplication::style()->standardPalette());
-        return;
-    }
-    QPalette p;
-    p.setColor(QPalette::Window, QColor(45, 45, 48));
-    p.setColor(QPalette::WindowText, QColor(225, 225, 225));
-    p.setColor(QPalette::Base, QColor(30, 30, 32));
-    p.setColor(QPalette::AlternateBase, QColor(50, 50, 54));
-    p.setColor(QPalette::Text, QColor(225, 225, 225));
-    p.setColor(QPalette::Button, QColor(55, 55, 60));
-    p.setColor(QPalette::ButtonText, QColor(225, 225, 225));
-    p.setColor(QPalette::Highlight, QColor(70, 130, 200));
-    p.setColor(QPalette::HighlightedText, Qt::white);
-    p.setColor(QPalette::ToolTipBase, QColor(60, 60, 64));
-    p.setColor(QPalette::ToolTipText, QColor(235, 235, 235));
-    p.setColor(QPalette::PlaceholderText, QColor(150, 150, 150));
-    for (auto role : {QPalette::WindowText, QPalette::Text, QPalette::ButtonText}) p.setColor(QPalette::Disabled, role, QColor(120, 120, 120));
-    QApplication::setPalette(p);
-}
-
 namespace {
-
-const QStringList kImageSuffixes = {"png", "jpg", "jpeg", "gif", "bmp", "webp", "tif", "tiff", "ppm", "pgm"};
-const char* kDemoLabels = "circle, square, triangle, star, cross";
 
 QDockWidget* dock(QMainWindow* window, const QString& title, const QString& name, QWidget* content, Qt::DockWidgetArea area) {
     auto* d = new QDockWidget(title, window);
@@ -96,47 +59,9 @@ MainWindow::MainWindow() {
     grid_model_ = new HeadGridModel(state_, this);
 
     // Centre: the canvas, its map controls and the strip of opened images.
-    canvas_ = new ImageCanvas(state_);
-    map_source_ = new QComboBox;
-    map_source_->addItems({tr("Map: text (kept heads)"), tr("Map: selected head")});
-    opacity_ = new QSlider(Qt::Horizontal);
-    opacity_->setRange(0, 100);
-    opacity_->setValue(55);
-    opacity_->setToolTip(tr("Overlay opacity"));
-    mask_ = new QCheckBox(tr("Segment"));
-    mask_->setToolTip(tr("Show the map thresholded at its mean (the zero-shot segmentation protocol)"));
-    auto* threshold = new QSlider(Qt::Horizontal);
-    threshold->setRange(0, 100);  // 0 = the protocol's threshold (the map's mean), else a share of the min-max range
-    threshold->setEnabled(false);
-    auto* threshold_label = new QLabel(tr("at the mean"));
-    threshold_label->setMinimumWidth(threshold_label->fontMetrics().horizontalAdvance("at the mean "));
-    threshold->setToolTip(tr("Segmentation threshold on the min-max scaled map; leftmost = the map's mean (the protocol)"));
-    connect(threshold, &QSlider::valueChanged, this, [this, threshold_label](int v) {
-        canvas_->setThreshold(v == 0 ? -1.0 : v / 100.0);
-        threshold_label->setText(v == 0 ? tr("at the mean") : QString("at %1").arg(v / 100.0, 0, 'f', 2));
-    });
-    connect(mask_, &QCheckBox::toggled, threshold, &QSlider::setEnabled);
-    auto* controls = new QGridLayout;  // two rows: the map, then the segmentation mask
-    controls->addWidget(map_source_, 0, 0);
-    controls->addWidget(new QLabel(tr("Opacity")), 0, 1);
-    controls->addWidget(opacity_, 0, 2);
-    controls->addWidget(mask_, 1, 0);
-    controls->addWidget(new QLabel(tr("Threshold")), 1, 1);
-    controls->addWidget(threshold, 1, 2);
-    controls->addWidget(threshold_label, 1, 3);
-    controls->setColumnStretch(2, 1);
-    strip_ = new QListWidget;
-    strip_->setViewMode(QListView::IconMode);
-    strip_->setFlow(QListView::LeftToRight);
-    strip_->setWrapping(false);
-    strip_->setIconSize(QSize(48, 48));
-    strip_->setFixedHeight(76);
-    strip_->setVisible(false);
-    canvas_pane_ = new QWidget;
-    auto* centre = new QVBoxLayout(canvas_pane_);
-    centre->addWidget(canvas_, 1);
-    centre->addLayout(controls);
-    centre->addWidget(strip_);
+    canvas_pane_ = new CanvasPane(state_);
+    canvas_ = canvas_pane_->canvas();
+    strip_ = canvas_pane_->strip();
     setCentralWidget(canvas_pane_);
 
     grid_pane_ = new HeadGridPane(state_, grid_model_);
@@ -167,9 +92,6 @@ MainWindow::MainWindow() {
     statusBar()->addPermanentWidget(busy_);
     statusBar()->addPermanentWidget(cancel_);
 
-    connect(map_source_, &QComboBox::currentIndexChanged, this, [this](int i) { state_->setMapSource(i == 1 ? MapSource::SelectedHead : MapSource::Text); });
-    connect(opacity_, &QSlider::valueChanged, this, [this](int v) { canvas_->setOpacity(v / 100.0); });
-    connect(mask_, &QCheckBox::toggled, canvas_, &ImageCanvas::setShowMask);
     connect(canvas_, &ImageCanvas::filesDropped, this, &MainWindow::openImages);
     connect(strip_, &QListWidget::currentRowChanged, this, [this](int row) {
         if (row >= 0 && row != current_) showImage(row);
@@ -183,7 +105,7 @@ MainWindow::MainWindow() {
         if (ask_for_vocabulary) {
             // Images still work; texts need a tokenizer. Say why, and offer to pick one.
             statusBar()->showMessage(tr("No tokenizer vocabulary: texts are off until one is chosen (File \u2192 Choose tokenizer vocabulary)"), 20000);
-            std::fprintf(stderr, "clipscope: %s\n", vocabulary_problem.toLocal8Bit().constData());
+            spdlog::warn("{}", vocabulary_problem.toStdString());
             if (!headless_ && isVisible() &&
                 QMessageBox::question(this, tr("No tokenizer vocabulary"), vocabulary_problem + "\n\n" + tr("Choose a vocabulary file now?")) == QMessageBox::Yes)
                 QTimer::singleShot(0, this, &MainWindow::chooseVocabulary);
@@ -192,16 +114,7 @@ MainWindow::MainWindow() {
         if (spec.isDir()) loadTextSpan(QDir(spec.absoluteFilePath()).filePath("textspan.json"), true);
         if (pending_selection_) {  // the command line's or a session's selection and ablation, once the model is there
             pending_selection_ = false;
-            const QStringList head = pending_head_.split('.');
-            if (head.size() == 2) state_->selectHead(head[0].toInt(), head[1] == "MLP" ? -1 : head[1].toInt());
-            std::set<std::pair<int, int>> off;
-            for (const QString& item : pending_ablate_.split(',', Qt::SkipEmptyParts)) {
-                const QStringList lh = item.trimmed().split('.');
-                if (lh.size() == 2) off.insert({lh[0].toInt(), lh[1].toInt()});
-            }
-            std::set<int> mlps;
-            for (const QString& item : pending_mlps_.split(',', Qt::SkipEmptyParts)) mlps.insert(item.trimmed().toInt());
-            state_->setAblated(off, mlps);
+            applyPendingSelection(static_cast<int>(state_->model()->layers), static_cast<int>(state_->model()->heads));
         }
         updateStatus();
     });
@@ -262,7 +175,7 @@ MainWindow::MainWindow() {
 
 MainWindow::~MainWindow() { delete worker_; }
 
-QStringList MainWindow::paneNames() { return {"window", "canvas", "grid", "head", "scores", "gallery"}; }
+QStringList MainWindow::paneNames() { return figure_pane_names(); }
 
 QWidget* MainWindow::pane(const QString& name) {
     if (name == "window") return this;
@@ -272,198 +185,6 @@ QWidget* MainWindow::pane(const QString& name) {
     if (name == "scores") return scores_pane_;
     if (name == "gallery") return gallery_pane_;
     return nullptr;
-}
-
-void MainWindow::buildMenus() {
-    QMenu* file = menuBar()->addMenu(tr("&File"));
-    file->addAction(tr("&Open images\u2026"), QKeySequence::Open, this, [this] {
-        const QStringList paths = QFileDialog::getOpenFileNames(this, tr("Open images"), {}, tr("Images (*.png *.jpg *.jpeg *.gif *.bmp *.webp *.tif *.tiff *.ppm *.pgm)"));
-        if (!paths.isEmpty()) openImages(paths);
-    });
-    file->addAction(tr("Open &folder of images\u2026"), this, [this] {
-        const QString dir = QFileDialog::getExistingDirectory(this, tr("Open a folder of images"));
-        if (!dir.isEmpty()) openImages({dir});
-    });
-    file->addAction(tr("Open &model folder\u2026"), QKeySequence(tr("Ctrl+Shift+O")), this, [this] {
-        const QString dir = QFileDialog::getExistingDirectory(this, tr("Open a model folder (open_clip or transformers layout)"));
-        if (!dir.isEmpty()) loadModel(dir);
-    });
-    file->addAction(tr("Open model &file\u2026"), this, [this] {
-        const QString path = QFileDialog::getOpenFileName(this, tr("Open a model file (OpenAI .pt)"), {}, tr("Models (*.pt *.safetensors);;All files (*)"));
-        if (!path.isEmpty()) loadModel(path);
-    });
-    file->addAction(tr("Open model by &name\u2026"), this, [this] {
-        bool ok = false;
-        const QString spec = QInputDialog::getText(this, tr("Open model"), tr("Folder, .pt file, hf-hub:ORG/NAME or random:ARCH"), QLineEdit::Normal, {}, &ok);
-        if (ok && !spec.trimmed().isEmpty()) loadModel(spec.trimmed());
-    });
-    file->addAction(tr("&Get a model (Hugging Face)\u2026"), QKeySequence(tr("Ctrl+Shift+G")), this, [this] {
-        auto* dialog = new ModelHubDialog(this);
-        dialog->setAttribute(Qt::WA_DeleteOnClose);
-        connect(dialog, &ModelHubDialog::modelChosen, this, [this](const QString& spec) { loadModel(spec); });
-        dialog->open();
-    });
-    file->addAction(tr("Use the &demo model"), this, [this] { loadModel({}); });
-    QMenu* recent = file->addMenu(tr("&Recent models"));
-    connect(recent, &QMenu::aboutToShow, this, [this, recent] {
-        recent->clear();
-        for (const QString& spec : QSettings().value("recentModels").toStringList()) recent->addAction(spec, this, [this, spec] { loadModel(spec); });
-    });
-    file->addAction(tr("Choose tokenizer &vocabulary\u2026"), this, &MainWindow::chooseVocabulary);
-    file->addAction(tr("Load &TextSpan labels\u2026"), this, [this] {
-        const QString path = QFileDialog::getOpenFileName(this, tr("TextSpan result (clipscope-cli textspan --out R.json)"), {}, tr("JSON (*.json)"));
-        if (!path.isEmpty()) loadTextSpan(path, false);
-    });
-    file->addSeparator();
-    file->addAction(tr("Open &session\u2026"), QKeySequence(tr("Ctrl+Shift+S")), this, [this] {
-        const QString path = QFileDialog::getOpenFileName(this, tr("Open session"), {}, tr("ClipScope sessions (*.clipscope.json *.json)"));
-        if (path.isEmpty()) return;
-        SessionData s;
-        const QString error = read_session(path, s);
-        if (!error.isEmpty()) onFailed(tr("Opening the session"), error);
-        else applySession(s);
-    });
-    file->addAction(tr("&Save session\u2026"), QKeySequence::Save, this, [this] {
-        QString path = QFileDialog::getSaveFileName(this, tr("Save session"), "session.clipscope.json", tr("ClipScope sessions (*.clipscope.json)"));
-        if (path.isEmpty()) return;
-        const QString error = write_session(path, currentSession());
-        if (!error.isEmpty()) onFailed(tr("Saving the session"), error);
-        else statusBar()->showMessage(tr("Saved %1").arg(path), 5000);
-    });
-    file->addSeparator();
-    file->addAction(tr("&Export figure\u2026"), QKeySequence(tr("Ctrl+E")), this, &MainWindow::exportDialog);
-    file->addAction(tr("Export &data\u2026"), QKeySequence(tr("Ctrl+Shift+E")), this, [this] {
-        const QString dir = QFileDialog::getExistingDirectory(this, tr("Export the data behind the panes (CSV, JSON, .npy) into a folder"));
-        if (dir.isEmpty()) return;
-        const QString error = export_view_data(*state_, *grid_model_, gallery_pane_->neighbours(), dir);
-        if (!error.isEmpty()) onFailed(tr("Exporting data"), error);
-        else statusBar()->showMessage(tr("Wrote view.json, heads.csv, scores.csv, map.npy to %1").arg(dir), 5000);
-    });
-    file->addAction(tr("&Paste image"), QKeySequence::Paste, this, &MainWindow::pasteImage);
-    file->addSeparator();
-    file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
-
-    QMenu* go = menuBar()->addMenu(tr("&Go"));
-    go->addAction(tr("&Next image"), QKeySequence(Qt::CTRL | Qt::Key_Right), this, [this] {
-        if (current_ + 1 < images_.size()) showImage(current_ + 1);
-    });
-    go->addAction(tr("&Previous image"), QKeySequence(Qt::CTRL | Qt::Key_Left), this, [this] {
-        if (current_ > 0) showImage(current_ - 1);
-    });
-    QMenu* ablation = menuBar()->addMenu(tr("&Ablation"));
-    ablation->addAction(tr("Toggle the selected head"), QKeySequence(tr("Ctrl+T")), this, [this] {
-        if (state_->selectedLayer() < 0) return;
-        if (state_->selectedHead() < 0) state_->toggleMlp(state_->selectedLayer());
-        else state_->toggleHead(state_->selectedLayer(), state_->selectedHead());
-    });
-    ablation->addAction(tr("&Clear"), QKeySequence(tr("Ctrl+Shift+C")), state_, &ViewState::clearAblation);
-    QMenu* view = menuBar()->addMenu(tr("&View"));
-    for (QDockWidget* d : findChildren<QDockWidget*>()) view->addAction(d->toggleViewAction());
-    QAction* dark = view->addAction(tr("&Dark palette"));
-    dark->setCheckable(true);
-    dark->setChecked(QSettings().value("darkPalette", false).toBool());
-    connect(dark, &QAction::toggled, this, [](bool on) {
-        QSettings().setValue("darkPalette", on);
-        apply_palette(on);
-    });
-    QMenu* help = menuBar()->addMenu(tr("&Help"));
-    help->addAction(tr("&Model information"), this, [this] {
-        const auto& m = state_->model();
-        if (!m) return;
-        QMessageBox::information(this, tr("Model"),
-                                 tr("<b>%1</b><br>%2<br>format: %3<br>%4 layers \u00d7 %5 heads, %6\u00d7%6 patches, %7-d joint space<br>"
-                                    "%8 parameters, logit scale %9<br>loaded in %10 s")
-                                     .arg(m->name.toHtmlEscaped(), m->spec.toHtmlEscaped(), m->format)
-                                     .arg(m->layers).arg(m->heads).arg(m->grid).arg(m->embed_dim)
-                                     .arg(m->parameters).arg(m->logit_scale, 0, 'f', 2).arg(m->load_seconds, 0, 'f', 2));
-    });
-    help->addAction(tr("&About ClipScope"), this, [this] {
-        QMessageBox::about(this, tr("About ClipScope"),
-                           tr("<b>ClipScope</b> %1<br>Inside CLIP's image representation: every image embedding as the sum of "
-                              "its heads' and MLPs' direct contributions (Gandelsman, Efros, Steinhardt, ICLR 2024).")
-                               .arg(QApplication::applicationVersion()));
-    });
-}
-
-void MainWindow::start(const StartupOptions& options) {
-    startup_ = options;
-    headless_ = options.quit_after_export;  // scripted: no dialogs, no saved layout
-    startup_pending_ = true;
-    if (!headless_) {
-        QSettings settings;
-        restoreGeometry(settings.value("geometry").toByteArray());
-        restoreState(settings.value("windowState").toByteArray());
-    }
-    SessionData s;
-    if (!options.session.isEmpty()) {
-        const QString error = read_session(options.session, s);
-        if (!error.isEmpty()) onFailed(tr("Opening the session"), error);
-    } else {
-        const bool demo = options.model.isEmpty();
-        s.model = options.model;
-        s.vocabulary = options.vocabulary;
-        s.images = options.images;
-        if (demo && !options.texts_given) s.labels = kDemoLabels;
-        else s.text_a = options.text_a, s.text_b = options.text_b, s.labels = options.labels;
-        s.head = options.head;
-        s.ablate = options.ablate;
-        // The demo opens its images and indexes its own small image set (cached), so
-        // mean-ablation and the gallery work on first start.
-        if (demo && s.images.isEmpty()) {
-            try {
-                for (const std::string& p : demo_image_paths()) s.images << QString::fromStdString(p);
-            } catch (const std::exception& e) {
-                onFailed(tr("Finding the demo images"), QString::fromUtf8(e.what()));
-            }
-        }
-        if (demo) s.image_set = "demo:";
-    }
-    applySession(s);
-    if (worker_->pending() == 0) QTimer::singleShot(0, this, &MainWindow::runStartupExports);
-}
-
-void MainWindow::applySession(const SessionData& s) {
-    scores_pane_->setQuery(s.text_a, s.text_b, s.labels);
-    map_source_->setCurrentIndex(std::clamp(s.map_source, 0, 1));
-    opacity_->setValue(std::clamp(s.opacity, 0, 100));
-    mask_->setChecked(s.segment);
-    if (!s.window_state.isEmpty() && !headless_) restoreState(s.window_state);
-    pending_head_ = s.head;
-    pending_ablate_ = s.ablate;
-    pending_mlps_ = s.ablate_mlps;
-    pending_selection_ = true;
-    image_set_source_.clear();  // the session's own set is indexed below, once
-    loadModel(s.model, s.vocabulary);
-    if (!s.images.isEmpty()) {
-        openImages(s.images);
-        if (s.current > 0 && s.current < images_.size()) showImage(s.current);
-    }
-    requestTexts();
-    if (!s.image_set.isEmpty()) indexImageSet(s.image_set);
-}
-
-SessionData MainWindow::currentSession() const {
-    SessionData s;
-    s.model = model_spec_;
-    s.vocabulary = vocabulary_;
-    s.images = images_;
-    s.current = std::max(0, current_);
-    s.text_a = scores_pane_->textA();
-    s.text_b = scores_pane_->textB();
-    s.labels = scores_pane_->labels().join(", ");
-    QStringList heads, mlps;
-    for (const auto& [l, h] : state_->ablatedHeads()) heads << QString("%1.%2").arg(l).arg(h);
-    for (int l : state_->ablatedMlps()) mlps << QString::number(l);
-    s.ablate = heads.join(',');
-    s.ablate_mlps = mlps.join(',');
-    if (state_->selectedLayer() >= 0)
-        s.head = state_->selectedHead() >= 0 ? QString("%1.%2").arg(state_->selectedLayer()).arg(state_->selectedHead()) : QString("%1.MLP").arg(state_->selectedLayer());
-    s.image_set = image_set_source_;
-    s.map_source = map_source_->currentIndex();
-    s.opacity = opacity_->value();
-    s.segment = mask_->isChecked();
-    s.window_state = saveState();
-    return s;
 }
 
 void MainWindow::loadModel(const QString& spec, const QString& vocabulary) {
@@ -572,7 +293,7 @@ void MainWindow::openImages(const QStringList& paths) {
         const QFileInfo info(p);
         if (info.isDir()) {
             for (const QFileInfo& f : QDir(p).entryInfoList(QDir::Files, QDir::Name))
-                if (kImageSuffixes.contains(f.suffix().toLower())) files << f.absoluteFilePath();
+                if (is_image_file(f.fileName().toStdString())) files << f.absoluteFilePath();
         } else {
             files << info.absoluteFilePath();
         }
@@ -628,7 +349,7 @@ void MainWindow::onFailed(const QString& what, const QString& message) {
     endGalleryJob(what);
     ++failures_;
     const QString text = what + ": " + message;
-    std::fprintf(stderr, "clipscope: %s\n", text.toLocal8Bit().constData());
+    spdlog::error("{}", text.toStdString());
     statusBar()->showMessage(text, 15000);
     if (!headless_ && isVisible()) QMessageBox::warning(this, what, message);
 }
@@ -656,49 +377,6 @@ void MainWindow::updateStatus() {
         statusBar()->clearMessage();
     }
     setWindowTitle("ClipScope \u2014 " + state_->caption());
-}
-
-void MainWindow::runStartupExports() {
-    if (!startup_pending_ || worker_->pending() > 0) return;
-    startup_pending_ = false;
-    int code = failures_ > 0 ? 1 : 0;
-    QApplication::processEvents();  // let the panes repaint with the final state
-    if (!startup_.export_data.isEmpty()) {
-        const QString error = export_view_data(*state_, *grid_model_, gallery_pane_->neighbours(), startup_.export_data);
-        std::fprintf(stderr, "clipscope: %s\n", (error.isEmpty() ? "wrote the view's data to " + startup_.export_data : "export data: " + error).toLocal8Bit().constData());
-        if (!error.isEmpty()) code = 1;
-    }
-    for (const auto& [name, file] : startup_.exports) {
-        QWidget* w = pane(name);
-        const QString error = w ? export_widget(w, file, state_->caption(), startup_.export_scale) : tr("unknown or unavailable pane '%1' (%2)").arg(name, paneNames().join(", "));
-        if (!error.isEmpty()) {
-            std::fprintf(stderr, "clipscope: export %s: %s\n", name.toLocal8Bit().constData(), error.toLocal8Bit().constData());
-            code = 1;
-        } else {
-            std::fprintf(stderr, "clipscope: wrote %s (%s)\n", file.toLocal8Bit().constData(), name.toLocal8Bit().constData());
-        }
-    }
-    Q_EMIT exportsDone(code);
-}
-
-void MainWindow::exportDialog() {
-    bool ok = false;
-    const QString name = QInputDialog::getItem(this, tr("Export figure"), tr("Pane"), {"window", "canvas", "grid", "head", "scores", "gallery"}, 1, false, &ok);
-    if (!ok) return;
-    const QString file = QFileDialog::getSaveFileName(this, tr("Export %1").arg(name), name + ".png", tr("PNG (*.png);;SVG (*.svg);;PDF (*.pdf)"));
-    if (file.isEmpty()) return;
-    const double scale = QInputDialog::getDouble(this, tr("Export figure"), tr("Resolution (pixels per screen pixel; PNG and PDF)"), 2.0, 0.25, 8.0, 2, &ok);
-    if (!ok) return;
-    const QString error = export_widget(pane(name), file, state_->caption(), scale);
-    if (!error.isEmpty()) onFailed(tr("Exporting a figure"), error);
-    else statusBar()->showMessage(tr("Wrote %1").arg(file), 5000);
-}
-
-void MainWindow::saveSettings() {
-    if (headless_) return;
-    QSettings settings;
-    settings.setValue("geometry", saveGeometry());
-    settings.setValue("windowState", saveState());
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {

@@ -1,8 +1,10 @@
 #pragma once
-// The ClipScope window: the image canvas in the middle, dockable panes around it (head
-// grid, texts and scores, head detail), a strip of opened images, and a status bar with
-// the model, timings and the sum-of-parts self-check. It wires the panes to one
-// ViewState and forwards model work to the AnalysisWorker.
+// The ClipScope window: the canvas pane in the middle, dockable panes around it (head
+// grid, texts and scores, head detail, image set), and a status bar with the model,
+// timings and the sum-of-parts self-check. It composes the panes around one ViewState
+// and forwards model work to the AnalysisWorker. Its menus (main_window_menus.cpp),
+// sessions (main_window_session.cpp) and exports (main_window_export.cpp) live in
+// files of their own.
 #include <QList>
 #include <QMainWindow>
 #include <QPair>
@@ -10,17 +12,15 @@
 
 #include "session_file.h"
 
-class QComboBox;
 class QLabel;
 class QListWidget;
 class QProgressBar;
-class QSlider;
 class QToolButton;
-class QCheckBox;
 
 namespace clipscope::ui {
 
 class AnalysisWorker;
+class CanvasPane;
 class GalleryPane;
 class HeadGridModel;
 class HeadGridPane;
@@ -28,9 +28,6 @@ class HeadDetailPane;
 class ImageCanvas;
 class ScoresPane;
 class ViewState;
-
-// Light (the style's own) or dark palette for the whole app; panes repaint with it.
-void apply_palette(bool dark);
 
 struct StartupOptions {
     QString model;            // "" = the bundled demo model
@@ -56,7 +53,7 @@ public:
     // Loads the model and images, sets texts/selection/ablation, then runs the exports
     // once every requested job has finished (and quits if asked).
     void start(const StartupOptions& options);
-    // A pane by its command-line name (window, canvas, grid, head, scores, gallery); null if unknown.
+    // A pane by its command-line name (figure_panes.h); null if unknown.
     QWidget* pane(const QString& name);
     static QStringList paneNames();
     // The worker that runs model jobs (its own thread; not a child of the window), for tests.
@@ -90,6 +87,8 @@ private:
     // A job of the image-set pane (indexing, TextSpan) ended without a result: the pane stops showing it.
     void endGalleryJob(const QString& what);
     void onBusy(bool busy);
+    // The command line's or a session's head and ablation, once the model's size is known.
+    void applyPendingSelection(int layers, int heads);
     void updateStatus();
     void runStartupExports();
     void exportDialog();
@@ -98,16 +97,13 @@ private:
     ViewState* state_;
     AnalysisWorker* worker_;
     HeadGridModel* grid_model_;
-    ImageCanvas* canvas_;
-    QWidget* canvas_pane_;
+    CanvasPane* canvas_pane_;
+    ImageCanvas* canvas_;     // the canvas pane's
+    QListWidget* strip_;      // the canvas pane's strip of opened images
     HeadGridPane* grid_pane_;
     ScoresPane* scores_pane_;
     HeadDetailPane* detail_pane_;
     GalleryPane* gallery_pane_;
-    QListWidget* strip_;
-    QComboBox* map_source_;
-    QSlider* opacity_;
-    QCheckBox* mask_;
     QLabel *status_model_, *status_check_;
     QProgressBar* busy_;
     QToolButton* cancel_;

@@ -15,10 +15,11 @@
 #include <QTreeWidget>
 #include <QVBoxLayout>
 
-#include "clipscope/error.h"
-#include "clipscope/hf_cache.h"
-#include "clipscope/hf_download.h"
-#include "clipscope/run_control.h"
+#include "clipscope/base/error.h"
+#include "clipscope/hub/hf_cache.h"
+#include "clipscope/hub/hf_download.h"
+#include "clipscope/model/cached_models.h"
+#include "clipscope/base/run_control.h"
 
 namespace clipscope::ui {
 namespace {
@@ -147,7 +148,7 @@ void ModelHubDialog::refreshCache() {
                                                              : tr("token from %1").arg(QString::fromStdString(settings.token_source).toHtmlEscaped()),
                                       settings_error));
     cache_tree_->clear();
-    const auto repos = list_hf_cache(settings.cache_dir);
+    const auto repos = list_cached_models(settings.cache_dir);
     for (const auto& repo : repos) {
         auto* top = new QTreeWidgetItem(cache_tree_, {QString::fromStdString(repo.repo_id), {}, megabytes(repo.blobs_bytes),
                                                       repo.incomplete_downloads ? tr("partial download: Download again to resume") : QString()});

@@ -15,7 +15,7 @@
 #include <QValueAxis>
 #include <QVBoxLayout>
 
-#include "clipscope/zero_shot.h"
+#include "clipscope/analysis/zero_shot.h"
 #include "view_state.h"
 
 namespace clipscope::ui {

@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "clipscope/heatmap.h"
+#include "clipscope/analysis/heatmap.h"
 
 namespace clipscope::ui {
 

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "analysis_types.h"
-#include "clipscope/live_ablation.h"
+#include "clipscope/analysis/live_ablation.h"
 
 namespace clipscope::ui {
 

@@ -5,10 +5,10 @@
 #include <iostream>
 #include <sstream>
 
-#include "clipscope/atomic_file.h"
-#include "clipscope/error.h"
-#include "clipscope/image.h"
-#include "clipscope/resources.h"
+#include "clipscope/base/atomic_file.h"
+#include "clipscope/base/error.h"
+#include "clipscope/io/image.h"
+#include "clipscope/base/resources.h"
 
 namespace clipscope::cli {
 
@@ -37,12 +37,6 @@ ClipModel load_model(const ModelOptions& options) {
     return ClipModel::load(model_spec(options), lo);
 }
 
-FloatArray load_image_batch(const std::vector<std::string>& paths, const ClipModel& model) {
-    std::vector<FloatArray> images;
-    for (const auto& p : paths) images.push_back(preprocess_image(load_image(p), model.config().preprocess));
-    return stack_images(images);
-}
-
 nlohmann::json model_summary(const ClipModel& model) {
     const auto& info = model.info();
     return {{"spec", info.spec}, {"format", info.format}, {"architecture", model.config().name}, {"weights", info.weights_path}};
@@ -50,22 +44,6 @@ nlohmann::json model_summary(const ClipModel& model) {
 
 // Invalid UTF-8 in user text (labels, file names) is written as U+FFFD instead of aborting the command.
 void print_json(const nlohmann::json& j) { std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << std::endl; }
-
-std::vector<std::pair<int64_t, int64_t>> parse_head_list(const std::string& text) {
-    std::vector<std::pair<int64_t, int64_t>> out;
-    std::istringstream in(text);
-    std::string item;
-    while (std::getline(in, item, ',')) {
-        const auto dot = item.find('.');
-        try {
-            if (dot == std::string::npos) throw std::invalid_argument("no dot");
-            out.emplace_back(std::stoll(item.substr(0, dot)), std::stoll(item.substr(dot + 1)));
-        } catch (const std::exception&) {
-            throw_usage("--heads takes LAYER.HEAD items separated by commas, got '" + item + "'");
-        }
-    }
-    return out;
-}
 
 std::vector<std::string> collect_texts(const std::vector<std::string>& args, const std::string& file) {
     std::vector<std::string> texts = args;

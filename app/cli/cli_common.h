@@ -6,8 +6,9 @@
 #include <string>
 #include <vector>
 
-#include "clipscope/clip_model.h"
-#include "clipscope/ndarray.h"
+#include "clipscope/analysis/head_list.h"
+#include "clipscope/model/clip_model.h"
+#include "clipscope/base/ndarray.h"
 
 namespace clipscope::cli {
 
@@ -26,16 +27,11 @@ void add_model_options(CLI::App& cmd, ModelOptions& options, bool model_required
 std::string model_spec(const ModelOptions& options);
 ClipModel load_model(const ModelOptions& options);
 
-// Decodes and preprocesses images for a model -> [B, 3, S, S].
-FloatArray load_image_batch(const std::vector<std::string>& paths, const ClipModel& model);
 
 // A short description of the model for every printed result ("every number carries its model").
 nlohmann::json model_summary(const ClipModel& model);
 
 void print_json(const nlohmann::json& j);
-
-// "L.H,L.H,..." (0-based) -> (layer, head) pairs; a malformed item is a usage error.
-std::vector<std::pair<int64_t, int64_t>> parse_head_list(const std::string& text);
 
 // Texts from positional arguments and/or a file (one per line, kept verbatim but for the newline).
 std::vector<std::string> collect_texts(const std::vector<std::string>& args, const std::string& file);

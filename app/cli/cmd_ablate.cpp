@@ -5,12 +5,12 @@
 #include <sstream>
 
 #include "cli_common.h"
-#include "clipscope/ablation.h"
-#include "clipscope/atomic_file.h"
-#include "clipscope/error.h"
-#include "clipscope/store.h"
-#include "clipscope/zero_shot.h"
-#include "clipscope/store_textspan.h"
+#include "clipscope/analysis/ablation.h"
+#include "clipscope/base/atomic_file.h"
+#include "clipscope/base/error.h"
+#include "clipscope/analysis/store.h"
+#include "clipscope/analysis/zero_shot.h"
+#include "clipscope/analysis/store_textspan.h"
 #include "commands.h"
 #include "description_texts.h"
 #include "console_progress.h"

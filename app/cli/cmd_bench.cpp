@@ -1,8 +1,8 @@
 #include <iostream>
 
 #include "cli_common.h"
-#include "clipscope/benchmark.h"
-#include "clipscope/error.h"
+#include "clipscope/decompose/benchmark.h"
+#include "clipscope/base/error.h"
 #include "commands.h"
 
 namespace clipscope::cli {

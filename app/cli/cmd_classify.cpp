@@ -1,7 +1,8 @@
 #include "cli_common.h"
-#include "clipscope/atomic_file.h"
-#include "clipscope/error.h"
-#include "clipscope/zero_shot.h"
+#include "clipscope/io/image.h"
+#include "clipscope/base/atomic_file.h"
+#include "clipscope/base/error.h"
+#include "clipscope/analysis/zero_shot.h"
 #include "commands.h"
 
 namespace clipscope::cli {
@@ -34,7 +35,7 @@ void register_classify(CLI::App& app) {
         const auto templates = o->templates_file.empty() ? default_templates() : read_templates(o->templates_file);
         const ClipModel model = load_model(o->model);
         const FloatArray classifier = build_classifier(model, names, templates);
-        const FloatArray embeddings = model.encode_image(load_image_batch(o->images, model));
+        const FloatArray embeddings = model.encode_image(load_preprocessed_batch(o->images, model.config().preprocess));
         const FloatArray probs = zero_shot_probabilities(embeddings, classifier, model.logit_scale());
         nlohmann::json results = nlohmann::json::array();
         const int64_t C = static_cast<int64_t>(names.size());

@@ -4,10 +4,11 @@
 #include <filesystem>
 
 #include "cli_common.h"
-#include "clipscope/atomic_file.h"
-#include "clipscope/error.h"
-#include "clipscope/image.h"
-#include "clipscope/npy.h"
+#include "clipscope/decompose/decompose.h"
+#include "clipscope/base/atomic_file.h"
+#include "clipscope/base/error.h"
+#include "clipscope/io/image.h"
+#include "clipscope/io/npy.h"
 #include "commands.h"
 #include "console_progress.h"
 
@@ -68,7 +69,7 @@ void run(const Options& o) {
     }
     auto batch_pixels = [&](int64_t b0, int64_t n) {
         if (!o.tensor.empty()) return slice_batch(tensor, b0, n);
-        return load_image_batch(std::vector<std::string>(o.images.begin() + b0, o.images.begin() + b0 + n), model);
+        return load_preprocessed_batch(std::vector<std::string>(o.images.begin() + b0, o.images.begin() + b0 + n), model.config().preprocess);
     };
     DecomposeOptions options;
     options.spatial = !o.no_spatial;
@@ -89,7 +90,7 @@ void run(const Options& o) {
         interrupt_control().check();  // Ctrl+C: unfinished outputs are removed, finished files untouched
         const int64_t n = std::min(o.batch, B - b0);
         const FloatArray pixels = batch_pixels(b0, n);
-        const Decomposition d = model.decompose(pixels, options);
+        const Decomposition d = decompose(model, pixels, options);
         if (preprocessed) preprocessed->append(pixels.data.data(), pixels.data.size());
         if (!emb) {
             first_spatial = d.first_spatial_layer;

@@ -11,23 +11,25 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 #include <set>
-#include <sstream>
 
 #include "cli_common.h"
-#include "clipscope/ablation.h"
-#include "clipscope/atomic_file.h"
-#include "clipscope/error.h"
-#include "clipscope/heatmap.h"
-#include "clipscope/neighbor_index.h"
-#include "clipscope/neighbors.h"
-#include "clipscope/resources.h"
-#include "clipscope/segmentation.h"
-#include "clipscope/segmentation_maps.h"
-#include "clipscope/shapes_world.h"
-#include "clipscope/spurious.h"
-#include "clipscope/store.h"
-#include "clipscope/store_textspan.h"
-#include "clipscope/zero_shot.h"
+#include "clipscope/analysis/indexing.h"
+#include "clipscope/io/description_pool.h"
+#include "clipscope/decompose/decompose.h"
+#include "clipscope/analysis/ablation.h"
+#include "clipscope/base/atomic_file.h"
+#include "clipscope/base/error.h"
+#include "clipscope/analysis/heatmap.h"
+#include "clipscope/analysis/neighbor_index.h"
+#include "clipscope/analysis/neighbors.h"
+#include "clipscope/base/resources.h"
+#include "clipscope/analysis/segmentation.h"
+#include "clipscope/analysis/segmentation_maps.h"
+#include "clipscope/demo/shapes_world.h"
+#include "clipscope/analysis/spurious.h"
+#include "clipscope/analysis/store.h"
+#include "clipscope/analysis/store_textspan.h"
+#include "clipscope/analysis/zero_shot.h"
 #include "commands.h"
 #include "console_progress.h"
 
@@ -80,16 +82,13 @@ HeldOut make_held_out(const ClipModel& model, const std::string& dir, std::vecto
     h.store = dir + "/store";
     fs::remove_all(h.store);  // regenerated every run: the report never mixes runs
     StoreWriter writer = StoreWriter::open(h.store, info);
-    DecomposeOptions nonspatial;
-    nonspatial.spatial = false;
-    for (int64_t i0 = 0; i0 < writer.size(); i0 += info.batch) {
-        interrupt_control().check();
+    // The scenes are already rendered in memory: batches come from them, not from the PNGs.
+    const BatchPixels rendered = [&](int64_t first, int64_t count) {
         std::vector<FloatArray> batch;
-        for (int64_t i = i0; i < std::min(writer.size(), i0 + info.batch); ++i) batch.push_back(normalize_crop(h.rendered[static_cast<size_t>(i)].image, model.config().preprocess));
-        const Decomposition d = model.decompose(stack_images(batch), nonspatial);
-        h.self_check = std::max(h.self_check, d.max_sum_error());
-        writer.append(d);
-    }
+        for (int64_t i = first; i < first + count; ++i) batch.push_back(normalize_crop(h.rendered[static_cast<size_t>(i)].image, model.config().preprocess));
+        return stack_images(batch);
+    };
+    h.self_check = std::max(h.self_check, index_into_store(model, writer, rendered, &interrupt_control()).max_sum_error);
     return h;
 }
 
@@ -198,17 +197,10 @@ void run(const Options& o) {
 
     // ---- 2. TextSpan on every head
     spdlog::info("demo-report: TextSpan on every head");
-    std::vector<std::string> families, texts;
-    {
-        std::istringstream in(read_file_bytes(descriptions, 16 << 20));
-        for (std::string line; std::getline(in, line);) {
-            const auto tab = line.find('\t');
-            if (line.empty()) continue;
-            if (tab == std::string::npos) throw_input(descriptions, "each line must be FAMILY<TAB>description");
-            families.push_back(line.substr(0, tab));
-            texts.push_back(line.substr(tab + 1));
-        }
-    }
+    const DescriptionPool description_pool = read_description_pool(descriptions);
+    if (!description_pool.every_text_has_family()) throw_input(descriptions, "each line must be FAMILY<TAB>description (the families score head purity)");
+    const std::vector<std::string>& families = description_pool.families;
+    const std::vector<std::string>& texts = description_pool.texts;
     FloatArray pool = model.encode_texts(texts);
     normalize_rows(pool);
     TextSpanOptions ts;

@@ -2,7 +2,7 @@
 #include <cstdio>
 
 #include "cli_common.h"
-#include "clipscope/hf_download.h"
+#include "clipscope/hub/hf_download.h"
 #include "commands.h"
 #include "console_progress.h"
 

@@ -1,5 +1,6 @@
 #include "cli_common.h"
-#include "clipscope/npy.h"
+#include "clipscope/io/image.h"
+#include "clipscope/io/npy.h"
 #include "commands.h"
 
 #include <spdlog/spdlog.h>
@@ -43,7 +44,7 @@ void register_embed(CLI::App& app) {
         cmd->footer("Example:\n  clipscope-cli embed-image --model M --out img.npy dog.jpg cat.png");
         cmd->callback([o] {
             const ClipModel model = load_model(o->model);
-            const FloatArray e = model.encode_image(load_image_batch(o->images, model));
+            const FloatArray e = model.encode_image(load_preprocessed_batch(o->images, model.config().preprocess));
             write_npy(o->out, e);
             spdlog::info("wrote {} {} ({}, {})", o->out, shape_to_string(e.shape), model.info().spec, model.config().name);
         });

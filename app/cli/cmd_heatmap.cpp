@@ -3,14 +3,15 @@
 #include <sstream>
 
 #include "cli_common.h"
-#include "clipscope/atomic_file.h"
-#include "clipscope/error.h"
-#include "clipscope/heatmap.h"
-#include "clipscope/image.h"
-#include "clipscope/npy.h"
-#include "clipscope/segmentation.h"
-#include "clipscope/segmentation_maps.h"
-#include "clipscope/zero_shot.h"
+#include "clipscope/decompose/decompose.h"
+#include "clipscope/base/atomic_file.h"
+#include "clipscope/base/error.h"
+#include "clipscope/analysis/heatmap.h"
+#include "clipscope/io/image.h"
+#include "clipscope/io/npy.h"
+#include "clipscope/analysis/segmentation.h"
+#include "clipscope/analysis/segmentation_maps.h"
+#include "clipscope/analysis/zero_shot.h"
 #include "commands.h"
 
 namespace clipscope::cli {
@@ -91,7 +92,7 @@ void run(const Options& o) {
     int64_t first = sel.first_layer;
     for (const auto& [l, h] : sel.heads) first = std::min(first, l);
     options.spatial_last_layers = sel.heads.empty() && o.layers.empty() ? 0 : L - first;  // only the layers needed
-    const Decomposition d = model.decompose(normalize_crop(crop, c.preprocess), options);
+    const Decomposition d = decompose(model, normalize_crop(crop, c.preprocess), options);
     const FloatArray maps = token_maps(d, 0, directions, sel, G);
     FloatArray grid({G, G}, std::vector<float>(maps.data.begin(), maps.data.begin() + G * G));
     if (texts.size() == 2)

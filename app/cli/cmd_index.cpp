@@ -1,12 +1,10 @@
 #include <spdlog/spdlog.h>
 
-#include <chrono>
-
-#include "batch_prefetcher.h"
 #include "cli_common.h"
-#include "clipscope/dataset.h"
-#include "clipscope/error.h"
-#include "clipscope/store.h"
+#include "clipscope/analysis/indexing.h"
+#include "clipscope/io/dataset.h"
+#include "clipscope/base/error.h"
+#include "clipscope/analysis/store.h"
 #include "commands.h"
 #include "console_progress.h"
 
@@ -55,30 +53,9 @@ void run_index(const IndexOptions& o) {
         return;
     }
     if (writer.done() > 0) spdlog::info("{}: resuming after {} of {} images", o.out, writer.done(), N);
-    DecomposeOptions nonspatial;
-    nonspatial.spatial = false;
-    BatchPrefetcher prefetch(
-        [&](int64_t first, int64_t count) {
-            std::vector<std::string> paths;
-            for (int64_t i = first; i < first + count; ++i) paths.push_back(entries[static_cast<size_t>(i)].path);
-            return load_image_batch(paths, model);
-        },
-        writer.done(), N, o.batch);
-    ConsoleProgress progress("index");
-    const int64_t start = writer.done();
-    const auto t0 = std::chrono::steady_clock::now();
-    double max_error = 0;
-    while (writer.done() < N) {
-        interrupt_control().check();  // Ctrl+C: everything written so far stays valid and resumable
-        const Decomposition d = model.decompose(prefetch.next(), nonspatial);
-        max_error = std::max(max_error, d.max_sum_error());
-        writer.append(d);
-        progress.update(writer.done(), N);
-    }
-    progress.finish();
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    spdlog::info("indexed {} images into {} with {} ({}) in {:.1f} s ({:.1f} images/s); sum of parts = embedding within {:.2e}", N - start, o.out,
-                 info.model_spec, info.architecture, seconds, (N - start) / seconds, max_error);
+    const IndexReport r = with_console_progress("index", [&](RunControl& c) { return index_into_store(model, writer, image_files_of(writer, model), &c); });
+    spdlog::info("indexed {} images into {} with {} ({}) in {:.1f} s ({:.1f} images/s); sum of parts = embedding within {:.2e}", r.indexed, o.out,
+                 info.model_spec, info.architecture, r.seconds, r.indexed / r.seconds, r.max_sum_error);
 }
 
 }  // namespace

@@ -1,7 +1,7 @@
 #include <spdlog/spdlog.h>
 
 #include "cli_common.h"
-#include "clipscope/error.h"
+#include "clipscope/base/error.h"
 #include "commands.h"
 
 namespace clipscope::cli {

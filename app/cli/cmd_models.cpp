@@ -2,8 +2,9 @@
 #include <cstdio>
 
 #include "cli_common.h"
-#include "clipscope/hf_cache.h"
-#include "clipscope/resources.h"
+#include "clipscope/hub/hf_cache.h"
+#include "clipscope/model/cached_models.h"
+#include "clipscope/base/resources.h"
 #include "commands.h"
 
 namespace clipscope::cli {
@@ -50,7 +51,7 @@ void register_models(CLI::App& app) {
         "  HF_HOME=/data/hf clipscope-cli models --json | jq '.repos[].repo_id'");
     cmd->callback([cache, json, all] {
         const std::string dir = cache->empty() ? hf_hub_cache_dir() : *cache;
-        const auto repos = list_hf_cache(dir);
+        const auto repos = list_cached_models(dir);
         const std::string demo = demo_model_directory();
         if (*json) {
             nlohmann::json list = nlohmann::json::array();

@@ -7,11 +7,12 @@
 #include <sstream>
 
 #include "cli_common.h"
-#include "clipscope/atomic_file.h"
-#include "clipscope/error.h"
-#include "clipscope/image.h"
-#include "clipscope/neighbor_index.h"
-#include "clipscope/neighbors.h"
+#include "clipscope/decompose/decompose.h"
+#include "clipscope/base/atomic_file.h"
+#include "clipscope/base/error.h"
+#include "clipscope/io/image.h"
+#include "clipscope/analysis/neighbor_index.h"
+#include "clipscope/analysis/neighbors.h"
 #include "commands.h"
 #include "console_progress.h"
 
@@ -85,7 +86,7 @@ void run(const Options& o) {
         if (!store_made_by(info, model)) throw_usage("the model " + model.info().spec + " is not the model that made the store (" + info.model_spec + ")");
         DecomposeOptions nonspatial;
         nonspatial.spatial = false;
-        const Decomposition d = model.decompose(load_image_batch({o.query_image}, model), nonspatial);
+        const Decomposition d = decompose(model, load_preprocessed_batch({o.query_image}, model.config().preprocess), nonspatial);
         key = neighbor_key(d.heads, d.embedding, q);
         query = {{"image", o.query_image}};
     }

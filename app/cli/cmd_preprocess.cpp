@@ -7,8 +7,8 @@
 #include <spdlog/spdlog.h>
 
 #include "cli_common.h"
-#include "clipscope/error.h"
-#include "clipscope/image.h"
+#include "clipscope/base/error.h"
+#include "clipscope/io/image.h"
 #include "commands.h"
 
 namespace clipscope::cli {

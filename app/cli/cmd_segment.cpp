@@ -10,14 +10,14 @@
 #include <sstream>
 
 #include "cli_common.h"
-#include "clipscope/atomic_file.h"
-#include "clipscope/csv_table.h"
-#include "clipscope/error.h"
-#include "clipscope/npy.h"
-#include "clipscope/segmentation.h"
-#include "clipscope/segmentation_data.h"
-#include "clipscope/segmentation_maps.h"
-#include "clipscope/zero_shot.h"
+#include "clipscope/base/atomic_file.h"
+#include "clipscope/io/csv_table.h"
+#include "clipscope/base/error.h"
+#include "clipscope/io/npy.h"
+#include "clipscope/analysis/segmentation.h"
+#include "clipscope/io/segmentation_data.h"
+#include "clipscope/analysis/segmentation_maps.h"
+#include "clipscope/analysis/zero_shot.h"
 #include "commands.h"
 #include "console_progress.h"
 

@@ -10,13 +10,14 @@
 #include <sstream>
 
 #include "cli_common.h"
-#include "clipscope/ablation.h"
-#include "clipscope/atomic_file.h"
-#include "clipscope/csv_table.h"
-#include "clipscope/error.h"
-#include "clipscope/spurious.h"
-#include "clipscope/store.h"
-#include "clipscope/zero_shot.h"
+#include "clipscope/analysis/textspan_record.h"
+#include "clipscope/analysis/ablation.h"
+#include "clipscope/base/atomic_file.h"
+#include "clipscope/io/csv_table.h"
+#include "clipscope/base/error.h"
+#include "clipscope/analysis/spurious.h"
+#include "clipscope/analysis/store.h"
+#include "clipscope/analysis/zero_shot.h"
 #include "commands.h"
 #include "console_progress.h"
 
@@ -34,12 +35,6 @@ struct Options {
     std::string out;
 };
 
-std::string heads_text(const HeadList& heads) {
-    std::string s;
-    for (const auto& [l, h] : heads) s += (s.empty() ? "" : ",") + std::to_string(l) + "." + std::to_string(h);
-    return s;
-}
-
 // Which heads to ablate, and a description of where they came from.
 std::pair<HeadList, std::string> chosen_heads(const Options& o, const StoreInfo& info) {
     const int ways = !o.heads.empty() + !o.preset.empty() + !o.keywords.empty();
@@ -47,22 +42,12 @@ std::pair<HeadList, std::string> chosen_heads(const Options& o, const StoreInfo&
     if (!o.heads.empty()) return {parse_head_list(o.heads), "--heads " + o.heads};
     if (!o.preset.empty()) return {preset_heads(info.architecture, o.preset), "the reference's " + o.preset + " heads for " + info.architecture + " (method.md §8.2)"};
     if (o.textspan.empty()) throw_usage("--keywords needs --textspan RESULT.json (from `clipscope-cli textspan`)");
-    nlohmann::json j;
-    try {
-        j = nlohmann::json::parse(read_file_bytes(o.textspan, size_t{256} << 20));
-    } catch (const nlohmann::json::exception& e) {
-        throw_input(o.textspan, std::string("is not JSON: ") + e.what());
-    }
     std::vector<HeadDescriptions> described;
-    try {
-        for (const auto& h : j.at("heads")) {
-            if (h.at("layer").is_null()) throw_input(o.textspan, "holds a --matrix result, not a store's heads");
-            HeadDescriptions d{h.at("layer").get<int64_t>(), h.at("head").get<int64_t>(), {}};
-            for (const auto& t : h.at("texts")) d.texts.push_back(t.at("text").get<std::string>());
-            described.push_back(d);
-        }
-    } catch (const nlohmann::json::exception& e) {
-        throw_input(o.textspan, std::string("is not a TextSpan result: ") + e.what());
+    for (const TextSpanHeadRecord& h : read_textspan_record(o.textspan).heads) {
+        if (!h.layer) throw_input(o.textspan, "holds a --matrix result, not a store's heads");
+        HeadDescriptions d{*h.layer, *h.head, {}};
+        for (const TextSpanPickRecord& t : h.texts) d.texts.push_back(t.text);
+        described.push_back(d);
     }
     std::vector<std::string> words;
     std::istringstream list(o.keywords);
@@ -110,7 +95,7 @@ std::vector<int64_t> match_rows(const StoreInfo& info, const CsvTable& meta, con
 nlohmann::json report_json(const std::string& name, const HeadList& heads, const GroupReport& r) {
     nlohmann::json groups = nlohmann::json::array();
     for (const auto& g : r.groups) groups.push_back({{"group", g.group}, {"accuracy", g.accuracy()}, {"correct", g.correct}, {"total", g.total}});
-    return {{"setting", name}, {"heads", heads_text(heads)}, {"worst_group_accuracy", r.worst}, {"worst_group", r.worst_group},
+    return {{"setting", name}, {"heads", head_list_text(heads)}, {"worst_group_accuracy", r.worst}, {"worst_group", r.worst_group},
             {"mean_group_accuracy", r.group_mean}, {"overall_accuracy", r.overall}, {"groups", groups}};
 }
 
@@ -195,9 +180,9 @@ void run(const Options& o) {
         const GroupReport g = group_report(r.predictions, labels, groups);
         settings_out.push_back(report_json(name, h, g));
         for (const auto& ga : g.groups)
-            csv += csv_field(name) + "," + csv_field(heads_text(h)) + "," + csv_field(ga.group) + "," + std::to_string(ga.accuracy()) + "," + std::to_string(ga.correct) + "," +
+            csv += csv_field(name) + "," + csv_field(head_list_text(h)) + "," + csv_field(ga.group) + "," + std::to_string(ga.accuracy()) + "," + std::to_string(ga.correct) + "," +
                    std::to_string(ga.total) + "\n";
-        csv += csv_field(name) + "," + csv_field(heads_text(h)) + ",worst," + std::to_string(g.worst) + ",,\n";
+        csv += csv_field(name) + "," + csv_field(head_list_text(h)) + ",worst," + std::to_string(g.worst) + ",,\n";
         return g;
     };
     const GroupReport base = add("baseline", {}, results[0]);
@@ -220,7 +205,7 @@ void run(const Options& o) {
         {"store", o.store},
         {"settings",
          {{"metadata", o.metadata}, {"split", all_splits ? "all" : o.split_column + " == " + o.split}, {"groups", o.label_column + " x " + o.group_column},
-          {"classes", names}, {"templates", templates.size()}, {"heads", heads_text(heads)}, {"heads_from", heads_source},
+          {"classes", names}, {"templates", templates.size()}, {"heads", head_list_text(heads)}, {"heads_from", heads_source},
           {"random_control", {{"draws", o.random_draws}, {"seed", o.seed}, {"from_last_layers", random_last}, {"heads_per_draw", std::set(heads.begin(), heads.end()).size()}}},
           {"replacement", "mean over the evaluated images"}}},
         {"results", settings_out},
@@ -233,7 +218,7 @@ void run(const Options& o) {
     t << "\n" << info.architecture << " (" << model.info().spec << "), " << base.groups.size() << " groups; worst-group / mean-group / overall accuracy (%)\n";
     auto line = [&](const std::string& name, const GroupReport& g) { t << "  " << name << ": " << g.worst << " / " << g.group_mean << " / " << g.overall << "\n"; };
     line("baseline", base);
-    line("heads " + heads_text(heads), ablated);
+    line("heads " + head_list_text(heads), ablated);
     line("reference protocol", ref);
     if (!random_worst.empty())
         t << "  random heads (" << o.random_draws << " draws): worst-group mean " << summary(random_worst)["mean_worst_group_accuracy"].get<double>() << ", max "

@@ -7,10 +7,10 @@
 #include <sstream>
 
 #include "cli_common.h"
-#include "clipscope/atomic_file.h"
-#include "clipscope/error.h"
-#include "clipscope/npy.h"
-#include "clipscope/store.h"
+#include "clipscope/base/atomic_file.h"
+#include "clipscope/base/error.h"
+#include "clipscope/io/npy.h"
+#include "clipscope/analysis/store.h"
 #include "commands.h"
 #include "console_progress.h"
 

@@ -7,14 +7,15 @@
 #include <sstream>
 
 #include "cli_common.h"
-#include "clipscope/atomic_file.h"
-#include "clipscope/csv_table.h"
-#include "clipscope/error.h"
-#include "clipscope/npy.h"
-#include "clipscope/store.h"
-#include "clipscope/store_textspan.h"
-#include "clipscope/textspan.h"
-#include "clipscope/zero_shot.h"
+#include "clipscope/base/atomic_file.h"
+#include "clipscope/io/csv_table.h"
+#include "clipscope/base/error.h"
+#include "clipscope/io/npy.h"
+#include "clipscope/analysis/store.h"
+#include "clipscope/analysis/store_textspan.h"
+#include "clipscope/analysis/textspan.h"
+#include "clipscope/analysis/textspan_record.h"
+#include "clipscope/analysis/zero_shot.h"
 #include "commands.h"
 #include "description_texts.h"
 #include "console_progress.h"
@@ -37,25 +38,35 @@ struct Options {
     std::string reconstruction;
 };
 
-nlohmann::json head_json(const nlohmann::json& layer, const nlohmann::json& head, const TextSpanFit& fit, const Texts& texts) {
-    nlohmann::json picks = nlohmann::json::array();
+TextSpanHeadRecord head_record(std::optional<int64_t> layer, std::optional<int64_t> head, const TextSpanFit& fit, const Texts& texts) {
+    TextSpanHeadRecord h{layer, head, fit.total_variance_explained, {}};
     for (const auto& p : fit.picks)
-        picks.push_back({{"index", p.index},
-                         {"text", texts.labels.empty() ? "row " + std::to_string(p.index) : texts.labels[static_cast<size_t>(p.index)]},
-                         {"variance_explained", p.variance_explained}});
-    return {{"layer", layer}, {"head", head}, {"total_variance_explained", fit.total_variance_explained}, {"texts", picks}};
+        h.texts.push_back({p.index, texts.labels.empty() ? "row " + std::to_string(p.index) : texts.labels[static_cast<size_t>(p.index)], p.variance_explained});
+    return h;
 }
 
-void write_people_exports(const Options& o, const nlohmann::json& heads, const std::string& title) {
+// The model summary the commands print (cli_common's model_summary), as the result records it.
+std::optional<TextSpanModelRecord> model_record(const nlohmann::json& m) {
+    if (m.is_null()) return std::nullopt;
+    TextSpanModelRecord r{m.value("spec", ""), m.value("format", ""), m.value("architecture", ""), std::nullopt};
+    if (m.contains("weights")) r.weights = m.at("weights").get<std::string>();
+    return r;
+}
+
+std::string head_name(const TextSpanHeadRecord& h) {
+    return h.layer ? "Layer " + std::to_string(*h.layer) + ", head " + std::to_string(*h.head) : std::string("matrix");
+}
+
+void write_people_exports(const Options& o, const std::vector<TextSpanHeadRecord>& heads, const std::string& title) {
     if (!o.csv.empty()) {
         std::string csv = "layer,head,rank,index,text,variance_explained\n";
         for (const auto& h : heads) {
-            const std::string l = h["layer"].is_null() ? "" : std::to_string(h["layer"].get<int64_t>());
-            const std::string hd = h["head"].is_null() ? "" : std::to_string(h["head"].get<int64_t>());
+            const std::string l = h.layer ? std::to_string(*h.layer) : "";
+            const std::string hd = h.head ? std::to_string(*h.head) : "";
             int rank = 0;
-            for (const auto& t : h["texts"])
-                csv += l + "," + hd + "," + std::to_string(++rank) + "," + std::to_string(t["index"].get<int64_t>()) + "," + csv_field(t["text"]) + "," +
-                       std::to_string(t["variance_explained"].get<double>()) + "\n";
+            for (const auto& t : h.texts)
+                csv += l + "," + hd + "," + std::to_string(++rank) + "," + std::to_string(t.index) + "," + csv_field(t.text) + "," +
+                       std::to_string(t.variance_explained) + "\n";
         }
         write_text_atomically(o.csv, csv);
     }
@@ -63,11 +74,9 @@ void write_people_exports(const Options& o, const nlohmann::json& heads, const s
         std::ostringstream md;
         md << "# TextSpan of " << title << "\n\nrank " << o.rank << ", " << o.per_head << " texts per head\n";
         for (const auto& h : heads) {
-            md << "\n## " << (h["layer"].is_null() ? std::string("matrix") : "Layer " + std::to_string(h["layer"].get<int64_t>()) + ", head " +
-                                                                            std::to_string(h["head"].get<int64_t>()))
-               << " (total variance explained " << h["total_variance_explained"].get<double>() << ")\n\n| # | text | variance explained |\n|---|---|---|\n";
+            md << "\n## " << head_name(h) << " (total variance explained " << h.total_variance_explained << ")\n\n| # | text | variance explained |\n|---|---|---|\n";
             int rank = 0;
-            for (const auto& t : h["texts"]) md << "| " << ++rank << " | " << t["text"].get<std::string>() << " | " << t["variance_explained"].get<double>() << " |\n";
+            for (const auto& t : h.texts) md << "| " << ++rank << " | " << t.text << " | " << t.variance_explained << " |\n";
         }
         write_text_atomically(o.markdown, md.str());
     }
@@ -79,9 +88,9 @@ void run(const Options& o) {
     options.rank = o.rank;
     options.iterations = o.per_head;
     const auto t0 = std::chrono::steady_clock::now();
-    nlohmann::json heads = nlohmann::json::array();
-    nlohmann::json settings = {{"rank", o.rank}, {"per_head", o.per_head},
-                               {"variance_explained", "share of the head's total variance (sum of squares around its mean) removed by each pick"}};
+    TextSpanRecord result;
+    result.settings.rank = o.rank;
+    result.settings.per_head = o.per_head;
     Texts texts;
     if (!o.matrix.empty()) {
         const FloatArray data = read_npy_float(o.matrix);
@@ -90,10 +99,10 @@ void run(const Options& o) {
         HeadStatistics stats(data.shape[1]);
         stats.add(data.data.data(), data.shape[0]);
         const TextSpanFit fit = text_span_fit(stats, texts.embeddings, options);
-        heads.push_back(head_json(nullptr, nullptr, fit, texts));
+        result.heads.push_back(head_record(std::nullopt, std::nullopt, fit, texts));
         if (!o.reconstruction.empty()) write_npy(o.reconstruction, text_span_reconstruct(fit, data));
-        settings["matrix"] = o.matrix;
-        settings["images"] = data.shape[0];
+        result.settings.matrix = o.matrix;
+        result.settings.images = data.shape[0];
     } else {
         if (!o.reconstruction.empty()) throw_usage("--reconstruction applies to --matrix");
         const Store store = Store::open(o.store);
@@ -101,17 +110,18 @@ void run(const Options& o) {
         if (o.last_layers < 1 || o.last_layers > info.layers) throw_usage("--last-layers must be between 1 and " + std::to_string(info.layers));
         texts = load_texts(o.descriptions, o.text_embeddings, o.model, &info, o.store);
         const auto spans = with_console_progress("textspan", [&](RunControl& c) { return text_span_store(store, texts.embeddings, options, o.last_layers, &c); });
-        for (const auto& hs : spans) heads.push_back(head_json(hs.layer, hs.head, hs.fit, texts));
-        settings["store"] = o.store;
-        settings["last_layers"] = o.last_layers;
-        settings["images"] = store.size();
+        for (const auto& hs : spans) result.heads.push_back(head_record(hs.layer, hs.head, hs.fit, texts));
+        result.settings.store = o.store;
+        result.settings.last_layers = o.last_layers;
+        result.settings.images = store.size();
         if (texts.model.is_null()) texts.model = {{"spec", info.model_spec}, {"format", info.model_format}, {"architecture", info.architecture}};
     }
-    settings["texts"] = texts.source;
-    settings["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    write_text_atomically(o.out, nlohmann::json({{"model", texts.model}, {"settings", settings}, {"heads", heads}}).dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
-    write_people_exports(o, heads, o.matrix.empty() ? o.store : o.matrix);
-    spdlog::info("TextSpan of {} head(s), {} texts each, in {:.2f} s -> {}", heads.size(), o.per_head, settings["seconds"].get<double>(), o.out);
+    result.model = model_record(texts.model);
+    result.settings.texts = texts.source;
+    result.settings.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    write_textspan_record(o.out, result);
+    write_people_exports(o, result.heads, o.matrix.empty() ? o.store : o.matrix);
+    spdlog::info("TextSpan of {} head(s), {} texts each, in {:.2f} s -> {}", result.heads.size(), o.per_head, result.settings.seconds, o.out);
 }
 
 }  // namespace

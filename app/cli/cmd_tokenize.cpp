@@ -1,7 +1,7 @@
 #include "cli_common.h"
-#include "clipscope/error.h"
-#include "clipscope/model_source.h"
-#include "clipscope/tokenizer.h"
+#include "clipscope/base/error.h"
+#include "clipscope/model/model_source.h"
+#include "clipscope/model/tokenizer.h"
 #include "commands.h"
 
 namespace clipscope::cli {

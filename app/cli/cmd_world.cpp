@@ -6,9 +6,9 @@
 #include <memory>
 
 #include "cli_common.h"
-#include "clipscope/demo_training.h"
-#include "clipscope/error.h"
-#include "clipscope/world_dataset.h"
+#include "clipscope/demo/demo_training.h"
+#include "clipscope/base/error.h"
+#include "clipscope/demo/world_dataset.h"
 #include "commands.h"
 #include "console_progress.h"
 

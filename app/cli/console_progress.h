@@ -6,7 +6,7 @@
 #include <string>
 #include <type_traits>
 
-#include "clipscope/run_control.h"
+#include "clipscope/base/run_control.h"
 
 namespace clipscope::cli {
 

@@ -5,26 +5,16 @@
 
 #include <cstdio>
 #include <filesystem>
-#include <sstream>
 
-#include "clipscope/atomic_file.h"
-#include "clipscope/error.h"
-#include "clipscope/npy.h"
-#include "clipscope/zero_shot.h"
+#include "clipscope/base/atomic_file.h"
+#include "clipscope/base/error.h"
+#include "clipscope/io/description_pool.h"
+#include "clipscope/io/npy.h"
+#include "clipscope/analysis/zero_shot.h"
 #include "console_progress.h"
 
 namespace clipscope::cli {
 namespace {
-
-// Lines of a description file, newline removed, other whitespace kept (the reference's labels).
-std::vector<std::string> read_lines(const std::string& path) {
-    std::istringstream in(read_file_bytes(path, size_t{256} << 20));
-    std::vector<std::string> lines;
-    std::string line;
-    while (std::getline(in, line)) lines.push_back(line);
-    if (lines.empty()) throw_input(path, "no descriptions in the file");
-    return lines;
-}
 
 // Unit-norm text embeddings of every description, in file order (method.md §5.2).
 FloatArray embed_descriptions(const ClipModel& model, const std::vector<std::string>& lines) {
@@ -43,7 +33,6 @@ FloatArray embed_descriptions(const ClipModel& model, const std::vector<std::str
     return out;
 }
 
-
 std::string hex64(uint64_t v) {
     char buf[17];
     std::snprintf(buf, sizeof(buf), "%016llx", static_cast<unsigned long long>(v));
@@ -58,7 +47,7 @@ std::string hex64(uint64_t v) {
 Texts load_texts(const std::string& descriptions, const std::string& text_embeddings, const ModelOptions& model_options, const StoreInfo* store_info,
                  const std::string& store_folder) {
     Texts t;
-    if (!descriptions.empty()) t.labels = read_lines(descriptions);
+    if (!descriptions.empty()) t.labels = read_description_pool(descriptions).texts;
     if (!text_embeddings.empty()) {
         t.embeddings = read_npy_float(text_embeddings);
         t.source = text_embeddings;

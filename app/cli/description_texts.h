@@ -6,8 +6,8 @@
 #include <vector>
 
 #include "cli_common.h"
-#include "clipscope/ndarray.h"
-#include "clipscope/store.h"
+#include "clipscope/base/ndarray.h"
+#include "clipscope/analysis/store.h"
 
 namespace clipscope::cli {
 

@@ -7,9 +7,9 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
-#include "clipscope/clip_model.h"
-#include "clipscope/error.h"
-#include "clipscope/process_setup.h"
+#include "clipscope/model/clip_model.h"
+#include "clipscope/base/error.h"
+#include "clipscope/base/process_setup.h"
 #include "commands.h"
 #include "console_progress.h"
 

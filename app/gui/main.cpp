@@ -4,13 +4,18 @@
 #include <QCommandLineParser>
 #include <QSettings>
 #include <QTimer>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
 
-#include "clipscope/clip_model.h"
-#include "clipscope/process_setup.h"
+#include "clipscope/base/process_setup.h"
+#include "clipscope/model/clip_model.h"
+#include "figure_panes.h"
 #include "main_window.h"
+#include "palette.h"
 
 int main(int argc, char** argv) {
     clipscope::prepare_process(argc, argv);  // first: it may re-execute the program (see process_setup.h)
@@ -20,6 +25,9 @@ int main(int argc, char** argv) {
             std::printf("ClipScope %s\n", CLIPSCOPE_VERSION);
             return 0;
         }
+    // Messages go to stderr as "clipscope: ..." (core's log lines too), as the CLI's do.
+    spdlog::set_default_logger(spdlog::stderr_color_mt("clipscope"));
+    spdlog::set_pattern("clipscope: %v");
     QApplication app(argc, argv);
     QApplication::setOrganizationName("ClipScope");
     QApplication::setApplicationName("ClipScope");
@@ -39,7 +47,7 @@ int main(int argc, char** argv) {
     const QCommandLineOption labels("labels", "Zero-shot labels, comma-separated.", "L1,L2,...");
     const QCommandLineOption head("head", "Select a head.", "L.H");
     const QCommandLineOption ablate("ablate", "Ablate heads (zero-ablation).", "L.H,...");
-    const QCommandLineOption export_figure("export-figure", "Export a pane once all work is done: PANE is window, canvas, grid, head, scores or gallery; the format follows FILE's extension (.png, .svg, .pdf). Repeatable.", "PANE=FILE");
+    const QCommandLineOption export_figure("export-figure", "Export a pane once all work is done: PANE is " + clipscope::ui::figure_pane_names_text() + "; the format follows FILE's extension (.png, .svg, .pdf). Repeatable.", "PANE=FILE");
     const QCommandLineOption export_data("export-data", "Write the data behind the panes (view.json, heads.csv, scores.csv, map.npy, neighbours.csv) into DIR once all work is done.", "DIR");
     const QCommandLineOption quit("quit-after-export", "Quit after the exports (exit code 1 if anything failed).");
     // Not "--session": QGuiApplication takes -session/--session for X11 session management before we see it.
@@ -68,9 +76,8 @@ int main(int argc, char** argv) {
     if (parser.isSet(session)) o.session = parser.value(session);
     for (const QString& item : parser.values(export_figure)) {
         const int eq = item.indexOf('=');
-        if (eq <= 0 || !clipscope::ui::MainWindow::paneNames().contains(item.left(eq))) {
-            std::fprintf(stderr, "clipscope: --export-figure takes PANE=FILE with PANE one of %s, got '%s'\n",
-                         clipscope::ui::MainWindow::paneNames().join(", ").toLocal8Bit().constData(), item.toLocal8Bit().constData());
+        if (eq <= 0 || !clipscope::ui::figure_pane_names().contains(item.left(eq))) {
+            spdlog::error("--export-figure takes PANE=FILE with PANE one of {}, got '{}'", clipscope::ui::figure_pane_names().join(", ").toStdString(), item.toStdString());
             return 2;
         }
         o.exports.append({item.left(eq), item.mid(eq + 1)});
@@ -78,14 +85,14 @@ int main(int argc, char** argv) {
     o.export_data = parser.value(export_data);
     o.quit_after_export = parser.isSet(quit);
     if (o.quit_after_export && o.exports.isEmpty() && o.export_data.isEmpty()) {
-        std::fprintf(stderr, "clipscope: --quit-after-export needs --export-figure or --export-data\n");
+        spdlog::error("--quit-after-export needs --export-figure or --export-data");
         return 2;
     }
 
     o.export_scale = std::clamp(parser.value(export_scale).toDouble(), 0.25, 8.0);
     const QString palette_name = parser.isSet(palette) ? parser.value(palette) : (QSettings().value("darkPalette", false).toBool() ? "dark" : "light");
     if (palette_name != "light" && palette_name != "dark") {
-        std::fprintf(stderr, "clipscope: --palette takes light or dark, got '%s'\n", palette_name.toLocal8Bit().constData());
+        spdlog::error("--palette takes light or dark, got '{}'", palette_name.toStdString());
         return 2;
     }
     clipscope::ui::apply_palette(palette_name == "dark");

@@ -1,7 +1,7 @@
-#include "clipscope/ablation.h"
+#include "clipscope/analysis/ablation.h"
 
 
-#include "clipscope/error.h"
+#include "clipscope/base/error.h"
 #include "test_support.h"
 
 namespace clipscope {

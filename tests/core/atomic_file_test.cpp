@@ -1,11 +1,11 @@
-#include "clipscope/atomic_file.h"
+#include "clipscope/base/atomic_file.h"
 
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
 
-#include "clipscope/error.h"
+#include "clipscope/base/error.h"
 #include "test_support.h"
 
 namespace clipscope {

@@ -4,9 +4,10 @@
 #include <filesystem>
 #include <random>
 
-#include "clipscope/clip_model.h"
-#include "clipscope/error.h"
-#include "clipscope/safetensors.h"
+#include "clipscope/decompose/decompose.h"
+#include "clipscope/model/clip_model.h"
+#include "clipscope/base/error.h"
+#include "clipscope/io/safetensors.h"
 #include "test_support.h"
 
 namespace clipscope {
@@ -54,7 +55,7 @@ struct Outputs {
 Outputs run(const ClipModel& m) {
     const int64_t S = m.config().vision.image_size;
     return {m.encode_image(random_pixels(2, S, 5)), m.encode_text(some_ids(m.config().text.context_length)),
-            m.decompose(random_pixels(2, S, 5)).attentions};
+            decompose(m, random_pixels(2, S, 5)).attentions};
 }
 
 TEST(CheckpointFormats, AllFormatsGiveTheSameOutputs) {

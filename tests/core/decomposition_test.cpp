@@ -1,8 +1,9 @@
 // Invariants of the decomposition on random models (no fixtures needed).
 #include <random>
 
-#include "clipscope/clip_model.h"
-#include "clipscope/error.h"
+#include "clipscope/decompose/decompose.h"
+#include "clipscope/model/clip_model.h"
+#include "clipscope/base/error.h"
 #include "test_support.h"
 
 namespace clipscope {
@@ -15,7 +16,7 @@ protected:
     void SetUp() override {
         model_ = std::make_unique<ClipModel>(ClipModel::load(GetParam()));
         pixels_ = random_pixels(3, model_->config().vision.image_size, 11);
-        full_ = model_->decompose(pixels_);
+        full_ = decompose(*model_, pixels_);
     }
     std::unique_ptr<ClipModel> model_;
     FloatArray pixels_;
@@ -61,7 +62,7 @@ TEST_P(RandomTiny, NonSpatialTermsAreSpatialTermsSummedOverTokens) {
     EXPECT_LT(test::max_abs_diff(cls, full_.cls_attn), 1e-6);
     DecomposeOptions nonspatial;
     nonspatial.spatial = false;
-    const Decomposition ns = model_->decompose(pixels_, nonspatial);
+    const Decomposition ns = decompose(*model_, pixels_, nonspatial);
     EXPECT_TRUE(ns.attentions.data.empty());
     EXPECT_LT(test::max_abs_diff(ns.heads, full_.heads), 1e-7);
     EXPECT_LT(test::max_abs_diff(ns.mlps, full_.mlps), 1e-7);
@@ -73,7 +74,7 @@ TEST_P(RandomTiny, LastKLayersKeepsExactlyThoseSpatialTerms) {
     const int64_t L = c.vision.layers, per_layer = c.vision.tokens() * c.vision.heads * c.embed_dim;
     DecomposeOptions last2;
     last2.spatial_last_layers = 2;
-    const Decomposition d = model_->decompose(pixels_, last2);
+    const Decomposition d = decompose(*model_, pixels_, last2);
     ASSERT_EQ(d.first_spatial_layer, L - 2);
     ASSERT_EQ(d.attentions.shape[1], 2);
     for (int64_t b = 0; b < 3; ++b)
@@ -82,14 +83,14 @@ TEST_P(RandomTiny, LastKLayersKeepsExactlyThoseSpatialTerms) {
     EXPECT_LT(d.max_sum_error(), 1e-5);
     DecomposeOptions bad;
     bad.spatial_last_layers = L + 1;
-    EXPECT_THROW(model_->decompose(pixels_, bad), Error);
+    EXPECT_THROW(decompose(*model_, pixels_, bad), Error);
 }
 
 TEST_P(RandomTiny, BatchElementsAreIndependent) {
     const auto& c = model_->config();
     const int64_t per = 3 * c.vision.image_size * c.vision.image_size;
     FloatArray one({1, 3, c.vision.image_size, c.vision.image_size}, std::vector<float>(pixels_.data.begin() + per, pixels_.data.begin() + 2 * per));
-    const Decomposition d = model_->decompose(one);
+    const Decomposition d = decompose(*model_, one);
     const int64_t n = d.attentions.size();
     double m = 0;
     for (int64_t i = 0; i < n; ++i) m = std::max(m, std::abs(double(d.attentions.data[i]) - full_.attentions.data[n + i]));
@@ -97,7 +98,7 @@ TEST_P(RandomTiny, BatchElementsAreIndependent) {
 }
 
 TEST_P(RandomTiny, WrongInputShapeIsAUsageError) {
-    EXPECT_THROW(model_->decompose(random_pixels(1, model_->config().vision.image_size + 8, 1)), Error);
+    EXPECT_THROW(decompose(*model_, random_pixels(1, model_->config().vision.image_size + 8, 1)), Error);
     EXPECT_THROW(model_->encode_image(FloatArray({2, 2})), Error);
 }
 

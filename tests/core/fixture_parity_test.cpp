@@ -2,10 +2,11 @@
 // (../shared/fixtures/tiny): float32 tolerance 1e-5 absolute on normalised terms.
 #include <nlohmann/json.hpp>
 
-#include "clipscope/clip_model.h"
-#include "clipscope/image.h"
-#include "clipscope/npy.h"
-#include "clipscope/atomic_file.h"
+#include "clipscope/decompose/decompose.h"
+#include "clipscope/model/clip_model.h"
+#include "clipscope/io/image.h"
+#include "clipscope/io/npy.h"
+#include "clipscope/base/atomic_file.h"
 #include "test_support.h"
 
 namespace clipscope {
@@ -33,7 +34,7 @@ TEST_F(TinyFixture, ImageEmbeddingMatchesReference) {
 }
 
 TEST_F(TinyFixture, SpatialDecompositionMatchesReference) {
-    const Decomposition d = model_->decompose(input_);
+    const Decomposition d = decompose(*model_, input_);
     EXPECT_LT(test::max_abs_diff(d.attentions, read_npy_float(fixture("tiny/prs_attentions.npy"))), kTolerance);
     EXPECT_LT(test::max_abs_diff(d.mlps, read_npy_float(fixture("tiny/prs_mlps.npy"))), kTolerance);
     EXPECT_LT(test::max_abs_diff(d.heads, read_npy_float(fixture("tiny/prs_attentions_sum_tokens.npy"))), kTolerance);

@@ -4,8 +4,8 @@
 
 #include <gtest/gtest.h>
 
-#include "clipscope/error.h"
-#include "clipscope/image.h"
+#include "clipscope/base/error.h"
+#include "clipscope/io/image.h"
 #include "test_support.h"
 
 namespace clipscope {

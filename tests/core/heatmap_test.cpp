@@ -1,9 +1,10 @@
-#include "clipscope/heatmap.h"
+#include "clipscope/decompose/decompose.h"
+#include "clipscope/analysis/heatmap.h"
 
 #include <opencv2/imgcodecs.hpp>
 
-#include "clipscope/clip_model.h"
-#include "clipscope/error.h"
+#include "clipscope/model/clip_model.h"
+#include "clipscope/base/error.h"
 #include "test_support.h"
 
 namespace clipscope {
@@ -13,7 +14,7 @@ namespace {
 // class-token cells, dotted with the text (the class-token cell is not a patch).
 TEST(Heatmap, PatchMapsAddUpToTheHeadTermsWithoutTheClassToken) {
     const ClipModel model = ClipModel::load("random:tiny");
-    const Decomposition d = model.decompose(test::random_pixels(2, 48, 4));
+    const Decomposition d = decompose(model, test::random_pixels(2, 48, 4));
     const int64_t L = 3, H = 4, E = 32, G = 6;
     FloatArray text({1, E});
     for (int64_t e = 0; e < E; ++e) text.data[static_cast<size_t>(e)] = std::cos(static_cast<float>(e));

@@ -1,7 +1,8 @@
 // The hub downloader against tests/hub/fake_hub.py, a loopback server with the
 // hub's URL layout and headers that can also misbehave (broken connection, wrong
 // checksum, missing token, server ignoring Range, renamed repo).
-#include "clipscope/hf_download.h"
+#include "clipscope/hub/hf_download.h"
+#include "clipscope/model/cached_models.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -9,9 +10,9 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "clipscope/clip_model.h"
-#include "clipscope/error.h"
-#include "clipscope/hf_cache.h"
+#include "clipscope/model/clip_model.h"
+#include "clipscope/base/error.h"
+#include "clipscope/hub/hf_cache.h"
 #include "fake_hub_process.h"
 #include "test_support.h"
 
@@ -76,7 +77,7 @@ TEST_F(HubDownload, FetchesOnlyNeededFilesIntoThePythonCacheLayout) {
 
     // What Python would find offline is what ClipScope lists and loads.
     EXPECT_EQ(resolve_hf_snapshot_in(settings_.cache_dir, "acme/tiny-clip", "main"), r.snapshot_folder);
-    const auto listed = list_hf_cache(settings_.cache_dir);
+    const auto listed = list_cached_models(settings_.cache_dir);
     ASSERT_EQ(listed.size(), 1u);
     EXPECT_EQ(listed[0].repo_id, "acme/tiny-clip");
     ASSERT_EQ(listed[0].revisions.size(), 1u);
@@ -391,7 +392,7 @@ TEST(HubCache, ListsPythonWrittenEntriesAndExplainsBrokenOnes) {
     test::write_bytes((repo / "refs" / "main").string(), commit + "\n");  // hand-edited, with newline
     test::write_bytes((repo / "blobs" / "abc.incomplete").string(), "xx");
     fs::create_directories(fs::path(dir.path("hub")) / "datasets--acme--data");
-    const auto repos = list_hf_cache(dir.path("hub"));
+    const auto repos = list_cached_models(dir.path("hub"));
     ASSERT_EQ(repos.size(), 1u);
     EXPECT_EQ(repos[0].incomplete_downloads, 1);
     ASSERT_EQ(repos[0].revisions.size(), 1u);

@@ -1,11 +1,11 @@
-#include "clipscope/image.h"
+#include "clipscope/io/image.h"
 
 #include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <opencv2/imgcodecs.hpp>
 
-#include "clipscope/error.h"
+#include "clipscope/base/error.h"
 #include "image_header.h"  // private to core
 #include "test_support.h"
 

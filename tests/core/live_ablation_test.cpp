@@ -1,15 +1,16 @@
 // Live ablation on stored parts: the unablated sum is the unit embedding, part scores add
 // up to the embedding's projection, and mean-ablation with an image's own terms changes
 // nothing while zero-ablation removes exactly the term.
-#include "clipscope/live_ablation.h"
+#include "clipscope/decompose/decompose.h"
+#include "clipscope/analysis/live_ablation.h"
 
 #include <gtest/gtest.h>
 
 #include <cmath>
 
-#include "clipscope/clip_model.h"
-#include "clipscope/error.h"
-#include "clipscope/heatmap.h"
+#include "clipscope/model/clip_model.h"
+#include "clipscope/base/error.h"
+#include "clipscope/analysis/heatmap.h"
 #include "test_support.h"
 
 namespace clipscope {
@@ -19,7 +20,7 @@ class LiveAblationTest : public ::testing::Test {
 protected:
     static void SetUpTestSuite() {
         model_ = new ClipModel(ClipModel::load("random:tiny"));
-        d_ = new Decomposition(model_->decompose(test::random_pixels(2, model_->config().vision.image_size, 3)));
+        d_ = new Decomposition(decompose(*model_, test::random_pixels(2, model_->config().vision.image_size, 3)));
     }
     static void TearDownTestSuite() {
         delete d_;

@@ -1,6 +1,6 @@
-#include "clipscope/model_config.h"
+#include "clipscope/model/model_config.h"
 
-#include "clipscope/error.h"
+#include "clipscope/base/error.h"
 #include "test_support.h"
 
 namespace clipscope {

@@ -1,11 +1,11 @@
-#include "clipscope/model_source.h"
+#include "clipscope/model/model_source.h"
 
 #include <cstdlib>
 #include <filesystem>
 #include <optional>
 
-#include "clipscope/clip_model.h"
-#include "clipscope/error.h"
+#include "clipscope/model/clip_model.h"
+#include "clipscope/base/error.h"
 #include "test_support.h"
 
 namespace clipscope {

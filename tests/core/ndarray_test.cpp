@@ -1,6 +1,6 @@
-#include "clipscope/ndarray.h"
+#include "clipscope/base/ndarray.h"
 
-#include "clipscope/error.h"
+#include "clipscope/base/error.h"
 #include "test_support.h"
 
 namespace clipscope {

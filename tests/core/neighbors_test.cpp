@@ -1,9 +1,9 @@
-#include "clipscope/neighbors.h"
+#include "clipscope/analysis/neighbors.h"
 
 #include <random>
 
-#include "clipscope/error.h"
-#include "clipscope/neighbor_index.h"
+#include "clipscope/base/error.h"
+#include "clipscope/analysis/neighbor_index.h"
 #include "test_support.h"
 
 namespace clipscope {

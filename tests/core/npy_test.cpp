@@ -1,9 +1,9 @@
-#include "clipscope/npy.h"
+#include "clipscope/io/npy.h"
 
 #include <fstream>
 
-#include "clipscope/atomic_file.h"
-#include "clipscope/error.h"
+#include "clipscope/base/atomic_file.h"
+#include "clipscope/base/error.h"
 #include "test_support.h"
 
 namespace clipscope {

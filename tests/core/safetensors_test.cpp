@@ -1,6 +1,6 @@
-#include "clipscope/safetensors.h"
+#include "clipscope/io/safetensors.h"
 
-#include "clipscope/error.h"
+#include "clipscope/base/error.h"
 #include "test_support.h"
 
 namespace clipscope {

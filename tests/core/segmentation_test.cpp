@@ -1,13 +1,14 @@
-#include "clipscope/segmentation.h"
+#include "clipscope/decompose/decompose.h"
+#include "clipscope/analysis/segmentation.h"
 
 #include <cmath>
 #include <filesystem>
 
-#include "clipscope/clip_model.h"
-#include "clipscope/error.h"
-#include "clipscope/heatmap.h"
-#include "clipscope/segmentation_data.h"
-#include "clipscope/segmentation_maps.h"
+#include "clipscope/model/clip_model.h"
+#include "clipscope/base/error.h"
+#include "clipscope/analysis/heatmap.h"
+#include "clipscope/io/segmentation_data.h"
+#include "clipscope/analysis/segmentation_maps.h"
 #include "test_support.h"
 
 namespace clipscope {
@@ -90,7 +91,7 @@ TEST(Segmentation, DecompositionMapEqualsPerClassScoresMinusTheirMean) {
     const SegmentationMaps maps = segmentation_maps(model, pixels, classifier, {SegmentationMethod::Decomposition, SegmentationMethod::Rollout});
     ASSERT_EQ(maps.grids.size(), 2u);
     EXPECT_LT(maps.self_check, 1e-5);
-    const Decomposition d = model.decompose(pixels);
+    const Decomposition d = decompose(model, pixels);
     EXPECT_EQ(maps.predicted_class, top1_class(d.embedding.data.data(), classifier));
     FloatArray rows({C, E});
     for (int64_t c = 0; c < C; ++c)
@@ -109,7 +110,7 @@ TEST(Segmentation, DecompositionMapEqualsPerClassScoresMinusTheirMean) {
 TEST(Segmentation, AttentionBaselinesAreDistributionsOverTokens) {
     const ClipModel model = ClipModel::load("random:tiny");
     const int64_t G = model.config().vision.grid();
-    const AttentionBaselines b = model.attention_baselines(test::random_pixels(2, model.config().preprocess.image_size, 3));
+    const AttentionBaselines b = attention_baselines(model, test::random_pixels(2, model.config().preprocess.image_size, 3));
     ASSERT_EQ(b.last_layer_cls.shape, (Shape{2, G * G}));
     ASSERT_EQ(b.rollout.shape, (Shape{2, G * G}));
     for (const FloatArray* a : {&b.last_layer_cls, &b.rollout})

@@ -1,9 +1,9 @@
-#include "clipscope/spurious.h"
+#include "clipscope/analysis/spurious.h"
 
 #include <set>
 
-#include "clipscope/csv_table.h"
-#include "clipscope/error.h"
+#include "clipscope/io/csv_table.h"
+#include "clipscope/base/error.h"
 #include "test_support.h"
 
 namespace clipscope {

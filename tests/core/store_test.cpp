@@ -1,10 +1,10 @@
-#include "clipscope/store.h"
+#include "clipscope/analysis/store.h"
 
 #include <filesystem>
 #include <random>
 
-#include "clipscope/atomic_file.h"
-#include "clipscope/error.h"
+#include "clipscope/base/atomic_file.h"
+#include "clipscope/base/error.h"
 #include "test_support.h"
 
 namespace clipscope {
@@ -182,7 +182,7 @@ TEST(Store, WeightsFingerprintDependsOnEveryByte) {
 }  // namespace
 }  // namespace clipscope
 
-#include "clipscope/store_textspan.h"
+#include "clipscope/analysis/store_textspan.h"
 
 namespace clipscope {
 namespace {
@@ -232,7 +232,7 @@ TEST(StoreTextSpan, EveryHeadMatchesTextSpanOnItsOwnMatrix) {
 }  // namespace
 }  // namespace clipscope
 
-#include "clipscope/dataset.h"
+#include "clipscope/io/dataset.h"
 
 namespace clipscope {
 namespace {

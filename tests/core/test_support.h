@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "clipscope/ndarray.h"
+#include "clipscope/base/ndarray.h"
 
 namespace clipscope::test {
 

@@ -1,9 +1,9 @@
-#include "clipscope/textspan.h"
+#include "clipscope/analysis/textspan.h"
 
 #include <cmath>
 
-#include "clipscope/error.h"
-#include "clipscope/npy.h"
+#include "clipscope/base/error.h"
+#include "clipscope/io/npy.h"
 #include "test_support.h"
 
 namespace clipscope {

@@ -1,10 +1,10 @@
-#include "clipscope/tokenizer.h"
+#include "clipscope/model/tokenizer.h"
 
 #include <nlohmann/json.hpp>
 
-#include "clipscope/atomic_file.h"
-#include "clipscope/error.h"
-#include "clipscope/npy.h"
+#include "clipscope/base/atomic_file.h"
+#include "clipscope/base/error.h"
+#include "clipscope/io/npy.h"
 #include "test_support.h"
 
 namespace clipscope {

@@ -2,16 +2,16 @@
 #include <map>
 #include <set>
 
-#include "clipscope/atomic_file.h"
-#include "clipscope/bpe_learner.h"
-#include "clipscope/clip_model.h"
-#include "clipscope/csv_table.h"
-#include "clipscope/demo_training.h"
-#include "clipscope/error.h"
-#include "clipscope/shapes_world.h"
-#include "clipscope/tokenizer.h"
-#include "clipscope/world_batches.h"
-#include "clipscope/world_dataset.h"
+#include "clipscope/base/atomic_file.h"
+#include "clipscope/demo/bpe_learner.h"
+#include "clipscope/model/clip_model.h"
+#include "clipscope/io/csv_table.h"
+#include "clipscope/demo/demo_training.h"
+#include "clipscope/base/error.h"
+#include "clipscope/demo/shapes_world.h"
+#include "clipscope/model/tokenizer.h"
+#include "clipscope/demo/world_batches.h"
+#include "clipscope/demo/world_dataset.h"
 #include "test_support.h"
 
 namespace clipscope {

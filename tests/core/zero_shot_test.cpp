@@ -1,8 +1,8 @@
-#include "clipscope/zero_shot.h"
+#include "clipscope/analysis/zero_shot.h"
 
 #include <cmath>
 
-#include "clipscope/error.h"
+#include "clipscope/base/error.h"
 #include "test_support.h"
 
 namespace clipscope {

@@ -4,9 +4,10 @@
 #include <cstdio>
 #include <string>
 
-#include "clipscope/benchmark.h"
-#include "clipscope/clip_model.h"
-#include "clipscope/npy.h"
+#include "clipscope/decompose/decompose.h"
+#include "clipscope/decompose/benchmark.h"
+#include "clipscope/model/clip_model.h"
+#include "clipscope/io/npy.h"
 
 using namespace clipscope;
 
@@ -26,13 +27,13 @@ int main(int argc, char** argv) {
         o.device = device;
         const ClipModel model = ClipModel::load(fixtures + "/tiny", o);
         const FloatArray input = read_npy_float(fixtures + "/tiny/input.npy");
-        const Decomposition d = model.decompose(input);
+        const Decomposition d = decompose(model, input);
         const double e_attn = max_diff(d.attentions, read_npy_float(fixtures + "/tiny/prs_attentions.npy"));
         const double e_mlp = max_diff(d.mlps, read_npy_float(fixtures + "/tiny/prs_mlps.npy"));
         const double e_emb = max_diff(model.encode_image(input), read_npy_float(fixtures + "/tiny/image_embedding.npy"));
         DecomposeOptions last1;
         last1.spatial_last_layers = 1;
-        const double e_last = model.decompose(input, last1).max_sum_error();
+        const double e_last = decompose(model, input, last1).max_sum_error();
         const bool ok = e_attn < 1e-5 && e_mlp < 1e-5 && e_emb < 1e-5 && d.max_sum_error() < 1e-5 && e_last < 1e-5;
         failures += !ok;
         std::printf("%s %s: attentions %.2e, mlps %.2e, embedding %.2e, self-check %.2e, last:1 self-check %.2e\n", ok ? "PASS" : "FAIL", device, e_attn,

@@ -1,7 +1,7 @@
 // The device check links the core without its tokenizer (ICU and zlib are not on
 // the GPU machine). Loading a vocabulary there is an explicit error.
-#include "clipscope/error.h"
-#include "clipscope/tokenizer.h"
+#include "clipscope/base/error.h"
+#include "clipscope/model/tokenizer.h"
 
 namespace clipscope {
 struct Tokenizer::Impl {};

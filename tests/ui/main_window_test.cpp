@@ -11,8 +11,10 @@
 #include <QTemporaryDir>
 #include <QUrl>
 #include <cmath>
+#include <tuple>
+#include <vector>
 
-#include "clipscope/resources.h"
+#include "clipscope/base/resources.h"
 #include "head_grid_model.h"
 #include "image_canvas.h"
 #include "main_window.h"
@@ -82,6 +84,38 @@ TEST(MainWindow, DroppingAnImageFillsThePanesAndTogglesMatchCore) {
     ASSERT_EQ(probs.size(), state->live().probabilities_after.size());
     for (size_t i = 0; i < probs.size(); ++i) EXPECT_FLOAT_EQ(state->live().probabilities_after[i], probs[i]);
     EXPECT_NE(state->live().probabilities_after, state->live().probabilities_before);
+    qunsetenv("XDG_CACHE_HOME");
+}
+
+// The command line's --head and --ablate go through core's strict parser: a good pair is
+// applied, a malformed or out-of-range one is reported and applies nothing (it used to
+// become head 0.0).
+TEST(MainWindow, SelectionFromTheCommandLineIsParsedStrictly) {
+    QTemporaryDir cache;
+    qputenv("XDG_CACHE_HOME", cache.path().toUtf8());
+    for (const auto& [head, ablate, good] : std::vector<std::tuple<QString, QString, bool>>{
+             {"5.2", "5.0,4.1", true}, {"5.x", "", false}, {"", "4.1,0.8", false}, {"9.0", "", false}, {"", "5.0,", false}}) {
+        MainWindow window;
+        QSignalSpy done(&window, &MainWindow::exportsDone);  // code 1 when anything failed
+        StartupOptions o;
+        o.images = {QString::fromStdString(demo_image_paths().at(0))};
+        o.head = head;
+        o.ablate = ablate;
+        o.quit_after_export = true;  // headless: failures are reported, no dialogs
+        window.start(o);
+        for (int i = 0; i < 600 && done.isEmpty(); ++i) done.wait(100);
+        ASSERT_EQ(done.count(), 1);
+        EXPECT_EQ(done.at(0).at(0).toInt(), good ? 0 : 1) << head.toStdString() << " " << ablate.toStdString();
+        auto* state = window.findChild<ViewState*>();
+        if (good) {
+            EXPECT_EQ(state->selectedLayer(), 5);
+            EXPECT_EQ(state->selectedHead(), 2);
+            EXPECT_TRUE(state->isAblated(5, 0) && state->isAblated(4, 1));
+        } else {
+            EXPECT_TRUE(state->ablatedHeads().empty()) << head.toStdString() << " " << ablate.toStdString();
+            EXPECT_FALSE(state->isAblated(0, 0));
+        }
+    }
     qunsetenv("XDG_CACHE_HOME");
 }
 

@@ -10,8 +10,8 @@
 #include <cstdlib>
 #include <filesystem>
 
-#include "clipscope/clip_model.h"
-#include "clipscope/hf_download.h"
+#include "clipscope/model/clip_model.h"
+#include "clipscope/hub/hf_download.h"
 #include "fake_hub_process.h"
 #include "model_hub_dialog.h"
 

@@ -15,7 +15,7 @@
 #include <memory>
 
 #include "analysis_worker.h"
-#include "clipscope/resources.h"
+#include "clipscope/base/resources.h"
 #include "image_canvas.h"
 #include "main_window.h"
 #include "view_state.h"

@@ -7,7 +7,8 @@
 #include <QSignalSpy>
 #include <cmath>
 
-#include "clipscope/clip_model.h"
+#include "clipscope/decompose/decompose.h"
+#include "clipscope/model/clip_model.h"
 #include "head_grid_model.h"
 #include "head_grid_pane.h"
 #include "view_state.h"
@@ -30,7 +31,7 @@ struct Fixture {
         a->path = "/images/test.png";
         FloatArray pixels({1, 3, c.vision.image_size, c.vision.image_size});
         for (size_t i = 0; i < pixels.data.size(); ++i) pixels.data[i] = static_cast<float>(std::sin(0.37 * static_cast<double>(i)));
-        a->decomposition = std::make_shared<Decomposition>(model.decompose(pixels));
+        a->decomposition = std::make_shared<Decomposition>(decompose(model, pixels));
         analysis = a;
         auto t = std::make_shared<TextEmbeddings>();
         t->text_a = "a";

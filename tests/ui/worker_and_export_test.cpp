@@ -13,7 +13,7 @@
 #include <QTemporaryDir>
 
 #include "analysis_worker.h"
-#include "clipscope/resources.h"
+#include "clipscope/base/resources.h"
 #include "figure_export.h"
 #include "textspan_labels.h"
 

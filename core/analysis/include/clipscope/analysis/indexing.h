@@ -1,0 +1,35 @@
+#pragma once
+// Filling a store: every image of the store's list decomposed (non-spatial terms) and
+// appended in order, resuming after what the store already holds. The next batches
+// are decoded and preprocessed on a background thread while the model decomposes the
+// current one. One implementation for `clipscope-cli index`, the demo report and the
+// app's image sets.
+#include <cstdint>
+#include <functional>
+
+#include "clipscope/analysis/store.h"
+#include "clipscope/base/ndarray.h"
+#include "clipscope/base/run_control.h"
+#include "clipscope/model/clip_model.h"
+
+namespace clipscope {
+
+// pixels(first, count): the [count, 3, S, S] batch of images [first, first + count) of
+// the store's list. Called on the prefetching thread.
+using BatchPixels = std::function<FloatArray(int64_t first, int64_t count)>;
+
+struct IndexReport {
+    int64_t indexed = 0;       // images decomposed by this call (0 when the store was complete)
+    double seconds = 0;
+    double max_sum_error = 0;  // the self-check over those images: max |sum of parts - z/||z|||
+};
+
+// Decodes the store's image files with the model's preprocessing.
+BatchPixels image_files_of(const StoreWriter& writer, const ClipModel& model);
+
+// Appends batches of writer.info().batch images until the store is complete. Polls
+// `control` before each batch (a cancel leaves a valid, resumable store) and reports
+// progress through it as (done, total, "indexing").
+IndexReport index_into_store(const ClipModel& model, StoreWriter& writer, const BatchPixels& pixels, RunControl* control = nullptr);
+
+}  // namespace clipscope

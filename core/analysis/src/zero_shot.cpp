@@ -1,0 +1,116 @@
+#include "clipscope/analysis/zero_shot.h"
+
+#include <cmath>
+#include <sstream>
+
+#include "clipscope/base/atomic_file.h"
+#include "clipscope/base/error.h"
+
+namespace clipscope {
+namespace {
+
+std::string trim(const std::string& s) {
+    const auto b = s.find_first_not_of(" \t\r\n");
+    if (b == std::string::npos) return "";
+    return s.substr(b, s.find_last_not_of(" \t\r\n") - b + 1);
+}
+
+template <typename Vec>
+void normalise_rows(Vec& data, int64_t rows, int64_t cols) {
+    for (int64_t r = 0; r < rows; ++r) {
+        double n = 0;
+        for (int64_t c = 0; c < cols; ++c) n += double(data[r * cols + c]) * data[r * cols + c];
+        const float inv = n > 0 ? static_cast<float>(1.0 / std::sqrt(n)) : 0.0f;
+        for (int64_t c = 0; c < cols; ++c) data[r * cols + c] *= inv;
+    }
+}
+
+}  // namespace
+
+void normalize_rows(FloatArray& rows) {
+    if (rows.rank() != 2) throw Error(ErrorKind::Internal, "normalize_rows needs [n, E]");
+    normalise_rows(rows.data, rows.shape[0], rows.shape[1]);
+}
+
+const std::vector<std::string>& default_templates() {
+    static const std::vector<std::string> kTemplates = {
+        "a photo of a {}.",      "a blurry photo of a {}.", "a close-up photo of a {}.", "a drawing of a {}.",
+        "a photo of the large {}.", "a photo of the small {}.", "a rendering of a {}.",   "art of the {}.",
+    };
+    return kTemplates;
+}
+
+std::vector<std::string> read_templates(const std::string& path) {
+    std::istringstream in(read_file_bytes(path, 16 << 20));
+    std::vector<std::string> out;
+    std::string line;
+    int number = 0;
+    while (std::getline(in, line)) {
+        ++number;
+        line = trim(line);
+        if (line.empty()) continue;
+        if (line.find("{}") == std::string::npos) throw_input(path, "line " + std::to_string(number) + " has no {} placeholder: '" + line + "'");
+        out.push_back(line);
+    }
+    if (out.empty()) throw_input(path, "no templates in the file");
+    return out;
+}
+
+std::vector<std::string> split_labels(const std::string& text) {
+    std::vector<std::string> out;
+    const char sep = text.find('\n') != std::string::npos ? '\n' : ',';
+    std::istringstream in(text);
+    std::string item;
+    while (std::getline(in, item, sep)) {
+        item = trim(item);
+        if (!item.empty()) out.push_back(item);
+    }
+    return out;
+}
+
+FloatArray build_classifier(const ClipModel& model, const std::vector<std::string>& class_names, const std::vector<std::string>& templates) {
+    if (class_names.empty()) throw_usage("no class names given");
+    if (templates.empty()) throw_usage("no prompt templates given");
+    const int64_t C = static_cast<int64_t>(class_names.size()), E = model.config().embed_dim, T = static_cast<int64_t>(templates.size());
+    FloatArray classifier({E, C});
+    for (int64_t c = 0; c < C; ++c) {
+        std::vector<std::string> prompts;
+        for (const auto& t : templates) {
+            std::string p = t;
+            p.replace(p.find("{}"), 2, class_names[static_cast<size_t>(c)]);
+            prompts.push_back(p);
+        }
+        FloatArray e = model.encode_texts(prompts);
+        normalise_rows(e.data, T, E);
+        std::vector<float> mean(static_cast<size_t>(E), 0.0f);
+        for (int64_t i = 0; i < T; ++i)
+            for (int64_t k = 0; k < E; ++k) mean[static_cast<size_t>(k)] += e.data[i * E + k] / static_cast<float>(T);
+        normalise_rows(mean, 1, E);
+        for (int64_t k = 0; k < E; ++k) classifier.data[k * C + c] = mean[static_cast<size_t>(k)];
+    }
+    return classifier;
+}
+
+FloatArray zero_shot_probabilities(const FloatArray& images, const FloatArray& classifier, float logit_scale) {
+    const int64_t B = images.shape.at(0), E = images.shape.at(1), C = classifier.shape.at(1);
+    if (classifier.shape.at(0) != E) throw Error(ErrorKind::Internal, "classifier and embeddings disagree on E");
+    Buffer<float> unit = images.data;
+    normalise_rows(unit, B, E);
+    FloatArray probs({B, C});
+    for (int64_t b = 0; b < B; ++b) {
+        std::vector<double> logits(static_cast<size_t>(C));
+        double max_logit = -INFINITY;
+        for (int64_t c = 0; c < C; ++c) {
+            double dot = 0;
+            for (int64_t k = 0; k < E; ++k) dot += double(unit[b * E + k]) * classifier.data[k * C + c];
+            logits[static_cast<size_t>(c)] = logit_scale * dot;
+            max_logit = std::max(max_logit, logits[static_cast<size_t>(c)]);
+        }
+        double sum = 0;
+        for (auto& l : logits) sum += (l = std::exp(l - max_logit));
+        for (int64_t c = 0; c < C; ++c) probs.data[b * C + c] = static_cast<float>(logits[static_cast<size_t>(c)] / sum);
+    }
+    return probs;
+}
+
+}  // namespace clipscope

@@ -1,0 +1,11 @@
+#include "clipscope/base/run_control.h"
+
+#include "clipscope/base/error.h"
+
+namespace clipscope {
+
+void RunControl::check() const {
+    if (is_cancelled()) throw Error(ErrorKind::Cancelled, "cancelled");
+}
+
+}  // namespace clipscope

@@ -1,0 +1,56 @@
+#include "clipscope/decompose/decompose.h"
+#include "clipscope/decompose/benchmark.h"
+
+#include <algorithm>
+#include <chrono>
+#include <random>
+#include <vector>
+
+namespace clipscope {
+namespace {
+
+double median(std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    const size_t n = v.size();
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+template <typename F>
+double time_ms(F&& f) {
+    const auto t0 = std::chrono::steady_clock::now();
+    f();
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+}
+
+}  // namespace
+
+BenchResult run_benchmark(const ClipModel& model, int64_t batch, int runs, uint64_t seed) {
+    const auto& c = model.config();
+    FloatArray pixels({batch, 3, c.vision.image_size, c.vision.image_size});
+    std::mt19937 rng(static_cast<uint32_t>(seed));
+    std::normal_distribution<float> dist(0.0f, 1.0f);
+    for (auto& x : pixels.data) x = dist(rng);
+
+    DecomposeOptions spatial, nonspatial;
+    nonspatial.spatial = false;
+    BenchResult r;
+    r.arch = c.name;
+    r.batch = batch;
+    r.threads = current_threads();
+    r.runs = std::max(1, runs);
+    std::vector<double> plain, sp, nsp;
+    model.encode_image(pixels);  // warm-up: first-touch allocations, folded heads
+    decompose(model, pixels, spatial);
+    decompose(model, pixels, nonspatial);
+    for (int i = 0; i < r.runs; ++i) {
+        plain.push_back(time_ms([&] { model.encode_image(pixels); }));
+        sp.push_back(time_ms([&] { r.max_sum_error = decompose(model, pixels, spatial).max_sum_error(); }));
+        nsp.push_back(time_ms([&] { decompose(model, pixels, nonspatial); }));
+    }
+    r.plain_ms = median(plain);
+    r.spatial_ms = median(sp);
+    r.nonspatial_ms = median(nsp);
+    return r;
+}
+
+}  // namespace clipscope

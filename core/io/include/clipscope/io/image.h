@@ -1,0 +1,65 @@
+#pragma once
+// Image decoding and CLIP preprocessing as open_clip does it: resize the shorter
+// side with Pillow's antialiased bicubic (reimplemented bit-exactly in fixed point),
+// centre crop with torchvision's rounding, then per-channel mean/std.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "clipscope/io/preprocess_config.h"
+#include "clipscope/base/ndarray.h"
+
+namespace clipscope {
+
+// 8-bit interleaved pixels, channels = 3 (RGB) or 4 (RGBA, or CMYK when is_cmyk).
+struct Image {
+    int width = 0;
+    int height = 0;
+    int channels = 3;
+    bool is_palette = false;  // Pillow's mode "P" or "1" (palette, bilevel): resized with NEAREST
+    std::vector<uint8_t> pixels;
+    std::string source;  // the file it was loaded from ("" for generated images), for error messages
+    // Ink amounts C, M, Y, K of a four-component JPEG (Pillow's mode "CMYK"). open_clip
+    // resizes such images in CMYK and converts to RGB only after the crop; so does
+    // resize_and_crop. to_rgb() converts at full size, for display.
+    bool is_cmyk = false;
+    // 16-bit greyscale samples (Pillow's mode "I"), which Pillow resizes at full precision
+    // and clips at 255 only when converting to RGB; pixels holds them clipped, for display.
+    std::vector<int32_t> wide{};
+};
+
+// RGB at the image's own size: CMYK converted as Pillow does, alpha dropped.
+Image to_rgb(const Image& image);
+
+// Refuse images above this many pixels before decoding them fully (decompression bombs).
+constexpr int64_t kMaxImagePixels = 178'956'970;  // Pillow's MAX_IMAGE_PIXELS * 2, where it errors
+
+// Decodes a file. Greyscale becomes RGB, alpha is kept (RGBA), EXIF orientation is
+// ignored (Pillow does not apply it either). Errors name the file.
+Image load_image(const std::string& path);
+Image image_from_rgb(int width, int height, const std::vector<uint8_t>& rgb);
+
+// Pillow's Image.resize(size, BICUBIC) on 8-bit data (a = -0.5, support scaled when
+// downscaling, 22-bit fixed point, horizontal pass then vertical).
+Image resize_bicubic_pillow(const Image& image, int width, int height);
+Image resize_nearest_pillow(const Image& image, int width, int height);
+
+// Resize the shorter side to S and centre-crop S×S, as the evaluation transform
+// does before normalising: the pixels the model sees, for display.
+Image resize_and_crop(const Image& image, const PreprocessConfig& config);
+
+// The last step of the transform on an already cropped image -> [3, S, S] (value/255 - mean) / std.
+FloatArray normalize_crop(const Image& crop, const PreprocessConfig& config);
+
+// The whole evaluation transform -> [3, S, S] float32 normalised.
+FloatArray preprocess_image(const Image& image, const PreprocessConfig& config);
+
+// Writes an 8-bit RGB (or 1-channel) image as PNG, atomically. Errors name the file.
+void write_png(const std::string& path, const Image& image);
+
+// Stacks several preprocessed images into [B, 3, S, S].
+FloatArray stack_images(const std::vector<FloatArray>& images);
+// Decodes and preprocesses image files into one [B, 3, S, S] batch; errors name the file.
+FloatArray load_preprocessed_batch(const std::vector<std::string>& paths, const PreprocessConfig& config);
+
+}  // namespace clipscope

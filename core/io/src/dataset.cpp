@@ -1,0 +1,68 @@
+#include "clipscope/io/dataset.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <set>
+#include <sstream>
+
+#include "clipscope/base/atomic_file.h"
+#include "clipscope/base/error.h"
+
+namespace clipscope {
+namespace fs = std::filesystem;
+
+const std::vector<std::string>& image_file_suffixes() {
+    static const std::vector<std::string> kSuffixes = {"jpg", "jpeg", "png", "gif", "bmp", "webp", "tif", "tiff", "ppm", "pgm"};
+    return kSuffixes;
+}
+
+bool is_image_file(const std::string& path) {
+    std::string ext = fs::path(path).extension().string();
+    if (ext.empty()) return false;
+    ext.erase(0, 1);
+    std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    const auto& all = image_file_suffixes();
+    return std::find(all.begin(), all.end(), ext) != all.end();
+}
+
+std::vector<ImageEntry> list_image_folder(const std::string& folder) {
+    std::error_code ec;
+    if (!fs::is_directory(folder, ec)) throw_input(folder, "not a folder");
+    std::vector<fs::path> files;
+    for (auto it = fs::recursive_directory_iterator(folder, fs::directory_options::skip_permission_denied, ec); it != fs::recursive_directory_iterator();
+         it.increment(ec)) {
+        if (ec) throw_input(folder, "cannot list: " + ec.message());
+        if (it->is_regular_file(ec) && is_image_file(it->path())) files.push_back(it->path());
+    }
+    if (files.empty()) throw_input(folder, "holds no image files (jpg, png, gif, bmp, webp, tif, ppm, pgm)");
+    std::sort(files.begin(), files.end());
+    const fs::path root(folder);
+    const bool image_folder = std::all_of(files.begin(), files.end(), [&](const fs::path& f) {
+        const fs::path relative = f.lexically_relative(root);
+        return std::distance(relative.begin(), relative.end()) == 2;  // class/image.ext
+    });
+    std::vector<ImageEntry> out;
+    for (const auto& f : files) out.push_back({f.string(), image_folder ? f.parent_path().filename().string() : ""});
+    return out;
+}
+
+std::vector<ImageEntry> read_image_list(const std::string& list_file) {
+    std::istringstream in(read_file_bytes(list_file, size_t{1} << 30));
+    const fs::path base = fs::path(list_file).parent_path();
+    std::vector<ImageEntry> out;
+    std::string line;
+    while (std::getline(in, line)) {
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        if (line.empty() || line[0] == '#') continue;
+        ImageEntry e;
+        const auto tab = line.find('\t');
+        e.path = tab == std::string::npos ? line : line.substr(0, tab);
+        if (tab != std::string::npos) e.label = line.substr(tab + 1);
+        if (fs::path(e.path).is_relative()) e.path = (base / e.path).string();
+        out.push_back(std::move(e));
+    }
+    if (out.empty()) throw_input(list_file, "lists no images");
+    return out;
+}
+
+}  // namespace clipscope

@@ -1,0 +1,48 @@
+#pragma once
+// CLIP's byte-level BPE tokenizer, producing the same ids as the reference
+// (openai/open_clip simple_tokenizer): clean (NFC, quote straightening, HTML
+// unescape twice, whitespace collapse), lower-case, split with CLIP's regex,
+// byte-to-unicode map, greedy lowest-rank BPE merges, SOT/EOT, zero padding.
+//
+// Not reproduced from ftfy: mojibake repair and other heuristics beyond NFC,
+// curly-quote straightening, Latin ligature expansion and full-width folding.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "clipscope/base/ndarray.h"
+
+namespace clipscope {
+
+// GPT-2/CLIP bytes_to_unicode as UTF-8, indexed by byte: the symbols BPE merges are written in.
+std::vector<std::string> bpe_byte_symbols();
+
+class Tokenizer {
+public:
+    // From bpe_simple_vocab_16e6.txt.gz (gzip or plain text), or from a
+    // transformers vocab.json with merges.txt in the same folder.
+    static Tokenizer load(const std::string& path);
+    ~Tokenizer();
+    Tokenizer(Tokenizer&&) noexcept;
+    Tokenizer& operator=(Tokenizer&&) noexcept;
+
+    int64_t sot_id() const;
+    int64_t eot_id() const;
+    int64_t vocab_size() const;
+    const std::string& source() const;
+
+    // BPE ids of one text, without SOT/EOT.
+    std::vector<int64_t> encode(const std::string& text) const;
+    // [texts, context_length]: SOT + ids + EOT, truncated keeping EOT last, 0-padded.
+    Int64Array tokenize(const std::vector<std::string>& texts, int64_t context_length) const;
+    // The cleaned, lower-cased text the regex sees (for diagnostics and tests).
+    static std::string clean(const std::string& text);
+
+private:
+    Tokenizer();
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace clipscope

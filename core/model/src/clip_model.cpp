@@ -1,0 +1,178 @@
+#include "clipscope/model/clip_model.h"
+
+#include <spdlog/spdlog.h>
+
+#include <ATen/Parallel.h>
+#include <ATen/Context.h>
+#include <c10/core/InferenceMode.h>
+
+#include <cmath>
+#include <thread>
+
+#include "clip_towers.h"
+#include "model_internals.h"
+#include "clipscope/base/error.h"
+#include "torch_bridge.h"
+
+namespace clipscope {
+
+struct ClipModel::Impl {
+    ClipConfig config;
+    ModelInfo info;
+    ClipWeights weights;
+    mutable std::shared_ptr<const FoldedHeads> folded;  // the decomposition's, built on first use
+    std::optional<Tokenizer> tokenizer;
+    std::vector<std::string> vocab_searched;  // where a missing vocabulary was looked for
+    at::Device device = at::kCPU;
+
+};
+
+namespace {
+
+at::Device parse_device(const std::string& spec) {
+    if (spec == "cpu") return at::kCPU;
+    if (spec.rfind("cuda", 0) == 0) {
+        if (!at::hasCUDA())
+            throw Error(ErrorKind::Unsupported, "device '" + spec + "' requested, but this LibTorch build has no CUDA support (Debian's libtorch is CPU-only); use --device cpu");
+        // Exact before fast: cuDNN convolutions default to TF32 on Ampere and later, which
+        // moved the fixture's embedding by 2e-4 on an H100 (float32 agrees to 1e-6).
+        at::globalContext().setAllowTF32CuDNN(false);
+        at::globalContext().setAllowTF32CuBLAS(false);
+        try {
+            return at::Device(spec);
+        } catch (const std::exception&) {
+            throw_usage("'" + spec + "' is not a device (use cpu or cuda:N)");
+        }
+    }
+    throw_usage("'" + spec + "' is not a device (use cpu or cuda:N)");
+}
+
+}  // namespace
+
+at::Tensor pixels_tensor(const FloatArray& pixels, const at::Device& device) {
+    at::Tensor t = view_as_tensor(pixels);
+    if (t.dim() == 3) t = t.unsqueeze(0);
+    return t.to(device);
+}
+
+const ClipWeights& tower_weights(const ClipModel& model) { return model.impl().weights; }
+const at::Device& model_device(const ClipModel& model) { return model.impl().device; }
+std::shared_ptr<const FoldedHeads>& folded_heads_slot(const ClipModel& model) { return model.impl().folded; }
+
+ClipModel::ClipModel(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+ClipModel::~ClipModel() = default;
+ClipModel::ClipModel(ClipModel&&) noexcept = default;
+ClipModel& ClipModel::operator=(ClipModel&&) noexcept = default;
+
+ClipModel ClipModel::load(const std::string& spec, const LoadOptions& options) {
+    c10::InferenceMode guard;
+    auto impl = std::make_unique<Impl>();
+    impl->device = parse_device(options.device);
+    const ModelLocation loc = resolve_model(spec);
+    StateDict dict;
+    std::string stored = "F32";
+    switch (loc.format) {
+        case ModelFormat::Random: {
+            impl->config = builtin_architecture(loc.random_arch);
+            for (auto& [key, array] : random_state_dict(impl->config, loc.random_seed)) dict[key] = view_as_tensor(array).clone();
+            break;
+        }
+        case ModelFormat::OpenClipSafetensors:
+            impl->config = parse_open_clip_config(loc.config_path);
+            dict = read_safetensors_state_dict(loc.weights_path, &stored);
+            break;
+        case ModelFormat::HfTransformers:
+            impl->config = parse_hf_clip_config(loc.config_path, loc.preprocessor_path);
+            dict = map_hf_to_open_clip(read_safetensors_state_dict(loc.weights_path, &stored), loc.weights_path);
+            break;
+        case ModelFormat::OpenAiTorchScript:
+            dict = strip_wrapper_prefixes(read_torchscript_state_dict(loc.weights_path, &stored));
+            impl->config = infer_openai_config(dict, loc.weights_path);
+            break;
+    }
+    // The MLP width is read from the weights (bigG's ratio 4.9231 rounds), not recomputed.
+    const std::string fc_key = "visual.transformer.resblocks.0.mlp.c_fc.weight";
+    dict = strip_wrapper_prefixes(std::move(dict));
+    if (dict.count(fc_key) && dict.at(fc_key).dim() == 2) impl->config.vision.mlp_hidden = dict.at(fc_key).size(0);
+    const std::string source = loc.weights_path.empty() ? spec : loc.weights_path;
+    dict = validate_state_dict(std::move(dict), impl->config, source);
+    impl->weights = build_weights(dict, impl->config, impl->device);
+
+    impl->info.spec = spec;
+    impl->info.format = format_name(loc.format);
+    impl->info.weights_path = loc.weights_path;
+    impl->info.weights_dtype = stored;
+    impl->info.device = impl->device.str();
+    for (const auto& [k, v] : dict) impl->info.parameter_count += v.numel();
+    impl->info.vocab_path = find_vocabulary(loc, options.vocab_path);
+    // Checkpoints shipped without tokenizer files (OpenAI .pt, bare safetensors) use the standard
+    // CLIP vocabulary; borrow it from a cached CLIP repo or an installed open_clip package.
+    constexpr int64_t kStandardClipVocab = 49408;
+    if (impl->info.vocab_path.empty() && impl->config.text.vocab_size == kStandardClipVocab) {
+        const VocabularySearch search = find_clip_vocabulary_elsewhere(hf_hub_cache_dir());
+        impl->info.vocab_path = search.path;
+        if (search.path.empty()) impl->vocab_searched = search.searched;
+        else spdlog::info("{} has no tokenizer files; using the standard CLIP vocabulary from {}", spec, search.path);
+    }
+    if (!impl->info.vocab_path.empty()) {
+        impl->tokenizer = Tokenizer::load(impl->info.vocab_path);
+        if (impl->tokenizer->vocab_size() > impl->config.text.vocab_size)
+            throw_model(impl->info.vocab_path, "vocabulary has " + std::to_string(impl->tokenizer->vocab_size()) + " tokens but the model's embedding table has " +
+                                                   std::to_string(impl->config.text.vocab_size));
+    }
+    return ClipModel(std::move(impl));
+}
+
+const ClipConfig& ClipModel::config() const { return impl_->config; }
+const ModelInfo& ClipModel::info() const { return impl_->info; }
+bool ClipModel::has_tokenizer() const { return impl_->tokenizer.has_value(); }
+float ClipModel::logit_scale() const { return std::exp(impl_->weights.logit_scale.item<float>()); }
+
+const Tokenizer& ClipModel::tokenizer() const {
+    if (!impl_->tokenizer)
+    {
+        std::string searched;
+        for (const auto& place : impl_->vocab_searched) searched += "\n  " + place;
+        throw Error(ErrorKind::InputFile, impl_->info.spec +
+                                              ": no tokenizer vocabulary found beside the model (bpe_simple_vocab_16e6.txt.gz, or vocab.json + merges.txt)" +
+                                              (searched.empty() ? std::string() : "; also looked in:" + searched) +
+                                              "\nPass --vocab FILE (e.g. vocab.json of any OpenAI CLIP repo, or open_clip's bpe_simple_vocab_16e6.txt.gz).");
+    }
+    return *impl_->tokenizer;
+}
+
+FloatArray ClipModel::encode_image(const FloatArray& pixels) const {
+    c10::InferenceMode guard;
+    return to_float_array(clipscope::encode_image(impl_->weights, impl_->config, pixels_tensor(pixels, impl_->device)));
+}
+
+FloatArray ClipModel::encode_text(const Int64Array& ids) const {
+    c10::InferenceMode guard;
+    return to_float_array(clipscope::encode_text(impl_->weights, impl_->config, view_as_tensor(ids).to(impl_->device)));
+}
+
+FloatArray ClipModel::encode_texts(const std::vector<std::string>& texts) const {
+    return encode_text(tokenizer().tokenize(texts, impl_->config.text.context_length));
+}
+
+std::map<std::string, FloatArray> ClipModel::state_dict() const {
+    // Rebuilt from the tower weights so it reflects exactly what is computed.
+    const auto& w = impl_->weights;
+    std::map<std::string, FloatArray> out;
+    for (const auto& n : kNamedWeights) out[n.key] = to_float_array(w.*n.member);
+    for (const bool vision : {true, false})
+        for (size_t i = 0; i < (vision ? w.vision : w.text).blocks.size(); ++i)
+            for (const auto& n : kNamedBlockWeights) out[block_prefix(vision, i) + n.suffix] = to_float_array((vision ? w.vision : w.text).blocks[i].*n.member);
+    return out;
+}
+
+int configure_threads(int threads) {
+    // Debian's LibTorch starts with one intra-op thread; we want every core unless told otherwise.
+    const int n = threads > 0 ? threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    at::set_num_threads(n);
+    return at::get_num_threads();
+}
+
+int current_threads() { return at::get_num_threads(); }
+
+}  // namespace clipscope

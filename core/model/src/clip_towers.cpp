@@ -1,0 +1,123 @@
+#include "clip_towers.h"
+
+#include <cmath>
+
+#include "clipscope/base/error.h"
+
+namespace clipscope {
+
+at::Tensor activation(const at::Tensor& x, Activation a) {
+    return a == Activation::Gelu ? at::gelu(x) : x * at::sigmoid(1.702 * x);
+}
+
+at::Tensor layer_norm(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b) {
+    return at::layer_norm(x, {x.size(-1)}, w, b, kLnEps);
+}
+
+// Multi-head self-attention (nn.MultiheadAttention semantics, q/k/v packed by rows).
+at::Tensor attention(const at::Tensor& x, const BlockWeights& b, int64_t heads, const at::Tensor& mask, AttentionRecord* record) {
+    const int64_t B = x.size(0), N = x.size(1), W = x.size(2), d = W / heads;
+    const at::Tensor qkv = at::linear(x, b.in_w, b.in_b).view({B, N, 3, heads, d}).permute({2, 0, 3, 1, 4});
+    const at::Tensor q = qkv[0] * (1.0 / std::sqrt(static_cast<double>(d)));
+    const at::Tensor k = qkv[1];
+    const at::Tensor v = qkv[2];
+    at::Tensor scores = at::matmul(q, k.transpose(-2, -1));
+    if (mask.defined()) scores = scores + mask;
+    const at::Tensor probs = at::softmax(scores, -1);
+    const at::Tensor o = at::matmul(probs, v);  // [B, H, N, d]
+    if (record) {
+        record->cls_probs = probs.select(2, 0).contiguous();
+        record->cls_value = v.select(2, 0).contiguous();
+        record->cls_out = o.select(2, 0).contiguous();
+        if (record->keep_values) record->values = v;
+        if (record->keep_mean_probs) record->mean_probs = probs.mean(1);
+    }
+    return at::linear(o.permute({0, 2, 1, 3}).reshape({B, N, W}), b.out_w, b.out_b);
+}
+
+at::Tensor mlp(const at::Tensor& x, const BlockWeights& b, Activation act) {
+    return at::linear(activation(at::linear(x, b.fc_w, b.fc_b), act), b.proj_w, b.proj_b);
+}
+
+// Patch embedding + class token + positions + ln_pre: the initial residual stream x0.
+at::Tensor vision_stem(const ClipWeights& w, const ClipConfig& c, const at::Tensor& pixels) {
+    const int64_t B = pixels.size(0);
+    at::Tensor x = at::conv2d(pixels, w.conv1_w, {}, c.vision.patch_size);  // [B, W, G, G]
+    x = x.flatten(2).transpose(1, 2);                                        // [B, G*G, W]
+    x = at::cat({w.class_emb.view({1, 1, -1}).expand({B, 1, c.vision.width}), x}, 1) + w.vis_pos;
+    return layer_norm(x, w.ln_pre_w, w.ln_pre_b);
+}
+
+void check_pixels(const at::Tensor& pixels, const ClipConfig& c) {
+    const int64_t S = c.vision.image_size;
+    if (pixels.dim() != 4 || pixels.size(1) != 3 || pixels.size(2) != S || pixels.size(3) != S)
+        throw_usage("image tensor has shape " + shape_to_string(Shape(pixels.sizes().begin(), pixels.sizes().end())) + ", this model needs [B, 3, " +
+                    std::to_string(S) + ", " + std::to_string(S) + "]");
+}
+
+const std::vector<NamedWeight> kNamedWeights = {
+    {"visual.conv1.weight", &ClipWeights::conv1_w},      {"visual.class_embedding", &ClipWeights::class_emb},
+    {"visual.positional_embedding", &ClipWeights::vis_pos}, {"visual.ln_pre.weight", &ClipWeights::ln_pre_w},
+    {"visual.ln_pre.bias", &ClipWeights::ln_pre_b},       {"visual.ln_post.weight", &ClipWeights::ln_post_w},
+    {"visual.ln_post.bias", &ClipWeights::ln_post_b},     {"visual.proj", &ClipWeights::vis_proj},
+    {"token_embedding.weight", &ClipWeights::tok_emb},    {"positional_embedding", &ClipWeights::txt_pos},
+    {"ln_final.weight", &ClipWeights::ln_final_w},        {"ln_final.bias", &ClipWeights::ln_final_b},
+    {"text_projection", &ClipWeights::txt_proj},          {"logit_scale", &ClipWeights::logit_scale},
+};
+
+const std::vector<NamedBlockWeight> kNamedBlockWeights = {
+    {"ln_1.weight", &BlockWeights::ln1_w},          {"ln_1.bias", &BlockWeights::ln1_b},
+    {"attn.in_proj_weight", &BlockWeights::in_w},   {"attn.in_proj_bias", &BlockWeights::in_b},
+    {"attn.out_proj.weight", &BlockWeights::out_w}, {"attn.out_proj.bias", &BlockWeights::out_b},
+    {"ln_2.weight", &BlockWeights::ln2_w},          {"ln_2.bias", &BlockWeights::ln2_b},
+    {"mlp.c_fc.weight", &BlockWeights::fc_w},       {"mlp.c_fc.bias", &BlockWeights::fc_b},
+    {"mlp.c_proj.weight", &BlockWeights::proj_w},   {"mlp.c_proj.bias", &BlockWeights::proj_b},
+};
+
+std::string block_prefix(bool vision, size_t index) {
+    return std::string(vision ? "visual." : "") + "transformer.resblocks." + std::to_string(index) + ".";
+}
+
+ClipWeights build_weights(const StateDict& d, const ClipConfig& c, const at::Device& device) {
+    ClipWeights w;
+    for (const auto& n : kNamedWeights) w.*n.member = d.at(n.key).to(device);
+    w.logit_scale = w.logit_scale.reshape({});  // stored as [] or [1]
+    for (const bool vision : {true, false}) {
+        auto& blocks = vision ? w.vision.blocks : w.text.blocks;
+        blocks.resize(static_cast<size_t>(vision ? c.vision.layers : c.text.layers));
+        for (size_t i = 0; i < blocks.size(); ++i)
+            for (const auto& n : kNamedBlockWeights) blocks[i].*n.member = d.at(block_prefix(vision, i) + n.suffix).to(device);
+    }
+    const int64_t C = c.text.context_length;
+    w.causal_mask = at::full({C, C}, -std::numeric_limits<float>::infinity(), at::TensorOptions().device(device)).triu(1);
+    return w;
+}
+
+at::Tensor encode_image(const ClipWeights& w, const ClipConfig& c, const at::Tensor& pixels) {
+    check_pixels(pixels, c);
+    at::Tensor x = vision_stem(w, c, pixels);
+    for (const auto& b : w.vision.blocks) {
+        x = x + attention(layer_norm(x, b.ln1_w, b.ln1_b), b, c.vision.heads, {}, nullptr);
+        x = x + mlp(layer_norm(x, b.ln2_w, b.ln2_b), b, c.activation);
+    }
+    return at::matmul(layer_norm(x.select(1, 0), w.ln_post_w, w.ln_post_b), w.vis_proj);
+}
+
+at::Tensor encode_text(const ClipWeights& w, const ClipConfig& c, const at::Tensor& ids) {
+    if (ids.dim() != 2 || ids.size(1) != c.text.context_length)
+        throw_usage("token ids must be [B, " + std::to_string(c.text.context_length) + "]");
+    if (ids.numel() && (ids.min().item<int64_t>() < 0 || ids.max().item<int64_t>() >= c.text.vocab_size))
+        throw_usage("token ids out of the vocabulary range [0, " + std::to_string(c.text.vocab_size) + ")");
+    at::Tensor x = at::embedding(w.tok_emb, ids) + w.txt_pos;
+    for (const auto& b : w.text.blocks) {
+        x = x + attention(layer_norm(x, b.ln1_w, b.ln1_b), b, c.text.heads, w.causal_mask, nullptr);
+        x = x + mlp(layer_norm(x, b.ln2_w, b.ln2_b), b, c.activation);
+    }
+    x = layer_norm(x, w.ln_final_w, w.ln_final_b);
+    // Pool at the end-of-text token: the largest id, first occurrence (torch argmax).
+    const at::Tensor eot = ids.argmax(-1);
+    const at::Tensor pooled = x.index({at::arange(x.size(0), ids.options()), eot});
+    return at::matmul(pooled, w.txt_proj);
+}
+
+}  // namespace clipscope

@@ -1,0 +1,82 @@
+#pragma once
+// Internal to core (model and the modules above it; never the front ends): the CLIP
+// ViT image and text towers as LibTorch ops, and the building blocks the
+// decomposition (core/decompose) re-runs to record what it needs (docs/method.md §1).
+#include <ATen/ATen.h>
+
+#include <string>
+#include <vector>
+
+#include "clipscope/model/model_config.h"
+#include "torch_bridge.h"
+
+namespace clipscope {
+
+struct BlockWeights {
+    at::Tensor ln1_w, ln1_b, in_w, in_b, out_w, out_b, ln2_w, ln2_b, fc_w, fc_b, proj_w, proj_b;
+};
+
+struct TowerWeights {
+    std::vector<BlockWeights> blocks;
+};
+
+struct ClipWeights {
+    // vision
+    at::Tensor conv1_w, class_emb, vis_pos, ln_pre_w, ln_pre_b, ln_post_w, ln_post_b, vis_proj;
+    TowerWeights vision;
+    // text
+    at::Tensor tok_emb, txt_pos, ln_final_w, ln_final_b, txt_proj, logit_scale, causal_mask;
+    TowerWeights text;
+};
+
+// The open_clip key of every weight and where it lives in ClipWeights: one table
+// serves loading (build_weights) and exporting (ClipModel::state_dict).
+struct NamedWeight {
+    const char* key;
+    at::Tensor ClipWeights::*member;
+};
+struct NamedBlockWeight {
+    const char* suffix;  // after "[visual.]transformer.resblocks.{i}."
+    at::Tensor BlockWeights::*member;
+};
+extern const std::vector<NamedWeight> kNamedWeights;
+extern const std::vector<NamedBlockWeight> kNamedBlockWeights;
+// "visual." for the image tower, "" for the text tower.
+std::string block_prefix(bool vision, size_t index);
+
+// Moves the open_clip-named dict onto `device` in the layout the towers use.
+ClipWeights build_weights(const StateDict& dict, const ClipConfig& config, const at::Device& device);
+
+at::Tensor encode_image(const ClipWeights& w, const ClipConfig& config, const at::Tensor& pixels);
+at::Tensor encode_text(const ClipWeights& w, const ClipConfig& config, const at::Tensor& ids);
+
+// The blocks of a tower, shared by the forward passes here and by the decomposition.
+constexpr double kLnEps = 1e-5;
+at::Tensor activation(const at::Tensor& x, Activation a);
+at::Tensor layer_norm(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b);
+
+// What the decomposition needs from one attention layer: the class-token row of
+// the attention probabilities and the values, both already computed by the forward.
+// Only small copies are kept unless the spatial terms need every value: holding
+// views would keep the [B, H, N, N] probabilities and packed qkv alive, and on
+// batches those big blocks then cannot be reused by the next layer (measured 1.4x
+// slower non-spatial decompositions at batch 8 on ViT-B-16).
+struct AttentionRecord {
+    bool keep_values = false;
+    bool keep_mean_probs = false;
+    at::Tensor cls_probs;  // [B, H, N]
+    at::Tensor mean_probs; // [B, N, N] averaged over heads (only with keep_mean_probs)
+    at::Tensor values;     // [B, H, N, d] (only with keep_values)
+    at::Tensor cls_value;  // [B, H, d]: v at source token 0
+    at::Tensor cls_out;    // [B, H, d]: sum_m probs[0, m] v_m (the head outputs at the class token)
+};
+
+// Multi-head self-attention (nn.MultiheadAttention semantics); fills `record` when given.
+at::Tensor attention(const at::Tensor& x, const BlockWeights& b, int64_t heads, const at::Tensor& mask, AttentionRecord* record);
+at::Tensor mlp(const at::Tensor& x, const BlockWeights& b, Activation act);
+// Patch embedding + class token + positions + ln_pre: the initial residual stream x0.
+at::Tensor vision_stem(const ClipWeights& w, const ClipConfig& c, const at::Tensor& pixels);
+// Refuses pixels that are not [B, 3, S, S] for this model's S.
+void check_pixels(const at::Tensor& pixels, const ClipConfig& c);
+
+}  // namespace clipscope

@@ -1,0 +1,254 @@
+#include "clipscope/model/model_config.h"
+
+#include <cmath>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "clipscope/base/atomic_file.h"
+#include "clipscope/base/error.h"
+
+namespace clipscope {
+namespace {
+
+using nlohmann::json;
+
+json load_json(const std::string& path) {
+    const std::string text = read_file_bytes(path, 16 << 20);
+    try {
+        json j = json::parse(text);
+        if (!j.is_object()) throw_model(path, "expected a JSON object at the top level");
+        return j;
+    } catch (const json::exception& e) {
+        throw_model(path, std::string("not valid JSON: ") + e.what());
+    }
+}
+
+// Reads an integer field with a default; wrong types are errors that name the field.
+int64_t get_int(const json& obj, const std::string& key, int64_t fallback, const std::string& path, const std::string& where) {
+    if (!obj.contains(key) || obj[key].is_null()) return fallback;
+    const auto& v = obj[key];
+    if (v.is_number_integer()) return v.get<int64_t>();
+    if (v.is_number_float() && std::floor(v.get<double>()) == v.get<double>()) return static_cast<int64_t>(v.get<double>());
+    throw_model(path, where + key + " should be an integer, found " + v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+
+double get_number(const json& obj, const std::string& key, double fallback, const std::string& path, const std::string& where) {
+    if (!obj.contains(key) || obj[key].is_null()) return fallback;
+    if (!obj[key].is_number()) throw_model(path, where + key + " should be a number, found " + obj[key].dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    return obj[key].get<double>();
+}
+
+std::array<float, 3> get_triplet(const json& obj, const std::string& key, std::array<float, 3> fallback, const std::string& path) {
+    if (!obj.contains(key) || obj[key].is_null()) return fallback;
+    const auto& v = obj[key];
+    if (v.is_number()) {  // a scalar applies to all channels
+        const float x = v.get<float>();
+        return {x, x, x};
+    }
+    if (!v.is_array() || v.size() != 3 || !v[0].is_number() || !v[1].is_number() || !v[2].is_number())
+        throw_model(path, key + " should be a list of 3 numbers, found " + v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    return {v[0].get<float>(), v[1].get<float>(), v[2].get<float>()};
+}
+
+void refuse_unsupported_vision_keys(const json& vision, const std::string& path) {
+    // These change the forward pass in ways the decomposition does not model.
+    for (const char* key : {"timm_model_name", "attentional_pool", "ls_init_value", "no_ln_pre", "final_ln_after_pool", "input_patchnorm"}) {
+        if (vision.contains(key) && !vision[key].is_null() && vision[key] != false && vision[key] != "")
+            throw_model(path, std::string("vision_cfg.") + key + " = " + vision[key].dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + " is not supported (only plain CLIP ViTs)");
+    }
+    if (vision.contains("pool_type") && vision["pool_type"] != "tok")
+        throw_model(path, "vision_cfg.pool_type = " + vision["pool_type"].dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + " is not supported (class-token pooling only)");
+    if (vision.contains("global_average_pool") && vision["global_average_pool"] == true)
+        throw_model(path, "vision_cfg.global_average_pool is not supported (class-token pooling only)");
+}
+
+}  // namespace
+
+std::string activation_name(Activation a) { return a == Activation::Gelu ? "gelu" : "quick_gelu"; }
+
+void validate_config(const ClipConfig& c, const std::string& source) {
+    auto check = [&](bool ok, const std::string& what) {
+        if (!ok) throw_model(source, what);
+    };
+    // Bounds far above bigG (48 layers, width 1664) but low enough that a corrupt
+    // config cannot make us allocate terabytes.
+    auto tower = [&](const TowerConfig& t, const std::string& name) {
+        check(t.width > 0 && t.width <= 16384, name + " width " + std::to_string(t.width) + " is out of range");
+        check(t.layers > 0 && t.layers <= 256, name + " layers " + std::to_string(t.layers) + " is out of range");
+        check(t.heads > 0 && t.heads <= t.width && t.width % t.heads == 0,
+              name + " width " + std::to_string(t.width) + " is not divisible into " + std::to_string(t.heads) + " heads");
+        check(t.mlp_hidden > 0 && t.mlp_hidden <= 65536, name + " MLP size " + std::to_string(t.mlp_hidden) + " is out of range");
+    };
+    tower(c.vision, "vision");
+    tower(c.text, "text");
+    check(c.embed_dim > 0 && c.embed_dim <= 16384, "embed_dim " + std::to_string(c.embed_dim) + " is out of range");
+    check(c.vision.patch_size > 0 && c.vision.image_size > 0 && c.vision.image_size <= 4096 && c.vision.image_size % c.vision.patch_size == 0,
+          "image_size " + std::to_string(c.vision.image_size) + " is not a positive multiple of patch_size " + std::to_string(c.vision.patch_size));
+    check(c.text.context_length > 1 && c.text.context_length <= 4096, "context_length " + std::to_string(c.text.context_length) + " is out of range");
+    check(c.text.vocab_size > 0 && c.text.vocab_size <= 10'000'000, "vocab_size " + std::to_string(c.text.vocab_size) + " is out of range");
+    for (float s : c.preprocess.std) check(s > 0, "preprocessing std must be positive");
+}
+
+ClipConfig parse_open_clip_config(const std::string& path) {
+    const json root = load_json(path);
+    const json& model = root.contains("model_cfg") ? root["model_cfg"] : root;
+    if (!model.is_object() || !model.contains("vision_cfg") || !model.contains("text_cfg"))
+        throw_model(path, "expected model_cfg with vision_cfg and text_cfg (is this an open_clip_config.json?)");
+    const json& v = model["vision_cfg"];
+    const json& t = model["text_cfg"];
+    if (!v.is_object() || !t.is_object()) throw_model(path, "vision_cfg and text_cfg must be objects");
+    refuse_unsupported_vision_keys(v, path);
+    if (t.contains("hf_model_name") && !t["hf_model_name"].is_null())
+        throw_model(path, "text_cfg.hf_model_name (a Hugging Face text tower) is not supported; only the built-in CLIP text transformer");
+
+    ClipConfig c;
+    c.embed_dim = get_int(model, "embed_dim", 0, path, "model_cfg.");
+    c.activation = model.value("quick_gelu", false) ? Activation::QuickGelu : Activation::Gelu;
+    c.vision.image_size = get_int(v, "image_size", 224, path, "vision_cfg.");
+    c.vision.patch_size = get_int(v, "patch_size", 16, path, "vision_cfg.");
+    c.vision.width = get_int(v, "width", 768, path, "vision_cfg.");
+    c.vision.layers = get_int(v, "layers", 12, path, "vision_cfg.");
+    const int64_t head_width = get_int(v, "head_width", 64, path, "vision_cfg.");
+    if (head_width <= 0 || c.vision.width % head_width != 0)
+        throw_model(path, "vision_cfg.width " + std::to_string(c.vision.width) + " is not a multiple of head_width " + std::to_string(head_width));
+    c.vision.heads = c.vision.width / head_width;
+    c.vision.mlp_hidden = static_cast<int64_t>(c.vision.width * get_number(v, "mlp_ratio", 4.0, path, "vision_cfg."));
+    c.text.context_length = get_int(t, "context_length", 77, path, "text_cfg.");
+    c.text.vocab_size = get_int(t, "vocab_size", 49408, path, "text_cfg.");
+    c.text.width = get_int(t, "width", 512, path, "text_cfg.");
+    c.text.heads = get_int(t, "heads", 8, path, "text_cfg.");
+    c.text.layers = get_int(t, "layers", 12, path, "text_cfg.");
+    c.text.mlp_hidden = static_cast<int64_t>(c.text.width * get_number(t, "mlp_ratio", 4.0, path, "text_cfg."));
+
+    c.preprocess.image_size = c.vision.image_size;
+    if (root.contains("preprocess_cfg")) {
+        const json& p = root["preprocess_cfg"];
+        if (!p.is_object()) throw_model(path, "preprocess_cfg must be an object");
+        c.preprocess.mean = get_triplet(p, "mean", c.preprocess.mean, path);
+        c.preprocess.std = get_triplet(p, "std", c.preprocess.std, path);
+        if (p.contains("resize_mode") && p["resize_mode"] != "shortest")
+            throw_model(path, "preprocess_cfg.resize_mode " + p["resize_mode"].dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + " is not supported yet (only 'shortest')");
+        if (p.contains("interpolation") && p["interpolation"] != "bicubic")
+            throw_model(path, "preprocess_cfg.interpolation " + p["interpolation"].dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + " is not supported yet (only 'bicubic')");
+    }
+    validate_config(c, path);
+    c.name = architecture_name(c);
+    return c;
+}
+
+ClipConfig parse_hf_clip_config(const std::string& config_path, const std::string& preprocessor_path) {
+    const json root = load_json(config_path);
+    if (root.contains("model_type") && root["model_type"] != "clip")
+        throw_model(config_path, "model_type " + root["model_type"].dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + " is not a CLIP model");
+    // Legacy *_config_dict values override *_config (transformers' own rule).
+    auto merged = [&](const char* name) {
+        json out = root.contains(name) && root[name].is_object() ? root[name] : json::object();
+        const std::string legacy = std::string(name) + "_dict";
+        if (root.contains(legacy) && root[legacy].is_object())
+            for (auto it = root[legacy].begin(); it != root[legacy].end(); ++it) out[it.key()] = it.value();
+        return out;
+    };
+    const json t = merged("text_config");
+    const json v = merged("vision_config");
+    ClipConfig c;
+    // Defaults of CLIPConfig / CLIPTextConfig / CLIPVisionConfig: newer files omit keys equal to them.
+    c.embed_dim = get_int(root, "projection_dim", 512, config_path, "");
+    c.text.vocab_size = get_int(t, "vocab_size", 49408, config_path, "text_config.");
+    c.text.width = get_int(t, "hidden_size", 512, config_path, "text_config.");
+    c.text.mlp_hidden = get_int(t, "intermediate_size", 2048, config_path, "text_config.");
+    c.text.layers = get_int(t, "num_hidden_layers", 12, config_path, "text_config.");
+    c.text.heads = get_int(t, "num_attention_heads", 8, config_path, "text_config.");
+    c.text.context_length = get_int(t, "max_position_embeddings", 77, config_path, "text_config.");
+    c.vision.width = get_int(v, "hidden_size", 768, config_path, "vision_config.");
+    c.vision.mlp_hidden = get_int(v, "intermediate_size", 3072, config_path, "vision_config.");
+    c.vision.layers = get_int(v, "num_hidden_layers", 12, config_path, "vision_config.");
+    c.vision.heads = get_int(v, "num_attention_heads", 12, config_path, "vision_config.");
+    c.vision.image_size = get_int(v, "image_size", 224, config_path, "vision_config.");
+    c.vision.patch_size = get_int(v, "patch_size", 32, config_path, "vision_config.");
+    const std::string text_act = t.value("hidden_act", std::string("quick_gelu"));
+    const std::string vision_act = v.value("hidden_act", std::string("quick_gelu"));
+    if (text_act != vision_act) throw_model(config_path, "text and vision towers use different activations (" + text_act + " vs " + vision_act + "); not supported");
+    if (vision_act == "quick_gelu") c.activation = Activation::QuickGelu;
+    else if (vision_act == "gelu") c.activation = Activation::Gelu;
+    else throw_model(config_path, "hidden_act '" + vision_act + "' is not supported (gelu or quick_gelu)");
+    for (const json* cfg : {&t, &v})
+        if (std::abs(get_number(*cfg, "layer_norm_eps", 1e-5, config_path, "") - 1e-5) > 1e-12)
+            throw_model(config_path, "layer_norm_eps other than 1e-5 is not supported");
+
+    c.preprocess.image_size = c.vision.image_size;
+    c.preprocess.crop_rounding = "floor";  // transformers' CLIPImageProcessor floors the crop offset
+    if (!preprocessor_path.empty()) {
+        const json p = load_json(preprocessor_path);
+        c.preprocess.mean = get_triplet(p, "image_mean", c.preprocess.mean, preprocessor_path);
+        c.preprocess.std = get_triplet(p, "image_std", c.preprocess.std, preprocessor_path);
+        auto size_of = [&](const char* key, const char* inner) -> int64_t {
+            if (!p.contains(key)) return c.vision.image_size;
+            const auto& s = p[key];
+            if (s.is_number_integer()) return s.get<int64_t>();
+            if (s.is_object() && s.contains(inner) && s[inner].is_number_integer()) return s[inner].get<int64_t>();
+            throw_model(preprocessor_path, std::string(key) + " has an unsupported form: " + s.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+        };
+        const int64_t resize = size_of("size", "shortest_edge");
+        const int64_t crop = size_of("crop_size", "height");
+        if (resize != crop || crop != c.vision.image_size)
+            throw_model(preprocessor_path, "resize " + std::to_string(resize) + " / crop " + std::to_string(crop) + " differ from the model's image size " +
+                                               std::to_string(c.vision.image_size) + "; not supported");
+        if (p.contains("resample") && p["resample"] != 3) throw_model(preprocessor_path, "only bicubic resampling (resample: 3) is supported");
+    }
+    validate_config(c, config_path);
+    c.name = architecture_name(c);
+    return c;
+}
+
+ClipConfig builtin_architecture(const std::string& name) {
+    struct Row {
+        int64_t image, patch, width, layers, head_width, mlp, embed, twidth, tlayers, theads;
+    };
+    // Table of method.md §1.1 (model_configs/*.json of the reference).
+    static const std::map<std::string, Row> kRows = {
+        {"ViT-B-32", {224, 32, 768, 12, 64, 3072, 512, 512, 12, 8}},
+        {"ViT-B-16", {224, 16, 768, 12, 64, 3072, 512, 512, 12, 8}},
+        {"ViT-L-14", {224, 14, 1024, 24, 64, 4096, 768, 768, 12, 12}},
+        {"ViT-L-14-336", {336, 14, 1024, 24, 64, 4096, 768, 768, 12, 12}},
+        {"ViT-H-14", {224, 14, 1280, 32, 80, 5120, 1024, 1024, 24, 16}},
+        {"ViT-bigG-14", {224, 14, 1664, 48, 104, 8192, 1280, 1280, 32, 20}},
+        // Same shapes as ../shared/fixtures/tiny, for quick tests.
+        {"tiny", {48, 8, 64, 3, 16, 256, 32, 32, 2, 4}},
+    };
+    auto it = kRows.find(name);
+    if (it == kRows.end()) {
+        std::string known;
+        for (const auto& [k, _] : kRows) known += (known.empty() ? "" : ", ") + k;
+        throw_usage("unknown architecture '" + name + "' (known: " + known + ")");
+    }
+    const Row& r = it->second;
+    ClipConfig c;
+    c.embed_dim = r.embed;
+    c.vision.image_size = r.image;
+    c.vision.patch_size = r.patch;
+    c.vision.width = r.width;
+    c.vision.layers = r.layers;
+    c.vision.heads = r.width / r.head_width;
+    c.vision.mlp_hidden = r.mlp;
+    c.text.width = r.twidth;
+    c.text.layers = r.tlayers;
+    c.text.heads = r.theads;
+    c.text.mlp_hidden = 4 * r.twidth;
+    c.preprocess.image_size = r.image;
+    c.name = name;
+    return c;
+}
+
+std::string architecture_name(const ClipConfig& c) {
+    for (const char* name : {"ViT-B-32", "ViT-B-16", "ViT-L-14", "ViT-L-14-336", "ViT-H-14", "ViT-bigG-14"}) {
+        const ClipConfig b = builtin_architecture(name);
+        if (b.embed_dim == c.embed_dim && b.vision.image_size == c.vision.image_size && b.vision.patch_size == c.vision.patch_size &&
+            b.vision.width == c.vision.width && b.vision.layers == c.vision.layers && b.vision.heads == c.vision.heads &&
+            b.text.width == c.text.width && b.text.layers == c.text.layers)
+            return name;
+    }
+    return "custom";
+}
+
+}  // namespace clipscope
