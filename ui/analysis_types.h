@@ -53,7 +53,7 @@ struct ImageSet {
     FloatArray mlp_means;  // [L + 1, E]
 };
 
-struct Neighbours {
+struct Neighbors {
     uint64_t request = 0;
     QString query;                 // "head 5.2", "layer 5", "embedding"
     QStringList images;
@@ -62,7 +62,7 @@ struct Neighbours {
 
 using ModelSummaryPtr = std::shared_ptr<const ModelSummary>;
 using ImageSetPtr = std::shared_ptr<const ImageSet>;
-using NeighboursPtr = std::shared_ptr<const Neighbours>;
+using NeighborsPtr = std::shared_ptr<const Neighbors>;
 using ImageAnalysisPtr = std::shared_ptr<const ImageAnalysis>;
 using TextEmbeddingsPtr = std::shared_ptr<const TextEmbeddings>;
 
@@ -72,4 +72,4 @@ Q_DECLARE_METATYPE(clipscope::ui::ModelSummaryPtr)
 Q_DECLARE_METATYPE(clipscope::ui::ImageAnalysisPtr)
 Q_DECLARE_METATYPE(clipscope::ui::TextEmbeddingsPtr)
 Q_DECLARE_METATYPE(clipscope::ui::ImageSetPtr)
-Q_DECLARE_METATYPE(clipscope::ui::NeighboursPtr)
+Q_DECLARE_METATYPE(clipscope::ui::NeighborsPtr)

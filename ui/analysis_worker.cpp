@@ -31,7 +31,7 @@ AnalysisWorker::AnalysisWorker() {
     qRegisterMetaType<ImageAnalysisPtr>();
     qRegisterMetaType<TextEmbeddingsPtr>();
     qRegisterMetaType<ImageSetPtr>();
-    qRegisterMetaType<NeighboursPtr>();
+    qRegisterMetaType<NeighborsPtr>();
     qRegisterMetaType<HeadLabels>();
     thread_.setObjectName("clipscope-worker");
     context_ = new QObject;
@@ -43,7 +43,7 @@ AnalysisWorker::AnalysisWorker() {
 AnalysisWorker::~AnalysisWorker() {
     // Newer ids make every queued job a no-op; the running one finishes (a single image or
     // model load: well under the 2 s a closing window may take).
-    latest_model_ = latest_image_ = latest_texts_ = latest_index_ = latest_neighbours_ = latest_textspan_ = UINT64_MAX;
+    latest_model_ = latest_image_ = latest_texts_ = latest_index_ = latest_neighbors_ = latest_textspan_ = UINT64_MAX;
     cancelJob();
     thread_.quit();
     thread_.wait();
@@ -290,18 +290,18 @@ uint64_t AnalysisWorker::computeTextSpan(const QString& descriptions, int per_he
     return id;
 }
 
-uint64_t AnalysisWorker::findNeighbours(const std::vector<float>& key, const NeighborQuery& q, int k) {
+uint64_t AnalysisWorker::findNeighbors(const std::vector<float>& key, const NeighborQuery& q, int k) {
     const uint64_t id = next_id_++;
-    post("Finding neighbours", latest_neighbours_, id, [this, key, q, k, id] {
+    post("Finding neighbours", latest_neighbors_, id, [this, key, q, k, id] {
         if (!store_) return;  // no image set yet: nothing to show
-        auto out = std::make_shared<Neighbours>();
+        auto out = std::make_shared<Neighbors>();
         out->request = id;
         out->query = QString::fromStdString(q.describe());
         for (const Neighbor& n : nearest_neighbors(*store_, key, q, k)) {
             out->images << QString::fromStdString(store_->info().images[static_cast<size_t>(n.index)].path);
             out->scores << n.score;
         }
-        Q_EMIT neighboursFound(out);
+        Q_EMIT neighborsFound(out);
     });
     return id;
 }

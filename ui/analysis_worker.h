@@ -42,7 +42,7 @@ public:
     // as `textspan-*.json` beside the set's store, in clipscope-cli textspan's format.
     uint64_t computeTextSpan(const QString& descriptions, int per_head = 10);
     // Nearest images of the indexed set to the current key (see core/neighbors.h).
-    uint64_t findNeighbours(const std::vector<float>& key, const NeighborQuery& query, int k);
+    uint64_t findNeighbors(const std::vector<float>& key, const NeighborQuery& query, int k);
     void cancelJob();
     // Jobs posted but not yet finished (the GUI's busy indicator, and headless export).
     int pending() const { return pending_.load(); }
@@ -52,7 +52,7 @@ Q_SIGNALS:
     void imageAnalysed(clipscope::ui::ImageAnalysisPtr analysis);
     void textsEmbedded(clipscope::ui::TextEmbeddingsPtr texts);
     void imageSetReady(clipscope::ui::ImageSetPtr set);
-    void neighboursFound(clipscope::ui::NeighboursPtr neighbours);
+    void neighborsFound(clipscope::ui::NeighborsPtr neighbors);
     void textSpanReady(const clipscope::ui::HeadLabels& labels, const QString& saved_to);
     void progress(qint64 done, qint64 total, const QString& what);
     void failed(const QString& what, const QString& message);
@@ -71,7 +71,7 @@ private:
     std::mutex control_mutex_;
     std::shared_ptr<RunControl> control_;      // the running long job's, for cancelJob()
     std::atomic<uint64_t> next_id_{1};
-    std::atomic<uint64_t> latest_model_{0}, latest_image_{0}, latest_texts_{0}, latest_index_{0}, latest_neighbours_{0}, latest_textspan_{0};
+    std::atomic<uint64_t> latest_model_{0}, latest_image_{0}, latest_texts_{0}, latest_index_{0}, latest_neighbors_{0}, latest_textspan_{0};
     std::atomic<int> pending_{0};
 };
 

@@ -15,7 +15,7 @@
 
 namespace clipscope::ui {
 
-QString export_view_data(const ViewState& state, const HeadGridModel& grid, const NeighboursPtr& neighbours, const QString& folder) {
+QString export_view_data(const ViewState& state, const HeadGridModel& grid, const NeighborsPtr& neighbors, const QString& folder) {
     try {
         if (!QDir().mkpath(folder)) return folder + ": cannot create the folder";
         const QDir dir(folder);
@@ -59,11 +59,11 @@ QString export_view_data(const ViewState& state, const HeadGridModel& grid, cons
         write_text_atomically(path("scores.csv"), scores.str());
 
         if (live.valid && live.map.rank() == 2) write_npy(path("map.npy"), live.map);
-        if (neighbours) {
+        if (neighbors) {
             std::ostringstream n;
             n << "rank,image,score,query\n";
-            for (int i = 0; i < neighbours->images.size(); ++i)
-                n << i + 1 << "," << csv_field(neighbours->images[i].toStdString()) << "," << neighbours->scores[i] << "," << csv_field(neighbours->query.toStdString()) << "\n";
+            for (int i = 0; i < neighbors->images.size(); ++i)
+                n << i + 1 << "," << csv_field(neighbors->images[i].toStdString()) << "," << neighbors->scores[i] << "," << csv_field(neighbors->query.toStdString()) << "\n";
             write_text_atomically(path("neighbours.csv"), n.str());
         }
     } catch (const std::exception& e) {

@@ -91,7 +91,7 @@ void GalleryPane::showProgress(qint64 done, qint64 total, const QString& what) {
     progress_->setFormat(what + " %v / %m");
 }
 
-void GalleryPane::showNeighbours(const NeighboursPtr& n) {
+void GalleryPane::showNeighbors(const NeighborsPtr& n) {
     shown_ = n;
     list_->clear();
     if (!n) return;

@@ -23,8 +23,8 @@ public:
     explicit GalleryPane(ViewState* state, QWidget* parent = nullptr);
     // 0 = selected head, 1 = its layer, 2 = full embedding (NeighborQuery's order).
     int by() const;
-    void showNeighbours(const NeighboursPtr& neighbours);
-    const NeighboursPtr& neighbours() const { return shown_; }
+    void showNeighbors(const NeighborsPtr& neighbors);
+    const NeighborsPtr& neighbors() const { return shown_; }
     void showProgress(qint64 done, qint64 total, const QString& what);
     void setIndexing(bool running);
 
@@ -43,7 +43,7 @@ private:
     QListWidget* list_;
     QProgressBar* progress_;
     QPushButton *index_, *cancel_, *textspan_;
-    NeighboursPtr shown_;
+    NeighborsPtr shown_;
 };
 
 }  // namespace clipscope::ui

@@ -132,7 +132,7 @@ MainWindow::MainWindow() {
     connect(worker_, &AnalysisWorker::imageSetReady, this, [this](ImageSetPtr set) {
         gallery_pane_->setIndexing(false);
         state_->setImageSet(std::move(set));
-        requestNeighbours();
+        requestNeighbors();
         updateStatus();
     });
     connect(worker_, &AnalysisWorker::progress, gallery_pane_, [this](qint64 done, qint64 total, const QString& what) {
@@ -150,7 +150,7 @@ MainWindow::MainWindow() {
         endGalleryJob(what);
         statusBar()->showMessage(tr("%1: cancelled").arg(what), 8000);
     });
-    connect(worker_, &AnalysisWorker::neighboursFound, gallery_pane_, &GalleryPane::showNeighbours);
+    connect(worker_, &AnalysisWorker::neighborsFound, gallery_pane_, &GalleryPane::showNeighbors);
     connect(gallery_pane_, &GalleryPane::indexFolderRequested, this, &MainWindow::indexImageSet);
     connect(gallery_pane_, &GalleryPane::textSpanRequested, this, [this](const QString& file) {
         gallery_pane_->setIndexing(true);
@@ -163,10 +163,10 @@ MainWindow::MainWindow() {
         statusBar()->showMessage(tr("TextSpan labels for %1 heads (saved to %2)").arg(labels.size()).arg(saved), 8000);
     });
     connect(gallery_pane_, &GalleryPane::cancelRequested, worker_, &AnalysisWorker::cancelJob);
-    connect(gallery_pane_, &GalleryPane::queryChanged, this, &MainWindow::requestNeighbours);
+    connect(gallery_pane_, &GalleryPane::queryChanged, this, &MainWindow::requestNeighbors);
     connect(gallery_pane_, &GalleryPane::openImageRequested, this, &MainWindow::openFromGallery);
-    connect(state_, &ViewState::analysisChanged, this, &MainWindow::requestNeighbours);
-    connect(state_, &ViewState::selectionChanged, this, &MainWindow::requestNeighbours);
+    connect(state_, &ViewState::analysisChanged, this, &MainWindow::requestNeighbors);
+    connect(state_, &ViewState::selectionChanged, this, &MainWindow::requestNeighbors);
     connect(worker_, &AnalysisWorker::failed, this, &MainWindow::onFailed);
     connect(worker_, &AnalysisWorker::busyChanged, this, &MainWindow::onBusy);
     connect(state_, &ViewState::liveChanged, this, &MainWindow::updateStatus);
@@ -229,7 +229,7 @@ void MainWindow::indexImageSet(const QString& source) {
     worker_->indexImageSet(source, cache);
 }
 
-void MainWindow::requestNeighbours() {
+void MainWindow::requestNeighbors() {
     const auto& a = state_->analysis();
     const auto& m = state_->model();
     if (!a || !m || !state_->imageSet()) return;
@@ -243,7 +243,7 @@ void MainWindow::requestNeighbours() {
     q.by = by == 0 ? NeighborQuery::By::Head : by == 1 ? NeighborQuery::By::Layer : NeighborQuery::By::Embedding;
     q.layer = layer;
     q.head = head;
-    worker_->findNeighbours(neighbor_key(heads_row, embedding_row, q), q, 16);
+    worker_->findNeighbors(neighbor_key(heads_row, embedding_row, q), q, 16);
 }
 
 void MainWindow::pasteImage() {

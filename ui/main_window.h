@@ -78,7 +78,7 @@ private:
     void chooseVocabulary();
     void loadTextSpan(const QString& path, bool quiet_if_missing);
     void requestTexts();
-    void requestNeighbours();
+    void requestNeighbors();
     void indexImageSet(const QString& source);
     void openFromGallery(const QString& path);
     void pasteImage();

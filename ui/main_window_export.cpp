@@ -22,7 +22,7 @@ void MainWindow::runStartupExports() {
     int code = failures_ > 0 ? 1 : 0;
     QApplication::processEvents();  // let the panes repaint with the final state
     if (!startup_.export_data.isEmpty()) {
-        const QString error = export_view_data(*state_, *grid_model_, gallery_pane_->neighbours(), startup_.export_data);
+        const QString error = export_view_data(*state_, *grid_model_, gallery_pane_->neighbors(), startup_.export_data);
         if (error.isEmpty()) spdlog::info("wrote the view's data to {}", startup_.export_data.toStdString());
         else spdlog::error("export data: {}", error.toStdString());
         if (!error.isEmpty()) code = 1;

@@ -94,7 +94,7 @@ void MainWindow::buildMenus() {
     file->addAction(tr("Export &data\u2026"), QKeySequence(tr("Ctrl+Shift+E")), this, [this] {
         const QString dir = QFileDialog::getExistingDirectory(this, tr("Export the data behind the panes (CSV, JSON, .npy) into a folder"));
         if (dir.isEmpty()) return;
-        const QString error = export_view_data(*state_, *grid_model_, gallery_pane_->neighbours(), dir);
+        const QString error = export_view_data(*state_, *grid_model_, gallery_pane_->neighbors(), dir);
         if (!error.isEmpty()) onFailed(tr("Exporting data"), error);
         else statusBar()->showMessage(tr("Wrote view.json, heads.csv, scores.csv, map.npy to %1").arg(dir), 5000);
     });

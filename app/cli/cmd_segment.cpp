@@ -4,26 +4,19 @@
 // an interrupted run picks up where it stopped.
 #include <spdlog/spdlog.h>
 
-#include <filesystem>
-#include <fstream>
-#include <map>
 #include <sstream>
 
 #include "cli_common.h"
+#include "clipscope/analysis/segmentation_run.h"
 #include "clipscope/base/atomic_file.h"
-#include "clipscope/io/csv_table.h"
 #include "clipscope/base/error.h"
 #include "clipscope/io/npy.h"
-#include "clipscope/analysis/segmentation.h"
-#include "clipscope/io/segmentation_data.h"
-#include "clipscope/analysis/segmentation_maps.h"
 #include "clipscope/analysis/zero_shot.h"
 #include "commands.h"
 #include "console_progress.h"
 
 namespace clipscope::cli {
 namespace {
-namespace fs = std::filesystem;
 
 struct Options {
     ModelOptions model;
@@ -32,58 +25,6 @@ struct Options {
     std::string alignment = "crop";
     int64_t limit = 0;
 };
-
-constexpr const char* kColumns = "index,image,method,predicted_class,correct,labeled,inter_bg,union_bg,inter_fg,union_fg,ap,pixel_accuracy,iou_bg,iou_fg,self_check";
-
-std::string row_text(int64_t index, const std::string& image, const std::string& method, int64_t predicted, const SegmentationCounts& c, double self_check) {
-    std::ostringstream s;
-    s.precision(17);  // round-trips doubles: a resumed run sums exactly what an uninterrupted one does
-    SegmentationTotals one;
-    one.add(c);
-    s << index << "," << csv_field(image) << "," << method << "," << predicted << "," << c.correct << "," << c.labeled << "," << c.intersection[0] << ","
-      << c.union_[0] << "," << c.intersection[1] << "," << c.union_[1] << "," << c.ap << "," << one.pixel_accuracy() << "," << one.iou(0) << "," << one.iou(1) << "," << self_check;
-    return s.str();
-}
-
-// Rows of a previous run with the same settings: (index, method) -> counts.
-struct JournalRow {
-    int64_t predicted = -1;
-    SegmentationCounts counts;
-    double self_check = 0;
-};
-std::map<std::pair<int64_t, std::string>, JournalRow> read_journal(const std::string& path, const std::string& settings_line) {
-    std::map<std::pair<int64_t, std::string>, JournalRow> rows;
-    std::ifstream in(path);
-    std::string line;
-    if (!in || !std::getline(in, line) || line != settings_line) return rows;  // other settings: start over
-    std::getline(in, line);  // column names
-    while (std::getline(in, line)) {
-        // index,"image",method,predicted,correct,labeled,ib,ub,if,uf,ap,...  (the quoted name may hold commas)
-        const auto q1 = line.find(",\""), q2 = line.rfind("\",");
-        if (q1 == std::string::npos || q2 == std::string::npos || q2 <= q1) break;  // a torn last line: recompute from there
-        std::istringstream head(line.substr(0, q1)), tail(line.substr(q2 + 2));
-        int64_t index = -1;
-        head >> index;
-        std::string method, field;
-        std::vector<std::string> f;
-        while (std::getline(tail, field, ',')) f.push_back(field);
-        if (f.size() != 13) break;
-        try {
-            JournalRow r;
-            r.predicted = std::stoll(f[1]);
-            r.counts.correct = std::stoll(f[2]);
-            r.counts.labeled = std::stoll(f[3]);
-            r.counts.intersection = {std::stoll(f[4]), std::stoll(f[6])};
-            r.counts.union_ = {std::stoll(f[5]), std::stoll(f[7])};
-            r.counts.ap = std::stod(f[8]);
-            r.self_check = std::stod(f[12]);
-            rows[{index, f[0]}] = r;
-        } catch (const std::exception&) {
-            break;
-        }
-    }
-    return rows;
-}
 
 void run(const Options& o) {
     if (o.mat.empty() == o.images.empty()) throw_usage("give either --mat gtsegs_ijcv.mat or --images DIR --masks DIR");
@@ -125,67 +66,17 @@ void run(const Options& o) {
                                {"templates", !o.classifier.empty() ? nlohmann::json(nullptr) : nlohmann::json(o.templates.empty() ? "built-in" : o.templates)},
                                {"model", model.info().spec},
                                {"weights", model.info().weights_path}};
-    const std::string journal = o.out + ".csv.partial";
-    // The journal is rewritten atomically below; a run killed during that left its temporary.
-    remove_stale_temporaries(std::filesystem::path(journal).parent_path().empty() ? "." : std::filesystem::path(journal).parent_path().string());
-    const std::string settings_line = "# clipscope segment " + settings.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    auto done = read_journal(journal, settings_line);
-    // Rewrite the journal with only the complete rows kept, then append to it.
-    {
-        std::ostringstream kept;
-        kept << settings_line << "\n" << kColumns << "\n";
-        for (const auto& [key, r] : done) kept << row_text(key.first, dataset->name(key.first), key.second, r.predicted, r.counts, r.self_check) << "\n";
-        write_text_atomically(journal, kept.str());
-    }
-    std::ofstream append(journal, std::ios::app);
-    if (!append) throw_input(journal, "cannot append to the journal");
-    if (!done.empty()) spdlog::info("resuming: {} rows of a previous run with the same settings found in {}", done.size(), journal);
-
-    std::vector<SegmentationTotals> totals(methods.size());
-    ConsoleProgress progress("segment");
-    RunControl& control = interrupt_control();
-    double worst_self_check = 0;
-    std::string csv = std::string(kColumns) + "\n";  // in dataset order, whichever run computed the rows
-    for (int64_t i = 0; i < count; ++i) {
-        control.check();
-        bool all_done = true;
-        for (auto m : methods) all_done = all_done && done.count({i, method_name(m)});
-        if (all_done) {
-            for (size_t k = 0; k < methods.size(); ++k) {
-                const JournalRow& r = done.at({i, method_name(methods[k])});
-                totals[k].add(r.counts);
-                worst_self_check = std::max(worst_self_check, r.self_check);
-                csv += row_text(i, dataset->name(i), method_name(methods[k]), r.predicted, r.counts, r.self_check) + "\n";
-            }
-        } else {
-            const SegmentationSample sample = dataset->load(i);
-            if (alignment == MaskAlignment::Crop && (sample.mask.width != sample.image.width || sample.mask.height != sample.image.height))
-                throw_input(sample.name, "mask is " + std::to_string(sample.mask.width) + "x" + std::to_string(sample.mask.height) + " but the image is " +
-                                             std::to_string(sample.image.width) + "x" + std::to_string(sample.image.height));
-            const Image crop = resize_and_crop(sample.image, c.preprocess);
-            FloatArray pixels = normalize_crop(crop, c.preprocess);
-            pixels.shape.insert(pixels.shape.begin(), 1);
-            const std::vector<uint8_t> mask = align_mask(sample.mask, c.preprocess, alignment);
-            const SegmentationMaps maps = segmentation_maps(model, pixels, classifier, methods);
-            worst_self_check = std::max(worst_self_check, maps.self_check);
-            for (size_t k = 0; k < methods.size(); ++k) {
-                const SegmentationCounts counts = score_segmentation(predict_foreground(maps.grids[k], c.vision.patch_size), mask);
-                totals[k].add(counts);
-                const double check = methods[k] == SegmentationMethod::Decomposition ? maps.self_check : 0.0;
-                const std::string row = row_text(i, sample.name, method_name(methods[k]), maps.predicted_class, counts, check);
-                csv += row + "\n";
-                if (!done.count({i, method_name(methods[k])})) append << row << "\n";
-            }
-            append.flush();
-        }
-        progress.update(i + 1, count);
-    }
-    progress.finish();
-    append.close();
-
-    // The finished per-image table, then the journal goes.
-    write_text_atomically(o.out + ".csv", csv);
-    fs::remove(journal);
+    SegmentationRunOptions run_options;
+    run_options.methods = methods;
+    run_options.alignment = alignment;
+    run_options.count = count;
+    run_options.out_prefix = o.out;
+    run_options.settings_line = "# clipscope segment " + settings.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    const SegmentationRunResult result =
+        with_console_progress("segment", [&](RunControl& control) { return run_segmentation(model, *dataset, classifier, run_options, &control); });
+    if (result.resumed_rows > 0) spdlog::info("resumed: {} rows of a previous run with the same settings came from {}.csv.partial", result.resumed_rows, o.out);
+    const std::vector<SegmentationTotals>& totals = result.totals;
+    const double worst_self_check = result.worst_self_check;
 
     nlohmann::json rows = nlohmann::json::array();
     for (size_t k = 0; k < methods.size(); ++k) {

@@ -16,6 +16,7 @@
 #include "clipscope/io/csv_table.h"
 #include "clipscope/base/error.h"
 #include "clipscope/analysis/spurious.h"
+#include "clipscope/analysis/spurious_protocol.h"
 #include "clipscope/analysis/store.h"
 #include "clipscope/analysis/zero_shot.h"
 #include "commands.h"
@@ -57,41 +58,6 @@ std::pair<HeadList, std::string> chosen_heads(const Options& o, const StoreInfo&
     return {heads, "heads whose TextSpan texts (" + o.textspan + ") contain: " + o.keywords};
 }
 
-// Store image -> metadata row, matching the row's file name against the end of the store's path.
-std::vector<int64_t> match_rows(const StoreInfo& info, const CsvTable& meta, const std::vector<size_t>& wanted_rows, size_t filename_col, const std::string& root) {
-    std::map<std::string, int64_t> by_path;
-    for (size_t r : wanted_rows) by_path[fs::path(meta.rows[r][filename_col]).lexically_normal().generic_string()] = static_cast<int64_t>(r);
-    std::vector<int64_t> row_of(info.images.size(), -1);
-    std::vector<bool> found(meta.rows.size(), false);
-    const std::string root_prefix = root.empty() ? "" : fs::path(root).lexically_normal().generic_string();
-    for (size_t i = 0; i < info.images.size(); ++i) {
-        const fs::path p = fs::path(info.images[i].path).lexically_normal();
-        // Try every suffix of the path (a/b/c.jpg, b/c.jpg, c.jpg), longest first.
-        std::vector<std::string> parts;
-        for (const auto& part : p) parts.push_back(part.generic_string());
-        for (size_t k = 0; k < parts.size(); ++k) {
-            std::string suffix;
-            for (size_t m = k; m < parts.size(); ++m) suffix += (suffix.empty() ? "" : "/") + parts[m];
-            const auto it = by_path.find(suffix);
-            if (it != by_path.end()) {
-                row_of[i] = it->second;
-                found[static_cast<size_t>(it->second)] = true;
-                break;
-            }
-        }
-    }
-    int64_t missing = 0;
-    std::string first_missing;
-    for (size_t r : wanted_rows)
-        if (!found[r]) {
-            if (!missing++) first_missing = meta.rows[r][filename_col];
-        }
-    if (missing)
-        throw_input(meta.path, std::to_string(missing) + " of its " + std::to_string(wanted_rows.size()) + " selected rows have no image in the store (first: " +
-                                   first_missing + (root_prefix.empty() ? "" : " under " + root_prefix) + "); index the dataset's images first");
-    return row_of;
-}
-
 nlohmann::json report_json(const std::string& name, const HeadList& heads, const GroupReport& r) {
     nlohmann::json groups = nlohmann::json::array();
     for (const auto& g : r.groups) groups.push_back({{"group", g.group}, {"accuracy", g.accuracy()}, {"correct", g.correct}, {"total", g.total}});
@@ -103,34 +69,19 @@ void run(const Options& o) {
     const Store store = Store::open(o.store);
     const StoreInfo& info = store.info();
     const CsvTable meta = read_csv(o.metadata);
-    const size_t fcol = meta.column(o.filename_column), ycol = meta.column(o.label_column), gcol = meta.column(o.group_column);
-    std::vector<size_t> rows;
-    const bool all_splits = o.split == "all" || !meta.has_column(o.split_column);
-    const size_t scol = all_splits ? 0 : meta.column(o.split_column);
-    for (size_t r = 0; r < meta.rows.size(); ++r)
-        if (all_splits || meta.rows[r][scol] == o.split) rows.push_back(r);
-    if (rows.empty()) throw_input(o.metadata, "no row has " + o.split_column + " == " + o.split);
-    const std::vector<int64_t> row_of = match_rows(info, meta, rows, fcol, o.root);
-
     const std::vector<std::string> names = split_labels(fs::is_regular_file(o.classes) ? read_file_bytes(o.classes, 64 << 20) + "\n" : o.classes);
     if (names.size() < 2) throw_usage("--classes needs at least 2 class names");
-    std::vector<int64_t> labels(info.images.size(), -1);
-    std::vector<std::string> groups(info.images.size());
-    for (size_t i = 0; i < info.images.size(); ++i) {
-        if (row_of[i] < 0) continue;
-        const auto& row = meta.rows[static_cast<size_t>(row_of[i])];
-        int64_t y = -1;
-        try {
-            size_t used = 0;
-            y = std::stoll(row[ycol], &used);
-            if (used != row[ycol].size()) y = -1;
-        } catch (const std::exception&) {
-        }
-        if (y < 0 || y >= static_cast<int64_t>(names.size()))
-            throw_input(o.metadata, "row for " + row[fcol] + ": " + o.label_column + " = '" + row[ycol] + "' is not a class index 0.." + std::to_string(names.size() - 1));
-        labels[i] = y;
-        groups[i] = o.label_column + "=" + row[ycol] + "," + o.group_column + "=" + row[gcol];
-    }
+    GroupedMetadataColumns columns;
+    columns.filename = o.filename_column;
+    columns.label = o.label_column;
+    columns.group = o.group_column;
+    columns.split = o.split_column;
+    columns.split_value = o.split;
+    columns.root = o.root;
+    const GroupedLabels grouped = grouped_labels(info, meta, columns, static_cast<int64_t>(names.size()));
+    const std::vector<int64_t>& labels = grouped.labels;
+    const std::vector<std::string>& groups = grouped.groups;
+    const bool all_splits = grouped.all_splits;
 
     const ClipModel model = load_model(o.model);
     if (!store_made_by(info, model)) throw_usage("the model " + model.info().spec + " is not the model that made the store (" + info.model_spec + ")");
@@ -144,34 +95,9 @@ void run(const Options& o) {
     if (random_last < 1 || random_last > info.layers) throw_usage("--random-last-layers must be between 1 and " + std::to_string(info.layers));
 
     // The reference's "ablated" setting also mean-ablates all heads of layers 0..L-5 and every MLP (method.md §8.3).
-    const int64_t first_kept = std::max<int64_t>(0, info.layers - 4);
-    auto with_reference_context = [&](AblationSpec s) {
-        s.mlps = true;
-        for (int64_t l = 0; l < first_kept; ++l) s.layers.push_back(l);
-        return s;
-    };
-    std::vector<AblationSpec> specs;
-    AblationSpec listed{"heads"};
-    listed.heads = heads;
-    specs.push_back(listed);
-    const std::string context_text = first_kept > 0 ? "layers 0.." + std::to_string(first_kept - 1) + " + MLPs" : "MLPs";
-    AblationSpec context{"reference context only (" + context_text + ")"};
-    specs.push_back(with_reference_context(context));
-    AblationSpec reference{"reference protocol (heads + " + context_text + ")"};
-    reference.heads = heads;
-    specs.push_back(with_reference_context(reference));
-    std::vector<HeadList> draws;
-    for (int64_t d = 0; d < o.random_draws; ++d) {
-        // Heads already ablated by the reference context are outside the last layers' pool, so counts match.
-        draws.push_back(random_heads(info.layers, info.heads, random_last, static_cast<int64_t>(std::set(heads.begin(), heads.end()).size()), o.seed + static_cast<uint64_t>(d)));
-        AblationSpec r{"random heads #" + std::to_string(d)};
-        r.heads = draws.back();
-        specs.push_back(r);
-        AblationSpec rr{"random heads #" + std::to_string(d) + ", reference protocol"};
-        rr.heads = draws.back();
-        specs.push_back(with_reference_context(rr));
-    }
-
+    const SpuriousSettings settings = spurious_settings(heads, info.layers, info.heads, o.random_draws, random_last, o.seed);
+    const std::vector<AblationSpec>& specs = settings.specs;
+    const std::vector<HeadList>& draws = settings.draws;
     const auto results = with_console_progress("spurious", [&](RunControl& c) { return evaluate_ablations(store, classifier, labels, specs, &c); });
 
     nlohmann::json settings_out = nlohmann::json::array();

@@ -96,13 +96,13 @@ TEST(AnalysisWorker, RunsJobsInOrderDropsSupersededAndReportsErrors) {
 
 // Indexing a folder gives a store with the set's means, neighbours come back best first
 // (an image is its own nearest neighbour by the embedding), and a second run reuses the store.
-TEST(AnalysisWorker, IndexesAnImageSetAndFindsNeighbours) {
+TEST(AnalysisWorker, IndexesAnImageSetAndFindsNeighbors) {
     const auto images = demo_image_paths();
     ASSERT_GE(images.size(), 3u);
     QTemporaryDir dir, cache;
     for (size_t i = 0; i < 3; ++i) ASSERT_TRUE(QFile::copy(QString::fromStdString(images[i]), dir.filePath(QString("img%1.png").arg(i))));
     AnalysisWorker w;
-    QSignalSpy ready(&w, &AnalysisWorker::imageSetReady), found(&w, &AnalysisWorker::neighboursFound), failed(&w, &AnalysisWorker::failed),
+    QSignalSpy ready(&w, &AnalysisWorker::imageSetReady), found(&w, &AnalysisWorker::neighborsFound), failed(&w, &AnalysisWorker::failed),
         analysed(&w, &AnalysisWorker::imageAnalysed);
     w.loadModel(QString::fromStdString(demo_model_directory()));
     w.indexImageSet(dir.path(), cache.path());
@@ -119,10 +119,10 @@ TEST(AnalysisWorker, IndexesAnImageSetAndFindsNeighbours) {
     const std::vector<float> key(d.embedding.data.begin(), d.embedding.data.end());
     NeighborQuery by_embedding;
     by_embedding.by = NeighborQuery::By::Embedding;
-    w.findNeighbours(key, by_embedding, 3);
+    w.findNeighbors(key, by_embedding, 3);
     ASSERT_TRUE(wait_idle(w));
     ASSERT_EQ(found.count(), 1);
-    const auto n = found[0][0].value<NeighboursPtr>();
+    const auto n = found[0][0].value<NeighborsPtr>();
     ASSERT_EQ(n->images.size(), 3);
     EXPECT_TRUE(n->images[0].endsWith("img1.png")) << n->images[0].toStdString();
     EXPECT_GE(n->scores[0], n->scores[1]);
