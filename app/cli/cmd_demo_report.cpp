@@ -1,35 +1,21 @@
 // clipscope-cli demo-report: every analysis of the paper, run on fresh held-out
-// data from the shapes world with the demo model, written as DIR/report.md with
-// tables and figures. The numbers are computed here on every run, never typed in.
+// data from the shapes world with the demo model (core/demo/demo_report.h), written
+// as DIR/report.md with tables and figures. The numbers are computed on every run,
+// never typed in.
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <map>
-#include <opencv2/imgcodecs.hpp>
-#include <opencv2/imgproc.hpp>
-#include <set>
+#include <sstream>
 
 #include "cli_common.h"
-#include "clipscope/analysis/indexing.h"
-#include "clipscope/io/description_pool.h"
-#include "clipscope/decompose/decompose.h"
-#include "clipscope/analysis/ablation.h"
 #include "clipscope/base/atomic_file.h"
 #include "clipscope/base/error.h"
-#include "clipscope/analysis/heatmap.h"
-#include "clipscope/analysis/neighbor_index.h"
-#include "clipscope/analysis/neighbors.h"
 #include "clipscope/base/resources.h"
-#include "clipscope/analysis/segmentation.h"
-#include "clipscope/analysis/segmentation_maps.h"
-#include "clipscope/demo/shapes_world.h"
-#include "clipscope/analysis/spurious.h"
-#include "clipscope/analysis/store.h"
-#include "clipscope/analysis/store_textspan.h"
-#include "clipscope/analysis/zero_shot.h"
+#include "clipscope/demo/demo_report.h"
+#include "clipscope/io/description_pool.h"
 #include "commands.h"
 #include "console_progress.h"
 
@@ -57,87 +43,6 @@ std::string fixed(double v, int digits = 1) {
     return buf;
 }
 
-// A held-out set: scenes, their rendered images on disk (the store lists them), and a store of their terms.
-struct HeldOut {
-    std::vector<world::Scene> scenes;
-    std::vector<world::RenderedScene> rendered;
-    std::string store;
-    double self_check = 0;
-};
-
-HeldOut make_held_out(const ClipModel& model, const std::string& dir, std::vector<world::Scene> scenes) {
-    HeldOut h;
-    h.scenes = std::move(scenes);
-    const int S = static_cast<int>(model.config().vision.image_size);
-    fs::create_directories(dir + "/images");
-    StoreInfo info = store_info_for(model);
-    info.batch = 32;
-    for (size_t i = 0; i < h.scenes.size(); ++i) {
-        h.rendered.push_back(world::render(h.scenes[i], S));
-        char name[48];
-        std::snprintf(name, sizeof name, "/images/%05zu.png", i);
-        write_png(dir + name, h.rendered.back().image);
-        info.images.push_back({dir + name, ""});
-    }
-    h.store = dir + "/store";
-    fs::remove_all(h.store);  // regenerated every run: the report never mixes runs
-    StoreWriter writer = StoreWriter::open(h.store, info);
-    // The scenes are already rendered in memory: batches come from them, not from the PNGs.
-    const BatchPixels rendered = [&](int64_t first, int64_t count) {
-        std::vector<FloatArray> batch;
-        for (int64_t i = first; i < first + count; ++i) batch.push_back(normalize_crop(h.rendered[static_cast<size_t>(i)].image, model.config().preprocess));
-        return stack_images(batch);
-    };
-    h.self_check = std::max(h.self_check, index_into_store(model, writer, rendered, &interrupt_control()).max_sum_error);
-    return h;
-}
-
-std::vector<world::Scene> draw_scenes(uint64_t seed, int64_t n, double two_objects) {
-    world::WorldRng rng(seed);
-    world::SceneDistribution d;
-    d.two_objects = two_objects;
-    std::vector<world::Scene> out;
-    for (int64_t i = 0; i < n; ++i) out.push_back(world::random_scene(rng, d));
-    return out;
-}
-
-struct HeadLabel {
-    int64_t layer = 0, head = 0;
-    std::string family;   // the most frequent family among its picks
-    double purity = 0;    // share of its picks from that family
-    double variance = 0;  // total variance explained by the picks
-    std::vector<std::string> texts;
-};
-
-// Family-coloured layer x head grid, brightness = purity.
-void write_head_grid(const std::string& path, const std::vector<HeadLabel>& heads, int64_t L, int64_t H) {
-    static const std::map<std::string, cv::Scalar> colours = {{"shape", {60, 180, 75}},   {"colour", {48, 130, 245}}, {"position", {180, 30, 145}},
-                                                             {"habitat", {200, 130, 0}}, {"size", {128, 128, 0}},    {"fill", {0, 128, 128}},
-                                                             {"other", {160, 160, 160}}};  // BGR
-    const int cell = 56, margin = 40;
-    cv::Mat img(static_cast<int>(L) * cell + margin + 150, static_cast<int>(H) * cell + margin, CV_8UC3, cv::Scalar(255, 255, 255));
-    for (const auto& h : heads) {
-        const cv::Scalar base = colours.count(h.family) ? colours.at(h.family) : cv::Scalar(0, 0, 0);
-        const double t = std::clamp(h.purity, 0.0, 1.0);
-        const cv::Scalar c(255 - (255 - base[0]) * t, 255 - (255 - base[1]) * t, 255 - (255 - base[2]) * t);
-        const cv::Rect r(margin + static_cast<int>(h.head) * cell, margin + static_cast<int>(h.layer) * cell, cell - 2, cell - 2);
-        cv::rectangle(img, r, c, cv::FILLED);
-        cv::putText(img, h.family.substr(0, 5), {r.x + 3, r.y + 24}, cv::FONT_HERSHEY_SIMPLEX, 0.38, {0, 0, 0}, 1, cv::LINE_AA);
-        cv::putText(img, fixed(h.purity, 2), {r.x + 3, r.y + 42}, cv::FONT_HERSHEY_SIMPLEX, 0.38, {0, 0, 0}, 1, cv::LINE_AA);
-    }
-    for (int64_t l = 0; l < L; ++l) cv::putText(img, "L" + std::to_string(l), {4, margin + static_cast<int>(l) * cell + 30}, cv::FONT_HERSHEY_SIMPLEX, 0.45, {0, 0, 0}, 1, cv::LINE_AA);
-    for (int64_t h = 0; h < H; ++h) cv::putText(img, "H" + std::to_string(h), {margin + static_cast<int>(h) * cell + 14, 28}, cv::FONT_HERSHEY_SIMPLEX, 0.45, {0, 0, 0}, 1, cv::LINE_AA);
-    int y = margin + static_cast<int>(L) * cell + 20;
-    for (const auto& [name, c] : colours) {
-        cv::rectangle(img, cv::Rect(margin, y - 12, 14, 14), c, cv::FILLED);
-        cv::putText(img, name, {margin + 20, y}, cv::FONT_HERSHEY_SIMPLEX, 0.45, {0, 0, 0}, 1, cv::LINE_AA);
-        y += 18;
-    }
-    std::vector<uchar> png;
-    cv::imencode(".png", img, png);
-    write_file_atomically(path, [&](std::ostream& os) { os.write(reinterpret_cast<const char*>(png.data()), static_cast<std::streamsize>(png.size())); });
-}
-
 void run(const Options& o) {
     const std::string descriptions = o.descriptions.empty() ? demo_descriptions_path() : o.descriptions;
     const auto t0 = std::chrono::steady_clock::now();
@@ -146,6 +51,7 @@ void run(const Options& o) {
     const int64_t L = c.vision.layers, H = c.vision.heads;
     fs::create_directories(o.out + "/figures");
     const std::string work = o.out + "/data";
+    RunControl* control = &interrupt_control();
     std::ostringstream md;
     md << "# ClipScope on the shapes world\n\n"
        << "Model: `" << model.info().spec << "` (" << c.name << ", " << L << " layers x " << H << " heads, " << c.vision.image_size << " px, patch "
@@ -154,10 +60,8 @@ void run(const Options& o) {
 
     // ---- 1. zero-shot accuracy, parts = embedding, cumulative layer ablation
     spdlog::info("demo-report: held-out set of {} single-object scenes", o.images);
-    const HeldOut eval = make_held_out(model, work + "/eval", draw_scenes(o.seed, o.images, 0.0));
+    const world::HeldOutSet eval = world::make_held_out_set(model, work + "/eval", world::draw_scenes(o.seed, o.images, 0.0), control);
     const Store store = Store::open(eval.store);
-    std::map<std::string, FloatArray> classifiers;
-    std::map<std::string, std::vector<int64_t>> labels;
     md << "## 1. Zero-shot accuracy and where the direct effect sits\n\n"
        << o.images << " held-out scenes with one object. Classes are the attribute words, prompts the captions' phrasing "
        << "(ensembled over shapes for colour, position and habitat). \"Parts\" classifies the sum of every decomposed term; "
@@ -168,237 +72,92 @@ void run(const Options& o) {
     for (int64_t k = 0; k < L; ++k) md << "---|";
     md << "\n";
     nlohmann::json summary = {{"model", model_summary(model)}, {"seed", o.seed}};
-    for (const auto& family : world::attribute_families()) {
-        classifiers[family] = build_classifier(model, world::family_names(family), world::family_templates(family));
-        auto& y = labels[family];
-        for (const auto& s : eval.scenes) y.push_back(world::attribute_value(s, family));
-        const auto results = evaluate_ablations(store, classifiers[family], y, cumulative_layer_sweep(L));
-        // The same images through the plain forward (no decomposition).
-        int64_t correct = 0, differ = 0;
-        for (int64_t i0 = 0; i0 < store.size(); i0 += 64) {
-            const int64_t n = std::min<int64_t>(64, store.size() - i0);
-            std::vector<FloatArray> batch;
-            for (int64_t i = i0; i < i0 + n; ++i) batch.push_back(normalize_crop(eval.rendered[static_cast<size_t>(i)].image, c.preprocess));
-            const FloatArray z = model.encode_image(stack_images(batch));
-            for (int64_t i = 0; i < n; ++i) {
-                const int64_t p = top1_class(z.data.data() + i * c.embed_dim, classifiers[family]);
-                correct += p == y[static_cast<size_t>(i0 + i)];
-                differ += p != results[0].predictions[static_cast<size_t>(i0 + i)];
-            }
-        }
-        const double plain = 100.0 * correct / store.size();
-        md << "| " << family << " | " << world::family_size(family) << " | " << fixed(100.0 / world::family_size(family)) << " | " << fixed(plain) << " | "
-           << fixed(results[0].accuracy()) << " | " << differ << " |";
-        for (size_t k = 1; k < results.size(); ++k) md << " " << fixed(results[k].accuracy()) << " |";
+    const std::vector<world::FamilyZeroShot> zero_shot = world::zero_shot_by_family(model, eval, store);
+    for (const world::FamilyZeroShot& f : zero_shot) {
+        md << "| " << f.family << " | " << world::family_size(f.family) << " | " << fixed(100.0 / world::family_size(f.family)) << " | "
+           << fixed(f.embedding_accuracy) << " | " << fixed(f.parts_accuracy) << " | " << f.differ << " |";
+        for (double a : f.sweep) md << " " << fixed(a) << " |";
         md << "\n";
-        summary["zero_shot"][family] = {{"embedding", plain}, {"parts", results[0].accuracy()}, {"differ", differ}};
+        summary["zero_shot"][f.family] = {{"embedding", f.embedding_accuracy}, {"parts", f.parts_accuracy}, {"differ", f.differ}};
     }
     md << "\nThe sweep mean-ablates attention layers 0..k cumulatively (MLPs intact), as the reference's compute_ablations does.\n\n";
 
     // ---- 2. TextSpan on every head
     spdlog::info("demo-report: TextSpan on every head");
     const DescriptionPool description_pool = read_description_pool(descriptions);
-    if (!description_pool.every_text_has_family()) throw_input(descriptions, "each line must be FAMILY<TAB>description (the families score head purity)");
-    const std::vector<std::string>& families = description_pool.families;
-    const std::vector<std::string>& texts = description_pool.texts;
-    FloatArray pool = model.encode_texts(texts);
-    normalize_rows(pool);
-    TextSpanOptions ts;
-    ts.rank = std::min<int64_t>(o.rank, c.embed_dim);
-    ts.iterations = o.per_head;
-    ts.reconstruct = false;
-    const auto spans = text_span_store(store, pool, ts, L);
-    std::vector<HeadLabel> heads;
-    for (const auto& hs : spans) {
-        HeadLabel h{hs.layer, hs.head, "", 0, hs.fit.total_variance_explained, {}};
-        std::map<std::string, int> count;
-        for (const auto& p : hs.fit.picks) {
-            ++count[families[static_cast<size_t>(p.index)]];
-            h.texts.push_back(texts[static_cast<size_t>(p.index)]);
-        }
-        for (const auto& [f, n] : count)
-            if (n > h.purity) h.purity = n, h.family = f;
-        h.purity /= std::max<size_t>(1, hs.fit.picks.size());
-        heads.push_back(h);
-    }
-    write_head_grid(o.out + "/figures/heads.png", heads, L, H);
-    std::map<std::string, int> by_family;
-    double purity_sum = 0;
-    for (const auto& h : heads) ++by_family[h.family], purity_sum += h.purity;
-    // What purity means by chance: heads picking their texts uniformly at random from the pool.
-    double chance_purity = 0;
-    {
-        world::WorldRng rng(o.seed + 3);
-        const int draws = 2000;
-        for (int d = 0; d < draws; ++d) {
-            std::vector<size_t> pool_index(texts.size());
-            for (size_t i = 0; i < pool_index.size(); ++i) pool_index[i] = i;
-            std::map<std::string, int> count;
-            const int64_t k = std::min<int64_t>(o.per_head, static_cast<int64_t>(texts.size()));
-            for (int64_t j = 0; j < k; ++j) {
-                const size_t pick = static_cast<size_t>(j) + static_cast<size_t>(rng.below(static_cast<int>(pool_index.size() - static_cast<size_t>(j))));
-                std::swap(pool_index[static_cast<size_t>(j)], pool_index[pick]);
-                ++count[families[pool_index[static_cast<size_t>(j)]]];
-            }
-            int best = 0;
-            for (const auto& [f, n] : count) best = std::max(best, n);
-            chance_purity += static_cast<double>(best) / static_cast<double>(k) / draws;
-        }
-    }
+    const world::TextSpanFamilies spans = world::textspan_families(model, store, description_pool, o.rank, o.per_head, o.seed + 3);
+    world::write_head_family_grid(o.out + "/figures/heads.png", spans.heads, L, H);
     md << "## 2. TextSpan: what each head writes\n\n"
-       << "TextSpan (rank " << ts.rank << ", " << o.per_head << " picks per head) over the " << o.images << " held-out images, from a pool of "
-       << texts.size() << " descriptions labelled by family (`" << descriptions << "`). A head's family is the most common family among its "
-       << "picks; its purity is that family's share. Mean purity: " << fixed(purity_sum / heads.size(), 2) << " (heads picking at random from the pool "
-       << "would average " << fixed(chance_purity, 2) << ").\n\n![heads](figures/heads.png)\n\n"
+       << "TextSpan (rank " << spans.rank << ", " << o.per_head << " picks per head) over the " << o.images << " held-out images, from a pool of "
+       << description_pool.texts.size() << " descriptions labelled by family (`" << descriptions << "`). A head's family is the most common family among its "
+       << "picks; its purity is that family's share. Mean purity: " << fixed(spans.mean_purity, 2) << " (heads picking at random from the pool "
+       << "would average " << fixed(spans.chance_purity, 2) << ").\n\n![heads](figures/heads.png)\n\n"
        << "| head | family | purity | variance explained | picks, in order |\n|---|---|---|---|---|\n";
-    for (const auto& h : heads) {
+    for (const auto& h : spans.heads) {
         std::string picks;
         for (const auto& t : h.texts) picks += (picks.empty() ? "" : "; ") + t;
         md << "| " << h.layer << "." << h.head << " | " << h.family << " | " << fixed(h.purity, 2) << " | " << fixed(h.variance, 3) << " | " << picks << " |\n";
     }
     md << "\nHeads per family: ";
-    for (const auto& [f, n] : by_family) md << f << " " << n << ", ";
+    for (const auto& [f, n] : spans.heads_per_family) md << f << " " << n << ", ";
     md << "\n\n";
-    summary["textspan"] = {{"mean_purity", purity_sum / heads.size()}, {"chance_purity", chance_purity}, {"heads_per_family", by_family}};
+    summary["textspan"] = {{"mean_purity", spans.mean_purity}, {"chance_purity", spans.chance_purity}, {"heads_per_family", spans.heads_per_family}};
 
     // ---- 3. per-head retrieval
     spdlog::info("demo-report: per-head retrieval");
-    build_neighbor_index(store);
     md << "## 3. Images similar according to one head\n\n"
        << "For " << o.queries << " query images, the share of the 8 nearest other images (plain dot product of the head's terms) that share the "
        << "query's attribute, averaged over the heads TextSpan labels with that family; the full embedding (cosine) for comparison.\n\n"
        << "| family | heads | precision@8 by those heads | by the embedding |\n|---|---|---|---|\n";
-    for (const auto& family : world::attribute_families()) {
-        std::vector<NeighborQuery> queries;
-        for (const auto& h : heads)
-            if (h.family == family) {
-                NeighborQuery q;
-                q.by = NeighborQuery::By::Head;
-                q.layer = h.layer;
-                q.head = h.head;
-                queries.push_back(q);
-            }
-        auto precision = [&](const NeighborQuery& q) {
-            double sum = 0;
-            for (int64_t i = 0; i < o.queries; ++i) {
-                const int64_t query = i * store.size() / o.queries;
-                const auto key = neighbor_key(store.read("heads", query, 1), store.read("embedding", query, 1), q);
-                int hits = 0, seen = 0;
-                for (const auto& n : nearest_neighbors(store, key, q, 9)) {
-                    if (n.index == query || seen == 8) continue;
-                    ++seen;
-                    hits += labels[family][static_cast<size_t>(n.index)] == labels[family][static_cast<size_t>(query)];
-                }
-                sum += seen ? static_cast<double>(hits) / seen : 0;
-            }
-            return 100.0 * sum / o.queries;
-        };
-        double by_heads = 0;
-        for (const auto& q : queries) by_heads += precision(q);
-        const double by_embedding = precision(NeighborQuery{});
-        md << "| " << family << " | " << queries.size() << " | " << (queries.empty() ? std::string("-") : fixed(by_heads / queries.size())) << " | "
-           << fixed(by_embedding) << " |\n";
-        summary["retrieval"][family] = {{"heads", queries.size()}, {"by_heads", queries.empty() ? nlohmann::json(nullptr) : nlohmann::json(by_heads / queries.size())},
-                                        {"by_embedding", by_embedding}};
+    for (const world::FamilyRetrieval& r : world::retrieval_by_family(store, spans.heads, zero_shot, o.queries)) {
+        md << "| " << r.family << " | " << r.heads << " | " << (r.by_heads ? fixed(*r.by_heads) : std::string("-")) << " | " << fixed(r.by_embedding) << " |\n";
+        summary["retrieval"][r.family] = {{"heads", r.heads}, {"by_heads", r.by_heads ? nlohmann::json(*r.by_heads) : nlohmann::json(nullptr)},
+                                          {"by_embedding", r.by_embedding}};
     }
     md << "\n";
 
     // ---- 4. zero-shot segmentation
     spdlog::info("demo-report: segmentation of {} scenes", o.segmentation_images);
-    const std::vector<SegmentationMethod> methods = {SegmentationMethod::Decomposition, SegmentationMethod::LastLayerAttention, SegmentationMethod::Rollout};
-    std::vector<SegmentationTotals> totals(methods.size());
-    const auto seg_scenes = draw_scenes(o.seed + 1, o.segmentation_images, 0.25);
-    for (size_t i = 0; i < seg_scenes.size(); ++i) {
-        interrupt_control().check();
-        const world::RenderedScene r = world::render(seg_scenes[i], static_cast<int>(c.vision.image_size));
-        FloatArray pixels = normalize_crop(r.image, c.preprocess);
-        pixels.shape.insert(pixels.shape.begin(), 1);
-        const SegmentationMaps maps = segmentation_maps(model, pixels, classifiers["shape"], methods);
-        for (size_t k = 0; k < methods.size(); ++k) {
-            const ForegroundPrediction p = predict_foreground(maps.grids[k], c.vision.patch_size);
-            totals[k].add(score_segmentation(p, r.mask.data));
-            if (i < 4) {
-                const std::string name = "figures/segment_" + std::to_string(i) + "_" + method_name(methods[k]) + ".png";
-                write_heatmap_overlay(o.out + "/" + name, r.image, FloatArray({p.size, p.size}, p.heat), 0.55);
-            }
-        }
-    }
+    const auto shape = std::find_if(zero_shot.begin(), zero_shot.end(), [](const world::FamilyZeroShot& f) { return f.family == "shape"; });
+    if (shape == zero_shot.end()) throw Error(ErrorKind::Internal, "the shapes world has no shape family");
+    const FloatArray& shape_classifier = shape->classifier;
+    const world::SegmentationComparison seg =
+        world::segmentation_on_world(model, shape_classifier, o.seed + 1, o.segmentation_images, o.out + "/figures/segment_", 4, control);
     md << "## 4. Zero-shot segmentation\n\n" << o.segmentation_images << " held-out scenes (a quarter with two objects), masks = every object's pixels. "
        << "Each map is scored by the reference's protocol (upsampled by the patch size, clamped, min-max normalised, thresholded at its mean); "
        << "the decomposition's map contrasts the top-1 shape class with the mean over shapes.\n\n| method | pixel accuracy | mIoU | mAP |\n|---|---|---|---|\n";
-    for (size_t k = 0; k < methods.size(); ++k) {
-        md << "| " << method_name(methods[k]) << " | " << fixed(100 * totals[k].pixel_accuracy()) << " | " << fixed(100 * totals[k].mean_iou()) << " | "
-           << fixed(100 * totals[k].mean_ap()) << " |\n";
-        summary["segmentation"][method_name(methods[k])] = {{"pixel_accuracy", 100 * totals[k].pixel_accuracy()}, {"miou", 100 * totals[k].mean_iou()},
-                                                            {"map", 100 * totals[k].mean_ap()}};
+    for (size_t k = 0; k < seg.methods.size(); ++k) {
+        const SegmentationTotals& t = seg.totals[k];
+        md << "| " << method_name(seg.methods[k]) << " | " << fixed(100 * t.pixel_accuracy()) << " | " << fixed(100 * t.mean_iou()) << " | " << fixed(100 * t.mean_ap()) << " |\n";
+        summary["segmentation"][method_name(seg.methods[k])] = {{"pixel_accuracy", 100 * t.pixel_accuracy()}, {"miou", 100 * t.mean_iou()}, {"map", 100 * t.mean_ap()}};
     }
     md << "\nFirst scenes, decomposition / last-layer attention / rollout:\n\n";
-    for (int i = 0; i < std::min<int>(4, static_cast<int>(seg_scenes.size())); ++i) {
-        for (auto m : methods) md << "![](figures/segment_" << i << "_" << method_name(m) << ".png) ";
+    for (int i = 0; i < std::min<int>(4, static_cast<int>(o.segmentation_images)); ++i) {
+        for (auto m : seg.methods) md << "![](figures/segment_" << i << "_" << method_name(m) << ".png) ";
         md << "\n\n";
     }
 
     // ---- 5. spurious cues
     spdlog::info("demo-report: spurious cues on {} balanced scenes", o.spurious_images);
-    std::vector<world::Scene> wb;
-    {
-        world::WorldRng rng(o.seed + 2);
-        world::SceneDistribution d;
-        d.two_objects = 0;
-        for (int64_t i = 0; i < o.spurious_images; ++i) {
-            world::Scene s = world::random_scene(rng, d);
-            s.objects[0].shape = i % 2 == 0 ? 0 : 1;       // circle (y = 1) or square (y = 0)
-            s.habitat = (i / 2) % 2 == 0 ? 0 : 1;          // water or grass: every group equally often
-            wb.push_back(s);
-        }
-    }
-    const HeldOut wb_set = make_held_out(model, work + "/spurious", wb);
-    const Store wb_store = Store::open(wb_set.store);
-    std::vector<int64_t> y;
-    std::vector<std::string> groups;
-    for (const auto& s : wb) {
-        y.push_back(s.objects[0].shape == 0 ? 1 : 0);
-        groups.push_back(std::string(s.objects[0].shape == 0 ? "circle" : "square") + " on " + world::habitats()[static_cast<size_t>(s.habitat)]);
-    }
-    const FloatArray binary = build_classifier(model, {"square", "circle"}, world::family_templates("shape"));
-    HeadList habitat_heads;
-    for (const auto& h : heads)
-        if (h.family == "habitat") habitat_heads.emplace_back(h.layer, h.head);
-    std::vector<AblationSpec> specs;
-    AblationSpec ablated{"habitat heads"};
-    ablated.heads = habitat_heads;
-    specs.push_back(ablated);
-    for (int64_t d = 0; d < o.random_draws && !habitat_heads.empty(); ++d) {
-        AblationSpec r{"random #" + std::to_string(d)};
-        r.heads = random_heads(L, H, L, static_cast<int64_t>(habitat_heads.size()), o.seed + static_cast<uint64_t>(d));
-        specs.push_back(r);
-    }
-    const auto wb_results = evaluate_ablations(wb_store, binary, y, specs);
-    const GroupReport base = group_report(wb_results[0].predictions, y, groups);
+    const world::SpuriousHabitat sp = world::spurious_habitat(model, work + "/spurious", spans.heads, o.seed + 2, o.seed, o.spurious_images, o.random_draws, control);
     md << "## 5. Spurious cues\n\nThe model trained on scenes where circles sit on water and squares on grass 95% of the time. Here "
        << o.spurious_images << " held-out circles and squares, balanced over the four (shape, habitat) groups, are classified circle vs square.\n\n";
     std::string heads_text;
-    for (const auto& [l, h] : habitat_heads) heads_text += (heads_text.empty() ? "" : ", ") + std::to_string(l) + "." + std::to_string(h);
+    for (const auto& [l, h] : sp.habitat_heads) heads_text += (heads_text.empty() ? "" : ", ") + std::to_string(l) + "." + std::to_string(h);
+    const GroupReport& base = sp.baseline;
     md << "| setting | worst group | worst-group accuracy | mean over groups | overall |\n|---|---|---|---|---|\n"
        << "| baseline | " << base.worst_group << " | " << fixed(base.worst) << " | " << fixed(base.group_mean) << " | " << fixed(base.overall) << " |\n";
     summary["spurious"]["baseline_worst"] = base.worst;
-    if (habitat_heads.empty()) {
+    if (!sp.ablated) {
         md << "\nTextSpan labelled no head \"habitat\", so there is nothing to ablate.\n\n";
     } else {
-        const GroupReport abl = group_report(wb_results[1].predictions, y, groups);
-        double random_sum = 0, random_max = 0;
-        for (size_t k = 2; k < wb_results.size(); ++k) {
-            const double w = group_report(wb_results[k].predictions, y, groups).worst;
-            random_sum += w;
-            random_max = std::max(random_max, w);
-        }
-        const double random_mean = random_sum / static_cast<double>(wb_results.size() - 2);
+        const GroupReport& abl = *sp.ablated;
         md << "| habitat heads mean-ablated (" << heads_text << ") | " << abl.worst_group << " | " << fixed(abl.worst) << " | " << fixed(abl.group_mean) << " | "
            << fixed(abl.overall) << " |\n"
-           << "| " << habitat_heads.size() << " random heads, " << o.random_draws << " draws | | mean " << fixed(random_mean) << ", max " << fixed(random_max)
-           << " | | |\n\n";
+           << "| " << sp.habitat_heads.size() << " random heads, " << o.random_draws << " draws | | mean " << fixed(sp.random_mean_worst) << ", max "
+           << fixed(sp.random_max_worst) << " | | |\n\n";
         summary["spurious"]["ablated_worst"] = abl.worst;
-        summary["spurious"]["random_mean_worst"] = random_mean;
+        summary["spurious"]["random_mean_worst"] = sp.random_mean_worst;
     }
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     md << "---\nGenerated in " << fixed(seconds, 0) << " s with " << current_threads() << " threads.\n";
