@@ -31,7 +31,8 @@ void BM_ToggleHeadViTB16(benchmark::State& state) {
     summary->embed_dim = c.embed_dim;
     auto analysis = std::make_shared<ImageAnalysis>();
     FloatArray pixels({1, 3, c.vision.image_size, c.vision.image_size});
-    for (size_t i = 0; i < pixels.data.size(); ++i) pixels.data[i] = static_cast<float>(std::sin(0.01 * static_cast<double>(i)));
+    for (size_t i = 0; i < pixels.data.size(); ++i)
+        pixels.data[i] = static_cast<float>(std::sin(0.01 * static_cast<double>(i)));
     analysis->decomposition = std::make_shared<Decomposition>(decompose(model, pixels));
     auto texts = std::make_shared<TextEmbeddings>();
     const int64_t E = c.embed_dim, C = 1000;  // ImageNet-sized label list
@@ -39,7 +40,8 @@ void BM_ToggleHeadViTB16(benchmark::State& state) {
     texts->a.assign(static_cast<size_t>(E), 1.f / std::sqrt(static_cast<float>(E)));
     for (int64_t i = 0; i < C; ++i) texts->labels << QString::number(i);
     texts->label_rows = FloatArray({C, E});
-    for (size_t i = 0; i < texts->label_rows.data.size(); ++i) texts->label_rows.data[i] = static_cast<float>(std::cos(0.37 * static_cast<double>(i)));
+    for (size_t i = 0; i < texts->label_rows.data.size(); ++i)
+        texts->label_rows.data[i] = static_cast<float>(std::cos(0.37 * static_cast<double>(i)));
     ViewState view;
     view.setModel(summary);
     view.setAnalysis(analysis);
@@ -61,7 +63,8 @@ void BM_ImageToGridViTB16(benchmark::State& state) {
     const QString image = dir.filePath("photo.png");
     QImage photo(640, 480, QImage::Format_RGB888);
     for (int y = 0; y < photo.height(); ++y)
-        for (int x = 0; x < photo.width(); ++x) photo.setPixelColor(x, y, QColor((x * 7) % 256, (y * 5) % 256, (x * y) % 256));
+        for (int x = 0; x < photo.width(); ++x)
+            photo.setPixelColor(x, y, QColor((x * 7) % 256, (y * 5) % 256, (x * y) % 256));
     photo.save(image);
     AnalysisWorker worker;
     ViewState view;
@@ -70,7 +73,8 @@ void BM_ImageToGridViTB16(benchmark::State& state) {
         view.setModel(std::move(m));
         auto texts = std::make_shared<TextEmbeddings>();  // random:ViT-B-16 has no vocabulary: a fixed direction
         texts->text_a = "a";
-        texts->a.assign(static_cast<size_t>(view.model()->embed_dim), 1.f / std::sqrt(static_cast<float>(view.model()->embed_dim)));
+        texts->a.assign(static_cast<size_t>(view.model()->embed_dim),
+                        1.f / std::sqrt(static_cast<float>(view.model()->embed_dim)));
         view.setTexts(texts);
         loop.quit();
     });

@@ -19,7 +19,9 @@ using namespace clipscope;
 
 namespace {
 
-double seconds_since(std::chrono::steady_clock::time_point t0) { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); }
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
 
 void write_random_store(const std::string& folder, int64_t n, const std::string& dtype) {
     StoreInfo info;
@@ -43,7 +45,9 @@ void write_random_store(const std::string& folder, int64_t n, const std::string&
         for (auto* a : {&emb, &heads})
             for (auto& x : a->data) x = normal(rng);
         w.append(emb, heads, mlps, cls);
-        if ((i0 / info.batch) % 40 == 0) std::fprintf(stderr, "writing store: %lld/%lld (%.0f s)\n", static_cast<long long>(i0 + b), static_cast<long long>(n), seconds_since(t0));
+        if ((i0 / info.batch) % 40 == 0)
+            std::fprintf(stderr, "writing store: %lld/%lld (%.0f s)\n", static_cast<long long>(i0 + b),
+                         static_cast<long long>(n), seconds_since(t0));
     }
 }
 
@@ -75,11 +79,14 @@ int main(int argc, char** argv) {
     queries[2].by = NeighborQuery::By::Heads;
     queries[2].heads = {{9, 8}, {11, 3}};
     queries[3].by = NeighborQuery::By::Embedding;
-    std::printf("{\n  \"images\": %lld, \"dtype\": \"%s\", \"store_write_s\": %.1f, \"index_build_s\": %.1f,\n  \"queries\": [\n", static_cast<long long>(n), dtype.c_str(),
-                write_s, index_s);
+    std::printf(
+        "{\n  \"images\": %lld, \"dtype\": \"%s\", \"store_write_s\": %.1f, \"index_build_s\": %.1f,\n  \"queries\": "
+        "[\n",
+        static_cast<long long>(n), dtype.c_str(), write_s, index_s);
     for (size_t k = 0; k < queries.size(); ++k) {
         const int64_t query_image = 12345 % n;
-        const auto key = neighbor_key(store.read("heads", query_image, 1), store.read("embedding", query_image, 1), queries[k]);
+        const auto key =
+            neighbor_key(store.read("heads", query_image, 1), store.read("embedding", query_image, 1), queries[k]);
         double first = 0, best = 1e9;
         std::vector<Neighbor> result;
         for (int rep = 0; rep < 4; ++rep) {
@@ -89,8 +96,10 @@ int main(int argc, char** argv) {
             if (rep == 0) first = s;
             best = std::min(best, s);
         }
-        std::printf("    {\"by\": \"%s\", \"first_s\": %.3f, \"warm_s\": %.3f, \"top1\": %lld, \"top1_score\": %.6f}%s\n", queries[k].describe().c_str(), first, best,
-                    static_cast<long long>(result[0].index), result[0].score, k + 1 < queries.size() ? "," : "");
+        std::printf(
+            "    {\"by\": \"%s\", \"first_s\": %.3f, \"warm_s\": %.3f, \"top1\": %lld, \"top1_score\": %.6f}%s\n",
+            queries[k].describe().c_str(), first, best, static_cast<long long>(result[0].index), result[0].score,
+            k + 1 < queries.size() ? "," : "");
     }
     std::printf("  ]\n}\n");
     return 0;

@@ -23,7 +23,8 @@ static FloatArray to_array(const at::Tensor& t) {
 }
 
 // method.md §4.2 as written: float32, full [N, Ntext] scores every iteration.
-static std::vector<int64_t> reference_picks(const at::Tensor& data, const at::Tensor& texts, int64_t rank, int64_t iters) {
+static std::vector<int64_t> reference_picks(const at::Tensor& data, const at::Tensor& texts, int64_t rank,
+                                            int64_t iters) {
     const at::Tensor vh = std::get<2>(at::linalg_svd(data, false)).narrow(0, 0, rank);
     at::Tensor T = at::matmul(at::matmul(texts, vh.t()), vh);
     at::Tensor D = data - data.mean(0, true);
@@ -47,7 +48,8 @@ int main(int argc, char** argv) {
     const int64_t n = 10000, E = 512, m = 3498;
     // Head-like data: a few strong directions plus noise; unit-norm text directions.
     const at::Tensor basis = at::randn({24, E});
-    const at::Tensor data = at::matmul(at::randn({n, 24}) * at::linspace(3, 0.5, 24), basis) + 0.3 * at::randn({n, E}) + 0.5;
+    const at::Tensor data =
+        at::matmul(at::randn({n, 24}) * at::linspace(3, 0.5, 24), basis) + 0.3 * at::randn({n, E}) + 0.5;
     at::Tensor texts = at::randn({m, E}) + 0.5 * at::matmul(at::randn({m, 24}), basis) / std::sqrt(double(E));
     texts = texts / texts.norm(2, 1, true);
 
@@ -63,7 +65,8 @@ int main(int argc, char** argv) {
     const double ref_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     bool same = ref.size() == fast.picks.size();
     for (size_t i = 0; same && i < ref.size(); ++i) same = ref[i] == fast.picks[i].index;
-    std::printf("TextSpan [%lld, %lld] x %lld texts, rank 80, 20 picks, %d threads\n", (long long)n, (long long)E, (long long)m, current_threads());
+    std::printf("TextSpan [%lld, %lld] x %lld texts, rank 80, 20 picks, %d threads\n", (long long)n, (long long)E,
+                (long long)m, current_threads());
     std::printf("  clipscope (Gram, float64):      %.3f s (reconstruction included)\n", fast_s);
     std::printf("  reference loop (float32, here): %.3f s\n", ref_s);
     std::printf("  speed-up %.1fx, identical picks: %s\n", ref_s / fast_s, same ? "yes" : "NO");

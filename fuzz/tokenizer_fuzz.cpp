@@ -17,7 +17,8 @@ namespace {
 const clipscope::Tokenizer& toy_tokenizer() {
     static std::unique_ptr<clipscope::Tokenizer> tokenizer;
     if (!tokenizer) {
-        const std::string path = std::string(getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp") + "/clipscope-fuzz-vocab.txt";
+        const std::string path =
+            std::string(getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp") + "/clipscope-fuzz-vocab.txt";
         std::ofstream out(path);
         out << "#version: 0.2\nt h\nth e</w>\na </w>\np h\nph o\npho t\nphot o</w>\n";
         out.close();

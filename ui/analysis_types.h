@@ -14,8 +14,8 @@
 namespace clipscope::ui {
 
 struct ModelSummary {
-    QString spec;          // what was asked for (folder, file, hf-hub:..., random:...)
-    QString name;          // architecture name for captions
+    QString spec;  // what was asked for (folder, file, hf-hub:..., random:...)
+    QString name;  // architecture name for captions
     QString format;
     int64_t layers = 0, heads = 0, grid = 0, image_size = 0, embed_dim = 0;
     int64_t parameters = 0;
@@ -29,33 +29,33 @@ struct ModelSummary {
 struct ImageAnalysis {
     uint64_t request = 0;
     QString path;
-    Image crop;                                           // the model's view: resized and centre-cropped RGB
-    std::shared_ptr<const Decomposition> decomposition;   // batch of one, spatial terms for every layer
+    Image crop;                                          // the model's view: resized and centre-cropped RGB
+    std::shared_ptr<const Decomposition> decomposition;  // batch of one, spatial terms for every layer
     double seconds = 0;
 };
 
 struct TextEmbeddings {
     uint64_t request = 0;
-    QString text_a, text_b;     // "A" and the optional "rather than B"
-    QStringList labels;         // zero-shot class names
-    std::vector<float> a, b;    // unit [E]; empty when the text is empty
-    FloatArray label_rows;      // [C, E] unit rows: each label's prompt-template ensemble
+    QString text_a, text_b;   // "A" and the optional "rather than B"
+    QStringList labels;       // zero-shot class names
+    std::vector<float> a, b;  // unit [E]; empty when the text is empty
+    FloatArray label_rows;    // [C, E] unit rows: each label's prompt-template ensemble
 };
 
 // An indexed image set: its store (non-spatial terms of every image, on disk, resumable)
 // and the mean of every term over the set (what mean-ablation substitutes).
 struct ImageSet {
-    QString name;          // shown in captions ("demo world (400 images)", a folder name)
-    QString source;        // the folder that was indexed
-    QString store_folder;  // the store in the cache
-    QStringList images;    // store row order
-    FloatArray head_means; // [L, H, E]
-    FloatArray mlp_means;  // [L + 1, E]
+    QString name;           // shown in captions ("demo world (400 images)", a folder name)
+    QString source;         // the folder that was indexed
+    QString store_folder;   // the store in the cache
+    QStringList images;     // store row order
+    FloatArray head_means;  // [L, H, E]
+    FloatArray mlp_means;   // [L + 1, E]
 };
 
 struct Neighbors {
     uint64_t request = 0;
-    QString query;                 // "head 5.2", "layer 5", "embedding"
+    QString query;  // "head 5.2", "layer 5", "embedding"
     QStringList images;
     QVector<double> scores;
 };

@@ -53,20 +53,25 @@ template <typename Job>
 void AnalysisWorker::post(const char* what, std::atomic<uint64_t>& latest, uint64_t id, Job job) {
     latest = id;
     if (++pending_ == 1) Q_EMIT busyChanged(true);
-    QMetaObject::invokeMethod(context_, [this, what, &latest, id, job] {
-        if (latest.load() == id) {  // else superseded before it started
-            try {
-                job();
-            } catch (const Error& e) {
-                // A cancelled job is the user's choice, not a failure: no error dialog.
-                if (e.kind() == ErrorKind::Cancelled) Q_EMIT cancelled(QString::fromUtf8(what));
-                else Q_EMIT failed(QString::fromUtf8(what), QString::fromUtf8(e.what()));
-            } catch (const std::exception& e) {
-                Q_EMIT failed(QString::fromUtf8(what), QString::fromUtf8(e.what()));
+    QMetaObject::invokeMethod(
+        context_,
+        [this, what, &latest, id, job] {
+            if (latest.load() == id) {  // else superseded before it started
+                try {
+                    job();
+                } catch (const Error& e) {
+                    // A cancelled job is the user's choice, not a failure: no error dialog.
+                    if (e.kind() == ErrorKind::Cancelled)
+                        Q_EMIT cancelled(QString::fromUtf8(what));
+                    else
+                        Q_EMIT failed(QString::fromUtf8(what), QString::fromUtf8(e.what()));
+                } catch (const std::exception& e) {
+                    Q_EMIT failed(QString::fromUtf8(what), QString::fromUtf8(e.what()));
+                }
             }
-        }
-        if (--pending_ == 0) Q_EMIT busyChanged(false);
-    }, Qt::QueuedConnection);
+            if (--pending_ == 0) Q_EMIT busyChanged(false);
+        },
+        Qt::QueuedConnection);
 }
 
 uint64_t AnalysisWorker::loadModel(const QString& spec, const QString& device, const QString& vocabulary) {
@@ -84,7 +89,8 @@ uint64_t AnalysisWorker::loadModel(const QString& spec, const QString& device, c
         s->name = QString::fromStdString(c.name);
         if (s->name.isEmpty() || s->name == "custom") s->name = QFileInfo(spec).fileName();
         try {
-            if (QFileInfo(spec).canonicalFilePath() == QFileInfo(QString::fromStdString(demo_model_directory())).canonicalFilePath())
+            if (QFileInfo(spec).canonicalFilePath() ==
+                QFileInfo(QString::fromStdString(demo_model_directory())).canonicalFilePath())
                 s->name = "ClipScope demo (shapes world)";
         } catch (const Error&) {
         }  // no data directory: not the demo
@@ -96,7 +102,8 @@ uint64_t AnalysisWorker::loadModel(const QString& spec, const QString& device, c
         s->embed_dim = c.embed_dim;
         s->parameters = model->info().parameter_count;
         s->logit_scale = model->logit_scale();
-        s->has_vocabulary = model->has_tokenizer();  // without one, images work and text queries report the missing vocabulary
+        s->has_vocabulary =
+            model->has_tokenizer();  // without one, images work and text queries report the missing vocabulary
         s->vocabulary = QString::fromStdString(model->info().vocab_path);
         if (!s->has_vocabulary) {
             try {
@@ -124,7 +131,8 @@ uint64_t AnalysisWorker::analyseImage(const QString& path) {
         a->path = path;
         const Image image = load_image(path.toStdString());
         a->crop = resize_and_crop(image, model_->config().preprocess);
-        a->decomposition = std::make_shared<Decomposition>(decompose(*model_, normalize_crop(a->crop, model_->config().preprocess)));
+        a->decomposition =
+            std::make_shared<Decomposition>(decompose(*model_, normalize_crop(a->crop, model_->config().preprocess)));
         a->seconds = timer.elapsed() / 1000.0;
         Q_EMIT imageAnalysed(a);
     });
@@ -156,7 +164,9 @@ uint64_t AnalysisWorker::embedTexts(const QString& text_a, const QString& text_b
             const FloatArray classifier = build_classifier(*model_, names, default_templates());  // [E, C]
             const int64_t C = static_cast<int64_t>(names.size());
             for (int64_t c = 0; c < C; ++c)
-                for (int64_t e = 0; e < E; ++e) t->label_rows.data[static_cast<size_t>(c * E + e)] = classifier.data[static_cast<size_t>(e * C + c)];
+                for (int64_t e = 0; e < E; ++e)
+                    t->label_rows.data[static_cast<size_t>(c * E + e)] =
+                        classifier.data[static_cast<size_t>(e * C + c)];
         }
         Q_EMIT textsEmbedded(t);
     });

@@ -18,7 +18,7 @@ namespace clipscope {
 class ClipModel;
 class RunControl;
 class Store;
-}
+}  // namespace clipscope
 
 namespace clipscope::ui {
 
@@ -65,13 +65,14 @@ private:
     void post(const char* what, std::atomic<uint64_t>& latest, uint64_t id, Job job);
 
     QThread thread_;
-    QObject* context_ = nullptr;               // lives on thread_; jobs run in its event loop
-    std::shared_ptr<ClipModel> model_;         // touched on the worker thread only
-    std::shared_ptr<Store> store_;             // the indexed set of the current model (worker thread only)
+    QObject* context_ = nullptr;        // lives on thread_; jobs run in its event loop
+    std::shared_ptr<ClipModel> model_;  // touched on the worker thread only
+    std::shared_ptr<Store> store_;      // the indexed set of the current model (worker thread only)
     std::mutex control_mutex_;
-    std::shared_ptr<RunControl> control_;      // the running long job's, for cancelJob()
+    std::shared_ptr<RunControl> control_;  // the running long job's, for cancelJob()
     std::atomic<uint64_t> next_id_{1};
-    std::atomic<uint64_t> latest_model_{0}, latest_image_{0}, latest_texts_{0}, latest_index_{0}, latest_neighbors_{0}, latest_textspan_{0};
+    std::atomic<uint64_t> latest_model_{0}, latest_image_{0}, latest_texts_{0}, latest_index_{0}, latest_neighbors_{0},
+        latest_textspan_{0};
     std::atomic<int> pending_{0};
 };
 

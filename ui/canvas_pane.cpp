@@ -29,13 +29,15 @@ CanvasPane::CanvasPane(ViewState* state, QWidget* parent) : QWidget(parent) {
     threshold->setEnabled(false);
     auto* threshold_label = new QLabel(tr("at the mean"));
     threshold_label->setMinimumWidth(threshold_label->fontMetrics().horizontalAdvance("at the mean "));
-    threshold->setToolTip(tr("Segmentation threshold on the min-max scaled map; leftmost = the map's mean (the protocol)"));
+    threshold->setToolTip(
+        tr("Segmentation threshold on the min-max scaled map; leftmost = the map's mean (the protocol)"));
     connect(threshold, &QSlider::valueChanged, this, [this, threshold_label](int v) {
         canvas_->setThreshold(v == 0 ? -1.0 : v / 100.0);
         threshold_label->setText(v == 0 ? tr("at the mean") : QString("at %1").arg(v / 100.0, 0, 'f', 2));
     });
     connect(mask_, &QCheckBox::toggled, threshold, &QSlider::setEnabled);
-    connect(map_source_, &QComboBox::currentIndexChanged, state, [state](int i) { state->setMapSource(i == 1 ? MapSource::SelectedHead : MapSource::Text); });
+    connect(map_source_, &QComboBox::currentIndexChanged, state,
+            [state](int i) { state->setMapSource(i == 1 ? MapSource::SelectedHead : MapSource::Text); });
     connect(opacity_, &QSlider::valueChanged, canvas_, [this](int v) { canvas_->setOpacity(v / 100.0); });
     connect(mask_, &QCheckBox::toggled, canvas_, &ImageCanvas::setShowMask);
 

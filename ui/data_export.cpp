@@ -15,7 +15,8 @@
 
 namespace clipscope::ui {
 
-QString export_view_data(const ViewState& state, const HeadGridModel& grid, const NeighborsPtr& neighbors, const QString& folder) {
+QString export_view_data(const ViewState& state, const HeadGridModel& grid, const NeighborsPtr& neighbors,
+                         const QString& folder) {
     try {
         if (!QDir().mkpath(folder)) return folder + ": cannot create the folder";
         const QDir dir(folder);
@@ -44,8 +45,9 @@ QString export_view_data(const ViewState& state, const HeadGridModel& grid, cons
                 const int layer = grid.layerOfRow(row), head = grid.headOfColumn(col);
                 const QVariant v = grid.data(i, HeadGridModel::ContributionRole);
                 const QStringList labels = head >= 0 ? grid.labelsOf(layer, head) : QStringList();
-                heads << layer << "," << (head >= 0 ? std::to_string(head) : std::string("MLP")) << "," << (v.isValid() ? std::to_string(v.toDouble()) : "")
-                      << "," << (grid.data(i, HeadGridModel::AblatedRole).toBool() ? 1 : 0) << ","
+                heads << layer << "," << (head >= 0 ? std::to_string(head) : std::string("MLP")) << ","
+                      << (v.isValid() ? std::to_string(v.toDouble()) : "") << ","
+                      << (grid.data(i, HeadGridModel::AblatedRole).toBool() ? 1 : 0) << ","
                       << csv_field(labels.isEmpty() ? std::string() : labels.first().toStdString()) << "\n";
             }
         write_text_atomically(path("heads.csv"), heads.str());
@@ -54,7 +56,8 @@ QString export_view_data(const ViewState& state, const HeadGridModel& grid, cons
         scores << "label,probability,probability_ablated\n";
         if (const auto& t = state.texts())
             for (int c = 0; c < t->labels.size() && static_cast<size_t>(c) < live.probabilities_before.size(); ++c)
-                scores << csv_field(t->labels[c].toStdString()) << "," << live.probabilities_before[static_cast<size_t>(c)] << ","
+                scores << csv_field(t->labels[c].toStdString()) << ","
+                       << live.probabilities_before[static_cast<size_t>(c)] << ","
                        << live.probabilities_after[static_cast<size_t>(c)] << "\n";
         write_text_atomically(path("scores.csv"), scores.str());
 
@@ -63,7 +66,8 @@ QString export_view_data(const ViewState& state, const HeadGridModel& grid, cons
             std::ostringstream n;
             n << "rank,image,score,query\n";
             for (int i = 0; i < neighbors->images.size(); ++i)
-                n << i + 1 << "," << csv_field(neighbors->images[i].toStdString()) << "," << neighbors->scores[i] << "," << csv_field(neighbors->query.toStdString()) << "\n";
+                n << i + 1 << "," << csv_field(neighbors->images[i].toStdString()) << "," << neighbors->scores[i] << ","
+                  << csv_field(neighbors->query.toStdString()) << "\n";
             write_text_atomically(path("neighbours.csv"), n.str());
         }
     } catch (const std::exception& e) {

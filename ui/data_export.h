@@ -16,6 +16,7 @@ class HeadGridModel;
 class ViewState;
 
 // Returns "" on success, else a message naming the file and the problem.
-QString export_view_data(const ViewState& state, const HeadGridModel& grid, const NeighborsPtr& neighbors, const QString& folder);
+QString export_view_data(const ViewState& state, const HeadGridModel& grid, const NeighborsPtr& neighbors,
+                         const QString& folder);
 
 }  // namespace clipscope::ui

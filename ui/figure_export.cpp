@@ -22,7 +22,9 @@ QFont caption_font(const QWidget* widget) {
 
 // The caption wraps (never elides: it names what the figure shows) in a strip below the widget.
 int caption_height(const QWidget* widget, const QString& caption) {
-    const QRect box = QFontMetrics(caption_font(widget)).boundingRect(QRect(0, 0, std::max(40, widget->width() - 12), 10000), Qt::TextWordWrap, caption);
+    const QRect box =
+        QFontMetrics(caption_font(widget))
+            .boundingRect(QRect(0, 0, std::max(40, widget->width() - 12), 10000), Qt::TextWordWrap, caption);
     return box.height() + 12;
 }
 
@@ -81,7 +83,8 @@ QString export_widget(QWidget* widget, const QString& path, const QString& capti
     if (!QFileInfo(temp).exists() || QFileInfo(temp).size() == 0) return path + ": nothing was written";
     std::error_code ec;  // rename(2) replaces an existing figure atomically
     std::filesystem::rename(QFile::encodeName(temp).toStdString(), QFile::encodeName(path).toStdString(), ec);
-    if (ec) return path + ": could not move the finished figure into place (" + QString::fromStdString(ec.message()) + ")";
+    if (ec)
+        return path + ": could not move the finished figure into place (" + QString::fromStdString(ec.message()) + ")";
     return {};
 }
 

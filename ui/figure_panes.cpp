@@ -4,12 +4,9 @@ namespace clipscope::ui {
 
 const QList<FigurePane>& figure_panes() {
     static const QList<FigurePane> kPanes = {
-        {"window", "the whole window"},
-        {"canvas", "the image with its map"},
-        {"grid", "the layer x head grid"},
-        {"head", "the selected head's detail"},
-        {"scores", "texts and zero-shot scores"},
-        {"gallery", "the image set and neighbours"},
+        {"window", "the whole window"},           {"canvas", "the image with its map"},
+        {"grid", "the layer x head grid"},        {"head", "the selected head's detail"},
+        {"scores", "texts and zero-shot scores"}, {"gallery", "the image set and neighbours"},
     };
     return kPanes;
 }

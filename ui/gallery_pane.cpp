@@ -21,7 +21,8 @@ GalleryPane::GalleryPane(ViewState* state, QWidget* parent) : QWidget(parent), s
     cancel_ = new QPushButton(tr("Cancel"), this);
     cancel_->setEnabled(false);
     textspan_ = new QPushButton(tr("TextSpan labels\u2026"), this);
-    textspan_->setToolTip(tr("Label every head with TextSpan over this image set, from a description file (one per line)"));
+    textspan_->setToolTip(
+        tr("Label every head with TextSpan over this image set, from a description file (one per line)"));
     textspan_->setEnabled(false);
     progress_ = new QProgressBar(this);
     progress_->setVisible(false);
@@ -48,17 +49,21 @@ GalleryPane::GalleryPane(ViewState* state, QWidget* parent) : QWidget(parent), s
     layout->addWidget(list_, 1);
 
     connect(index_, &QPushButton::clicked, this, [this] {
-        const QString dir = QFileDialog::getExistingDirectory(this, tr("Index a folder of images (searched recursively)"));
+        const QString dir =
+            QFileDialog::getExistingDirectory(this, tr("Index a folder of images (searched recursively)"));
         if (!dir.isEmpty()) Q_EMIT indexFolderRequested(dir);
     });
     connect(cancel_, &QPushButton::clicked, this, &GalleryPane::cancelRequested);
     connect(textspan_, &QPushButton::clicked, this, [this] {
-        const QString file = QFileDialog::getOpenFileName(this, tr("Descriptions for TextSpan (one per line, or FAMILY<TAB>text)"));
+        const QString file =
+            QFileDialog::getOpenFileName(this, tr("Descriptions for TextSpan (one per line, or FAMILY<TAB>text)"));
         if (!file.isEmpty()) Q_EMIT textSpanRequested(file);
     });
     connect(by_, &QComboBox::currentIndexChanged, this, &GalleryPane::queryChanged);
-    connect(list_, &QListWidget::itemActivated, this, [this](QListWidgetItem* item) { Q_EMIT openImageRequested(item->data(Qt::UserRole).toString()); });
-    connect(list_, &QListWidget::itemClicked, this, [this](QListWidgetItem* item) { Q_EMIT openImageRequested(item->data(Qt::UserRole).toString()); });
+    connect(list_, &QListWidget::itemActivated, this,
+            [this](QListWidgetItem* item) { Q_EMIT openImageRequested(item->data(Qt::UserRole).toString()); });
+    connect(list_, &QListWidget::itemClicked, this,
+            [this](QListWidgetItem* item) { Q_EMIT openImageRequested(item->data(Qt::UserRole).toString()); });
     connect(state_, &ViewState::imageSetChanged, this, &GalleryPane::updateHeader);
     connect(state_, &ViewState::modelChanged, this, [this] {
         list_->clear();
@@ -73,8 +78,9 @@ int GalleryPane::by() const { return by_->currentIndex(); }
 void GalleryPane::updateHeader() {
     textspan_->setEnabled(state_->imageSet() != nullptr && !cancel_->isEnabled());
     const auto& set = state_->imageSet();
-    header_->setText(set ? tr("Image set: <b>%1</b>. Ablation replaces terms by their mean over it.").arg(set->name.toHtmlEscaped())
-                         : tr("No image set indexed: ablation is zero-ablation and there is no gallery."));
+    header_->setText(
+        set ? tr("Image set: <b>%1</b>. Ablation replaces terms by their mean over it.").arg(set->name.toHtmlEscaped())
+            : tr("No image set indexed: ablation is zero-ablation and there is no gallery."));
 }
 
 void GalleryPane::setIndexing(bool running) {
@@ -99,7 +105,8 @@ void GalleryPane::showNeighbors(const NeighborsPtr& n) {
     for (int i = 0; i < n->images.size(); ++i) {
         auto* item = new QListWidgetItem(QIcon(n->images[i]), QString::number(n->scores[i], 'g', 3));
         item->setData(Qt::UserRole, n->images[i]);
-        item->setToolTip(QString("%1\n%2: score %3").arg(QFileInfo(n->images[i]).fileName(), n->query).arg(n->scores[i], 0, 'g', 4));
+        item->setToolTip(
+            QString("%1\n%2: score %3").arg(QFileInfo(n->images[i]).fileName(), n->query).arg(n->scores[i], 0, 'g', 4));
         list_->addItem(item);
     }
 }

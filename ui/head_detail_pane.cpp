@@ -19,7 +19,8 @@
 
 namespace clipscope::ui {
 
-HeadDetailPane::HeadDetailPane(ViewState* state, HeadGridModel* grid, QWidget* parent) : QWidget(parent), state_(state), grid_(grid) {
+HeadDetailPane::HeadDetailPane(ViewState* state, HeadGridModel* grid, QWidget* parent)
+    : QWidget(parent), state_(state), grid_(grid) {
     title_ = new QLabel(this);
     QFont f = title_->font();
     f.setBold(true);
@@ -73,14 +74,19 @@ void HeadDetailPane::refresh() {
     title_->setText(head >= 0 ? tr("Layer %1, head %2").arg(layer).arg(head) : tr("Layer %1, MLP").arg(layer));
     const LiveResult& live = state_->live();
     const QVariant v = grid_->data(grid_->indexOf(layer, head), HeadGridModel::ContributionRole);
-    value_->setText(v.isValid() ? tr("Direct contribution along %1: %2").arg(live.direction_label).arg(v.toDouble(), 0, 'g', 4)
-                                : tr("Enter a text or labels to see its contribution."));
+    value_->setText(v.isValid()
+                        ? tr("Direct contribution along %1: %2").arg(live.direction_label).arg(v.toDouble(), 0, 'g', 4)
+                        : tr("Enter a text or labels to see its contribution."));
     const HeadTexts texts = head >= 0 ? grid_->headTexts(layer, head) : HeadTexts();
     if (texts.texts.isEmpty())
         labels_->addItem(head < 0 ? tr("(MLPs have no TextSpan descriptions)")
-                                  : tr("(no TextSpan descriptions: put the model's textspan.json beside it, or File \u2192 Load TextSpan labels)"));
+                                  : tr("(no TextSpan descriptions: put the model's textspan.json beside it, or File "
+                                       "\u2192 Load TextSpan labels)"));
     for (int i = 0; i < texts.texts.size(); ++i)
-        labels_->addItem(QString("%1. %2  (%3)").arg(i + 1).arg(texts.texts[i]).arg(i < texts.variance.size() ? texts.variance[i] : 0.0, 0, 'f', 3));
+        labels_->addItem(QString("%1. %2  (%3)")
+                             .arg(i + 1)
+                             .arg(texts.texts[i])
+                             .arg(i < texts.variance.size() ? texts.variance[i] : 0.0, 0, 'f', 3));
     if (!texts.variance.isEmpty()) {
         // Cumulative variance explained as picks are added: where the curve flattens, the head's span is covered.
         auto* series = new QLineSeries;
@@ -113,7 +119,8 @@ void HeadDetailPane::refresh() {
     const auto [lo, hi] = std::minmax_element(m.data.begin(), m.data.end());
     QImage img(static_cast<int>(G), static_cast<int>(G), QImage::Format_RGB32);
     for (int64_t i = 0; i < G * G; ++i)
-        img.setPixelColor(static_cast<int>(i % G), static_cast<int>(i / G), heat_colour(*hi > *lo ? (m.data[size_t(i)] - *lo) / (*hi - *lo) : 0.5));
+        img.setPixelColor(static_cast<int>(i % G), static_cast<int>(i / G),
+                          heat_colour(*hi > *lo ? (m.data[size_t(i)] - *lo) / (*hi - *lo) : 0.5));
     map_->setPixmap(QPixmap::fromImage(img.scaled(map_->size(), Qt::KeepAspectRatio, Qt::FastTransformation)));
     map_->setToolTip(tr("This head's own map along %1 (patch grid %2\u00d7%2)").arg(live.direction_label).arg(G));
 }

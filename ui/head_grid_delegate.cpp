@@ -14,7 +14,8 @@ void HeadGridDelegate::paint(QPainter* p, const QStyleOptionViewItem& option, co
     const QVariant value = index.data(HeadGridModel::ContributionRole);
     const double scale = index.data(HeadGridModel::ScaleRole).toDouble();
     const bool ablated = index.data(HeadGridModel::AblatedRole).toBool();
-    QColor fill = value.isValid() && scale > 0 ? diverging_colour(value.toDouble() / scale) : option.palette.color(QPalette::Base);
+    QColor fill = value.isValid() && scale > 0 ? diverging_colour(value.toDouble() / scale)
+                                               : option.palette.color(QPalette::Base);
     if (ablated) fill = fill.darker(140);
     p->fillRect(r, fill);
     // Cell colours are light by design: dark text reads on them in light and dark palettes.

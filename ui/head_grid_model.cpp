@@ -10,9 +10,15 @@ namespace clipscope::ui {
 QString short_label(const QString& description) {
     // Cells are small: drop the carrier phrases descriptions share ("a photo of a", "it is")
     // so the word that differs between heads is what shows.
-    static const QStringList prefixes = {"a photo of a ", "a photo of an ", "a photo of ", "an image of a ", "an image of ", "a picture of a ",
-                                         "there is a ", "there is an ", "it is ", "this is a ", "this is ", "something ", "on a ", "on the ", "in the ",
-                                         "a ", "an ", "the "};
+    static const QStringList prefixes = {"a photo of a ", "a photo of an ",
+                                         "a photo of ",   "an image of a ",
+                                         "an image of ",  "a picture of a ",
+                                         "there is a ",   "there is an ",
+                                         "it is ",        "this is a ",
+                                         "this is ",      "something ",
+                                         "on a ",         "on the ",
+                                         "in the ",       "a ",
+                                         "an ",           "the "};
     QString s = description.trimmed();
     for (bool changed = true; changed;) {
         changed = false;
@@ -34,15 +40,20 @@ HeadGridModel::HeadGridModel(ViewState* state, QObject* parent) : QAbstractTable
         labels_.clear();
         endResetModel();
     });
-    connect(state_, &ViewState::liveChanged, this, &HeadGridModel::refresh);  // ablation changes recompute, so they arrive here too
+    connect(state_, &ViewState::liveChanged, this,
+            &HeadGridModel::refresh);  // ablation changes recompute, so they arrive here too
     connect(state_, &ViewState::selectionChanged, this, &HeadGridModel::refresh);
 }
 
 int HeadGridModel::rowCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : layers_; }
-int HeadGridModel::columnCount(const QModelIndex& parent) const { return parent.isValid() || layers_ == 0 ? 0 : heads_ + 1; }
+int HeadGridModel::columnCount(const QModelIndex& parent) const {
+    return parent.isValid() || layers_ == 0 ? 0 : heads_ + 1;
+}
 int HeadGridModel::layerOfRow(int row) const { return layers_ - 1 - row; }
 int HeadGridModel::headOfColumn(int column) const { return column == heads_ ? -1 : column; }
-QModelIndex HeadGridModel::indexOf(int layer, int head) const { return index(layers_ - 1 - layer, head < 0 ? heads_ : head); }
+QModelIndex HeadGridModel::indexOf(int layer, int head) const {
+    return index(layers_ - 1 - layer, head < 0 ? heads_ : head);
+}
 
 void HeadGridModel::setHeadLabels(const HeadLabels& labels) {
     labels_ = labels;
@@ -66,8 +77,10 @@ QVariant HeadGridModel::data(const QModelIndex& index, int role) const {
     float value = 0;
     bool has_value = false;
     if (live.valid) {
-        if (head >= 0 && static_cast<size_t>(layer * heads_ + head) < live.parts.heads.size()) value = live.parts.heads[static_cast<size_t>(layer * heads_ + head)], has_value = true;
-        if (head < 0 && static_cast<size_t>(layer + 1) < live.parts.mlps.size()) value = live.parts.mlps[static_cast<size_t>(layer + 1)], has_value = true;
+        if (head >= 0 && static_cast<size_t>(layer * heads_ + head) < live.parts.heads.size())
+            value = live.parts.heads[static_cast<size_t>(layer * heads_ + head)], has_value = true;
+        if (head < 0 && static_cast<size_t>(layer + 1) < live.parts.mlps.size())
+            value = live.parts.mlps[static_cast<size_t>(layer + 1)], has_value = true;
     }
     const HeadTexts texts = head >= 0 ? labels_.value({layer, head}) : HeadTexts();
     const QStringList& labels = texts.texts;
@@ -78,23 +91,38 @@ QVariant HeadGridModel::data(const QModelIndex& index, int role) const {
             return has_value ? QString::number(value, 'f', 2) : QString();
         case Qt::ToolTipRole: {
             QString tip = "<b>" + name + "</b>";
-            if (has_value) tip += QString("<br>direct contribution along %1: %2").arg(live.direction_label.toHtmlEscaped()).arg(value, 0, 'g', 4);
-            if (!labels.isEmpty()) tip += QString("<br>TextSpan (%1 of the variance in %2 picks):").arg(texts.total_variance, 0, 'f', 3).arg(labels.size());
+            if (has_value)
+                tip += QString("<br>direct contribution along %1: %2")
+                           .arg(live.direction_label.toHtmlEscaped())
+                           .arg(value, 0, 'g', 4);
+            if (!labels.isEmpty())
+                tip += QString("<br>TextSpan (%1 of the variance in %2 picks):")
+                           .arg(texts.total_variance, 0, 'f', 3)
+                           .arg(labels.size());
             for (int i = 0; i < std::min<int>(labels.size(), 5); ++i)
                 tip += "<br>" + QString::number(i + 1) + ". " + labels[i].toHtmlEscaped() +
                        (i < texts.variance.size() ? QString(" (%1)").arg(texts.variance[i], 0, 'f', 3) : QString());
             const bool off = head >= 0 ? state_->isAblated(layer, head) : state_->isMlpAblated(layer);
-            if (off) tip += state_->imageSet() ? "<br><i>ablated (replaced by its mean over the image set)</i>" : "<br><i>ablated (zero: no image set)</i>";
+            if (off)
+                tip += state_->imageSet() ? "<br><i>ablated (replaced by its mean over the image set)</i>"
+                                          : "<br><i>ablated (zero: no image set)</i>";
             tip += "<br><small>click: select \u00b7 double-click or Space: ablate</small>";
             return tip;
         }
-        case ContributionRole: return has_value ? QVariant(value) : QVariant();
-        case ScaleRole: return scale_;
-        case AblatedRole: return head >= 0 ? state_->isAblated(layer, head) : state_->isMlpAblated(layer);
-        case LayerRole: return layer;
-        case HeadRole: return head;
-        case SelectedRole: return state_->selectedLayer() == layer && state_->selectedHead() == head;
-        default: return {};
+        case ContributionRole:
+            return has_value ? QVariant(value) : QVariant();
+        case ScaleRole:
+            return scale_;
+        case AblatedRole:
+            return head >= 0 ? state_->isAblated(layer, head) : state_->isMlpAblated(layer);
+        case LayerRole:
+            return layer;
+        case HeadRole:
+            return head;
+        case SelectedRole:
+            return state_->selectedLayer() == layer && state_->selectedHead() == head;
+        default:
+            return {};
     }
 }
 

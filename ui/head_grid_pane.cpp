@@ -18,7 +18,8 @@
 
 namespace clipscope::ui {
 
-HeadGridPane::HeadGridPane(ViewState* state, HeadGridModel* model, QWidget* parent) : QWidget(parent), state_(state), model_(model) {
+HeadGridPane::HeadGridPane(ViewState* state, HeadGridModel* model, QWidget* parent)
+    : QWidget(parent), state_(state), model_(model) {
     table_ = new QTableView(this);
     table_->setModel(model_);
     table_->setItemDelegate(new HeadGridDelegate(table_));
@@ -67,8 +68,10 @@ HeadGridPane::HeadGridPane(ViewState* state, HeadGridModel* model, QWidget* pare
 void HeadGridPane::toggle(const QModelIndex& index) {
     if (!index.isValid()) return;
     const int layer = model_->layerOfRow(index.row()), head = model_->headOfColumn(index.column());
-    if (head < 0) state_->toggleMlp(layer);
-    else state_->toggleHead(layer, head);
+    if (head < 0)
+        state_->toggleMlp(layer);
+    else
+        state_->toggleHead(layer, head);
 }
 
 void HeadGridPane::updateLegend() {

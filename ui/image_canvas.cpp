@@ -43,7 +43,8 @@ void ImageCanvas::rebuild() {
     overlay_ = QImage();
     const auto& a = state_->analysis();
     if (a && !a->crop.pixels.empty()) {
-        crop_ = QImage(a->crop.pixels.data(), a->crop.width, a->crop.height, a->crop.width * 3, QImage::Format_RGB888).copy();
+        crop_ = QImage(a->crop.pixels.data(), a->crop.width, a->crop.height, a->crop.width * 3, QImage::Format_RGB888)
+                    .copy();
     }
     const LiveResult& live = state_->live();
     if (!crop_.isNull() && live.valid && live.map.rank() == 2 && live.map.shape[0] > 0) {
@@ -131,7 +132,10 @@ void ImageCanvas::mouseMoveEvent(QMouseEvent* event) {
         return;
     }
     const auto top = state_->patchTopHeads(patch, 5);
-    QString text = tr("<b>Patch %1</b> (row %2, column %3)").arg(patch).arg(patch / state_->model()->grid).arg(patch % state_->model()->grid);
+    QString text = tr("<b>Patch %1</b> (row %2, column %3)")
+                       .arg(patch)
+                       .arg(patch / state_->model()->grid)
+                       .arg(patch % state_->model()->grid);
     if (!top.empty()) {
         text += tr("<br>Top heads along %1:").arg(state_->live().direction_label.toHtmlEscaped());
         for (const auto& [l, h, v] : top) text += QString("<br>L%1.H%2: %3").arg(l).arg(h).arg(v, 0, 'g', 3);

@@ -41,7 +41,8 @@ namespace clipscope::ui {
 
 namespace {
 
-QDockWidget* dock(QMainWindow* window, const QString& title, const QString& name, QWidget* content, Qt::DockWidgetArea area) {
+QDockWidget* dock(QMainWindow* window, const QString& title, const QString& name, QWidget* content,
+                  Qt::DockWidgetArea area) {
     auto* d = new QDockWidget(title, window);
     d->setObjectName(name);  // saveState() needs names
     d->setWidget(content);
@@ -71,7 +72,8 @@ MainWindow::MainWindow() {
     QDockWidget* grid_dock = dock(this, tr("Head grid"), "grid", grid_pane_, Qt::RightDockWidgetArea);
     QDockWidget* scores_dock = dock(this, tr("Texts & scores"), "scores", scores_pane_, Qt::LeftDockWidgetArea);
     QDockWidget* detail_dock = dock(this, tr("Head detail"), "detail", detail_pane_, Qt::RightDockWidgetArea);
-    QDockWidget* gallery_dock = dock(this, tr("Image set & neighbours"), "gallery", gallery_pane_, Qt::LeftDockWidgetArea);
+    QDockWidget* gallery_dock =
+        dock(this, tr("Image set & neighbours"), "gallery", gallery_pane_, Qt::LeftDockWidgetArea);
     resizeDocks({scores_dock, gallery_dock}, {430, 400}, Qt::Vertical);
     // The default layout (a saved one replaces it): grid over detail on the right, texts on the left.
     resizeDocks({grid_dock, scores_dock}, {560, 330}, Qt::Horizontal);
@@ -104,10 +106,14 @@ MainWindow::MainWindow() {
         state_->setModel(std::move(s));
         if (ask_for_vocabulary) {
             // Images still work; texts need a tokenizer. Say why, and offer to pick one.
-            statusBar()->showMessage(tr("No tokenizer vocabulary: texts are off until one is chosen (File \u2192 Choose tokenizer vocabulary)"), 20000);
+            statusBar()->showMessage(tr("No tokenizer vocabulary: texts are off until one is chosen (File \u2192 "
+                                        "Choose tokenizer vocabulary)"),
+                                     20000);
             spdlog::warn("{}", vocabulary_problem.toStdString());
             if (!headless_ && isVisible() &&
-                QMessageBox::question(this, tr("No tokenizer vocabulary"), vocabulary_problem + "\n\n" + tr("Choose a vocabulary file now?")) == QMessageBox::Yes)
+                QMessageBox::question(this, tr("No tokenizer vocabulary"),
+                                      vocabulary_problem + "\n\n" + tr("Choose a vocabulary file now?")) ==
+                    QMessageBox::Yes)
                 QTimer::singleShot(0, this, &MainWindow::chooseVocabulary);
         }
         // A TextSpan result saved beside the model labels its heads (the demo model ships one).
@@ -125,7 +131,9 @@ MainWindow::MainWindow() {
         updateStatus();
     });
     connect(worker_, &AnalysisWorker::textsEmbedded, this, [this](TextEmbeddingsPtr t) {
-        if (t->text_a != scores_pane_->textA() || t->text_b != scores_pane_->textB() || t->labels != scores_pane_->labels()) return;
+        if (t->text_a != scores_pane_->textA() || t->text_b != scores_pane_->textB() ||
+            t->labels != scores_pane_->labels())
+            return;
         state_->setTexts(std::move(t));
         if (state_->selectedLayer() < 0) selectStrongestHead();
     });
@@ -212,12 +220,14 @@ void MainWindow::loadModel(const QString& spec, const QString& vocabulary) {
     // The new model redoes the current image and texts (queued after the load, in order).
     if (current_ >= 0) worker_->analyseImage(images_[current_]);
     if (!images_.isEmpty() || !scores_pane_->labels().isEmpty()) requestTexts();
-    if (!image_set_source_.isEmpty()) indexImageSet(image_set_source_);  // the same set, for this model (cached per model)
+    if (!image_set_source_.isEmpty())
+        indexImageSet(image_set_source_);  // the same set, for this model (cached per model)
 }
 
 void MainWindow::chooseVocabulary() {
-    const QString path = QFileDialog::getOpenFileName(this, tr("Tokenizer vocabulary"), {},
-                                                      tr("CLIP BPE vocabulary (vocab.json bpe_simple_vocab_16e6.txt.gz);;All files (*)"));
+    const QString path = QFileDialog::getOpenFileName(
+        this, tr("Tokenizer vocabulary"), {},
+        tr("CLIP BPE vocabulary (vocab.json bpe_simple_vocab_16e6.txt.gz);;All files (*)"));
     if (path.isEmpty()) return;
     loadModel(model_spec_, path);  // vocab.json needs merges.txt beside it; the loader says so if not
 }
@@ -237,8 +247,11 @@ void MainWindow::requestNeighbors() {
     const int layer = state_->selectedLayer() >= 0 ? state_->selectedLayer() : static_cast<int>(m->layers) - 1;
     const int head = std::max(0, state_->selectedHead());  // the MLP column has no head: its layer's first head
     const Decomposition& d = *a->decomposition;
-    const FloatArray heads_row({m->layers, m->heads, m->embed_dim}, std::vector<float>(d.heads.data.begin(), d.heads.data.begin() + m->layers * m->heads * m->embed_dim));
-    const FloatArray embedding_row({m->embed_dim}, std::vector<float>(d.embedding.data.begin(), d.embedding.data.begin() + m->embed_dim));
+    const FloatArray heads_row(
+        {m->layers, m->heads, m->embed_dim},
+        std::vector<float>(d.heads.data.begin(), d.heads.data.begin() + m->layers * m->heads * m->embed_dim));
+    const FloatArray embedding_row(
+        {m->embed_dim}, std::vector<float>(d.embedding.data.begin(), d.embedding.data.begin() + m->embed_dim));
     NeighborQuery q;
     q.by = by == 0 ? NeighborQuery::By::Head : by == 1 ? NeighborQuery::By::Layer : NeighborQuery::By::Embedding;
     q.layer = layer;
@@ -255,7 +268,8 @@ void MainWindow::pasteImage() {
     }
     const QDir cache(QStandardPaths::writableLocation(QStandardPaths::CacheLocation));
     cache.mkpath("pasted");
-    const QString path = cache.filePath(QString("pasted/%1.png").arg(QDateTime::currentDateTime().toString("yyyyMMdd-HHmmss-zzz")));
+    const QString path =
+        cache.filePath(QString("pasted/%1.png").arg(QDateTime::currentDateTime().toString("yyyyMMdd-HHmmss-zzz")));
     if (!image.save(path)) {
         onFailed(tr("Pasting"), tr("%1: could not save the pasted image").arg(path));
         return;
@@ -284,7 +298,8 @@ void MainWindow::loadTextSpan(const QString& path, bool quiet_if_missing) {
     }
     grid_model_->setHeadLabels(labels);
     detail_pane_->refresh();
-    statusBar()->showMessage(tr("Head labels from %1 (%2 heads)").arg(QFileInfo(path).fileName()).arg(labels.size()), 5000);
+    statusBar()->showMessage(tr("Head labels from %1 (%2 heads)").arg(QFileInfo(path).fileName()).arg(labels.size()),
+                             5000);
 }
 
 void MainWindow::openImages(const QStringList& paths) {
@@ -366,14 +381,17 @@ void MainWindow::onBusy(bool busy) {
 
 void MainWindow::updateStatus() {
     const auto& m = state_->model();
-    status_model_->setText(m ? tr("%1 \u00b7 %2 layers \u00d7 %3 heads \u00b7 %4").arg(m->name).arg(m->layers).arg(m->heads).arg(m->format) : tr("no model"));
+    status_model_->setText(
+        m ? tr("%1 \u00b7 %2 layers \u00d7 %3 heads \u00b7 %4").arg(m->name).arg(m->layers).arg(m->heads).arg(m->format)
+          : tr("no model"));
     const LiveResult& live = state_->live();
     const auto& a = state_->analysis();
     if (a) {
-        status_check_->setText(tr("decomposed in %1 s \u00b7 sum of parts = embedding (max error %2) \u00b7 live update %3 ms")
-                                   .arg(a->seconds, 0, 'f', 2)
-                                   .arg(live.sum_error, 0, 'g', 2)
-                                   .arg(live.compute_ms, 0, 'f', 1));
+        status_check_->setText(
+            tr("decomposed in %1 s \u00b7 sum of parts = embedding (max error %2) \u00b7 live update %3 ms")
+                .arg(a->seconds, 0, 'f', 2)
+                .arg(live.sum_error, 0, 'g', 2)
+                .arg(live.compute_ms, 0, 'f', 1));
         statusBar()->clearMessage();
     }
     setWindowTitle("ClipScope \u2014 " + state_->caption());

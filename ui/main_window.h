@@ -30,19 +30,19 @@ class ScoresPane;
 class ViewState;
 
 struct StartupOptions {
-    QString model;            // "" = the bundled demo model
+    QString model;  // "" = the bundled demo model
     QString device = "cpu";
-    QString vocabulary;       // tokenizer file for a model without its own ("" = search)
-    QStringList images;       // "" = the demo's first image (with the demo model)
+    QString vocabulary;  // tokenizer file for a model without its own ("" = search)
+    QStringList images;  // "" = the demo's first image (with the demo model)
     QString text_a, text_b, labels;
-    bool texts_given = false;  // else the demo's defaults with the demo model
-    QString head;             // "L.H" to select
-    QString ablate;           // "L.H,L.H,..."
-    QString session;          // a session file to open instead of the above
+    bool texts_given = false;                // else the demo's defaults with the demo model
+    QString head;                            // "L.H" to select
+    QString ablate;                          // "L.H,L.H,..."
+    QString session;                         // a session file to open instead of the above
     QList<QPair<QString, QString>> exports;  // (pane, file)
     QString export_data;                     // a folder for the data behind the panes
     bool quit_after_export = false;
-    double export_scale = 2.0;               // raster figures: pixels per logical pixel
+    double export_scale = 2.0;  // raster figures: pixels per logical pixel
 };
 
 class MainWindow : public QMainWindow {
@@ -98,8 +98,8 @@ private:
     AnalysisWorker* worker_;
     HeadGridModel* grid_model_;
     CanvasPane* canvas_pane_;
-    ImageCanvas* canvas_;     // the canvas pane's
-    QListWidget* strip_;      // the canvas pane's strip of opened images
+    ImageCanvas* canvas_;  // the canvas pane's
+    QListWidget* strip_;   // the canvas pane's strip of opened images
     HeadGridPane* grid_pane_;
     ScoresPane* scores_pane_;
     HeadDetailPane* detail_pane_;

@@ -44,16 +44,19 @@ void MainWindow::buildMenus() {
         if (!dir.isEmpty()) openImages({dir});
     });
     file->addAction(tr("Open &model folder\u2026"), QKeySequence(tr("Ctrl+Shift+O")), this, [this] {
-        const QString dir = QFileDialog::getExistingDirectory(this, tr("Open a model folder (open_clip or transformers layout)"));
+        const QString dir =
+            QFileDialog::getExistingDirectory(this, tr("Open a model folder (open_clip or transformers layout)"));
         if (!dir.isEmpty()) loadModel(dir);
     });
     file->addAction(tr("Open model &file\u2026"), this, [this] {
-        const QString path = QFileDialog::getOpenFileName(this, tr("Open a model file (OpenAI .pt)"), {}, tr("Models (*.pt *.safetensors);;All files (*)"));
+        const QString path = QFileDialog::getOpenFileName(this, tr("Open a model file (OpenAI .pt)"), {},
+                                                          tr("Models (*.pt *.safetensors);;All files (*)"));
         if (!path.isEmpty()) loadModel(path);
     });
     file->addAction(tr("Open model by &name\u2026"), this, [this] {
         bool ok = false;
-        const QString spec = QInputDialog::getText(this, tr("Open model"), tr("Folder, .pt file, hf-hub:ORG/NAME or random:ARCH"), QLineEdit::Normal, {}, &ok);
+        const QString spec = QInputDialog::getText(
+            this, tr("Open model"), tr("Folder, .pt file, hf-hub:ORG/NAME or random:ARCH"), QLineEdit::Normal, {}, &ok);
         if (ok && !spec.trimmed().isEmpty()) loadModel(spec.trimmed());
     });
     file->addAction(tr("&Get a model (Hugging Face)\u2026"), QKeySequence(tr("Ctrl+Shift+G")), this, [this] {
@@ -66,37 +69,48 @@ void MainWindow::buildMenus() {
     QMenu* recent = file->addMenu(tr("&Recent models"));
     connect(recent, &QMenu::aboutToShow, this, [this, recent] {
         recent->clear();
-        for (const QString& spec : QSettings().value("recentModels").toStringList()) recent->addAction(spec, this, [this, spec] { loadModel(spec); });
+        for (const QString& spec : QSettings().value("recentModels").toStringList())
+            recent->addAction(spec, this, [this, spec] { loadModel(spec); });
     });
     file->addAction(tr("Choose tokenizer &vocabulary\u2026"), this, &MainWindow::chooseVocabulary);
     file->addAction(tr("Load &TextSpan labels\u2026"), this, [this] {
-        const QString path = QFileDialog::getOpenFileName(this, tr("TextSpan result (clipscope-cli textspan --out R.json)"), {}, tr("JSON (*.json)"));
+        const QString path = QFileDialog::getOpenFileName(
+            this, tr("TextSpan result (clipscope-cli textspan --out R.json)"), {}, tr("JSON (*.json)"));
         if (!path.isEmpty()) loadTextSpan(path, false);
     });
     file->addSeparator();
     file->addAction(tr("Open &session\u2026"), QKeySequence(tr("Ctrl+Shift+S")), this, [this] {
-        const QString path = QFileDialog::getOpenFileName(this, tr("Open session"), {}, tr("ClipScope sessions (*.clipscope.json *.json)"));
+        const QString path = QFileDialog::getOpenFileName(this, tr("Open session"), {},
+                                                          tr("ClipScope sessions (*.clipscope.json *.json)"));
         if (path.isEmpty()) return;
         SessionData s;
         const QString error = read_session(path, s);
-        if (!error.isEmpty()) onFailed(tr("Opening the session"), error);
-        else applySession(s);
+        if (!error.isEmpty())
+            onFailed(tr("Opening the session"), error);
+        else
+            applySession(s);
     });
     file->addAction(tr("&Save session\u2026"), QKeySequence::Save, this, [this] {
-        QString path = QFileDialog::getSaveFileName(this, tr("Save session"), "session.clipscope.json", tr("ClipScope sessions (*.clipscope.json)"));
+        QString path = QFileDialog::getSaveFileName(this, tr("Save session"), "session.clipscope.json",
+                                                    tr("ClipScope sessions (*.clipscope.json)"));
         if (path.isEmpty()) return;
         const QString error = write_session(path, currentSession());
-        if (!error.isEmpty()) onFailed(tr("Saving the session"), error);
-        else statusBar()->showMessage(tr("Saved %1").arg(path), 5000);
+        if (!error.isEmpty())
+            onFailed(tr("Saving the session"), error);
+        else
+            statusBar()->showMessage(tr("Saved %1").arg(path), 5000);
     });
     file->addSeparator();
     file->addAction(tr("&Export figure\u2026"), QKeySequence(tr("Ctrl+E")), this, &MainWindow::exportDialog);
     file->addAction(tr("Export &data\u2026"), QKeySequence(tr("Ctrl+Shift+E")), this, [this] {
-        const QString dir = QFileDialog::getExistingDirectory(this, tr("Export the data behind the panes (CSV, JSON, .npy) into a folder"));
+        const QString dir = QFileDialog::getExistingDirectory(
+            this, tr("Export the data behind the panes (CSV, JSON, .npy) into a folder"));
         if (dir.isEmpty()) return;
         const QString error = export_view_data(*state_, *grid_model_, gallery_pane_->neighbors(), dir);
-        if (!error.isEmpty()) onFailed(tr("Exporting data"), error);
-        else statusBar()->showMessage(tr("Wrote view.json, heads.csv, scores.csv, map.npy to %1").arg(dir), 5000);
+        if (!error.isEmpty())
+            onFailed(tr("Exporting data"), error);
+        else
+            statusBar()->showMessage(tr("Wrote view.json, heads.csv, scores.csv, map.npy to %1").arg(dir), 5000);
     });
     file->addAction(tr("&Paste image"), QKeySequence::Paste, this, &MainWindow::pasteImage);
     file->addSeparator();
@@ -112,8 +126,10 @@ void MainWindow::buildMenus() {
     QMenu* ablation = menuBar()->addMenu(tr("&Ablation"));
     ablation->addAction(tr("Toggle the selected head"), QKeySequence(tr("Ctrl+T")), this, [this] {
         if (state_->selectedLayer() < 0) return;
-        if (state_->selectedHead() < 0) state_->toggleMlp(state_->selectedLayer());
-        else state_->toggleHead(state_->selectedLayer(), state_->selectedHead());
+        if (state_->selectedHead() < 0)
+            state_->toggleMlp(state_->selectedLayer());
+        else
+            state_->toggleHead(state_->selectedLayer(), state_->selectedHead());
     });
     ablation->addAction(tr("&Clear"), QKeySequence(tr("Ctrl+Shift+C")), state_, &ViewState::clearAblation);
     QMenu* view = menuBar()->addMenu(tr("&View"));
@@ -129,18 +145,25 @@ void MainWindow::buildMenus() {
     help->addAction(tr("&Model information"), this, [this] {
         const auto& m = state_->model();
         if (!m) return;
-        QMessageBox::information(this, tr("Model"),
-                                 tr("<b>%1</b><br>%2<br>format: %3<br>%4 layers \u00d7 %5 heads, %6\u00d7%6 patches, %7-d joint space<br>"
-                                    "%8 parameters, logit scale %9<br>loaded in %10 s")
-                                     .arg(m->name.toHtmlEscaped(), m->spec.toHtmlEscaped(), m->format)
-                                     .arg(m->layers).arg(m->heads).arg(m->grid).arg(m->embed_dim)
-                                     .arg(m->parameters).arg(m->logit_scale, 0, 'f', 2).arg(m->load_seconds, 0, 'f', 2));
+        QMessageBox::information(
+            this, tr("Model"),
+            tr("<b>%1</b><br>%2<br>format: %3<br>%4 layers \u00d7 %5 heads, %6\u00d7%6 patches, %7-d joint space<br>"
+               "%8 parameters, logit scale %9<br>loaded in %10 s")
+                .arg(m->name.toHtmlEscaped(), m->spec.toHtmlEscaped(), m->format)
+                .arg(m->layers)
+                .arg(m->heads)
+                .arg(m->grid)
+                .arg(m->embed_dim)
+                .arg(m->parameters)
+                .arg(m->logit_scale, 0, 'f', 2)
+                .arg(m->load_seconds, 0, 'f', 2));
     });
     help->addAction(tr("&About ClipScope"), this, [this] {
-        QMessageBox::about(this, tr("About ClipScope"),
-                           tr("<b>ClipScope</b> %1<br>Inside CLIP's image representation: every image embedding as the sum of "
-                              "its heads' and MLPs' direct contributions (Gandelsman, Efros, Steinhardt, ICLR 2024).")
-                               .arg(QApplication::applicationVersion()));
+        QMessageBox::about(
+            this, tr("About ClipScope"),
+            tr("<b>ClipScope</b> %1<br>Inside CLIP's image representation: every image embedding as the sum of "
+               "its heads' and MLPs' direct contributions (Gandelsman, Efros, Steinhardt, ICLR 2024).")
+                .arg(QApplication::applicationVersion()));
     });
 }
 

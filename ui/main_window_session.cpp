@@ -40,8 +40,10 @@ void MainWindow::start(const StartupOptions& options) {
         s.model = options.model;
         s.vocabulary = options.vocabulary;
         s.images = options.images;
-        if (demo && !options.texts_given) s.labels = kDemoLabels;
-        else s.text_a = options.text_a, s.text_b = options.text_b, s.labels = options.labels;
+        if (demo && !options.texts_given)
+            s.labels = kDemoLabels;
+        else
+            s.text_a = options.text_a, s.text_b = options.text_b, s.labels = options.labels;
         s.head = options.head;
         s.ablate = options.ablate;
         // The demo opens its images and indexes its own small image set (cached), so
@@ -92,7 +94,8 @@ SessionData MainWindow::currentSession() const {
     s.ablate = heads.join(',');
     s.ablate_mlps = mlps.join(',');
     if (state_->selectedLayer() >= 0)
-        s.head = state_->selectedHead() >= 0 ? QString("%1.%2").arg(state_->selectedLayer()).arg(state_->selectedHead()) : QString("%1.MLP").arg(state_->selectedLayer());
+        s.head = state_->selectedHead() >= 0 ? QString("%1.%2").arg(state_->selectedLayer()).arg(state_->selectedHead())
+                                             : QString("%1.MLP").arg(state_->selectedLayer());
     s.image_set = image_set_source_;
     s.map_source = canvas_pane_->mapSource();
     s.opacity = canvas_pane_->opacity();
@@ -106,19 +109,23 @@ SessionData MainWindow::currentSession() const {
 void MainWindow::applyPendingSelection(int layers, int heads) {
     try {
         if (!pending_head_.trimmed().isEmpty()) {
-            const HeadRef ref = parse_head_ref(pending_head_.toStdString(), "the selected head (--head or session)", true, layers, heads);
+            const HeadRef ref = parse_head_ref(pending_head_.toStdString(), "the selected head (--head or session)",
+                                               true, layers, heads);
             state_->selectHead(static_cast<int>(ref.layer), static_cast<int>(ref.head));
         }
         std::set<std::pair<int, int>> off;
         if (!pending_ablate_.trimmed().isEmpty())
-            for (const auto& [l, h] : parse_head_list(pending_ablate_.toStdString(), "the ablated heads (--ablate or session)", layers, heads))
+            for (const auto& [l, h] : parse_head_list(pending_ablate_.toStdString(),
+                                                      "the ablated heads (--ablate or session)", layers, heads))
                 off.insert({static_cast<int>(l), static_cast<int>(h)});
         std::set<int> mlps;
         for (const QString& item : pending_mlps_.split(',', Qt::SkipEmptyParts)) {
             bool ok = false;
             const int layer = item.trimmed().toInt(&ok);
             if (!ok || layer < 0 || layer >= layers)
-                throw Error(ErrorKind::Usage, "the session's ablate_mlps takes layer numbers 0.." + std::to_string(layers - 1) + ", got '" + item.trimmed().toStdString() + "'");
+                throw Error(ErrorKind::Usage, "the session's ablate_mlps takes layer numbers 0.." +
+                                                  std::to_string(layers - 1) + ", got '" +
+                                                  item.trimmed().toStdString() + "'");
             mlps.insert(layer);
         }
         state_->setAblated(off, mlps);

@@ -25,7 +25,8 @@ namespace clipscope::ui {
 namespace {
 
 QString megabytes(uint64_t bytes) {
-    return bytes >= 1'000'000'000 ? QString("%1 GB").arg(bytes / 1e9, 0, 'f', 2) : QString("%1 MB").arg(bytes / 1e6, 0, 'f', 0);
+    return bytes >= 1'000'000'000 ? QString("%1 GB").arg(bytes / 1e9, 0, 'f', 2)
+                                  : QString("%1 MB").arg(bytes / 1e6, 0, 'f', 0);
 }
 
 bool repo_is_cached(const std::vector<HfCachedRepo>& repos, const std::string& repo_id) {
@@ -85,7 +86,9 @@ ModelHubDialog::ModelHubDialog(QWidget* parent) : QDialog(parent), control_(std:
     progress_ = new QProgressBar(get_box);
     progress_->setRange(0, 1000);
     progress_->setValue(0);
-    status_ = new QLabel(tr("Only the safetensors weights, configs and tokenizer files are fetched; an interrupted download resumes."), get_box);
+    status_ = new QLabel(
+        tr("Only the safetensors weights, configs and tokenizer files are fetched; an interrupted download resumes."),
+        get_box);
     status_->setWordWrap(true);
     get_layout->addWidget(progress_);
     get_layout->addWidget(status_);
@@ -109,8 +112,10 @@ ModelHubDialog::ModelHubDialog(QWidget* parent) : QDialog(parent), control_(std:
         const auto rows = curated_->selectionModel()->selectedRows();
         if (!rows.isEmpty()) repo_edit_->setText(curated_->item(rows.first().row(), 1)->text());
     });
-    connect(curated_, &QTableWidget::cellDoubleClicked, this, [this](int row, int) { startDownload(curated_->item(row, 1)->text(), QStringLiteral("main")); });
-    connect(download_button_, &QPushButton::clicked, this, [this] { startDownload(repo_edit_->text().trimmed(), revision_edit_->text().trimmed()); });
+    connect(curated_, &QTableWidget::cellDoubleClicked, this,
+            [this](int row, int) { startDownload(curated_->item(row, 1)->text(), QStringLiteral("main")); });
+    connect(download_button_, &QPushButton::clicked, this,
+            [this] { startDownload(repo_edit_->text().trimmed(), revision_edit_->text().trimmed()); });
     connect(cancel_button_, &QPushButton::clicked, this, &ModelHubDialog::cancelDownload);
     connect(cache_tree_, &QTreeWidget::itemSelectionChanged, this, [this] {
         const auto items = cache_tree_->selectedItems();
@@ -141,33 +146,45 @@ void ModelHubDialog::refreshCache() {
         settings_error = "<br><b>" + QString::fromUtf8(e.what()).toHtmlEscaped() + "</b>";
         settings.cache_dir = hf_hub_cache_dir();
     }
-    settings_label_->setText(tr("Cache: %1<br>Hub: %2%3 · %4%5")
-                                 .arg(QString::fromStdString(settings.cache_dir).toHtmlEscaped(), QString::fromStdString(settings.endpoint).toHtmlEscaped(),
-                                      settings.offline ? tr(" <b>(HF_HUB_OFFLINE is set: downloads are off)</b>") : QString(),
-                                      settings.token.empty() ? tr("no token (public repos only; set HF_TOKEN for gated ones)")
-                                                             : tr("token from %1").arg(QString::fromStdString(settings.token_source).toHtmlEscaped()),
-                                      settings_error));
+    settings_label_->setText(
+        tr("Cache: %1<br>Hub: %2%3 · %4%5")
+            .arg(QString::fromStdString(settings.cache_dir).toHtmlEscaped(),
+                 QString::fromStdString(settings.endpoint).toHtmlEscaped(),
+                 settings.offline ? tr(" <b>(HF_HUB_OFFLINE is set: downloads are off)</b>") : QString(),
+                 settings.token.empty()
+                     ? tr("no token (public repos only; set HF_TOKEN for gated ones)")
+                     : tr("token from %1").arg(QString::fromStdString(settings.token_source).toHtmlEscaped()),
+                 settings_error));
     cache_tree_->clear();
     const auto repos = list_cached_models(settings.cache_dir);
     for (const auto& repo : repos) {
-        auto* top = new QTreeWidgetItem(cache_tree_, {QString::fromStdString(repo.repo_id), {}, megabytes(repo.blobs_bytes),
-                                                      repo.incomplete_downloads ? tr("partial download: Download again to resume") : QString()});
+        auto* top = new QTreeWidgetItem(
+            cache_tree_, {QString::fromStdString(repo.repo_id),
+                          {},
+                          megabytes(repo.blobs_bytes),
+                          repo.incomplete_downloads ? tr("partial download: Download again to resume") : QString()});
         for (const auto& rev : repo.revisions) {
             QString label = QString::fromStdString(rev.commit.substr(0, 12));
             for (const auto& ref : rev.refs) label += QStringLiteral(" [%1]").arg(QString::fromStdString(ref));
-            auto* item = new QTreeWidgetItem(top, {label, QString::fromStdString(rev.format), megabytes(rev.size_bytes),
-                                                   rev.loadable ? (rev.problem.empty() ? tr("loadable") : tr("loadable; %1").arg(QString::fromStdString(rev.problem)))
-                                                                : QString::fromStdString(rev.problem)});
+            auto* item = new QTreeWidgetItem(
+                top, {label, QString::fromStdString(rev.format), megabytes(rev.size_bytes),
+                      rev.loadable ? (rev.problem.empty() ? tr("loadable")
+                                                          : tr("loadable; %1").arg(QString::fromStdString(rev.problem)))
+                                   : QString::fromStdString(rev.problem)});
             item->setToolTip(3, QString::fromStdString(rev.problem));
             if (rev.loadable)
-                item->setData(0, Qt::UserRole, QString::fromStdString("hf-hub:" + repo.repo_id + "@" + (rev.refs.empty() ? rev.commit : rev.refs.front())));
-            else item->setForeground(3, palette().color(QPalette::Disabled, QPalette::Text));
+                item->setData(0, Qt::UserRole,
+                              QString::fromStdString("hf-hub:" + repo.repo_id + "@" +
+                                                     (rev.refs.empty() ? rev.commit : rev.refs.front())));
+            else
+                item->setForeground(3, palette().color(QPalette::Disabled, QPalette::Text));
         }
         top->setExpanded(true);
     }
     if (repos.empty()) new QTreeWidgetItem(cache_tree_, {tr("(no models in the cache yet)")});
     for (int row = 0; row < curated_->rowCount(); ++row)
-        curated_->item(row, 3)->setText(repo_is_cached(repos, curated_->item(row, 1)->text().toStdString()) ? tr("yes") : QString());
+        curated_->item(row, 3)->setText(
+            repo_is_cached(repos, curated_->item(row, 1)->text().toStdString()) ? tr("yes") : QString());
 }
 
 void ModelHubDialog::startDownload(const QString& repo_id, const QString& revision) {
@@ -190,9 +207,12 @@ void ModelHubDialog::startDownload(const QString& repo_id, const QString& revisi
     control->set_progress_callback([self](int64_t done, int64_t total, const std::string& file) {
         // Called on the download thread: hop to the dialog's thread.
         if (self)
-            QMetaObject::invokeMethod(self, [self, done, total, f = QString::fromStdString(file)] {
-                if (self) self->onProgress(done, total, f);
-            }, Qt::QueuedConnection);
+            QMetaObject::invokeMethod(
+                self,
+                [self, done, total, f = QString::fromStdString(file)] {
+                    if (self) self->onProgress(done, total, f);
+                },
+                Qt::QueuedConnection);
     });
     const DownloadRequest request{repo_id.toStdString(), revision.isEmpty() ? "main" : revision.toStdString(), {}};
     thread_ = QThread::create([self, control, request, settings] {
@@ -207,21 +227,27 @@ void ModelHubDialog::startDownload(const QString& repo_id, const QString& revisi
                           .arg(r.files.size())
                           .arg(megabytes(r.bytes_transferred));
         } catch (const Error& e) {
-            message = e.kind() == ErrorKind::Cancelled ? QObject::tr("Cancelled; the partial file is kept and the next download resumes it.") : QString::fromUtf8(e.what());
+            message = e.kind() == ErrorKind::Cancelled
+                          ? QObject::tr("Cancelled; the partial file is kept and the next download resumes it.")
+                          : QString::fromUtf8(e.what());
         } catch (const std::exception& e) {
             message = QString::fromUtf8(e.what());
         }
         if (self)
-            QMetaObject::invokeMethod(self, [self, ok, message, spec] {
-                if (self) self->onDownloadDone(ok, message, spec);
-            }, Qt::QueuedConnection);
+            QMetaObject::invokeMethod(
+                self,
+                [self, ok, message, spec] {
+                    if (self) self->onDownloadDone(ok, message, spec);
+                },
+                Qt::QueuedConnection);
     });
     thread_->start();
 }
 
 void ModelHubDialog::onProgress(qint64 done, qint64 total, const QString& file) {
     if (total > 0) progress_->setValue(static_cast<int>(1000 * done / total));
-    status_->setText(tr("%1: %2 of %3").arg(file, megabytes(static_cast<uint64_t>(done)), megabytes(static_cast<uint64_t>(total))));
+    status_->setText(
+        tr("%1: %2 of %3").arg(file, megabytes(static_cast<uint64_t>(done)), megabytes(static_cast<uint64_t>(total))));
 }
 
 void ModelHubDialog::onDownloadDone(bool ok, const QString& message, const QString& spec) {
@@ -233,7 +259,8 @@ void ModelHubDialog::onDownloadDone(bool ok, const QString& message, const QStri
     refreshCache();
     Q_EMIT downloadFinished(ok, message);
     if (ok && isVisible() &&
-        QMessageBox::question(this, tr("Download finished"), message + "\n\n" + tr("Open %1 now?").arg(spec)) == QMessageBox::Yes) {
+        QMessageBox::question(this, tr("Download finished"), message + "\n\n" + tr("Open %1 now?").arg(spec)) ==
+            QMessageBox::Yes) {
         Q_EMIT modelChosen(spec);
         accept();
     }

@@ -25,7 +25,8 @@ void apply_palette(bool dark) {
     p.setColor(QPalette::ToolTipBase, QColor(60, 60, 64));
     p.setColor(QPalette::ToolTipText, QColor(235, 235, 235));
     p.setColor(QPalette::PlaceholderText, QColor(150, 150, 150));
-    for (auto role : {QPalette::WindowText, QPalette::Text, QPalette::ButtonText}) p.setColor(QPalette::Disabled, role, QColor(120, 120, 120));
+    for (auto role : {QPalette::WindowText, QPalette::Text, QPalette::ButtonText})
+        p.setColor(QPalette::Disabled, role, QColor(120, 120, 120));
     QApplication::setPalette(p);
 }
 

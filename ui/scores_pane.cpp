@@ -27,7 +27,8 @@ ScoresPane::ScoresPane(ViewState* state, QWidget* parent) : QWidget(parent), sta
     text_a_->setPlaceholderText(tr("a red circle"));
     text_b_->setPlaceholderText(tr("optional: rather than \u2026"));
     labels_->setPlaceholderText(tr("circle, square, triangle"));
-    for (QLineEdit* e : {text_a_, text_b_, labels_}) connect(e, &QLineEdit::editingFinished, this, [this, e] {
+    for (QLineEdit* e : {text_a_, text_b_, labels_})
+        connect(e, &QLineEdit::editingFinished, this, [this, e] {
             if (e->isModified()) {
                 e->setModified(false);
                 Q_EMIT queryChanged();
@@ -94,7 +95,10 @@ void ScoresPane::updateChart() {
     const auto& texts = state_->texts();
     QString summary;
     if (live.valid)
-        summary = tr("cos(image, %1): %2 \u2192 %3 after ablation").arg(live.direction_label).arg(live.score_before, 0, 'f', 4).arg(live.score_after, 0, 'f', 4);
+        summary = tr("cos(image, %1): %2 \u2192 %3 after ablation")
+                      .arg(live.direction_label)
+                      .arg(live.score_before, 0, 'f', 4)
+                      .arg(live.score_after, 0, 'f', 4);
     summary_->setText(summary);
 
     QChart* chart = chart_view_->chart();

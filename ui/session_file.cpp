@@ -44,9 +44,12 @@ QString read_session(const QString& path, SessionData& out) {
     const QJsonDocument doc = QJsonDocument::fromJson(file.readAll(), &parse);
     if (doc.isNull()) return path + ": not JSON (" + parse.errorString() + ")";
     const QJsonObject o = doc.object();
-    if (!o.value("clipscope_session").isDouble()) return path + ": not a ClipScope session (no \"clipscope_session\" version)";
+    if (!o.value("clipscope_session").isDouble())
+        return path + ": not a ClipScope session (no \"clipscope_session\" version)";
     if (o.value("clipscope_session").toInt() > kVersion)
-        return path + QString(": written by a newer ClipScope (session version %1, this one reads %2)").arg(o.value("clipscope_session").toInt()).arg(kVersion);
+        return path + QString(": written by a newer ClipScope (session version %1, this one reads %2)")
+                          .arg(o.value("clipscope_session").toInt())
+                          .arg(kVersion);
     SessionData s;
     s.model = o.value("model").toString();
     s.vocabulary = o.value("vocabulary").toString();

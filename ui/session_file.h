@@ -9,15 +9,15 @@
 namespace clipscope::ui {
 
 struct SessionData {
-    QString model;  // "" = the bundled demo model
+    QString model;       // "" = the bundled demo model
     QString vocabulary;  // tokenizer file chosen for a model without one ("" = none chosen)
     QStringList images;
     int current = 0;
     QString text_a, text_b, labels;
-    QString ablate;    // "L.H,L.H"
+    QString ablate;       // "L.H,L.H"
     QString ablate_mlps;  // "L,L"
-    QString head;      // "L.H" or "L.MLP"; "" = none
-    QString image_set; // "demo:", a folder, or ""
+    QString head;         // "L.H" or "L.MLP"; "" = none
+    QString image_set;    // "demo:", a folder, or ""
     int map_source = 0;
     int opacity = 55;
     bool segment = false;

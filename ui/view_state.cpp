@@ -83,7 +83,8 @@ QString ViewState::ablationSummary() const {
     for (int l : mlps_off_) parts << QString("L%1.MLP").arg(l);
     if (parts.isEmpty()) return "none";
     if (force_zero_) return parts.join(", ") + " (zero-ablated)";
-    return parts.join(", ") + (image_set_ ? " (mean over " + image_set_->name + ")" : QString(" (zero: no image set indexed)"));
+    return parts.join(", ") +
+           (image_set_ ? " (mean over " + image_set_->name + ")" : QString(" (zero: no image set indexed)"));
 }
 
 void ViewState::selectHead(int layer, int head) {
@@ -119,7 +120,8 @@ void ViewState::recompute() {
         const LiveAblation ablation = currentAblation();
         const std::vector<float> before = ablated_embedding(d, 0, {}), after = ablated_embedding(d, 0, ablation);
         if (texts_ && texts_->label_rows.rank() == 2 && texts_->label_rows.shape[0] > 0) {
-            r.probabilities_before = label_probabilities(cosine_scores(before, texts_->label_rows), model_->logit_scale);
+            r.probabilities_before =
+                label_probabilities(cosine_scores(before, texts_->label_rows), model_->logit_scale);
             r.probabilities_after = label_probabilities(cosine_scores(after, texts_->label_rows), model_->logit_scale);
         }
         // The direction: text A (minus B), else the predicted label.
@@ -131,15 +133,20 @@ void ViewState::recompute() {
                 r.direction_label += " rather than \u201c" + texts_->text_b + "\u201d";
             }
         } else if (!r.probabilities_before.empty()) {
-            const auto top = std::max_element(r.probabilities_before.begin(), r.probabilities_before.end()) - r.probabilities_before.begin();
+            const auto top = std::max_element(r.probabilities_before.begin(), r.probabilities_before.end()) -
+                             r.probabilities_before.begin();
             // The predicted label against the labels' mean (the segmentation protocol's contrast,
             // docs/method.md §6): a lone text direction shares a large component with every
             // caption, so its map mostly shows where the image is "an image" at all.
             const int64_t E = texts_->label_rows.shape[1], C = texts_->label_rows.shape[0];
-            r.direction.assign(texts_->label_rows.data.begin() + top * E, texts_->label_rows.data.begin() + (top + 1) * E);
+            r.direction.assign(texts_->label_rows.data.begin() + top * E,
+                               texts_->label_rows.data.begin() + (top + 1) * E);
             for (int64_t c = 0; c < C; ++c)
-                for (int64_t e = 0; e < E; ++e) r.direction[static_cast<size_t>(e)] -= texts_->label_rows.data[static_cast<size_t>(c * E + e)] / static_cast<float>(C);
-            r.direction_label = "\u201c" + texts_->labels.at(static_cast<int>(top)) + "\u201d (predicted) vs the labels' mean";
+                for (int64_t e = 0; e < E; ++e)
+                    r.direction[static_cast<size_t>(e)] -=
+                        texts_->label_rows.data[static_cast<size_t>(c * E + e)] / static_cast<float>(C);
+            r.direction_label =
+                "\u201c" + texts_->labels.at(static_cast<int>(top)) + "\u201d (predicted) vs the labels' mean";
         }
         if (!r.direction.empty()) {
             r.valid = true;
@@ -155,7 +162,8 @@ void ViewState::recompute() {
             }
             MapSelection selection;
             selection.heads = heads;
-            r.map = heads.empty() ? FloatArray({model_->grid, model_->grid}) : token_maps(d, 0, dir, selection, model_->grid);
+            r.map = heads.empty() ? FloatArray({model_->grid, model_->grid})
+                                  : token_maps(d, 0, dir, selection, model_->grid);
             r.map.shape = {model_->grid, model_->grid};
         }
     }
@@ -169,7 +177,8 @@ std::vector<std::tuple<int, int, float>> ViewState::patchTopHeads(int patch, int
     if (!live_.valid || !analysis_ || patch < 0) return out;
     const Decomposition& d = *analysis_->decomposition;
     if (d.attentions.rank() != 5) return out;
-    const int64_t Ls = d.attentions.shape[1], N = d.attentions.shape[2], H = d.attentions.shape[3], E = d.attentions.shape[4];
+    const int64_t Ls = d.attentions.shape[1], N = d.attentions.shape[2], H = d.attentions.shape[3],
+                  E = d.attentions.shape[4];
     if (patch + 1 >= N) return out;
     for (int64_t l = 0; l < Ls; ++l)
         for (int64_t h = 0; h < H; ++h) {
@@ -178,7 +187,8 @@ std::vector<std::tuple<int, int, float>> ViewState::patchTopHeads(int patch, int
             for (int64_t e = 0; e < E; ++e) dot += static_cast<double>(v[e]) * live_.direction[static_cast<size_t>(e)];
             out.emplace_back(static_cast<int>(l + d.first_spatial_layer), static_cast<int>(h), static_cast<float>(dot));
         }
-    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return std::fabs(std::get<2>(a)) > std::fabs(std::get<2>(b)); });
+    std::sort(out.begin(), out.end(),
+              [](const auto& a, const auto& b) { return std::fabs(std::get<2>(a)) > std::fabs(std::get<2>(b)); });
     if (static_cast<int>(out.size()) > count) out.resize(static_cast<size_t>(count));
     return out;
 }

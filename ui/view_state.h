@@ -18,14 +18,14 @@ namespace clipscope::ui {
 enum class MapSource { Text, SelectedHead };
 
 struct LiveResult {
-    bool valid = false;                 // a model, an image and a direction are present
-    QString direction_label;            // what the map and the grid colours measure
-    std::vector<float> direction;       // [E]
-    PartScores parts;                   // unablated terms along the direction: heads [L*H], MLPs [L+1]
-    float score_before = 0, score_after = 0;              // cosine with the direction
+    bool valid = false;                       // a model, an image and a direction are present
+    QString direction_label;                  // what the map and the grid colours measure
+    std::vector<float> direction;             // [E]
+    PartScores parts;                         // unablated terms along the direction: heads [L*H], MLPs [L+1]
+    float score_before = 0, score_after = 0;  // cosine with the direction
     std::vector<float> probabilities_before, probabilities_after;  // zero-shot over the labels
-    FloatArray map;                     // [G, G]: kept heads (or the selected head) along the direction
-    double sum_error = 0;               // |sum of parts - embedding|, shown as the self-check
+    FloatArray map;        // [G, G]: kept heads (or the selected head) along the direction
+    double sum_error = 0;  // |sum of parts - embedding|, shown as the self-check
     double compute_ms = 0;
 };
 
@@ -54,7 +54,8 @@ public:
     bool isMlpAblated(int layer) const { return mlps_off_.count(layer) > 0; }
     const std::set<std::pair<int, int>>& ablatedHeads() const { return heads_off_; }
     const std::set<int>& ablatedMlps() const { return mlps_off_; }
-    QString ablationSummary() const;  // "L5.H2, L4.MLP (mean over demo world (400 images))", "... (zero: no image set)" or "none"
+    QString ablationSummary()
+        const;  // "L5.H2, L4.MLP (mean over demo world (400 images))", "... (zero: no image set)" or "none"
 
     // Selection: a head (head == -1 for the layer's MLP) and a patch (-1 = none).
     void selectHead(int layer, int head);

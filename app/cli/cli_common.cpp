@@ -18,9 +18,11 @@ void add_model_options(CLI::App& cmd, ModelOptions& options, bool model_required
         "(read from the local Hugging Face cache), or random:ARCH[@SEED]";
     // Commands that need a model fall back to the bundled demo model, so they run offline out of the box.
     options.default_to_demo = model_required;
-    cmd.add_option("--model,-m", options.model, model_required ? what + " (default: the bundled shapes-world demo model)" : what);
+    cmd.add_option("--model,-m", options.model,
+                   model_required ? what + " (default: the bundled shapes-world demo model)" : what);
     cmd.add_option("--device", options.device, "cpu or cuda:N")->capture_default_str();
-    cmd.add_option("--vocab", options.vocab, "Tokenizer vocabulary (bpe_simple_vocab_16e6.txt.gz, or vocab.json with merges.txt beside it)");
+    cmd.add_option("--vocab", options.vocab,
+                   "Tokenizer vocabulary (bpe_simple_vocab_16e6.txt.gz, or vocab.json with merges.txt beside it)");
 }
 
 std::string model_spec(const ModelOptions& options) {
@@ -39,11 +41,16 @@ ClipModel load_model(const ModelOptions& options) {
 
 nlohmann::json model_summary(const ClipModel& model) {
     const auto& info = model.info();
-    return {{"spec", info.spec}, {"format", info.format}, {"architecture", model.config().name}, {"weights", info.weights_path}};
+    return {{"spec", info.spec},
+            {"format", info.format},
+            {"architecture", model.config().name},
+            {"weights", info.weights_path}};
 }
 
 // Invalid UTF-8 in user text (labels, file names) is written as U+FFFD instead of aborting the command.
-void print_json(const nlohmann::json& j) { std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << std::endl; }
+void print_json(const nlohmann::json& j) {
+    std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << std::endl;
+}
 
 std::vector<std::string> collect_texts(const std::vector<std::string>& args, const std::string& file) {
     std::vector<std::string> texts = args;

@@ -27,7 +27,6 @@ void add_model_options(CLI::App& cmd, ModelOptions& options, bool model_required
 std::string model_spec(const ModelOptions& options);
 ClipModel load_model(const ModelOptions& options);
 
-
 // A short description of the model for every printed result ("every number carries its model").
 nlohmann::json model_summary(const ClipModel& model);
 

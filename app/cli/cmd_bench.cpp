@@ -8,7 +8,8 @@
 namespace clipscope::cli {
 
 void register_bench(CLI::App& app) {
-    auto* cmd = app.add_subcommand("bench", "Time the plain image forward against the spatial and non-spatial decompositions");
+    auto* cmd =
+        app.add_subcommand("bench", "Time the plain image forward against the spatial and non-spatial decompositions");
     struct Options {
         ModelOptions model;
         std::string random_arch;
@@ -18,7 +19,9 @@ void register_bench(CLI::App& app) {
     };
     auto o = std::make_shared<Options>();
     add_model_options(*cmd, o->model, /*model_required=*/false);
-    cmd->add_option("--random-arch", o->random_arch, "Random weights of a built-in architecture (ViT-B-32, ViT-B-16, ViT-L-14, ViT-L-14-336, ViT-H-14, ViT-bigG-14, tiny)");
+    cmd->add_option("--random-arch", o->random_arch,
+                    "Random weights of a built-in architecture (ViT-B-32, ViT-B-16, ViT-L-14, ViT-L-14-336, ViT-H-14, "
+                    "ViT-bigG-14, tiny)");
     cmd->add_option("--batch", o->batch, "Images per forward")->capture_default_str();
     cmd->add_option("--runs", o->runs, "Timed runs per variant (median reported)")->capture_default_str();
     cmd->add_flag("--json", o->json, "Print a JSON object");
@@ -45,8 +48,8 @@ void register_bench(CLI::App& app) {
                         {"max_sum_error", r.max_sum_error}});
             return;
         }
-        std::printf("%s (%s), batch %lld, %d threads, %s, median of %d runs\n", mo.model.c_str(), r.arch.c_str(), static_cast<long long>(r.batch), r.threads,
-                    model.info().device.c_str(), r.runs);
+        std::printf("%s (%s), batch %lld, %d threads, %s, median of %d runs\n", mo.model.c_str(), r.arch.c_str(),
+                    static_cast<long long>(r.batch), r.threads, model.info().device.c_str(), r.runs);
         std::printf("  plain forward          %9.1f ms\n", r.plain_ms);
         std::printf("  spatial decomposition  %9.1f ms  (%.3fx)\n", r.spatial_ms, r.spatial_ratio());
         std::printf("  non-spatial            %9.1f ms  (%.3fx)\n", r.nonspatial_ms, r.nonspatial_ratio());

@@ -8,7 +8,8 @@
 namespace clipscope::cli {
 
 void register_classify(CLI::App& app) {
-    auto* cmd = app.add_subcommand("classify", "Zero-shot classification of images against class names (JSON on stdout)");
+    auto* cmd =
+        app.add_subcommand("classify", "Zero-shot classification of images against class names (JSON on stdout)");
     struct Options {
         ModelOptions model;
         std::string labels;
@@ -21,16 +22,21 @@ void register_classify(CLI::App& app) {
     auto* labels = cmd->add_option("--labels", o->labels, "Comma-separated class names");
     auto* labels_file = cmd->add_option("--labels-file", o->labels_file, "File with one class name per line");
     labels->excludes(labels_file);
-    cmd->add_option("--templates", o->templates_file, "Prompt templates, one per line with {} for the class name (default: a built-in short list)");
+    cmd->add_option("--templates", o->templates_file,
+                    "Prompt templates, one per line with {} for the class name (default: a built-in short list)");
     cmd->add_option("images", o->images, "Image files")->required();
-    cmd->footer("Scores are softmax(exp(logit_scale) * cosine) over the labels; each class is the mean of its\n"
-                "normalised template embeddings, normalised again.\n"
-                "Example:\n  clipscope-cli classify --model M --labels \"cat,dog,bird\" photo.jpg");
+    cmd->footer(
+        "Scores are softmax(exp(logit_scale) * cosine) over the labels; each class is the mean of its\n"
+        "normalised template embeddings, normalised again.\n"
+        "Example:\n  clipscope-cli classify --model M --labels \"cat,dog,bird\" photo.jpg");
     cmd->callback([o] {
         std::vector<std::string> names;
-        if (!o->labels.empty()) names = split_labels(o->labels);
-        else if (!o->labels_file.empty()) names = split_labels(read_file_bytes(o->labels_file, 64 << 20) + "\n");
-        else throw_usage("give --labels or --labels-file");
+        if (!o->labels.empty())
+            names = split_labels(o->labels);
+        else if (!o->labels_file.empty())
+            names = split_labels(read_file_bytes(o->labels_file, 64 << 20) + "\n");
+        else
+            throw_usage("give --labels or --labels-file");
         if (names.empty()) throw_usage("no class names found");
         const auto templates = o->templates_file.empty() ? default_templates() : read_templates(o->templates_file);
         const ClipModel model = load_model(o->model);
@@ -45,7 +51,8 @@ void register_classify(CLI::App& app) {
             for (int64_t c = 0; c < C; ++c) {
                 const float p = probs.data[static_cast<int64_t>(i) * C + c];
                 scores[names[static_cast<size_t>(c)]] = p;
-                if (p > probs.data[static_cast<int64_t>(i) * C + best]) best = c;  // first index wins ties, as torch's top-1
+                if (p > probs.data[static_cast<int64_t>(i) * C + best])
+                    best = c;  // first index wins ties, as torch's top-1
             }
             results.push_back({{"image", o->images[i]}, {"scores", scores}, {"top", names[static_cast<size_t>(best)]}});
         }

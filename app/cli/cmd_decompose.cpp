@@ -64,12 +64,14 @@ void run(const Options& o) {
         tensor = read_npy_float(o.tensor);
         if (tensor.rank() == 3) tensor.shape.insert(tensor.shape.begin(), 1);
         if (tensor.rank() != 4 || tensor.shape[1] != 3 || tensor.shape[2] != S || tensor.shape[3] != S)
-            throw_input(o.tensor, "has shape " + shape_to_string(tensor.shape) + ", this model needs [B, 3, " + std::to_string(S) + ", " + std::to_string(S) + "]");
+            throw_input(o.tensor, "has shape " + shape_to_string(tensor.shape) + ", this model needs [B, 3, " +
+                                      std::to_string(S) + ", " + std::to_string(S) + "]");
         B = tensor.shape[0];
     }
     auto batch_pixels = [&](int64_t b0, int64_t n) {
         if (!o.tensor.empty()) return slice_batch(tensor, b0, n);
-        return load_preprocessed_batch(std::vector<std::string>(o.images.begin() + b0, o.images.begin() + b0 + n), model.config().preprocess);
+        return load_preprocessed_batch(std::vector<std::string>(o.images.begin() + b0, o.images.begin() + b0 + n),
+                                       model.config().preprocess);
     };
     DecomposeOptions options;
     options.spatial = !o.no_spatial;
@@ -80,7 +82,8 @@ void run(const Options& o) {
     const std::filesystem::path dir(o.out);
     // Outputs are streamed batch by batch so memory stays bounded by one batch.
     std::unique_ptr<NpyStreamWriter> attn, heads, mlps, cls, emb, preprocessed;
-    if (!o.images.empty()) preprocessed = std::make_unique<NpyStreamWriter>((dir / "preprocessed.npy").string(), Shape{B, 3, S, S});
+    if (!o.images.empty())
+        preprocessed = std::make_unique<NpyStreamWriter>((dir / "preprocessed.npy").string(), Shape{B, 3, S, S});
     const auto t0 = std::chrono::steady_clock::now();
     double max_error = 0;
     std::vector<double> errors;
@@ -97,8 +100,11 @@ void run(const Options& o) {
             emb = std::make_unique<NpyStreamWriter>((dir / "embedding.npy").string(), with_batch(d.embedding.shape, B));
             mlps = std::make_unique<NpyStreamWriter>((dir / "mlps.npy").string(), with_batch(d.mlps.shape, B));
             cls = std::make_unique<NpyStreamWriter>((dir / "cls_attn.npy").string(), with_batch(d.cls_attn.shape, B));
-            heads = std::make_unique<NpyStreamWriter>((dir / (options.spatial ? "heads.npy" : "attentions.npy")).string(), with_batch(d.heads.shape, B));
-            if (options.spatial) attn = std::make_unique<NpyStreamWriter>((dir / "attentions.npy").string(), with_batch(d.attentions.shape, B));
+            heads = std::make_unique<NpyStreamWriter>(
+                (dir / (options.spatial ? "heads.npy" : "attentions.npy")).string(), with_batch(d.heads.shape, B));
+            if (options.spatial)
+                attn = std::make_unique<NpyStreamWriter>((dir / "attentions.npy").string(),
+                                                         with_batch(d.attentions.shape, B));
         }
         emb->append(d.embedding.data.data(), d.embedding.data.size());
         mlps->append(d.mlps.data.data(), d.mlps.data.size());
@@ -119,14 +125,18 @@ void run(const Options& o) {
     nlohmann::json meta = {
         {"model", model_summary(model)},
         {"settings",
-         {{"layers", o.layers}, {"spatial", options.spatial}, {"spatial_layers", spatial_layers}, {"device", model.info().device}, {"batch", o.batch}}},
+         {{"layers", o.layers},
+          {"spatial", options.spatial},
+          {"spatial_layers", spatial_layers},
+          {"device", model.info().device},
+          {"batch", o.batch}}},
         {"inputs", o.images.empty() ? nlohmann::json{{"tensor", o.tensor}} : nlohmann::json{{"images", o.images}}},
-        {"shapes",
-         {{"L", L}, {"N", c.vision.tokens()}, {"H", c.vision.heads}, {"E", c.embed_dim}, {"B", B}}},
+        {"shapes", {{"L", L}, {"N", c.vision.tokens()}, {"H", c.vision.heads}, {"E", c.embed_dim}, {"B", B}}},
         {"files",
          {{"embedding.npy", "[B, E] unnormalised image embedding"},
-          {"attentions.npy", options.spatial ? "[B, Ls, N, H, E] per (layer in spatial_layers, source token, head), divided by ||z||"
-                                             : "[B, L, H, E] per (layer, head), summed over source tokens, divided by ||z||"},
+          {"attentions.npy",
+           options.spatial ? "[B, Ls, N, H, E] per (layer in spatial_layers, source token, head), divided by ||z||"
+                           : "[B, L, H, E] per (layer, head), summed over source tokens, divided by ||z||"},
           {"mlps.npy", "[B, L+1, E] index 0 = ln_pre direct path, 1+l = MLP of block l, divided by ||z||"},
           {"cls_attn.npy", "[B, L, E] class-token source cell summed over heads"}}},
         {"self_check",
@@ -135,24 +145,30 @@ void run(const Options& o) {
           {"per_image", errors}}},
         {"seconds", seconds},
     };
-    if (options.spatial) meta["files"]["heads.npy"] = "[B, L, H, E] per (layer, head) for every layer, summed over source tokens";
+    if (options.spatial)
+        meta["files"]["heads.npy"] = "[B, L, H, E] per (layer, head) for every layer, summed over source tokens";
     if (!o.images.empty()) meta["files"]["preprocessed.npy"] = "[B, 3, S, S] the preprocessed input";
-    write_text_atomically((dir / "meta.json").string(), meta.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
-    spdlog::info("decomposed {} image(s) with {} ({}) in {:.2f} s; sum of parts = normalised embedding within {:.2e}", B, model.info().spec, c.name,
-                 seconds, max_error);
+    write_text_atomically((dir / "meta.json").string(),
+                          meta.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
+    spdlog::info("decomposed {} image(s) with {} ({}) in {:.2f} s; sum of parts = normalised embedding within {:.2e}",
+                 B, model.info().spec, c.name, seconds, max_error);
 }
 
 }  // namespace
 
 void register_decompose(CLI::App& app) {
-    auto* cmd = app.add_subcommand("decompose", "Decompose image embeddings into per-layer/token/head and MLP contributions (.npy files + meta.json)");
+    auto* cmd = app.add_subcommand(
+        "decompose",
+        "Decompose image embeddings into per-layer/token/head and MLP contributions (.npy files + meta.json)");
     auto o = std::make_shared<Options>();
     add_model_options(*cmd, o->model);
     cmd->add_option("--image,-i", o->images, "Image files");
     cmd->add_option("--tensor", o->tensor, "A preprocessed float32 [B, 3, S, S] or [3, S, S] .npy instead of images");
     cmd->add_option("--out,-o", o->out, "Output folder")->required();
-    cmd->add_option("--layers", o->layers, "all, or last:K to keep spatial terms of the last K layers only")->capture_default_str();
-    cmd->add_flag("--no-spatial", o->no_spatial, "Per (layer, head) terms summed over source tokens: attentions.npy is [B, L, H, E]");
+    cmd->add_option("--layers", o->layers, "all, or last:K to keep spatial terms of the last K layers only")
+        ->capture_default_str();
+    cmd->add_flag("--no-spatial", o->no_spatial,
+                  "Per (layer, head) terms summed over source tokens: attentions.npy is [B, L, H, E]");
     cmd->add_option("--batch", o->batch, "Images per forward pass")->capture_default_str();
     cmd->footer(
         "Outputs (float32, normalised like the reference's finalize):\n"

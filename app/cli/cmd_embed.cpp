@@ -9,7 +9,8 @@ namespace clipscope::cli {
 
 void register_embed(CLI::App& app) {
     {
-        auto* cmd = app.add_subcommand("embed-text", "Write unnormalised text embeddings [n, E] (float32 .npy), like encode_text");
+        auto* cmd = app.add_subcommand("embed-text",
+                                       "Write unnormalised text embeddings [n, E] (float32 .npy), like encode_text");
         struct Options {
             ModelOptions model;
             std::string out;
@@ -21,17 +22,20 @@ void register_embed(CLI::App& app) {
         cmd->add_option("--out,-o", o->out, "Output .npy")->required();
         cmd->add_option("texts", o->texts, "Texts");
         cmd->add_option("--texts-file", o->texts_file, "File with one text per line");
-        cmd->footer("Example:\n  clipscope-cli embed-text --model M --out t.npy \"a photo of a dog\" \"a photo of a cat\"");
+        cmd->footer(
+            "Example:\n  clipscope-cli embed-text --model M --out t.npy \"a photo of a dog\" \"a photo of a cat\"");
         cmd->callback([o] {
             const auto texts = collect_texts(o->texts, o->texts_file);
             const ClipModel model = load_model(o->model);
             const FloatArray e = model.encode_texts(texts);
             write_npy(o->out, e);
-            spdlog::info("wrote {} {} ({}, {})", o->out, shape_to_string(e.shape), model.info().spec, model.config().name);
+            spdlog::info("wrote {} {} ({}, {})", o->out, shape_to_string(e.shape), model.info().spec,
+                         model.config().name);
         });
     }
     {
-        auto* cmd = app.add_subcommand("embed-image", "Write unnormalised image embeddings [n, E] (float32 .npy), like encode_image");
+        auto* cmd = app.add_subcommand("embed-image",
+                                       "Write unnormalised image embeddings [n, E] (float32 .npy), like encode_image");
         struct Options {
             ModelOptions model;
             std::string out;
@@ -46,7 +50,8 @@ void register_embed(CLI::App& app) {
             const ClipModel model = load_model(o->model);
             const FloatArray e = model.encode_image(load_preprocessed_batch(o->images, model.config().preprocess));
             write_npy(o->out, e);
-            spdlog::info("wrote {} {} ({}, {})", o->out, shape_to_string(e.shape), model.info().spec, model.config().name);
+            spdlog::info("wrote {} {} ({}, {})", o->out, shape_to_string(e.shape), model.info().spec,
+                         model.config().name);
         });
     }
 }

@@ -27,12 +27,15 @@ struct Options {
 // score minus the mean over classes, per patch, over every layer and head.
 void run_segmentation_protocol(const Options& o) {
     if (!o.text.empty() || !o.versus.empty() || !o.layers.empty() || !o.heads.empty())
-        throw_usage("--classes (the segmentation protocol) sums every layer and head and takes no --text/--versus/--layers/--heads");
+        throw_usage(
+            "--classes (the segmentation protocol) sums every layer and head and takes no "
+            "--text/--versus/--layers/--heads");
     const ClipModel model = load_model(o.model);
     const auto& c = model.config();
     const auto names = split_labels(read_file_bytes(o.classes, 64 << 20) + "\n");
     if (names.size() < 2) throw_input(o.classes, "needs at least 2 class names");
-    const FloatArray classifier = build_classifier(model, names, o.templates.empty() ? default_templates() : read_templates(o.templates));
+    const FloatArray classifier =
+        build_classifier(model, names, o.templates.empty() ? default_templates() : read_templates(o.templates));
     const Image crop = resize_and_crop(load_image(o.image), c.preprocess);
     FloatArray pixels = normalize_crop(crop, c.preprocess);
     pixels.shape.insert(pixels.shape.begin(), 1);
@@ -45,25 +48,32 @@ void run_segmentation_protocol(const Options& o) {
     for (size_t i = 0; i < fg.foreground.size(); ++i) mask.data[i] = fg.foreground[i];
     write_heatmap_overlay(o.out + "_mask.png", crop, mask, o.opacity);
     const std::string predicted = names[static_cast<size_t>(maps.predicted_class)];
-    write_text_atomically(o.out + ".json", nlohmann::json({{"model", model_summary(model)},
-                                                           {"image", o.image},
-                                                           {"protocol", "segmentation (method.md §6.2)"},
-                                                           {"classes", o.classes},
-                                                           {"templates", o.templates.empty() ? "built-in" : o.templates},
-                                                           {"predicted_class", maps.predicted_class},
-                                                           {"predicted_name", predicted},
-                                                           {"grid", c.vision.grid()},
-                                                           {"foreground_fraction", std::count(fg.foreground.begin(), fg.foreground.end(), 1) / double(fg.foreground.size())},
-                                                           {"self_check_max_abs_error", maps.self_check},
-                                                           {"map", "per patch: sum over all layers and heads of attn[l, m, h] . (w_c* - mean_c w_c); overlay: upsampled,"
-                                                                   " clamped at 0, min-max normalised; _mask.png: above the mean"}})
-                                                .dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
-    spdlog::info("segmentation map of {} ({}, predicted '{}'): {}.png, {}_mask.png, {}.npy", o.image, c.name, predicted, o.out, o.out, o.out);
+    write_text_atomically(
+        o.out + ".json",
+        nlohmann::json(
+            {{"model", model_summary(model)},
+             {"image", o.image},
+             {"protocol", "segmentation (method.md §6.2)"},
+             {"classes", o.classes},
+             {"templates", o.templates.empty() ? "built-in" : o.templates},
+             {"predicted_class", maps.predicted_class},
+             {"predicted_name", predicted},
+             {"grid", c.vision.grid()},
+             {"foreground_fraction",
+              std::count(fg.foreground.begin(), fg.foreground.end(), 1) / double(fg.foreground.size())},
+             {"self_check_max_abs_error", maps.self_check},
+             {"map",
+              "per patch: sum over all layers and heads of attn[l, m, h] . (w_c* - mean_c w_c); overlay: upsampled,"
+              " clamped at 0, min-max normalised; _mask.png: above the mean"}})
+            .dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
+    spdlog::info("segmentation map of {} ({}, predicted '{}'): {}.png, {}_mask.png, {}.npy", o.image, c.name, predicted,
+                 o.out, o.out, o.out);
 }
 
 void run(const Options& o) {
     if (!o.classes.empty()) return run_segmentation_protocol(o);
-    if (o.text.empty()) throw_usage("give --text (and optionally --versus), or --classes for the segmentation protocol");
+    if (o.text.empty())
+        throw_usage("give --text (and optionally --versus), or --classes for the segmentation protocol");
     const ClipModel model = load_model(o.model);
     const auto& c = model.config();
     const int64_t L = c.vision.layers, G = c.vision.grid();
@@ -96,31 +106,36 @@ void run(const Options& o) {
     const FloatArray maps = token_maps(d, 0, directions, sel, G);
     FloatArray grid({G, G}, std::vector<float>(maps.data.begin(), maps.data.begin() + G * G));
     if (texts.size() == 2)
-        for (int64_t i = 0; i < G * G; ++i) grid.data[static_cast<size_t>(i)] -= maps.data[static_cast<size_t>(G * G + i)];  // A minus B
+        for (int64_t i = 0; i < G * G; ++i)
+            grid.data[static_cast<size_t>(i)] -= maps.data[static_cast<size_t>(G * G + i)];  // A minus B
     write_npy(o.out + ".npy", grid);
     write_heatmap_overlay(o.out + ".png", crop, upsample_bilinear(grid, c.vision.patch_size), o.opacity);
     const auto [lo, hi] = std::minmax_element(grid.data.begin(), grid.data.end());
-    write_text_atomically(o.out + ".json", nlohmann::json({{"model", model_summary(model)},
-                                                           {"image", o.image},
-                                                           {"text", o.text},
-                                                           {"versus", o.versus.empty() ? nlohmann::json(nullptr) : nlohmann::json(o.versus)},
-                                                           {"layers", o.layers.empty() ? "all" : o.layers},
-                                                           {"heads", o.heads.empty() ? "all" : o.heads},
-                                                           {"grid", G},
-                                                           {"min", *lo},
-                                                           {"max", *hi},
-                                                           {"self_check_max_abs_error", d.max_sum_error()},
-                                                           {"map", "per patch: sum over the selected (layer, head) cells of attn[l, m, h] . t, t unit-norm"
-                                                                   " (A minus B with --versus); class-token cell and MLPs excluded"}})
-                                                .dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
-    spdlog::info("heatmap of '{}'{} on {} ({}): {}.png, {}.npy ({}x{} patches, range {:.4f}..{:.4f})", o.text, o.versus.empty() ? "" : " minus '" + o.versus + "'",
-                 o.image, c.name, o.out, o.out, G, G, *lo, *hi);
+    write_text_atomically(
+        o.out + ".json",
+        nlohmann::json({{"model", model_summary(model)},
+                        {"image", o.image},
+                        {"text", o.text},
+                        {"versus", o.versus.empty() ? nlohmann::json(nullptr) : nlohmann::json(o.versus)},
+                        {"layers", o.layers.empty() ? "all" : o.layers},
+                        {"heads", o.heads.empty() ? "all" : o.heads},
+                        {"grid", G},
+                        {"min", *lo},
+                        {"max", *hi},
+                        {"self_check_max_abs_error", d.max_sum_error()},
+                        {"map",
+                         "per patch: sum over the selected (layer, head) cells of attn[l, m, h] . t, t unit-norm"
+                         " (A minus B with --versus); class-token cell and MLPs excluded"}})
+            .dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
+    spdlog::info("heatmap of '{}'{} on {} ({}): {}.png, {}.npy ({}x{} patches, range {:.4f}..{:.4f})", o.text,
+                 o.versus.empty() ? "" : " minus '" + o.versus + "'", o.image, c.name, o.out, o.out, G, G, *lo, *hi);
 }
 
 }  // namespace
 
 void register_heatmap(CLI::App& app) {
-    auto* cmd = app.add_subcommand("heatmap", "Which image regions push the embedding toward a text (or toward A rather than B)");
+    auto* cmd = app.add_subcommand("heatmap",
+                                   "Which image regions push the embedding toward a text (or toward A rather than B)");
     auto o = std::make_shared<Options>();
     add_model_options(*cmd, o->model);
     cmd->add_option("--image,-i", o->image, "Image file")->required();
@@ -128,16 +143,21 @@ void register_heatmap(CLI::App& app) {
     cmd->add_option("--versus", o->versus, "Text B: the map becomes A minus B");
     cmd->add_option("--layers", o->layers, "FIRST:LAST layers to sum (0-based, inclusive; default all)");
     cmd->add_option("--heads", o->heads, "Only these heads: LAYER.HEAD,...");
-    cmd->add_option("--classes", o->classes, "Instead of texts: the reference's segmentation map against these class names (one per line)");
+    cmd->add_option("--classes", o->classes,
+                    "Instead of texts: the reference's segmentation map against these class names (one per line)");
     cmd->add_option("--templates", o->templates, "Prompt templates for --classes (default: the built-in short list)");
     cmd->add_option("--opacity", o->opacity, "Overlay opacity")->check(CLI::Range(0.0, 1.0))->capture_default_str();
-    cmd->add_option("--out,-o", o->out, "Output prefix: writes PREFIX.png (overlay), PREFIX.npy (patch grid), PREFIX.json")->required();
-    cmd->footer("The overlay shows the map upsampled bilinearly (align_corners=false, as the reference) over the\n"
-                "model's crop, coloured from its own minimum (blue) to maximum (red).\n"
-                "With --classes, the map is the one zero-shot segmentation thresholds (method.md §6.2): per patch, the\n"
-                "top-1 class's score minus the mean over all classes, summed over every layer and head; PREFIX_mask.png\n"
-                "shows the pixels above the mean of the normalised map.\n"
-                "Example:\n  clipscope-cli heatmap --model M --image dog.jpg --text \"a dog\" --versus \"a cat\" --out dog_vs_cat");
+    cmd->add_option("--out,-o", o->out,
+                    "Output prefix: writes PREFIX.png (overlay), PREFIX.npy (patch grid), PREFIX.json")
+        ->required();
+    cmd->footer(
+        "The overlay shows the map upsampled bilinearly (align_corners=false, as the reference) over the\n"
+        "model's crop, coloured from its own minimum (blue) to maximum (red).\n"
+        "With --classes, the map is the one zero-shot segmentation thresholds (method.md §6.2): per patch, the\n"
+        "top-1 class's score minus the mean over all classes, summed over every layer and head; PREFIX_mask.png\n"
+        "shows the pixels above the mean of the normalised map.\n"
+        "Example:\n  clipscope-cli heatmap --model M --image dog.jpg --text \"a dog\" --versus \"a cat\" --out "
+        "dog_vs_cat");
     cmd->callback([o] { run(*o); });
 }
 

@@ -53,27 +53,37 @@ void run_index(const IndexOptions& o) {
         return;
     }
     if (writer.done() > 0) spdlog::info("{}: resuming after {} of {} images", o.out, writer.done(), N);
-    const IndexReport r = with_console_progress("index", [&](RunControl& c) { return index_into_store(model, writer, image_files_of(writer, model), &c); });
-    spdlog::info("indexed {} images into {} with {} ({}) in {:.1f} s ({:.1f} images/s); sum of parts = embedding within {:.2e}", r.indexed, o.out,
-                 info.model_spec, info.architecture, r.seconds, r.indexed / r.seconds, r.max_sum_error);
+    const IndexReport r = with_console_progress(
+        "index", [&](RunControl& c) { return index_into_store(model, writer, image_files_of(writer, model), &c); });
+    spdlog::info(
+        "indexed {} images into {} with {} ({}) in {:.1f} s ({:.1f} images/s); sum of parts = embedding within {:.2e}",
+        r.indexed, o.out, info.model_spec, info.architecture, r.seconds, r.indexed / r.seconds, r.max_sum_error);
 }
 
 }  // namespace
 
 void register_index(CLI::App& app) {
     {
-        auto* cmd = app.add_subcommand("index", "Decompose every image of a set and stream the non-spatial terms into a store (resumable)");
+        auto* cmd = app.add_subcommand(
+            "index", "Decompose every image of a set and stream the non-spatial terms into a store (resumable)");
         auto o = std::make_shared<IndexOptions>();
         add_model_options(*cmd, o->model);
-        cmd->add_option("--images", o->images, "Folder of images, searched recursively (ImageFolder sub-folders become labels)");
-        cmd->add_option("--list", o->list, "List file: one image path per line, optionally followed by a TAB and a label");
+        cmd->add_option("--images", o->images,
+                        "Folder of images, searched recursively (ImageFolder sub-folders become labels)");
+        cmd->add_option("--list", o->list,
+                        "List file: one image path per line, optionally followed by a TAB and a label");
         cmd->add_option("--out,-o", o->out, "Store folder")->required();
-        cmd->add_option("--batch", o->batch, "Images per forward pass (part of the store's identity)")->capture_default_str();
-        cmd->add_option("--shard", o->shard, "I/N: index only the I-th of N contiguous parts (e.g. one per job of a Slurm array)");
-        cmd->add_option("--dtype", o->dtype, "f32 or f16 storage")->check(CLI::IsMember({"f32", "f16"}))->capture_default_str();
-        cmd->footer("Stops cleanly on Ctrl+C; after a crash or kill, the same command resumes where it stopped and\n"
-                    "ends with the same files as an uninterrupted run.\n"
-                    "Example:\n  clipscope-cli index --model M --images ~/data/imagenet/val --out ~/stores/inval-b16");
+        cmd->add_option("--batch", o->batch, "Images per forward pass (part of the store's identity)")
+            ->capture_default_str();
+        cmd->add_option("--shard", o->shard,
+                        "I/N: index only the I-th of N contiguous parts (e.g. one per job of a Slurm array)");
+        cmd->add_option("--dtype", o->dtype, "f32 or f16 storage")
+            ->check(CLI::IsMember({"f32", "f16"}))
+            ->capture_default_str();
+        cmd->footer(
+            "Stops cleanly on Ctrl+C; after a crash or kill, the same command resumes where it stopped and\n"
+            "ends with the same files as an uninterrupted run.\n"
+            "Example:\n  clipscope-cli index --model M --images ~/data/imagenet/val --out ~/stores/inval-b16");
         cmd->callback([o] { run_index(*o); });
     }
 }

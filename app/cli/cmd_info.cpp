@@ -13,7 +13,11 @@ void register_info(CLI::App& app) {
         const auto& c = model.config();
         const auto& info = model.info();
         auto tower = [](const TowerConfig& t) {
-            return nlohmann::json{{"width", t.width}, {"layers", t.layers}, {"heads", t.heads}, {"head_width", t.head_dim()}, {"mlp_hidden", t.mlp_hidden}};
+            return nlohmann::json{{"width", t.width},
+                                  {"layers", t.layers},
+                                  {"heads", t.heads},
+                                  {"head_width", t.head_dim()},
+                                  {"mlp_hidden", t.mlp_hidden}};
         };
         nlohmann::json vision = tower(c.vision);
         vision["image_size"] = c.vision.image_size;

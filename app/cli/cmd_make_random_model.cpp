@@ -8,7 +8,8 @@ namespace clipscope::cli {
 
 void register_make_random_model(CLI::App& app) {
     auto* cmd = app.add_subcommand("make-random-model",
-                                   "Write a checkpoint with random weights of a built-in architecture, in a real on-disk format (for tests and benchmarks)");
+                                   "Write a checkpoint with random weights of a built-in architecture, in a real "
+                                   "on-disk format (for tests and benchmarks)");
     struct Options {
         std::string arch;
         std::string format = "open_clip";
@@ -17,14 +18,21 @@ void register_make_random_model(CLI::App& app) {
         uint64_t seed = 0;
     };
     auto o = std::make_shared<Options>();
-    cmd->add_option("--arch", o->arch, "ViT-B-32, ViT-B-16, ViT-L-14, ViT-L-14-336, ViT-H-14, ViT-bigG-14 or tiny")->required();
-    cmd->add_option("--format", o->format, "open_clip (open_clip_config.json + open_clip_model.safetensors), hf (transformers), openai (TorchScript model.pt)")
+    cmd->add_option("--arch", o->arch, "ViT-B-32, ViT-B-16, ViT-L-14, ViT-L-14-336, ViT-H-14, ViT-bigG-14 or tiny")
+        ->required();
+    cmd->add_option("--format", o->format,
+                    "open_clip (open_clip_config.json + open_clip_model.safetensors), hf (transformers), openai "
+                    "(TorchScript model.pt)")
         ->check(CLI::IsMember({"open_clip", "hf", "openai"}))
         ->capture_default_str();
     cmd->add_option("--out,-o", o->out, "Output folder")->required();
-    cmd->add_option("--dtype", o->dtype, "f32 or f16 (safetensors formats)")->check(CLI::IsMember({"f32", "f16"}))->capture_default_str();
+    cmd->add_option("--dtype", o->dtype, "f32 or f16 (safetensors formats)")
+        ->check(CLI::IsMember({"f32", "f16"}))
+        ->capture_default_str();
     cmd->add_option("--seed", o->seed, "Random seed")->capture_default_str();
-    cmd->footer("Example:\n  clipscope-cli make-random-model --arch ViT-B-16 --out /tmp/b16 && clipscope-cli info --model /tmp/b16");
+    cmd->footer(
+        "Example:\n  clipscope-cli make-random-model --arch ViT-B-16 --out /tmp/b16 && clipscope-cli info --model "
+        "/tmp/b16");
     cmd->callback([o] {
         const ClipConfig config = builtin_architecture(o->arch);
         const ModelFormat format = o->format == "open_clip" ? ModelFormat::OpenClipSafetensors
@@ -32,7 +40,8 @@ void register_make_random_model(CLI::App& app) {
                                                             : ModelFormat::OpenAiTorchScript;
         if (format == ModelFormat::OpenAiTorchScript && config.vision.head_dim() != 64)
             throw_usage("the OpenAI format cannot describe " + o->arch + ": its readers infer heads = width / 64");
-        write_checkpoint(o->out, format, config, random_state_dict(config, o->seed), o->dtype == "f16" ? DType::F16 : DType::F32);
+        write_checkpoint(o->out, format, config, random_state_dict(config, o->seed),
+                         o->dtype == "f16" ? DType::F16 : DType::F32);
         spdlog::info("wrote random {} weights (seed {}) as {} into {}", o->arch, o->seed, o->format, o->out);
     });
 }

@@ -14,9 +14,12 @@ std::string roff(const std::string& text) {
     bool line_start = true;
     for (char c : text) {
         if (line_start && (c == '.' || c == '\'')) out += "\\&";
-        if (c == '\\') out += "\\e";
-        else if (c == '-') out += "\\-";
-        else out += c;
+        if (c == '\\')
+            out += "\\e";
+        else if (c == '-')
+            out += "\\-";
+        else
+            out += c;
         line_start = c == '\n';
     }
     return out;
@@ -28,8 +31,10 @@ void print_options(const CLI::App& app) {
         std::string name = opt->get_positional() ? opt->get_name(true) : opt->get_name(false, true);
         std::string type = opt->get_type_name();
         if (opt->get_positional()) name = "<" + name + ">";
-        std::printf(".TP\n\\fB%s\\fR%s\n%s\n", roff(name).c_str(), (!opt->get_positional() && opt->get_expected_min() > 0 && !type.empty()) ? (" " + roff(type)).c_str() : "",
-                    roff(opt->get_description()).c_str());
+        std::printf(
+            ".TP\n\\fB%s\\fR%s\n%s\n", roff(name).c_str(),
+            (!opt->get_positional() && opt->get_expected_min() > 0 && !type.empty()) ? (" " + roff(type)).c_str() : "",
+            roff(opt->get_description()).c_str());
     }
 }
 
@@ -45,11 +50,14 @@ void register_manpage(CLI::App& app) {
     cmd->group("");  // hidden from --help: it is for the build
     cmd->callback([&app] {
         std::printf(".TH CLIPSCOPE\\-CLI 1 \"\" \"clipscope-cli %s\" \"User Commands\"\n", CLIPSCOPE_VERSION);
-        std::printf(".SH NAME\nclipscope\\-cli \\- %s\n", roff("decompose CLIP ViT image embeddings into text-interpretable parts").c_str());
+        std::printf(".SH NAME\nclipscope\\-cli \\- %s\n",
+                    roff("decompose CLIP ViT image embeddings into text-interpretable parts").c_str());
         std::printf(".SH SYNOPSIS\n.B clipscope\\-cli\n[\\fIglobal options\\fR] \\fICOMMAND\\fR [\\fIoptions\\fR]\n");
-        std::printf(".SH DESCRIPTION\n%s\n.PP\nEvery command prints \\fB\\-\\-help\\fR with examples. Results go to stdout (JSON where a command "
-                    "has \\fB\\-\\-json\\fR) or to files written atomically; logs and progress go to stderr.\n",
-                    roff(app.get_description()).c_str());
+        std::printf(
+            ".SH DESCRIPTION\n%s\n.PP\nEvery command prints \\fB\\-\\-help\\fR with examples. Results go to stdout "
+            "(JSON where a command "
+            "has \\fB\\-\\-json\\fR) or to files written atomically; logs and progress go to stderr.\n",
+            roff(app.get_description()).c_str());
         std::printf(".SH GLOBAL OPTIONS\n");
         print_options(app);
         std::printf(".SH COMMANDS\n");
@@ -60,10 +68,14 @@ void register_manpage(CLI::App& app) {
         }
         std::printf(".SH EXIT STATUS\n%s\n", roff(app.get_footer()).c_str());
         std::printf(
-            ".SH ENVIRONMENT\n.TP\n\\fBCLIPSCOPE_DATA_DIR\\fR\nFolder with the demo model and data (default: ../share/clipscope beside the executable).\n"
-            ".TP\n\\fBHF_HOME\\fR, \\fBHF_HUB_CACHE\\fR\nThe Hugging Face cache read by \\fBmodels\\fR and \\fB\\-\\-model hf\\-hub:ORG/NAME\\fR and written by \\fBdownload\\fR.\n"
-            ".TP\n\\fBHF_ENDPOINT\\fR, \\fBHF_TOKEN\\fR, \\fBHF_HUB_OFFLINE\\fR, \\fBHF_HUB_DOWNLOAD_TIMEOUT\\fR\nHub address, access token, cache-only mode and stall timeout, as in huggingface_hub.\n"
-            ".TP\n\\fBSPDLOG_LEVEL\\fR\nLog level (trace, debug, info, warn, error); \\fB\\-\\-quiet\\fR and \\fB\\-\\-verbose\\fR override it.\n"
+            ".SH ENVIRONMENT\n.TP\n\\fBCLIPSCOPE_DATA_DIR\\fR\nFolder with the demo model and data (default: "
+            "../share/clipscope beside the executable).\n"
+            ".TP\n\\fBHF_HOME\\fR, \\fBHF_HUB_CACHE\\fR\nThe Hugging Face cache read by \\fBmodels\\fR and "
+            "\\fB\\-\\-model hf\\-hub:ORG/NAME\\fR and written by \\fBdownload\\fR.\n"
+            ".TP\n\\fBHF_ENDPOINT\\fR, \\fBHF_TOKEN\\fR, \\fBHF_HUB_OFFLINE\\fR, \\fBHF_HUB_DOWNLOAD_TIMEOUT\\fR\nHub "
+            "address, access token, cache-only mode and stall timeout, as in huggingface_hub.\n"
+            ".TP\n\\fBSPDLOG_LEVEL\\fR\nLog level (trace, debug, info, warn, error); \\fB\\-\\-quiet\\fR and "
+            "\\fB\\-\\-verbose\\fR override it.\n"
             ".SH SEE ALSO\n\\fBclipscope\\fR(1) (the desktop app), README.md and docs/ in the source tree.\n");
     });
 }

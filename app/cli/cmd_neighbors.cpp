@@ -27,7 +27,8 @@ struct Options {
 };
 
 // Thumbnails of the results in a grid, each captioned with its rank and score.
-void write_sheet(const std::string& path, const Store& store, const std::vector<Neighbor>& results, const PreprocessConfig& preprocess) {
+void write_sheet(const std::string& path, const Store& store, const std::vector<Neighbor>& results,
+                 const PreprocessConfig& preprocess) {
     constexpr int kThumb = 128, kColumns = 5, kCaption = 18;
     const int rows = static_cast<int>((results.size() + kColumns - 1) / kColumns);
     cv::Mat sheet(rows * (kThumb + kCaption), kColumns * kThumb, CV_8UC3, cv::Scalar(255, 255, 255));
@@ -46,11 +47,14 @@ void write_sheet(const std::string& path, const Store& store, const std::vector<
         }
         char caption[64];
         std::snprintf(caption, sizeof(caption), "#%zu  %.4f", i + 1, results[i].score);
-        cv::putText(sheet, caption, cv::Point(x + 4, y + kThumb + 13), cv::FONT_HERSHEY_SIMPLEX, 0.4, cv::Scalar(0, 0, 0), 1, cv::LINE_AA);
+        cv::putText(sheet, caption, cv::Point(x + 4, y + kThumb + 13), cv::FONT_HERSHEY_SIMPLEX, 0.4,
+                    cv::Scalar(0, 0, 0), 1, cv::LINE_AA);
     }
     std::vector<uchar> png;
     cv::imencode(".png", sheet, png);
-    write_file_atomically(path, [&](std::ostream& out) { out.write(reinterpret_cast<const char*>(png.data()), static_cast<std::streamsize>(png.size())); });
+    write_file_atomically(path, [&](std::ostream& out) {
+        out.write(reinterpret_cast<const char*>(png.data()), static_cast<std::streamsize>(png.size()));
+    });
 }
 
 void run(const Options& o) {
@@ -64,7 +68,8 @@ void run(const Options& o) {
     NeighborQuery q;
     const int ways = (o.layer >= 0) + !o.heads.empty() + o.embedding;
     if (ways != 1) throw_usage("choose one of --layer [--head], --heads, --embedding");
-    if (o.embedding) q.by = NeighborQuery::By::Embedding;
+    if (o.embedding)
+        q.by = NeighborQuery::By::Embedding;
     else if (!o.heads.empty()) {
         q.by = NeighborQuery::By::Heads;
         q.heads = parse_head_list(o.heads);
@@ -83,38 +88,49 @@ void run(const Options& o) {
     } else {
         if (o.model.model.empty()) throw_usage("--query-image needs --model (the model that made the store)");
         const ClipModel model = load_model(o.model);
-        if (!store_made_by(info, model)) throw_usage("the model " + model.info().spec + " is not the model that made the store (" + info.model_spec + ")");
+        if (!store_made_by(info, model))
+            throw_usage("the model " + model.info().spec + " is not the model that made the store (" + info.model_spec +
+                        ")");
         DecomposeOptions nonspatial;
         nonspatial.spatial = false;
-        const Decomposition d = decompose(model, load_preprocessed_batch({o.query_image}, model.config().preprocess), nonspatial);
+        const Decomposition d =
+            decompose(model, load_preprocessed_batch({o.query_image}, model.config().preprocess), nonspatial);
         key = neighbor_key(d.heads, d.embedding, q);
         query = {{"image", o.query_image}};
     }
     const bool indexed = q.by != NeighborQuery::By::Embedding && has_neighbor_index(store);
     if (q.by != NeighborQuery::By::Embedding && !indexed && store.size() > 20000)
-        spdlog::warn("{} has no neighbour index: this query reads every image's head terms; `neighbors --store {} --build-index` makes head queries fast",
-                     o.store, o.store);
+        spdlog::warn(
+            "{} has no neighbour index: this query reads every image's head terms; `neighbors --store {} "
+            "--build-index` makes head queries fast",
+            o.store, o.store);
     const auto t0 = std::chrono::steady_clock::now();
     const auto results = nearest_neighbors(store, key, q, o.k, &interrupt_control());
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     nlohmann::json rows = nlohmann::json::array();
-    for (const auto& n : results) rows.push_back({{"index", n.index}, {"image", info.images[static_cast<size_t>(n.index)].path}, {"score", n.score}});
-    const nlohmann::json out = {{"query", query},       {"by", q.describe()},   {"store", o.store}, {"model", info.model_spec},
-                                {"used_index", indexed}, {"search_seconds", seconds}, {"results", rows}};
+    for (const auto& n : results)
+        rows.push_back(
+            {{"index", n.index}, {"image", info.images[static_cast<size_t>(n.index)].path}, {"score", n.score}});
+    const nlohmann::json out = {{"query", query},           {"by", q.describe()},    {"store", o.store},
+                                {"model", info.model_spec}, {"used_index", indexed}, {"search_seconds", seconds},
+                                {"results", rows}};
     if (!o.sheet.empty()) write_sheet(o.sheet, store, results, info.preprocess);
     if (o.json) {
         print_json(out);
         return;
     }
-    std::printf("nearest to %s by %s in %s (%s):\n", query["image"].get<std::string>().c_str(), q.describe().c_str(), o.store.c_str(), info.model_spec.c_str());
+    std::printf("nearest to %s by %s in %s (%s):\n", query["image"].get<std::string>().c_str(), q.describe().c_str(),
+                o.store.c_str(), info.model_spec.c_str());
     for (size_t i = 0; i < results.size(); ++i)
-        std::printf("%3zu  %10.5f  %s\n", i + 1, results[i].score, info.images[static_cast<size_t>(results[i].index)].path.c_str());
+        std::printf("%3zu  %10.5f  %s\n", i + 1, results[i].score,
+                    info.images[static_cast<size_t>(results[i].index)].path.c_str());
 }
 
 }  // namespace
 
 void register_neighbors(CLI::App& app) {
-    auto* cmd = app.add_subcommand("neighbors", "Nearest images of a store according to one head, one layer, a set of heads, or the embedding");
+    auto* cmd = app.add_subcommand(
+        "neighbors", "Nearest images of a store according to one head, one layer, a set of heads, or the embedding");
     auto o = std::make_shared<Options>();
     add_model_options(*cmd, o->model, /*model_required=*/false);
     cmd->add_option("--store", o->store, "A store made by `index`")->required();
@@ -127,10 +143,13 @@ void register_neighbors(CLI::App& app) {
     cmd->add_option("-k", o->k, "How many neighbours")->capture_default_str();
     cmd->add_flag("--json", o->json, "JSON on stdout");
     cmd->add_option("--sheet", o->sheet, "Also write a contact sheet PNG of the results");
-    cmd->add_flag("--build-index", o->build_index, "(Re)build the store's head-major neighbour index first (as large as its head terms; fast head/layer queries)");
-    cmd->footer("Head and layer terms are compared by plain dot product, as the reference's nns notebook does.\n"
-                "With a neighbour index (--build-index once), head and layer queries read one contiguous slab per head.\n"
-                "Example:\n  clipscope-cli neighbors --store val --query-index 42 --layer 11 --head 4 -k 15 --sheet nn.png");
+    cmd->add_flag(
+        "--build-index", o->build_index,
+        "(Re)build the store's head-major neighbour index first (as large as its head terms; fast head/layer queries)");
+    cmd->footer(
+        "Head and layer terms are compared by plain dot product, as the reference's nns notebook does.\n"
+        "With a neighbour index (--build-index once), head and layer queries read one contiguous slab per head.\n"
+        "Example:\n  clipscope-cli neighbors --store val --query-index 42 --layer 11 --head 4 -k 15 --sheet nn.png");
     cmd->callback([o] { run(*o); });
 }
 

@@ -14,7 +14,8 @@
 namespace clipscope::cli {
 
 void register_preprocess(CLI::App& app) {
-    auto* cmd = app.add_subcommand("preprocess", "Write the S x S crop the model sees for each image (PNG, before mean/std normalisation)");
+    auto* cmd = app.add_subcommand(
+        "preprocess", "Write the S x S crop the model sees for each image (PNG, before mean/std normalisation)");
     struct Options {
         ModelOptions model;
         std::string out_dir;
@@ -23,8 +24,11 @@ void register_preprocess(CLI::App& app) {
     };
     auto o = std::make_shared<Options>();
     add_model_options(*cmd, o->model);
-    cmd->add_option("--out-dir,-o", o->out_dir, "Folder for the crops (IMAGE_STEM.png; created if missing)")->required();
-    cmd->add_option("--image-size", o->image_size, "Crop size S instead of the model's (e.g. 224 to see what a ViT-B model would get)")->check(CLI::Range(1, 4096));
+    cmd->add_option("--out-dir,-o", o->out_dir, "Folder for the crops (IMAGE_STEM.png; created if missing)")
+        ->required();
+    cmd->add_option("--image-size", o->image_size,
+                    "Crop size S instead of the model's (e.g. 224 to see what a ViT-B model would get)")
+        ->check(CLI::Range(1, 4096));
     cmd->add_option("images", o->images, "Image files")->required();
     cmd->footer("Example:\n  clipscope-cli preprocess --model M --out-dir crops/ scan_cmyk.jpg logo.gif");
     cmd->callback([o] {
@@ -33,19 +37,23 @@ void register_preprocess(CLI::App& app) {
         if (o->image_size > 0) config.image_size = o->image_size;
         // One crop per image, named by its stem: two inputs with the same stem would
         // overwrite each other's crop, so such a list is refused before anything is written.
-        std::map<std::string, std::string> image_of;  // crop file -> image
+        std::map<std::string, std::string> image_of;            // crop file -> image
         std::vector<std::pair<std::string, std::string>> jobs;  // (image, crop file), in the order given
         for (const auto& path : o->images) {
-            const std::string out = (std::filesystem::path(o->out_dir) / std::filesystem::path(path).stem()).string() + ".png";
+            const std::string out =
+                (std::filesystem::path(o->out_dir) / std::filesystem::path(path).stem()).string() + ".png";
             const auto [it, fresh] = image_of.emplace(out, path);
-            if (!fresh) throw_usage(path + " and " + it->second + " would both be written to " + out + "; give them in separate runs");
+            if (!fresh)
+                throw_usage(path + " and " + it->second + " would both be written to " + out +
+                            "; give them in separate runs");
             jobs.emplace_back(path, out);
         }
         std::filesystem::create_directories(o->out_dir);
         for (const auto& [path, out] : jobs) {
             const Image crop = resize_and_crop(load_image(path), config);
             write_png(out, crop);
-            spdlog::info("wrote {} ({}x{} crop, {} preprocessing of {})", out, config.image_size, config.image_size, model.info().spec, path);
+            spdlog::info("wrote {} ({}x{} crop, {} preprocessing of {})", out, config.image_size, config.image_size,
+                         model.info().spec, path);
         }
     });
 }

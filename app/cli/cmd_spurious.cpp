@@ -29,7 +29,8 @@ namespace fs = std::filesystem;
 struct Options {
     ModelOptions model;
     std::string store, metadata, root, classes = "landbird,waterbird", templates;
-    std::string filename_column = "img_filename", label_column = "y", group_column = "place", split_column = "split", split = "2";
+    std::string filename_column = "img_filename", label_column = "y", group_column = "place", split_column = "split",
+                split = "2";
     std::string heads, preset, keywords, textspan;
     int64_t random_draws = 10, last_layers = 0;  // 0: min(4, L)
     uint64_t seed = 0;
@@ -39,9 +40,14 @@ struct Options {
 // Which heads to ablate, and a description of where they came from.
 std::pair<HeadList, std::string> chosen_heads(const Options& o, const StoreInfo& info) {
     const int ways = !o.heads.empty() + !o.preset.empty() + !o.keywords.empty();
-    if (ways != 1) throw_usage("choose the heads one way: --heads L.H,..., --preset NAME, or --keywords WORDS with --textspan RESULT.json");
+    if (ways != 1)
+        throw_usage(
+            "choose the heads one way: --heads L.H,..., --preset NAME, or --keywords WORDS with --textspan "
+            "RESULT.json");
     if (!o.heads.empty()) return {parse_head_list(o.heads), "--heads " + o.heads};
-    if (!o.preset.empty()) return {preset_heads(info.architecture, o.preset), "the reference's " + o.preset + " heads for " + info.architecture + " (method.md §8.2)"};
+    if (!o.preset.empty())
+        return {preset_heads(info.architecture, o.preset),
+                "the reference's " + o.preset + " heads for " + info.architecture + " (method.md §8.2)"};
     if (o.textspan.empty()) throw_usage("--keywords needs --textspan RESULT.json (from `clipscope-cli textspan`)");
     std::vector<HeadDescriptions> described;
     for (const TextSpanHeadRecord& h : read_textspan_record(o.textspan).heads) {
@@ -54,22 +60,30 @@ std::pair<HeadList, std::string> chosen_heads(const Options& o, const StoreInfo&
     std::istringstream list(o.keywords);
     for (std::string w; std::getline(list, w, ',');) words.push_back(w);
     HeadList heads = heads_matching_keywords(described, words);
-    if (heads.empty()) throw_usage("no head's TextSpan descriptions in " + o.textspan + " contain any of: " + o.keywords);
+    if (heads.empty())
+        throw_usage("no head's TextSpan descriptions in " + o.textspan + " contain any of: " + o.keywords);
     return {heads, "heads whose TextSpan texts (" + o.textspan + ") contain: " + o.keywords};
 }
 
 nlohmann::json report_json(const std::string& name, const HeadList& heads, const GroupReport& r) {
     nlohmann::json groups = nlohmann::json::array();
-    for (const auto& g : r.groups) groups.push_back({{"group", g.group}, {"accuracy", g.accuracy()}, {"correct", g.correct}, {"total", g.total}});
-    return {{"setting", name}, {"heads", head_list_text(heads)}, {"worst_group_accuracy", r.worst}, {"worst_group", r.worst_group},
-            {"mean_group_accuracy", r.group_mean}, {"overall_accuracy", r.overall}, {"groups", groups}};
+    for (const auto& g : r.groups)
+        groups.push_back({{"group", g.group}, {"accuracy", g.accuracy()}, {"correct", g.correct}, {"total", g.total}});
+    return {{"setting", name},
+            {"heads", head_list_text(heads)},
+            {"worst_group_accuracy", r.worst},
+            {"worst_group", r.worst_group},
+            {"mean_group_accuracy", r.group_mean},
+            {"overall_accuracy", r.overall},
+            {"groups", groups}};
 }
 
 void run(const Options& o) {
     const Store store = Store::open(o.store);
     const StoreInfo& info = store.info();
     const CsvTable meta = read_csv(o.metadata);
-    const std::vector<std::string> names = split_labels(fs::is_regular_file(o.classes) ? read_file_bytes(o.classes, 64 << 20) + "\n" : o.classes);
+    const std::vector<std::string> names =
+        split_labels(fs::is_regular_file(o.classes) ? read_file_bytes(o.classes, 64 << 20) + "\n" : o.classes);
     if (names.size() < 2) throw_usage("--classes needs at least 2 class names");
     GroupedMetadataColumns columns;
     columns.filename = o.filename_column;
@@ -84,21 +98,27 @@ void run(const Options& o) {
     const bool all_splits = grouped.all_splits;
 
     const ClipModel model = load_model(o.model);
-    if (!store_made_by(info, model)) throw_usage("the model " + model.info().spec + " is not the model that made the store (" + info.model_spec + ")");
+    if (!store_made_by(info, model))
+        throw_usage("the model " + model.info().spec + " is not the model that made the store (" + info.model_spec +
+                    ")");
     const auto templates = o.templates.empty() ? default_templates() : read_templates(o.templates);
     const FloatArray classifier = build_classifier(model, names, templates);
     const auto [heads, heads_source] = chosen_heads(o, info);
     for (const auto& [l, h] : heads)
         if (l < 0 || l >= info.layers || h < 0 || h >= info.heads)
-            throw_usage("head " + std::to_string(l) + "." + std::to_string(h) + " does not exist in " + info.architecture);
+            throw_usage("head " + std::to_string(l) + "." + std::to_string(h) + " does not exist in " +
+                        info.architecture);
     const int64_t random_last = o.last_layers == 0 ? std::min<int64_t>(4, info.layers) : o.last_layers;
-    if (random_last < 1 || random_last > info.layers) throw_usage("--random-last-layers must be between 1 and " + std::to_string(info.layers));
+    if (random_last < 1 || random_last > info.layers)
+        throw_usage("--random-last-layers must be between 1 and " + std::to_string(info.layers));
 
     // The reference's "ablated" setting also mean-ablates all heads of layers 0..L-5 and every MLP (method.md §8.3).
-    const SpuriousSettings settings = spurious_settings(heads, info.layers, info.heads, o.random_draws, random_last, o.seed);
+    const SpuriousSettings settings =
+        spurious_settings(heads, info.layers, info.heads, o.random_draws, random_last, o.seed);
     const std::vector<AblationSpec>& specs = settings.specs;
     const std::vector<HeadList>& draws = settings.draws;
-    const auto results = with_console_progress("spurious", [&](RunControl& c) { return evaluate_ablations(store, classifier, labels, specs, &c); });
+    const auto results = with_console_progress(
+        "spurious", [&](RunControl& c) { return evaluate_ablations(store, classifier, labels, specs, &c); });
 
     nlohmann::json settings_out = nlohmann::json::array();
     std::string csv = "setting,heads,group,accuracy,correct,total\n";
@@ -106,8 +126,9 @@ void run(const Options& o) {
         const GroupReport g = group_report(r.predictions, labels, groups);
         settings_out.push_back(report_json(name, h, g));
         for (const auto& ga : g.groups)
-            csv += csv_field(name) + "," + csv_field(head_list_text(h)) + "," + csv_field(ga.group) + "," + std::to_string(ga.accuracy()) + "," + std::to_string(ga.correct) + "," +
-                   std::to_string(ga.total) + "\n";
+            csv += csv_field(name) + "," + csv_field(head_list_text(h)) + "," + csv_field(ga.group) + "," +
+                   std::to_string(ga.accuracy()) + "," + std::to_string(ga.correct) + "," + std::to_string(ga.total) +
+                   "\n";
         csv += csv_field(name) + "," + csv_field(head_list_text(h)) + ",worst," + std::to_string(g.worst) + ",,\n";
         return g;
     };
@@ -124,15 +145,26 @@ void run(const Options& o) {
         if (v.empty()) return nullptr;
         double sum = 0;
         for (double x : v) sum += x;
-        return {{"draws", v.size()}, {"mean_worst_group_accuracy", sum / v.size()}, {"max_worst_group_accuracy", *std::max_element(v.begin(), v.end())}};
+        return {{"draws", v.size()},
+                {"mean_worst_group_accuracy", sum / v.size()},
+                {"max_worst_group_accuracy", *std::max_element(v.begin(), v.end())}};
     };
     const nlohmann::json out = {
         {"model", model_summary(model)},
         {"store", o.store},
         {"settings",
-         {{"metadata", o.metadata}, {"split", all_splits ? "all" : o.split_column + " == " + o.split}, {"groups", o.label_column + " x " + o.group_column},
-          {"classes", names}, {"templates", templates.size()}, {"heads", head_list_text(heads)}, {"heads_from", heads_source},
-          {"random_control", {{"draws", o.random_draws}, {"seed", o.seed}, {"from_last_layers", random_last}, {"heads_per_draw", std::set(heads.begin(), heads.end()).size()}}},
+         {{"metadata", o.metadata},
+          {"split", all_splits ? "all" : o.split_column + " == " + o.split},
+          {"groups", o.label_column + " x " + o.group_column},
+          {"classes", names},
+          {"templates", templates.size()},
+          {"heads", head_list_text(heads)},
+          {"heads_from", heads_source},
+          {"random_control",
+           {{"draws", o.random_draws},
+            {"seed", o.seed},
+            {"from_last_layers", random_last},
+            {"heads_per_draw", std::set(heads.begin(), heads.end()).size()}}},
           {"replacement", "mean over the evaluated images"}}},
         {"results", settings_out},
         {"random_control", {{"heads", summary(random_worst)}, {"reference_protocol", summary(random_ref_worst)}}}};
@@ -141,13 +173,18 @@ void run(const Options& o) {
     print_json(out);
     std::ostringstream t;
     t.precision(4);
-    t << "\n" << info.architecture << " (" << model.info().spec << "), " << base.groups.size() << " groups; worst-group / mean-group / overall accuracy (%)\n";
-    auto line = [&](const std::string& name, const GroupReport& g) { t << "  " << name << ": " << g.worst << " / " << g.group_mean << " / " << g.overall << "\n"; };
+    t << "\n"
+      << info.architecture << " (" << model.info().spec << "), " << base.groups.size()
+      << " groups; worst-group / mean-group / overall accuracy (%)\n";
+    auto line = [&](const std::string& name, const GroupReport& g) {
+        t << "  " << name << ": " << g.worst << " / " << g.group_mean << " / " << g.overall << "\n";
+    };
     line("baseline", base);
     line("heads " + head_list_text(heads), ablated);
     line("reference protocol", ref);
     if (!random_worst.empty())
-        t << "  random heads (" << o.random_draws << " draws): worst-group mean " << summary(random_worst)["mean_worst_group_accuracy"].get<double>() << ", max "
+        t << "  random heads (" << o.random_draws << " draws): worst-group mean "
+          << summary(random_worst)["mean_worst_group_accuracy"].get<double>() << ", max "
           << summary(random_worst)["max_worst_group_accuracy"].get<double>() << "\n";
     spdlog::info("{}", t.str());
 }
@@ -155,35 +192,54 @@ void run(const Options& o) {
 }  // namespace
 
 void register_spurious(CLI::App& app) {
-    auto* cmd = app.add_subcommand("spurious", "Worst-group accuracy (Waterbirds and other grouped data) with spurious-cue heads mean-ablated");
+    auto* cmd = app.add_subcommand(
+        "spurious", "Worst-group accuracy (Waterbirds and other grouped data) with spurious-cue heads mean-ablated");
     auto o = std::make_shared<Options>();
     add_model_options(*cmd, o->model);
     cmd->add_option("--store", o->store, "A store made by `index` over the dataset's images")->required();
-    cmd->add_option("--metadata", o->metadata, "CSV with a header: file name, label, group (and split) columns")->required();
-    cmd->add_option("--root", o->root, "Folder the file names are relative to (only for messages; rows match the end of the store's paths)");
-    cmd->add_option("--classes", o->classes, "Class names in label order, comma-separated or a file")->capture_default_str();
-    cmd->add_option("--templates", o->templates, "Prompt templates with {} (default: the built-in short list; the reference uses OpenAI's 80)");
+    cmd->add_option("--metadata", o->metadata, "CSV with a header: file name, label, group (and split) columns")
+        ->required();
+    cmd->add_option(
+        "--root", o->root,
+        "Folder the file names are relative to (only for messages; rows match the end of the store's paths)");
+    cmd->add_option("--classes", o->classes, "Class names in label order, comma-separated or a file")
+        ->capture_default_str();
+    cmd->add_option("--templates", o->templates,
+                    "Prompt templates with {} (default: the built-in short list; the reference uses OpenAI's 80)");
     cmd->add_option("--filename-column", o->filename_column)->capture_default_str();
     cmd->add_option("--label-column", o->label_column, "Integer class index column")->capture_default_str();
-    cmd->add_option("--group-column", o->group_column, "The spurious attribute; groups are label x this")->capture_default_str();
+    cmd->add_option("--group-column", o->group_column, "The spurious attribute; groups are label x this")
+        ->capture_default_str();
     cmd->add_option("--split-column", o->split_column)->capture_default_str();
-    cmd->add_option("--split", o->split, "Rows evaluated: this split value (Waterbirds test = 2), or 'all'")->capture_default_str();
+    cmd->add_option("--split", o->split, "Rows evaluated: this split value (Waterbirds test = 2), or 'all'")
+        ->capture_default_str();
     cmd->add_option("--heads", o->heads, "Heads to mean-ablate: LAYER.HEAD,...");
-    cmd->add_option("--preset", o->preset, "The reference's heads for ViT-B-16/L-14/H-14: geolocation, image-setting or both");
-    cmd->add_option("--keywords", o->keywords, "Heads whose TextSpan texts contain any of these words (comma-separated, case-insensitive substrings)");
+    cmd->add_option("--preset", o->preset,
+                    "The reference's heads for ViT-B-16/L-14/H-14: geolocation, image-setting or both");
+    cmd->add_option(
+        "--keywords", o->keywords,
+        "Heads whose TextSpan texts contain any of these words (comma-separated, case-insensitive substrings)");
     cmd->add_option("--textspan", o->textspan, "RESULT.json of `clipscope-cli textspan` for --keywords");
-    cmd->add_option("--random-draws", o->random_draws, "Random-heads control: draws of as many heads")->capture_default_str();
-    cmd->add_option("--random-last-layers", o->last_layers, "Random heads come from these last layers (default min(4, layers))")->capture_default_str();
+    cmd->add_option("--random-draws", o->random_draws, "Random-heads control: draws of as many heads")
+        ->capture_default_str();
+    cmd->add_option("--random-last-layers", o->last_layers,
+                    "Random heads come from these last layers (default min(4, layers))")
+        ->capture_default_str();
     cmd->add_option("--seed", o->seed, "First seed of the random draws (draw d uses seed + d)")->capture_default_str();
     cmd->add_option("--out,-o", o->out, "Output prefix: PREFIX.json, PREFIX.csv (per setting and group)")->required();
     cmd->footer(
-        "Settings: baseline; the chosen heads mean-ablated (nothing else); the reference's context alone (every head of\n"
+        "Settings: baseline; the chosen heads mean-ablated (nothing else); the reference's context alone (every head "
+        "of\n"
         "layers 0..L-5 and every MLP mean-ablated); the reference's protocol (heads + that context, method.md §8.3);\n"
-        "then the random-heads control, both ways. The reference compares its protocol with the plain baseline, so part\n"
-        "of its change comes from the context, not the heads: the 'context only' line shows how much. It has no random\n"
-        "control; ours draws the same number of distinct heads uniformly from the last layers with seeds seed..seed+D-1.\n"
+        "then the random-heads control, both ways. The reference compares its protocol with the plain baseline, so "
+        "part\n"
+        "of its change comes from the context, not the heads: the 'context only' line shows how much. It has no "
+        "random\n"
+        "control; ours draws the same number of distinct heads uniformly from the last layers with seeds "
+        "seed..seed+D-1.\n"
         "Means are over the evaluated rows. Worst-group accuracy is the minimum over label x group.\n"
-        "Example:\n  clipscope-cli spurious --store wb-b16 --model M --metadata waterbirds/metadata.csv --preset both --out wb");
+        "Example:\n  clipscope-cli spurious --store wb-b16 --model M --metadata waterbirds/metadata.csv --preset both "
+        "--out wb");
     cmd->callback([o] { run(*o); });
 }
 

@@ -38,10 +38,14 @@ struct Options {
     std::string reconstruction;
 };
 
-TextSpanHeadRecord head_record(std::optional<int64_t> layer, std::optional<int64_t> head, const TextSpanFit& fit, const Texts& texts) {
+TextSpanHeadRecord head_record(std::optional<int64_t> layer, std::optional<int64_t> head, const TextSpanFit& fit,
+                               const Texts& texts) {
     TextSpanHeadRecord h{layer, head, fit.total_variance_explained, {}};
     for (const auto& p : fit.picks)
-        h.texts.push_back({p.index, texts.labels.empty() ? "row " + std::to_string(p.index) : texts.labels[static_cast<size_t>(p.index)], p.variance_explained});
+        h.texts.push_back(
+            {p.index,
+             texts.labels.empty() ? "row " + std::to_string(p.index) : texts.labels[static_cast<size_t>(p.index)],
+             p.variance_explained});
     return h;
 }
 
@@ -65,8 +69,8 @@ void write_people_exports(const Options& o, const std::vector<TextSpanHeadRecord
             const std::string hd = h.head ? std::to_string(*h.head) : "";
             int rank = 0;
             for (const auto& t : h.texts)
-                csv += l + "," + hd + "," + std::to_string(++rank) + "," + std::to_string(t.index) + "," + csv_field(t.text) + "," +
-                       std::to_string(t.variance_explained) + "\n";
+                csv += l + "," + hd + "," + std::to_string(++rank) + "," + std::to_string(t.index) + "," +
+                       csv_field(t.text) + "," + std::to_string(t.variance_explained) + "\n";
         }
         write_text_atomically(o.csv, csv);
     }
@@ -74,9 +78,11 @@ void write_people_exports(const Options& o, const std::vector<TextSpanHeadRecord
         std::ostringstream md;
         md << "# TextSpan of " << title << "\n\nrank " << o.rank << ", " << o.per_head << " texts per head\n";
         for (const auto& h : heads) {
-            md << "\n## " << head_name(h) << " (total variance explained " << h.total_variance_explained << ")\n\n| # | text | variance explained |\n|---|---|---|\n";
+            md << "\n## " << head_name(h) << " (total variance explained " << h.total_variance_explained
+               << ")\n\n| # | text | variance explained |\n|---|---|---|\n";
             int rank = 0;
-            for (const auto& t : h.texts) md << "| " << ++rank << " | " << t.text << " | " << t.variance_explained << " |\n";
+            for (const auto& t : h.texts)
+                md << "| " << ++rank << " | " << t.text << " | " << t.variance_explained << " |\n";
         }
         write_text_atomically(o.markdown, md.str());
     }
@@ -94,7 +100,8 @@ void run(const Options& o) {
     Texts texts;
     if (!o.matrix.empty()) {
         const FloatArray data = read_npy_float(o.matrix);
-        if (data.rank() != 2) throw_input(o.matrix, "should be an [N, E] matrix, has shape " + shape_to_string(data.shape));
+        if (data.rank() != 2)
+            throw_input(o.matrix, "should be an [N, E] matrix, has shape " + shape_to_string(data.shape));
         texts = load_texts(o.descriptions, o.text_embeddings, o.model, nullptr, "");
         HeadStatistics stats(data.shape[1]);
         stats.add(data.data.data(), data.shape[0]);
@@ -107,35 +114,46 @@ void run(const Options& o) {
         if (!o.reconstruction.empty()) throw_usage("--reconstruction applies to --matrix");
         const Store store = Store::open(o.store);
         const StoreInfo& info = store.info();
-        if (o.last_layers < 1 || o.last_layers > info.layers) throw_usage("--last-layers must be between 1 and " + std::to_string(info.layers));
+        if (o.last_layers < 1 || o.last_layers > info.layers)
+            throw_usage("--last-layers must be between 1 and " + std::to_string(info.layers));
         texts = load_texts(o.descriptions, o.text_embeddings, o.model, &info, o.store);
-        const auto spans = with_console_progress("textspan", [&](RunControl& c) { return text_span_store(store, texts.embeddings, options, o.last_layers, &c); });
+        const auto spans = with_console_progress("textspan", [&](RunControl& c) {
+            return text_span_store(store, texts.embeddings, options, o.last_layers, &c);
+        });
         for (const auto& hs : spans) result.heads.push_back(head_record(hs.layer, hs.head, hs.fit, texts));
         result.settings.store = o.store;
         result.settings.last_layers = o.last_layers;
         result.settings.images = store.size();
-        if (texts.model.is_null()) texts.model = {{"spec", info.model_spec}, {"format", info.model_format}, {"architecture", info.architecture}};
+        if (texts.model.is_null())
+            texts.model = {
+                {"spec", info.model_spec}, {"format", info.model_format}, {"architecture", info.architecture}};
     }
     result.model = model_record(texts.model);
     result.settings.texts = texts.source;
     result.settings.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     write_textspan_record(o.out, result);
     write_people_exports(o, result.heads, o.matrix.empty() ? o.store : o.matrix);
-    spdlog::info("TextSpan of {} head(s), {} texts each, in {:.2f} s -> {}", result.heads.size(), o.per_head, result.settings.seconds, o.out);
+    spdlog::info("TextSpan of {} head(s), {} texts each, in {:.2f} s -> {}", result.heads.size(), o.per_head,
+                 result.settings.seconds, o.out);
 }
 
 }  // namespace
 
 void register_textspan(CLI::App& app) {
-    auto* cmd = app.add_subcommand("textspan", "TextSpan (method.md §4): the text directions that span a head's outputs");
+    auto* cmd =
+        app.add_subcommand("textspan", "TextSpan (method.md §4): the text directions that span a head's outputs");
     auto o = std::make_shared<Options>();
     add_model_options(*cmd, o->model, /*model_required=*/false);
     cmd->add_option("--matrix", o->matrix, "One head's terms over N images, [N, E] float32 .npy");
     cmd->add_option("--store", o->store, "A store made by `index`: TextSpan of every head of the last layers");
-    cmd->add_option("--last-layers", o->last_layers, "With --store: how many of the last layers")->capture_default_str();
-    cmd->add_option("--text-embeddings", o->text_embeddings, "Text directions [Ntext, E] .npy (rows named by --descriptions if given)");
-    cmd->add_option("--descriptions", o->descriptions, "Description pool, one per line (embedded with --model unless --text-embeddings is given)");
-    cmd->add_option("--rank", o->rank, "Dimension of the data span the texts are projected onto")->capture_default_str();
+    cmd->add_option("--last-layers", o->last_layers, "With --store: how many of the last layers")
+        ->capture_default_str();
+    cmd->add_option("--text-embeddings", o->text_embeddings,
+                    "Text directions [Ntext, E] .npy (rows named by --descriptions if given)");
+    cmd->add_option("--descriptions", o->descriptions,
+                    "Description pool, one per line (embedded with --model unless --text-embeddings is given)");
+    cmd->add_option("--rank", o->rank, "Dimension of the data span the texts are projected onto")
+        ->capture_default_str();
     cmd->add_option("--per-head", o->per_head, "Texts to pick")->capture_default_str();
     cmd->add_option("--out,-o", o->out, "RESULT.json")->required();
     cmd->add_option("--csv", o->csv, "Also write the picks as CSV");
@@ -145,8 +163,10 @@ void register_textspan(CLI::App& app) {
         "Picks are the reference's (greedy by unbiased std of the projections, texts projected onto the\n"
         "top-rank right singular vectors of the uncentred data, orthogonalised after each pick), computed\n"
         "on the E x E Gram matrix in float64 instead of on all N rows per iteration.\n"
-        "Examples:\n  clipscope-cli textspan --store inval-b16 --model M --descriptions image_descriptions_general.txt --out ts.json --markdown ts.md\n"
-        "  clipscope-cli textspan --matrix head_23_8.npy --text-embeddings pool.npy --descriptions pool.txt --out ts.json");
+        "Examples:\n  clipscope-cli textspan --store inval-b16 --model M --descriptions image_descriptions_general.txt "
+        "--out ts.json --markdown ts.md\n"
+        "  clipscope-cli textspan --matrix head_23_8.npy --text-embeddings pool.npy --descriptions pool.txt --out "
+        "ts.json");
     cmd->callback([o] { run(*o); });
 }
 

@@ -7,7 +7,8 @@
 namespace clipscope::cli {
 
 void register_tokenize(CLI::App& app) {
-    auto* cmd = app.add_subcommand("tokenize", "Print the token ids of texts as a JSON array of id lists (SOT + BPE ids + EOT, 0-padded)");
+    auto* cmd = app.add_subcommand(
+        "tokenize", "Print the token ids of texts as a JSON array of id lists (SOT + BPE ids + EOT, 0-padded)");
     struct Options {
         ModelOptions model;
         std::vector<std::string> texts;
@@ -18,9 +19,11 @@ void register_tokenize(CLI::App& app) {
     add_model_options(*cmd, o->model, /*model_required=*/false);
     cmd->add_option("texts", o->texts, "Texts to tokenize");
     cmd->add_option("--texts-file", o->texts_file, "File with one text per line");
-    cmd->add_option("--context-length", o->context_length, "Context length when no model is given")->capture_default_str();
-    cmd->footer("Examples:\n  clipscope-cli tokenize --vocab bpe_simple_vocab_16e6.txt.gz \"a photo of a cat\"\n"
-                "  clipscope-cli tokenize --model hf-hub:laion/CLIP-ViT-B-16-laion2B-s34B-b88K --texts-file prompts.txt");
+    cmd->add_option("--context-length", o->context_length, "Context length when no model is given")
+        ->capture_default_str();
+    cmd->footer(
+        "Examples:\n  clipscope-cli tokenize --vocab bpe_simple_vocab_16e6.txt.gz \"a photo of a cat\"\n"
+        "  clipscope-cli tokenize --model hf-hub:laion/CLIP-ViT-B-16-laion2B-s34B-b88K --texts-file prompts.txt");
     cmd->callback([o] {
         const auto texts = collect_texts(o->texts, o->texts_file);
         Int64Array ids;
@@ -33,7 +36,8 @@ void register_tokenize(CLI::App& app) {
         }
         nlohmann::json out = nlohmann::json::array();
         const int64_t C = ids.shape[1];
-        for (int64_t i = 0; i < ids.shape[0]; ++i) out.push_back(std::vector<int64_t>(ids.data.begin() + i * C, ids.data.begin() + (i + 1) * C));
+        for (int64_t i = 0; i < ids.shape[0]; ++i)
+            out.push_back(std::vector<int64_t>(ids.data.begin() + i * C, ids.data.begin() + (i + 1) * C));
         std::cout << out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << std::endl;
     });
 }

@@ -31,7 +31,11 @@ void install_interrupt_handlers() {
 }
 
 ConsoleProgress::ConsoleProgress(std::string label, bool in_bytes)
-    : label_(std::move(label)), in_bytes_(in_bytes), tty_(::isatty(STDERR_FILENO) == 1), start_(std::chrono::steady_clock::now()), last_print_(start_) {}
+    : label_(std::move(label)),
+      in_bytes_(in_bytes),
+      tty_(::isatty(STDERR_FILENO) == 1),
+      start_(std::chrono::steady_clock::now()),
+      last_print_(start_) {}
 
 void ConsoleProgress::update(int64_t done, int64_t total) {
     if (spdlog::get_level() > spdlog::level::info) return;  // --quiet: errors only

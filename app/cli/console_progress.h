@@ -35,7 +35,8 @@ template <typename Work>
 auto with_console_progress(const std::string& label, Work&& work, bool in_bytes = false) {
     ConsoleProgress progress(label, in_bytes);
     RunControl& control = interrupt_control();
-    control.set_progress_callback([&progress](int64_t done, int64_t total, const std::string&) { progress.update(done, total); });
+    control.set_progress_callback(
+        [&progress](int64_t done, int64_t total, const std::string&) { progress.update(done, total); });
     struct Detach {
         RunControl& c;
         ~Detach() { c.set_progress_callback(nullptr); }

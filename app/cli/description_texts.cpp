@@ -44,8 +44,8 @@ std::string hex64(uint64_t v) {
 // Text directions from --text-embeddings, or the --descriptions embedded with --model.
 // With a store, computed embeddings are cached in STORE/text_cache, keyed by the
 // model's weights fingerprint and the description file's bytes.
-Texts load_texts(const std::string& descriptions, const std::string& text_embeddings, const ModelOptions& model_options, const StoreInfo* store_info,
-                 const std::string& store_folder) {
+Texts load_texts(const std::string& descriptions, const std::string& text_embeddings, const ModelOptions& model_options,
+                 const StoreInfo* store_info, const std::string& store_folder) {
     Texts t;
     if (!descriptions.empty()) t.labels = read_description_pool(descriptions).texts;
     if (!text_embeddings.empty()) {
@@ -53,7 +53,7 @@ Texts load_texts(const std::string& descriptions, const std::string& text_embedd
         t.source = text_embeddings;
         if (!t.labels.empty() && static_cast<int64_t>(t.labels.size()) != t.embeddings.shape.at(0))
             throw_input(descriptions, std::to_string(t.labels.size()) + " lines but " + text_embeddings + " has " +
-                                            std::to_string(t.embeddings.shape.at(0)) + " rows");
+                                          std::to_string(t.embeddings.shape.at(0)) + " rows");
         return t;
     }
     if (descriptions.empty()) throw_usage("give --text-embeddings T.npy, or --descriptions FILE with --model M");
@@ -70,8 +70,10 @@ Texts load_texts(const std::string& descriptions, const std::string& text_embedd
     std::string cache;
     if (store_info) {
         if (!store_made_by(*store_info, model))
-            throw_usage("--model " + effective.model + " is not the model that made the store (" + store_info->model_spec + "); descriptions must be embedded by the same model");
-        const uint64_t h = fnv1a64(read_file_bytes(descriptions, size_t{256} << 20) + "|" + store_info->weights_fingerprint);
+            throw_usage("--model " + effective.model + " is not the model that made the store (" +
+                        store_info->model_spec + "); descriptions must be embedded by the same model");
+        const uint64_t h =
+            fnv1a64(read_file_bytes(descriptions, size_t{256} << 20) + "|" + store_info->weights_fingerprint);
         const std::filesystem::path dir = std::filesystem::path(store_folder) / "text_cache";
         std::filesystem::create_directories(dir);
         cache = (dir / (hex64(h) + ".npy")).string();
@@ -87,6 +89,5 @@ Texts load_texts(const std::string& descriptions, const std::string& text_embedd
     if (!cache.empty()) write_npy(cache, t.embeddings);
     return t;
 }
-
 
 }  // namespace clipscope::cli

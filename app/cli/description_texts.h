@@ -21,7 +21,7 @@ struct Texts {
 // Text directions from `text_embeddings` (.npy), or the `descriptions` file embedded
 // with the model. With a store, computed embeddings are cached in STORE/text_cache,
 // keyed by the model's weights fingerprint and the description file's bytes.
-Texts load_texts(const std::string& descriptions, const std::string& text_embeddings, const ModelOptions& model_options, const StoreInfo* store_info,
-                 const std::string& store_folder);
+Texts load_texts(const std::string& descriptions, const std::string& text_embeddings, const ModelOptions& model_options,
+                 const StoreInfo* store_info, const std::string& store_folder);
 
 }  // namespace clipscope::cli

@@ -20,7 +20,9 @@ int main(int argc, char** argv) {
     spdlog::set_pattern("%^[%l]%$ %v");
     spdlog::cfg::load_env_levels();
 
-    CLI::App app{"clipscope-cli: decompose CLIP ViT image embeddings into text-interpretable parts (Gandelsman et al., ICLR 2024)"};
+    CLI::App app{
+        "clipscope-cli: decompose CLIP ViT image embeddings into text-interpretable parts (Gandelsman et al., ICLR "
+        "2024)"};
     app.require_subcommand(1);
     app.set_version_flag("--version", std::string("clipscope-cli ") + CLIPSCOPE_VERSION);
     int threads = 0;
@@ -28,8 +30,10 @@ int main(int argc, char** argv) {
     app.add_option("--threads", threads, "Intra-op threads (0 = all cores)")->capture_default_str();
     app.add_flag("--quiet,-q", quiet, "Only errors on stderr");
     app.add_flag("--verbose,-v", verbose, "Debug logging");
-    app.footer("Exit codes: 0 ok, 2 bad arguments, 3 bad or missing input file, 4 bad model/checkpoint,\n"
-               "5 unsupported request (e.g. CUDA on a CPU-only build), 6 network or download failure,\n70 internal error, 130 cancelled.");
+    app.footer(
+        "Exit codes: 0 ok, 2 bad arguments, 3 bad or missing input file, 4 bad model/checkpoint,\n"
+        "5 unsupported request (e.g. CUDA on a CPU-only build), 6 network or download failure,\n70 internal error, 130 "
+        "cancelled.");
     clipscope::cli::install_interrupt_handlers();
     clipscope::cli::register_info(app);
     clipscope::cli::register_tokenize(app);

@@ -35,27 +35,45 @@ int main(int argc, char** argv) {
     QApplication::setDesktopFileName("io.github.clipscope.ClipScope");
 
     QCommandLineParser parser;
-    parser.setApplicationDescription("ClipScope: see inside CLIP vision transformers (text-based decomposition of the image representation).");
+    parser.setApplicationDescription(
+        "ClipScope: see inside CLIP vision transformers (text-based decomposition of the image representation).");
     parser.addHelpOption();
     parser.addVersionOption();
-    parser.addPositionalArgument("images", "Images or folders of images to open (default: the demo images with the demo model).", "[IMAGE...]");
-    const QCommandLineOption model({"m", "model"}, "Model: folder, .pt file, hf-hub:ORG/NAME or random:ARCH (default: the bundled demo model).", "M");
+    parser.addPositionalArgument(
+        "images", "Images or folders of images to open (default: the demo images with the demo model).", "[IMAGE...]");
+    const QCommandLineOption model(
+        {"m", "model"}, "Model: folder, .pt file, hf-hub:ORG/NAME or random:ARCH (default: the bundled demo model).",
+        "M");
     const QCommandLineOption device("device", "cpu or cuda:N.", "D", "cpu");
-    const QCommandLineOption vocab("vocab", "Tokenizer vocabulary for a model shipped without one (vocab.json beside merges.txt, or bpe_simple_vocab_16e6.txt.gz).", "FILE");
-    const QCommandLineOption text("text", "Text A: the map and the grid colours show what pushes the image toward it.", "T");
+    const QCommandLineOption vocab("vocab",
+                                   "Tokenizer vocabulary for a model shipped without one (vocab.json beside "
+                                   "merges.txt, or bpe_simple_vocab_16e6.txt.gz).",
+                                   "FILE");
+    const QCommandLineOption text("text", "Text A: the map and the grid colours show what pushes the image toward it.",
+                                  "T");
     const QCommandLineOption text_b("text-b", "Text B: show A rather than B.", "T");
     const QCommandLineOption labels("labels", "Zero-shot labels, comma-separated.", "L1,L2,...");
     const QCommandLineOption head("head", "Select a head.", "L.H");
     const QCommandLineOption ablate("ablate", "Ablate heads (zero-ablation).", "L.H,...");
-    const QCommandLineOption export_figure("export-figure", "Export a pane once all work is done: PANE is " + clipscope::ui::figure_pane_names_text() + "; the format follows FILE's extension (.png, .svg, .pdf). Repeatable.", "PANE=FILE");
-    const QCommandLineOption export_data("export-data", "Write the data behind the panes (view.json, heads.csv, scores.csv, map.npy, neighbours.csv) into DIR once all work is done.", "DIR");
+    const QCommandLineOption export_figure("export-figure",
+                                           "Export a pane once all work is done: PANE is " +
+                                               clipscope::ui::figure_pane_names_text() +
+                                               "; the format follows FILE's extension (.png, .svg, .pdf). Repeatable.",
+                                           "PANE=FILE");
+    const QCommandLineOption export_data("export-data",
+                                         "Write the data behind the panes (view.json, heads.csv, scores.csv, map.npy, "
+                                         "neighbours.csv) into DIR once all work is done.",
+                                         "DIR");
     const QCommandLineOption quit("quit-after-export", "Quit after the exports (exit code 1 if anything failed).");
     // Not "--session": QGuiApplication takes -session/--session for X11 session management before we see it.
-    const QCommandLineOption session("session-file", "Open a session file (saved with File \u2192 Save session).", "FILE");
-    const QCommandLineOption palette("palette", "light or dark (default: as last chosen in View \u2192 Dark palette).", "P");
+    const QCommandLineOption session("session-file", "Open a session file (saved with File \u2192 Save session).",
+                                     "FILE");
+    const QCommandLineOption palette("palette", "light or dark (default: as last chosen in View \u2192 Dark palette).",
+                                     "P");
     const QCommandLineOption export_scale("export-scale", "Raster figures: pixels per logical pixel.", "S", "2");
     const QCommandLineOption threads("threads", "Compute threads (0 = all cores).", "N", "0");
-    parser.addOptions({model, device, vocab, text, text_b, labels, head, ablate, session, export_figure, export_data, quit, palette, export_scale, threads});
+    parser.addOptions({model, device, vocab, text, text_b, labels, head, ablate, session, export_figure, export_data,
+                       quit, palette, export_scale, threads});
     parser.process(app);
 
     clipscope::configure_threads(parser.value(threads).toInt());
@@ -65,8 +83,10 @@ int main(int argc, char** argv) {
     o.vocabulary = parser.value(vocab);
     // A session file given like an image (as the desktop entry's %F does) opens as a session.
     for (const QString& arg : parser.positionalArguments())
-        if (arg.endsWith(".clipscope.json") && !parser.isSet(session)) o.session = arg;
-        else o.images << arg;
+        if (arg.endsWith(".clipscope.json") && !parser.isSet(session))
+            o.session = arg;
+        else
+            o.images << arg;
     o.text_a = parser.value(text);
     o.text_b = parser.value(text_b);
     o.labels = parser.value(labels);
@@ -77,7 +97,8 @@ int main(int argc, char** argv) {
     for (const QString& item : parser.values(export_figure)) {
         const int eq = item.indexOf('=');
         if (eq <= 0 || !clipscope::ui::figure_pane_names().contains(item.left(eq))) {
-            spdlog::error("--export-figure takes PANE=FILE with PANE one of {}, got '{}'", clipscope::ui::figure_pane_names().join(", ").toStdString(), item.toStdString());
+            spdlog::error("--export-figure takes PANE=FILE with PANE one of {}, got '{}'",
+                          clipscope::ui::figure_pane_names().join(", ").toStdString(), item.toStdString());
             return 2;
         }
         o.exports.append({item.left(eq), item.mid(eq + 1)});
@@ -90,7 +111,9 @@ int main(int argc, char** argv) {
     }
 
     o.export_scale = std::clamp(parser.value(export_scale).toDouble(), 0.25, 8.0);
-    const QString palette_name = parser.isSet(palette) ? parser.value(palette) : (QSettings().value("darkPalette", false).toBool() ? "dark" : "light");
+    const QString palette_name = parser.isSet(palette)
+                                     ? parser.value(palette)
+                                     : (QSettings().value("darkPalette", false).toBool() ? "dark" : "light");
     if (palette_name != "light" && palette_name != "dark") {
         spdlog::error("--palette takes light or dark, got '{}'", palette_name.toStdString());
         return 2;
@@ -98,8 +121,10 @@ int main(int argc, char** argv) {
     clipscope::ui::apply_palette(palette_name == "dark");
 
     clipscope::ui::MainWindow window;
-    if (o.quit_after_export) window.resize(1400, 900);  // figures from scripts: a fixed, reproducible size
-    else window.resize(1280, 820);
+    if (o.quit_after_export)
+        window.resize(1400, 900);  // figures from scripts: a fixed, reproducible size
+    else
+        window.resize(1280, 820);
     int exit_code = 0;
     QObject::connect(&window, &clipscope::ui::MainWindow::exportsDone, &app, [&](int code) {
         exit_code = code;

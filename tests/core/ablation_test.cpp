@@ -1,6 +1,5 @@
 #include "clipscope/analysis/ablation.h"
 
-
 #include "clipscope/base/error.h"
 #include "test_support.h"
 
@@ -34,10 +33,12 @@ protected:
             d.cls_attn = FloatArray({4, 2, 3});
             for (int r = 0; r < 4; ++r) {
                 const int label = static_cast<int>(labels_[static_cast<size_t>(b * 4 + r)]);
-                for (int k = 0; k < 2 * 3 * 3; ++k) d.heads.data[static_cast<size_t>(r * 18 + k)] = 0.1f * static_cast<float>(k % 4);
+                for (int k = 0; k < 2 * 3 * 3; ++k)
+                    d.heads.data[static_cast<size_t>(r * 18 + k)] = 0.1f * static_cast<float>(k % 4);
                 d.heads.data[static_cast<size_t>(r * 18 + (1 * 3 + 2) * 3 + label)] += 1.0f;
                 for (int k = 0; k < 9; ++k) d.mlps.data[static_cast<size_t>(r * 9 + k)] = 0.01f * static_cast<float>(k);
-                for (int k = 0; k < 6; ++k) d.cls_attn.data[static_cast<size_t>(r * 6 + k)] = 0.02f * static_cast<float>(k);
+                for (int k = 0; k < 6; ++k)
+                    d.cls_attn.data[static_cast<size_t>(r * 6 + k)] = 0.02f * static_cast<float>(k);
             }
             w.append(d);
         }

@@ -68,7 +68,8 @@ TEST(CheckpointFormats, AllFormatsGiveTheSameOutputs) {
     // open_clip_pytorch_model.safetensors is the name Hub conversions use.
     fs::create_directories(dir.path("renamed"));
     fs::copy_file(dir.path("open_clip/open_clip_config.json"), dir.path("renamed/open_clip_config.json"));
-    fs::copy_file(dir.path("open_clip/open_clip_model.safetensors"), dir.path("renamed/open_clip_pytorch_model.safetensors"));
+    fs::copy_file(dir.path("open_clip/open_clip_model.safetensors"),
+                  dir.path("renamed/open_clip_pytorch_model.safetensors"));
 
     const ClipModel reference = ClipModel::load(dir.path("open_clip"));
     EXPECT_EQ(reference.info().format, "open_clip-safetensors");
@@ -111,7 +112,8 @@ TEST(CheckpointFormats, StateDictRoundTripsThroughTheModel) {
 
 // Writes a checkpoint with one tensor changed (or removed / added) and expects
 // a Model error naming the file and the key.
-void expect_load_error(const std::map<std::string, FloatArray>& sd, const ClipConfig& config, const std::string& key, const char* needle) {
+void expect_load_error(const std::map<std::string, FloatArray>& sd, const ClipConfig& config, const std::string& key,
+                       const char* needle) {
     test::TempDir dir;
     write_checkpoint(dir.path("m"), ModelFormat::OpenClipSafetensors, config, sd);
     try {

@@ -29,13 +29,16 @@ TEST_P(RandomTiny, SumOfPartsIsTheNormalisedEmbedding) {
     for (int64_t b = 0; b < B; ++b) {
         std::vector<double> sum(static_cast<size_t>(E), 0.0);
         for (int64_t i = 0; i < L * N * H; ++i)
-            for (int64_t e = 0; e < E; ++e) sum[static_cast<size_t>(e)] += full_.attentions.data[(b * L * N * H + i) * E + e];
+            for (int64_t e = 0; e < E; ++e)
+                sum[static_cast<size_t>(e)] += full_.attentions.data[(b * L * N * H + i) * E + e];
         for (int64_t j = 0; j <= L; ++j)
             for (int64_t e = 0; e < E; ++e) sum[static_cast<size_t>(e)] += full_.mlps.data[(b * (L + 1) + j) * E + e];
         double norm = 0;
-        for (int64_t e = 0; e < E; ++e) norm += double(full_.embedding.data[b * E + e]) * full_.embedding.data[b * E + e];
+        for (int64_t e = 0; e < E; ++e)
+            norm += double(full_.embedding.data[b * E + e]) * full_.embedding.data[b * E + e];
         norm = std::sqrt(norm);
-        for (int64_t e = 0; e < E; ++e) EXPECT_NEAR(sum[static_cast<size_t>(e)], full_.embedding.data[b * E + e] / norm, 1e-5);
+        for (int64_t e = 0; e < E; ++e)
+            EXPECT_NEAR(sum[static_cast<size_t>(e)], full_.embedding.data[b * E + e] / norm, 1e-5);
     }
     EXPECT_LT(full_.max_sum_error(), 1e-5);
 }
@@ -89,11 +92,13 @@ TEST_P(RandomTiny, LastKLayersKeepsExactlyThoseSpatialTerms) {
 TEST_P(RandomTiny, BatchElementsAreIndependent) {
     const auto& c = model_->config();
     const int64_t per = 3 * c.vision.image_size * c.vision.image_size;
-    FloatArray one({1, 3, c.vision.image_size, c.vision.image_size}, std::vector<float>(pixels_.data.begin() + per, pixels_.data.begin() + 2 * per));
+    FloatArray one({1, 3, c.vision.image_size, c.vision.image_size},
+                   std::vector<float>(pixels_.data.begin() + per, pixels_.data.begin() + 2 * per));
     const Decomposition d = decompose(*model_, one);
     const int64_t n = d.attentions.size();
     double m = 0;
-    for (int64_t i = 0; i < n; ++i) m = std::max(m, std::abs(double(d.attentions.data[i]) - full_.attentions.data[n + i]));
+    for (int64_t i = 0; i < n; ++i)
+        m = std::max(m, std::abs(double(d.attentions.data[i]) - full_.attentions.data[n + i]));
     EXPECT_LT(m, 1e-6);
 }
 

@@ -8,7 +8,8 @@ namespace clipscope {
 namespace {
 
 TEST(DescriptionPool, FamilyTabTextAndPlainLinesGiveTheSameTexts) {
-    const DescriptionPool p = parse_description_pool("shape\ta circle\na photo of a dog\r\n\n   \ncolour\tred  \n", "pool.tsv");
+    const DescriptionPool p =
+        parse_description_pool("shape\ta circle\na photo of a dog\r\n\n   \ncolour\tred  \n", "pool.tsv");
     ASSERT_EQ(p.texts.size(), 3u);
     EXPECT_EQ(p.texts[0], "a circle");
     EXPECT_EQ(p.texts[1], "a photo of a dog");  // CRLF ending removed
@@ -23,7 +24,8 @@ TEST(DescriptionPool, LastLineWithoutNewlineCounts) {
 }
 
 TEST(DescriptionPool, BadFilesAreRefusedNamingTheFile) {
-    for (const std::string bytes : {std::string(), std::string("\n \n\t\n"), std::string("a\0b", 3), std::string("shape\t\n")}) {
+    for (const std::string bytes :
+         {std::string(), std::string("\n \n\t\n"), std::string("a\0b", 3), std::string("shape\t\n")}) {
         try {
             parse_description_pool(bytes, "pool.tsv");
             ADD_FAILURE() << "accepted " << bytes.size() << " bytes";

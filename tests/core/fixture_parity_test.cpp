@@ -30,7 +30,8 @@ protected:
 };
 
 TEST_F(TinyFixture, ImageEmbeddingMatchesReference) {
-    EXPECT_LT(test::max_abs_diff(model_->encode_image(input_), read_npy_float(fixture("tiny/image_embedding.npy"))), kTolerance);
+    EXPECT_LT(test::max_abs_diff(model_->encode_image(input_), read_npy_float(fixture("tiny/image_embedding.npy"))),
+              kTolerance);
 }
 
 TEST_F(TinyFixture, SpatialDecompositionMatchesReference) {
@@ -40,7 +41,8 @@ TEST_F(TinyFixture, SpatialDecompositionMatchesReference) {
     EXPECT_LT(test::max_abs_diff(d.heads, read_npy_float(fixture("tiny/prs_attentions_sum_tokens.npy"))), kTolerance);
     EXPECT_LT(test::max_abs_diff(d.cls_attn, read_npy_float(fixture("tiny/prs_cls_attn.npy"))), kTolerance);
     EXPECT_LT(test::max_abs_diff(d.embedding, read_npy_float(fixture("tiny/image_embedding_head.npy"))), kTolerance);
-    FloatArray mean = read_npy_float(fixture("tiny/prs_ln_post_mean.npy")), std = read_npy_float(fixture("tiny/prs_ln_post_std.npy"));
+    FloatArray mean = read_npy_float(fixture("tiny/prs_ln_post_mean.npy")),
+               std = read_npy_float(fixture("tiny/prs_ln_post_std.npy"));
     mean.shape = {mean.size()};
     std.shape = {std.size()};
     EXPECT_LT(test::max_abs_diff(d.ln_post_mean, mean), kTolerance);
@@ -51,13 +53,16 @@ TEST_F(TinyFixture, SpatialDecompositionMatchesReference) {
 TEST_F(TinyFixture, TextEmbeddingMatchesReference) {
     const auto prompts = nlohmann::json::parse(read_file_bytes(fixture("common/text_prompts.json"), 1 << 20));
     const auto texts = prompts["texts"].get<std::vector<std::string>>();
-    EXPECT_LT(test::max_abs_diff(model_->encode_texts(texts), read_npy_float(fixture("tiny/text_embedding.npy"))), kTolerance);
+    EXPECT_LT(test::max_abs_diff(model_->encode_texts(texts), read_npy_float(fixture("tiny/text_embedding.npy"))),
+              kTolerance);
 }
 
 TEST_F(TinyFixture, PreprocessingMatchesReferenceWithinTolerance) {
-    const auto order = nlohmann::json::parse(read_file_bytes(fixture("common/images.json"), 1 << 20))["batch_order"].get<std::vector<std::string>>();
+    const auto order = nlohmann::json::parse(read_file_bytes(fixture("common/images.json"), 1 << 20))["batch_order"]
+                           .get<std::vector<std::string>>();
     std::vector<FloatArray> images;
-    for (const auto& name : order) images.push_back(preprocess_image(load_image(fixture("common/" + name + ".png")), model_->config().preprocess));
+    for (const auto& name : order)
+        images.push_back(preprocess_image(load_image(fixture("common/" + name + ".png")), model_->config().preprocess));
     const FloatArray ours = stack_images(images);
     // Target from the issue: below 0.02 in normalised units. Bit-exact Pillow resampling gets far below it.
     EXPECT_LT(test::max_abs_diff(ours, input_), 0.02);

@@ -68,7 +68,8 @@ std::string make_gif(int screen_w, int screen_h, const std::string& global_palet
     g += std::string("\x21\xFE\x03hi!\x00", 8);  // a comment extension to skip
     if (f.transparency >= 0) g += std::string("\x21\xF9\x04\x01\x00\x00", 6) + static_cast<char>(f.transparency) + '\0';
     g += ',' + le16(f.x) + le16(f.y) + le16(f.w) + le16(f.h);
-    g += static_cast<char>((f.local_palette.empty() ? 0 : 0x80 | (table_bits(f.local_palette) - 1)) | (f.interlaced ? 0x40 : 0));
+    g += static_cast<char>((f.local_palette.empty() ? 0 : 0x80 | (table_bits(f.local_palette) - 1)) |
+                           (f.interlaced ? 0x40 : 0));
     g += f.local_palette;
     g += static_cast<char>(f.min_code_size);
     for (size_t i = 0; i < f.lzw.size(); i += 255) {
@@ -94,7 +95,8 @@ TEST(GifDecoder, AFullFrameDecodesToItsIndices) {
 
 TEST(GifDecoder, TheKwKwKCodeAndGrowingCodesDecode) {
     // clear, 1, then code 6 = the entry being defined ("1" + "1"): pixels 1 1 1.
-    const GifFirstFrame f = decode_gif_first_frame(make_gif(3, 1, kPalette, {0, 0, 3, 1, pack_codes({4, 1, 6, 5}, 3)}), 1 << 20);
+    const GifFirstFrame f =
+        decode_gif_first_frame(make_gif(3, 1, kPalette, {0, 0, 3, 1, pack_codes({4, 1, 6, 5}, 3)}), 1 << 20);
     EXPECT_EQ(f.indices, (std::vector<uint8_t>{1, 1, 1}));
 }
 
@@ -109,7 +111,8 @@ TEST(GifDecoder, OutsideFrameZeroIsIndexZeroOrTheTransparentIndexNeverTheBackgro
 }
 
 TEST(GifDecoder, AFramePastTheScreenGrowsTheCanvas) {
-    const GifFirstFrame f = decode_gif_first_frame(make_gif(2, 1, kPalette, {1, 1, 2, 1, literal_lzw({1, 2}, 2)}), 1 << 20);
+    const GifFirstFrame f =
+        decode_gif_first_frame(make_gif(2, 1, kPalette, {1, 1, 2, 1, literal_lzw({1, 2}, 2)}), 1 << 20);
     EXPECT_EQ(f.width, 3);
     EXPECT_EQ(f.height, 2);
     EXPECT_EQ(f.indices, (std::vector<uint8_t>{0, 0, 0, 0, 1, 2}));
@@ -153,7 +156,8 @@ TEST(GifDecoder, BrokenDataIsAnErrorAsInPillow) {
     fails_with(make_gif(3, 1, kPalette, {0, 0, 3, 1, pack_codes({4, 1, 5}, 3)}), "after 1 of 3 pixels");
     fails_with(make_gif(3, 1, kPalette, {0, 0, 3, 1, pack_codes({4, 6}, 3)}), "before any string");
     const std::string whole = make_gif(3, 1, kPalette, {0, 0, 3, 1, literal_lzw({0, 1, 2}, 2)});
-    for (size_t cut : {size_t{3}, size_t{11}, size_t{20}, whole.size() - 4}) fails_with(whole.substr(0, cut), "truncated");
+    for (size_t cut : {size_t{3}, size_t{11}, size_t{20}, whole.size() - 4})
+        fails_with(whole.substr(0, cut), "truncated");
     fails_with(make_gif(1, 1, kPalette, {0, 0, 0, 1, ""}), "no pixels");
     Frame bad_size{0, 0, 1, 1, literal_lzw({0}, 2)};
     bad_size.min_code_size = 12;
@@ -173,7 +177,8 @@ TEST(GifDecoder, LoadImageGivesPaletteColoursResizedNearest) {
     const Image grey = load_image(dir.path("grey.gif"));
     EXPECT_FALSE(grey.is_palette);  // mode "L": bicubic
     EXPECT_EQ(grey.pixels, (std::vector<uint8_t>{0, 0, 0, 3, 3, 3}));
-    test::write_bytes(dir.path("cut.gif"), make_gif(2, 1, kPalette, {0, 0, 2, 1, literal_lzw({0, 3}, 2)}).substr(0, 30));
+    test::write_bytes(dir.path("cut.gif"),
+                      make_gif(2, 1, kPalette, {0, 0, 2, 1, literal_lzw({0, 3}, 2)}).substr(0, 30));
     try {
         load_image(dir.path("cut.gif"));
         ADD_FAILURE() << "a cut GIF decoded";

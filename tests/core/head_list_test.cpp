@@ -13,7 +13,8 @@ TEST(HeadList, ParsesItemsWithSpacesAroundThem) {
 }
 
 TEST(HeadList, MalformedItemsAreRefusedNotGuessed) {
-    for (const std::string bad : {"", "5", "5.", ".3", "a.b", "3x.4", "5.1.2", "-1.2", "5.0,", ",5.0", "5.0,,4.1", "1 .2", "99999999999.0"}) {
+    for (const std::string bad :
+         {"", "5", "5.", ".3", "a.b", "3x.4", "5.1.2", "-1.2", "5.0,", ",5.0", "5.0,,4.1", "1 .2", "99999999999.0"}) {
         try {
             parse_head_list(bad, "--heads");
             ADD_FAILURE() << "accepted '" << bad << "'";

@@ -25,7 +25,9 @@ TEST(Heatmap, PatchMapsAddUpToTheHeadTermsWithoutTheClassToken) {
     double expected = 0;
     for (int64_t l = 0; l < L; ++l) {
         for (int64_t e = 0; e < E; ++e) {
-            for (int64_t h = 0; h < H; ++h) expected += d.heads.data[static_cast<size_t>(((1 * L + l) * H + h) * E + e)] * text.data[static_cast<size_t>(e)];
+            for (int64_t h = 0; h < H; ++h)
+                expected += d.heads.data[static_cast<size_t>(((1 * L + l) * H + h) * E + e)] *
+                            text.data[static_cast<size_t>(e)];
             expected -= d.cls_attn.data[static_cast<size_t>((1 * L + l) * E + e)] * text.data[static_cast<size_t>(e)];
         }
     }
@@ -36,7 +38,8 @@ TEST(Heatmap, PatchMapsAddUpToTheHeadTermsWithoutTheClassToken) {
     b.heads = {{2, 1}, {0, 3}};
     MapSelection c;
     c.heads = {{0, 3}};
-    const FloatArray ma = token_maps(d, 1, text, a, G), mb = token_maps(d, 1, text, b, G), mc = token_maps(d, 1, text, c, G);
+    const FloatArray ma = token_maps(d, 1, text, a, G), mb = token_maps(d, 1, text, b, G),
+                     mc = token_maps(d, 1, text, c, G);
     for (size_t i = 0; i < ma.data.size(); ++i) EXPECT_NEAR(ma.data[i] + mc.data[i], mb.data[i], 1e-6);
     MapSelection bad;
     bad.heads = {{3, 0}};
@@ -47,7 +50,8 @@ TEST(Heatmap, BilinearUpsamplingMatchesTorchAlignCornersFalse) {
     const FloatArray g({2, 2}, {0, 1, 2, 3});
     const FloatArray u = upsample_bilinear(g, 2);
     // torch.nn.functional.interpolate(g, scale_factor=2, mode="bilinear", align_corners=False)
-    const std::vector<float> expected = {0, 0.25f, 0.75f, 1, 0.5f, 0.75f, 1.25f, 1.5f, 1.5f, 1.75f, 2.25f, 2.5f, 2, 2.25f, 2.75f, 3};
+    const std::vector<float> expected = {0,    0.25f, 0.75f, 1,    0.5f, 0.75f, 1.25f, 1.5f,
+                                         1.5f, 1.75f, 2.25f, 2.5f, 2,    2.25f, 2.75f, 3};
     EXPECT_EQ(test::values(u), expected);
 }
 

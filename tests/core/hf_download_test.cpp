@@ -58,7 +58,8 @@ TEST_F(HubDownload, FetchesOnlyNeededFilesIntoThePythonCacheLayout) {
     const DownloadResult r = download();
     std::vector<std::string> names;
     for (const auto& f : r.files) names.push_back(f.filename);
-    EXPECT_EQ(names, (std::vector<std::string>{"open_clip_model.safetensors", "open_clip_config.json", "tokenizer_config.json"}));
+    EXPECT_EQ(names, (std::vector<std::string>{"open_clip_model.safetensors", "open_clip_config.json",
+                                               "tokenizer_config.json"}));
     ASSERT_EQ(r.commit.size(), 40u);
     EXPECT_EQ(r.files[0].checksum, "sha256");
     EXPECT_EQ(r.files[1].checksum, "git-sha1");
@@ -72,7 +73,8 @@ TEST_F(HubDownload, FetchesOnlyNeededFilesIntoThePythonCacheLayout) {
     EXPECT_EQ(read_all(repo_folder() / "refs" / "main"), r.commit);
     EXPECT_TRUE(fs::exists(fs::path(settings_.cache_dir) / "CACHEDIR.TAG"));
     EXPECT_FALSE(fs::exists(repo_folder() / "snapshots" / r.commit / "pytorch_model.bin"));
-    for (const auto& blob : fs::directory_iterator(repo_folder() / "blobs")) EXPECT_NE(blob.path().extension(), ".incomplete");
+    for (const auto& blob : fs::directory_iterator(repo_folder() / "blobs"))
+        EXPECT_NE(blob.path().extension(), ".incomplete");
     EXPECT_EQ(read_all(link), read_all(dir_.path("server/repos/acme/tiny-clip/open_clip_model.safetensors")));
 
     // What Python would find offline is what ClipScope lists and loads.
@@ -83,8 +85,9 @@ TEST_F(HubDownload, FetchesOnlyNeededFilesIntoThePythonCacheLayout) {
     ASSERT_EQ(listed[0].revisions.size(), 1u);
     EXPECT_TRUE(listed[0].revisions[0].loadable) << listed[0].revisions[0].problem;
     EXPECT_EQ(listed[0].revisions[0].refs, std::vector<std::string>{"main"});
-    EXPECT_EQ(listed[0].revisions[0].files,
-              (std::vector<std::string>{"open_clip_config.json", "open_clip_model.safetensors", "tokenizer_config.json"}));
+    EXPECT_EQ(
+        listed[0].revisions[0].files,
+        (std::vector<std::string>{"open_clip_config.json", "open_clip_model.safetensors", "tokenizer_config.json"}));
     EXPECT_NO_THROW(ClipModel::load(r.snapshot_folder));
 }
 
@@ -96,7 +99,7 @@ TEST_F(HubDownload, WithoutSymlinksTheSnapshotHoldsTheFiles) {
     EXPECT_FALSE(fs::is_symlink(file));
     EXPECT_EQ(read_all(file), read_all(dir_.path("server/repos/acme/tiny-clip/open_clip_model.safetensors")));
     EXPECT_FALSE(fs::exists(repo_folder() / "blobs" / r.files[0].etag));  // moved, as huggingface_hub does
-    EXPECT_EQ(download().bytes_transferred, 0u);                             // and found again as cached
+    EXPECT_EQ(download().bytes_transferred, 0u);                          // and found again as cached
     EXPECT_NO_THROW(ClipModel::load(r.snapshot_folder));
 }
 
@@ -123,7 +126,8 @@ TEST_F(HubDownload, ResumesABrokenConnectionWithARangeRequest) {
             EXPECT_EQ(fs::file_size(blob.path()), 3000u);
         }
     EXPECT_TRUE(found_partial);
-    EXPECT_FALSE(fs::exists(repo_folder() / "refs" / "main")) << "a failed download must not point refs/main at a partial snapshot";
+    EXPECT_FALSE(fs::exists(repo_folder() / "refs" / "main"))
+        << "a failed download must not point refs/main at a partial snapshot";
 
     const DownloadResult r = download();
     EXPECT_EQ(r.files[0].status, "resumed");
@@ -136,7 +140,8 @@ TEST_F(HubDownload, ResumesABrokenConnectionWithARangeRequest) {
 }
 
 TEST_F(HubDownload, ServerIgnoringRangeRestartsTheFile) {
-    hub_->set_control({{"break_after", {{"file", "open_clip_model.safetensors"}, {"bytes", 2048}, {"times", 1}}}, {"ignore_range", true}});
+    hub_->set_control({{"break_after", {{"file", "open_clip_model.safetensors"}, {"bytes", 2048}, {"times", 1}}},
+                       {"ignore_range", true}});
     EXPECT_THROW(download(), Error);
     const DownloadResult r = download();
     EXPECT_EQ(r.files[0].status, "downloaded");
@@ -152,7 +157,8 @@ TEST_F(HubDownload, WrongChecksumIsDiscardedNotCached) {
         EXPECT_EQ(e.kind(), ErrorKind::Network);
         EXPECT_NE(std::string(e.what()).find("checksum mismatch"), std::string::npos) << e.what();
     }
-    for (const auto& blob : fs::directory_iterator(repo_folder() / "blobs")) EXPECT_EQ(blob.path().filename().string().size() == 64, false) << blob.path();
+    for (const auto& blob : fs::directory_iterator(repo_folder() / "blobs"))
+        EXPECT_EQ(blob.path().filename().string().size() == 64, false) << blob.path();
     std::error_code ec;
     EXPECT_FALSE(fs::exists(repo_folder() / "snapshots", ec) && fs::exists(repo_folder() / "refs" / "main"));
     hub_->set_control({});
@@ -184,8 +190,10 @@ TEST_F(HubDownload, TokenGoesToTheHubButNeverToTheCdn) {
 TEST_F(HubDownload, FollowsRelativeRedirectOfARenamedRepo) {
     hub_->set_control({{"renamed", {{"old-acme/tiny-clip", "acme/tiny-clip"}}}});
     RunControl control;
-    const DownloadResult r = download_model({"old-acme/tiny-clip", "main", {"open_clip_model.safetensors", "open_clip_config.json"}}, settings_, control);
-    EXPECT_TRUE(fs::exists(fs::path(settings_.cache_dir) / "models--old-acme--tiny-clip" / "snapshots" / r.commit / "open_clip_model.safetensors"));
+    const DownloadResult r = download_model(
+        {"old-acme/tiny-clip", "main", {"open_clip_model.safetensors", "open_clip_config.json"}}, settings_, control);
+    EXPECT_TRUE(fs::exists(fs::path(settings_.cache_dir) / "models--old-acme--tiny-clip" / "snapshots" / r.commit /
+                           "open_clip_model.safetensors"));
 }
 
 TEST_F(HubDownload, TagRevisionWritesItsRef) {
@@ -254,7 +262,8 @@ TEST_F(HubDownload, FilesInSubfoldersLinkWithTheirDepthAndNestedRefsAreWritten) 
     const std::string commit = download().commit;
     hub_->set_control({{"tags", {{"refs/pr/1", commit}}}});
     RunControl control;
-    const DownloadResult r = download_model({"acme/tiny-clip", "refs/pr/1", {"open_clip_config.json", "extra/deep/notes.txt"}}, settings_, control);
+    const DownloadResult r = download_model(
+        {"acme/tiny-clip", "refs/pr/1", {"open_clip_config.json", "extra/deep/notes.txt"}}, settings_, control);
     const fs::path link = repo_folder() / "snapshots" / commit / "extra" / "deep" / "notes.txt";
     ASSERT_TRUE(fs::is_symlink(link));
     EXPECT_EQ(fs::read_symlink(link).string(), "../../../../blobs/" + r.files[1].etag);
@@ -267,7 +276,8 @@ TEST_F(HubDownload, FilesInSubfoldersLinkWithTheirDepthAndNestedRefsAreWritten) 
     std::vector<std::string> names;
     for (const auto& f : offline.files) names.push_back(f.filename);
     std::sort(names.begin(), names.end());
-    EXPECT_EQ(names, (std::vector<std::string>{"extra/deep/notes.txt", "open_clip_config.json", "open_clip_model.safetensors", "tokenizer_config.json"}));
+    EXPECT_EQ(names, (std::vector<std::string>{"extra/deep/notes.txt", "open_clip_config.json",
+                                               "open_clip_model.safetensors", "tokenizer_config.json"}));
 }
 
 TEST_F(HubDownload, UnsafeRevisionsAndFileNamesAreRefusedBeforeAnyRequest) {
@@ -320,7 +330,8 @@ TEST_F(HubDownload, WrongRangeAnswerDiscardsThePartial) {
     } catch (const Error& e) {
         EXPECT_NE(std::string(e.what()).find("another range"), std::string::npos) << e.what();
     }
-    for (const auto& blob : fs::directory_iterator(repo_folder() / "blobs")) EXPECT_NE(blob.path().extension(), ".incomplete");
+    for (const auto& blob : fs::directory_iterator(repo_folder() / "blobs"))
+        EXPECT_NE(blob.path().extension(), ".incomplete");
     hub_->set_control(nlohmann::json::object());
     EXPECT_EQ(download().files[0].status, "downloaded");
 }
@@ -341,9 +352,11 @@ TEST_F(HubDownload, CorruptResumedPartialIsFetchedAgainFromTheStart) {
 }
 
 TEST(HubFiles, ChoosesSafetensorsAndRefusesPickleOnlyRepos) {
-    EXPECT_EQ(choose_model_files("a/b", {"open_clip_pytorch_model.bin", "open_clip_model.safetensors", "open_clip_config.json", "model.safetensors", "config.json", "vocab.json",
+    EXPECT_EQ(choose_model_files("a/b", {"open_clip_pytorch_model.bin", "open_clip_model.safetensors",
+                                         "open_clip_config.json", "model.safetensors", "config.json", "vocab.json",
                                          "merges.txt", "tokenizer.json", "README.md"}),
-              (std::vector<std::string>{"open_clip_model.safetensors", "open_clip_config.json", "vocab.json", "merges.txt", "config.json"}));
+              (std::vector<std::string>{"open_clip_model.safetensors", "open_clip_config.json", "vocab.json",
+                                        "merges.txt", "config.json"}));
     EXPECT_EQ(choose_model_files("a/b", {"model.safetensors", "config.json", "preprocessor_config.json"}),
               (std::vector<std::string>{"model.safetensors", "config.json", "preprocessor_config.json"}));
     try {
@@ -378,7 +391,8 @@ TEST(HubSettings, ReadsTheHuggingFaceEnvironment) {
     s = hub_settings_from_environment();
     EXPECT_EQ(s.token, "hf_envtoken");
     EXPECT_EQ(s.token_source, "HF_TOKEN");
-    for (const char* v : {"HF_HOME", "HF_ENDPOINT", "HF_HUB_OFFLINE", "HF_TOKEN", "HF_HUB_DISABLE_SYMLINKS"}) ::unsetenv(v);
+    for (const char* v : {"HF_HOME", "HF_ENDPOINT", "HF_HUB_OFFLINE", "HF_TOKEN", "HF_HUB_DISABLE_SYMLINKS"})
+        ::unsetenv(v);
 }
 
 TEST(HubCache, ListsPythonWrittenEntriesAndExplainsBrokenOnes) {

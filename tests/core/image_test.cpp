@@ -16,7 +16,8 @@ Image gradient(int w, int h) {
     std::vector<uint8_t> px(static_cast<size_t>(w) * h * 3);
     for (int y = 0; y < h; ++y)
         for (int x = 0; x < w; ++x)
-            for (int c = 0; c < 3; ++c) px[(static_cast<size_t>(y) * w + x) * 3 + c] = static_cast<uint8_t>((x * 7 + y * 3 + c * 50) % 256);
+            for (int c = 0; c < 3; ++c)
+                px[(static_cast<size_t>(y) * w + x) * 3 + c] = static_cast<uint8_t>((x * 7 + y * 3 + c * 50) % 256);
     return image_from_rgb(w, h, px);
 }
 
@@ -109,8 +110,10 @@ TEST(LoadImage, TransparentPixelsDoNotBleedColourWhenResizing) {
     for (int y = 0; y < 2; ++y)
         for (int x = 0; x < 8; ++x) {
             uint8_t* p = &im.pixels[(static_cast<size_t>(y) * 8 + x) * 4];
-            if (x < 4) p[0] = 255, p[1] = 0, p[2] = 0, p[3] = 255;
-            else p[0] = 0, p[1] = 255, p[2] = 0, p[3] = 0;
+            if (x < 4)
+                p[0] = 255, p[1] = 0, p[2] = 0, p[3] = 255;
+            else
+                p[0] = 0, p[1] = 255, p[2] = 0, p[3] = 0;
         }
     const Image r = resize_bicubic_pillow(im, 4, 2);
     for (int x = 0; x < 4; ++x) EXPECT_EQ(r.pixels[static_cast<size_t>(x) * 4 + 1], 0) << "green leaked at " << x;
@@ -140,7 +143,8 @@ TEST(LoadImage, DecompressionBombsAreRefusedFromTheHeaderBeforeDecoding) {
     test::TempDir dir;
     test::write_bytes(dir.path("bomb.png"), png_header_only(30000, 30000));
     // JPEG: SOI, then SOF0 declaring 60000 x 60000.
-    test::write_bytes(dir.path("bomb.jpg"), std::string("\xFF\xD8\xFF\xC0\x00\x11\x08\xEA\x60\xEA\x60\x03", 12) + std::string(12, '\0'));
+    test::write_bytes(dir.path("bomb.jpg"),
+                      std::string("\xFF\xD8\xFF\xC0\x00\x11\x08\xEA\x60\xEA\x60\x03", 12) + std::string(12, '\0'));
     for (const char* name : {"bomb.png", "bomb.jpg"}) {
         try {
             load_image(dir.path(name));
@@ -186,8 +190,10 @@ TEST(ImageHeader, ReadsDimensionsOfEveryFormatOpenCvWrites) {
 
 // Pillow's cmyk2rgb on values taken from Pillow 9.4 (Image.fromarray(..., "CMYK").convert("RGB")).
 TEST(LoadImage, CmykConvertsToRgbAsPillowDoes) {
-    const std::vector<uint8_t> cmyk = {0, 0, 0, 0, 255, 0, 0, 0, 0, 0, 0, 255, 100, 150, 200, 50, 200, 30, 60, 128, 10, 20, 30, 40, 128, 128, 128, 128};
-    const std::vector<uint8_t> pillow = {255, 255, 255, 0, 255, 255, 0, 0, 0, 125, 84, 44, 27, 112, 97, 207, 198, 190, 63, 63, 63};
+    const std::vector<uint8_t> cmyk = {0,   0,  0,   0,  255, 0,   0,  0,  0,  0,  0,   255, 100, 150,
+                                       200, 50, 200, 30, 60,  128, 10, 20, 30, 40, 128, 128, 128, 128};
+    const std::vector<uint8_t> pillow = {255, 255, 255, 0,  255, 255, 0,   0,  0,  125, 84,
+                                         44,  27,  112, 97, 207, 198, 190, 63, 63, 63};
     Image im{7, 1, 4, false, cmyk, "", true};
     EXPECT_EQ(to_rgb(im).pixels, pillow);
     // resize_and_crop resizes the four ink bands and converts only the crop.

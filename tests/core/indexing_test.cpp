@@ -84,7 +84,9 @@ TEST_F(Indexing, CancelledBetweenBatchesThenResumedGivesTheSameBytes) {
         EXPECT_EQ(index_into_store(*model_, w, pixels()).indexed, 5);
     }
     for (const char* f : {"manifest.json", "progress.json", "embedding.npy", "heads.npy", "mlps.npy", "cls_attn.npy"})
-        EXPECT_EQ(read_file_bytes(dir.path(std::string("whole/") + f), 1 << 22), read_file_bytes(dir.path(std::string("cut/") + f), 1 << 22)) << f;
+        EXPECT_EQ(read_file_bytes(dir.path(std::string("whole/") + f), 1 << 22),
+                  read_file_bytes(dir.path(std::string("cut/") + f), 1 << 22))
+            << f;
 }
 
 TEST_F(Indexing, AnUnreadableImageStopsWithItsNameAndKeepsWhatWasWritten) {

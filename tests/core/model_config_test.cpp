@@ -37,7 +37,9 @@ TEST(OpenClipConfig, QuickGeluAndBareModelCfg) {
 TEST(HfConfig, SparseConfigIsFilledWithClipConfigDefaults) {
     test::TempDir dir;
     // Newer transformers omit values equal to the defaults (vision patch_size default is 32!).
-    test::write_bytes(dir.path("config.json"), R"({"model_type": "clip", "text_config": {"hidden_act": "gelu"}, "vision_config": {"hidden_act": "gelu"}})");
+    test::write_bytes(
+        dir.path("config.json"),
+        R"({"model_type": "clip", "text_config": {"hidden_act": "gelu"}, "vision_config": {"hidden_act": "gelu"}})");
     const ClipConfig c = parse_hf_clip_config(dir.path("config.json"), "");
     EXPECT_EQ(c.vision.patch_size, 32);
     EXPECT_EQ(c.vision.width, 768);
@@ -54,7 +56,8 @@ TEST(HfConfig, LegacyDictOverridesAndPreprocessorIsRead) {
         "text_config": {"hidden_size": 768, "num_attention_heads": 12, "intermediate_size": 3072},
         "vision_config": {"hidden_size": 1024}, "vision_config_dict": {"hidden_size": 1024, "num_hidden_layers": 24,
         "num_attention_heads": 16, "intermediate_size": 4096, "patch_size": 14}})");
-    test::write_bytes(dir.path("pre.json"), R"({"crop_size": {"height": 224, "width": 224}, "size": {"shortest_edge": 224},
+    test::write_bytes(dir.path("pre.json"),
+                      R"({"crop_size": {"height": 224, "width": 224}, "size": {"shortest_edge": 224},
         "image_mean": [0.5, 0.5, 0.5], "image_std": [0.5, 0.5, 0.5], "resample": 3})");
     const ClipConfig c = parse_hf_clip_config(dir.path("config.json"), dir.path("pre.json"));
     EXPECT_EQ(c.vision.layers, 24);
@@ -77,11 +80,18 @@ TEST(ConfigErrors, AbsurdOrWrongTypedValuesAreRefusedNamingTheField) {
         }
     };
     const std::string text = R"("text_cfg": {"width": 512, "heads": 8, "layers": 12})";
-    expect_error(R"({"embed_dim": 512, "vision_cfg": {"layers": 1000000000, "width": 768, "patch_size": 32}, )" + text + "}", "layers");
-    expect_error(R"({"embed_dim": 512, "vision_cfg": {"layers": "twelve", "width": 768, "patch_size": 32}, )" + text + "}", "layers");
-    expect_error(R"({"embed_dim": 512, "vision_cfg": {"layers": 12, "width": 770, "patch_size": 32}, )" + text + "}", "head_width");
-    expect_error(R"({"embed_dim": 512, "vision_cfg": {"layers": 12, "width": 768, "patch_size": 30}, )" + text + "}", "patch_size");
-    expect_error(R"({"embed_dim": 512, "vision_cfg": {"timm_model_name": "vit", "width": 768}, )" + text + "}", "timm_model_name");
+    expect_error(
+        R"({"embed_dim": 512, "vision_cfg": {"layers": 1000000000, "width": 768, "patch_size": 32}, )" + text + "}",
+        "layers");
+    expect_error(
+        R"({"embed_dim": 512, "vision_cfg": {"layers": "twelve", "width": 768, "patch_size": 32}, )" + text + "}",
+        "layers");
+    expect_error(R"({"embed_dim": 512, "vision_cfg": {"layers": 12, "width": 770, "patch_size": 32}, )" + text + "}",
+                 "head_width");
+    expect_error(R"({"embed_dim": 512, "vision_cfg": {"layers": 12, "width": 768, "patch_size": 30}, )" + text + "}",
+                 "patch_size");
+    expect_error(R"({"embed_dim": 512, "vision_cfg": {"timm_model_name": "vit", "width": 768}, )" + text + "}",
+                 "timm_model_name");
     expect_error(R"({"embed_dim": 512})", "vision_cfg");
     expect_error("not json", "JSON");
     expect_error("", "JSON");

@@ -20,8 +20,10 @@ public:
         ::setenv(name, value.c_str(), 1);
     }
     ~ScopedEnv() {
-        if (old_) ::setenv(name_, old_->c_str(), 1);
-        else ::unsetenv(name_);
+        if (old_)
+            ::setenv(name_, old_->c_str(), 1);
+        else
+            ::unsetenv(name_);
     }
 
 private:
@@ -85,7 +87,8 @@ TEST(HfHub, MissingRepoRevisionOrSnapshotAreClearErrors) {
 
 TEST(VocabularySearch, PrefersOpenAiReposInTheCacheThenPythonPackages) {
     test::TempDir dir;
-    for (const char* repo : {"models--laion--CLIP-ViT-B-32-laion2B-s34B-b79K", "models--openai--clip-vit-base-patch32", "models--acme--not-a-vit"}) {
+    for (const char* repo : {"models--laion--CLIP-ViT-B-32-laion2B-s34B-b79K", "models--openai--clip-vit-base-patch32",
+                             "models--acme--not-a-vit"}) {
         const fs::path snap = fs::path(dir.path("hub")) / repo / "snapshots" / std::string(40, 'a');
         fs::create_directories(snap);
         test::write_bytes((snap / "vocab.json").string(), "{}");

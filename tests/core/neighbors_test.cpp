@@ -35,11 +35,13 @@ protected:
     }
     FloatArray heads_row(int i) const {
         const auto& d = batches_[static_cast<size_t>(i / 5)];
-        return FloatArray({2, 2, 4}, std::vector<float>(d.heads.data.begin() + (i % 5) * 16, d.heads.data.begin() + (i % 5 + 1) * 16));
+        return FloatArray({2, 2, 4}, std::vector<float>(d.heads.data.begin() + (i % 5) * 16,
+                                                        d.heads.data.begin() + (i % 5 + 1) * 16));
     }
     FloatArray embedding_row(int i) const {
         const auto& d = batches_[static_cast<size_t>(i / 5)];
-        return FloatArray({4}, std::vector<float>(d.embedding.data.begin() + (i % 5) * 4, d.embedding.data.begin() + (i % 5 + 1) * 4));
+        return FloatArray({4}, std::vector<float>(d.embedding.data.begin() + (i % 5) * 4,
+                                                  d.embedding.data.begin() + (i % 5 + 1) * 4));
     }
     test::TempDir dir_;
     StoreInfo info_;
@@ -65,7 +67,8 @@ TEST_F(NeighborStore, AnImageIsItsOwnNearestByCosineAndScoresMatchABruteForce) {
     const auto all = nearest_neighbors(store, key, head, 10);
     ASSERT_EQ(all.size(), 10u);
     for (const auto& n : all) {
-        const auto other = neighbor_key(heads_row(static_cast<int>(n.index)), embedding_row(static_cast<int>(n.index)), head);
+        const auto other =
+            neighbor_key(heads_row(static_cast<int>(n.index)), embedding_row(static_cast<int>(n.index)), head);
         double dot = 0;
         for (size_t e = 0; e < 4; ++e) dot += double(other[e]) * key[e];
         EXPECT_NEAR(n.score, dot, 1e-6);  // plain dot product, as the reference
@@ -109,12 +112,14 @@ TEST_F(NeighborStore, IndexGivesTheScanResults) {
         queries[2].by = NeighborQuery::By::Heads;
         queries[2].heads = {{0, 1}, {1, 0}};
         std::vector<std::vector<Neighbor>> scanned;
-        for (const auto& q : queries) scanned.push_back(nearest_neighbors(store, neighbor_key(heads_row(4), embedding_row(4), q), q, 10));
+        for (const auto& q : queries)
+            scanned.push_back(nearest_neighbors(store, neighbor_key(heads_row(4), embedding_row(4), q), q, 10));
         EXPECT_FALSE(has_neighbor_index(store));
         build_neighbor_index(store);
         ASSERT_TRUE(has_neighbor_index(store)) << dtype;
         for (size_t k = 0; k < queries.size(); ++k) {
-            const auto indexed = nearest_neighbors(store, neighbor_key(heads_row(4), embedding_row(4), queries[k]), queries[k], 10);
+            const auto indexed =
+                nearest_neighbors(store, neighbor_key(heads_row(4), embedding_row(4), queries[k]), queries[k], 10);
             ASSERT_EQ(indexed.size(), scanned[k].size());
             for (size_t i = 0; i < indexed.size(); ++i) {
                 EXPECT_EQ(indexed[i].index, scanned[k][i].index) << dtype << " query " << k;

@@ -12,7 +12,9 @@ std::string le64(uint64_t n) {
     return s;
 }
 
-std::string file_with(const std::string& header, const std::string& data) { return le64(header.size()) + header + data; }
+std::string file_with(const std::string& header, const std::string& data) {
+    return le64(header.size()) + header + data;
+}
 
 TEST(Safetensors, RoundTripF32AndF16) {
     test::TempDir dir;
@@ -60,15 +62,24 @@ TEST(Safetensors, CorruptFilesAreRefusedWithTheProblemNamed) {
         {"past_end", le64(1000) + "{}", "past the end"},
         {"not_json", file_with("{not json", ""), "not valid JSON"},
         {"not_object", file_with("[1,2]", ""), "not a JSON object"},
-        {"unknown_dtype", file_with(R"({"w":{"dtype":"Q7","shape":[2],"data_offsets":[0,8]}})", data8), "unsupported dtype"},
-        {"size_mismatch", file_with(R"({"w":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}})", data8), "needs 12 bytes"},
-        {"overlap", file_with(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})", data8),
+        {"unknown_dtype", file_with(R"({"w":{"dtype":"Q7","shape":[2],"data_offsets":[0,8]}})", data8),
+         "unsupported dtype"},
+        {"size_mismatch", file_with(R"({"w":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}})", data8),
+         "needs 12 bytes"},
+        {"overlap",
+         file_with(
+             R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})",
+             data8),
          "overlapping"},
         {"out_of_range", file_with(R"({"w":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}})", data8), "truncated"},
         {"trailing", file_with(ok_header, data8 + "xx"), "trailing"},
-        {"giant_shape", file_with(R"({"w":{"dtype":"F32","shape":[9223372036854775807,4],"data_offsets":[0,8]}})", data8), "absurd"},
-        {"overflow_shape", file_with(R"({"w":{"dtype":"F32","shape":[281474976710656,281474976710656],"data_offsets":[0,8]}})", data8), "overflow"},
-        {"negative_dim", file_with(R"({"w":{"dtype":"F32","shape":[-2],"data_offsets":[0,8]}})", data8), "non-negative"},
+        {"giant_shape",
+         file_with(R"({"w":{"dtype":"F32","shape":[9223372036854775807,4],"data_offsets":[0,8]}})", data8), "absurd"},
+        {"overflow_shape",
+         file_with(R"({"w":{"dtype":"F32","shape":[281474976710656,281474976710656],"data_offsets":[0,8]}})", data8),
+         "overflow"},
+        {"negative_dim", file_with(R"({"w":{"dtype":"F32","shape":[-2],"data_offsets":[0,8]}})", data8),
+         "non-negative"},
         {"reversed", file_with(R"({"w":{"dtype":"F32","shape":[0],"data_offsets":[8,0]}})", data8), "end before"},
         {"bad_metadata", file_with(R"({"__metadata__":{"k":1}})", ""), "not a string"},
     };

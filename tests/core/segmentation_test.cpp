@@ -88,14 +88,16 @@ TEST(Segmentation, DecompositionMapEqualsPerClassScoresMinusTheirMean) {
     FloatArray classifier({E, C});
     for (size_t i = 0; i < classifier.data.size(); ++i) classifier.data[i] = std::sin(0.37f * static_cast<float>(i));
     const FloatArray pixels = test::random_pixels(1, model.config().preprocess.image_size, 11);
-    const SegmentationMaps maps = segmentation_maps(model, pixels, classifier, {SegmentationMethod::Decomposition, SegmentationMethod::Rollout});
+    const SegmentationMaps maps =
+        segmentation_maps(model, pixels, classifier, {SegmentationMethod::Decomposition, SegmentationMethod::Rollout});
     ASSERT_EQ(maps.grids.size(), 2u);
     EXPECT_LT(maps.self_check, 1e-5);
     const Decomposition d = decompose(model, pixels);
     EXPECT_EQ(maps.predicted_class, top1_class(d.embedding.data.data(), classifier));
     FloatArray rows({C, E});
     for (int64_t c = 0; c < C; ++c)
-        for (int64_t e = 0; e < E; ++e) rows.data[static_cast<size_t>(c * E + e)] = classifier.data[static_cast<size_t>(e * C + c)];
+        for (int64_t e = 0; e < E; ++e)
+            rows.data[static_cast<size_t>(c * E + e)] = classifier.data[static_cast<size_t>(e * C + c)];
     const FloatArray per_class = token_maps(d, 0, rows, {}, G);
     for (int64_t m = 0; m < G * G; ++m) {
         double mean = 0;
@@ -110,7 +112,8 @@ TEST(Segmentation, DecompositionMapEqualsPerClassScoresMinusTheirMean) {
 TEST(Segmentation, AttentionBaselinesAreDistributionsOverTokens) {
     const ClipModel model = ClipModel::load("random:tiny");
     const int64_t G = model.config().vision.grid();
-    const AttentionBaselines b = attention_baselines(model, test::random_pixels(2, model.config().preprocess.image_size, 3));
+    const AttentionBaselines b =
+        attention_baselines(model, test::random_pixels(2, model.config().preprocess.image_size, 3));
     ASSERT_EQ(b.last_layer_cls.shape, (Shape{2, G * G}));
     ASSERT_EQ(b.rollout.shape, (Shape{2, G * G}));
     for (const FloatArray* a : {&b.last_layer_cls, &b.rollout})
@@ -130,7 +133,8 @@ TEST(Segmentation, AttentionBaselinesAreDistributionsOverTokens) {
 
 Image pattern_image(int w, int h, int seed) {
     Image im{w, h, 3, false, std::vector<uint8_t>(static_cast<size_t>(w) * h * 3), {}};
-    for (size_t i = 0; i < im.pixels.size(); ++i) im.pixels[i] = static_cast<uint8_t>((i * 37 + static_cast<size_t>(seed) * 11) % 251);
+    for (size_t i = 0; i < im.pixels.size(); ++i)
+        im.pixels[i] = static_cast<uint8_t>((i * 37 + static_cast<size_t>(seed) * 11) % 251);
     return im;
 }
 
@@ -215,7 +219,7 @@ TEST(SegmentationData, MaskAlignmentCropVersusReference) {
     Mask m{8, 4, std::vector<uint8_t>(32, 0)};
     for (int y = 0; y < 4; ++y)
         for (int x = 0; x < 2; ++x) m.data[static_cast<size_t>(y) * 8 + x] = 1;  // leftmost quarter
-    const auto cropped = align_mask(m, p, MaskAlignment::Crop);       // the crop keeps columns 2..5: no foreground
+    const auto cropped = align_mask(m, p, MaskAlignment::Crop);        // the crop keeps columns 2..5: no foreground
     const auto squashed = align_mask(m, p, MaskAlignment::Reference);  // columns halve: column 0 is foreground
     for (int y = 0; y < 4; ++y)
         for (int x = 0; x < 4; ++x) {

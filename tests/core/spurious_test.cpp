@@ -38,7 +38,8 @@ TEST(Spurious, PresetsAreTheReferenceListsWithDuplicatesOnce) {
 }
 
 TEST(Spurious, RandomHeadsAreDistinctInRangeAndReproducible) {
-    const HeadList a = random_heads(12, 12, 4, 7, 3), b = random_heads(12, 12, 4, 7, 3), c = random_heads(12, 12, 4, 7, 4);
+    const HeadList a = random_heads(12, 12, 4, 7, 3), b = random_heads(12, 12, 4, 7, 3),
+                   c = random_heads(12, 12, 4, 7, 4);
     EXPECT_EQ(a, b);
     EXPECT_NE(a, c);
     EXPECT_EQ(std::set(a.begin(), a.end()).size(), 7u);
@@ -55,7 +56,8 @@ TEST(Spurious, RandomHeadsAreDistinctInRangeAndReproducible) {
 }
 
 TEST(Spurious, KeywordsMatchDescriptionsCaseInsensitively) {
-    const std::vector<HeadDescriptions> heads = {{10, 1, {"Photo taken in Paris", "a red car"}}, {11, 2, {"a dog"}}, {11, 3, {"LOCATION: beach"}}};
+    const std::vector<HeadDescriptions> heads = {
+        {10, 1, {"Photo taken in Paris", "a red car"}}, {11, 2, {"a dog"}}, {11, 3, {"LOCATION: beach"}}};
     EXPECT_EQ(heads_matching_keywords(heads, {"paris", "location"}), (HeadList{{10, 1}, {11, 3}}));
     EXPECT_TRUE(heads_matching_keywords(heads, {"zebra"}).empty());
     EXPECT_THROW(heads_matching_keywords(heads, {""}), Error);
@@ -63,7 +65,9 @@ TEST(Spurious, KeywordsMatchDescriptionsCaseInsensitively) {
 
 TEST(CsvTable, QuotesBomBlankLinesAndErrors) {
     test::TempDir dir;
-    test::write_bytes(dir.path("m.csv"), "\xEF\xBB\xBFimg_filename,y,note\r\n\"a/b, c.jpg\",1,\"say \"\"hi\"\"\"\r\n\r\nd.jpg,0,\"two\nlines\"\n");
+    test::write_bytes(
+        dir.path("m.csv"),
+        "\xEF\xBB\xBFimg_filename,y,note\r\n\"a/b, c.jpg\",1,\"say \"\"hi\"\"\"\r\n\r\nd.jpg,0,\"two\nlines\"\n");
     const CsvTable t = read_csv(dir.path("m.csv"));
     EXPECT_EQ(t.header, (std::vector<std::string>{"img_filename", "y", "note"}));
     ASSERT_EQ(t.rows.size(), 2u);

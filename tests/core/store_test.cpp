@@ -21,7 +21,8 @@ StoreInfo small_info(int64_t images) {
     s.heads = 4;
     s.embed_dim = 8;
     s.batch = 2;
-    for (int64_t i = 0; i < images; ++i) s.images.push_back({"img" + std::to_string(i) + ".png", i % 2 ? "cat" : "dog"});
+    for (int64_t i = 0; i < images; ++i)
+        s.images.push_back({"img" + std::to_string(i) + ".png", i % 2 ? "cat" : "dog"});
     return s;
 }
 
@@ -35,7 +36,9 @@ Decomposition fake_batch(const StoreInfo& s, int64_t first, int64_t count) {
     int array = 0;
     for (FloatArray* a : {&d.embedding, &d.heads, &d.mlps, &d.cls_attn}) {
         const int64_t per = a->size() / count;
-        for (int64_t i = 0; i < a->size(); ++i) a->data[static_cast<size_t>(i)] = static_cast<float>((first + i / per) * 1000 + array * 100) + 0.25f * (i % per);
+        for (int64_t i = 0; i < a->size(); ++i)
+            a->data[static_cast<size_t>(i)] =
+                static_cast<float>((first + i / per) * 1000 + array * 100) + 0.25f * (i % per);
         ++array;
     }
     return d;
@@ -87,7 +90,9 @@ TEST(Store, ResumedStoreIsByteIdenticalToAnUninterruptedOne) {
         fill(w, info);
     }
     for (const char* f : {"manifest.json", "embedding.npy", "heads.npy", "mlps.npy", "cls_attn.npy", "progress.json"})
-        EXPECT_EQ(read_file_bytes(dir.path(std::string("whole/") + f), 1 << 20), read_file_bytes(dir.path(std::string("resumed/") + f), 1 << 20)) << f;
+        EXPECT_EQ(read_file_bytes(dir.path(std::string("whole/") + f), 1 << 20),
+                  read_file_bytes(dir.path(std::string("resumed/") + f), 1 << 20))
+            << f;
 }
 
 TEST(Store, OtherSettingsOrForeignFoldersAreRefusedUntouched) {
@@ -115,10 +120,10 @@ TEST(Store, OtherSettingsOrForeignFoldersAreRefusedUntouched) {
 TEST(Store, NonUtf8FileNamesAndLabelsRoundTripExactly) {
     test::TempDir dir;
     StoreInfo info = small_info(3);
-    info.images[0].path = std::string("photos/caf\xe9.jpg");         // Latin-1 e-acute
+    info.images[0].path = std::string("photos/caf\xe9.jpg");  // Latin-1 e-acute
     info.images[1].path = "photos/\xff\xfe\x80.png";
-    info.images[1].label = std::string("\xc3\x28");                   // invalid two-byte sequence
-    info.images[2].path = "photos/caf\xc3\xa9.jpg";                   // valid UTF-8 stays plain text
+    info.images[1].label = std::string("\xc3\x28");  // invalid two-byte sequence
+    info.images[2].path = "photos/caf\xc3\xa9.jpg";  // valid UTF-8 stays plain text
     {
         StoreWriter w = StoreWriter::open(dir.path("s"), info);
         w.append(fake_batch(info, 0, 2));
@@ -147,7 +152,8 @@ TEST(Store, HalfPrecisionRoundsOnlyToF16) {
     }
     const Store s = Store::open(dir.path("h"));
     const FloatArray got = s.read("embedding", 0, 2), want = fake_batch(info, 0, 2).embedding;
-    for (size_t i = 0; i < got.data.size(); ++i) EXPECT_NEAR(got.data[i], want.data[i], std::abs(want.data[i]) * 1e-3 + 1e-3);
+    for (size_t i = 0; i < got.data.size(); ++i)
+        EXPECT_NEAR(got.data[i], want.data[i], std::abs(want.data[i]) * 1e-3 + 1e-3);
     EXPECT_LT(fs::file_size(dir.path("h/heads.npy")), 2 * 3 * 4 * 8 * 4);
 }
 
@@ -217,7 +223,9 @@ TEST(StoreTextSpan, EveryHeadMatchesTextSpanOnItsOwnMatrix) {
         int64_t row = 0;
         for (const auto& d : batches)
             for (int64_t i = 0; i < d.heads.shape[0]; ++i, ++row)
-                for (int64_t e = 0; e < 8; ++e) matrix.data[static_cast<size_t>(row * 8 + e)] = d.heads.data[static_cast<size_t>(((i * 3 + hs.layer) * 4 + hs.head) * 8 + e)];
+                for (int64_t e = 0; e < 8; ++e)
+                    matrix.data[static_cast<size_t>(row * 8 + e)] =
+                        d.heads.data[static_cast<size_t>(((i * 3 + hs.layer) * 4 + hs.head) * 8 + e)];
         const TextSpanResult direct = text_span(matrix, texts, o);
         ASSERT_EQ(direct.picks.size(), hs.fit.picks.size());
         for (size_t k = 0; k < direct.picks.size(); ++k) {
@@ -241,7 +249,8 @@ TEST(Dataset, ImageFolderLabelsListFilesAndErrors) {
     test::TempDir dir;
     fs::create_directories(dir.path("set/cat"));
     fs::create_directories(dir.path("set/dog"));
-    for (const char* f : {"set/cat/b.png", "set/cat/a.JPG", "set/dog/c.jpeg", "set/dog/notes.txt"}) test::write_bytes(dir.path(f), "x");
+    for (const char* f : {"set/cat/b.png", "set/cat/a.JPG", "set/dog/c.jpeg", "set/dog/notes.txt"})
+        test::write_bytes(dir.path(f), "x");
     const auto entries = list_image_folder(dir.path("set"));
     ASSERT_EQ(entries.size(), 3u);
     EXPECT_EQ(fs::path(entries[0].path).filename(), "a.JPG");

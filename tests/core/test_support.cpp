@@ -26,7 +26,9 @@ TempDir::~TempDir() {
     fs::remove_all(dir_, ec);
 }
 
-std::string TempDir::path(const std::string& name) const { return name.empty() ? dir_.string() : (dir_ / name).string(); }
+std::string TempDir::path(const std::string& name) const {
+    return name.empty() ? dir_.string() : (dir_ / name).string();
+}
 
 FloatArray random_pixels(int64_t B, int64_t S, unsigned seed) {
     FloatArray p({B, 3, S, S});

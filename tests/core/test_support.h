@@ -13,8 +13,8 @@ namespace clipscope::test {
 // ../shared (fixtures + data); "" if absent.
 std::string shared_dir();
 // Skips the current test with a message when ../shared is missing.
-#define CLIPSCOPE_REQUIRE_SHARED()                                                         \
-    do {                                                                                   \
+#define CLIPSCOPE_REQUIRE_SHARED()                                                          \
+    do {                                                                                    \
         if (::clipscope::test::shared_dir().empty()) GTEST_SKIP() << "../shared is absent"; \
     } while (0)
 

@@ -65,9 +65,11 @@ TEST(TextSpanRecordFile, ReadsTheAppsEarlierFormat) {
 
 TEST(TextSpanRecordFile, BadFilesAreInputErrorsNamingTheFile) {
     test::TempDir dir;
-    for (const std::string bytes : {"", "not json", "[1, 2]", R"({"heads": 3})", R"({"heads": [{"layer": 1, "head": null, "total_variance_explained": 0, "texts": []}]})",
-                                    R"({"heads": [{"layer": -1, "head": 2, "total_variance_explained": 0, "texts": []}]})",
-                                    R"({"heads": [{"layer": 1, "head": 2, "texts": [{"text": 5, "variance_explained": 0}]}]})"}) {
+    for (const std::string bytes :
+         {"", "not json", "[1, 2]", R"({"heads": 3})",
+          R"({"heads": [{"layer": 1, "head": null, "total_variance_explained": 0, "texts": []}]})",
+          R"({"heads": [{"layer": -1, "head": 2, "total_variance_explained": 0, "texts": []}]})",
+          R"({"heads": [{"layer": 1, "head": 2, "texts": [{"text": 5, "variance_explained": 0}]}]})"}) {
         test::write_bytes(dir.path("bad.json"), bytes);
         try {
             read_textspan_record(dir.path("bad.json"));

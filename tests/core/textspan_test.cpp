@@ -20,8 +20,9 @@ TEST(TextSpan, MethodAppendixVector) {
     ASSERT_EQ(r.picks.size(), 2u);
     EXPECT_EQ(r.picks[0].index, 0);
     EXPECT_EQ(r.picks[1].index, 1);
-    const std::vector<float> expected = {1.0201f, -0.0560f, 1.0555f, -0.0158f, -0.0518f, 1.1447f, 0.9504f, 0.6453f, 2.0147f, 0.9590f, 1.0118f, 0.2591f,
-                                         1.0535f, 0.8506f, 0.9962f, 0.3574f, 0.0014f, 1.9961f, 0.8952f, 0.9926f, 2.9622f, 0.1056f, 1.0909f, -0.2386f};
+    const std::vector<float> expected = {1.0201f, -0.0560f, 1.0555f, -0.0158f, -0.0518f, 1.1447f, 0.9504f, 0.6453f,
+                                         2.0147f, 0.9590f,  1.0118f, 0.2591f,  1.0535f,  0.8506f, 0.9962f, 0.3574f,
+                                         0.0014f, 1.9961f,  0.8952f, 0.9926f,  2.9622f,  0.1056f, 1.0909f, -0.2386f};
     for (size_t i = 0; i < expected.size(); ++i) EXPECT_NEAR(r.reconstruction.data[i], expected[i], 6e-5) << i;
 
     o.rank = 4;
@@ -47,7 +48,9 @@ TEST(TextSpan, MatchesReferenceFixturePicksAndReconstruction) {
     for (const auto& p : r.picks) picks.push_back(p.index);
     EXPECT_EQ(picks, test::values(expected));
     EXPECT_LT(test::max_abs_diff(r.reconstruction, read_npy_float(test::fixture("textspan/reconstruct.npy"))), 2e-5);
-    EXPECT_LT(test::max_abs_diff(r.projected_texts, read_npy_float(test::fixture("textspan/text_features_projected.npy"))), 2e-6);
+    EXPECT_LT(
+        test::max_abs_diff(r.projected_texts, read_npy_float(test::fixture("textspan/text_features_projected.npy"))),
+        2e-6);
     // The shares add up to the variance of the reconstruction around the mean
     // (the picked directions are orthogonal), relative to the data's.
     const int64_t n = D.shape[0], E = D.shape[1];
@@ -69,7 +72,8 @@ TEST(TextSpan, MatchesReferenceFixturePicksAndReconstruction) {
 TEST(TextSpan, BasisIsAnOrthonormalFactorOfTheProjector) {
     const int64_t N = 40, E = 6, T = 9;
     FloatArray D({N, E}), texts({T, E});
-    for (size_t i = 0; i < D.data.size(); ++i) D.data[i] = std::sin(0.7f * static_cast<float>(i)) + 0.1f * static_cast<float>(i % 5);
+    for (size_t i = 0; i < D.data.size(); ++i)
+        D.data[i] = std::sin(0.7f * static_cast<float>(i)) + 0.1f * static_cast<float>(i % 5);
     for (size_t i = 0; i < texts.data.size(); ++i) texts.data[i] = std::cos(1.3f * static_cast<float>(i));
     HeadStatistics stats(E);
     stats.add(D.data.data(), N);
@@ -82,13 +86,15 @@ TEST(TextSpan, BasisIsAnOrthonormalFactorOfTheProjector) {
     for (int64_t a = 0; a < k; ++a)
         for (int64_t b = 0; b < k; ++b) {
             double dot = 0;
-            for (int64_t e = 0; e < E; ++e) dot += fit.basis.data[static_cast<size_t>(a * E + e)] * fit.basis.data[static_cast<size_t>(b * E + e)];
+            for (int64_t e = 0; e < E; ++e)
+                dot += fit.basis.data[static_cast<size_t>(a * E + e)] * fit.basis.data[static_cast<size_t>(b * E + e)];
             EXPECT_NEAR(dot, a == b ? 1.0 : 0.0, 1e-5);
         }
     for (int64_t i = 0; i < E; ++i)
         for (int64_t j = 0; j < E; ++j) {
             double q = 0;
-            for (int64_t a = 0; a < k; ++a) q += fit.basis.data[static_cast<size_t>(a * E + i)] * fit.basis.data[static_cast<size_t>(a * E + j)];
+            for (int64_t a = 0; a < k; ++a)
+                q += fit.basis.data[static_cast<size_t>(a * E + i)] * fit.basis.data[static_cast<size_t>(a * E + j)];
             EXPECT_NEAR(q, fit.span_projector.data[static_cast<size_t>(i * E + j)], 1e-5);
         }
 }

@@ -55,7 +55,8 @@ TEST_F(RealVocabulary, MethodAppendixVectors) {
     for (const auto& [text, expected] : cases) {
         const Int64Array ids = tokenizer_->tokenize({text}, 77);
         EXPECT_EQ(ids_until_eot(ids, 0), expected) << text;
-        for (int64_t i = static_cast<int64_t>(expected.size()); i < 77; ++i) EXPECT_EQ(ids.data[i], 0) << "padding of " << text;
+        for (int64_t i = static_cast<int64_t>(expected.size()); i < 77; ++i)
+            EXPECT_EQ(ids.data[i], 0) << "padding of " << text;
     }
 }
 
@@ -75,7 +76,8 @@ TEST_F(RealVocabulary, MatchesReferenceIdsForFixtureStrings) {
     for (size_t i = 0; i < strings.size(); ++i) {
         const std::string text = strings[i]["text"];
         const Int64Array ids = tokenizer_->tokenize({text}, 77);
-        const std::vector<int64_t> want(expected.data.begin() + static_cast<int64_t>(i) * 77, expected.data.begin() + static_cast<int64_t>(i + 1) * 77);
+        const std::vector<int64_t> want(expected.data.begin() + static_cast<int64_t>(i) * 77,
+                                        expected.data.begin() + static_cast<int64_t>(i + 1) * 77);
         EXPECT_EQ(test::values(ids), want) << "string " << i << ": " << text;
     }
 }

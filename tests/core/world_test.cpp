@@ -28,7 +28,7 @@ TEST(ShapesWorld, ScenesCaptionsAndImagesAreDeterministic) {
 
 TEST(ShapesWorld, ASolidObjectHasItsColourInsideItsMask) {
     world::Scene s;
-    s.habitat = 1;  // grass
+    s.habitat = 1;                                    // grass
     s.objects = {world::WorldObject{0, 0, 4, 1, 0}};  // large solid red circle in the centre
     const world::RenderedScene r = world::render(s, 64);
     const size_t centre = 32 * 64 + 32;
@@ -84,7 +84,9 @@ TEST(ShapesWorld, TrainingBatchesAreMinimalPairs) {
     d.bias = 0.95;
     const auto batch = world::training_batch(rng, 26, 8, d);
     ASSERT_EQ(batch.size(), 26u);
-    for (int i = 5; i < 10; ++i) EXPECT_EQ(batch[static_cast<size_t>(i)].scene.texture_seed, batch[5].scene.texture_seed);  // a second shape group
+    for (int i = 5; i < 10; ++i)
+        EXPECT_EQ(batch[static_cast<size_t>(i)].scene.texture_seed,
+                  batch[5].scene.texture_seed);  // a second shape group
     std::set<int> shapes_seen;
     for (int i = 0; i < 5; ++i) {
         const world::Scene& s = batch[static_cast<size_t>(i)].scene;
@@ -135,7 +137,7 @@ TEST(BpeLearner, LearnedVocabularyLoadsAndMergesFrequentWords) {
     const Tokenizer tok = Tokenizer::load(path);
     EXPECT_EQ(tok.vocab_size(), 512 + static_cast<int64_t>(merges.size()) + 2);
     EXPECT_EQ(tok.encode("a red circle on the grass").size(), 6u);  // every corpus word is one token now
-    EXPECT_EQ(tok.encode("reds").size() > 1, true);                // unseen words still split into pieces
+    EXPECT_EQ(tok.encode("reds").size() > 1, true);                 // unseen words still split into pieces
     EXPECT_EQ(learn_bpe_merges(corpus, 3).size(), 3u);
     EXPECT_TRUE(learn_bpe_merges({"x y z"}, 100).empty());  // no pair occurs twice
 }
@@ -154,7 +156,8 @@ TEST(WorldDataset, WaterbirdsLayoutIsBiasedInTrainingAndBalancedInTest) {
     int train_aligned = 0, train = 0;
     for (const auto& row : meta.rows) {
         EXPECT_TRUE(std::filesystem::exists(o.out + "/" + row[0]));
-        if (row[3] == "2") ++test_groups[row[1] + row[2]];
+        if (row[3] == "2")
+            ++test_groups[row[1] + row[2]];
         else {
             ++train;
             train_aligned += row[1] == row[2];  // y = 1 circle on place = 1 water, y = 0 square on grass
@@ -199,7 +202,8 @@ TEST(DemoTraining, TinyRunLoadsAndResumesToTheSameWeights) {
     o.resume = true;
     train_demo(o, nullptr, nullptr);
     const auto read = [](const std::string& p) { return read_file_bytes(p, size_t{1} << 26); };
-    EXPECT_EQ(read(dir.path("whole") + "/open_clip_model.safetensors"), read(dir.path("resumed") + "/open_clip_model.safetensors"));
+    EXPECT_EQ(read(dir.path("whole") + "/open_clip_model.safetensors"),
+              read(dir.path("resumed") + "/open_clip_model.safetensors"));
     o.batch = 8;
     EXPECT_THROW(train_demo(o, nullptr, nullptr), Error);  // other settings
 }

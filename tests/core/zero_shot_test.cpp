@@ -38,7 +38,8 @@ TEST(ZeroShot, TemplatesAndLabelsParsing) {
     test::write_bytes(dir.path("bad.txt"), "no placeholder here\n");
     EXPECT_THROW(read_templates(dir.path("bad.txt")), Error);
     EXPECT_EQ(split_labels(" cat, dog ,,bird "), (std::vector<std::string>{"cat", "dog", "bird"}));
-    EXPECT_EQ(split_labels("sea lion\ngreat white shark\n"), (std::vector<std::string>{"sea lion", "great white shark"}));
+    EXPECT_EQ(split_labels("sea lion\ngreat white shark\n"),
+              (std::vector<std::string>{"sea lion", "great white shark"}));
     for (const auto& t : default_templates()) EXPECT_NE(t.find("{}"), std::string::npos);
 }
 

@@ -9,7 +9,9 @@ Tokenizer::Tokenizer() = default;
 Tokenizer::~Tokenizer() = default;
 Tokenizer::Tokenizer(Tokenizer&&) noexcept = default;
 Tokenizer& Tokenizer::operator=(Tokenizer&&) noexcept = default;
-Tokenizer Tokenizer::load(const std::string& path) { throw Error(ErrorKind::Unsupported, path + ": no tokenizer in the device check build"); }
+Tokenizer Tokenizer::load(const std::string& path) {
+    throw Error(ErrorKind::Unsupported, path + ": no tokenizer in the device check build");
+}
 int64_t Tokenizer::sot_id() const { return 0; }
 int64_t Tokenizer::eot_id() const { return 0; }
 int64_t Tokenizer::vocab_size() const { return 0; }

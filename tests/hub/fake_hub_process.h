@@ -40,9 +40,7 @@ public:
     bool running() const { return port_ > 0; }
     // The hub under "localhost"; its CDN redirects go to "127.0.0.1", another origin.
     std::string endpoint() const { return "http://localhost:" + std::to_string(port_); }
-    void set_control(const nlohmann::json& j) const {
-        std::ofstream(root_ + "/control.json") << j.dump();
-    }
+    void set_control(const nlohmann::json& j) const { std::ofstream(root_ + "/control.json") << j.dump(); }
     // Every request the server saw (method, path, host, range, authorization).
     nlohmann::json log() const {
         std::ifstream in(root_ + "/log.json");

@@ -60,8 +60,10 @@ TEST(MainWindow, DroppingAnImageFillsThePanesAndTogglesMatchCore) {
     QSignalSpy dropped_spy(canvas, &ImageCanvas::filesDropped);
     QCoreApplication::sendEvent(canvas, &drop);
     ASSERT_EQ(dropped_spy.count(), 1);
-    ASSERT_TRUE(wait_until(state, [&] { return state->analysis() && state->analysis()->path == dropped && state->live().valid; }))
-        << (state->analysis() ? state->analysis()->path.toStdString() : "no analysis") << " vs " << dropped.toStdString();
+    ASSERT_TRUE(wait_until(
+        state, [&] { return state->analysis() && state->analysis()->path == dropped && state->live().valid; }))
+        << (state->analysis() ? state->analysis()->path.toStdString() : "no analysis") << " vs "
+        << dropped.toStdString();
     EXPECT_EQ(grid->rowCount(), 6);
     EXPECT_EQ(grid->columnCount(), 9);
     EXPECT_TRUE(grid->data(grid->index(0, 0), HeadGridModel::ContributionRole).isValid());
@@ -93,8 +95,11 @@ TEST(MainWindow, DroppingAnImageFillsThePanesAndTogglesMatchCore) {
 TEST(MainWindow, SelectionFromTheCommandLineIsParsedStrictly) {
     QTemporaryDir cache;
     qputenv("XDG_CACHE_HOME", cache.path().toUtf8());
-    for (const auto& [head, ablate, good] : std::vector<std::tuple<QString, QString, bool>>{
-             {"5.2", "5.0,4.1", true}, {"5.x", "", false}, {"", "4.1,0.8", false}, {"9.0", "", false}, {"", "5.0,", false}}) {
+    for (const auto& [head, ablate, good] : std::vector<std::tuple<QString, QString, bool>>{{"5.2", "5.0,4.1", true},
+                                                                                            {"5.x", "", false},
+                                                                                            {"", "4.1,0.8", false},
+                                                                                            {"9.0", "", false},
+                                                                                            {"", "5.0,", false}}) {
         MainWindow window;
         QSignalSpy done(&window, &MainWindow::exportsDone);  // code 1 when anything failed
         StartupOptions o;

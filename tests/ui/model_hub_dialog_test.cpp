@@ -29,7 +29,8 @@ TEST(ModelHubDialog, ListsCacheAndDownloadsFromTheHub) {
     QTemporaryDir dir;
     const std::string root = dir.path().toStdString();
     const ClipConfig config = builtin_architecture("tiny");
-    write_checkpoint(root + "/server/repos/acme/tiny-clip", ModelFormat::OpenClipSafetensors, config, random_state_dict(config, 9));
+    write_checkpoint(root + "/server/repos/acme/tiny-clip", ModelFormat::OpenClipSafetensors, config,
+                     random_state_dict(config, 9));
     test::FakeHub hub(root + "/server");
     if (!hub.running()) GTEST_SKIP() << "python3 is needed for the fake hub";
     hub.set_control(nlohmann::json::object());

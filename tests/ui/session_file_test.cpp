@@ -59,15 +59,17 @@ TEST(SessionFile, RoundTripsAndRefusesBadFiles) {
     EXPECT_EQ(QDir(dir.path()).entryList(QDir::Files).size(), 1);
 
     auto write = [&](const QString& name, const QByteArray& bytes) { return write_file(dir, name, bytes); };
-    for (const auto& [name, bytes] : std::vector<std::pair<QString, QByteArray>>{
-             {"empty.json", ""}, {"text.json", "hello"}, {"other.json", "{\"heads\": []}"}, {"newer.json", "{\"clipscope_session\": 99}"}}) {
+    for (const auto& [name, bytes] :
+         std::vector<std::pair<QString, QByteArray>>{{"empty.json", ""},
+                                                     {"text.json", "hello"},
+                                                     {"other.json", "{\"heads\": []}"},
+                                                     {"newer.json", "{\"clipscope_session\": 99}"}}) {
         const QString error = read_session(write(name, bytes), r);
         EXPECT_TRUE(error.contains(name)) << error.toStdString();
     }
     EXPECT_TRUE(read_session(dir.filePath("missing.json"), r).contains("missing.json"));
     EXPECT_NE(write_session(dir.filePath("no/such/dir/s.json"), s), "");
 }
-
 
 // TextSpan results for head labels: bad files are refused with a message naming them and
 // leave the caller's labels as they were.
@@ -78,7 +80,9 @@ TEST(TextSpanLabels, BadFilesAreRefusedAndLeaveLabelsAlone) {
     QString error;
     auto write = [&](const QString& name, const QByteArray& bytes) { return write_file(dir, name, bytes); };
     for (const auto& [name, bytes] : std::vector<std::pair<QString, QByteArray>>{
-             {"empty.json", ""}, {"text.json", "not json"}, {"noheads.json", "{\"model\": 1}"},
+             {"empty.json", ""},
+             {"text.json", "not json"},
+             {"noheads.json", "{\"model\": 1}"},
              {"matrix.json", "{\"heads\": [{\"layer\": null, \"head\": null, \"texts\": []}]}"}}) {
         EXPECT_FALSE(read_textspan_labels(write(name, bytes), labels, error)) << name.toStdString();
         EXPECT_TRUE(error.contains(name)) << error.toStdString();
@@ -90,7 +94,8 @@ TEST(TextSpanLabels, BadFilesAreRefusedAndLeaveLabelsAlone) {
 
     const QString good = write("good.json",
                                "{\"heads\": [{\"layer\": 3, \"head\": 1, \"total_variance_explained\": 0.5,"
-                               " \"texts\": [{\"text\": \"red\", \"variance_explained\": 0.3}, {\"text\": \"water\", \"variance_explained\": 0.2}]}]}");
+                               " \"texts\": [{\"text\": \"red\", \"variance_explained\": 0.3}, {\"text\": \"water\", "
+                               "\"variance_explained\": 0.2}]}]}");
     ASSERT_TRUE(read_textspan_labels(good, labels, error)) << error.toStdString();
     EXPECT_EQ(labels.size(), 1);
     EXPECT_EQ(labels.value({3, 1}).texts, (QStringList{"red", "water"}));

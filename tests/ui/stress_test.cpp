@@ -69,9 +69,13 @@ TEST(Stress, TwoHundredQuickDropsEndOnTheLastImage) {
         drop_file(canvas, last);
     }
     const qint64 drop_ms = t.elapsed();
-    ASSERT_TRUE(spin_until([&] { return worker->pending() == 0 && state->analysis() && state->analysis()->path == last && state->live().valid; }));
-    std::printf("[stress] 200 drops: %lld ms on the GUI thread, %lld ms until the last image was shown; %lld of 200 analyses ran (the rest superseded)\n",
-                static_cast<long long>(drop_ms), static_cast<long long>(t.elapsed()), static_cast<long long>(analysed.count()));
+    ASSERT_TRUE(spin_until([&] {
+        return worker->pending() == 0 && state->analysis() && state->analysis()->path == last && state->live().valid;
+    }));
+    std::printf(
+        "[stress] 200 drops: %lld ms on the GUI thread, %lld ms until the last image was shown; %lld of 200 analyses "
+        "ran (the rest superseded)\n",
+        static_cast<long long>(drop_ms), static_cast<long long>(t.elapsed()), static_cast<long long>(analysed.count()));
     EXPECT_LT(analysed.count(), 200);  // superseded requests are dropped, not queued
 }
 
@@ -101,10 +105,12 @@ TEST(Stress, ModelSwitchDuringIndexingCancelsItAndLoadsTheNewModel) {
     t.start();
     use_demo->trigger();
     ASSERT_TRUE(spin_until([&] { return cancelled.count() > 0; }, 20000));
-    std::printf("[stress] model switch: indexing cancelled %lld ms after the request\n", static_cast<long long>(t.elapsed()));
+    std::printf("[stress] model switch: indexing cancelled %lld ms after the request\n",
+                static_cast<long long>(t.elapsed()));
     ASSERT_TRUE(spin_until([&] { return loaded.count() > 0; }));
     const int progress_before = progress.count();
-    ASSERT_TRUE(spin_until([&] { return progress.count() > progress_before; })) << "the new model's indexing never started";
+    ASSERT_TRUE(spin_until([&] { return progress.count() > progress_before; }))
+        << "the new model's indexing never started";
 
     // Cancel mid-job with the button's slot: the job stops, no error is reported, and the app goes on.
     // (On a loaded machine the resumed index may finish before the request lands: either outcome is clean.)

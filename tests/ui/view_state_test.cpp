@@ -30,7 +30,8 @@ struct Fixture {
         auto a = std::make_shared<ImageAnalysis>();
         a->path = "/images/test.png";
         FloatArray pixels({1, 3, c.vision.image_size, c.vision.image_size});
-        for (size_t i = 0; i < pixels.data.size(); ++i) pixels.data[i] = static_cast<float>(std::sin(0.37 * static_cast<double>(i)));
+        for (size_t i = 0; i < pixels.data.size(); ++i)
+            pixels.data[i] = static_cast<float>(std::sin(0.37 * static_cast<double>(i)));
         a->decomposition = std::make_shared<Decomposition>(decompose(model, pixels));
         analysis = a;
         auto t = std::make_shared<TextEmbeddings>();
@@ -99,7 +100,8 @@ TEST(HeadGrid, MirrorsTheStateAndAblatesByLabel) {
     const int L = static_cast<int>(f.summary->layers), H = static_cast<int>(f.summary->heads);
     ASSERT_EQ(grid.rowCount(), L);
     ASSERT_EQ(grid.columnCount(), H + 1);
-    EXPECT_EQ(grid.headerData(0, Qt::Vertical, Qt::DisplayRole).toString(), QString("L%1").arg(L - 1));  // last layer on top
+    EXPECT_EQ(grid.headerData(0, Qt::Vertical, Qt::DisplayRole).toString(),
+              QString("L%1").arg(L - 1));  // last layer on top
     EXPECT_EQ(grid.headerData(H, Qt::Horizontal, Qt::DisplayRole).toString(), "MLP");
     const QModelIndex cell = grid.indexOf(0, 1);
     EXPECT_FLOAT_EQ(grid.data(cell, HeadGridModel::ContributionRole).toFloat(), state.live().parts.heads[1]);

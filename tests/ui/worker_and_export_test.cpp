@@ -100,10 +100,11 @@ TEST(AnalysisWorker, IndexesAnImageSetAndFindsNeighbors) {
     const auto images = demo_image_paths();
     ASSERT_GE(images.size(), 3u);
     QTemporaryDir dir, cache;
-    for (size_t i = 0; i < 3; ++i) ASSERT_TRUE(QFile::copy(QString::fromStdString(images[i]), dir.filePath(QString("img%1.png").arg(i))));
+    for (size_t i = 0; i < 3; ++i)
+        ASSERT_TRUE(QFile::copy(QString::fromStdString(images[i]), dir.filePath(QString("img%1.png").arg(i))));
     AnalysisWorker w;
-    QSignalSpy ready(&w, &AnalysisWorker::imageSetReady), found(&w, &AnalysisWorker::neighborsFound), failed(&w, &AnalysisWorker::failed),
-        analysed(&w, &AnalysisWorker::imageAnalysed);
+    QSignalSpy ready(&w, &AnalysisWorker::imageSetReady), found(&w, &AnalysisWorker::neighborsFound),
+        failed(&w, &AnalysisWorker::failed), analysed(&w, &AnalysisWorker::imageAnalysed);
     w.loadModel(QString::fromStdString(demo_model_directory()));
     w.indexImageSet(dir.path(), cache.path());
     w.analyseImage(dir.filePath("img1.png"));
@@ -140,7 +141,8 @@ TEST(AnalysisWorker, IndexesAnImageSetAndFindsNeighbors) {
     const auto labels = spans[0][0].value<HeadLabels>();
     EXPECT_EQ(labels.size(), 6 * 8);
     EXPECT_EQ(labels.value({5, 0}).texts.size(), 3);
-    EXPECT_TRUE(QStringList({"a circle", "a square", "red", "blue", "water", "grass"}).contains(labels.value({5, 0}).texts.first()));
+    EXPECT_TRUE(QStringList({"a circle", "a square", "red", "blue", "water", "grass"})
+                    .contains(labels.value({5, 0}).texts.first()));
     HeadLabels saved;
     QString error;
     ASSERT_TRUE(read_textspan_labels(spans[0][1].toString(), saved, error)) << error.toStdString();

@@ -15,7 +15,8 @@ int64_t argmax_class(const std::vector<double>& x, const FloatArray& classifier)
     double best_score = -1e300;
     for (int64_t c = 0; c < C; ++c) {
         double score = 0;
-        for (int64_t e = 0; e < E; ++e) score += x[static_cast<size_t>(e)] * classifier.data[static_cast<size_t>(e * C + c)];
+        for (int64_t e = 0; e < E; ++e)
+            score += x[static_cast<size_t>(e)] * classifier.data[static_cast<size_t>(e * C + c)];
         if (score > best_score) {  // strict: the lowest index wins ties
             best_score = score;
             best = c;
@@ -29,15 +30,17 @@ int64_t argmax_class(const std::vector<double>& x, const FloatArray& classifier)
 TermMeans store_term_means(const Store& store, const std::vector<int64_t>& labels, const RunControl* control) {
     const auto& s = store.info();
     const int64_t L = s.layers, H = s.heads, E = s.embed_dim, N = store.size();
-    if (!labels.empty() && static_cast<int64_t>(labels.size()) != N) throw_usage("one label per store image is needed for the means");
+    if (!labels.empty() && static_cast<int64_t>(labels.size()) != N)
+        throw_usage("one label per store image is needed for the means");
     auto counted = [&](int64_t i) { return labels.empty() || labels[static_cast<size_t>(i)] >= 0; };
-    TermMeans m{std::vector<double>(static_cast<size_t>(L * H * E)), std::vector<double>(static_cast<size_t>((L + 1) * E)),
-                std::vector<double>(static_cast<size_t>(L * E))};
+    TermMeans m{std::vector<double>(static_cast<size_t>(L * H * E)),
+                std::vector<double>(static_cast<size_t>((L + 1) * E)), std::vector<double>(static_cast<size_t>(L * E))};
     int64_t evaluated = 0;
     for (int64_t i0 = 0; i0 < N; i0 += kChunk) {
         if (control) control->check();
         const int64_t c = std::min(kChunk, N - i0);
-        const std::pair<const char*, std::vector<double>*> arrays[] = {{"heads", &m.heads}, {"mlps", &m.mlps}, {"cls_attn", &m.cls}};
+        const std::pair<const char*, std::vector<double>*> arrays[] = {
+            {"heads", &m.heads}, {"mlps", &m.mlps}, {"cls_attn", &m.cls}};
         for (const auto& [name, sums] : arrays) {
             const FloatArray rows = store.read(name, i0, c);
             const size_t per = sums->size();
@@ -65,18 +68,22 @@ std::vector<AblationSpec> cumulative_layer_sweep(int64_t layers) {
     return out;
 }
 
-std::vector<AblationResult> evaluate_ablations(const Store& store, const FloatArray& classifier, const std::vector<int64_t>& labels,
+std::vector<AblationResult> evaluate_ablations(const Store& store, const FloatArray& classifier,
+                                               const std::vector<int64_t>& labels,
                                                const std::vector<AblationSpec>& specs, const RunControl* control) {
     const auto& s = store.info();
     const int64_t L = s.layers, H = s.heads, E = s.embed_dim, N = store.size();
     if (!store.complete()) throw_input(store.folder(), "is incomplete; finish indexing first");
-    if (classifier.rank() != 2 || classifier.shape[0] != E) throw_usage("classifier must be [" + std::to_string(E) + ", C]");
+    if (classifier.rank() != 2 || classifier.shape[0] != E)
+        throw_usage("classifier must be [" + std::to_string(E) + ", C]");
     if (static_cast<int64_t>(labels.size()) != N) throw_usage("need one label per store image");
     for (const auto& spec : specs) {
         for (int64_t l : spec.layers)
-            if (l < 0 || l >= L) throw_usage(spec.name + ": layer " + std::to_string(l) + " is outside 0.." + std::to_string(L - 1));
+            if (l < 0 || l >= L)
+                throw_usage(spec.name + ": layer " + std::to_string(l) + " is outside 0.." + std::to_string(L - 1));
         for (const auto& [l, h] : spec.heads)
-            if (l < 0 || l >= L || h < 0 || h >= H) throw_usage(spec.name + ": head " + std::to_string(l) + "." + std::to_string(h) + " does not exist");
+            if (l < 0 || l >= L || h < 0 || h >= H)
+                throw_usage(spec.name + ": head " + std::to_string(l) + "." + std::to_string(h) + " does not exist");
         // The class-token cell is summed over heads, so it cannot be replaced apart from
         // a subset of its own heads; the reference never combines the two.
         if (spec.cls && (!spec.layers.empty() || !spec.heads.empty() || !spec.reconstructed.empty()))
@@ -90,17 +97,21 @@ std::vector<AblationResult> evaluate_ablations(const Store& store, const FloatAr
             for (int64_t h = 0; h < H; ++h) ablated[static_cast<size_t>(l * H + h)] = true;
         for (const auto& [l, h] : spec.heads) ablated[static_cast<size_t>(l * H + h)] = true;
         for (const auto& r : spec.reconstructed)
-            if (r.layer >= 0 && r.layer < L && r.head >= 0 && r.head < H && ablated[static_cast<size_t>(r.layer * H + r.head)])
-                throw_usage(spec.name + ": head " + std::to_string(r.layer) + "." + std::to_string(r.head) + " is both ablated and reconstructed");
+            if (r.layer >= 0 && r.layer < L && r.head >= 0 && r.head < H &&
+                ablated[static_cast<size_t>(r.layer * H + r.head)])
+                throw_usage(spec.name + ": head " + std::to_string(r.layer) + "." + std::to_string(r.head) +
+                            " is both ablated and reconstructed");
         ablated_cells.emplace_back();
         for (int64_t j = 0; j < L * H; ++j)
             if (ablated[static_cast<size_t>(j)]) ablated_cells.back().push_back(j);
     }
     for (const auto& spec : specs)
         for (const auto& r : spec.reconstructed) {
-            if (r.layer < 0 || r.layer >= L || r.head < 0 || r.head >= H) throw_usage(spec.name + ": reconstructed head does not exist");
+            if (r.layer < 0 || r.layer >= L || r.head < 0 || r.head >= H)
+                throw_usage(spec.name + ": reconstructed head does not exist");
             if (static_cast<int64_t>(r.mean.size()) != E || r.basis.rank() != 2 || r.basis.shape[1] != E)
-                throw_usage(spec.name + ": reconstruction of head " + std::to_string(r.layer) + "." + std::to_string(r.head) + " has the wrong width");
+                throw_usage(spec.name + ": reconstruction of head " + std::to_string(r.layer) + "." +
+                            std::to_string(r.head) + " has the wrong width");
         }
     const TermMeans means = store_term_means(store, labels, control);
     std::vector<AblationResult> results(specs.size() + 1);
@@ -112,7 +123,8 @@ std::vector<AblationResult> evaluate_ablations(const Store& store, const FloatAr
     for (int64_t i0 = 0; i0 < N; i0 += kChunk) {
         if (control) control->check();
         const int64_t c = std::min(kChunk, N - i0);
-        const FloatArray heads = store.read("heads", i0, c), mlps = store.read("mlps", i0, c), cls = store.read("cls_attn", i0, c);
+        const FloatArray heads = store.read("heads", i0, c), mlps = store.read("mlps", i0, c),
+                         cls = store.read("cls_attn", i0, c);
         for (int64_t r = 0; r < c; ++r) {
             const int64_t label = labels[static_cast<size_t>(i0 + r)];
             if (label < 0) continue;
@@ -147,7 +159,8 @@ std::vector<AblationResult> evaluate_ablations(const Store& store, const FloatAr
                     for (int64_t j = 0; j < rh.basis.shape[0]; ++j) {
                         const float* b = rh.basis.data.data() + j * E;
                         double coefficient = 0;
-                        for (int64_t e = 0; e < E; ++e) coefficient += (static_cast<double>(d[e]) - rh.mean[static_cast<size_t>(e)]) * b[e];
+                        for (int64_t e = 0; e < E; ++e)
+                            coefficient += (static_cast<double>(d[e]) - rh.mean[static_cast<size_t>(e)]) * b[e];
                         for (int64_t e = 0; e < E; ++e) x[static_cast<size_t>(e)] += coefficient * b[e];
                     }
                 }

@@ -24,14 +24,17 @@ bool parse_index(const std::string& s, int64_t& out) {
 
 void check_bounds(const HeadRef& ref, const std::string& item, const std::string& what, int64_t layers, int64_t heads) {
     if (layers > 0 && ref.layer >= layers)
-        throw_usage(what + ": '" + item + "' names layer " + std::to_string(ref.layer) + ", but the model has layers 0.." + std::to_string(layers - 1));
+        throw_usage(what + ": '" + item + "' names layer " + std::to_string(ref.layer) +
+                    ", but the model has layers 0.." + std::to_string(layers - 1));
     if (heads > 0 && ref.head >= heads)
-        throw_usage(what + ": '" + item + "' names head " + std::to_string(ref.head) + ", but the model has heads 0.." + std::to_string(heads - 1));
+        throw_usage(what + ": '" + item + "' names head " + std::to_string(ref.head) + ", but the model has heads 0.." +
+                    std::to_string(heads - 1));
 }
 
 }  // namespace
 
-HeadRef parse_head_ref(const std::string& text, const std::string& what, bool allow_mlp, int64_t layers, int64_t heads) {
+HeadRef parse_head_ref(const std::string& text, const std::string& what, bool allow_mlp, int64_t layers,
+                       int64_t heads) {
     const std::string item = trimmed(text);
     const size_t dot = item.find('.');
     HeadRef ref;
@@ -39,8 +42,10 @@ HeadRef parse_head_ref(const std::string& text, const std::string& what, bool al
     if (dot == std::string::npos || !parse_index(item.substr(0, dot), ref.layer))
         throw_usage(what + " takes " + form + " (0-based), got '" + item + "'");
     const std::string second = item.substr(dot + 1);
-    if (allow_mlp && second == "MLP") ref.head = kMlpHead;
-    else if (!parse_index(second, ref.head)) throw_usage(what + " takes " + form + " (0-based), got '" + item + "'");
+    if (allow_mlp && second == "MLP")
+        ref.head = kMlpHead;
+    else if (!parse_index(second, ref.head))
+        throw_usage(what + " takes " + form + " (0-based), got '" + item + "'");
     check_bounds(ref, item, what, layers, heads);
     return ref;
 }
@@ -52,7 +57,8 @@ HeadList parse_head_list(const std::string& text, const std::string& what, int64
         size_t end = text.find(',', start);
         if (end == std::string::npos) end = text.size();
         const std::string item = text.substr(start, end - start);
-        if (trimmed(item).empty()) throw_usage(what + " takes LAYER.HEAD items separated by commas, got an empty item in '" + text + "'");
+        if (trimmed(item).empty())
+            throw_usage(what + " takes LAYER.HEAD items separated by commas, got an empty item in '" + text + "'");
         const HeadRef ref = parse_head_ref(item, what, false, layers, heads);
         out.emplace_back(ref.layer, ref.head);
         start = end + 1;

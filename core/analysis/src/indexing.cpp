@@ -15,11 +15,13 @@ BatchPixels image_files_of(const StoreWriter& writer, const ClipModel& model) {
     std::vector<std::string> paths;
     for (const ImageEntry& e : writer.info().images) paths.push_back(e.path);
     return [paths = std::move(paths), preprocess = model.config().preprocess](int64_t first, int64_t count) {
-        return load_preprocessed_batch(std::vector<std::string>(paths.begin() + first, paths.begin() + first + count), preprocess);
+        return load_preprocessed_batch(std::vector<std::string>(paths.begin() + first, paths.begin() + first + count),
+                                       preprocess);
     };
 }
 
-IndexReport index_into_store(const ClipModel& model, StoreWriter& writer, const BatchPixels& pixels, RunControl* control) {
+IndexReport index_into_store(const ClipModel& model, StoreWriter& writer, const BatchPixels& pixels,
+                             RunControl* control) {
     IndexReport report;
     const int64_t N = writer.size();
     if (writer.done() == N) return report;

@@ -11,13 +11,15 @@ namespace clipscope {
 namespace {
 
 void check_image(const Decomposition& d, int64_t b) {
-    if (d.heads.rank() != 4 || d.mlps.rank() != 3) throw_usage("live ablation needs a decomposition with head and MLP terms");
+    if (d.heads.rank() != 4 || d.mlps.rank() != 3)
+        throw_usage("live ablation needs a decomposition with head and MLP terms");
     if (b < 0 || b >= d.heads.shape[0]) throw_usage("image index " + std::to_string(b) + " out of range");
 }
 
 void check_means(const FloatArray* means, const Shape& expected, const char* what) {
     if (means && means->shape != expected)
-        throw_usage(std::string(what) + " means must be " + shape_to_string(expected) + ", got " + shape_to_string(means->shape));
+        throw_usage(std::string(what) + " means must be " + shape_to_string(expected) + ", got " +
+                    shape_to_string(means->shape));
 }
 
 }  // namespace
@@ -29,11 +31,13 @@ std::vector<float> ablated_embedding(const Decomposition& d, int64_t b, const Li
     check_means(a.mlp_means, {L + 1, E}, "MLP");
     std::vector<uint8_t> head_off(static_cast<size_t>(L * H), 0), mlp_off(static_cast<size_t>(L + 1), 0);
     for (const auto& [l, h] : a.heads) {
-        if (l < 0 || l >= L || h < 0 || h >= H) throw_usage("head " + std::to_string(l) + "." + std::to_string(h) + " is not in the model");
+        if (l < 0 || l >= L || h < 0 || h >= H)
+            throw_usage("head " + std::to_string(l) + "." + std::to_string(h) + " is not in the model");
         head_off[static_cast<size_t>(l * H + h)] = 1;
     }
     for (int64_t m : a.mlps) {
-        if (m < 0 || m > L) throw_usage("MLP term " + std::to_string(m) + " is not in the model (0.." + std::to_string(L) + ")");
+        if (m < 0 || m > L)
+            throw_usage("MLP term " + std::to_string(m) + " is not in the model (0.." + std::to_string(L) + ")");
         mlp_off[static_cast<size_t>(m)] = 1;
     }
     std::vector<double> sum(static_cast<size_t>(E), 0.0);
@@ -41,12 +45,16 @@ std::vector<float> ablated_embedding(const Decomposition& d, int64_t b, const Li
         for (int64_t e = 0; e < E; ++e) sum[static_cast<size_t>(e)] += v[e];
     };
     for (int64_t i = 0; i < L * H; ++i) {
-        if (!head_off[static_cast<size_t>(i)]) add(d.heads.data.data() + (b * L * H + i) * E);
-        else if (a.head_means) add(a.head_means->data.data() + i * E);
+        if (!head_off[static_cast<size_t>(i)])
+            add(d.heads.data.data() + (b * L * H + i) * E);
+        else if (a.head_means)
+            add(a.head_means->data.data() + i * E);
     }
     for (int64_t m = 0; m <= L; ++m) {
-        if (!mlp_off[static_cast<size_t>(m)]) add(d.mlps.data.data() + (b * (L + 1) + m) * E);
-        else if (a.mlp_means) add(a.mlp_means->data.data() + m * E);
+        if (!mlp_off[static_cast<size_t>(m)])
+            add(d.mlps.data.data() + (b * (L + 1) + m) * E);
+        else if (a.mlp_means)
+            add(a.mlp_means->data.data() + m * E);
     }
     return std::vector<float>(sum.begin(), sum.end());
 }
@@ -54,7 +62,8 @@ std::vector<float> ablated_embedding(const Decomposition& d, int64_t b, const Li
 PartScores part_scores(const Decomposition& d, int64_t b, const std::vector<float>& direction) {
     check_image(d, b);
     const int64_t L = d.heads.shape[1], H = d.heads.shape[2], E = d.heads.shape[3];
-    if (static_cast<int64_t>(direction.size()) != E) throw_usage("the direction must have " + std::to_string(E) + " values");
+    if (static_cast<int64_t>(direction.size()) != E)
+        throw_usage("the direction must have " + std::to_string(E) + " values");
     auto dot = [&](const float* v) {
         double s = 0;
         for (int64_t e = 0; e < E; ++e) s += static_cast<double>(v[e]) * direction[static_cast<size_t>(e)];
@@ -75,8 +84,10 @@ std::vector<float> cosine_scores(const std::vector<float>& embedding, const Floa
     std::vector<float> out;
     for (int64_t t = 0; t < texts.shape[0]; ++t) {
         double dot = 0;
-        for (int64_t e = 0; e < E; ++e) dot += static_cast<double>(embedding[static_cast<size_t>(e)]) * texts.data[static_cast<size_t>(t * E + e)];
-        out.push_back(norm > 0 ? static_cast<float>(dot / norm) : 0.f);  // an all-ablated embedding is zero: no direction
+        for (int64_t e = 0; e < E; ++e)
+            dot += static_cast<double>(embedding[static_cast<size_t>(e)]) * texts.data[static_cast<size_t>(t * E + e)];
+        out.push_back(norm > 0 ? static_cast<float>(dot / norm)
+                               : 0.f);  // an all-ablated embedding is zero: no direction
     }
     return out;
 }

@@ -26,7 +26,8 @@ fs::path index_dir(const Store& store) { return fs::path(store.folder()) / "neig
 // What the index must agree with: the store's manifest bytes (model, images, dtype) and size.
 nlohmann::json identity(const Store& store) {
     const uint64_t h = fnv1a64(read_file_bytes((fs::path(store.folder()) / "manifest.json").string(), size_t{1} << 30));
-    return {{"manifest_fnv1a", std::to_string(h)}, {"images", store.size()}, {"dtype", store.info().dtype}, {"version", 1}};
+    return {
+        {"manifest_fnv1a", std::to_string(h)}, {"images", store.size()}, {"dtype", store.info().dtype}, {"version", 1}};
 }
 
 class RawFile {
@@ -76,7 +77,8 @@ public:
     size_t size() const { return size_; }
     void advise_sequential(size_t offset, size_t length) const {
         const size_t page = 4096, start = offset / page * page;
-        ::madvise(const_cast<char*>(bytes()) + start, std::min(size_ - start, length + (offset - start)), MADV_SEQUENTIAL | MADV_WILLNEED);
+        ::madvise(const_cast<char*>(bytes()) + start, std::min(size_ - start, length + (offset - start)),
+                  MADV_SEQUENTIAL | MADV_WILLNEED);
     }
 
 private:
@@ -104,8 +106,10 @@ void build_neighbor_index(const Store& store, const RunControl* control) {
     const fs::path dir = index_dir(store);
     fs::create_directories(dir);
     fs::remove(dir / "index.json");  // invalid until rebuilt
-    const std::string heads_tmp = (dir / "heads.npy.partial").string(), layers_tmp = (dir / "layers.npy.partial").string();
-    const std::string heads_header = npy_header({L * H, N, E}, half ? "<f2" : "<f4"), layers_header = npy_header({L, N, E}, "<f8");
+    const std::string heads_tmp = (dir / "heads.npy.partial").string(),
+                      layers_tmp = (dir / "layers.npy.partial").string();
+    const std::string heads_header = npy_header({L * H, N, E}, half ? "<f2" : "<f4"),
+                      layers_header = npy_header({L, N, E}, "<f8");
     {
         RawFile heads(heads_tmp, O_RDWR | O_CREAT | O_TRUNC), layers(layers_tmp, O_RDWR | O_CREAT | O_TRUNC);
         heads.write_at(heads_header.data(), heads_header.size(), 0);
@@ -126,16 +130,19 @@ void build_neighbor_index(const Store& store, const RunControl* control) {
                         std::copy(src, src + E, block.begin() + r * E);
                         for (int64_t e = 0; e < E; ++e) layer_rows[static_cast<size_t>(r * E + e)] += src[e];
                     }
-                    const size_t offset = heads_header.size() + (static_cast<size_t>(cell) * N + static_cast<size_t>(i0)) * E * item;
+                    const size_t offset =
+                        heads_header.size() + (static_cast<size_t>(cell) * N + static_cast<size_t>(i0)) * E * item;
                     if (half) {
                         half_rows.resize(block.size());
-                        for (size_t k = 0; k < block.size(); ++k) half_rows[k] = float_to_half(block[k]);  // exact: the values came from halves
+                        for (size_t k = 0; k < block.size(); ++k)
+                            half_rows[k] = float_to_half(block[k]);  // exact: the values came from halves
                         heads.write_at(half_rows.data(), half_rows.size() * 2, offset);
                     } else {
                         heads.write_at(block.data(), block.size() * 4, offset);
                     }
                 }
-                layers.write_at(layer_rows.data(), static_cast<size_t>(c * E) * 8, layers_header.size() + (static_cast<size_t>(l) * N + static_cast<size_t>(i0)) * E * 8);
+                layers.write_at(layer_rows.data(), static_cast<size_t>(c * E) * 8,
+                                layers_header.size() + (static_cast<size_t>(l) * N + static_cast<size_t>(i0)) * E * 8);
             }
             if (control) control->report(i0 + c, N, "building the neighbour index");
         }
@@ -143,7 +150,8 @@ void build_neighbor_index(const Store& store, const RunControl* control) {
     }
     fs::rename(heads_tmp, dir / "heads.npy");
     fs::rename(layers_tmp, dir / "layers.npy");
-    write_text_atomically((dir / "index.json").string(), identity(store).dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
+    write_text_atomically((dir / "index.json").string(),
+                          identity(store).dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 bool has_neighbor_index(const Store& store) {
@@ -156,7 +164,8 @@ bool has_neighbor_index(const Store& store) {
     }
 }
 
-std::vector<double> neighbor_index_scores(const Store& store, int64_t layer, int64_t head, const std::vector<float>& key) {
+std::vector<double> neighbor_index_scores(const Store& store, int64_t layer, int64_t head,
+                                          const std::vector<float>& key) {
     const StoreInfo& s = store.info();
     const int64_t N = store.size(), L = s.layers, H = s.heads, E = s.embed_dim;
     if (layer < 0 || layer >= L || head < -1 || head >= H) throw_usage("no such head or layer in the neighbour index");
@@ -168,8 +177,10 @@ std::vector<double> neighbor_index_scores(const Store& store, int64_t layer, int
     const Shape shape = whole_layer ? Shape{L, N, E} : Shape{L * H, N, E};
     const size_t header = npy_header(shape, whole_layer ? "<f8" : half ? "<f2" : "<f4").size();
     const Mapping map(path);
-    const size_t slab = static_cast<size_t>(N * E) * item, cell = static_cast<size_t>(whole_layer ? layer : layer * H + head);
-    if (map.size() != header + slab * static_cast<size_t>(whole_layer ? L : L * H)) throw_input(path, "has the wrong size: rebuild the neighbour index");
+    const size_t slab = static_cast<size_t>(N * E) * item,
+                 cell = static_cast<size_t>(whole_layer ? layer : layer * H + head);
+    if (map.size() != header + slab * static_cast<size_t>(whole_layer ? L : L * H))
+        throw_input(path, "has the wrong size: rebuild the neighbour index");
     map.advise_sequential(header + cell * slab, slab);
     std::vector<double> scores(static_cast<size_t>(N));
     if (whole_layer) {

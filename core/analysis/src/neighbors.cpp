@@ -13,8 +13,8 @@ namespace {
 void check_query(const NeighborQuery& q, int64_t L, int64_t H) {
     auto check = [&](int64_t l, int64_t h) {
         if (l < 0 || l >= L || h < 0 || h >= H)
-            throw_usage("head " + std::to_string(l) + "." + std::to_string(h) + " does not exist (layers 0.." + std::to_string(L - 1) + ", heads 0.." +
-                        std::to_string(H - 1) + ")");
+            throw_usage("head " + std::to_string(l) + "." + std::to_string(h) + " does not exist (layers 0.." +
+                        std::to_string(L - 1) + ", heads 0.." + std::to_string(H - 1) + ")");
     };
     if (q.by == NeighborQuery::By::Head) check(q.layer, q.head);
     if (q.by == NeighborQuery::By::Layer) check(q.layer, 0);
@@ -28,27 +28,34 @@ void check_query(const NeighborQuery& q, int64_t L, int64_t H) {
 
 std::string NeighborQuery::describe() const {
     switch (by) {
-        case By::Head: return "head " + std::to_string(layer) + "." + std::to_string(head);
-        case By::Layer: return "layer " + std::to_string(layer);
+        case By::Head:
+            return "head " + std::to_string(layer) + "." + std::to_string(head);
+        case By::Layer:
+            return "layer " + std::to_string(layer);
         case By::Heads: {
             std::string s = "heads";
             for (const auto& [l, h] : heads) s += " " + std::to_string(l) + "." + std::to_string(h);
             return s;
         }
-        case By::Embedding: return "embedding (cosine)";
+        case By::Embedding:
+            return "embedding (cosine)";
     }
     return "?";
 }
 
 std::vector<float> neighbor_key(const FloatArray& heads_row, const FloatArray& embedding_row, const NeighborQuery& q) {
-    const int64_t L = heads_row.shape.at(heads_row.rank() - 3), H = heads_row.shape.at(heads_row.rank() - 2), E = heads_row.shape.back();
+    const int64_t L = heads_row.shape.at(heads_row.rank() - 3), H = heads_row.shape.at(heads_row.rank() - 2),
+                  E = heads_row.shape.back();
     check_query(q, L, H);
     std::vector<float> key(static_cast<size_t>(E), 0.0f);
     auto add = [&](int64_t l, int64_t h) {
-        for (int64_t e = 0; e < E; ++e) key[static_cast<size_t>(e)] += heads_row.data[static_cast<size_t>((l * H + h) * E + e)];
+        for (int64_t e = 0; e < E; ++e)
+            key[static_cast<size_t>(e)] += heads_row.data[static_cast<size_t>((l * H + h) * E + e)];
     };
     switch (q.by) {
-        case NeighborQuery::By::Head: add(q.layer, q.head); break;
+        case NeighborQuery::By::Head:
+            add(q.layer, q.head);
+            break;
         case NeighborQuery::By::Layer:
             for (int64_t h = 0; h < H; ++h) add(q.layer, h);
             break;
@@ -58,14 +65,17 @@ std::vector<float> neighbor_key(const FloatArray& heads_row, const FloatArray& e
         case NeighborQuery::By::Embedding: {
             double n = 0;
             for (float v : embedding_row.data) n += double(v) * v;
-            for (int64_t e = 0; e < E; ++e) key[static_cast<size_t>(e)] = static_cast<float>(embedding_row.data[static_cast<size_t>(e)] / (n > 0 ? std::sqrt(n) : 1.0));
+            for (int64_t e = 0; e < E; ++e)
+                key[static_cast<size_t>(e)] =
+                    static_cast<float>(embedding_row.data[static_cast<size_t>(e)] / (n > 0 ? std::sqrt(n) : 1.0));
             break;
         }
     }
     return key;
 }
 
-std::vector<Neighbor> nearest_neighbors(const Store& store, const std::vector<float>& key, const NeighborQuery& q, int64_t k, const RunControl* control) {
+std::vector<Neighbor> nearest_neighbors(const Store& store, const std::vector<float>& key, const NeighborQuery& q,
+                                        int64_t k, const RunControl* control) {
     const auto& s = store.info();
     if (!store.complete()) throw_input(store.folder(), "is incomplete; finish indexing first");
     if (static_cast<int64_t>(key.size()) != s.embed_dim) throw_usage("query key has the wrong width");
@@ -73,7 +83,9 @@ std::vector<Neighbor> nearest_neighbors(const Store& store, const std::vector<fl
     check_query(q, s.layers, s.heads);
     const int64_t N = store.size(), chunk = 256;
     // Ordered by `better`, the heap keeps the worst of the best k on top (equal scores: higher index is worse).
-    auto better = [](const Neighbor& a, const Neighbor& b) { return a.score != b.score ? a.score > b.score : a.index < b.index; };
+    auto better = [](const Neighbor& a, const Neighbor& b) {
+        return a.score != b.score ? a.score > b.score : a.index < b.index;
+    };
     std::priority_queue<Neighbor, std::vector<Neighbor>, decltype(better)> best(better);
     const bool by_embedding = q.by == NeighborQuery::By::Embedding;
     std::vector<int64_t> cells;  // flat (layer * H + head) indices the key sums
@@ -82,7 +94,8 @@ std::vector<Neighbor> nearest_neighbors(const Store& store, const std::vector<fl
         for (int64_t h = 0; h < s.heads; ++h) cells.push_back(q.layer * s.heads + h);
     for (const auto& [l, h] : q.heads) cells.push_back(l * s.heads + h);
     auto keep = [&](const Neighbor& n) {
-        if (static_cast<int64_t>(best.size()) < k) best.push(n);
+        if (static_cast<int64_t>(best.size()) < k)
+            best.push(n);
         else if (better(n, best.top())) {
             best.pop();
             best.push(n);
@@ -92,7 +105,8 @@ std::vector<Neighbor> nearest_neighbors(const Store& store, const std::vector<fl
     if (use_index) {
         // Head-major index: one contiguous N x E slab per head (or per layer).
         std::vector<double> scores(static_cast<size_t>(N), 0.0);
-        if (q.by == NeighborQuery::By::Layer) scores = neighbor_index_scores(store, q.layer, -1, key);
+        if (q.by == NeighborQuery::By::Layer)
+            scores = neighbor_index_scores(store, q.layer, -1, key);
         else
             for (const int64_t cell : cells) {
                 if (control) control->check();

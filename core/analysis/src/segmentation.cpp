@@ -21,7 +21,8 @@ FloatArray class_contrast_direction(const FloatArray& classifier, int64_t predic
         const float* row = classifier.data.data() + e * C;
         double mean = 0;
         for (int64_t c = 0; c < C; ++c) mean += row[c];
-        direction.data[static_cast<size_t>(e)] = static_cast<float>(row[predicted_class] - mean / static_cast<double>(C));
+        direction.data[static_cast<size_t>(e)] =
+            static_cast<float>(row[predicted_class] - mean / static_cast<double>(C));
     }
     return direction;
 }
@@ -30,7 +31,9 @@ int64_t top1_class(const float* embedding, const FloatArray& classifier) {
     const int64_t E = classifier.shape[0], C = classifier.shape[1];
     std::vector<double> scores(static_cast<size_t>(C), 0.0);
     for (int64_t e = 0; e < E; ++e)
-        for (int64_t c = 0; c < C; ++c) scores[static_cast<size_t>(c)] += static_cast<double>(embedding[e]) * classifier.data[static_cast<size_t>(e * C + c)];
+        for (int64_t c = 0; c < C; ++c)
+            scores[static_cast<size_t>(c)] +=
+                static_cast<double>(embedding[e]) * classifier.data[static_cast<size_t>(e * C + c)];
     return std::max_element(scores.begin(), scores.end()) - scores.begin();  // first maximum
 }
 
@@ -84,7 +87,8 @@ double average_precision(const std::vector<float>& scores, const std::vector<uin
 
 SegmentationCounts score_segmentation(const ForegroundPrediction& p, const std::vector<uint8_t>& mask) {
     const size_t n = p.foreground.size();
-    if (mask.size() != n) throw_usage("the mask has " + std::to_string(mask.size()) + " pixels, the prediction " + std::to_string(n));
+    if (mask.size() != n)
+        throw_usage("the mask has " + std::to_string(mask.size()) + " pixels, the prediction " + std::to_string(n));
     SegmentationCounts c;
     c.labeled = static_cast<int64_t>(n);
     std::array<int64_t, 2> predicted{}, truth{};

@@ -9,17 +9,22 @@ namespace clipscope {
 
 const char* method_name(SegmentationMethod m) {
     switch (m) {
-        case SegmentationMethod::Decomposition: return "decomposition";
-        case SegmentationMethod::LastLayerAttention: return "last-layer-attention";
-        case SegmentationMethod::Rollout: return "rollout";
+        case SegmentationMethod::Decomposition:
+            return "decomposition";
+        case SegmentationMethod::LastLayerAttention:
+            return "last-layer-attention";
+        case SegmentationMethod::Rollout:
+            return "rollout";
     }
     return "?";
 }
 
 SegmentationMethod parse_method(const std::string& name) {
-    for (auto m : {SegmentationMethod::Decomposition, SegmentationMethod::LastLayerAttention, SegmentationMethod::Rollout})
+    for (auto m :
+         {SegmentationMethod::Decomposition, SegmentationMethod::LastLayerAttention, SegmentationMethod::Rollout})
         if (name == method_name(m)) return m;
-    throw_usage("unknown segmentation method '" + name + "' (choose from decomposition, last-layer-attention, rollout)");
+    throw_usage("unknown segmentation method '" + name +
+                "' (choose from decomposition, last-layer-attention, rollout)");
 }
 
 SegmentationMaps segmentation_maps(const ClipModel& model, const FloatArray& pixels, const FloatArray& classifier,
@@ -32,7 +37,8 @@ SegmentationMaps segmentation_maps(const ClipModel& model, const FloatArray& pix
     for (auto m : methods) {
         if (m == SegmentationMethod::Decomposition) {
             if (classifier.rank() != 2 || classifier.shape[0] != model.config().embed_dim)
-                throw_usage("the decomposition map needs an [E, C] classifier with E = " + std::to_string(model.config().embed_dim));
+                throw_usage("the decomposition map needs an [E, C] classifier with E = " +
+                            std::to_string(model.config().embed_dim));
             const Decomposition d = decompose(model, pixels);
             out.self_check = d.max_sum_error();
             out.predicted_class = top1_class(d.embedding.data.data(), classifier);

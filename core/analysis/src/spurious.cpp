@@ -10,8 +10,10 @@
 
 namespace clipscope {
 
-GroupReport group_report(const std::vector<int64_t>& predictions, const std::vector<int64_t>& labels, const std::vector<std::string>& groups) {
-    if (predictions.size() != labels.size() || groups.size() != labels.size()) throw_usage("group_report: one prediction, label and group per image");
+GroupReport group_report(const std::vector<int64_t>& predictions, const std::vector<int64_t>& labels,
+                         const std::vector<std::string>& groups) {
+    if (predictions.size() != labels.size() || groups.size() != labels.size())
+        throw_usage("group_report: one prediction, label and group per image");
     std::map<std::string, GroupAccuracy> by_group;
     int64_t correct = 0, total = 0;
     for (size_t i = 0; i < labels.size(); ++i) {
@@ -51,7 +53,8 @@ HeadList preset_heads(const std::string& architecture, const std::string& preset
     };
     const auto it = kPresets.find(architecture);
     if (it == kPresets.end())
-        throw_usage("the reference lists spurious-cue heads only for ViT-B-16, ViT-L-14 and ViT-H-14, not '" + architecture + "'; pass --heads or --keywords");
+        throw_usage("the reference lists spurious-cue heads only for ViT-B-16, ViT-L-14 and ViT-H-14, not '" +
+                    architecture + "'; pass --heads or --keywords");
     HeadList out;
     if (preset == "geolocation" || preset == "both") out = it->second.first;
     if (preset == "image-setting" || preset == "both")
@@ -65,7 +68,8 @@ HeadList preset_heads(const std::string& architecture, const std::string& preset
 HeadList random_heads(int64_t layers, int64_t heads, int64_t last_layers, int64_t count, uint64_t seed) {
     const int64_t first = layers - last_layers, pool_size = last_layers * heads;
     if (last_layers < 1 || last_layers > layers || heads < 1) throw_usage("random_heads: bad layer range");
-    if (count < 0 || count > pool_size) throw_usage("cannot draw " + std::to_string(count) + " distinct heads from " + std::to_string(pool_size));
+    if (count < 0 || count > pool_size)
+        throw_usage("cannot draw " + std::to_string(count) + " distinct heads from " + std::to_string(pool_size));
     std::vector<int64_t> pool(static_cast<size_t>(pool_size));
     for (int64_t i = 0; i < pool_size; ++i) pool[static_cast<size_t>(i)] = i;
     std::mt19937_64 rng(seed);
@@ -89,7 +93,8 @@ HeadList random_heads(int64_t layers, int64_t heads, int64_t last_layers, int64_
 
 HeadList heads_matching_keywords(const std::vector<HeadDescriptions>& heads, const std::vector<std::string>& keywords) {
     auto lower = [](std::string s) {
-        std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+        std::transform(s.begin(), s.end(), s.begin(),
+                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
         return s;
     };
     std::vector<std::string> keys;

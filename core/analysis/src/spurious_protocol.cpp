@@ -13,9 +13,11 @@ namespace {
 namespace fs = std::filesystem;
 
 // Store image -> metadata row, matching the row's file name against the end of the store's path.
-std::vector<int64_t> match_rows(const StoreInfo& info, const CsvTable& meta, const std::vector<size_t>& wanted_rows, size_t filename_col, const std::string& root) {
+std::vector<int64_t> match_rows(const StoreInfo& info, const CsvTable& meta, const std::vector<size_t>& wanted_rows,
+                                size_t filename_col, const std::string& root) {
     std::map<std::string, int64_t> by_path;
-    for (size_t r : wanted_rows) by_path[fs::path(meta.rows[r][filename_col]).lexically_normal().generic_string()] = static_cast<int64_t>(r);
+    for (size_t r : wanted_rows)
+        by_path[fs::path(meta.rows[r][filename_col]).lexically_normal().generic_string()] = static_cast<int64_t>(r);
     std::vector<int64_t> row_of(info.images.size(), -1);
     std::vector<bool> found(meta.rows.size(), false);
     const std::string root_prefix = root.empty() ? "" : fs::path(root).lexically_normal().generic_string();
@@ -42,14 +44,17 @@ std::vector<int64_t> match_rows(const StoreInfo& info, const CsvTable& meta, con
             if (!missing++) first_missing = meta.rows[r][filename_col];
         }
     if (missing)
-        throw_input(meta.path, std::to_string(missing) + " of its " + std::to_string(wanted_rows.size()) + " selected rows have no image in the store (first: " +
-                                   first_missing + (root_prefix.empty() ? "" : " under " + root_prefix) + "); index the dataset's images first");
+        throw_input(meta.path, std::to_string(missing) + " of its " + std::to_string(wanted_rows.size()) +
+                                   " selected rows have no image in the store (first: " + first_missing +
+                                   (root_prefix.empty() ? "" : " under " + root_prefix) +
+                                   "); index the dataset's images first");
     return row_of;
 }
 
 }  // namespace
 
-GroupedLabels grouped_labels(const StoreInfo& info, const CsvTable& meta, const GroupedMetadataColumns& o, int64_t class_count) {
+GroupedLabels grouped_labels(const StoreInfo& info, const CsvTable& meta, const GroupedMetadataColumns& o,
+                             int64_t class_count) {
     const size_t fcol = meta.column(o.filename), ycol = meta.column(o.label), gcol = meta.column(o.group);
     GroupedLabels out;
     out.all_splits = o.split_value == "all" || !meta.has_column(o.split);
@@ -72,14 +77,16 @@ GroupedLabels grouped_labels(const StoreInfo& info, const CsvTable& meta, const 
         } catch (const std::exception&) {
         }
         if (y < 0 || y >= class_count)
-            throw_input(meta.path, "row for " + row[fcol] + ": " + o.label + " = '" + row[ycol] + "' is not a class index 0.." + std::to_string(class_count - 1));
+            throw_input(meta.path, "row for " + row[fcol] + ": " + o.label + " = '" + row[ycol] +
+                                       "' is not a class index 0.." + std::to_string(class_count - 1));
         out.labels[i] = y;
         out.groups[i] = o.label + "=" + row[ycol] + "," + o.group + "=" + row[gcol];
     }
     return out;
 }
 
-SpuriousSettings spurious_settings(const HeadList& heads, int64_t layers, int64_t heads_per_layer, int64_t random_draws, int64_t random_last, uint64_t seed) {
+SpuriousSettings spurious_settings(const HeadList& heads, int64_t layers, int64_t heads_per_layer, int64_t random_draws,
+                                   int64_t random_last, uint64_t seed) {
     SpuriousSettings s;
     const int64_t first_kept = std::max<int64_t>(0, layers - 4);
     auto with_reference_context = [&](AblationSpec spec) {
@@ -98,7 +105,9 @@ SpuriousSettings spurious_settings(const HeadList& heads, int64_t layers, int64_
     s.specs.push_back(with_reference_context(reference));
     for (int64_t d = 0; d < random_draws; ++d) {
         // Heads already ablated by the reference context are outside the last layers' pool, so counts match.
-        s.draws.push_back(random_heads(layers, heads_per_layer, random_last, static_cast<int64_t>(std::set(heads.begin(), heads.end()).size()), seed + static_cast<uint64_t>(d)));
+        s.draws.push_back(random_heads(layers, heads_per_layer, random_last,
+                                       static_cast<int64_t>(std::set(heads.begin(), heads.end()).size()),
+                                       seed + static_cast<uint64_t>(d)));
         AblationSpec r{"random heads #" + std::to_string(d)};
         r.heads = s.draws.back();
         s.specs.push_back(r);

@@ -25,7 +25,8 @@ constexpr const char* kArrayNames[] = {"embedding", "heads", "mlps", "cls_attn"}
 // Whether the manifest's JSON text brings the string back unchanged: the writer's own
 // rule (strict UTF-8), since what it cannot encode it writes as U+FFFD.
 bool survives_json(const std::string& s) {
-    return nlohmann::json::parse(nlohmann::json(s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)).get<std::string>() == s;
+    return nlohmann::json::parse(nlohmann::json(s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace))
+               .get<std::string>() == s;
 }
 
 std::string from_hex(const std::string& hex, const std::string& key, const std::string& manifest) {
@@ -45,7 +46,9 @@ std::string from_hex(const std::string& hex, const std::string& key, const std::
 // bytes in KEY_hex; KEY then shows it with U+FFFD for readers that only want text.
 void put_exact(nlohmann::json& j, const char* key, const std::string& value) {
     j[key] = value;
-    if (!survives_json(value)) j[std::string(key) + "_hex"] = lowercase_hex(reinterpret_cast<const unsigned char*>(value.data()), value.size());
+    if (!survives_json(value))
+        j[std::string(key) + "_hex"] =
+            lowercase_hex(reinterpret_cast<const unsigned char*>(value.data()), value.size());
 }
 
 std::string get_exact(const nlohmann::json& j, const char* key, const std::string& manifest) {
@@ -69,24 +72,35 @@ ImageEntry image_from_json(const nlohmann::json& j, const std::string& manifest)
 nlohmann::json info_to_json(const StoreInfo& s) {
     nlohmann::json images = nlohmann::json::array();
     for (const auto& e : s.images) images.push_back(image_to_json(e));
-    return {{"format", "clipscope-store"},
-            {"version", 1},
-            {"model", {{"spec", s.model_spec}, {"format", s.model_format}, {"architecture", s.architecture}, {"weights_fingerprint", s.weights_fingerprint}}},
-            {"preprocess",
-             {{"image_size", s.preprocess.image_size}, {"mean", s.preprocess.mean}, {"std", s.preprocess.std}, {"crop_rounding", s.preprocess.crop_rounding}}},
-            {"shape", {{"layers", s.layers}, {"heads", s.heads}, {"embed_dim", s.embed_dim}}},
-            {"batch", s.batch},
-            {"dtype", s.dtype},
-            {"shard", s.shard},
-            {"embedding_normalised", s.embedding_normalised},
-            {"terms", "non-spatial decomposition terms divided by ||z||, as the reference's compute_prs.py stores them"},
-            {"images", images}};
+    return {
+        {"format", "clipscope-store"},
+        {"version", 1},
+        {"model",
+         {{"spec", s.model_spec},
+          {"format", s.model_format},
+          {"architecture", s.architecture},
+          {"weights_fingerprint", s.weights_fingerprint}}},
+        {"preprocess",
+         {{"image_size", s.preprocess.image_size},
+          {"mean", s.preprocess.mean},
+          {"std", s.preprocess.std},
+          {"crop_rounding", s.preprocess.crop_rounding}}},
+        {"shape", {{"layers", s.layers}, {"heads", s.heads}, {"embed_dim", s.embed_dim}}},
+        {"batch", s.batch},
+        {"dtype", s.dtype},
+        {"shard", s.shard},
+        {"embedding_normalised", s.embedding_normalised},
+        {"terms", "non-spatial decomposition terms divided by ||z||, as the reference's compute_prs.py stores them"},
+        {"images", images}};
 }
 
 StoreInfo info_from_json(const nlohmann::json& j, const std::string& path) {
     try {
         if (j.at("format") != "clipscope-store") throw_input(path, "not a ClipScope store manifest");
-        if (j.at("version") != 1) throw_input(path, "store version " + j.at("version").dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + " is not supported");
+        if (j.at("version") != 1)
+            throw_input(path, "store version " +
+                                  j.at("version").dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
+                                  " is not supported");
         StoreInfo s;
         s.model_spec = j.at("model").at("spec");
         s.model_format = j.at("model").at("format");
@@ -105,7 +119,8 @@ StoreInfo info_from_json(const nlohmann::json& j, const std::string& path) {
         s.embedding_normalised = j.value("embedding_normalised", false);
         for (const auto& e : j.at("images")) s.images.push_back(image_from_json(e, path));
         if (s.dtype != "f32" && s.dtype != "f16") throw_input(path, "unknown dtype " + s.dtype);
-        if (s.layers <= 0 || s.heads <= 0 || s.embed_dim <= 0 || s.layers > 256 || s.heads > 1024 || s.embed_dim > 16384 || s.batch <= 0)
+        if (s.layers <= 0 || s.heads <= 0 || s.embed_dim <= 0 || s.layers > 256 || s.heads > 1024 ||
+            s.embed_dim > 16384 || s.batch <= 0)
             throw_input(path, "absurd shape in the manifest");
         return s;
     } catch (const nlohmann::json::exception& e) {
@@ -142,14 +157,16 @@ std::vector<ArrayFile> open_arrays(const std::string& folder, const StoreInfo& i
         f.row_elements = element_count(a.row);
         f.row_bytes = static_cast<size_t>(f.row_elements) * element_bytes(info);
         const size_t total = f.header + static_cast<size_t>(N) * f.row_bytes;
-        f.fd = ::open(f.path.c_str(), (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC | (create ? O_CREAT | O_TRUNC : 0), 0644);
+        f.fd =
+            ::open(f.path.c_str(), (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC | (create ? O_CREAT | O_TRUNC : 0), 0644);
         if (f.fd < 0) {
             const std::string why = std::strerror(errno);
             close_all(files);
             throw_input(f.path, "cannot open: " + why);
         }
         if (create) {
-            if (::pwrite(f.fd, header.data(), header.size(), 0) != static_cast<ssize_t>(header.size()) || ::ftruncate(f.fd, static_cast<off_t>(total)) != 0) {
+            if (::pwrite(f.fd, header.data(), header.size(), 0) != static_cast<ssize_t>(header.size()) ||
+                ::ftruncate(f.fd, static_cast<off_t>(total)) != 0) {
                 files.push_back(f);
                 close_all(files);
                 throw_input(f.path, "cannot allocate the array (disk full?)");
@@ -158,7 +175,8 @@ std::vector<ArrayFile> open_arrays(const std::string& folder, const StoreInfo& i
             struct stat st {};
             std::string on_disk(header.size(), '\0');
             if (::fstat(f.fd, &st) != 0 || static_cast<size_t>(st.st_size) != total ||
-                ::pread(f.fd, on_disk.data(), on_disk.size(), 0) != static_cast<ssize_t>(on_disk.size()) || on_disk != header) {
+                ::pread(f.fd, on_disk.data(), on_disk.size(), 0) != static_cast<ssize_t>(on_disk.size()) ||
+                on_disk != header) {
                 files.push_back(f);
                 close_all(files);
                 throw_input(f.path, "does not match the store manifest (size or header); the store is damaged");
@@ -175,7 +193,8 @@ int64_t read_progress(const std::string& folder, int64_t size) {
     if (!fs::exists(path, ec)) return 0;
     try {
         const int64_t done = nlohmann::json::parse(read_file_bytes(path, 1 << 20)).at("done");
-        if (done < 0 || done > size) throw_input(path, "progress " + std::to_string(done) + " is outside 0.." + std::to_string(size));
+        if (done < 0 || done > size)
+            throw_input(path, "progress " + std::to_string(done) + " is outside 0.." + std::to_string(size));
         return done;
     } catch (const nlohmann::json::exception& e) {
         throw_input(path, std::string("malformed: ") + e.what());
@@ -214,7 +233,8 @@ StoreWriter StoreWriter::open(const std::string& folder, const StoreInfo& info) 
     const std::string manifest_path = (fs::path(folder) / "manifest.json").string();
     // Through text and back, so that a non-UTF-8 "path" compares as the U+FFFD form the
     // manifest holds (the exact bytes compare in "path_hex").
-    const nlohmann::json wanted = nlohmann::json::parse(info_to_json(info).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    const nlohmann::json wanted =
+        nlohmann::json::parse(info_to_json(info).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
     std::error_code ec;
     if (fs::exists(manifest_path, ec)) {
         nlohmann::json existing;
@@ -224,7 +244,9 @@ StoreWriter StoreWriter::open(const std::string& folder, const StoreInfo& info) 
             throw_input(manifest_path, std::string("malformed manifest: ") + e.what());
         }
         if (existing != wanted)
-            throw_input(folder, "already holds a store made with other settings, model or images; choose another --out (nothing was changed)");
+            throw_input(folder,
+                        "already holds a store made with other settings, model or images; choose another --out "
+                        "(nothing was changed)");
         remove_stale_temporaries(folder);  // a run killed mid-rename left its progress.json temporary
         w.impl_->files = open_arrays(folder, info, /*create=*/false, /*writable=*/true);
         w.impl_->done = read_progress(folder, static_cast<int64_t>(info.images.size()));
@@ -247,7 +269,8 @@ const StoreInfo& StoreWriter::info() const { return impl_->info; }
 
 void StoreWriter::append(const Decomposition& d) { append(d.embedding, d.heads, d.mlps, d.cls_attn); }
 
-void StoreWriter::append(const FloatArray& embedding, const FloatArray& heads, const FloatArray& mlps, const FloatArray& cls_attn) {
+void StoreWriter::append(const FloatArray& embedding, const FloatArray& heads, const FloatArray& mlps,
+                         const FloatArray& cls_attn) {
     const int64_t B = embedding.shape.at(0);
     if (impl_->done + B > size()) throw Error(ErrorKind::Internal, "store append past the image list");
     const FloatArray* sources[] = {&embedding, &heads, &mlps, &cls_attn};
@@ -255,7 +278,8 @@ void StoreWriter::append(const FloatArray& embedding, const FloatArray& heads, c
     for (size_t a = 0; a < impl_->files.size(); ++a) {
         const ArrayFile& f = impl_->files[a];
         const FloatArray& src = *sources[a];
-        if (src.size() != B * f.row_elements) throw Error(ErrorKind::Internal, f.path + ": decomposition does not match the store's shapes");
+        if (src.size() != B * f.row_elements)
+            throw Error(ErrorKind::Internal, f.path + ": decomposition does not match the store's shapes");
         std::vector<char> bytes(static_cast<size_t>(B) * f.row_bytes);
         if (half) {
             for (int64_t i = 0; i < src.size(); ++i) {
@@ -266,13 +290,15 @@ void StoreWriter::append(const FloatArray& embedding, const FloatArray& heads, c
             std::memcpy(bytes.data(), src.data.data(), bytes.size());
         }
         const off_t offset = static_cast<off_t>(f.header + static_cast<size_t>(impl_->done) * f.row_bytes);
-        if (::pwrite(f.fd, bytes.data(), bytes.size(), offset) != static_cast<ssize_t>(bytes.size())) throw_input(f.path, "write failed (disk full?)");
+        if (::pwrite(f.fd, bytes.data(), bytes.size(), offset) != static_cast<ssize_t>(bytes.size()))
+            throw_input(f.path, "write failed (disk full?)");
     }
     // Rows reach the disk before the progress that vouches for them.
     for (const auto& f : impl_->files)
         if (::fdatasync(f.fd) != 0) throw_input(f.path, "flush failed");
     impl_->done += B;
-    write_text_atomically((fs::path(impl_->folder) / "progress.json").string(), "{\"done\": " + std::to_string(impl_->done) + "}");
+    write_text_atomically((fs::path(impl_->folder) / "progress.json").string(),
+                          "{\"done\": " + std::to_string(impl_->done) + "}");
 }
 
 // ---------------------------------------------------------------- reader
@@ -316,15 +342,16 @@ FloatArray Store::read(const std::string& array, int64_t first, int64_t count) c
     while (index < 4 && array != kArrayNames[index]) ++index;
     if (index == 4) throw_usage("no store array named '" + array + "'");
     if (first < 0 || count < 0 || first + count > impl_->done)
-        throw_usage("rows " + std::to_string(first) + ".." + std::to_string(first + count) + " are outside the " + std::to_string(impl_->done) +
-                    " complete images of " + impl_->folder);
+        throw_usage("rows " + std::to_string(first) + ".." + std::to_string(first + count) + " are outside the " +
+                    std::to_string(impl_->done) + " complete images of " + impl_->folder);
     const ArrayFile& f = impl_->files[index];
     Shape shape = store_arrays(impl_->info)[index].row;
     shape.insert(shape.begin(), count);
     FloatArray out = FloatArray::uninitialized(shape);
     std::vector<char> bytes(static_cast<size_t>(count) * f.row_bytes);
     const off_t offset = static_cast<off_t>(f.header + static_cast<size_t>(first) * f.row_bytes);
-    if (::pread(f.fd, bytes.data(), bytes.size(), offset) != static_cast<ssize_t>(bytes.size())) throw_input(f.path, "short read: the store is damaged");
+    if (::pread(f.fd, bytes.data(), bytes.size(), offset) != static_cast<ssize_t>(bytes.size()))
+        throw_input(f.path, "short read: the store is damaged");
     if (impl_->info.dtype == "f16") {
         for (int64_t i = 0; i < out.size(); ++i) {
             uint16_t h;
@@ -382,11 +409,13 @@ std::string weights_fingerprint(const std::string& weights_path, const std::stri
             std::memcpy(&word, buffer.data() + i, 8);
             hash = (hash ^ word) * 1099511628211ull;
         }
-        for (; i < static_cast<size_t>(n); ++i) hash = (hash ^ static_cast<unsigned char>(buffer[i])) * 1099511628211ull;
+        for (; i < static_cast<size_t>(n); ++i)
+            hash = (hash ^ static_cast<unsigned char>(buffer[i])) * 1099511628211ull;
     }
     ::close(fd);
     char hex[40];
-    std::snprintf(hex, sizeof(hex), "fnv1a64:%016llx:%llu", static_cast<unsigned long long>(hash), static_cast<unsigned long long>(total));
+    std::snprintf(hex, sizeof(hex), "fnv1a64:%016llx:%llu", static_cast<unsigned long long>(hash),
+                  static_cast<unsigned long long>(total));
     return hex;
 }
 

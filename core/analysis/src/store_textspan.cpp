@@ -6,15 +6,19 @@
 
 namespace clipscope {
 
-std::vector<HeadSpan> text_span_store(const Store& store, const FloatArray& texts, const TextSpanOptions& options, int64_t last_layers,
-                                      const RunControl* control) {
+std::vector<HeadSpan> text_span_store(const Store& store, const FloatArray& texts, const TextSpanOptions& options,
+                                      int64_t last_layers, const RunControl* control) {
     const StoreInfo& info = store.info();
     if (!store.complete())
-        throw_input(store.folder(), "is incomplete (" + std::to_string(store.done()) + " of " + std::to_string(store.size()) + " images)");
-    if (last_layers < 1 || last_layers > info.layers) throw_usage("last layers must be between 1 and " + std::to_string(info.layers));
+        throw_input(store.folder(), "is incomplete (" + std::to_string(store.done()) + " of " +
+                                        std::to_string(store.size()) + " images)");
+    if (last_layers < 1 || last_layers > info.layers)
+        throw_usage("last layers must be between 1 and " + std::to_string(info.layers));
     if (texts.rank() != 2 || texts.shape[1] != info.embed_dim)
-        throw_usage("text embeddings " + shape_to_string(texts.shape) + " do not match the store's width " + std::to_string(info.embed_dim));
-    const int64_t L = info.layers, H = info.heads, E = info.embed_dim, first = L - last_layers, N = store.size(), chunk = 256;
+        throw_usage("text embeddings " + shape_to_string(texts.shape) + " do not match the store's width " +
+                    std::to_string(info.embed_dim));
+    const int64_t L = info.layers, H = info.heads, E = info.embed_dim, first = L - last_layers, N = store.size(),
+                  chunk = 256;
     std::vector<HeadStatistics> stats(static_cast<size_t>(last_layers * H), HeadStatistics(E));
     std::vector<float> column;
     for (int64_t i0 = 0; i0 < N; i0 += chunk) {
@@ -24,7 +28,8 @@ std::vector<HeadSpan> text_span_store(const Store& store, const FloatArray& text
         column.resize(static_cast<size_t>(c * E));
         for (int64_t l = first; l < L; ++l)
             for (int64_t h = 0; h < H; ++h) {
-                for (int64_t r = 0; r < c; ++r) std::copy_n(rows.data.begin() + ((r * L + l) * H + h) * E, E, column.begin() + r * E);
+                for (int64_t r = 0; r < c; ++r)
+                    std::copy_n(rows.data.begin() + ((r * L + l) * H + h) * E, E, column.begin() + r * E);
                 stats[static_cast<size_t>((l - first) * H + h)].add(column.data(), c);
             }
         if (control) control->report(i0 + c, N + last_layers * H, "reading the store");

@@ -19,7 +19,8 @@ constexpr int64_t kChunk = 256;
 
 }  // namespace
 
-std::string reference_array_path(const ReferenceLayout& layout, const std::string& what, const std::string& model_name) {
+std::string reference_array_path(const ReferenceLayout& layout, const std::string& what,
+                                 const std::string& model_name) {
     return (fs::path(layout.folder) / (layout.dataset + "_" + what + "_" + model_name + ".npy")).string();
 }
 
@@ -27,7 +28,8 @@ std::string reference_array_path(const ReferenceLayout& layout, const std::strin
 std::string export_reference_layout(const std::string& store_folder, const ReferenceLayout& o) {
     const Store store = Store::open(store_folder);
     if (!store.complete())
-        throw_input(store_folder, "is incomplete (" + std::to_string(store.done()) + " of " + std::to_string(store.size()) + " images); finish indexing first");
+        throw_input(store_folder, "is incomplete (" + std::to_string(store.done()) + " of " +
+                                      std::to_string(store.size()) + " images); finish indexing first");
     const std::string model = o.model_name.empty() ? store.info().architecture : o.model_name;
     fs::create_directories(o.folder);
     const std::pair<const char*, const char*> arrays[] = {{"heads", "attn"}, {"mlps", "mlp"}, {"cls_attn", "cls_attn"}};
@@ -49,7 +51,8 @@ std::string export_reference_layout(const std::string& store_folder, const Refer
 }
 
 // Arrays made by the reference's compute_prs.py, with the model that made them.
-int64_t import_reference_layout(const ClipModel& model, const ReferenceLayout& o, const std::string& store_folder, RunControl* control) {
+int64_t import_reference_layout(const ClipModel& model, const ReferenceLayout& o, const std::string& store_folder,
+                                RunControl* control) {
     const auto& c = model.config();
     const std::string name = o.model_name.empty() ? c.name : o.model_name;
     const NpyRowReader attn(reference_array_path(o, "attn", name));
@@ -58,7 +61,8 @@ int64_t import_reference_layout(const ClipModel& model, const ReferenceLayout& o
     const int64_t N = attn.shape()[0], L = c.vision.layers, H = c.vision.heads, E = c.embed_dim;
     auto expect = [&](const NpyRowReader& r, const Shape& want, const char* what) {
         if (r.shape() != want)
-            throw_input(reference_array_path(o, what, name), "has shape " + shape_to_string(r.shape()) + ", this model needs " + shape_to_string(want));
+            throw_input(reference_array_path(o, what, name),
+                        "has shape " + shape_to_string(r.shape()) + ", this model needs " + shape_to_string(want));
     };
     expect(attn, {N, L, H, E}, "attn");
     expect(mlp, {N, L + 1, E}, "mlp");
@@ -72,7 +76,8 @@ int64_t import_reference_layout(const ClipModel& model, const ReferenceLayout& o
         while (std::getline(in, line))
             if (!line.empty()) info.images.push_back({line, ""});
         if (static_cast<int64_t>(info.images.size()) != N)
-            throw_input(list_path, "lists " + std::to_string(info.images.size()) + " images, the arrays hold " + std::to_string(N));
+            throw_input(list_path, "lists " + std::to_string(info.images.size()) + " images, the arrays hold " +
+                                       std::to_string(N));
     } else {
         for (int64_t i = 0; i < N; ++i) info.images.push_back({"row " + std::to_string(i), ""});
     }
@@ -114,8 +119,9 @@ int64_t merge_store_shards(const std::vector<std::string>& shards, const std::st
             a.images.clear();
             b.images.clear();
             a.shard = b.shard = "";
-            if (!(a.model_spec == b.model_spec && a.weights_fingerprint == b.weights_fingerprint && a.layers == b.layers && a.heads == b.heads &&
-                  a.embed_dim == b.embed_dim && a.batch == b.batch && a.dtype == b.dtype && a.preprocess.image_size == b.preprocess.image_size &&
+            if (!(a.model_spec == b.model_spec && a.weights_fingerprint == b.weights_fingerprint &&
+                  a.layers == b.layers && a.heads == b.heads && a.embed_dim == b.embed_dim && a.batch == b.batch &&
+                  a.dtype == b.dtype && a.preprocess.image_size == b.preprocess.image_size &&
                   a.preprocess.mean == b.preprocess.mean && a.preprocess.std == b.preprocess.std))
                 throw_input(path, "was made with another model or settings than " + shards.front());
         } else {
@@ -126,7 +132,8 @@ int64_t merge_store_shards(const std::vector<std::string>& shards, const std::st
     std::sort(order.begin(), order.end());
     for (int64_t i = 0; i < total_shards; ++i)
         if (static_cast<int64_t>(order.size()) <= i || order[static_cast<size_t>(i)].first != i)
-            throw_usage("shards must be exactly 0.." + std::to_string(total_shards - 1) + " of " + std::to_string(total_shards) + ", each once");
+            throw_usage("shards must be exactly 0.." + std::to_string(total_shards - 1) + " of " +
+                        std::to_string(total_shards) + ", each once");
     if (static_cast<int64_t>(order.size()) != total_shards) throw_usage("a shard is given twice");
     StoreInfo merged = *first;
     merged.shard = "";
@@ -143,7 +150,8 @@ int64_t merge_store_shards(const std::vector<std::string>& shards, const std::st
             const int64_t n = std::min(kChunk, s.size() - r);
             if (offset + r + n <= writer.done()) continue;  // resumed merge: already copied
             if (control) control->check();
-            writer.append(s.read("embedding", r, n), s.read("heads", r, n), s.read("mlps", r, n), s.read("cls_attn", r, n));
+            writer.append(s.read("embedding", r, n), s.read("heads", r, n), s.read("mlps", r, n),
+                          s.read("cls_attn", r, n));
             if (control) control->report(writer.done(), writer.size(), "merging");
         }
         offset += s.size();

@@ -33,7 +33,8 @@ TextSpanFit text_span_fit(const HeadStatistics& stats, const FloatArray& texts, 
     const int64_t m = texts.shape[0];
     if (n < 2) throw_usage("TextSpan needs at least 2 images");
     if (options.rank < 1 || options.iterations < 1) throw_usage("TextSpan rank and iterations must be positive");
-    if (options.iterations > m) throw_usage("cannot pick " + std::to_string(options.iterations) + " texts from " + std::to_string(m));
+    if (options.iterations > m)
+        throw_usage("cannot pick " + std::to_string(options.iterations) + " texts from " + std::to_string(m));
     c10::InferenceMode guard;
     const auto f64 = at::TensorOptions().dtype(at::kDouble);
     const at::Tensor gram = at::from_blob(const_cast<double*>(stats.gram().data()), {E, E}, f64);
@@ -43,8 +44,8 @@ TextSpanFit text_span_fit(const HeadStatistics& stats, const FloatArray& texts, 
     //    eigenvectors of DᵀD. In float64 this is closer to an exact SVD than the
     //    reference's float32 one (a float64 replica of the reference agrees with it to 7e-6).
     const int64_t rank = std::min({options.rank, n, E});
-    const at::Tensor eigenvectors = std::get<1>(at::linalg_eigh(gram));                          // ascending eigenvalues
-    const at::Tensor Vr = eigenvectors.narrow(1, E - rank, rank).t();                            // [rank, E]
+    const at::Tensor eigenvectors = std::get<1>(at::linalg_eigh(gram));  // ascending eigenvalues
+    const at::Tensor Vr = eigenvectors.narrow(1, E - rank, rank).t();    // [rank, E]
     const at::Tensor projected = at::matmul(at::matmul(view_as_tensor(texts).to(at::kDouble), Vr.t()), Vr);  // [m, E]
 
     // 2. Centre: the centred Gram matrix is DᵀD - n·μᵀμ. The loop never touches the
@@ -53,7 +54,7 @@ TextSpanFit text_span_fit(const HeadStatistics& stats, const FloatArray& texts, 
     at::Tensor G = gram - static_cast<double>(n) * at::matmul(mu.t(), mu);
     const double total_variance = G.trace().item<double>();
     at::Tensor T = projected;
-    at::Tensor A = at::matmul(T, G);                // [m, E]
+    at::Tensor A = at::matmul(T, G);  // [m, E]
     std::vector<at::Tensor> basis_rows;
     at::Tensor Q = at::zeros({E, E}, G.options());  // Σ t tᵀ / q over picks: projector onto the picked span
 
@@ -101,7 +102,8 @@ FloatArray text_span_reconstruct(const TextSpanFit& fit, const FloatArray& rows)
 
 TextSpanResult text_span(const FloatArray& data, const FloatArray& texts, const TextSpanOptions& options) {
     if (data.rank() != 2 || texts.rank() != 2 || data.shape[1] != texts.shape[1])
-        throw_usage("TextSpan needs data [N, E] and texts [Ntext, E] with the same E, got " + shape_to_string(data.shape) + " and " + shape_to_string(texts.shape));
+        throw_usage("TextSpan needs data [N, E] and texts [Ntext, E] with the same E, got " +
+                    shape_to_string(data.shape) + " and " + shape_to_string(texts.shape));
     HeadStatistics stats(data.shape[1]);
     stats.add(data.data.data(), data.shape[0]);
     TextSpanFit fit = text_span_fit(stats, texts, options);

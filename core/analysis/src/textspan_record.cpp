@@ -11,8 +11,13 @@ namespace {
 using nlohmann::json;
 
 json settings_json(const TextSpanSettings& s) {
-    json j = {{"rank", s.rank}, {"per_head", s.per_head}, {"texts", s.texts}, {"images", s.images}, {"seconds", s.seconds},
-              {"variance_explained", "share of the head's total variance (sum of squares around its mean) removed by each pick"}};
+    json j = {{"rank", s.rank},
+              {"per_head", s.per_head},
+              {"texts", s.texts},
+              {"images", s.images},
+              {"seconds", s.seconds},
+              {"variance_explained",
+               "share of the head's total variance (sum of squares around its mean) removed by each pick"}};
     if (!s.store.empty()) {
         j["store"] = s.store;
         j["last_layers"] = s.last_layers;
@@ -34,14 +39,21 @@ std::string textspan_record_json(const TextSpanRecord& r) {
     json heads = json::array();
     for (const TextSpanHeadRecord& h : r.heads) {
         json picks = json::array();
-        for (const TextSpanPickRecord& p : h.texts) picks.push_back({{"index", p.index}, {"text", p.text}, {"variance_explained", p.variance_explained}});
-        heads.push_back({{"layer", optional_index(h.layer)}, {"head", optional_index(h.head)}, {"total_variance_explained", h.total_variance_explained}, {"texts", picks}});
+        for (const TextSpanPickRecord& p : h.texts)
+            picks.push_back({{"index", p.index}, {"text", p.text}, {"variance_explained", p.variance_explained}});
+        heads.push_back({{"layer", optional_index(h.layer)},
+                         {"head", optional_index(h.head)},
+                         {"total_variance_explained", h.total_variance_explained},
+                         {"texts", picks}});
     }
     // Invalid UTF-8 in a description is written as U+FFFD rather than failing the write.
-    return json({{"model", model}, {"settings", settings_json(r.settings)}, {"heads", heads}}).dump(2, ' ', false, json::error_handler_t::replace);
+    return json({{"model", model}, {"settings", settings_json(r.settings)}, {"heads", heads}})
+        .dump(2, ' ', false, json::error_handler_t::replace);
 }
 
-void write_textspan_record(const std::string& path, const TextSpanRecord& result) { write_text_atomically(path, textspan_record_json(result)); }
+void write_textspan_record(const std::string& path, const TextSpanRecord& result) {
+    write_text_atomically(path, textspan_record_json(result));
+}
 
 TextSpanRecord read_textspan_record(const std::string& path) {
     json j;
@@ -55,9 +67,11 @@ TextSpanRecord read_textspan_record(const std::string& path) {
         if (!j.is_object() || !j.contains("heads") || !j.at("heads").is_array())
             throw_input(path, "has no \"heads\" list (expected the output of clipscope-cli textspan)");
         const json& m = j.value("model", json(nullptr));
-        if (m.is_string()) r.model = TextSpanModelRecord{m.get<std::string>(), "", "", std::nullopt};
+        if (m.is_string())
+            r.model = TextSpanModelRecord{m.get<std::string>(), "", "", std::nullopt};
         else if (m.is_object()) {
-            TextSpanModelRecord rec{m.value("spec", ""), m.value("format", ""), m.value("architecture", ""), std::nullopt};
+            TextSpanModelRecord rec{m.value("spec", ""), m.value("format", ""), m.value("architecture", ""),
+                                    std::nullopt};
             if (m.contains("weights")) rec.weights = m.at("weights").get<std::string>();
             r.model = rec;
         }
@@ -74,11 +88,14 @@ TextSpanRecord read_textspan_record(const std::string& path) {
             TextSpanHeadRecord rec;
             if (!h.at("layer").is_null()) rec.layer = h.at("layer").get<int64_t>();
             if (!h.at("head").is_null()) rec.head = h.at("head").get<int64_t>();
-            if (rec.layer.has_value() != rec.head.has_value()) throw_input(path, "a head entry has a layer without a head, or a head without a layer");
-            if ((rec.layer && *rec.layer < 0) || (rec.head && *rec.head < 0)) throw_input(path, "a head entry has a negative layer or head");
+            if (rec.layer.has_value() != rec.head.has_value())
+                throw_input(path, "a head entry has a layer without a head, or a head without a layer");
+            if ((rec.layer && *rec.layer < 0) || (rec.head && *rec.head < 0))
+                throw_input(path, "a head entry has a negative layer or head");
             rec.total_variance_explained = h.at("total_variance_explained").get<double>();
             for (const json& p : h.at("texts"))
-                rec.texts.push_back({p.value("index", int64_t{-1}), p.at("text").get<std::string>(), p.at("variance_explained").get<double>()});
+                rec.texts.push_back({p.value("index", int64_t{-1}), p.at("text").get<std::string>(),
+                                     p.at("variance_explained").get<double>()});
             r.heads.push_back(std::move(rec));
         }
     } catch (const json::exception& e) {

@@ -34,8 +34,8 @@ void normalize_rows(FloatArray& rows) {
 
 const std::vector<std::string>& default_templates() {
     static const std::vector<std::string> kTemplates = {
-        "a photo of a {}.",      "a blurry photo of a {}.", "a close-up photo of a {}.", "a drawing of a {}.",
-        "a photo of the large {}.", "a photo of the small {}.", "a rendering of a {}.",   "art of the {}.",
+        "a photo of a {}.",         "a blurry photo of a {}.",  "a close-up photo of a {}.", "a drawing of a {}.",
+        "a photo of the large {}.", "a photo of the small {}.", "a rendering of a {}.",      "art of the {}.",
     };
     return kTemplates;
 }
@@ -49,7 +49,8 @@ std::vector<std::string> read_templates(const std::string& path) {
         ++number;
         line = trim(line);
         if (line.empty()) continue;
-        if (line.find("{}") == std::string::npos) throw_input(path, "line " + std::to_string(number) + " has no {} placeholder: '" + line + "'");
+        if (line.find("{}") == std::string::npos)
+            throw_input(path, "line " + std::to_string(number) + " has no {} placeholder: '" + line + "'");
         out.push_back(line);
     }
     if (out.empty()) throw_input(path, "no templates in the file");
@@ -68,10 +69,12 @@ std::vector<std::string> split_labels(const std::string& text) {
     return out;
 }
 
-FloatArray build_classifier(const ClipModel& model, const std::vector<std::string>& class_names, const std::vector<std::string>& templates) {
+FloatArray build_classifier(const ClipModel& model, const std::vector<std::string>& class_names,
+                            const std::vector<std::string>& templates) {
     if (class_names.empty()) throw_usage("no class names given");
     if (templates.empty()) throw_usage("no prompt templates given");
-    const int64_t C = static_cast<int64_t>(class_names.size()), E = model.config().embed_dim, T = static_cast<int64_t>(templates.size());
+    const int64_t C = static_cast<int64_t>(class_names.size()), E = model.config().embed_dim,
+                  T = static_cast<int64_t>(templates.size());
     FloatArray classifier({E, C});
     for (int64_t c = 0; c < C; ++c) {
         std::vector<std::string> prompts;
@@ -108,7 +111,8 @@ FloatArray zero_shot_probabilities(const FloatArray& images, const FloatArray& c
         }
         double sum = 0;
         for (auto& l : logits) sum += (l = std::exp(l - max_logit));
-        for (int64_t c = 0; c < C; ++c) probs.data[b * C + c] = static_cast<float>(logits[static_cast<size_t>(c)] / sum);
+        for (int64_t c = 0; c < C; ++c)
+            probs.data[b * C + c] = static_cast<float>(logits[static_cast<size_t>(c)] / sum);
     }
     return probs;
 }

@@ -17,8 +17,8 @@ namespace fs = std::filesystem;
 void write_file_atomically(const std::string& path, const std::function<void(std::ostream&)>& writer) {
     fs::path target(path);
     std::random_device rd;
-    const fs::path temp = target.parent_path() /
-                          ("." + target.filename().string() + ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(rd()));
+    const fs::path temp = target.parent_path() / ("." + target.filename().string() + ".tmp-" +
+                                                  std::to_string(::getpid()) + "-" + std::to_string(rd()));
     {
         std::ofstream out(temp, std::ios::binary | std::ios::trunc);
         if (!out) throw_input(path, std::string("cannot create a temporary file beside it: ") + std::strerror(errno));
@@ -55,7 +55,8 @@ void remove_stale_temporaries(const std::string& folder) {
         // .NAME.tmp-PID-N, as write_file_atomically names them.
         const std::string rest = name.substr(mark + 5);
         const auto dash = rest.find('-');
-        if (dash == std::string::npos || dash == 0 || rest.find_first_not_of("0123456789-") != std::string::npos) continue;
+        if (dash == std::string::npos || dash == 0 || rest.find_first_not_of("0123456789-") != std::string::npos)
+            continue;
         const pid_t pid = static_cast<pid_t>(std::stol(rest.substr(0, dash)));
         if (pid == ::getpid() || ::kill(pid, 0) == 0 || errno != ESRCH) continue;  // its writer may still be running
         std::error_code remove_ec;
@@ -64,7 +65,8 @@ void remove_stale_temporaries(const std::string& folder) {
 }
 
 void write_text_atomically(const std::string& path, const std::string& text) {
-    write_file_atomically(path, [&](std::ostream& out) { out.write(text.data(), static_cast<std::streamsize>(text.size())); });
+    write_file_atomically(
+        path, [&](std::ostream& out) { out.write(text.data(), static_cast<std::streamsize>(text.size())); });
 }
 
 std::string read_file_bytes(const std::string& path, size_t max_bytes) {
@@ -74,7 +76,8 @@ std::string read_file_bytes(const std::string& path, size_t max_bytes) {
     const auto size = fs::file_size(path, ec);
     if (ec) throw_input(path, "cannot read its size: " + ec.message());
     if (size > max_bytes)
-        throw_input(path, "file is " + std::to_string(size) + " bytes, more than the limit of " + std::to_string(max_bytes));
+        throw_input(path,
+                    "file is " + std::to_string(size) + " bytes, more than the limit of " + std::to_string(max_bytes));
     std::ifstream in(path, std::ios::binary);
     if (!in) throw_input(path, std::string("cannot open: ") + std::strerror(errno));
     std::string bytes(size, '\0');

@@ -13,11 +13,13 @@
 namespace clipscope {
 namespace {
 
-std::string digest_file(const std::string& path, const EVP_MD* md, const std::string& prefix, const std::function<bool()>& keep_going) {
+std::string digest_file(const std::string& path, const EVP_MD* md, const std::string& prefix,
+                        const std::function<bool()>& keep_going) {
     std::ifstream in(path, std::ios::binary);
     if (!in) throw_input(path, "cannot be opened to compute its checksum");
     std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
-    if (!ctx || EVP_DigestInit_ex(ctx.get(), md, nullptr) != 1) throw Error(ErrorKind::Internal, "OpenSSL digest initialisation failed");
+    if (!ctx || EVP_DigestInit_ex(ctx.get(), md, nullptr) != 1)
+        throw Error(ErrorKind::Internal, "OpenSSL digest initialisation failed");
     EVP_DigestUpdate(ctx.get(), prefix.data(), prefix.size());
     std::vector<char> buffer(1 << 20);
     while (in) {
@@ -34,7 +36,9 @@ std::string digest_file(const std::string& path, const EVP_MD* md, const std::st
 
 }  // namespace
 
-std::string sha256_file_hex(const std::string& path, const std::function<bool()>& keep_going) { return digest_file(path, EVP_sha256(), "", keep_going); }
+std::string sha256_file_hex(const std::string& path, const std::function<bool()>& keep_going) {
+    return digest_file(path, EVP_sha256(), "", keep_going);
+}
 
 std::string git_blob_sha1_file_hex(const std::string& path, const std::function<bool()>& keep_going) {
     std::error_code ec;

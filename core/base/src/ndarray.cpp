@@ -111,7 +111,8 @@ int64_t element_count(const Shape& shape) {
     for (int64_t d : shape) {
         if (d < 0) throw Error(ErrorKind::Internal, "negative dimension in shape " + shape_to_string(shape));
         // Guard against overflow from hostile headers before anything allocates.
-        if (d != 0 && n > INT64_MAX / d) throw Error(ErrorKind::InputFile, "shape " + shape_to_string(shape) + " is too large");
+        if (d != 0 && n > INT64_MAX / d)
+            throw Error(ErrorKind::InputFile, "shape " + shape_to_string(shape) + " is too large");
         n *= d;
     }
     return n;
@@ -128,13 +129,20 @@ std::string shape_to_string(const Shape& shape) {
 
 int exit_code_for(ErrorKind kind) {
     switch (kind) {
-        case ErrorKind::Usage: return 2;
-        case ErrorKind::InputFile: return 3;
-        case ErrorKind::Model: return 4;
-        case ErrorKind::Unsupported: return 5;
-        case ErrorKind::Network: return 6;
-        case ErrorKind::Cancelled: return 130;
-        case ErrorKind::Internal: return 70;
+        case ErrorKind::Usage:
+            return 2;
+        case ErrorKind::InputFile:
+            return 3;
+        case ErrorKind::Model:
+            return 4;
+        case ErrorKind::Unsupported:
+            return 5;
+        case ErrorKind::Network:
+            return 6;
+        case ErrorKind::Cancelled:
+            return 130;
+        case ErrorKind::Internal:
+            return 70;
     }
     return 1;
 }

@@ -24,13 +24,15 @@ fs::path executable_directory() {
 std::string data_directory() {
     if (const char* env = std::getenv("CLIPSCOPE_DATA_DIR"); env && *env) {
         if (!fs::exists(fs::path(env) / kMarker))
-            throw_input(std::string("CLIPSCOPE_DATA_DIR=") + env, std::string("does not hold ClipScope's data (no ") + kMarker + ")");
+            throw_input(std::string("CLIPSCOPE_DATA_DIR=") + env,
+                        std::string("does not hold ClipScope's data (no ") + kMarker + ")");
         return env;
     }
     const fs::path beside = executable_directory().parent_path() / "share" / "clipscope";
     if (fs::exists(beside / kMarker)) return beside.lexically_normal().string();
-    throw_input(beside.lexically_normal().string(), "ClipScope's data (the demo model) is not there; set CLIPSCOPE_DATA_DIR to the "
-                                                  "installed share/clipscope folder or to the source tree's resources/");
+    throw_input(beside.lexically_normal().string(),
+                "ClipScope's data (the demo model) is not there; set CLIPSCOPE_DATA_DIR to the "
+                "installed share/clipscope folder or to the source tree's resources/");
 }
 
 std::string demo_model_directory() { return (fs::path(data_directory()) / "demo" / "model").string(); }

@@ -19,7 +19,8 @@ Decomposition decompose(const ClipModel& model, const FloatArray& pixels, const 
     if (options.spatial_last_layers < 0 || options.spatial_last_layers > L)
         throw_usage("--layers last:K needs 1 <= K <= " + std::to_string(L) + " for this model");
     Decomposition out;
-    out.first_spatial_layer = options.spatial ? (options.spatial_last_layers == 0 ? 0 : L - options.spatial_last_layers) : L;
+    out.first_spatial_layer =
+        options.spatial ? (options.spatial_last_layers == 0 ? 0 : L - options.spatial_last_layers) : L;
     out.embedding = FloatArray({B, E});
     // Every spatial term is written by decompose_batch, so the 58 MB/image buffer is not zeroed first.
     if (options.spatial) out.attentions = FloatArray::uninitialized({B, L - out.first_spatial_layer, N, H, E});
@@ -37,7 +38,8 @@ Decomposition decompose(const ClipModel& model, const FloatArray& pixels, const 
 AttentionBaselines attention_baselines(const ClipModel& model, const FloatArray& pixels) {
     c10::InferenceMode guard;
     at::Tensor last, rollout;
-    attention_baselines(tower_weights(model), model.config(), pixels_tensor(pixels, model_device(model)), last, rollout);
+    attention_baselines(tower_weights(model), model.config(), pixels_tensor(pixels, model_device(model)), last,
+                        rollout);
     return {to_float_array(last), to_float_array(rollout)};
 }
 

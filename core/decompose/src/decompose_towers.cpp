@@ -21,7 +21,8 @@ namespace {
 // output is written with non-temporal stores where the CPU has them (SSE2, every
 // x86-64): it is 58 MB per ViT-B-16 image and is not read again here, so bypassing the
 // cache halves the time its writing takes (measured 14 -> 6 ms per image).
-void write_cell_and_sum(const float* src, float alpha, const float* constant, float* dst, int64_t row_stride, float* sums, int64_t N, int64_t E) {
+void write_cell_and_sum(const float* src, float alpha, const float* constant, float* dst, int64_t row_stride,
+                        float* sums, int64_t N, int64_t E) {
     const int64_t chunks = std::min<int64_t>(at::get_num_threads(), N);
     std::vector<float> partial(static_cast<size_t>(chunks * E), 0.0f);
     at::parallel_for(0, chunks, 1, [&](int64_t c0, int64_t c1) {
@@ -59,7 +60,6 @@ void write_cell_and_sum(const float* src, float alpha, const float* constant, fl
 
 }  // namespace
 
-
 FoldedHeads fold_heads(const ClipWeights& w, const ClipConfig& c) {
     const int64_t L = c.vision.layers, H = c.vision.heads, d = c.vision.head_dim();
     FoldedHeads f;
@@ -78,7 +78,8 @@ FoldedHeads fold_heads(const ClipWeights& w, const ClipConfig& c) {
     return f;
 }
 
-void attention_baselines(const ClipWeights& w, const ClipConfig& c, const at::Tensor& pixels, at::Tensor& last_layer_cls, at::Tensor& rollout) {
+void attention_baselines(const ClipWeights& w, const ClipConfig& c, const at::Tensor& pixels,
+                         at::Tensor& last_layer_cls, at::Tensor& rollout) {
     check_pixels(pixels, c);
     const int64_t N = c.vision.tokens();
     at::Tensor x = vision_stem(w, c, pixels);
@@ -101,11 +102,11 @@ void attention_baselines(const ClipWeights& w, const ClipConfig& c, const at::Te
     rollout = joint.select(1, 0).narrow(-1, 1, N - 1);
 }
 
-void decompose_batch(const ClipWeights& w, const FoldedHeads& f, const ClipConfig& c, const at::Tensor& pixels, const DecomposeOptions& options,
-                     Decomposition& out) {
+void decompose_batch(const ClipWeights& w, const FoldedHeads& f, const ClipConfig& c, const at::Tensor& pixels,
+                     const DecomposeOptions& options, Decomposition& out) {
     check_pixels(pixels, c);
-    const int64_t B = pixels.size(0), L = c.vision.layers, H = c.vision.heads, N = c.vision.tokens(), E = c.embed_dim, d = c.vision.head_dim(),
-                  W = c.vision.width;
+    const int64_t B = pixels.size(0), L = c.vision.layers, H = c.vision.heads, N = c.vision.tokens(), E = c.embed_dim,
+                  d = c.vision.head_dim(), W = c.vision.width;
     const int64_t K = 2 * L + 1;
     const int64_t first_spatial = options.spatial ? out.first_spatial_layer : L;
     const at::Device device = pixels.device();
@@ -113,16 +114,17 @@ void decompose_batch(const ClipWeights& w, const FoldedHeads& f, const ClipConfi
 
     at::Tensor spatial_out;  // [B, Ls, N, H, E] over the caller's buffer (CPU) or on the device
     if (first_spatial < L) {
-        spatial_out = direct_write ? view_as_tensor(out.attentions) : at::empty({B, L - first_spatial, N, H, E}, pixels.options());
+        spatial_out = direct_write ? view_as_tensor(out.attentions)
+                                   : at::empty({B, L - first_spatial, N, H, E}, pixels.options());
     }
 
     // What each layer contributes at the class token, kept as the forward runs and
     // projected after it in three batched products: per layer they were a dozen tiny
     // BLAS calls, whose start-up cost was 5% of the forward on ViT-B-16.
-    at::Tensor cls_out = at::empty({L, H, B, d}, pixels.options());   // sum_m A[0,m] v_m per head
-    at::Tensor cls_cell = at::empty({L, H, B, d}, pixels.options());  // A[0,0] v_0 per head (source token 0 alone)
+    at::Tensor cls_out = at::empty({L, H, B, d}, pixels.options());      // sum_m A[0,m] v_m per head
+    at::Tensor cls_cell = at::empty({L, H, B, d}, pixels.options());     // A[0,0] v_0 per head (source token 0 alone)
     at::Tensor cls_stream = at::empty({L + 1, B, W}, pixels.options());  // x0 and each MLP's output at the class token
-    std::vector<at::Tensor> weighted;  // per spatial layer
+    std::vector<at::Tensor> weighted;                                    // per spatial layer
     at::Tensor x = vision_stem(w, c, pixels);
     cls_stream.select(0, 0).copy_(x.select(1, 0));
     for (int64_t l = 0; l < L; ++l) {
@@ -143,23 +145,29 @@ void decompose_batch(const ClipWeights& w, const FoldedHeads& f, const ClipConfi
     // Raw (not yet linearised) terms, projected by diag(gamma) P; finished once ln_post's statistics are known.
     // Per head: (sum_m A[0,m] v_m) M_h, as [L*H, B, d] x [L*H, d, E] (a broadcast matmul would copy M per image).
     const at::Tensor M_all = f.head_proj.view({L * H, d, E});
-    const at::Tensor raw_heads = at::bmm(cls_out.view({L * H, B, d}), M_all).view({L, H, B, E}).permute({2, 0, 1, 3});         // [B, L, H, E]
-    const at::Tensor raw_cls = at::bmm(cls_cell.view({L * H, B, d}), M_all).view({L, H, B, E}).sum(1).permute({1, 0, 2});     // [B, L, E]
-    const at::Tensor raw_mlps = at::matmul(cls_stream.view({(L + 1) * B, W}), f.gamma_proj).view({L + 1, B, E}).permute({1, 0, 2});  // [B, L+1, E]
+    const at::Tensor raw_heads =
+        at::bmm(cls_out.view({L * H, B, d}), M_all).view({L, H, B, E}).permute({2, 0, 1, 3});  // [B, L, H, E]
+    const at::Tensor raw_cls =
+        at::bmm(cls_cell.view({L * H, B, d}), M_all).view({L, H, B, E}).sum(1).permute({1, 0, 2});  // [B, L, E]
+    const at::Tensor raw_mlps = at::matmul(cls_stream.view({(L + 1) * B, W}), f.gamma_proj)
+                                    .view({L + 1, B, E})
+                                    .permute({1, 0, 2});  // [B, L+1, E]
 
     // ln_post statistics at the class token, with the reference's one-pass variance.
-    const at::Tensor r = x.select(1, 0);                      // [B, W]
-    const at::Tensor mu = r.mean(-1);                         // [B]
+    const at::Tensor r = x.select(1, 0);  // [B, W]
+    const at::Tensor mu = r.mean(-1);     // [B]
     const at::Tensor sigma = at::sqrt((r * r).mean(-1) - mu * mu + kLnEps);
     const at::Tensor z = at::matmul(layer_norm(r, w.ln_post_w, w.ln_post_b), w.vis_proj);  // [B, E]
-    const at::Tensor nz = z.norm(2, -1);                      // [B]
-    const at::Tensor scale = (1.0 / (sigma * nz)).view({B, 1});           // multiplies raw terms
-    const at::Tensor mean_dir = (mu / (sigma * nz)).view({B, 1}) * f.gamma_sum;  // [B, E]: mu (1^T gamma P) / (sigma nz)
-    const at::Tensor beta_dir = f.beta_proj / nz.view({B, 1});            // [B, E]
+    const at::Tensor nz = z.norm(2, -1);                                                   // [B]
+    const at::Tensor scale = (1.0 / (sigma * nz)).view({B, 1});                            // multiplies raw terms
+    const at::Tensor mean_dir =
+        (mu / (sigma * nz)).view({B, 1}) * f.gamma_sum;         // [B, E]: mu (1^T gamma P) / (sigma nz)
+    const at::Tensor beta_dir = f.beta_proj / nz.view({B, 1});  // [B, E]
 
     // T(t, s) = t.gammaP/(sigma nz) - s mu gammaSum/(sigma nz) + s betaP/nz   (method.md eq. 3)
     auto offset = [&](double share) { return (beta_dir - mean_dir) * share; };  // [B, E]
-    const at::Tensor bias_terms = f.bias_proj.unsqueeze(0) * scale.view({B, 1, 1});  // [B, L, E]: b_O^l gammaP /(sigma nz)
+    const at::Tensor bias_terms =
+        f.bias_proj.unsqueeze(0) * scale.view({B, 1, 1});  // [B, L, E]: b_O^l gammaP /(sigma nz)
     const at::Tensor heads = raw_heads * scale.view({B, 1, 1, 1}) + bias_terms.unsqueeze(2) / static_cast<double>(H) +
                              offset(1.0 / (K * H)).view({B, 1, 1, E});
     const at::Tensor mlps = raw_mlps * scale.view({B, 1, 1}) + offset(1.0 / K).view({B, 1, E});
@@ -180,13 +188,16 @@ void decompose_batch(const ClipWeights& w, const FoldedHeads& f, const ClipConfi
         for (int64_t l = first_spatial; l < L; ++l) {
             const at::Tensor& wl = weighted[static_cast<size_t>(l - first_spatial)];  // [B, H, N, d]
             for (int64_t i = 0; i < B; ++i) {
-                const at::Tensor constant = (bias_terms.select(0, i).select(0, l) / static_cast<double>(N * H) + cell_offset.select(0, i)).contiguous();  // [E]
+                const at::Tensor constant =
+                    (bias_terms.select(0, i).select(0, l) / static_cast<double>(N * H) + cell_offset.select(0, i))
+                        .contiguous();                                                   // [E]
                 at::Tensor dst = spatial_out.select(0, i).select(0, l - first_spatial);  // [N, H, E]
                 const float alpha = static_cast<float>(scales[i].item<double>());
                 for (int64_t h = 0; h < H; ++h) {
                     at::mm_out(scratch, wl.select(0, i).select(0, h), f.head_proj.select(0, l).select(0, h));
                     if (direct_write) {
-                        write_cell_and_sum(scratch.data_ptr<float>(), alpha, constant.data_ptr<float>(), dst.select(1, h).data_ptr<float>(), H * E,
+                        write_cell_and_sum(scratch.data_ptr<float>(), alpha, constant.data_ptr<float>(),
+                                           dst.select(1, h).data_ptr<float>(), H * E,
                                            cell_sums.select(0, h).data_ptr<float>(), N, E);
                     } else {
                         at::Tensor cell = dst.select(1, h);

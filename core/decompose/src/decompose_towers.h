@@ -13,19 +13,20 @@ namespace clipscope {
 // Per-model constants of the decomposition: W_O of every head folded with
 // ln_post's gain and the projection, once, so per-image work is one small matmul per layer.
 struct FoldedHeads {
-    at::Tensor head_proj;    // [L, H, d, E] = (W_O^{l,h})^T diag(gamma) P
-    at::Tensor bias_proj;    // [L, E] = b_O^l diag(gamma) P
-    at::Tensor gamma_proj;   // [W, E] = diag(gamma) P
-    at::Tensor gamma_sum;    // [E] = 1^T diag(gamma) P
-    at::Tensor beta_proj;    // [E] = beta P
+    at::Tensor head_proj;   // [L, H, d, E] = (W_O^{l,h})^T diag(gamma) P
+    at::Tensor bias_proj;   // [L, E] = b_O^l diag(gamma) P
+    at::Tensor gamma_proj;  // [W, E] = diag(gamma) P
+    at::Tensor gamma_sum;   // [E] = 1^T diag(gamma) P
+    at::Tensor beta_proj;   // [E] = beta P
 };
 FoldedHeads fold_heads(const ClipWeights& w, const ClipConfig& config);
 
 // The attention-only segmentation baselines, per image over the patch tokens ([B, N-1]):
 // the class token's attention in the last layer and attention rollout, both averaged over heads.
-void attention_baselines(const ClipWeights& w, const ClipConfig& config, const at::Tensor& pixels, at::Tensor& last_layer_cls, at::Tensor& rollout);
+void attention_baselines(const ClipWeights& w, const ClipConfig& config, const at::Tensor& pixels,
+                         at::Tensor& last_layer_cls, at::Tensor& rollout);
 // Fills `out` (arrays already sized by the caller's plain buffers) for a batch.
-void decompose_batch(const ClipWeights& w, const FoldedHeads& folded, const ClipConfig& config, const at::Tensor& pixels,
-                     const DecomposeOptions& options, Decomposition& out);
+void decompose_batch(const ClipWeights& w, const FoldedHeads& folded, const ClipConfig& config,
+                     const at::Tensor& pixels, const DecomposeOptions& options, Decomposition& out);
 
 }  // namespace clipscope

@@ -26,7 +26,9 @@ std::vector<std::string> words_of(const std::string& text) {
         if (std::isalpha(c))
             while (j < clean.size() && std::isalpha(static_cast<unsigned char>(clean[j]))) ++j;
         else if (!std::isdigit(c))
-            while (j < clean.size() && !std::isspace(static_cast<unsigned char>(clean[j])) && !std::isalnum(static_cast<unsigned char>(clean[j]))) ++j;
+            while (j < clean.size() && !std::isspace(static_cast<unsigned char>(clean[j])) &&
+                   !std::isalnum(static_cast<unsigned char>(clean[j])))
+                ++j;
         words.push_back(clean.substr(i, j - i));
         i = j;
     }

@@ -30,7 +30,8 @@ std::vector<Scene> draw_scenes(uint64_t seed, int64_t n, double two_objects) {
     return out;
 }
 
-HeldOutSet make_held_out_set(const ClipModel& model, const std::string& dir, std::vector<Scene> scenes, RunControl* control) {
+HeldOutSet make_held_out_set(const ClipModel& model, const std::string& dir, std::vector<Scene> scenes,
+                             RunControl* control) {
     HeldOutSet h;
     h.scenes = std::move(scenes);
     const int S = static_cast<int>(model.config().vision.image_size);
@@ -50,7 +51,8 @@ HeldOutSet make_held_out_set(const ClipModel& model, const std::string& dir, std
     // The scenes are already rendered in memory: batches come from them, not from the PNGs.
     const BatchPixels rendered = [&](int64_t first, int64_t count) {
         std::vector<FloatArray> batch;
-        for (int64_t i = first; i < first + count; ++i) batch.push_back(normalize_crop(h.rendered[static_cast<size_t>(i)].image, model.config().preprocess));
+        for (int64_t i = first; i < first + count; ++i)
+            batch.push_back(normalize_crop(h.rendered[static_cast<size_t>(i)].image, model.config().preprocess));
         return stack_images(batch);
     };
     h.self_check = std::max(h.self_check, index_into_store(model, writer, rendered, control).max_sum_error);
@@ -71,7 +73,8 @@ std::vector<FamilyZeroShot> zero_shot_by_family(const ClipModel& model, const He
         for (int64_t i0 = 0; i0 < store.size(); i0 += 64) {
             const int64_t n = std::min<int64_t>(64, store.size() - i0);
             std::vector<FloatArray> batch;
-            for (int64_t i = i0; i < i0 + n; ++i) batch.push_back(normalize_crop(set.rendered[static_cast<size_t>(i)].image, c.preprocess));
+            for (int64_t i = i0; i < i0 + n; ++i)
+                batch.push_back(normalize_crop(set.rendered[static_cast<size_t>(i)].image, c.preprocess));
             const FloatArray z = model.encode_image(stack_images(batch));
             for (int64_t i = 0; i < n; ++i) {
                 const int64_t p = top1_class(z.data.data() + i * c.embed_dim, f.classifier);
@@ -87,8 +90,8 @@ std::vector<FamilyZeroShot> zero_shot_by_family(const ClipModel& model, const He
     return out;
 }
 
-TextSpanFamilies textspan_families(const ClipModel& model, const Store& store, const DescriptionPool& description_pool, int64_t rank, int64_t per_head,
-                                   uint64_t chance_seed) {
+TextSpanFamilies textspan_families(const ClipModel& model, const Store& store, const DescriptionPool& description_pool,
+                                   int64_t rank, int64_t per_head, uint64_t chance_seed) {
     const auto& c = model.config();
     if (!description_pool.every_text_has_family())
         throw_input(description_pool.path, "each line must be FAMILY<TAB>description (the families score head purity)");
@@ -127,7 +130,9 @@ TextSpanFamilies textspan_families(const ClipModel& model, const Store& store, c
         std::map<std::string, int> count;
         const int64_t k = std::min<int64_t>(per_head, static_cast<int64_t>(texts.size()));
         for (int64_t j = 0; j < k; ++j) {
-            const size_t pick = static_cast<size_t>(j) + static_cast<size_t>(rng.below(static_cast<int>(pool_index.size() - static_cast<size_t>(j))));
+            const size_t pick =
+                static_cast<size_t>(j) +
+                static_cast<size_t>(rng.below(static_cast<int>(pool_index.size() - static_cast<size_t>(j))));
             std::swap(pool_index[static_cast<size_t>(j)], pool_index[pick]);
             ++count[families[pool_index[static_cast<size_t>(j)]]];
         }
@@ -139,27 +144,35 @@ TextSpanFamilies textspan_families(const ClipModel& model, const Store& store, c
 }
 
 void write_head_family_grid(const std::string& path, const std::vector<HeadFamily>& heads, int64_t L, int64_t H) {
-    static const std::map<std::string, cv::Scalar> colours = {{"shape", {60, 180, 75}},   {"colour", {48, 130, 245}}, {"position", {180, 30, 145}},
-                                                             {"habitat", {200, 130, 0}}, {"size", {128, 128, 0}},    {"fill", {0, 128, 128}},
-                                                             {"other", {160, 160, 160}}};  // BGR
+    static const std::map<std::string, cv::Scalar> colours = {
+        {"shape", {60, 180, 75}}, {"colour", {48, 130, 245}}, {"position", {180, 30, 145}}, {"habitat", {200, 130, 0}},
+        {"size", {128, 128, 0}},  {"fill", {0, 128, 128}},    {"other", {160, 160, 160}}};  // BGR
     auto two_digits = [](double v) {
         char buf[32];
         std::snprintf(buf, sizeof buf, "%.2f", v);
         return std::string(buf);
     };
     const int cell = 56, margin = 40;
-    cv::Mat img(static_cast<int>(L) * cell + margin + 150, static_cast<int>(H) * cell + margin, CV_8UC3, cv::Scalar(255, 255, 255));
+    cv::Mat img(static_cast<int>(L) * cell + margin + 150, static_cast<int>(H) * cell + margin, CV_8UC3,
+                cv::Scalar(255, 255, 255));
     for (const auto& h : heads) {
         const cv::Scalar base = colours.count(h.family) ? colours.at(h.family) : cv::Scalar(0, 0, 0);
         const double t = std::clamp(h.purity, 0.0, 1.0);
         const cv::Scalar c(255 - (255 - base[0]) * t, 255 - (255 - base[1]) * t, 255 - (255 - base[2]) * t);
-        const cv::Rect r(margin + static_cast<int>(h.head) * cell, margin + static_cast<int>(h.layer) * cell, cell - 2, cell - 2);
+        const cv::Rect r(margin + static_cast<int>(h.head) * cell, margin + static_cast<int>(h.layer) * cell, cell - 2,
+                         cell - 2);
         cv::rectangle(img, r, c, cv::FILLED);
-        cv::putText(img, h.family.substr(0, 5), {r.x + 3, r.y + 24}, cv::FONT_HERSHEY_SIMPLEX, 0.38, {0, 0, 0}, 1, cv::LINE_AA);
-        cv::putText(img, two_digits(h.purity), {r.x + 3, r.y + 42}, cv::FONT_HERSHEY_SIMPLEX, 0.38, {0, 0, 0}, 1, cv::LINE_AA);
+        cv::putText(img, h.family.substr(0, 5), {r.x + 3, r.y + 24}, cv::FONT_HERSHEY_SIMPLEX, 0.38, {0, 0, 0}, 1,
+                    cv::LINE_AA);
+        cv::putText(img, two_digits(h.purity), {r.x + 3, r.y + 42}, cv::FONT_HERSHEY_SIMPLEX, 0.38, {0, 0, 0}, 1,
+                    cv::LINE_AA);
     }
-    for (int64_t l = 0; l < L; ++l) cv::putText(img, "L" + std::to_string(l), {4, margin + static_cast<int>(l) * cell + 30}, cv::FONT_HERSHEY_SIMPLEX, 0.45, {0, 0, 0}, 1, cv::LINE_AA);
-    for (int64_t h = 0; h < H; ++h) cv::putText(img, "H" + std::to_string(h), {margin + static_cast<int>(h) * cell + 14, 28}, cv::FONT_HERSHEY_SIMPLEX, 0.45, {0, 0, 0}, 1, cv::LINE_AA);
+    for (int64_t l = 0; l < L; ++l)
+        cv::putText(img, "L" + std::to_string(l), {4, margin + static_cast<int>(l) * cell + 30},
+                    cv::FONT_HERSHEY_SIMPLEX, 0.45, {0, 0, 0}, 1, cv::LINE_AA);
+    for (int64_t h = 0; h < H; ++h)
+        cv::putText(img, "H" + std::to_string(h), {margin + static_cast<int>(h) * cell + 14, 28},
+                    cv::FONT_HERSHEY_SIMPLEX, 0.45, {0, 0, 0}, 1, cv::LINE_AA);
     int y = margin + static_cast<int>(L) * cell + 20;
     for (const auto& [name, c] : colours) {
         cv::rectangle(img, cv::Rect(margin, y - 12, 14, 14), c, cv::FILLED);
@@ -168,10 +181,13 @@ void write_head_family_grid(const std::string& path, const std::vector<HeadFamil
     }
     std::vector<uchar> png;
     cv::imencode(".png", img, png);
-    write_file_atomically(path, [&](std::ostream& os) { os.write(reinterpret_cast<const char*>(png.data()), static_cast<std::streamsize>(png.size())); });
+    write_file_atomically(path, [&](std::ostream& os) {
+        os.write(reinterpret_cast<const char*>(png.data()), static_cast<std::streamsize>(png.size()));
+    });
 }
 
-std::vector<FamilyRetrieval> retrieval_by_family(const Store& store, const std::vector<HeadFamily>& heads, const std::vector<FamilyZeroShot>& families,
+std::vector<FamilyRetrieval> retrieval_by_family(const Store& store, const std::vector<HeadFamily>& heads,
+                                                 const std::vector<FamilyZeroShot>& families,
                                                  int64_t queries_per_head) {
     build_neighbor_index(store);
     std::vector<FamilyRetrieval> out;
@@ -213,11 +229,13 @@ std::vector<FamilyRetrieval> retrieval_by_family(const Store& store, const std::
     return out;
 }
 
-SegmentationComparison segmentation_on_world(const ClipModel& model, const FloatArray& shape_classifier, uint64_t seed, int64_t count,
-                                             const std::string& figure_prefix, int figure_scenes, RunControl* control) {
+SegmentationComparison segmentation_on_world(const ClipModel& model, const FloatArray& shape_classifier, uint64_t seed,
+                                             int64_t count, const std::string& figure_prefix, int figure_scenes,
+                                             RunControl* control) {
     const auto& c = model.config();
     SegmentationComparison out;
-    out.methods = {SegmentationMethod::Decomposition, SegmentationMethod::LastLayerAttention, SegmentationMethod::Rollout};
+    out.methods = {SegmentationMethod::Decomposition, SegmentationMethod::LastLayerAttention,
+                   SegmentationMethod::Rollout};
     out.totals.resize(out.methods.size());
     const auto scenes = draw_scenes(seed, count, 0.25);
     for (size_t i = 0; i < scenes.size(); ++i) {
@@ -230,14 +248,16 @@ SegmentationComparison segmentation_on_world(const ClipModel& model, const Float
             const ForegroundPrediction p = predict_foreground(maps.grids[k], c.vision.patch_size);
             out.totals[k].add(score_segmentation(p, r.mask.data));
             if (static_cast<int>(i) < figure_scenes)
-                write_heatmap_overlay(figure_prefix + std::to_string(i) + "_" + method_name(out.methods[k]) + ".png", r.image, FloatArray({p.size, p.size}, p.heat), 0.55);
+                write_heatmap_overlay(figure_prefix + std::to_string(i) + "_" + method_name(out.methods[k]) + ".png",
+                                      r.image, FloatArray({p.size, p.size}, p.heat), 0.55);
         }
     }
     return out;
 }
 
-SpuriousHabitat spurious_habitat(const ClipModel& model, const std::string& dir, const std::vector<HeadFamily>& heads, uint64_t scene_seed, uint64_t draw_seed,
-                                 int64_t count, int64_t random_draws, RunControl* control) {
+SpuriousHabitat spurious_habitat(const ClipModel& model, const std::string& dir, const std::vector<HeadFamily>& heads,
+                                 uint64_t scene_seed, uint64_t draw_seed, int64_t count, int64_t random_draws,
+                                 RunControl* control) {
     const auto& c = model.config();
     const int64_t L = c.vision.layers, H = c.vision.heads;
     std::vector<Scene> wb;
@@ -258,7 +278,8 @@ SpuriousHabitat spurious_habitat(const ClipModel& model, const std::string& dir,
     std::vector<std::string> groups;
     for (const auto& s : wb) {
         y.push_back(s.objects[0].shape == 0 ? 1 : 0);
-        groups.push_back(std::string(s.objects[0].shape == 0 ? "circle" : "square") + " on " + habitats()[static_cast<size_t>(s.habitat)]);
+        groups.push_back(std::string(s.objects[0].shape == 0 ? "circle" : "square") + " on " +
+                         habitats()[static_cast<size_t>(s.habitat)]);
     }
     const FloatArray binary = build_classifier(model, {"square", "circle"}, family_templates("shape"));
     SpuriousHabitat out;
@@ -270,7 +291,8 @@ SpuriousHabitat spurious_habitat(const ClipModel& model, const std::string& dir,
     specs.push_back(ablated);
     for (int64_t d = 0; d < random_draws && !out.habitat_heads.empty(); ++d) {
         AblationSpec r{"random #" + std::to_string(d)};
-        r.heads = random_heads(L, H, L, static_cast<int64_t>(out.habitat_heads.size()), draw_seed + static_cast<uint64_t>(d));
+        r.heads =
+            random_heads(L, H, L, static_cast<int64_t>(out.habitat_heads.size()), draw_seed + static_cast<uint64_t>(d));
         specs.push_back(r);
     }
     const auto results = evaluate_ablations(wb_store, binary, y, specs);

@@ -39,16 +39,24 @@ StateDict initial_parameters(const ClipConfig& c, uint64_t seed) {
         at::Tensor t;
         auto normal = [&](double std) { return at::randn(at::IntArrayRef(shape), at::kFloat) * std; };
         const bool is_norm = key.find("ln_") != std::string::npos;
-        if (key == "logit_scale") t = at::full(at::IntArrayRef(shape), std::log(1 / 0.07), at::kFloat);
-        else if (is_norm && key.size() > 7 && key.compare(key.size() - 7, 7, ".weight") == 0) t = at::ones(at::IntArrayRef(shape), at::kFloat);
-        else if (key.find("bias") != std::string::npos && key.find("class_embedding") == std::string::npos) t = at::zeros(at::IntArrayRef(shape), at::kFloat);
-        else if (key == "token_embedding.weight") t = normal(0.02);
-        else if (key == "positional_embedding") t = normal(0.01);
-        else if (key.find("in_proj_weight") != std::string::npos) t = normal(std::pow(width, -0.5));
+        if (key == "logit_scale")
+            t = at::full(at::IntArrayRef(shape), std::log(1 / 0.07), at::kFloat);
+        else if (is_norm && key.size() > 7 && key.compare(key.size() - 7, 7, ".weight") == 0)
+            t = at::ones(at::IntArrayRef(shape), at::kFloat);
+        else if (key.find("bias") != std::string::npos && key.find("class_embedding") == std::string::npos)
+            t = at::zeros(at::IntArrayRef(shape), at::kFloat);
+        else if (key == "token_embedding.weight")
+            t = normal(0.02);
+        else if (key == "positional_embedding")
+            t = normal(0.01);
+        else if (key.find("in_proj_weight") != std::string::npos)
+            t = normal(std::pow(width, -0.5));
         else if (key.find("out_proj.weight") != std::string::npos || key.find("c_proj.weight") != std::string::npos)
             t = normal(std::pow(width, -0.5) * std::pow(2 * layers, -0.5));
-        else if (key.find("c_fc.weight") != std::string::npos) t = normal(std::pow(2 * width, -0.5));
-        else t = normal(std::pow(width, -0.5));  // conv1, class/positional embeddings of the image tower, projections
+        else if (key.find("c_fc.weight") != std::string::npos)
+            t = normal(std::pow(2 * width, -0.5));
+        else
+            t = normal(std::pow(width, -0.5));  // conv1, class/positional embeddings of the image tower, projections
         p[key] = t.requires_grad_(true);
     }
     return p;
@@ -59,9 +67,11 @@ struct Batch {
     at::Tensor ids;     // [B, C]
 };
 
-Batch make_batch(const std::vector<world::Scene>& scenes, const std::vector<std::string>& captions, const ClipConfig& c, const Tokenizer& tok) {
+Batch make_batch(const std::vector<world::Scene>& scenes, const std::vector<std::string>& captions, const ClipConfig& c,
+                 const Tokenizer& tok) {
     std::vector<FloatArray> images;
-    for (const auto& s : scenes) images.push_back(normalize_crop(world::render(s, static_cast<int>(c.vision.image_size)).image, c.preprocess));
+    for (const auto& s : scenes)
+        images.push_back(normalize_crop(world::render(s, static_cast<int>(c.vision.image_size)).image, c.preprocess));
     Batch b;
     b.pixels = view_as_tensor(stack_images(images)).clone();
     if (!captions.empty()) b.ids = view_as_tensor(tok.tokenize(captions, c.text.context_length)).clone();
@@ -69,8 +79,8 @@ Batch make_batch(const std::vector<world::Scene>& scenes, const std::vector<std:
 }
 
 // Zero-shot accuracy (%) per attribute family on held-out single-object scenes.
-std::map<std::string, double> evaluate(const ClipWeights& w, const ClipConfig& c, const Tokenizer& tok, const Batch& held_out,
-                                       const std::vector<world::Scene>& scenes) {
+std::map<std::string, double> evaluate(const ClipWeights& w, const ClipConfig& c, const Tokenizer& tok,
+                                       const Batch& held_out, const std::vector<world::Scene>& scenes) {
     c10::NoGradGuard no_grad;
     const at::Tensor raw = encode_image(w, c, held_out.pixels);
     const at::Tensor img = raw / raw.norm(2, -1, true);
@@ -79,24 +89,37 @@ std::map<std::string, double> evaluate(const ClipWeights& w, const ClipConfig& c
         std::vector<at::Tensor> columns;
         for (const auto& name : world::family_names(family)) {
             std::vector<std::string> prompts;
-            for (const auto& t : world::family_templates(family)) prompts.push_back(t.substr(0, t.find("{}")) + name + t.substr(t.find("{}") + 2));
-            const at::Tensor e = encode_text(w, c, view_as_tensor(tok.tokenize(prompts, c.text.context_length)).clone());
+            for (const auto& t : world::family_templates(family))
+                prompts.push_back(t.substr(0, t.find("{}")) + name + t.substr(t.find("{}") + 2));
+            const at::Tensor e =
+                encode_text(w, c, view_as_tensor(tok.tokenize(prompts, c.text.context_length)).clone());
             const at::Tensor mean = (e / e.norm(2, -1, true)).mean(0);
             columns.push_back(mean / mean.norm());
         }
         const at::Tensor predictions = at::matmul(img, at::stack(columns, 1)).argmax(1);
         int64_t correct = 0;
-        for (size_t i = 0; i < scenes.size(); ++i) correct += predictions[static_cast<int64_t>(i)].item<int64_t>() == world::attribute_value(scenes[i], family);
+        for (size_t i = 0; i < scenes.size(); ++i)
+            correct +=
+                predictions[static_cast<int64_t>(i)].item<int64_t>() == world::attribute_value(scenes[i], family);
         out[family] = 100.0 * correct / static_cast<double>(scenes.size());
     }
     return out;
 }
 
 nlohmann::json settings_json(const TrainOptions& o) {
-    return {{"steps", o.steps},         {"batch", o.batch},        {"group_size", o.group_size},        {"learning_rate", o.learning_rate}, {"weight_decay", o.weight_decay},
-            {"warmup", o.warmup},       {"seed", o.seed},          {"vocab_merges", o.vocab_merges},   {"width", o.width},
-            {"vision_layers", o.vision_layers}, {"text_layers", o.text_layers},
-            {"two_objects", o.distribution.two_objects}, {"bias", o.distribution.bias}};
+    return {{"steps", o.steps},
+            {"batch", o.batch},
+            {"group_size", o.group_size},
+            {"learning_rate", o.learning_rate},
+            {"weight_decay", o.weight_decay},
+            {"warmup", o.warmup},
+            {"seed", o.seed},
+            {"vocab_merges", o.vocab_merges},
+            {"width", o.width},
+            {"vision_layers", o.vision_layers},
+            {"text_layers", o.text_layers},
+            {"two_objects", o.distribution.two_objects},
+            {"bias", o.distribution.bias}};
 }
 
 double learning_rate_at(const TrainOptions& o, int64_t step) {
@@ -131,15 +154,20 @@ ClipConfig demo_architecture(int64_t vocab_size, int64_t context_length) {
 void train_demo(const TrainOptions& o, const RunControl* control, const std::function<void(const TrainLog&)>& log) {
     if (o.out.empty()) throw_usage("train-demo needs --out DIR");
     if (o.steps < 1 || o.batch < 2 || o.width < 16 || o.width % 8 || o.vision_layers < 1 || o.text_layers < 1)
-        throw_usage("train-demo: steps >= 1, batch >= 2, width a multiple of 8 (>= 16) and at least one layer per tower");
+        throw_usage(
+            "train-demo: steps >= 1, batch >= 2, width a multiple of 8 (>= 16) and at least one layer per tower");
     const fs::path out(o.out), state_dir = out / "train_state";
     const fs::path state_file = state_dir / "state.pt", settings_file = state_dir / "settings.json";
     const nlohmann::json settings = settings_json(o);
-    if (fs::exists(state_file) && !o.resume) throw_usage(o.out + " holds a training run: pass --resume to continue it, or choose another --out");
-    if (o.resume && fs::exists(settings_file) && nlohmann::json::parse(read_file_bytes(settings_file.string(), 1 << 20)) != settings)
-        throw_usage(o.out + " holds a run with other settings (" + settings_file.string() + "); resume with the same options");
+    if (fs::exists(state_file) && !o.resume)
+        throw_usage(o.out + " holds a training run: pass --resume to continue it, or choose another --out");
+    if (o.resume && fs::exists(settings_file) &&
+        nlohmann::json::parse(read_file_bytes(settings_file.string(), 1 << 20)) != settings)
+        throw_usage(o.out + " holds a run with other settings (" + settings_file.string() +
+                    "); resume with the same options");
     fs::create_directories(state_dir);
-    write_text_atomically(settings_file.string(), settings.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
+    write_text_atomically(settings_file.string(),
+                          settings.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
 
     // The world's own vocabulary, learned once from training-distribution captions.
     const std::string vocab_path = (out / "bpe_simple_vocab_16e6.txt.gz").string();
@@ -166,8 +194,13 @@ void train_demo(const TrainOptions& o, const RunControl* control, const std::fun
         (t.dim() >= 2 && !embedding ? decay : no_decay).push_back(t);
     }
     std::vector<torch::optim::OptimizerParamGroup> groups;
-    groups.emplace_back(decay, std::make_unique<torch::optim::AdamWOptions>(torch::optim::AdamWOptions(o.learning_rate).weight_decay(o.weight_decay).betas({0.9, 0.98}).eps(1e-6)));
-    groups.emplace_back(no_decay, std::make_unique<torch::optim::AdamWOptions>(torch::optim::AdamWOptions(o.learning_rate).weight_decay(0.0).betas({0.9, 0.98}).eps(1e-6)));
+    groups.emplace_back(
+        decay,
+        std::make_unique<torch::optim::AdamWOptions>(
+            torch::optim::AdamWOptions(o.learning_rate).weight_decay(o.weight_decay).betas({0.9, 0.98}).eps(1e-6)));
+    groups.emplace_back(
+        no_decay, std::make_unique<torch::optim::AdamWOptions>(
+                      torch::optim::AdamWOptions(o.learning_rate).weight_decay(0.0).betas({0.9, 0.98}).eps(1e-6)));
     torch::optim::AdamW optimizer(groups, torch::optim::AdamWOptions(o.learning_rate));
 
     int64_t start = 0;
@@ -206,7 +239,8 @@ void train_demo(const TrainOptions& o, const RunControl* control, const std::fun
                                  {"training_seconds", seconds},
                                  {"held_out_zero_shot_accuracy", accuracy},
                                  {"weights_dtype", o.export_f32 ? "float32" : "float16 (trained in float32)"}};
-        write_text_atomically((out / "training.json").string(), record.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
+        write_text_atomically((out / "training.json").string(),
+                              record.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
     };
 
     // Held-out scenes: another seed, one object, habitats independent of shapes.
@@ -221,7 +255,9 @@ void train_demo(const TrainOptions& o, const RunControl* control, const std::fun
     if (start == 0) write_text_atomically(log_path, "step,loss,learning_rate,seconds,shape,colour,position,habitat\n");
     std::ofstream log_file(log_path, std::ios::app);
     const auto t0 = std::chrono::steady_clock::now();
-    auto elapsed = [&] { return seconds_before + std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
+    auto elapsed = [&] {
+        return seconds_before + std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    };
     std::map<std::string, double> last_accuracy;
     for (int64_t step = start; step < o.steps; ++step) {
         if (control) control->check();
@@ -242,7 +278,8 @@ void train_demo(const TrainOptions& o, const RunControl* control, const std::fun
         const at::Tensor img_n = img / img.norm(2, -1, true), txt_n = txt / txt.norm(2, -1, true);
         const at::Tensor logits = at::matmul(img_n, txt_n.t()) * w.logit_scale.clamp_max(std::log(100.0)).exp();
         const at::Tensor labels = at::arange(o.batch, at::kLong);
-        const at::Tensor loss = (at::cross_entropy_loss(logits, labels) + at::cross_entropy_loss(logits.t(), labels)) / 2;
+        const at::Tensor loss =
+            (at::cross_entropy_loss(logits, labels) + at::cross_entropy_loss(logits.t(), labels)) / 2;
         optimizer.zero_grad();
         loss.backward();
         optimizer.step();
@@ -254,7 +291,8 @@ void train_demo(const TrainOptions& o, const RunControl* control, const std::fun
             last_accuracy = entry.accuracy;
         }
         log_file << entry.step << "," << entry.loss << "," << lr << "," << entry.seconds;
-        for (const auto& f : world::attribute_families()) log_file << "," << (entry.accuracy.count(f) ? std::to_string(entry.accuracy.at(f)) : "");
+        for (const auto& f : world::attribute_families())
+            log_file << "," << (entry.accuracy.count(f) ? std::to_string(entry.accuracy.at(f)) : "");
         log_file << "\n";
         log_file.flush();
         if (log) log(entry);
@@ -263,7 +301,8 @@ void train_demo(const TrainOptions& o, const RunControl* control, const std::fun
             export_model(last_accuracy, step + 1, entry.seconds);
         }
     }
-    if (start >= o.steps && !fs::exists(out / "open_clip_model.safetensors")) export_model(last_accuracy, start, seconds_before);
+    if (start >= o.steps && !fs::exists(out / "open_clip_model.safetensors"))
+        export_model(last_accuracy, start, seconds_before);
 }
 
 }  // namespace clipscope

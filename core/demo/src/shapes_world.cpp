@@ -15,11 +15,19 @@ struct Rgb {
 Rgb mix(Rgb a, Rgb b, double t) { return {a.r + (b.r - a.r) * t, a.g + (b.g - a.g) * t, a.b + (b.b - a.b) * t}; }
 Rgb scale(Rgb a, double s) { return {a.r * s, a.g * s, a.b * s}; }
 
-const std::array<Rgb, 8> kColourValues = {{{220, 30, 30}, {30, 170, 50}, {35, 70, 225}, {240, 215, 30}, {245, 135, 20}, {140, 45, 175}, {245, 245, 245}, {20, 20, 20}}};
+const std::array<Rgb, 8> kColourValues = {{{220, 30, 30},
+                                           {30, 170, 50},
+                                           {35, 70, 225},
+                                           {240, 215, 30},
+                                           {245, 135, 20},
+                                           {140, 45, 175},
+                                           {245, 245, 245},
+                                           {20, 20, 20}}};
 
 // A per-pixel hash in [0, 1): cheap procedural noise for the textures.
 double hash01(uint64_t seed, int64_t x, int64_t y) {
-    uint64_t h = seed ^ (static_cast<uint64_t>(x) * 0x9E3779B97F4A7C15ull) ^ (static_cast<uint64_t>(y) * 0xC2B2AE3D27D4EB4Full);
+    uint64_t h =
+        seed ^ (static_cast<uint64_t>(x) * 0x9E3779B97F4A7C15ull) ^ (static_cast<uint64_t>(y) * 0xC2B2AE3D27D4EB4Full);
     h ^= h >> 33;
     h *= 0xFF51AFD7ED558CCDull;
     h ^= h >> 33;
@@ -49,7 +57,8 @@ Rgb habitat_colour(int habitat, double x, double y, int size, uint64_t seed) {
         case 3: {  // sky: light blue gradient with soft clouds
             Rgb c = mix({110, 165, 235}, {185, 215, 250}, v / 64.0);
             for (int k = 0; k < 3; ++k) {
-                const double cx = hash01(seed, 10 + k, 0) * 64, cy = hash01(seed, 20 + k, 0) * 64, rx = 8 + 6 * hash01(seed, 30 + k, 0);
+                const double cx = hash01(seed, 10 + k, 0) * 64, cy = hash01(seed, 20 + k, 0) * 64,
+                             rx = 8 + 6 * hash01(seed, 30 + k, 0);
                 const double d = ((u - cx) * (u - cx)) / (rx * rx) + ((v - cy) * (v - cy)) / (rx * rx * 0.25);
                 if (d < 1) c = mix(c, {250, 250, 252}, 0.85 * (1 - d));
             }
@@ -68,11 +77,13 @@ Rgb habitat_colour(int habitat, double x, double y, int size, uint64_t seed) {
 // Whether (x, y), relative to the object's centre and in units of its radius, is inside the shape.
 bool inside_shape(int shape, double x, double y) {
     switch (shape) {
-        case 0: return x * x + y * y <= 1.0;                                   // circle
-        case 1: return std::fabs(x) <= 0.82 && std::fabs(y) <= 0.82;           // square
-        case 2: {                                                              // triangle, point up
+        case 0:
+            return x * x + y * y <= 1.0;  // circle
+        case 1:
+            return std::fabs(x) <= 0.82 && std::fabs(y) <= 0.82;  // square
+        case 2: {                                                 // triangle, point up
             if (y > 0.75 || y < -0.95) return false;
-            const double half_width = (y + 0.95) / 1.7 * 1.0;                  // 0 at the apex, 1 at the base
+            const double half_width = (y + 0.95) / 1.7 * 1.0;  // 0 at the apex, 1 at the base
             return std::fabs(x) <= half_width;
         }
         case 3: {  // five-pointed star: radius bound between outer 1 and inner 0.42 by angle
@@ -81,12 +92,14 @@ bool inside_shape(int shape, double x, double y) {
             double a = std::atan2(x, -y);  // 0 at the top
             const double sector = 2 * M_PI / 5;
             a = std::fmod(a + 2 * M_PI, sector) / sector;  // 0..1 within a point's sector
-            const double t = std::fabs(a - 0.5) * 2;        // 1 at the tips, 0 between
+            const double t = std::fabs(a - 0.5) * 2;       // 1 at the tips, 0 between
             const double inner = 0.42;
             // Straight edges between tip and notch, in polar form (close enough at 64 px).
             return r <= inner + (1 - inner) * std::pow(t, 1.6);
         }
-        default: return (std::fabs(x) <= 0.3 && std::fabs(y) <= 1.0) || (std::fabs(y) <= 0.3 && std::fabs(x) <= 1.0);  // cross
+        default:
+            return (std::fabs(x) <= 0.3 && std::fabs(y) <= 1.0) ||
+                   (std::fabs(y) <= 0.3 && std::fabs(x) <= 1.0);  // cross
     }
 }
 
@@ -110,7 +123,9 @@ std::vector<Placed> place(const Scene& s, int size) {
     return out;
 }
 
-std::string article(const std::string& next) { return std::string("aeiou").find(next.empty() ? 'x' : next[0]) != std::string::npos ? "an" : "a"; }
+std::string article(const std::string& next) {
+    return std::string("aeiou").find(next.empty() ? 'x' : next[0]) != std::string::npos ? "an" : "a";
+}
 
 template <typename T>
 const T& pick(WorldRng& rng, const std::vector<T>& v) {
@@ -128,15 +143,19 @@ std::string object_words(const WorldObject& o, WorldRng& rng) {
 std::string where_words(const WorldObject& o, WorldRng& rng) {
     const std::string& p = positions()[static_cast<size_t>(o.position)];
     if (p == "centre") return pick(rng, std::vector<std::string>{" in the centre", " in the middle", " at the centre"});
-    if (p.find(' ') == std::string::npos) return pick(rng, std::vector<std::string>{" in the " + p, " at the " + p, " on the " + p});
-    return pick(rng, std::vector<std::string>{" in the " + p, " at the " + p, " in the " + p + " corner"});  // corners only
+    if (p.find(' ') == std::string::npos)
+        return pick(rng, std::vector<std::string>{" in the " + p, " at the " + p, " on the " + p});
+    return pick(rng,
+                std::vector<std::string>{" in the " + p, " at the " + p, " in the " + p + " corner"});  // corners only
 }
 
 std::string habitat_words(int h, WorldRng& rng) {
     const std::string& name = habitats()[static_cast<size_t>(h)];
-    static const std::vector<std::vector<std::string>> natural = {
-        {" on water", " on the water", " over water"}, {" on grass", " on the grass"}, {" on sand", " on the sand"},
-        {" in the sky", " against the sky"}, {" on a brick wall", " against bricks"}};
+    static const std::vector<std::vector<std::string>> natural = {{" on water", " on the water", " over water"},
+                                                                  {" on grass", " on the grass"},
+                                                                  {" on sand", " on the sand"},
+                                                                  {" in the sky", " against the sky"},
+                                                                  {" on a brick wall", " against bricks"}};
     if (rng.chance(0.5)) return " on a " + name + " background";
     return pick(rng, natural[static_cast<size_t>(h)]);
 }
@@ -169,7 +188,8 @@ const std::vector<std::string>& colours() {
     return v;
 }
 const std::vector<std::string>& positions() {
-    static const std::vector<std::string> v = {"top left", "top", "top right", "left", "centre", "right", "bottom left", "bottom", "bottom right"};
+    static const std::vector<std::string> v = {"top left", "top",         "top right", "left",        "centre",
+                                               "right",    "bottom left", "bottom",    "bottom right"};
     return v;
 }
 const std::vector<std::string>& sizes() {
@@ -207,7 +227,8 @@ Scene random_scene(WorldRng& rng, const SceneDistribution& d) {
 void apply_habitat_bias(Scene& s, WorldRng& rng, const SceneDistribution& d) {
     const int first = s.objects.at(0).shape;
     if (d.bias > 0 && (first == d.shape_a || first == d.shape_b)) {
-        const int home = first == d.shape_a ? d.habitat_x : d.habitat_y, away = first == d.shape_a ? d.habitat_y : d.habitat_x;
+        const int home = first == d.shape_a ? d.habitat_x : d.habitat_y,
+                  away = first == d.shape_a ? d.habitat_y : d.habitat_x;
         s.habitat = rng.chance(d.bias) ? home : away;
     }
 }
@@ -271,11 +292,16 @@ std::string caption(const Scene& scene, WorldRng& rng, bool name_positions) {
     if (rng.chance(0.65)) body += habitat_words(scene.habitat, rng);
     const std::string a = article(body) + " " + body;
     switch (rng.below(5)) {
-        case 0: return a;
-        case 1: return "a photo of " + a;
-        case 2: return "an image of " + a;
-        case 3: return "there is " + a;
-        default: return body;
+        case 0:
+            return a;
+        case 1:
+            return "a photo of " + a;
+        case 2:
+            return "an image of " + a;
+        case 3:
+            return "there is " + a;
+        default:
+            return body;
     }
 }
 
@@ -298,10 +324,14 @@ std::vector<std::string> family_templates(const std::string& family) {
     if (family == "shape") return {"{}", "a {}", "a photo of a {}", "there is a {}"};
     std::vector<std::string> out;
     for (const auto& shape : shapes()) {
-        if (family == "colour") out.push_back("{} " + shape);
-        else if (family == "position") out.push_back(shape + " in the {}");
-        else if (family == "habitat") out.push_back(shape + " on a {} background");
-        else throw_usage("unknown attribute family '" + family + "' (shape, colour, position, habitat)");
+        if (family == "colour")
+            out.push_back("{} " + shape);
+        else if (family == "position")
+            out.push_back(shape + " in the {}");
+        else if (family == "habitat")
+            out.push_back(shape + " on a {} background");
+        else
+            throw_usage("unknown attribute family '" + family + "' (shape, colour, position, habitat)");
     }
     return out;
 }

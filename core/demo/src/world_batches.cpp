@@ -48,7 +48,8 @@ void shared_group(std::vector<CaptionedScene>& out, WorldRng& rng, int64_t size,
 
 }  // namespace
 
-std::vector<CaptionedScene> training_batch(WorldRng& rng, int64_t batch, int64_t group_size, const SceneDistribution& d) {
+std::vector<CaptionedScene> training_batch(WorldRng& rng, int64_t batch, int64_t group_size,
+                                           const SceneDistribution& d) {
     std::vector<CaptionedScene> out;
     // Two shape groups per cycle: shape is what a small ViT learns slowest (and what the demo's targets ask for).
     for (int kind = 0; static_cast<int64_t>(out.size()) < batch; kind = (kind + 1) % 4) {

@@ -21,9 +21,11 @@ std::string numbered(int64_t i) {
 
 std::string label_row(const std::string& file, const world::Scene& s, const std::string& caption) {
     const auto& o = s.objects[0];
-    return csv_field(file) + "," + world::shapes()[static_cast<size_t>(o.shape)] + "," + world::colours()[static_cast<size_t>(o.colour)] + "," +
-           csv_field(world::positions()[static_cast<size_t>(o.position)]) + "," + world::sizes()[static_cast<size_t>(o.size)] + "," +
-           world::fills()[static_cast<size_t>(o.fill)] + "," + world::habitats()[static_cast<size_t>(s.habitat)] + "," + std::to_string(s.objects.size()) + "," +
+    return csv_field(file) + "," + world::shapes()[static_cast<size_t>(o.shape)] + "," +
+           world::colours()[static_cast<size_t>(o.colour)] + "," +
+           csv_field(world::positions()[static_cast<size_t>(o.position)]) + "," +
+           world::sizes()[static_cast<size_t>(o.size)] + "," + world::fills()[static_cast<size_t>(o.fill)] + "," +
+           world::habitats()[static_cast<size_t>(s.habitat)] + "," + std::to_string(s.objects.size()) + "," +
            csv_field(caption);
 }
 
@@ -60,7 +62,8 @@ int64_t write_world_dataset(const WorldDatasetOptions& o, const RunControl* cont
             const world::RenderedScene r = world::render(s, o.size);
             std::string file;
             if (o.layout == "imagefolder") {
-                const std::string cls = world::family_names(o.family)[static_cast<size_t>(world::attribute_value(s, o.family))];
+                const std::string cls =
+                    world::family_names(o.family)[static_cast<size_t>(world::attribute_value(s, o.family))];
                 fs::create_directories(out / cls);
                 file = cls + "/" + numbered(i);
             } else {
@@ -106,14 +109,17 @@ int64_t write_world_dataset(const WorldDatasetOptions& o, const RunControl* cont
             const bool is_circle = train ? rng.chance(0.5) : (i - o.count) % 2 == 0;
             s.objects[0].shape = is_circle ? circle : square;
             bool on_water;
-            if (train) on_water = rng.chance(o.bias) == is_circle;  // circle mostly on water, square mostly on grass
-            else on_water = ((i - o.count) / 2) % 2 == 0;           // every (shape, habitat) group equally often
+            if (train)
+                on_water = rng.chance(o.bias) == is_circle;  // circle mostly on water, square mostly on grass
+            else
+                on_water = ((i - o.count) / 2) % 2 == 0;  // every (shape, habitat) group equally often
             s.habitat = on_water ? water : grass;
             const std::string text = world::caption(s, rng);
             const std::string file = "images/" + numbered(i);
             write_png((out / file).string(), world::render(s, o.size).image);
-            meta += file + "," + std::to_string(is_circle ? 1 : 0) + "," + std::to_string(on_water ? 1 : 0) + "," + (train ? "0" : "2") + "," +
-                    world::shapes()[static_cast<size_t>(s.objects[0].shape)] + "," + world::habitats()[static_cast<size_t>(s.habitat)] + "\n";
+            meta += file + "," + std::to_string(is_circle ? 1 : 0) + "," + std::to_string(on_water ? 1 : 0) + "," +
+                    (train ? "0" : "2") + "," + world::shapes()[static_cast<size_t>(s.objects[0].shape)] + "," +
+                    world::habitats()[static_cast<size_t>(s.habitat)] + "\n";
             labels += label_row(file, s, text) + "\n";
             ++written;
         }

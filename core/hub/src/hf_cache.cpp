@@ -46,7 +46,8 @@ std::string expand_path(const std::string& value) {
 
 // Environment variables that hold paths are expanded; the others are read as they are.
 std::string env(const char* name) {
-    static const char* const kPaths[] = {"HF_HOME", "HF_HUB_CACHE", "HUGGINGFACE_HUB_CACHE", "HF_TOKEN_PATH", "XDG_CACHE_HOME"};
+    static const char* const kPaths[] = {"HF_HOME", "HF_HUB_CACHE", "HUGGINGFACE_HUB_CACHE", "HF_TOKEN_PATH",
+                                         "XDG_CACHE_HOME"};
     for (const char* p : kPaths)
         if (std::string(p) == name) return expand_path(raw_env(name));
     return raw_env(name);
@@ -125,7 +126,8 @@ HubSettings hub_settings_from_environment() {
         s.token = trim(env("HUGGING_FACE_HUB_TOKEN"));
         s.token_source = "HUGGING_FACE_HUB_TOKEN";
     } else {
-        const std::string path = !env("HF_TOKEN_PATH").empty() ? env("HF_TOKEN_PATH") : (fs::path(hf_home_dir()) / "token").string();
+        const std::string path =
+            !env("HF_TOKEN_PATH").empty() ? env("HF_TOKEN_PATH") : (fs::path(hf_home_dir()) / "token").string();
         std::ifstream in(path);
         if (in) {
             std::string token((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -146,7 +148,8 @@ HubSettings hub_settings_from_environment() {
 void check_repo_id(const std::string& repo_id) {
     // ORG/NAME, or a bare NAME for the hub's few organisation-less repos (stored as models--NAME).
     static const std::regex kRepo(R"(([A-Za-z0-9][A-Za-z0-9._-]*/)?[A-Za-z0-9][A-Za-z0-9._-]*)");
-    if (!std::regex_match(repo_id, kRepo) || repo_id.find("..") != std::string::npos || repo_id.find("--") != std::string::npos)
+    if (!std::regex_match(repo_id, kRepo) || repo_id.find("..") != std::string::npos ||
+        repo_id.find("--") != std::string::npos)
         throw_usage("'" + repo_id + "' is not a Hugging Face repo id of the form ORG/NAME");
 }
 
@@ -157,11 +160,14 @@ void check_relative_name(const std::string& name, const std::string& what) {
     while (ok && start <= name.size()) {
         const size_t end = std::min(name.find('/', start), name.size());
         const std::string part = name.substr(start, end - start);
-        ok = !part.empty() && part != "." && part != ".." &&
-             std::none_of(part.begin(), part.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == '\\'; });
+        ok = !part.empty() && part != "." && part != ".." && std::none_of(part.begin(), part.end(), [](char c) {
+            return static_cast<unsigned char>(c) < 0x20 || c == '\\';
+        });
         start = end + 1;
     }
-    if (!ok) throw_usage("'" + name + "' is not a valid " + what + " (a relative name without '.', '..', empty parts or control characters)");
+    if (!ok)
+        throw_usage("'" + name + "' is not a valid " + what +
+                    " (a relative name without '.', '..', empty parts or control characters)");
 }
 
 std::string hf_repo_folder_name(const std::string& repo_id) {
@@ -180,22 +186,26 @@ std::string resolve_hf_snapshot(const std::string& repo_id, const std::string& r
     return resolve_hf_snapshot_in(hf_hub_cache_dir(), repo_id, revision);
 }
 
-std::string resolve_hf_snapshot_in(const std::string& cache_dir, const std::string& repo_id, const std::string& revision) {
+std::string resolve_hf_snapshot_in(const std::string& cache_dir, const std::string& repo_id,
+                                   const std::string& revision) {
     const fs::path cache = cache_dir;
     const fs::path repo = cache / hf_repo_folder_name(repo_id);
     std::error_code ec;
     if (!fs::is_directory(repo, ec))
-        throw_input(repo.string(), "not in the Hugging Face cache (" + cache.string() + "); download it first: clipscope-cli download " + repo_id);
+        throw_input(repo.string(), "not in the Hugging Face cache (" + cache.string() +
+                                       "); download it first: clipscope-cli download " + repo_id);
     check_relative_name(revision, "revision");
     std::string commit = revision;
     if (!is_commit_hash(revision)) {
         const fs::path ref = repo / "refs" / revision;
-        if (!fs::is_regular_file(ref, ec)) throw_input(ref.string(), "no such revision '" + revision + "' in the cache for " + repo_id);
+        if (!fs::is_regular_file(ref, ec))
+            throw_input(ref.string(), "no such revision '" + revision + "' in the cache for " + repo_id);
         commit = read_ref(ref);
         if (!is_commit_hash(commit)) throw_input(ref.string(), "does not hold a 40-hex commit hash");
     }
     const fs::path snapshot = repo / "snapshots" / commit;
-    if (!fs::is_directory(snapshot, ec)) throw_input(snapshot.string(), "snapshot folder for revision '" + revision + "' is missing from the cache");
+    if (!fs::is_directory(snapshot, ec))
+        throw_input(snapshot.string(), "snapshot folder for revision '" + revision + "' is missing from the cache");
     return snapshot.string();
 }
 
@@ -219,8 +229,10 @@ std::vector<HfCachedRepo> list_hf_cache(const std::string& cache_dir) {
         ec.clear();
         std::map<std::string, std::vector<std::string>> refs_by_commit;
         const fs::path refs = entry.path() / "refs";
-        for (auto it = fs::recursive_directory_iterator(refs, ec); !ec && it != fs::recursive_directory_iterator(); it.increment(ec))
-            if (it->is_regular_file(ec)) refs_by_commit[read_ref(it->path())].push_back(it->path().lexically_relative(refs).generic_string());
+        for (auto it = fs::recursive_directory_iterator(refs, ec); !ec && it != fs::recursive_directory_iterator();
+             it.increment(ec))
+            if (it->is_regular_file(ec))
+                refs_by_commit[read_ref(it->path())].push_back(it->path().lexically_relative(refs).generic_string());
         ec.clear();
         std::vector<std::pair<fs::file_time_type, HfCachedRevision>> found;
         for (const auto& snap : fs::directory_iterator(entry.path() / "snapshots", ec)) {
@@ -242,7 +254,8 @@ std::vector<SnapshotFile> list_snapshot_files(const std::string& snapshot_folder
     std::vector<SnapshotFile> files;
     const fs::path snapshot(snapshot_folder);
     std::error_code ec;
-    for (auto it = fs::recursive_directory_iterator(snapshot, ec); !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    for (auto it = fs::recursive_directory_iterator(snapshot, ec); !ec && it != fs::recursive_directory_iterator();
+         it.increment(ec)) {
         if (fs::is_directory(it->symlink_status(ec))) continue;
         SnapshotFile f;
         // lexically: fs::relative would follow the link and name the blob instead of the file.
@@ -255,8 +268,8 @@ std::vector<SnapshotFile> list_snapshot_files(const std::string& snapshot_folder
     return files;
 }
 
-void place_snapshot_file(const std::string& repo_folder, const std::string& commit, const std::string& filename, const std::string& etag,
-                         SnapshotEntry how) {
+void place_snapshot_file(const std::string& repo_folder, const std::string& commit, const std::string& filename,
+                         const std::string& etag, SnapshotEntry how) {
     check_relative_name(filename, "file name");
     check_relative_name(etag, "ETag");
     const fs::path entry = fs::path(repo_folder) / "snapshots" / commit / filename;

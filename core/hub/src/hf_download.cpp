@@ -41,13 +41,20 @@ http::Options hub_options(const HubSettings& settings, bool with_token) {
     const std::string prefix = what + ": the hub answered HTTP " + std::to_string(r.status);
     if (r.status == 401) {
         if (settings.token.empty())
-            throw_network(prefix + " (authentication required). The repo is private or gated: set HF_TOKEN, or log in with huggingface-cli login");
+            throw_network(prefix +
+                          " (authentication required). The repo is private or gated: set HF_TOKEN, or log in with "
+                          "huggingface-cli login");
         throw_network(prefix + " (the token from " + settings.token_source + " was refused)");
     }
-    if (r.status == 403) throw_network(prefix + " (forbidden). A gated repo: accept its conditions on the model page with the account of your token");
+    if (r.status == 403)
+        throw_network(
+            prefix +
+            " (forbidden). A gated repo: accept its conditions on the model page with the account of your token");
     if (r.status == 404) {
-        if (!r.header("x-repo-commit").empty()) throw_network(prefix + " (no such file at commit " + r.header("x-repo-commit") + ")");
-        throw_network(prefix + " (repository or revision not found" + std::string(settings.token.empty() ? "; if it is private, set HF_TOKEN)" : ")"));
+        if (!r.header("x-repo-commit").empty())
+            throw_network(prefix + " (no such file at commit " + r.header("x-repo-commit") + ")");
+        throw_network(prefix + " (repository or revision not found" +
+                      std::string(settings.token.empty() ? "; if it is private, set HF_TOKEN)" : ")"));
     }
     throw_network(prefix);
 }
@@ -59,11 +66,15 @@ std::string normalize_etag(std::string etag) {
 }
 
 bool is_hex(const std::string& s, size_t n) {
-    return s.size() == n && std::all_of(s.begin(), s.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) && !std::isupper(static_cast<unsigned char>(c)); });
+    return s.size() == n && std::all_of(s.begin(), s.end(), [](char c) {
+               return std::isxdigit(static_cast<unsigned char>(c)) && !std::isupper(static_cast<unsigned char>(c));
+           });
 }
 
 uint64_t parse_size(const std::string& text) {
-    if (text.empty() || !std::all_of(text.begin(), text.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); })) return 0;
+    if (text.empty() ||
+        !std::all_of(text.begin(), text.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }))
+        return 0;
     try {
         return std::stoull(text);
     } catch (const std::exception&) {
@@ -77,13 +88,14 @@ struct FileMetadata {
     uint64_t size = 0;
 };
 
-FileMetadata head_file(const HubSettings& settings, const std::string& repo_id, const std::string& revision, const std::string& filename,
-                       const std::function<bool()>& keep_going) {
-    std::string url = settings.endpoint + "/" + repo_id + "/resolve/" + http::percent_encode(revision, "") + "/" + http::percent_encode(filename, "/");
+FileMetadata head_file(const HubSettings& settings, const std::string& repo_id, const std::string& revision,
+                       const std::string& filename, const std::function<bool()>& keep_going) {
+    std::string url = settings.endpoint + "/" + repo_id + "/resolve/" + http::percent_encode(revision, "") + "/" +
+                      http::percent_encode(filename, "/");
     http::Options options = hub_options(settings, true);
     options.keep_going = keep_going;
     options.total_timeout_seconds = 4 * settings.timeout_seconds;  // metadata only: a trickling answer is a dead server
-    options.headers.push_back("Accept-Encoding: identity");  // so Content-Length is the real size
+    options.headers.push_back("Accept-Encoding: identity");        // so Content-Length is the real size
     for (int hop = 0; hop < 5; ++hop) {
         const http::Response r = http::head(url, options);
         const std::string location = r.header("location");
@@ -97,14 +109,17 @@ FileMetadata head_file(const HubSettings& settings, const std::string& repo_id, 
         FileMetadata m;
         m.commit = r.header("x-repo-commit");
         if (!is_commit_hash(m.commit))
-            throw_network(url + ": no X-Repo-Commit header in the answer; " + settings.endpoint + " does not look like a Hugging Face hub (check HF_ENDPOINT)");
+            throw_network(url + ": no X-Repo-Commit header in the answer; " + settings.endpoint +
+                          " does not look like a Hugging Face hub (check HF_ENDPOINT)");
         m.etag = normalize_etag(!r.header("x-linked-etag").empty() ? r.header("x-linked-etag") : r.header("etag"));
         // The ETag names the blob file: only plain characters (hex in practice).
         static const std::regex kEtag("[0-9A-Za-z_-]{1,128}");
         if (!std::regex_match(m.etag, kEtag)) throw_network(url + ": missing or unusable ETag '" + m.etag + "'");
         // Content-Length of a redirect is the redirect page's, not the file's (huggingface_hub ignores it too).
-        if (!r.header("x-linked-size").empty()) m.size = parse_size(r.header("x-linked-size"));
-        else if (!redirected) m.size = parse_size(r.header("content-length"));
+        if (!r.header("x-linked-size").empty())
+            m.size = parse_size(r.header("x-linked-size"));
+        else if (!redirected)
+            m.size = parse_size(r.header("content-length"));
         m.location = (redirected && !location.empty()) ? location : url;
         return m;
     }
@@ -144,19 +159,24 @@ uint64_t size_or_zero(const fs::path& file) {
     return ec ? 0 : static_cast<uint64_t>(n);
 }
 
-std::string verify_blob(const std::string& path, const std::string& etag, uint64_t expected_size, const std::string& what,
-                        const std::function<bool()>& keep_going) {
+std::string verify_blob(const std::string& path, const std::string& etag, uint64_t expected_size,
+                        const std::string& what, const std::function<bool()>& keep_going) {
     const uint64_t size = size_or_zero(path);
     if (expected_size && size != expected_size)
-        throw_network(what + ": received " + std::to_string(size) + " bytes, the hub announced " + std::to_string(expected_size));
+        throw_network(what + ": received " + std::to_string(size) + " bytes, the hub announced " +
+                      std::to_string(expected_size));
     if (is_hex(etag, 64)) {
         const std::string got = sha256_file_hex(path, keep_going);
-        if (got != etag) throw_network(what + ": checksum mismatch, SHA-256 " + got + " but the hub's ETag is " + etag + "; the download was discarded");
+        if (got != etag)
+            throw_network(what + ": checksum mismatch, SHA-256 " + got + " but the hub's ETag is " + etag +
+                          "; the download was discarded");
         return "sha256";
     }
     if (is_hex(etag, 40)) {
         const std::string got = git_blob_sha1_file_hex(path, keep_going);
-        if (got != etag) throw_network(what + ": checksum mismatch, git SHA-1 " + got + " but the hub's ETag is " + etag + "; the download was discarded");
+        if (got != etag)
+            throw_network(what + ": checksum mismatch, git SHA-1 " + got + " but the hub's ETag is " + etag +
+                          "; the download was discarded");
         return "git-sha1";
     }
     spdlog::warn("{}: ETag '{}' is neither a SHA-256 nor a git SHA-1; only the size was checked", what, etag);
@@ -171,13 +191,15 @@ std::function<bool()> until_cancelled(const RunControl& control) {
 struct Progress {
     RunControl& control;
     uint64_t done = 0, total = 0;
-    void report(const std::string& file) const { control.report(static_cast<int64_t>(done), static_cast<int64_t>(std::max(total, done)), file); }
+    void report(const std::string& file) const {
+        control.report(static_cast<int64_t>(done), static_cast<int64_t>(std::max(total, done)), file);
+    }
 };
 
 // One GET of the blob into `partial`, appending from `have` bytes with a Range request.
 // A 416 saying `have` already is the whole file (size unknown beforehand) is not an error.
-void transfer_blob(const HubSettings& settings, const FileMetadata& meta, const fs::path& partial, const std::string& what, Progress& progress,
-                   uint64_t& have, bool& resumed, uint64_t& transferred) {
+void transfer_blob(const HubSettings& settings, const FileMetadata& meta, const fs::path& partial,
+                   const std::string& what, Progress& progress, uint64_t& have, bool& resumed, uint64_t& transferred) {
     // The CDN URL is signed: never send the token to another host.
     const bool same_host = http::origin_of(meta.location) == http::origin_of(settings.endpoint);
     http::Options options = hub_options(settings, same_host);
@@ -212,7 +234,8 @@ void transfer_blob(const HubSettings& settings, const FileMetadata& meta, const 
     } catch (const Error& e) {
         out.close();
         if (e.kind() == ErrorKind::Network)
-            throw_network(std::string(e.what()) + "\nThe partial download is kept in " + partial.string() + "; run the same command again to resume.");
+            throw_network(std::string(e.what()) + "\nThe partial download is kept in " + partial.string() +
+                          "; run the same command again to resume.");
         throw;
     }
     out.close();
@@ -223,21 +246,23 @@ void transfer_blob(const HubSettings& settings, const FileMetadata& meta, const 
         const auto star = range.find("*/");
         if (star != std::string::npos && parse_size(range.substr(star + 2)) == asked_from && asked_from > 0) return;
         fs::remove(partial, ec);
-        throw_network(what + ": the partial download does not fit the file on the server any more; it was removed, run the command again");
+        throw_network(what +
+                      ": the partial download does not fit the file on the server any more; it was removed, run the "
+                      "command again");
     }
     if (r.status >= 400) throw_refused(settings, what, r);
     if (r.status == 206 && r.header("content-range").rfind("bytes " + std::to_string(asked_from) + "-", 0) != 0) {
         fs::remove(partial, ec);  // bytes from another offset were appended: the file is garbage
-        throw_network(what + ": the server answered the Range request with another range (" + r.header("content-range") +
-                      "); the partial download was removed, run the command again");
+        throw_network(what + ": the server answered the Range request with another range (" +
+                      r.header("content-range") + "); the partial download was removed, run the command again");
     }
 }
 
 // GETs the blob into blobs/<etag>.incomplete, resuming what an earlier run left there,
 // verifies it and moves it to blobs/<etag>. A resumed file that fails its checksum is
 // fetched once more from the start (the old part may have come from elsewhere).
-std::string fetch_blob(const HubSettings& settings, const FileMetadata& meta, const fs::path& repo_folder, const std::string& what, Progress& progress,
-                       bool& resumed, uint64_t& transferred) {
+std::string fetch_blob(const HubSettings& settings, const FileMetadata& meta, const fs::path& repo_folder,
+                       const std::string& what, Progress& progress, bool& resumed, uint64_t& transferred) {
     const fs::path partial = repo_folder / "blobs" / (meta.etag + ".incomplete");
     std::error_code ec;
     const uint64_t done_before = progress.done;
@@ -249,7 +274,8 @@ std::string fetch_blob(const HubSettings& settings, const FileMetadata& meta, co
         }
         resumed = have > 0;
         progress.done = done_before + have;
-        if (!meta.size || have < meta.size) transfer_blob(settings, meta, partial, what, progress, have, resumed, transferred);
+        if (!meta.size || have < meta.size)
+            transfer_blob(settings, meta, partial, what, progress, have, resumed, transferred);
         std::string checksum;
         try {
             checksum = verify_blob(partial.string(), meta.etag, meta.size, what, until_cancelled(progress.control));
@@ -271,11 +297,14 @@ std::string fetch_blob(const HubSettings& settings, const FileMetadata& meta, co
 
 }  // namespace
 
-HubRepoListing fetch_hub_listing(const HubSettings& settings, const std::string& repo_id, const std::string& revision, const RunControl* control) {
+HubRepoListing fetch_hub_listing(const HubSettings& settings, const std::string& repo_id, const std::string& revision,
+                                 const RunControl* control) {
     check_repo_id(repo_id);
     check_relative_name(revision, "revision");
-    if (settings.offline) throw_network("HF_HUB_OFFLINE is set: not asking " + settings.endpoint + " for the files of " + repo_id);
-    const std::string url = settings.endpoint + "/api/models/" + repo_id + "/revision/" + http::percent_encode(revision, "") + "?blobs=true";
+    if (settings.offline)
+        throw_network("HF_HUB_OFFLINE is set: not asking " + settings.endpoint + " for the files of " + repo_id);
+    const std::string url = settings.endpoint + "/api/models/" + repo_id + "/revision/" +
+                            http::percent_encode(revision, "") + "?blobs=true";
     http::Options options = hub_options(settings, true);
     options.follow_redirects = true;
     options.total_timeout_seconds = 6 * settings.timeout_seconds;
@@ -310,25 +339,33 @@ std::vector<std::string> choose_model_files(const std::string& repo_id, const st
     auto has = [&](const std::string& n) { return have.count(n) > 0; };
     std::vector<std::string> chosen;
     if (has("open_clip_model.safetensors") || has("open_clip_pytorch_model.safetensors")) {
-        if (!has("open_clip_config.json")) throw_model(repo_id, "has open_clip safetensors weights but no open_clip_config.json to read the architecture from");
-        chosen = {has("open_clip_model.safetensors") ? "open_clip_model.safetensors" : "open_clip_pytorch_model.safetensors", "open_clip_config.json"};
+        if (!has("open_clip_config.json"))
+            throw_model(repo_id,
+                        "has open_clip safetensors weights but no open_clip_config.json to read the architecture from");
+        chosen = {
+            has("open_clip_model.safetensors") ? "open_clip_model.safetensors" : "open_clip_pytorch_model.safetensors",
+            "open_clip_config.json"};
     } else if (has("model.safetensors") && has("config.json")) {
         chosen = {"model.safetensors", "config.json"};
     } else {
         std::string found;
         for (const auto& n : names)
-            if (n.find(".safetensors") != std::string::npos || n.find(".bin") != std::string::npos || n.find(".pt") != std::string::npos)
+            if (n.find(".safetensors") != std::string::npos || n.find(".bin") != std::string::npos ||
+                n.find(".pt") != std::string::npos)
                 found += (found.empty() ? "" : ", ") + n;
         std::string why = "has no single-file safetensors checkpoint ClipScope can load";
         if (found.find("-of-") != std::string::npos) why += " (sharded checkpoints are not supported yet)";
         if (!found.empty()) why += "; its weight files: " + found;
-        why += ". PyTorch pickles (.bin) are refused because loading them can run code; see README, 'Using a real model'.";
+        why +=
+            ". PyTorch pickles (.bin) are refused because loading them can run code; see README, 'Using a real model'.";
         throw Error(ErrorKind::Unsupported, repo_id + " " + why);
     }
-    for (const char* extra : {"preprocessor_config.json", "vocab.json", "merges.txt", "tokenizer_config.json", "special_tokens_map.json", "bpe_simple_vocab_16e6.txt.gz"})
+    for (const char* extra : {"preprocessor_config.json", "vocab.json", "merges.txt", "tokenizer_config.json",
+                              "special_tokens_map.json", "bpe_simple_vocab_16e6.txt.gz"})
         if (has(extra)) chosen.emplace_back(extra);
     // Transformers' config.json describes the model too; keep it beside open_clip weights for other tools.
-    if (has("config.json") && std::find(chosen.begin(), chosen.end(), "config.json") == chosen.end()) chosen.emplace_back("config.json");
+    if (has("config.json") && std::find(chosen.begin(), chosen.end(), "config.json") == chosen.end())
+        chosen.emplace_back("config.json");
     return chosen;
 }
 
@@ -345,7 +382,8 @@ DownloadResult download_model(const DownloadRequest& request, const HubSettings&
         try {
             result.snapshot_folder = resolve_hf_snapshot_in(settings.cache_dir, request.repo_id, result.revision);
         } catch (const Error& e) {
-            throw_network("HF_HUB_OFFLINE is set, so nothing is downloaded, and " + request.repo_id + "@" + result.revision + " is not in the cache: " + e.what());
+            throw_network("HF_HUB_OFFLINE is set, so nothing is downloaded, and " + request.repo_id + "@" +
+                          result.revision + " is not in the cache: " + e.what());
         }
         result.commit = fs::path(result.snapshot_folder).filename().string();
         result.offline = true;
@@ -380,7 +418,8 @@ DownloadResult download_model(const DownloadRequest& request, const HubSettings&
         const std::string what = request.repo_id + "/" + f.filename;
         const FileMetadata meta = head_file(settings, request.repo_id, pinned, f.filename, until_cancelled(control));
         if (!result.commit.empty() && meta.commit != result.commit)
-            throw_network(what + ": the revision moved to commit " + meta.commit + " during the download (was " + result.commit + "); run the command again");
+            throw_network(what + ": the revision moved to commit " + meta.commit + " during the download (was " +
+                          result.commit + "); run the command again");
         result.commit = meta.commit;
         if (f.size == 0) progress.total += meta.size;
         DownloadedFile out{f.filename, meta.size, meta.etag, "", ""};
@@ -400,12 +439,14 @@ DownloadResult download_model(const DownloadRequest& request, const HubSettings&
                 progress.done += meta.size;
             } else {
                 bool resumed = false;
-                out.checksum = fetch_blob(settings, meta, repo_folder, what, progress, resumed, result.bytes_transferred);
+                out.checksum =
+                    fetch_blob(settings, meta, repo_folder, what, progress, resumed, result.bytes_transferred);
                 out.status = resumed ? "resumed" : "downloaded";
             }
             const SnapshotEntry how = !settings.disable_symlinks ? SnapshotEntry::Link
-                                      : out.status == "linked"   ? SnapshotEntry::CopyBlob  // the blob serves other snapshots too
-                                                                 : SnapshotEntry::MoveBlob;
+                                      : out.status == "linked"
+                                          ? SnapshotEntry::CopyBlob  // the blob serves other snapshots too
+                                          : SnapshotEntry::MoveBlob;
             place_snapshot_file(repo_folder.string(), meta.commit, f.filename, meta.etag, how);
         }
         progress.report(f.filename);
@@ -419,7 +460,8 @@ DownloadResult download_model(const DownloadRequest& request, const HubSettings&
     std::error_code ec;
     if (!fs::exists(tag, ec)) {
         std::ofstream t(tag);
-        t << "Signature: 8a477f597d28d172789f06886806bc55\n# This file is a cache directory tag created by clipscope (huggingface_hub layout).\n";
+        t << "Signature: 8a477f597d28d172789f06886806bc55\n# This file is a cache directory tag created by clipscope "
+             "(huggingface_hub layout).\n";
     }
     result.snapshot_folder = (repo_folder / "snapshots" / result.commit).string();
     return result;

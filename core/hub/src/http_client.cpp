@@ -41,7 +41,8 @@ size_t on_header(char* data, size_t size, size_t count, void* user) {
     const auto colon = line.find(':');
     if (colon != std::string::npos) {
         std::string name = line.substr(0, colon);
-        std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+        std::transform(name.begin(), name.end(), name.begin(),
+                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
         std::string value = line.substr(colon + 1);
         const auto b = value.find_first_not_of(" \t");
         const auto e = value.find_last_not_of(" \t\r\n");
@@ -115,7 +116,8 @@ Response perform(const std::string& url, const Options& options, bool head_only,
     curl_easy_getinfo(c, CURLINFO_EFFECTIVE_URL, &effective);
     t.response.url = effective ? effective : url;
     if (t.cancelled) throw Error(ErrorKind::Cancelled, url + ": download cancelled");
-    if (t.over_limit) throw Error(ErrorKind::Network, url + ": response larger than " + std::to_string(t.max_bytes) + " bytes");
+    if (t.over_limit)
+        throw Error(ErrorKind::Network, url + ": response larger than " + std::to_string(t.max_bytes) + " bytes");
     if (t.sink_refused) throw Error(ErrorKind::Network, url + ": the download could not be written to disk");
     if (code != CURLE_OK) {
         const std::string what = error_text[0] ? error_text : curl_easy_strerror(code);
@@ -137,7 +139,8 @@ Response get_text(const std::string& url, const Options& options, size_t max_byt
     return perform(url, options, false, t);
 }
 
-Response get_stream(const std::string& url, const Options& options, const std::function<bool(long, const char*, size_t)>& sink) {
+Response get_stream(const std::string& url, const Options& options,
+                    const std::function<bool(long, const char*, size_t)>& sink) {
     Transfer t;
     t.sink = &sink;
     return perform(url, options, false, t);
@@ -148,7 +151,8 @@ std::string origin_of(const std::string& url) {
     if (scheme_end == std::string::npos) return "";
     const auto host_end = url.find_first_of("/?#", scheme_end + 3);
     std::string origin = url.substr(0, host_end);
-    std::transform(origin.begin(), origin.end(), origin.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    std::transform(origin.begin(), origin.end(), origin.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     return origin;
 }
 
@@ -156,7 +160,8 @@ std::string percent_encode(const std::string& text, const std::string& keep) {
     static const char* hex = "0123456789ABCDEF";
     std::string out;
     for (unsigned char c : text) {
-        if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~' || keep.find(static_cast<char>(c)) != std::string::npos) {
+        if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~' ||
+            keep.find(static_cast<char>(c)) != std::string::npos) {
             out += static_cast<char>(c);
         } else {
             out += '%';

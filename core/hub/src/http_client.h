@@ -26,8 +26,8 @@ struct Options {
     long connect_timeout_seconds = 10;
     long stall_timeout_seconds = 10;  // abort when no byte arrives for this long
     bool follow_redirects = false;
-    long total_timeout_seconds = 0;      // 0 = none (large downloads); set for metadata requests
-    std::function<bool()> keep_going;    // polled during the transfer; false cancels it
+    long total_timeout_seconds = 0;    // 0 = none (large downloads); set for metadata requests
+    std::function<bool()> keep_going;  // polled during the transfer; false cancels it
 };
 
 Response head(const std::string& url, const Options& options);
@@ -37,7 +37,8 @@ Response get_text(const std::string& url, const Options& options, size_t max_byt
 // the answer the bytes belong to (return false to stop with an error).
 // A transfer cut short (connection closed early, stall, cancel) throws
 // Error(Network) or Error(Cancelled); what sink received so far stays received.
-Response get_stream(const std::string& url, const Options& options, const std::function<bool(long, const char*, size_t)>& sink);
+Response get_stream(const std::string& url, const Options& options,
+                    const std::function<bool(long, const char*, size_t)>& sink);
 
 // "https://host:port" part of a URL, lower-cased host (for the same-host checks of redirects).
 std::string origin_of(const std::string& url);

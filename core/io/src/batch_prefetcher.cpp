@@ -4,7 +4,8 @@
 
 namespace clipscope {
 
-BatchPrefetcher::BatchPrefetcher(std::function<FloatArray(int64_t, int64_t)> load, int64_t begin, int64_t end, int64_t batch, size_t depth)
+BatchPrefetcher::BatchPrefetcher(std::function<FloatArray(int64_t, int64_t)> load, int64_t begin, int64_t end,
+                                 int64_t batch, size_t depth)
     : load_(std::move(load)), next_(begin), end_(end), batch_(batch), depth_(depth), worker_([this] { run(); }) {}
 
 BatchPrefetcher::~BatchPrefetcher() {

@@ -17,7 +17,9 @@ size_t CsvTable::column(const std::string& name) const {
     return static_cast<size_t>(it - header.begin());
 }
 
-bool CsvTable::has_column(const std::string& name) const { return std::find(header.begin(), header.end(), name) != header.end(); }
+bool CsvTable::has_column(const std::string& name) const {
+    return std::find(header.begin(), header.end(), name) != header.end();
+}
 
 std::string csv_field(const std::string& text) {
     std::string q = "\"";
@@ -38,10 +40,13 @@ CsvTable read_csv(const std::string& path) {
         field.clear();
         const bool blank = fields.size() == 1 && fields[0].empty();
         if (!blank) {
-            if (t.header.empty()) t.header = fields;
+            if (t.header.empty())
+                t.header = fields;
             else if (fields.size() != t.header.size())
-                throw_input(path, "line " + std::to_string(row_line) + " has " + std::to_string(fields.size()) + " fields, the header " + std::to_string(t.header.size()));
-            else t.rows.push_back(fields);
+                throw_input(path, "line " + std::to_string(row_line) + " has " + std::to_string(fields.size()) +
+                                      " fields, the header " + std::to_string(t.header.size()));
+            else
+                t.rows.push_back(fields);
         }
         fields.clear();
         any = false;
@@ -49,26 +54,33 @@ CsvTable read_csv(const std::string& path) {
     for (size_t i = 0; i < text.size(); ++i) {
         const char c = text[i];
         if (quoted) {
-            if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') field += '"', ++i;
-            else if (c == '"') quoted = false;
+            if (c == '"' && i + 1 < text.size() && text[i + 1] == '"')
+                field += '"', ++i;
+            else if (c == '"')
+                quoted = false;
             else {
                 if (c == '\n') ++line;
                 field += c;
             }
             continue;
         }
-        if (c == '"' && field.empty()) quoted = true, any = true;
-        else if (c == ',') fields.push_back(field), field.clear(), any = true;
-        else if (c == '\r') continue;
+        if (c == '"' && field.empty())
+            quoted = true, any = true;
+        else if (c == ',')
+            fields.push_back(field), field.clear(), any = true;
+        else if (c == '\r')
+            continue;
         else if (c == '\n') {
             end_row();
             row_line = ++line;
-        } else field += c, any = true;
+        } else
+            field += c, any = true;
     }
     if (quoted) throw_input(path, "a quoted field opened on line " + std::to_string(row_line) + " never closes");
     if (any || !field.empty() || !fields.empty()) end_row();
     if (t.header.empty()) throw_input(path, "is empty (a CSV file with a header row is expected)");
-    if (t.header.size() > 0 && !t.header[0].empty() && static_cast<unsigned char>(t.header[0][0]) == 0xEF && t.header[0].rfind("\xEF\xBB\xBF", 0) == 0)
+    if (t.header.size() > 0 && !t.header[0].empty() && static_cast<unsigned char>(t.header[0][0]) == 0xEF &&
+        t.header[0].rfind("\xEF\xBB\xBF", 0) == 0)
         t.header[0] = t.header[0].substr(3);  // UTF-8 byte-order mark
     return t;
 }

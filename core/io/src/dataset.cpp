@@ -12,7 +12,8 @@ namespace clipscope {
 namespace fs = std::filesystem;
 
 const std::vector<std::string>& image_file_suffixes() {
-    static const std::vector<std::string> kSuffixes = {"jpg", "jpeg", "png", "gif", "bmp", "webp", "tif", "tiff", "ppm", "pgm"};
+    static const std::vector<std::string> kSuffixes = {"jpg",  "jpeg", "png",  "gif", "bmp",
+                                                       "webp", "tif",  "tiff", "ppm", "pgm"};
     return kSuffixes;
 }
 
@@ -20,7 +21,8 @@ bool is_image_file(const std::string& path) {
     std::string ext = fs::path(path).extension().string();
     if (ext.empty()) return false;
     ext.erase(0, 1);
-    std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    std::transform(ext.begin(), ext.end(), ext.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     const auto& all = image_file_suffixes();
     return std::find(all.begin(), all.end(), ext) != all.end();
 }
@@ -29,8 +31,8 @@ std::vector<ImageEntry> list_image_folder(const std::string& folder) {
     std::error_code ec;
     if (!fs::is_directory(folder, ec)) throw_input(folder, "not a folder");
     std::vector<fs::path> files;
-    for (auto it = fs::recursive_directory_iterator(folder, fs::directory_options::skip_permission_denied, ec); it != fs::recursive_directory_iterator();
-         it.increment(ec)) {
+    for (auto it = fs::recursive_directory_iterator(folder, fs::directory_options::skip_permission_denied, ec);
+         it != fs::recursive_directory_iterator(); it.increment(ec)) {
         if (ec) throw_input(folder, "cannot list: " + ec.message());
         if (it->is_regular_file(ec) && is_image_file(it->path())) files.push_back(it->path());
     }

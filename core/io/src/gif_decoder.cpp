@@ -98,7 +98,8 @@ void decode_lzw(const std::string& data, int min_code_size, size_t pixel_count, 
     while (emitted < pixel_count) {
         while (bits < code_size) {
             if (pos >= data.size())
-                fail("truncated: the LZW data ends after " + std::to_string(emitted) + " of " + std::to_string(pixel_count) + " pixels");
+                fail("truncated: the LZW data ends after " + std::to_string(emitted) + " of " +
+                     std::to_string(pixel_count) + " pixels");
             bit_buffer |= static_cast<uint32_t>(static_cast<uint8_t>(data[pos++])) << bits;
             bits += 8;
         }
@@ -112,7 +113,8 @@ void decode_lzw(const std::string& data, int min_code_size, size_t pixel_count, 
             continue;
         }
         if (code == end)
-            fail("truncated: the LZW data ends (end code) after " + std::to_string(emitted) + " of " + std::to_string(pixel_count) + " pixels");
+            fail("truncated: the LZW data ends (end code) after " + std::to_string(emitted) + " of " +
+                 std::to_string(pixel_count) + " pixels");
         if (prev < 0) {
             if (code > clear) fail("corrupt LZW data: code " + std::to_string(code) + " before any string was defined");
             output(code);
@@ -120,7 +122,8 @@ void decode_lzw(const std::string& data, int min_code_size, size_t pixel_count, 
             continue;
         }
         if (code > next)  // a full table (next = 4096) defines every 12-bit code
-            fail("corrupt LZW data: code " + std::to_string(code) + " is not yet defined (next free code " + std::to_string(next) + ")");
+            fail("corrupt LZW data: code " + std::to_string(code) + " is not yet defined (next free code " +
+                 std::to_string(next) + ")");
         const uint8_t head = code < next ? first[static_cast<size_t>(code)] : first[static_cast<size_t>(prev)];
         if (next < kMaxCodes) {
             prefix[static_cast<size_t>(next)] = static_cast<uint16_t>(prev);
@@ -140,7 +143,8 @@ void decode_lzw(const std::string& data, int min_code_size, size_t pixel_count, 
 GifFirstFrame decode_gif_first_frame(const std::string& bytes, int64_t max_pixels) {
     Reader r(bytes);
     const char* signature = r.take(6, "signature");
-    if (std::string(signature, 6) != "GIF87a" && std::string(signature, 6) != "GIF89a") fail("not a GIF (bad signature)");
+    if (std::string(signature, 6) != "GIF87a" && std::string(signature, 6) != "GIF89a")
+        fail("not a GIF (bad signature)");
     GifFirstFrame out;
     const int screen_width = r.le16("logical screen descriptor"), screen_height = r.le16("logical screen descriptor");
     const int packed = r.byte("logical screen descriptor");
@@ -166,20 +170,24 @@ GifFirstFrame decode_gif_first_frame(const std::string& bytes, int64_t max_pixel
         const int left = r.le16("image descriptor"), top = r.le16("image descriptor");
         const int frame_width = r.le16("image descriptor"), frame_height = r.le16("image descriptor");
         const int frame_packed = r.byte("image descriptor");
-        if (frame_packed & 0x80) out.has_palette = read_colour_table(r, frame_packed, out.palette, "local colour table");
+        if (frame_packed & 0x80)
+            out.has_palette = read_colour_table(r, frame_packed, out.palette, "local colour table");
         // Pillow grows the canvas when frame 0 reaches past the logical screen.
         const int64_t width = std::max<int64_t>(screen_width, int64_t{left} + frame_width);
         const int64_t height = std::max<int64_t>(screen_height, int64_t{top} + frame_height);
         if (width == 0 || height == 0 || frame_width == 0 || frame_height == 0) fail("the first frame has no pixels");
         if (width * height > max_pixels)
-            fail(std::to_string(width) + "x" + std::to_string(height) + " pixels is more than the limit of " + std::to_string(max_pixels) + " (refused before decoding)");
+            fail(std::to_string(width) + "x" + std::to_string(height) + " pixels is more than the limit of " +
+                 std::to_string(max_pixels) + " (refused before decoding)");
         const int min_code_size = r.byte("image data");
-        if (min_code_size < 1 || min_code_size > 11) fail("corrupt image data: LZW minimum code size " + std::to_string(min_code_size));
+        if (min_code_size < 1 || min_code_size > 11)
+            fail("corrupt image data: LZW minimum code size " + std::to_string(min_code_size));
         const std::string data = r.sub_blocks("image data");
         out.width = static_cast<int>(width);
         out.height = static_cast<int>(height);
         // Outside frame 0: the transparency index where there is one, else index 0 (Pillow's fill).
-        out.indices.assign(static_cast<size_t>(width * height), static_cast<uint8_t>(out.transparency >= 0 ? out.transparency : 0));
+        out.indices.assign(static_cast<size_t>(width * height),
+                           static_cast<uint8_t>(out.transparency >= 0 ? out.transparency : 0));
         const std::vector<int> rows = row_order(frame_height, (frame_packed & 0x40) != 0);
         size_t i = 0;
         decode_lzw(data, min_code_size, static_cast<size_t>(frame_width) * frame_height, [&](uint8_t index) {

@@ -11,11 +11,11 @@
 namespace clipscope {
 
 struct GifFirstFrame {
-    int width = 0, height = 0;        // the canvas: logical screen, grown to hold frame 0
-    std::vector<uint8_t> indices;     // width*height palette indices, row-major
-    bool has_palette = false;         // false: no colour table at all (Pillow's mode "L")
+    int width = 0, height = 0;           // the canvas: logical screen, grown to hold frame 0
+    std::vector<uint8_t> indices;        // width*height palette indices, row-major
+    bool has_palette = false;            // false: no colour table at all (Pillow's mode "L")
     std::array<uint8_t, 768> palette{};  // RGB triplets; entries past the table are 0
-    int transparency = -1;            // index from the graphic control extension, -1 = none
+    int transparency = -1;               // index from the graphic control extension, -1 = none
 };
 
 // Throws std::runtime_error with a plain description of the problem (the caller adds

@@ -30,9 +30,9 @@ double bicubic_filter(double x) {
 
 struct Coefficients {
     int kernel_size = 0;
-    std::vector<int> bounds;        // per output: first input index, tap count
-    std::vector<double> weights;    // per output: kernel_size normalised weights (32-bit modes)
-    std::vector<int32_t> taps;      // the same in fixed point (8-bit modes)
+    std::vector<int> bounds;      // per output: first input index, tap count
+    std::vector<double> weights;  // per output: kernel_size normalised weights (32-bit modes)
+    std::vector<int32_t> taps;    // the same in fixed point (8-bit modes)
 };
 
 // Pillow's precompute_coeffs + normalize_coeffs_8bpc.
@@ -65,8 +65,8 @@ Coefficients precompute(int in_size, int out_size) {
             const double w = ww != 0.0 ? k[static_cast<size_t>(x)] / ww : k[static_cast<size_t>(x)];
             c.weights[static_cast<size_t>(xx) * c.kernel_size + x] = w;
             // Round half away from zero, as Pillow's normalize_coeffs_8bpc does.
-            c.taps[static_cast<size_t>(xx) * c.kernel_size + x] =
-                static_cast<int32_t>(w < 0 ? std::trunc(-0.5 + w * (1 << kPrecisionBits)) : std::trunc(0.5 + w * (1 << kPrecisionBits)));
+            c.taps[static_cast<size_t>(xx) * c.kernel_size + x] = static_cast<int32_t>(
+                w < 0 ? std::trunc(-0.5 + w * (1 << kPrecisionBits)) : std::trunc(0.5 + w * (1 << kPrecisionBits)));
         }
         c.bounds[static_cast<size_t>(xx) * 2] = xmin;
         c.bounds[static_cast<size_t>(xx) * 2 + 1] = xmax;
@@ -81,7 +81,13 @@ uint8_t clip8(int64_t v) {
 
 Image resample_horizontal(const Image& in, int out_width) {
     const Coefficients c = precompute(in.width, out_width);
-    Image out{out_width, in.height, in.channels, in.is_palette, std::vector<uint8_t>(static_cast<size_t>(out_width) * in.height * in.channels), in.source, in.is_cmyk};
+    Image out{out_width,
+              in.height,
+              in.channels,
+              in.is_palette,
+              std::vector<uint8_t>(static_cast<size_t>(out_width) * in.height * in.channels),
+              in.source,
+              in.is_cmyk};
     for (int y = 0; y < in.height; ++y) {
         const uint8_t* row = in.pixels.data() + static_cast<size_t>(y) * in.width * in.channels;
         for (int xx = 0; xx < out_width; ++xx) {
@@ -99,14 +105,21 @@ Image resample_horizontal(const Image& in, int out_width) {
 
 Image resample_vertical(const Image& in, int out_height) {
     const Coefficients c = precompute(in.height, out_height);
-    Image out{in.width, out_height, in.channels, in.is_palette, std::vector<uint8_t>(static_cast<size_t>(in.width) * out_height * in.channels), in.source, in.is_cmyk};
+    Image out{in.width,
+              out_height,
+              in.channels,
+              in.is_palette,
+              std::vector<uint8_t>(static_cast<size_t>(in.width) * out_height * in.channels),
+              in.source,
+              in.is_cmyk};
     const size_t stride = static_cast<size_t>(in.width) * in.channels;
     for (int yy = 0; yy < out_height; ++yy) {
         const int ymin = c.bounds[static_cast<size_t>(yy) * 2], ymax = c.bounds[static_cast<size_t>(yy) * 2 + 1];
         const int32_t* k = c.taps.data() + static_cast<size_t>(yy) * c.kernel_size;
         for (size_t i = 0; i < stride; ++i) {
             int64_t ss = 1 << (kPrecisionBits - 1);
-            for (int y = 0; y < ymax; ++y) ss += static_cast<int64_t>(in.pixels[(static_cast<size_t>(y + ymin)) * stride + i]) * k[y];
+            for (int y = 0; y < ymax; ++y)
+                ss += static_cast<int64_t>(in.pixels[(static_cast<size_t>(y + ymin)) * stride + i]) * k[y];
             out.pixels[static_cast<size_t>(yy) * stride + i] = clip8(ss);
         }
     }
@@ -115,7 +128,8 @@ Image resample_vertical(const Image& in, int out_height) {
 
 // Pillow's 32-bit resampling (mode "I"): double weights, each pass rounded half away
 // from zero to int32 (its ROUND_UP), no clipping until the conversion to RGB.
-std::vector<int32_t> resample_wide(const std::vector<int32_t>& in, int width, int height, int out_width, int out_height) {
+std::vector<int32_t> resample_wide(const std::vector<int32_t>& in, int width, int height, int out_width,
+                                   int out_height) {
     std::vector<int32_t> cur = in;
     const auto round_up = [](double v) { return static_cast<int32_t>(v >= 0.0 ? v + 0.5 : v - 0.5); };
     if (out_width != width) {
@@ -123,9 +137,12 @@ std::vector<int32_t> resample_wide(const std::vector<int32_t>& in, int width, in
         std::vector<int32_t> next(static_cast<size_t>(out_width) * height);
         for (int y = 0; y < height; ++y)
             for (int xx = 0; xx < out_width; ++xx) {
-                const int xmin = c.bounds[static_cast<size_t>(xx) * 2], xmax = c.bounds[static_cast<size_t>(xx) * 2 + 1];
+                const int xmin = c.bounds[static_cast<size_t>(xx) * 2],
+                          xmax = c.bounds[static_cast<size_t>(xx) * 2 + 1];
                 double ss = 0.0;
-                for (int x = 0; x < xmax; ++x) ss += cur[static_cast<size_t>(y) * width + xmin + x] * c.weights[static_cast<size_t>(xx) * c.kernel_size + x];
+                for (int x = 0; x < xmax; ++x)
+                    ss += cur[static_cast<size_t>(y) * width + xmin + x] *
+                          c.weights[static_cast<size_t>(xx) * c.kernel_size + x];
                 next[static_cast<size_t>(y) * out_width + xx] = round_up(ss);
             }
         cur.swap(next);
@@ -138,7 +155,9 @@ std::vector<int32_t> resample_wide(const std::vector<int32_t>& in, int width, in
             const int ymin = c.bounds[static_cast<size_t>(yy) * 2], ymax = c.bounds[static_cast<size_t>(yy) * 2 + 1];
             for (int x = 0; x < width; ++x) {
                 double ss = 0.0;
-                for (int y = 0; y < ymax; ++y) ss += cur[static_cast<size_t>(ymin + y) * width + x] * c.weights[static_cast<size_t>(yy) * c.kernel_size + y];
+                for (int y = 0; y < ymax; ++y)
+                    ss += cur[static_cast<size_t>(ymin + y) * width + x] *
+                          c.weights[static_cast<size_t>(yy) * c.kernel_size + y];
                 next[static_cast<size_t>(yy) * width + x] = round_up(ss);
             }
         }
@@ -207,7 +226,10 @@ Image image_from_jpeg(const std::string& bytes, const std::string& path) {
 cv::Mat reduce_16_bit_like_pillow(const cv::Mat& m, const std::string& path) {
     cv::Mat out;
     if (m.channels() == 1) {
-        spdlog::warn("{}: 16-bit greyscale; like Pillow (and so open_clip) ClipScope clips its values at 255 after resizing, which whitens most such images", path);
+        spdlog::warn(
+            "{}: 16-bit greyscale; like Pillow (and so open_clip) ClipScope clips its values at 255 after resizing, "
+            "which whitens most such images",
+            path);
         m.convertTo(out, CV_8U);  // saturating: min(v, 255), for display; the crop uses Image::wide
     } else {
         const cv::Mat in = m.isContinuous() ? m : m.clone();
@@ -224,14 +246,17 @@ cv::Mat reduce_16_bit_like_pillow(const cv::Mat& m, const std::string& path) {
 
 Image to_rgb(const Image& image) {
     if (image.channels == 3) return image;
-    Image out{image.width, image.height, 3, false, std::vector<uint8_t>(static_cast<size_t>(image.width) * image.height * 3), image.source};
+    Image out{
+        image.width, image.height, 3, false, std::vector<uint8_t>(static_cast<size_t>(image.width) * image.height * 3),
+        image.source};
     const size_t n = static_cast<size_t>(image.width) * image.height;
     if (image.is_cmyk) {
         cmyk_to_rgb_like_pillow(image.pixels.data(), out.pixels.data(), n);
     } else if (image.channels == 4) {
         for (size_t i = 0; i < n; ++i) std::memcpy(&out.pixels[i * 3], &image.pixels[i * 4], 3);
     } else if (image.channels == 1) {
-        for (size_t i = 0; i < n; ++i) out.pixels[i * 3] = out.pixels[i * 3 + 1] = out.pixels[i * 3 + 2] = image.pixels[i];
+        for (size_t i = 0; i < n; ++i)
+            out.pixels[i * 3] = out.pixels[i * 3 + 1] = out.pixels[i * 3 + 2] = image.pixels[i];
     } else {
         throw Error(ErrorKind::Internal, "to_rgb: " + std::to_string(image.channels) + " channels");
     }
@@ -239,7 +264,8 @@ Image to_rgb(const Image& image) {
 }
 
 Image image_from_rgb(int width, int height, const std::vector<uint8_t>& rgb) {
-    if (static_cast<size_t>(width) * height * 3 != rgb.size()) throw Error(ErrorKind::Internal, "image_from_rgb: size mismatch");
+    if (static_cast<size_t>(width) * height * 3 != rgb.size())
+        throw Error(ErrorKind::Internal, "image_from_rgb: size mismatch");
     return Image{width, height, 3, false, rgb, {}};
 }
 
@@ -251,10 +277,12 @@ Image load_image(const std::string& path) {
     // before a decoder allocates its pixels; unknown formats are not handed to OpenCV at all.
     const ImageHeader header = read_image_header(bytes);
     if (header.format.empty())
-        throw_input(path, "not an image ClipScope reads (PNG, JPEG, GIF, BMP, WebP, TIFF, PNM), judging by its first bytes");
+        throw_input(path,
+                    "not an image ClipScope reads (PNG, JPEG, GIF, BMP, WebP, TIFF, PNM), judging by its first bytes");
     if (header.width > 0 && header.height > 0 && header.width * header.height > kMaxImagePixels)
-        throw_input(path, "declares " + std::to_string(header.width) + "x" + std::to_string(header.height) + " pixels, more than the limit of " +
-                              std::to_string(kMaxImagePixels) + " (refused before decoding)");
+        throw_input(path, "declares " + std::to_string(header.width) + "x" + std::to_string(header.height) +
+                              " pixels, more than the limit of " + std::to_string(kMaxImagePixels) +
+                              " (refused before decoding)");
     // OpenCV 4.6 has no GIF decoder; for JPEGs it differs from Pillow on CMYK and truncation.
     if (header.format == "gif") return image_from_gif(bytes, path);
     if (header.format == "jpeg") return image_from_jpeg(bytes, path);
@@ -267,25 +295,36 @@ Image load_image(const std::string& path) {
     }
     if (m.empty()) throw_input(path, "cannot decode image (unsupported format or corrupt file)");
     if (static_cast<int64_t>(m.cols) * m.rows > kMaxImagePixels)
-        throw_input(path, std::to_string(m.cols) + "x" + std::to_string(m.rows) + " pixels exceeds the limit of " + std::to_string(kMaxImagePixels));
+        throw_input(path, std::to_string(m.cols) + "x" + std::to_string(m.rows) + " pixels exceeds the limit of " +
+                              std::to_string(kMaxImagePixels));
     std::vector<int32_t> wide;
     if (m.depth() == CV_16U && m.channels() == 1) wide.assign(m.begin<uint16_t>(), m.end<uint16_t>());
-    if (m.depth() == CV_16U) m = reduce_16_bit_like_pillow(m, path);
-    else if (m.depth() != CV_8U) throw_input(path, "unsupported pixel depth");
+    if (m.depth() == CV_16U)
+        m = reduce_16_bit_like_pillow(m, path);
+    else if (m.depth() != CV_8U)
+        throw_input(path, "unsupported pixel depth");
     // A PNG without an alpha channel (grey or RGB) may carry a tRNS colour key, which
     // OpenCV turns into alpha; Pillow keeps such images in "L"/"RGB" and resizes them
     // without premultiplying, so the key is dropped here.
-    const bool png_without_alpha = header.format == "png" && (header.png_colour_type == 0 || header.png_colour_type == 2);
+    const bool png_without_alpha =
+        header.format == "png" && (header.png_colour_type == 0 || header.png_colour_type == 2);
     if (png_without_alpha && m.channels() == 4) cv::cvtColor(m, m, cv::COLOR_BGRA2BGR);
     Image im;
     im.width = m.cols;
     im.height = m.rows;
     cv::Mat rgb;
     switch (m.channels()) {
-        case 1: cv::cvtColor(m, rgb, cv::COLOR_GRAY2RGB); break;
-        case 3: cv::cvtColor(m, rgb, cv::COLOR_BGR2RGB); break;
-        case 4: cv::cvtColor(m, rgb, cv::COLOR_BGRA2RGBA); break;
-        default: throw_input(path, "unsupported channel count " + std::to_string(m.channels()));
+        case 1:
+            cv::cvtColor(m, rgb, cv::COLOR_GRAY2RGB);
+            break;
+        case 3:
+            cv::cvtColor(m, rgb, cv::COLOR_BGR2RGB);
+            break;
+        case 4:
+            cv::cvtColor(m, rgb, cv::COLOR_BGRA2RGBA);
+            break;
+        default:
+            throw_input(path, "unsupported channel count " + std::to_string(m.channels()));
     }
     im.channels = rgb.channels();
     im.is_palette = header.resized_nearest;
@@ -311,20 +350,30 @@ Image resize_bicubic_pillow(const Image& image, int width, int height) {
 }
 
 Image resize_nearest_pillow(const Image& image, int width, int height) {
-    Image out{width, height, image.channels, image.is_palette, std::vector<uint8_t>(static_cast<size_t>(width) * height * image.channels), image.source, image.is_cmyk};
+    Image out{width,
+              height,
+              image.channels,
+              image.is_palette,
+              std::vector<uint8_t>(static_cast<size_t>(width) * height * image.channels),
+              image.source,
+              image.is_cmyk};
     // Pillow's ImagingScaleAffine: source positions accumulate the scale in double
     // (start at scale/2, add scale per pixel) and truncate. The accumulated rounding
     // picks a different neighbour than (x + 0.5) * scale at some exact boundaries.
-    const double scale_x = static_cast<double>(image.width) / width, scale_y = static_cast<double>(image.height) / height;
+    const double scale_x = static_cast<double>(image.width) / width,
+                 scale_y = static_cast<double>(image.height) / height;
     std::vector<int> source_x(static_cast<size_t>(width));
     double xo = scale_x * 0.5;
-    for (int x = 0; x < width; ++x, xo += scale_x) source_x[static_cast<size_t>(x)] = std::min(image.width - 1, static_cast<int>(xo));
+    for (int x = 0; x < width; ++x, xo += scale_x)
+        source_x[static_cast<size_t>(x)] = std::min(image.width - 1, static_cast<int>(xo));
     double yo = scale_y * 0.5;
     for (int y = 0; y < height; ++y, yo += scale_y) {
         const int sy = std::min(image.height - 1, static_cast<int>(yo));
         for (int x = 0; x < width; ++x)
             std::memcpy(&out.pixels[(static_cast<size_t>(y) * width + x) * image.channels],
-                        &image.pixels[(static_cast<size_t>(sy) * image.width + source_x[static_cast<size_t>(x)]) * image.channels], static_cast<size_t>(image.channels));
+                        &image.pixels[(static_cast<size_t>(sy) * image.width + source_x[static_cast<size_t>(x)]) *
+                                      image.channels],
+                        static_cast<size_t>(image.channels));
     }
     return out;
 }
@@ -341,8 +390,9 @@ Image resize_and_crop(const Image& image, const PreprocessConfig& config) {
     const int shorter = std::min(image.width, image.height), longer = std::max(image.width, image.height);
     const int64_t new_long = static_cast<int64_t>(S) * longer / shorter;
     if (new_long > (int64_t{1} << 20))
-        refuse("of " + std::to_string(image.width) + "x" + std::to_string(image.height) + " has an extreme aspect ratio: resizing its shorter side to " +
-               std::to_string(S) + " would make it " + std::to_string(new_long) + " pixels long (refused before allocating)");
+        refuse("of " + std::to_string(image.width) + "x" + std::to_string(image.height) +
+               " has an extreme aspect ratio: resizing its shorter side to " + std::to_string(S) + " would make it " +
+               std::to_string(new_long) + " pixels long (refused before allocating)");
     // (When the shorter side is already S, new_long is the longer side: rw x rh is the image's size.)
     const int rw = image.width <= image.height ? S : static_cast<int>(new_long);
     const int rh = image.width <= image.height ? static_cast<int>(new_long) : S;
@@ -362,21 +412,32 @@ Image resize_and_crop(const Image& image, const PreprocessConfig& config) {
         return to_rgb(grey);
     }
     Image resampled;
-    if (shorter != S) resampled = image.is_palette ? resize_nearest_pillow(image, rw, rh) : resize_bicubic_pillow(image, rw, rh);
+    if (shorter != S)
+        resampled = image.is_palette ? resize_nearest_pillow(image, rw, rh) : resize_bicubic_pillow(image, rw, rh);
     const Image& resized = shorter != S ? resampled : image;  // no copy of an image already at size
     // Converted to RGB after the crop, as open_clip does (alpha dropped, CMYK converted).
-    Image cropped{S, S, resized.channels, false, std::vector<uint8_t>(static_cast<size_t>(S) * S * resized.channels), image.source, resized.is_cmyk};
+    Image cropped{S,
+                  S,
+                  resized.channels,
+                  false,
+                  std::vector<uint8_t>(static_cast<size_t>(S) * S * resized.channels),
+                  image.source,
+                  resized.is_cmyk};
     const size_t row_bytes = static_cast<size_t>(S) * resized.channels;
     for (int y = 0; y < S; ++y)
         std::memcpy(&cropped.pixels[static_cast<size_t>(y) * row_bytes],
-                    &resized.pixels[(static_cast<size_t>(y + top) * resized.width + left) * resized.channels], row_bytes);
+                    &resized.pixels[(static_cast<size_t>(y + top) * resized.width + left) * resized.channels],
+                    row_bytes);
     return to_rgb(cropped);
 }
 
-FloatArray preprocess_image(const Image& image, const PreprocessConfig& config) { return normalize_crop(resize_and_crop(image, config), config); }
+FloatArray preprocess_image(const Image& image, const PreprocessConfig& config) {
+    return normalize_crop(resize_and_crop(image, config), config);
+}
 
 FloatArray normalize_crop(const Image& crop, const PreprocessConfig& config) {
-    if (crop.channels != 3 || crop.width != crop.height) throw Error(ErrorKind::Internal, "normalize_crop needs a square RGB crop");
+    if (crop.channels != 3 || crop.width != crop.height)
+        throw Error(ErrorKind::Internal, "normalize_crop needs a square RGB crop");
     const int S = crop.width;
     FloatArray out({3, S, S});
     for (int c = 0; c < 3; ++c)
@@ -392,13 +453,18 @@ void write_png(const std::string& path, const Image& image) {
     if (image.width <= 0 || image.height <= 0 || (image.channels != 1 && image.channels != 3) ||
         image.pixels.size() != static_cast<size_t>(image.width) * image.height * image.channels)
         throw_usage("write_png: malformed image for " + path);
-    cv::Mat m(image.height, image.width, image.channels == 1 ? CV_8UC1 : CV_8UC3, const_cast<uint8_t*>(image.pixels.data()));
+    cv::Mat m(image.height, image.width, image.channels == 1 ? CV_8UC1 : CV_8UC3,
+              const_cast<uint8_t*>(image.pixels.data()));
     cv::Mat out;  // a separate buffer: converting in place would swap the caller's channels
-    if (image.channels == 3) cv::cvtColor(m, out, cv::COLOR_RGB2BGR);
-    else out = m;
+    if (image.channels == 3)
+        cv::cvtColor(m, out, cv::COLOR_RGB2BGR);
+    else
+        out = m;
     std::vector<uchar> png;
     if (!cv::imencode(".png", out, png)) throw_input(path, "PNG encoding failed");
-    write_file_atomically(path, [&](std::ostream& os) { os.write(reinterpret_cast<const char*>(png.data()), static_cast<std::streamsize>(png.size())); });
+    write_file_atomically(path, [&](std::ostream& os) {
+        os.write(reinterpret_cast<const char*>(png.data()), static_cast<std::streamsize>(png.size()));
+    });
 }
 
 FloatArray stack_images(const std::vector<FloatArray>& images) {

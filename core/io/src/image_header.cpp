@@ -7,15 +7,24 @@ namespace clipscope {
 namespace {
 
 uint32_t be32(const std::string& b, size_t at) {
-    return (static_cast<uint32_t>(static_cast<uint8_t>(b[at])) << 24) | (static_cast<uint32_t>(static_cast<uint8_t>(b[at + 1])) << 16) |
+    return (static_cast<uint32_t>(static_cast<uint8_t>(b[at])) << 24) |
+           (static_cast<uint32_t>(static_cast<uint8_t>(b[at + 1])) << 16) |
            (static_cast<uint32_t>(static_cast<uint8_t>(b[at + 2])) << 8) | static_cast<uint8_t>(b[at + 3]);
 }
-uint32_t be16(const std::string& b, size_t at) { return (static_cast<uint32_t>(static_cast<uint8_t>(b[at])) << 8) | static_cast<uint8_t>(b[at + 1]); }
-uint32_t le16(const std::string& b, size_t at) { return (static_cast<uint32_t>(static_cast<uint8_t>(b[at + 1])) << 8) | static_cast<uint8_t>(b[at]); }
-uint32_t le24(const std::string& b, size_t at) { return le16(b, at) | (static_cast<uint32_t>(static_cast<uint8_t>(b[at + 2])) << 16); }
+uint32_t be16(const std::string& b, size_t at) {
+    return (static_cast<uint32_t>(static_cast<uint8_t>(b[at])) << 8) | static_cast<uint8_t>(b[at + 1]);
+}
+uint32_t le16(const std::string& b, size_t at) {
+    return (static_cast<uint32_t>(static_cast<uint8_t>(b[at + 1])) << 8) | static_cast<uint8_t>(b[at]);
+}
+uint32_t le24(const std::string& b, size_t at) {
+    return le16(b, at) | (static_cast<uint32_t>(static_cast<uint8_t>(b[at + 2])) << 16);
+}
 uint32_t le32(const std::string& b, size_t at) { return le16(b, at) | (le16(b, at + 2) << 16); }
 
-bool starts_with(const std::string& b, const char* magic, size_t n) { return b.size() >= n && std::memcmp(b.data(), magic, n) == 0; }
+bool starts_with(const std::string& b, const char* magic, size_t n) {
+    return b.size() >= n && std::memcmp(b.data(), magic, n) == 0;
+}
 
 void jpeg(const std::string& b, ImageHeader& h) {
     // Walk the marker segments up to the first start-of-frame (SOF0..SOF15 but DHT C4, JPG C8, DAC CC).
@@ -59,10 +68,13 @@ bool bmp_is_palette_mode(const std::string& b) {
     if (colours == 2) return true;
     if (colours > 256) return true;  // not a grey ramp of 8-bit values
     const size_t entry = os2 ? 3 : 4, palette_at = 14 + static_cast<size_t>(header_size);
-    if (header_size > b.size() || palette_at + entry * colours > b.size()) return true;  // truncated: the decoder refuses it
+    if (header_size > b.size() || palette_at + entry * colours > b.size())
+        return true;  // truncated: the decoder refuses it
     for (size_t i = 0; i < colours; ++i) {
         const size_t at = palette_at + entry * i;
-        if (static_cast<uint8_t>(b[at]) != i || static_cast<uint8_t>(b[at + 1]) != i || static_cast<uint8_t>(b[at + 2]) != i) return true;
+        if (static_cast<uint8_t>(b[at]) != i || static_cast<uint8_t>(b[at + 1]) != i ||
+            static_cast<uint8_t>(b[at + 2]) != i)
+            return true;
     }
     return false;
 }
@@ -93,7 +105,8 @@ void pnm(const std::string& b, ImageHeader& h) {
         while (at < b.size() && (std::isspace(static_cast<unsigned char>(b[at])) || b[at] == '#')) {
             if (b[at] == '#')
                 while (at < b.size() && b[at] != '\n') ++at;
-            else ++at;
+            else
+                ++at;
         }
         int64_t n = 0;
         int digits = 0;

@@ -59,7 +59,8 @@ JpegPixels decode_jpeg(const std::string& bytes, int64_t max_pixels) {
         throw std::runtime_error(std::string("cannot decode JPEG: ") + err.message);
     }
     jpeg_create_decompress(&cinfo);
-    jpeg_mem_src(&cinfo, reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<unsigned long>(bytes.size()));
+    jpeg_mem_src(&cinfo, reinterpret_cast<const unsigned char*>(bytes.data()),
+                 static_cast<unsigned long>(bytes.size()));
     jpeg_read_header(&cinfo, TRUE);
     // Checked here as well as from the header in load_image, so that this decoder is safe
     // on its own: libjpeg would allocate the pixels (and, for progressive files, a
@@ -67,16 +68,24 @@ JpegPixels decode_jpeg(const std::string& bytes, int64_t max_pixels) {
     const int64_t pixels = static_cast<int64_t>(cinfo.image_width) * cinfo.image_height;
     if (pixels > max_pixels) {
         jpeg_destroy_decompress(&cinfo);
-        throw std::runtime_error(std::to_string(cinfo.image_width) + "x" + std::to_string(cinfo.image_height) + " pixels is more than the limit of " +
-                                 std::to_string(max_pixels) + " (refused before decoding)");
+        throw std::runtime_error(std::to_string(cinfo.image_width) + "x" + std::to_string(cinfo.image_height) +
+                                 " pixels is more than the limit of " + std::to_string(max_pixels) +
+                                 " (refused before decoding)");
     }
     switch (cinfo.num_components) {
-        case 1: cinfo.out_color_space = JCS_GRAYSCALE; break;
-        case 3: cinfo.out_color_space = JCS_RGB; break;
-        case 4: cinfo.out_color_space = JCS_CMYK; break;  // libjpeg turns YCCK into CMYK itself
+        case 1:
+            cinfo.out_color_space = JCS_GRAYSCALE;
+            break;
+        case 3:
+            cinfo.out_color_space = JCS_RGB;
+            break;
+        case 4:
+            cinfo.out_color_space = JCS_CMYK;
+            break;  // libjpeg turns YCCK into CMYK itself
         default:
             jpeg_destroy_decompress(&cinfo);
-            throw std::runtime_error("a JPEG with " + std::to_string(cinfo.num_components) + " components is not an image ClipScope reads");
+            throw std::runtime_error("a JPEG with " + std::to_string(cinfo.num_components) +
+                                     " components is not an image ClipScope reads");
     }
     jpeg_start_decompress(&cinfo);
     out.width = static_cast<int>(cinfo.output_width);
@@ -92,7 +101,9 @@ JpegPixels decode_jpeg(const std::string& bytes, int64_t max_pixels) {
     const bool truncated = err.ended_early;
     jpeg_finish_decompress(&cinfo);
     jpeg_destroy_decompress(&cinfo);
-    if (truncated) throw std::runtime_error("truncated: the compressed data ends early (file of " + std::to_string(bytes.size()) + " bytes)");
+    if (truncated)
+        throw std::runtime_error("truncated: the compressed data ends early (file of " + std::to_string(bytes.size()) +
+                                 " bytes)");
     // Pillow reads every 4-component JPEG as "CMYK;I": Adobe's inverted polarity, whether
     // or not the file has an Adobe marker, so a stored sample s means ink 255 - s.
     if (out.channels == 4)

@@ -11,7 +11,7 @@ namespace clipscope {
 
 struct JpegPixels {
     int width = 0, height = 0;
-    int channels = 3;            // 1 grey (Pillow's "L"), 3 RGB, 4 CMYK
+    int channels = 3;             // 1 grey (Pillow's "L"), 3 RGB, 4 CMYK
     std::vector<uint8_t> pixels;  // interleaved; CMYK as ink amounts (Adobe's inversion undone)
 };
 

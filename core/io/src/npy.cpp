@@ -30,8 +30,10 @@ std::string npy_header(const Shape& shape, const std::string& descr) {
     std::string dict = std::string("{'descr': '") + descr + "', 'fortran_order': False, 'shape': (";
     for (size_t i = 0; i < shape.size(); ++i) {
         dict += std::to_string(shape[i]);
-        if (shape.size() == 1) dict += ",";  // a Python 1-tuple needs its trailing comma
-        else if (i + 1 < shape.size()) dict += ", ";
+        if (shape.size() == 1)
+            dict += ",";  // a Python 1-tuple needs its trailing comma
+        else if (i + 1 < shape.size())
+            dict += ", ";
     }
     dict += "), }";
     // Total header (magic 6 + version 2 + length 2 + dict + '\n') padded to a multiple of 64.
@@ -52,12 +54,13 @@ namespace {
 template <typename T>
 void write_npy_impl(const std::string& path, const NdArray<T>& array, const char* descr) {
     if (element_count(array.shape) != array.size())
-        throw Error(ErrorKind::Internal, "write_npy " + path + ": shape " + shape_to_string(array.shape) + " does not match " +
-                                             std::to_string(array.size()) + " elements");
+        throw Error(ErrorKind::Internal, "write_npy " + path + ": shape " + shape_to_string(array.shape) +
+                                             " does not match " + std::to_string(array.size()) + " elements");
     const std::string header = npy_header(array.shape, descr);
     write_file_atomically(path, [&](std::ostream& out) {
         out.write(header.data(), static_cast<std::streamsize>(header.size()));
-        out.write(reinterpret_cast<const char*>(array.data.data()), static_cast<std::streamsize>(array.data.size() * sizeof(T)));
+        out.write(reinterpret_cast<const char*>(array.data.data()),
+                  static_cast<std::streamsize>(array.data.size() * sizeof(T)));
     });
 }
 
@@ -68,7 +71,8 @@ struct NpyHeader {
 };
 
 NpyHeader parse_header(const std::string& path, const std::string& bytes) {
-    if (bytes.size() < 10 || std::memcmp(bytes.data(), kMagic, 6) != 0) throw_input(path, "not a .npy file (bad magic bytes)");
+    if (bytes.size() < 10 || std::memcmp(bytes.data(), kMagic, 6) != 0)
+        throw_input(path, "not a .npy file (bad magic bytes)");
     const int major = static_cast<unsigned char>(bytes[6]);
     size_t header_len = 0, offset = 0;
     if (major == 1) {
@@ -77,7 +81,8 @@ NpyHeader parse_header(const std::string& path, const std::string& bytes) {
     } else if (major == 2 || major == 3) {
         if (bytes.size() < 12) throw_input(path, "truncated .npy header");
         header_len = 0;
-        for (int i = 0; i < 4; ++i) header_len |= static_cast<size_t>(static_cast<unsigned char>(bytes[8 + i])) << (8 * i);
+        for (int i = 0; i < 4; ++i)
+            header_len |= static_cast<size_t>(static_cast<unsigned char>(bytes[8 + i])) << (8 * i);
         offset = 12;
     } else {
         throw_input(path, "unsupported .npy format version " + std::to_string(major));
@@ -87,11 +92,15 @@ NpyHeader parse_header(const std::string& path, const std::string& bytes) {
     NpyHeader h;
     h.data_offset = offset + header_len;
     std::smatch m;
-    if (!std::regex_search(dict, m, std::regex(R"('descr'\s*:\s*'([^']*)')"))) throw_input(path, ".npy header has no 'descr'");
+    if (!std::regex_search(dict, m, std::regex(R"('descr'\s*:\s*'([^']*)')")))
+        throw_input(path, ".npy header has no 'descr'");
     h.descr = m[1];
-    if (!std::regex_search(dict, m, std::regex(R"('fortran_order'\s*:\s*(True|False))"))) throw_input(path, ".npy header has no 'fortran_order'");
-    if (m[1] == "True") throw_input(path, "Fortran-ordered .npy arrays are not supported; save with np.ascontiguousarray");
-    if (!std::regex_search(dict, m, std::regex(R"('shape'\s*:\s*\(([^)]*)\))"))) throw_input(path, ".npy header has no 'shape'");
+    if (!std::regex_search(dict, m, std::regex(R"('fortran_order'\s*:\s*(True|False))")))
+        throw_input(path, ".npy header has no 'fortran_order'");
+    if (m[1] == "True")
+        throw_input(path, "Fortran-ordered .npy arrays are not supported; save with np.ascontiguousarray");
+    if (!std::regex_search(dict, m, std::regex(R"('shape'\s*:\s*\(([^)]*)\))")))
+        throw_input(path, ".npy header has no 'shape'");
     std::stringstream dims(m[1].str());
     std::string item;
     while (std::getline(dims, item, ',')) {
@@ -114,7 +123,8 @@ size_t descr_item_size(const std::string& path, const std::string& descr) {
     if (descr[0] == '>') throw_input(path, "big-endian .npy data is not supported (dtype '" + descr + "')");
     size_t item = 0;
     for (size_t i = 2; i < descr.size(); ++i) {
-        if (!std::isdigit(static_cast<unsigned char>(descr[i]))) throw_input(path, "unsupported .npy dtype '" + descr + "'");
+        if (!std::isdigit(static_cast<unsigned char>(descr[i])))
+            throw_input(path, "unsupported .npy dtype '" + descr + "'");
         item = item * 10 + static_cast<size_t>(descr[i] - '0');
     }
     if (item == 0 || item > 16) throw_input(path, "unsupported .npy dtype '" + descr + "'");
@@ -141,7 +151,8 @@ NdArray<Out> convert_data(const std::string& path, const std::string& bytes, con
     const int64_t count = checked_count(path, h.shape, item);
     const size_t needed = static_cast<size_t>(count) * item;
     if (bytes.size() - h.data_offset < needed)
-        throw_input(path, "truncated .npy data: shape " + shape_to_string(h.shape) + " needs " + std::to_string(needed) + " bytes, file has " +
+        throw_input(path, "truncated .npy data: shape " + shape_to_string(h.shape) + " needs " +
+                              std::to_string(needed) + " bytes, file has " +
                               std::to_string(bytes.size() - h.data_offset));
     NdArray<Out> out(h.shape);
     const char* src = bytes.data() + h.data_offset;
@@ -161,9 +172,19 @@ FloatArray read_npy_float(const std::string& path) {
     if (kind != "f4" && kind != "f8" && kind != "f2")
         throw_input(path, "expected a float32 .npy array, found dtype '" + h.descr + "'");
     return convert_data<float>(path, bytes, h, [](const std::string& k, const char* p) -> float {
-        if (k == "f4") { float v; std::memcpy(&v, p, 4); return v; }
-        if (k == "f8") { double v; std::memcpy(&v, p, 8); return static_cast<float>(v); }
-        uint16_t v; std::memcpy(&v, p, 2); return half_to_float(v);
+        if (k == "f4") {
+            float v;
+            std::memcpy(&v, p, 4);
+            return v;
+        }
+        if (k == "f8") {
+            double v;
+            std::memcpy(&v, p, 8);
+            return static_cast<float>(v);
+        }
+        uint16_t v;
+        std::memcpy(&v, p, 2);
+        return half_to_float(v);
     });
 }
 
@@ -185,14 +206,16 @@ NpyStreamWriter::~NpyStreamWriter() {
 
 void NpyStreamWriter::append(const float* data, size_t count) {
     if (!file_) throw Error(ErrorKind::Internal, path_ + ": append after finish");
-    if (written_ + count > expected_) throw Error(ErrorKind::Internal, path_ + ": more data than the declared shape " + shape_to_string(shape_));
+    if (written_ + count > expected_)
+        throw Error(ErrorKind::Internal, path_ + ": more data than the declared shape " + shape_to_string(shape_));
     if (std::fwrite(data, sizeof(float), count, file_) != count) throw_input(path_, "write failed (disk full?)");
     written_ += count;
 }
 
 void NpyStreamWriter::finish() {
     if (written_ != expected_)
-        throw Error(ErrorKind::Internal, path_ + ": " + std::to_string(written_) + " of " + std::to_string(expected_) + " elements written");
+        throw Error(ErrorKind::Internal,
+                    path_ + ": " + std::to_string(written_) + " of " + std::to_string(expected_) + " elements written");
     const bool ok = std::fflush(file_) == 0;
     std::fclose(file_);
     file_ = nullptr;
@@ -209,10 +232,12 @@ NpyRowReader::NpyRowReader(const std::string& path) : path_(path) {
     ::fstat(fd_, &st);
     // The header is small: read at most 64 KiB of it.
     std::string head(static_cast<size_t>(std::min<off_t>(st.st_size, 65536)), '\0');
-    if (::pread(fd_, head.data(), head.size(), 0) != static_cast<ssize_t>(head.size())) throw_input(path, "cannot read the header");
+    if (::pread(fd_, head.data(), head.size(), 0) != static_cast<ssize_t>(head.size()))
+        throw_input(path, "cannot read the header");
     const NpyHeader h = parse_header(path, head);
     kind_ = h.descr.substr(1);
-    if (kind_ != "f4" && kind_ != "f8" && kind_ != "f2") throw_input(path, "expected a float .npy array, found dtype '" + h.descr + "'");
+    if (kind_ != "f4" && kind_ != "f8" && kind_ != "f2")
+        throw_input(path, "expected a float .npy array, found dtype '" + h.descr + "'");
     if (h.shape.empty()) throw_input(path, "is a scalar, expected rows");
     item_ = descr_item_size(path, h.descr);
     shape_ = h.shape;
@@ -221,7 +246,8 @@ NpyRowReader::NpyRowReader(const std::string& path) : path_(path) {
     data_offset_ = h.data_offset;
     const auto needed = data_offset_ + static_cast<size_t>(shape_[0]) * row_elements_ * item_;
     if (static_cast<size_t>(st.st_size) < needed)
-        throw_input(path, "truncated .npy data: shape " + shape_to_string(shape_) + " needs " + std::to_string(needed) + " bytes, file has " + std::to_string(st.st_size));
+        throw_input(path, "truncated .npy data: shape " + shape_to_string(shape_) + " needs " + std::to_string(needed) +
+                              " bytes, file has " + std::to_string(st.st_size));
 }
 
 NpyRowReader::~NpyRowReader() {
@@ -229,19 +255,29 @@ NpyRowReader::~NpyRowReader() {
 }
 
 FloatArray NpyRowReader::read_rows(int64_t first, int64_t count) const {
-    if (first < 0 || count < 0 || first + count > shape_[0]) throw_usage(path_ + ": rows " + std::to_string(first) + "+" + std::to_string(count) + " out of range");
+    if (first < 0 || count < 0 || first + count > shape_[0])
+        throw_usage(path_ + ": rows " + std::to_string(first) + "+" + std::to_string(count) + " out of range");
     Shape shape = shape_;
     shape[0] = count;
     FloatArray out = FloatArray::uninitialized(shape);
     std::string bytes(static_cast<size_t>(count) * row_elements_ * item_, '\0');
-    if (::pread(fd_, bytes.data(), bytes.size(), static_cast<off_t>(data_offset_ + static_cast<size_t>(first) * row_elements_ * item_)) !=
+    if (::pread(fd_, bytes.data(), bytes.size(),
+                static_cast<off_t>(data_offset_ + static_cast<size_t>(first) * row_elements_ * item_)) !=
         static_cast<ssize_t>(bytes.size()))
         throw_input(path_, "short read");
     for (size_t i = 0; i < out.data.size(); ++i) {
         const char* p = bytes.data() + i * item_;
-        if (kind_ == "f4") std::memcpy(&out.data[i], p, 4);
-        else if (kind_ == "f8") { double v; std::memcpy(&v, p, 8); out.data[i] = static_cast<float>(v); }
-        else { uint16_t v; std::memcpy(&v, p, 2); out.data[i] = half_to_float(v); }
+        if (kind_ == "f4")
+            std::memcpy(&out.data[i], p, 4);
+        else if (kind_ == "f8") {
+            double v;
+            std::memcpy(&v, p, 8);
+            out.data[i] = static_cast<float>(v);
+        } else {
+            uint16_t v;
+            std::memcpy(&v, p, 2);
+            out.data[i] = half_to_float(v);
+        }
     }
     return out;
 }
@@ -253,11 +289,31 @@ Int64Array read_npy_int(const std::string& path) {
     if (kind != "i8" && kind != "i4" && kind != "u1" && kind != "i2" && kind != "u2" && kind != "i1" && kind != "u4")
         throw_input(path, "expected an integer .npy array, found dtype '" + h.descr + "'");
     return convert_data<int64_t>(path, bytes, h, [](const std::string& k, const char* p) -> int64_t {
-        if (k == "i8") { int64_t v; std::memcpy(&v, p, 8); return v; }
-        if (k == "i4") { int32_t v; std::memcpy(&v, p, 4); return v; }
-        if (k == "u4") { uint32_t v; std::memcpy(&v, p, 4); return v; }
-        if (k == "i2") { int16_t v; std::memcpy(&v, p, 2); return v; }
-        if (k == "u2") { uint16_t v; std::memcpy(&v, p, 2); return v; }
+        if (k == "i8") {
+            int64_t v;
+            std::memcpy(&v, p, 8);
+            return v;
+        }
+        if (k == "i4") {
+            int32_t v;
+            std::memcpy(&v, p, 4);
+            return v;
+        }
+        if (k == "u4") {
+            uint32_t v;
+            std::memcpy(&v, p, 4);
+            return v;
+        }
+        if (k == "i2") {
+            int16_t v;
+            std::memcpy(&v, p, 2);
+            return v;
+        }
+        if (k == "u2") {
+            uint16_t v;
+            std::memcpy(&v, p, 2);
+            return v;
+        }
         if (k == "i1") return static_cast<int8_t>(*p);
         return static_cast<unsigned char>(*p);
     });

@@ -22,9 +22,9 @@ namespace {
 constexpr uint64_t kMaxHeaderBytes = 100'000'000;
 
 DType parse_dtype(const std::string& file, const std::string& key, const std::string& s) {
-    static const std::map<std::string, DType> kNames = {{"F32", DType::F32}, {"F16", DType::F16}, {"BF16", DType::BF16},
-                                                       {"F64", DType::F64}, {"I64", DType::I64}, {"I32", DType::I32},
-                                                       {"U8", DType::U8},   {"BOOL", DType::Bool}};
+    static const std::map<std::string, DType> kNames = {
+        {"F32", DType::F32}, {"F16", DType::F16}, {"BF16", DType::BF16}, {"F64", DType::F64},
+        {"I64", DType::I64}, {"I32", DType::I32}, {"U8", DType::U8},     {"BOOL", DType::Bool}};
     auto it = kNames.find(s);
     if (it == kNames.end()) throw_input(file, "tensor '" + key + "' has unsupported dtype '" + s + "'");
     return it->second;
@@ -34,14 +34,22 @@ DType parse_dtype(const std::string& file, const std::string& key, const std::st
 
 std::string dtype_name(DType dtype) {
     switch (dtype) {
-        case DType::F32: return "F32";
-        case DType::F16: return "F16";
-        case DType::BF16: return "BF16";
-        case DType::F64: return "F64";
-        case DType::I64: return "I64";
-        case DType::I32: return "I32";
-        case DType::U8: return "U8";
-        case DType::Bool: return "BOOL";
+        case DType::F32:
+            return "F32";
+        case DType::F16:
+            return "F16";
+        case DType::BF16:
+            return "BF16";
+        case DType::F64:
+            return "F64";
+        case DType::I64:
+            return "I64";
+        case DType::I32:
+            return "I32";
+        case DType::U8:
+            return "U8";
+        case DType::Bool:
+            return "BOOL";
     }
     return "?";
 }
@@ -49,13 +57,17 @@ std::string dtype_name(DType dtype) {
 size_t dtype_size(DType dtype) {
     switch (dtype) {
         case DType::F64:
-        case DType::I64: return 8;
+        case DType::I64:
+            return 8;
         case DType::F32:
-        case DType::I32: return 4;
+        case DType::I32:
+            return 4;
         case DType::F16:
-        case DType::BF16: return 2;
+        case DType::BF16:
+            return 2;
         case DType::U8:
-        case DType::Bool: return 1;
+        case DType::Bool:
+            return 1;
     }
     return 0;
 }
@@ -85,9 +97,12 @@ SafetensorsFile SafetensorsFile::open(const std::string& path) {
 
     uint64_t header_len = 0;
     for (int i = 0; i < 8; ++i) header_len |= static_cast<uint64_t>(f.map_[i]) << (8 * i);
-    if (header_len > kMaxHeaderBytes) throw_input(path, "header length " + std::to_string(header_len) + " exceeds the 100 MB limit (not a safetensors file?)");
+    if (header_len > kMaxHeaderBytes)
+        throw_input(path, "header length " + std::to_string(header_len) +
+                              " exceeds the 100 MB limit (not a safetensors file?)");
     if (8 + header_len > file_size)
-        throw_input(path, "header length " + std::to_string(header_len) + " runs past the end of the file (" + std::to_string(file_size) + " bytes): truncated?");
+        throw_input(path, "header length " + std::to_string(header_len) + " runs past the end of the file (" +
+                              std::to_string(file_size) + " bytes): truncated?");
     f.data_start_ = 8 + header_len;
 
     nlohmann::json header;
@@ -109,16 +124,19 @@ SafetensorsFile SafetensorsFile::open(const std::string& path) {
             continue;
         }
         const auto& v = *it;
-        if (!v.is_object() || !v.contains("dtype") || !v.contains("shape") || !v.contains("data_offsets") || !v["dtype"].is_string() ||
-            !v["shape"].is_array() || !v["data_offsets"].is_array() || v["data_offsets"].size() != 2)
+        if (!v.is_object() || !v.contains("dtype") || !v.contains("shape") || !v.contains("data_offsets") ||
+            !v["dtype"].is_string() || !v["shape"].is_array() || !v["data_offsets"].is_array() ||
+            v["data_offsets"].size() != 2)
             throw_input(path, "tensor '" + key + "' has a malformed header entry");
         SafetensorsEntry e;
         e.name = key;
         e.dtype = parse_dtype(path, key, v["dtype"].get<std::string>());
         for (const auto& d : v["shape"]) {
-            if (!d.is_number_unsigned()) throw_input(path, "tensor '" + key + "' has a shape entry that is not a non-negative integer");
+            if (!d.is_number_unsigned())
+                throw_input(path, "tensor '" + key + "' has a shape entry that is not a non-negative integer");
             const uint64_t dim = d.get<uint64_t>();
-            if (dim > (uint64_t{1} << 48)) throw_input(path, "tensor '" + key + "' has an absurd dimension " + std::to_string(dim));
+            if (dim > (uint64_t{1} << 48))
+                throw_input(path, "tensor '" + key + "' has an absurd dimension " + std::to_string(dim));
             e.shape.push_back(static_cast<int64_t>(dim));
         }
         if (!v["data_offsets"][0].is_number_unsigned() || !v["data_offsets"][1].is_number_unsigned())
@@ -134,25 +152,29 @@ SafetensorsFile SafetensorsFile::open(const std::string& path) {
         }
         const auto bytes = static_cast<unsigned __int128>(count) * dtype_size(e.dtype);
         if (bytes != e.end - e.begin)
-            throw_input(path, "tensor '" + key + "': shape " + shape_to_string(e.shape) + " of " + dtype_name(e.dtype) + " needs " +
-                                  std::to_string(static_cast<uint64_t>(bytes)) + " bytes but data_offsets give " + std::to_string(e.end - e.begin));
+            throw_input(path, "tensor '" + key + "': shape " + shape_to_string(e.shape) + " of " + dtype_name(e.dtype) +
+                                  " needs " + std::to_string(static_cast<uint64_t>(bytes)) +
+                                  " bytes but data_offsets give " + std::to_string(e.end - e.begin));
         f.entries_.push_back(std::move(e));
     }
 
     // Offsets must tile the buffer with no holes or overlaps, and the buffer must reach the end of the file.
     std::vector<const SafetensorsEntry*> by_offset;
     for (const auto& e : f.entries_) by_offset.push_back(&e);
-    std::sort(by_offset.begin(), by_offset.end(), [](auto* a, auto* b) { return a->begin != b->begin ? a->begin < b->begin : a->end < b->end; });
+    std::sort(by_offset.begin(), by_offset.end(),
+              [](auto* a, auto* b) { return a->begin != b->begin ? a->begin < b->begin : a->end < b->end; });
     uint64_t expected = 0;
     for (const auto* e : by_offset) {
         if (e->begin != expected)
-            throw_input(path, "tensor '" + e->name + "' starts at byte " + std::to_string(e->begin) + " of the data buffer, expected " + std::to_string(expected) +
+            throw_input(path, "tensor '" + e->name + "' starts at byte " + std::to_string(e->begin) +
+                                  " of the data buffer, expected " + std::to_string(expected) +
                                   " (overlapping or non-contiguous data_offsets)");
         expected = e->end;
     }
     if (f.data_start_ + expected != file_size)
-        throw_input(path, "data buffer should end at byte " + std::to_string(f.data_start_ + expected) + " but the file has " + std::to_string(file_size) +
-                              " bytes" + (f.data_start_ + expected > file_size ? " (truncated file)" : " (trailing bytes)"));
+        throw_input(path, "data buffer should end at byte " + std::to_string(f.data_start_ + expected) +
+                              " but the file has " + std::to_string(file_size) + " bytes" +
+                              (f.data_start_ + expected > file_size ? " (truncated file)" : " (trailing bytes)"));
     for (size_t i = 0; i < f.entries_.size(); ++i) f.index_[f.entries_[i].name] = i;
     return f;
 }
@@ -184,14 +206,18 @@ const SafetensorsEntry* SafetensorsFile::find(const std::string& name) const {
     return it == index_.end() ? nullptr : &entries_[it->second];
 }
 
-const unsigned char* SafetensorsFile::data(const SafetensorsEntry& entry) const { return map_ + data_start_ + entry.begin; }
+const unsigned char* SafetensorsFile::data(const SafetensorsEntry& entry) const {
+    return map_ + data_start_ + entry.begin;
+}
 
 FloatArray SafetensorsFile::read_float(const SafetensorsEntry& entry) const {
     FloatArray out(entry.shape);
     const unsigned char* src = data(entry);
     const int64_t n = out.size();
     switch (entry.dtype) {
-        case DType::F32: std::memcpy(out.data.data(), src, static_cast<size_t>(n) * 4); break;
+        case DType::F32:
+            std::memcpy(out.data.data(), src, static_cast<size_t>(n) * 4);
+            break;
         case DType::F16:
             for (int64_t i = 0; i < n; ++i) {
                 uint16_t h;
@@ -213,20 +239,24 @@ FloatArray SafetensorsFile::read_float(const SafetensorsEntry& entry) const {
                 out.data[i] = static_cast<float>(d);
             }
             break;
-        default: throw_input(path_, "tensor '" + entry.name + "' is " + dtype_name(entry.dtype) + ", expected a floating-point tensor");
+        default:
+            throw_input(path_, "tensor '" + entry.name + "' is " + dtype_name(entry.dtype) +
+                                   ", expected a floating-point tensor");
     }
     return out;
 }
 
 void write_safetensors(const std::string& path, const std::map<std::string, FloatArray>& tensors, DType stored_as,
                        const std::map<std::string, std::string>& metadata) {
-    if (stored_as != DType::F32 && stored_as != DType::F16) throw Error(ErrorKind::Internal, "write_safetensors supports F32 and F16");
+    if (stored_as != DType::F32 && stored_as != DType::F16)
+        throw Error(ErrorKind::Internal, "write_safetensors supports F32 and F16");
     nlohmann::ordered_json header;
     if (!metadata.empty()) header["__metadata__"] = metadata;
     uint64_t offset = 0;
     for (const auto& [name, t] : tensors) {
         const uint64_t bytes = static_cast<uint64_t>(t.size()) * dtype_size(stored_as);
-        header[name] = {{"dtype", dtype_name(stored_as)}, {"shape", t.shape}, {"data_offsets", {offset, offset + bytes}}};
+        header[name] = {
+            {"dtype", dtype_name(stored_as)}, {"shape", t.shape}, {"data_offsets", {offset, offset + bytes}}};
         offset += bytes;
     }
     std::string json = header.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
@@ -237,11 +267,13 @@ void write_safetensors(const std::string& path, const std::map<std::string, Floa
         out.write(json.data(), static_cast<std::streamsize>(json.size()));
         for (const auto& [name, t] : tensors) {
             if (stored_as == DType::F32) {
-                out.write(reinterpret_cast<const char*>(t.data.data()), static_cast<std::streamsize>(t.data.size() * 4));
+                out.write(reinterpret_cast<const char*>(t.data.data()),
+                          static_cast<std::streamsize>(t.data.size() * 4));
             } else {
                 std::vector<uint16_t> halves(t.data.size());
                 for (size_t i = 0; i < halves.size(); ++i) halves[i] = float_to_half(t.data[i]);
-                out.write(reinterpret_cast<const char*>(halves.data()), static_cast<std::streamsize>(halves.size() * 2));
+                out.write(reinterpret_cast<const char*>(halves.data()),
+                          static_cast<std::streamsize>(halves.size() * 2));
             }
         }
     });

@@ -75,13 +75,16 @@ public:
         std::lock_guard lock(hdf5_mutex());
         if (!fs::is_regular_file(path_)) throw_input(path_, "no such file");
         if (H5Fis_hdf5(path_.c_str()) <= 0)
-            throw_input(path_, "not an HDF5 file (gtsegs_ijcv.mat is a MATLAB v7.3 file, which is HDF5; older .mat versions are not supported)");
+            throw_input(path_,
+                        "not an HDF5 file (gtsegs_ijcv.mat is a MATLAB v7.3 file, which is HDF5; older .mat versions "
+                        "are not supported)");
         file_ = Handle(H5Fopen(path_.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
         if (file_.get() < 0) throw_input(path_, "cannot open the HDF5 file (truncated or corrupt?)");
         img_refs_ = read_refs("/value/img");
         gt_refs_ = read_refs("/value/gt");
         if (img_refs_.size() != gt_refs_.size())
-            throw_input(path_, "/value/img has " + std::to_string(img_refs_.size()) + " entries but /value/gt has " + std::to_string(gt_refs_.size()));
+            throw_input(path_, "/value/img has " + std::to_string(img_refs_.size()) + " entries but /value/gt has " +
+                                   std::to_string(gt_refs_.size()));
         if (img_refs_.empty()) throw_input(path_, "/value/img is empty");
     }
 
@@ -97,8 +100,10 @@ public:
         {
             Handle ds = dereference(img_refs_[static_cast<size_t>(i)], "image");
             const auto dims = dataset_dims(ds.get());
-            if (dims.size() != 3 || dims[0] != 3 || dims[1] == 0 || dims[2] == 0 || dims[1] > kMaxSide || dims[2] > kMaxSide)
-                fail(i, "image has shape " + dims_text(dims) + ", expected [3, W, H] with sides 1.." + std::to_string(kMaxSide));
+            if (dims.size() != 3 || dims[0] != 3 || dims[1] == 0 || dims[2] == 0 || dims[1] > kMaxSide ||
+                dims[2] > kMaxSide)
+                fail(i, "image has shape " + dims_text(dims) + ", expected [3, W, H] with sides 1.." +
+                            std::to_string(kMaxSide));
             const int W = static_cast<int>(dims[1]), H = static_cast<int>(dims[2]);
             const std::vector<uint8_t> raw = read_u8(ds.get(), static_cast<size_t>(3) * W * H, i, "image");
             s.image.width = W;
@@ -108,7 +113,8 @@ public:
             for (int c = 0; c < 3; ++c)
                 for (int x = 0; x < W; ++x)
                     for (int y = 0; y < H; ++y)
-                        s.image.pixels[(static_cast<size_t>(y) * W + x) * 3 + c] = raw[(static_cast<size_t>(c) * W + x) * H + y];
+                        s.image.pixels[(static_cast<size_t>(y) * W + x) * 3 + c] =
+                            raw[(static_cast<size_t>(c) * W + x) * H + y];
         }
         // Mask: a [1, 1] array of references whose element points to [W, H].
         {
@@ -116,7 +122,8 @@ public:
             const auto cell_dims = dataset_dims(cell.get());
             if (cell_dims.empty() || cell_dims[0] * (cell_dims.size() > 1 ? cell_dims[1] : 1) < 1)
                 fail(i, "mask cell has shape " + dims_text(cell_dims) + ", expected [1, 1] object references");
-            std::vector<hobj_ref_t> inner(static_cast<size_t>(cell_dims[0] * (cell_dims.size() > 1 ? cell_dims[1] : 1)));
+            std::vector<hobj_ref_t> inner(
+                static_cast<size_t>(cell_dims[0] * (cell_dims.size() > 1 ? cell_dims[1] : 1)));
             if (H5Dread(cell.get(), H5T_STD_REF_OBJ, H5S_ALL, H5S_ALL, H5P_DEFAULT, inner.data()) < 0)
                 fail(i, "mask cell does not hold object references");
             Handle ds = dereference(inner[0], "mask");
@@ -129,25 +136,31 @@ public:
             s.mask.height = H;
             s.mask.data.resize(raw.size());
             for (int x = 0; x < W; ++x)
-                for (int y = 0; y < H; ++y) s.mask.data[static_cast<size_t>(y) * W + x] = raw[static_cast<size_t>(x) * H + y] != 0;
+                for (int y = 0; y < H; ++y)
+                    s.mask.data[static_cast<size_t>(y) * W + x] = raw[static_cast<size_t>(x) * H + y] != 0;
         }
         return s;
     }
 
 private:
-    [[noreturn]] void fail(int64_t i, const std::string& problem) const { throw_input(path_, "entry " + std::to_string(i) + ": " + problem); }
+    [[noreturn]] void fail(int64_t i, const std::string& problem) const {
+        throw_input(path_, "entry " + std::to_string(i) + ": " + problem);
+    }
 
     std::vector<hobj_ref_t> read_refs(const char* dataset) const {
         if (H5Lexists(file_.get(), "/value", H5P_DEFAULT) <= 0 || H5Lexists(file_.get(), dataset, H5P_DEFAULT) <= 0)
-            throw_input(path_, std::string("has no ") + dataset + " (not ImageNet-Segmentation's gtsegs_ijcv.mat layout)");
+            throw_input(path_,
+                        std::string("has no ") + dataset + " (not ImageNet-Segmentation's gtsegs_ijcv.mat layout)");
         Handle ds(H5Dopen2(file_.get(), dataset, H5P_DEFAULT), H5Dclose);
         if (ds.get() < 0) throw_input(path_, std::string("cannot open ") + dataset);
         const auto dims = dataset_dims(ds.get());
         hsize_t n = 1;
         for (auto d : dims) n *= d;
-        if (dims.empty() || n > (1u << 24)) throw_input(path_, std::string(dataset) + " has shape " + dims_text(dims) + ", expected [n, 1]");
+        if (dims.empty() || n > (1u << 24))
+            throw_input(path_, std::string(dataset) + " has shape " + dims_text(dims) + ", expected [n, 1]");
         Handle type(H5Dget_type(ds.get()), H5Tclose);
-        if (H5Tget_class(type.get()) != H5T_REFERENCE) throw_input(path_, std::string(dataset) + " does not hold object references");
+        if (H5Tget_class(type.get()) != H5T_REFERENCE)
+            throw_input(path_, std::string(dataset) + " does not hold object references");
         std::vector<hobj_ref_t> refs(static_cast<size_t>(n));
         if (n && H5Dread(ds.get(), H5T_STD_REF_OBJ, H5S_ALL, H5S_ALL, H5P_DEFAULT, refs.data()) < 0)
             throw_input(path_, std::string("cannot read ") + dataset + " (truncated or corrupt?)");
@@ -167,7 +180,8 @@ private:
     std::vector<uint8_t> read_u8(hid_t ds, size_t count, int64_t i, const char* what) const {
         std::vector<uint8_t> out(count);
         // Converted by HDF5 from whatever integer or float type is stored (MATLAB masks may be double).
-        if (H5Dread(ds, H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()) < 0) fail(i, std::string("cannot read the ") + what + " (not numeric, truncated or corrupt?)");
+        if (H5Dread(ds, H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()) < 0)
+            fail(i, std::string("cannot read the ") + what + " (not numeric, truncated or corrupt?)");
         return out;
     }
 
@@ -189,11 +203,14 @@ public:
         for (const auto& e : list_image_folder(images)) {
             fs::path rel = fs::path(e.path).lexically_relative(images);
             auto it = by_stem.find(rel.replace_extension().generic_string());
-            if (it == by_stem.end()) unmatched.push_back(e.path);
-            else pairs_.emplace_back(e.path, it->second);
+            if (it == by_stem.end())
+                unmatched.push_back(e.path);
+            else
+                pairs_.emplace_back(e.path, it->second);
         }
         if (!unmatched.empty())
-            throw_input(unmatched.front(), "has no mask under " + masks + " with the same relative path and name (" + std::to_string(unmatched.size()) + " images unmatched)");
+            throw_input(unmatched.front(), "has no mask under " + masks + " with the same relative path and name (" +
+                                               std::to_string(unmatched.size()) + " images unmatched)");
         if (pairs_.empty()) throw_input(images, "holds no images");
     }
     int64_t size() const override { return static_cast<int64_t>(pairs_.size()); }
@@ -205,14 +222,16 @@ public:
         s.image = load_image(image_path);
         const Image m = load_image(mask_path);
         if (m.width != s.image.width || m.height != s.image.height)
-            throw_input(mask_path, "mask is " + std::to_string(m.width) + "x" + std::to_string(m.height) + " but its image " + image_path + " is " +
-                                       std::to_string(s.image.width) + "x" + std::to_string(s.image.height));
+            throw_input(mask_path, "mask is " + std::to_string(m.width) + "x" + std::to_string(m.height) +
+                                       " but its image " + image_path + " is " + std::to_string(s.image.width) + "x" +
+                                       std::to_string(s.image.height));
         s.mask.width = m.width;
         s.mask.height = m.height;
         s.mask.data.resize(static_cast<size_t>(m.width) * m.height);
         for (size_t p = 0; p < s.mask.data.size(); ++p) {
             bool on = false;
-            for (int c = 0; c < std::min(m.channels, 3); ++c) on = on || m.pixels[p * static_cast<size_t>(m.channels) + static_cast<size_t>(c)] != 0;
+            for (int c = 0; c < std::min(m.channels, 3); ++c)
+                on = on || m.pixels[p * static_cast<size_t>(m.channels) + static_cast<size_t>(c)] != 0;
             s.mask.data[p] = on;
         }
         return s;
@@ -232,20 +251,24 @@ void write_refs(hid_t loc, const char* name, const std::vector<hobj_ref_t>& refs
 
 void write_u8(hid_t loc, const std::string& name, const std::vector<hsize_t>& dims, const std::vector<uint8_t>& data) {
     Handle space(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), H5Sclose);
-    Handle ds(H5Dcreate2(loc, name.c_str(), H5T_STD_U8LE, space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Dclose);
+    Handle ds(H5Dcreate2(loc, name.c_str(), H5T_STD_U8LE, space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+              H5Dclose);
     if (ds.get() < 0 || H5Dwrite(ds.get(), H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, data.data()) < 0)
         throw_input(name, "HDF5 write failed");
 }
 
 }  // namespace
 
-std::unique_ptr<SegmentationDataset> open_imagenet_segmentation(const std::string& mat_path) { return std::make_unique<ImagenetSegmentation>(mat_path); }
+std::unique_ptr<SegmentationDataset> open_imagenet_segmentation(const std::string& mat_path) {
+    return std::make_unique<ImagenetSegmentation>(mat_path);
+}
 
 std::unique_ptr<SegmentationDataset> open_mask_folder(const std::string& images, const std::string& masks) {
     return std::make_unique<MaskFolder>(images, masks);
 }
 
-void write_imagenet_segmentation(const std::string& mat_path, const std::vector<Image>& images, const std::vector<Mask>& masks) {
+void write_imagenet_segmentation(const std::string& mat_path, const std::vector<Image>& images,
+                                 const std::vector<Mask>& masks) {
     if (images.size() != masks.size()) throw_usage("write_imagenet_segmentation: as many masks as images are needed");
     silence_hdf5_errors();
     std::lock_guard lock(hdf5_mutex());
@@ -261,18 +284,23 @@ void write_imagenet_segmentation(const std::string& mat_path, const std::vector<
         for (size_t i = 0; i < images.size(); ++i) {
             const Image& im = images[i];
             const Mask& m = masks[i];
-            if (im.channels != 3 || im.pixels.size() != static_cast<size_t>(im.width) * im.height * 3 || m.data.size() != static_cast<size_t>(m.width) * m.height)
+            if (im.channels != 3 || im.pixels.size() != static_cast<size_t>(im.width) * im.height * 3 ||
+                m.data.size() != static_cast<size_t>(m.width) * m.height)
                 throw_usage("write_imagenet_segmentation: entry " + std::to_string(i) + " is malformed");
             std::vector<uint8_t> planar(im.pixels.size());
             for (int c = 0; c < 3; ++c)
                 for (int x = 0; x < im.width; ++x)
                     for (int y = 0; y < im.height; ++y)
-                        planar[(static_cast<size_t>(c) * im.width + x) * im.height + y] = im.pixels[(static_cast<size_t>(y) * im.width + x) * 3 + c];
-            const std::string img_name = "/#refs#/img" + std::to_string(i), mask_name = "/#refs#/mask" + std::to_string(i);
-            write_u8(file.get(), img_name, {3, static_cast<hsize_t>(im.width), static_cast<hsize_t>(im.height)}, planar);
+                        planar[(static_cast<size_t>(c) * im.width + x) * im.height + y] =
+                            im.pixels[(static_cast<size_t>(y) * im.width + x) * 3 + c];
+            const std::string img_name = "/#refs#/img" + std::to_string(i),
+                              mask_name = "/#refs#/mask" + std::to_string(i);
+            write_u8(file.get(), img_name, {3, static_cast<hsize_t>(im.width), static_cast<hsize_t>(im.height)},
+                     planar);
             std::vector<uint8_t> column(m.data.size());
             for (int x = 0; x < m.width; ++x)
-                for (int y = 0; y < m.height; ++y) column[static_cast<size_t>(x) * m.height + y] = m.data[static_cast<size_t>(y) * m.width + x];
+                for (int y = 0; y < m.height; ++y)
+                    column[static_cast<size_t>(x) * m.height + y] = m.data[static_cast<size_t>(y) * m.width + x];
             write_u8(file.get(), mask_name, {static_cast<hsize_t>(m.width), static_cast<hsize_t>(m.height)}, column);
             hobj_ref_t r;
             H5Rcreate(&r, file.get(), img_name.c_str(), H5R_OBJECT, -1);
@@ -292,12 +320,14 @@ void write_imagenet_segmentation(const std::string& mat_path, const std::vector<
 }
 
 std::vector<uint8_t> align_mask(const Mask& mask, const PreprocessConfig& preprocess, MaskAlignment alignment) {
-    if (mask.width <= 0 || mask.height <= 0 || mask.data.size() != static_cast<size_t>(mask.width) * mask.height) throw_usage("malformed mask");
+    if (mask.width <= 0 || mask.height <= 0 || mask.data.size() != static_cast<size_t>(mask.width) * mask.height)
+        throw_usage("malformed mask");
     const int S = static_cast<int>(preprocess.image_size);
     // As a palette-flagged 3-channel image, the image code resizes it with nearest-neighbour.
     Image as_image{mask.width, mask.height, 3, true, std::vector<uint8_t>(mask.data.size() * 3), {}};
     for (size_t p = 0; p < mask.data.size(); ++p) as_image.pixels[p * 3] = mask.data[p];
-    const Image out = alignment == MaskAlignment::Crop ? resize_and_crop(as_image, preprocess) : resize_nearest_pillow(as_image, S, S);
+    const Image out = alignment == MaskAlignment::Crop ? resize_and_crop(as_image, preprocess)
+                                                       : resize_nearest_pillow(as_image, S, S);
     std::vector<uint8_t> aligned(static_cast<size_t>(S) * S);
     for (size_t p = 0; p < aligned.size(); ++p) aligned[p] = out.pixels[p * static_cast<size_t>(out.channels)] != 0;
     return aligned;

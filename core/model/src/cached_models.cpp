@@ -16,7 +16,10 @@ std::vector<HfCachedRepo> list_cached_models(const std::string& cache_dir) {
                 rev.loadable = true;
                 rev.format = format_name(loc.format);
                 rev.has_tokenizer = !find_vocabulary(loc, "").empty();
-                if (!rev.has_tokenizer) rev.problem = "no tokenizer files in the snapshot; a CLIP vocabulary is looked for elsewhere when the model loads";
+                if (!rev.has_tokenizer)
+                    rev.problem =
+                        "no tokenizer files in the snapshot; a CLIP vocabulary is looked for elsewhere when the model "
+                        "loads";
             } catch (const std::exception& e) {
                 rev.problem = e.what();
             }

@@ -24,7 +24,6 @@ struct ClipModel::Impl {
     std::optional<Tokenizer> tokenizer;
     std::vector<std::string> vocab_searched;  // where a missing vocabulary was looked for
     at::Device device = at::kCPU;
-
 };
 
 namespace {
@@ -33,7 +32,9 @@ at::Device parse_device(const std::string& spec) {
     if (spec == "cpu") return at::kCPU;
     if (spec.rfind("cuda", 0) == 0) {
         if (!at::hasCUDA())
-            throw Error(ErrorKind::Unsupported, "device '" + spec + "' requested, but this LibTorch build has no CUDA support (Debian's libtorch is CPU-only); use --device cpu");
+            throw Error(ErrorKind::Unsupported, "device '" + spec +
+                                                    "' requested, but this LibTorch build has no CUDA support "
+                                                    "(Debian's libtorch is CPU-only); use --device cpu");
         // Exact before fast: cuDNN convolutions default to TF32 on Ampere and later, which
         // moved the fixture's embedding by 2e-4 on an H100 (float32 agrees to 1e-6).
         at::globalContext().setAllowTF32CuDNN(false);
@@ -74,7 +75,8 @@ ClipModel ClipModel::load(const std::string& spec, const LoadOptions& options) {
     switch (loc.format) {
         case ModelFormat::Random: {
             impl->config = builtin_architecture(loc.random_arch);
-            for (auto& [key, array] : random_state_dict(impl->config, loc.random_seed)) dict[key] = view_as_tensor(array).clone();
+            for (auto& [key, array] : random_state_dict(impl->config, loc.random_seed))
+                dict[key] = view_as_tensor(array).clone();
             break;
         }
         case ModelFormat::OpenClipSafetensors:
@@ -111,13 +113,16 @@ ClipModel ClipModel::load(const std::string& spec, const LoadOptions& options) {
     if (impl->info.vocab_path.empty() && impl->config.text.vocab_size == kStandardClipVocab) {
         const VocabularySearch search = find_clip_vocabulary_elsewhere(hf_hub_cache_dir());
         impl->info.vocab_path = search.path;
-        if (search.path.empty()) impl->vocab_searched = search.searched;
-        else spdlog::info("{} has no tokenizer files; using the standard CLIP vocabulary from {}", spec, search.path);
+        if (search.path.empty())
+            impl->vocab_searched = search.searched;
+        else
+            spdlog::info("{} has no tokenizer files; using the standard CLIP vocabulary from {}", spec, search.path);
     }
     if (!impl->info.vocab_path.empty()) {
         impl->tokenizer = Tokenizer::load(impl->info.vocab_path);
         if (impl->tokenizer->vocab_size() > impl->config.text.vocab_size)
-            throw_model(impl->info.vocab_path, "vocabulary has " + std::to_string(impl->tokenizer->vocab_size()) + " tokens but the model's embedding table has " +
+            throw_model(impl->info.vocab_path, "vocabulary has " + std::to_string(impl->tokenizer->vocab_size()) +
+                                                   " tokens but the model's embedding table has " +
                                                    std::to_string(impl->config.text.vocab_size));
     }
     return ClipModel(std::move(impl));
@@ -129,14 +134,15 @@ bool ClipModel::has_tokenizer() const { return impl_->tokenizer.has_value(); }
 float ClipModel::logit_scale() const { return std::exp(impl_->weights.logit_scale.item<float>()); }
 
 const Tokenizer& ClipModel::tokenizer() const {
-    if (!impl_->tokenizer)
-    {
+    if (!impl_->tokenizer) {
         std::string searched;
         for (const auto& place : impl_->vocab_searched) searched += "\n  " + place;
         throw Error(ErrorKind::InputFile, impl_->info.spec +
-                                              ": no tokenizer vocabulary found beside the model (bpe_simple_vocab_16e6.txt.gz, or vocab.json + merges.txt)" +
+                                              ": no tokenizer vocabulary found beside the model "
+                                              "(bpe_simple_vocab_16e6.txt.gz, or vocab.json + merges.txt)" +
                                               (searched.empty() ? std::string() : "; also looked in:" + searched) +
-                                              "\nPass --vocab FILE (e.g. vocab.json of any OpenAI CLIP repo, or open_clip's bpe_simple_vocab_16e6.txt.gz).");
+                                              "\nPass --vocab FILE (e.g. vocab.json of any OpenAI CLIP repo, or "
+                                              "open_clip's bpe_simple_vocab_16e6.txt.gz).");
     }
     return *impl_->tokenizer;
 }
@@ -162,7 +168,9 @@ std::map<std::string, FloatArray> ClipModel::state_dict() const {
     for (const auto& n : kNamedWeights) out[n.key] = to_float_array(w.*n.member);
     for (const bool vision : {true, false})
         for (size_t i = 0; i < (vision ? w.vision : w.text).blocks.size(); ++i)
-            for (const auto& n : kNamedBlockWeights) out[block_prefix(vision, i) + n.suffix] = to_float_array((vision ? w.vision : w.text).blocks[i].*n.member);
+            for (const auto& n : kNamedBlockWeights)
+                out[block_prefix(vision, i) + n.suffix] =
+                    to_float_array((vision ? w.vision : w.text).blocks[i].*n.member);
     return out;
 }
 

@@ -15,7 +15,8 @@ at::Tensor layer_norm(const at::Tensor& x, const at::Tensor& w, const at::Tensor
 }
 
 // Multi-head self-attention (nn.MultiheadAttention semantics, q/k/v packed by rows).
-at::Tensor attention(const at::Tensor& x, const BlockWeights& b, int64_t heads, const at::Tensor& mask, AttentionRecord* record) {
+at::Tensor attention(const at::Tensor& x, const BlockWeights& b, int64_t heads, const at::Tensor& mask,
+                     AttentionRecord* record) {
     const int64_t B = x.size(0), N = x.size(1), W = x.size(2), d = W / heads;
     const at::Tensor qkv = at::linear(x, b.in_w, b.in_b).view({B, N, 3, heads, d}).permute({2, 0, 3, 1, 4});
     const at::Tensor q = qkv[0] * (1.0 / std::sqrt(static_cast<double>(d)));
@@ -43,7 +44,7 @@ at::Tensor mlp(const at::Tensor& x, const BlockWeights& b, Activation act) {
 at::Tensor vision_stem(const ClipWeights& w, const ClipConfig& c, const at::Tensor& pixels) {
     const int64_t B = pixels.size(0);
     at::Tensor x = at::conv2d(pixels, w.conv1_w, {}, c.vision.patch_size);  // [B, W, G, G]
-    x = x.flatten(2).transpose(1, 2);                                        // [B, G*G, W]
+    x = x.flatten(2).transpose(1, 2);                                       // [B, G*G, W]
     x = at::cat({w.class_emb.view({1, 1, -1}).expand({B, 1, c.vision.width}), x}, 1) + w.vis_pos;
     return layer_norm(x, w.ln_pre_w, w.ln_pre_b);
 }
@@ -51,18 +52,25 @@ at::Tensor vision_stem(const ClipWeights& w, const ClipConfig& c, const at::Tens
 void check_pixels(const at::Tensor& pixels, const ClipConfig& c) {
     const int64_t S = c.vision.image_size;
     if (pixels.dim() != 4 || pixels.size(1) != 3 || pixels.size(2) != S || pixels.size(3) != S)
-        throw_usage("image tensor has shape " + shape_to_string(Shape(pixels.sizes().begin(), pixels.sizes().end())) + ", this model needs [B, 3, " +
-                    std::to_string(S) + ", " + std::to_string(S) + "]");
+        throw_usage("image tensor has shape " + shape_to_string(Shape(pixels.sizes().begin(), pixels.sizes().end())) +
+                    ", this model needs [B, 3, " + std::to_string(S) + ", " + std::to_string(S) + "]");
 }
 
 const std::vector<NamedWeight> kNamedWeights = {
-    {"visual.conv1.weight", &ClipWeights::conv1_w},      {"visual.class_embedding", &ClipWeights::class_emb},
-    {"visual.positional_embedding", &ClipWeights::vis_pos}, {"visual.ln_pre.weight", &ClipWeights::ln_pre_w},
-    {"visual.ln_pre.bias", &ClipWeights::ln_pre_b},       {"visual.ln_post.weight", &ClipWeights::ln_post_w},
-    {"visual.ln_post.bias", &ClipWeights::ln_post_b},     {"visual.proj", &ClipWeights::vis_proj},
-    {"token_embedding.weight", &ClipWeights::tok_emb},    {"positional_embedding", &ClipWeights::txt_pos},
-    {"ln_final.weight", &ClipWeights::ln_final_w},        {"ln_final.bias", &ClipWeights::ln_final_b},
-    {"text_projection", &ClipWeights::txt_proj},          {"logit_scale", &ClipWeights::logit_scale},
+    {"visual.conv1.weight", &ClipWeights::conv1_w},
+    {"visual.class_embedding", &ClipWeights::class_emb},
+    {"visual.positional_embedding", &ClipWeights::vis_pos},
+    {"visual.ln_pre.weight", &ClipWeights::ln_pre_w},
+    {"visual.ln_pre.bias", &ClipWeights::ln_pre_b},
+    {"visual.ln_post.weight", &ClipWeights::ln_post_w},
+    {"visual.ln_post.bias", &ClipWeights::ln_post_b},
+    {"visual.proj", &ClipWeights::vis_proj},
+    {"token_embedding.weight", &ClipWeights::tok_emb},
+    {"positional_embedding", &ClipWeights::txt_pos},
+    {"ln_final.weight", &ClipWeights::ln_final_w},
+    {"ln_final.bias", &ClipWeights::ln_final_b},
+    {"text_projection", &ClipWeights::txt_proj},
+    {"logit_scale", &ClipWeights::logit_scale},
 };
 
 const std::vector<NamedBlockWeight> kNamedBlockWeights = {
@@ -86,10 +94,12 @@ ClipWeights build_weights(const StateDict& d, const ClipConfig& c, const at::Dev
         auto& blocks = vision ? w.vision.blocks : w.text.blocks;
         blocks.resize(static_cast<size_t>(vision ? c.vision.layers : c.text.layers));
         for (size_t i = 0; i < blocks.size(); ++i)
-            for (const auto& n : kNamedBlockWeights) blocks[i].*n.member = d.at(block_prefix(vision, i) + n.suffix).to(device);
+            for (const auto& n : kNamedBlockWeights)
+                blocks[i].*n.member = d.at(block_prefix(vision, i) + n.suffix).to(device);
     }
     const int64_t C = c.text.context_length;
-    w.causal_mask = at::full({C, C}, -std::numeric_limits<float>::infinity(), at::TensorOptions().device(device)).triu(1);
+    w.causal_mask =
+        at::full({C, C}, -std::numeric_limits<float>::infinity(), at::TensorOptions().device(device)).triu(1);
     return w;
 }
 

@@ -64,15 +64,16 @@ at::Tensor layer_norm(const at::Tensor& x, const at::Tensor& w, const at::Tensor
 struct AttentionRecord {
     bool keep_values = false;
     bool keep_mean_probs = false;
-    at::Tensor cls_probs;  // [B, H, N]
-    at::Tensor mean_probs; // [B, N, N] averaged over heads (only with keep_mean_probs)
-    at::Tensor values;     // [B, H, N, d] (only with keep_values)
-    at::Tensor cls_value;  // [B, H, d]: v at source token 0
-    at::Tensor cls_out;    // [B, H, d]: sum_m probs[0, m] v_m (the head outputs at the class token)
+    at::Tensor cls_probs;   // [B, H, N]
+    at::Tensor mean_probs;  // [B, N, N] averaged over heads (only with keep_mean_probs)
+    at::Tensor values;      // [B, H, N, d] (only with keep_values)
+    at::Tensor cls_value;   // [B, H, d]: v at source token 0
+    at::Tensor cls_out;     // [B, H, d]: sum_m probs[0, m] v_m (the head outputs at the class token)
 };
 
 // Multi-head self-attention (nn.MultiheadAttention semantics); fills `record` when given.
-at::Tensor attention(const at::Tensor& x, const BlockWeights& b, int64_t heads, const at::Tensor& mask, AttentionRecord* record);
+at::Tensor attention(const at::Tensor& x, const BlockWeights& b, int64_t heads, const at::Tensor& mask,
+                     AttentionRecord* record);
 at::Tensor mlp(const at::Tensor& x, const BlockWeights& b, Activation act);
 // Patch embedding + class token + positions + ln_pre: the initial residual stream x0.
 at::Tensor vision_stem(const ClipWeights& w, const ClipConfig& c, const at::Tensor& pixels);

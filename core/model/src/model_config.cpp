@@ -25,21 +25,28 @@ json load_json(const std::string& path) {
 }
 
 // Reads an integer field with a default; wrong types are errors that name the field.
-int64_t get_int(const json& obj, const std::string& key, int64_t fallback, const std::string& path, const std::string& where) {
+int64_t get_int(const json& obj, const std::string& key, int64_t fallback, const std::string& path,
+                const std::string& where) {
     if (!obj.contains(key) || obj[key].is_null()) return fallback;
     const auto& v = obj[key];
     if (v.is_number_integer()) return v.get<int64_t>();
-    if (v.is_number_float() && std::floor(v.get<double>()) == v.get<double>()) return static_cast<int64_t>(v.get<double>());
-    throw_model(path, where + key + " should be an integer, found " + v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    if (v.is_number_float() && std::floor(v.get<double>()) == v.get<double>())
+        return static_cast<int64_t>(v.get<double>());
+    throw_model(path, where + key + " should be an integer, found " +
+                          v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
-double get_number(const json& obj, const std::string& key, double fallback, const std::string& path, const std::string& where) {
+double get_number(const json& obj, const std::string& key, double fallback, const std::string& path,
+                  const std::string& where) {
     if (!obj.contains(key) || obj[key].is_null()) return fallback;
-    if (!obj[key].is_number()) throw_model(path, where + key + " should be a number, found " + obj[key].dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    if (!obj[key].is_number())
+        throw_model(path, where + key + " should be a number, found " +
+                              obj[key].dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
     return obj[key].get<double>();
 }
 
-std::array<float, 3> get_triplet(const json& obj, const std::string& key, std::array<float, 3> fallback, const std::string& path) {
+std::array<float, 3> get_triplet(const json& obj, const std::string& key, std::array<float, 3> fallback,
+                                 const std::string& path) {
     if (!obj.contains(key) || obj[key].is_null()) return fallback;
     const auto& v = obj[key];
     if (v.is_number()) {  // a scalar applies to all channels
@@ -47,18 +54,24 @@ std::array<float, 3> get_triplet(const json& obj, const std::string& key, std::a
         return {x, x, x};
     }
     if (!v.is_array() || v.size() != 3 || !v[0].is_number() || !v[1].is_number() || !v[2].is_number())
-        throw_model(path, key + " should be a list of 3 numbers, found " + v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+        throw_model(path, key + " should be a list of 3 numbers, found " +
+                              v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
     return {v[0].get<float>(), v[1].get<float>(), v[2].get<float>()};
 }
 
 void refuse_unsupported_vision_keys(const json& vision, const std::string& path) {
     // These change the forward pass in ways the decomposition does not model.
-    for (const char* key : {"timm_model_name", "attentional_pool", "ls_init_value", "no_ln_pre", "final_ln_after_pool", "input_patchnorm"}) {
+    for (const char* key : {"timm_model_name", "attentional_pool", "ls_init_value", "no_ln_pre", "final_ln_after_pool",
+                            "input_patchnorm"}) {
         if (vision.contains(key) && !vision[key].is_null() && vision[key] != false && vision[key] != "")
-            throw_model(path, std::string("vision_cfg.") + key + " = " + vision[key].dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + " is not supported (only plain CLIP ViTs)");
+            throw_model(path, std::string("vision_cfg.") + key + " = " +
+                                  vision[key].dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
+                                  " is not supported (only plain CLIP ViTs)");
     }
     if (vision.contains("pool_type") && vision["pool_type"] != "tok")
-        throw_model(path, "vision_cfg.pool_type = " + vision["pool_type"].dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + " is not supported (class-token pooling only)");
+        throw_model(path, "vision_cfg.pool_type = " +
+                              vision["pool_type"].dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
+                              " is not supported (class-token pooling only)");
     if (vision.contains("global_average_pool") && vision["global_average_pool"] == true)
         throw_model(path, "vision_cfg.global_average_pool is not supported (class-token pooling only)");
 }
@@ -76,17 +89,23 @@ void validate_config(const ClipConfig& c, const std::string& source) {
     auto tower = [&](const TowerConfig& t, const std::string& name) {
         check(t.width > 0 && t.width <= 16384, name + " width " + std::to_string(t.width) + " is out of range");
         check(t.layers > 0 && t.layers <= 256, name + " layers " + std::to_string(t.layers) + " is out of range");
-        check(t.heads > 0 && t.heads <= t.width && t.width % t.heads == 0,
-              name + " width " + std::to_string(t.width) + " is not divisible into " + std::to_string(t.heads) + " heads");
-        check(t.mlp_hidden > 0 && t.mlp_hidden <= 65536, name + " MLP size " + std::to_string(t.mlp_hidden) + " is out of range");
+        check(t.heads > 0 && t.heads <= t.width && t.width % t.heads == 0, name + " width " + std::to_string(t.width) +
+                                                                               " is not divisible into " +
+                                                                               std::to_string(t.heads) + " heads");
+        check(t.mlp_hidden > 0 && t.mlp_hidden <= 65536,
+              name + " MLP size " + std::to_string(t.mlp_hidden) + " is out of range");
     };
     tower(c.vision, "vision");
     tower(c.text, "text");
     check(c.embed_dim > 0 && c.embed_dim <= 16384, "embed_dim " + std::to_string(c.embed_dim) + " is out of range");
-    check(c.vision.patch_size > 0 && c.vision.image_size > 0 && c.vision.image_size <= 4096 && c.vision.image_size % c.vision.patch_size == 0,
-          "image_size " + std::to_string(c.vision.image_size) + " is not a positive multiple of patch_size " + std::to_string(c.vision.patch_size));
-    check(c.text.context_length > 1 && c.text.context_length <= 4096, "context_length " + std::to_string(c.text.context_length) + " is out of range");
-    check(c.text.vocab_size > 0 && c.text.vocab_size <= 10'000'000, "vocab_size " + std::to_string(c.text.vocab_size) + " is out of range");
+    check(c.vision.patch_size > 0 && c.vision.image_size > 0 && c.vision.image_size <= 4096 &&
+              c.vision.image_size % c.vision.patch_size == 0,
+          "image_size " + std::to_string(c.vision.image_size) + " is not a positive multiple of patch_size " +
+              std::to_string(c.vision.patch_size));
+    check(c.text.context_length > 1 && c.text.context_length <= 4096,
+          "context_length " + std::to_string(c.text.context_length) + " is out of range");
+    check(c.text.vocab_size > 0 && c.text.vocab_size <= 10'000'000,
+          "vocab_size " + std::to_string(c.text.vocab_size) + " is out of range");
     for (float s : c.preprocess.std) check(s > 0, "preprocessing std must be positive");
 }
 
@@ -100,7 +119,9 @@ ClipConfig parse_open_clip_config(const std::string& path) {
     if (!v.is_object() || !t.is_object()) throw_model(path, "vision_cfg and text_cfg must be objects");
     refuse_unsupported_vision_keys(v, path);
     if (t.contains("hf_model_name") && !t["hf_model_name"].is_null())
-        throw_model(path, "text_cfg.hf_model_name (a Hugging Face text tower) is not supported; only the built-in CLIP text transformer");
+        throw_model(path,
+                    "text_cfg.hf_model_name (a Hugging Face text tower) is not supported; only the built-in CLIP text "
+                    "transformer");
 
     ClipConfig c;
     c.embed_dim = get_int(model, "embed_dim", 0, path, "model_cfg.");
@@ -111,7 +132,8 @@ ClipConfig parse_open_clip_config(const std::string& path) {
     c.vision.layers = get_int(v, "layers", 12, path, "vision_cfg.");
     const int64_t head_width = get_int(v, "head_width", 64, path, "vision_cfg.");
     if (head_width <= 0 || c.vision.width % head_width != 0)
-        throw_model(path, "vision_cfg.width " + std::to_string(c.vision.width) + " is not a multiple of head_width " + std::to_string(head_width));
+        throw_model(path, "vision_cfg.width " + std::to_string(c.vision.width) + " is not a multiple of head_width " +
+                              std::to_string(head_width));
     c.vision.heads = c.vision.width / head_width;
     c.vision.mlp_hidden = static_cast<int64_t>(c.vision.width * get_number(v, "mlp_ratio", 4.0, path, "vision_cfg."));
     c.text.context_length = get_int(t, "context_length", 77, path, "text_cfg.");
@@ -128,9 +150,13 @@ ClipConfig parse_open_clip_config(const std::string& path) {
         c.preprocess.mean = get_triplet(p, "mean", c.preprocess.mean, path);
         c.preprocess.std = get_triplet(p, "std", c.preprocess.std, path);
         if (p.contains("resize_mode") && p["resize_mode"] != "shortest")
-            throw_model(path, "preprocess_cfg.resize_mode " + p["resize_mode"].dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + " is not supported yet (only 'shortest')");
+            throw_model(path, "preprocess_cfg.resize_mode " +
+                                  p["resize_mode"].dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
+                                  " is not supported yet (only 'shortest')");
         if (p.contains("interpolation") && p["interpolation"] != "bicubic")
-            throw_model(path, "preprocess_cfg.interpolation " + p["interpolation"].dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + " is not supported yet (only 'bicubic')");
+            throw_model(path, "preprocess_cfg.interpolation " +
+                                  p["interpolation"].dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
+                                  " is not supported yet (only 'bicubic')");
     }
     validate_config(c, path);
     c.name = architecture_name(c);
@@ -140,7 +166,9 @@ ClipConfig parse_open_clip_config(const std::string& path) {
 ClipConfig parse_hf_clip_config(const std::string& config_path, const std::string& preprocessor_path) {
     const json root = load_json(config_path);
     if (root.contains("model_type") && root["model_type"] != "clip")
-        throw_model(config_path, "model_type " + root["model_type"].dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + " is not a CLIP model");
+        throw_model(config_path, "model_type " +
+                                     root["model_type"].dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
+                                     " is not a CLIP model");
     // Legacy *_config_dict values override *_config (transformers' own rule).
     auto merged = [&](const char* name) {
         json out = root.contains(name) && root[name].is_object() ? root[name] : json::object();
@@ -168,10 +196,15 @@ ClipConfig parse_hf_clip_config(const std::string& config_path, const std::strin
     c.vision.patch_size = get_int(v, "patch_size", 32, config_path, "vision_config.");
     const std::string text_act = t.value("hidden_act", std::string("quick_gelu"));
     const std::string vision_act = v.value("hidden_act", std::string("quick_gelu"));
-    if (text_act != vision_act) throw_model(config_path, "text and vision towers use different activations (" + text_act + " vs " + vision_act + "); not supported");
-    if (vision_act == "quick_gelu") c.activation = Activation::QuickGelu;
-    else if (vision_act == "gelu") c.activation = Activation::Gelu;
-    else throw_model(config_path, "hidden_act '" + vision_act + "' is not supported (gelu or quick_gelu)");
+    if (text_act != vision_act)
+        throw_model(config_path, "text and vision towers use different activations (" + text_act + " vs " + vision_act +
+                                     "); not supported");
+    if (vision_act == "quick_gelu")
+        c.activation = Activation::QuickGelu;
+    else if (vision_act == "gelu")
+        c.activation = Activation::Gelu;
+    else
+        throw_model(config_path, "hidden_act '" + vision_act + "' is not supported (gelu or quick_gelu)");
     for (const json* cfg : {&t, &v})
         if (std::abs(get_number(*cfg, "layer_norm_eps", 1e-5, config_path, "") - 1e-5) > 1e-12)
             throw_model(config_path, "layer_norm_eps other than 1e-5 is not supported");
@@ -187,14 +220,17 @@ ClipConfig parse_hf_clip_config(const std::string& config_path, const std::strin
             const auto& s = p[key];
             if (s.is_number_integer()) return s.get<int64_t>();
             if (s.is_object() && s.contains(inner) && s[inner].is_number_integer()) return s[inner].get<int64_t>();
-            throw_model(preprocessor_path, std::string(key) + " has an unsupported form: " + s.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+            throw_model(preprocessor_path, std::string(key) + " has an unsupported form: " +
+                                               s.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
         };
         const int64_t resize = size_of("size", "shortest_edge");
         const int64_t crop = size_of("crop_size", "height");
         if (resize != crop || crop != c.vision.image_size)
-            throw_model(preprocessor_path, "resize " + std::to_string(resize) + " / crop " + std::to_string(crop) + " differ from the model's image size " +
+            throw_model(preprocessor_path, "resize " + std::to_string(resize) + " / crop " + std::to_string(crop) +
+                                               " differ from the model's image size " +
                                                std::to_string(c.vision.image_size) + "; not supported");
-        if (p.contains("resample") && p["resample"] != 3) throw_model(preprocessor_path, "only bicubic resampling (resample: 3) is supported");
+        if (p.contains("resample") && p["resample"] != 3)
+            throw_model(preprocessor_path, "only bicubic resampling (resample: 3) is supported");
     }
     validate_config(c, config_path);
     c.name = architecture_name(c);
@@ -243,9 +279,10 @@ ClipConfig builtin_architecture(const std::string& name) {
 std::string architecture_name(const ClipConfig& c) {
     for (const char* name : {"ViT-B-32", "ViT-B-16", "ViT-L-14", "ViT-L-14-336", "ViT-H-14", "ViT-bigG-14"}) {
         const ClipConfig b = builtin_architecture(name);
-        if (b.embed_dim == c.embed_dim && b.vision.image_size == c.vision.image_size && b.vision.patch_size == c.vision.patch_size &&
-            b.vision.width == c.vision.width && b.vision.layers == c.vision.layers && b.vision.heads == c.vision.heads &&
-            b.text.width == c.text.width && b.text.layers == c.text.layers)
+        if (b.embed_dim == c.embed_dim && b.vision.image_size == c.vision.image_size &&
+            b.vision.patch_size == c.vision.patch_size && b.vision.width == c.vision.width &&
+            b.vision.layers == c.vision.layers && b.vision.heads == c.vision.heads && b.text.width == c.text.width &&
+            b.text.layers == c.text.layers)
             return name;
     }
     return "custom";

@@ -30,12 +30,17 @@ std::string first_existing(const fs::path& folder, std::initializer_list<const c
 }
 
 [[noreturn]] void refuse_pickle(const std::string& path) {
-    throw Error(ErrorKind::Unsupported,
-                path + ": PyTorch pickle checkpoints (.bin/.pth written by torch.save) are not read by ClipScope, because loading a pickle "
-                       "can run code and LibTorch 1.13 cannot parse state-dict pickles. Use the safetensors file of the same model: most Hugging Face "
-                       "repos also hold open_clip_model.safetensors (open_clip) or model.safetensors (transformers); otherwise convert once in Python: "
-                       "python -c \"import torch, safetensors.torch as st; sd=torch.load('" +
-                           path + "', map_location='cpu'); st.save_file({k: v.contiguous() for k, v in sd.items()}, 'open_clip_model.safetensors')\"");
+    throw Error(ErrorKind::Unsupported, path +
+                                            ": PyTorch pickle checkpoints (.bin/.pth written by torch.save) are not "
+                                            "read by ClipScope, because loading a pickle "
+                                            "can run code and LibTorch 1.13 cannot parse state-dict pickles. Use the "
+                                            "safetensors file of the same model: most Hugging Face "
+                                            "repos also hold open_clip_model.safetensors (open_clip) or "
+                                            "model.safetensors (transformers); otherwise convert once in Python: "
+                                            "python -c \"import torch, safetensors.torch as st; sd=torch.load('" +
+                                            path +
+                                            "', map_location='cpu'); st.save_file({k: v.contiguous() for k, v in "
+                                            "sd.items()}, 'open_clip_model.safetensors')\"");
 }
 
 ModelLocation resolve_folder(const std::string& spec, const fs::path& folder) {
@@ -43,30 +48,36 @@ ModelLocation resolve_folder(const std::string& spec, const fs::path& folder) {
     loc.spec = spec;
     loc.folder = folder.string();
     const std::string open_clip_config = first_existing(folder, {"open_clip_config.json"});
-    const std::string open_clip_weights = first_existing(folder, {"open_clip_model.safetensors", "open_clip_pytorch_model.safetensors"});
+    const std::string open_clip_weights =
+        first_existing(folder, {"open_clip_model.safetensors", "open_clip_pytorch_model.safetensors"});
     const std::string hf_config = first_existing(folder, {"config.json"});
     const std::string hf_weights = first_existing(folder, {"model.safetensors"});
     if (!open_clip_weights.empty()) {
         if (open_clip_config.empty())
             throw_model(loc.folder, "has " + fs::path(open_clip_weights).filename().string() +
-                                        " but no open_clip_config.json; the architecture (head count, activation) cannot be read from weights alone");
+                                        " but no open_clip_config.json; the architecture (head count, activation) "
+                                        "cannot be read from weights alone");
         loc.format = ModelFormat::OpenClipSafetensors;
         loc.weights_path = open_clip_weights;
         loc.config_path = open_clip_config;
         return loc;
     }
     if (!hf_weights.empty()) {
-        // model.safetensors is transformers-format in laion/openai repos but a timm file in timm/* repos: decide by content.
+        // model.safetensors is transformers-format in laion/openai repos but a timm file in timm/* repos: decide by
+        // content.
         const auto file = SafetensorsFile::open(hf_weights);
         if (file.contains("visual.conv1.weight")) {
-            if (open_clip_config.empty()) throw_model(loc.folder, "model.safetensors holds open_clip keys but there is no open_clip_config.json");
+            if (open_clip_config.empty())
+                throw_model(loc.folder, "model.safetensors holds open_clip keys but there is no open_clip_config.json");
             loc.format = ModelFormat::OpenClipSafetensors;
             loc.weights_path = hf_weights;
             loc.config_path = open_clip_config;
             return loc;
         }
         if (!file.contains("vision_model.embeddings.patch_embedding.weight"))
-            throw_model(hf_weights, "holds neither open_clip (visual.conv1.weight) nor transformers CLIP (vision_model.embeddings.patch_embedding.weight) keys");
+            throw_model(hf_weights,
+                        "holds neither open_clip (visual.conv1.weight) nor transformers CLIP "
+                        "(vision_model.embeddings.patch_embedding.weight) keys");
         if (hf_config.empty()) throw_model(loc.folder, "has a transformers model.safetensors but no config.json");
         loc.format = ModelFormat::HfTransformers;
         loc.weights_path = hf_weights;
@@ -74,10 +85,12 @@ ModelLocation resolve_folder(const std::string& spec, const fs::path& folder) {
         loc.preprocessor_path = first_existing(folder, {"preprocessor_config.json"});
         return loc;
     }
-    const std::string pickle = first_existing(folder, {"open_clip_pytorch_model.bin", "open_clip_pytorch_model.pth", "pytorch_model.bin", "pytorch_model.pth", "model.pth"});
+    const std::string pickle = first_existing(folder, {"open_clip_pytorch_model.bin", "open_clip_pytorch_model.pth",
+                                                       "pytorch_model.bin", "pytorch_model.pth", "model.pth"});
     if (!pickle.empty()) refuse_pickle(pickle);
     throw_model(loc.folder,
-                "no loadable CLIP checkpoint found (looked for open_clip_model.safetensors, open_clip_pytorch_model.safetensors with "
+                "no loadable CLIP checkpoint found (looked for open_clip_model.safetensors, "
+                "open_clip_pytorch_model.safetensors with "
                 "open_clip_config.json, or model.safetensors with config.json)");
 }
 
@@ -85,10 +98,14 @@ ModelLocation resolve_folder(const std::string& spec, const fs::path& folder) {
 
 std::string format_name(ModelFormat f) {
     switch (f) {
-        case ModelFormat::OpenClipSafetensors: return "open_clip-safetensors";
-        case ModelFormat::HfTransformers: return "hf-transformers";
-        case ModelFormat::OpenAiTorchScript: return "openai-torchscript";
-        case ModelFormat::Random: return "random";
+        case ModelFormat::OpenClipSafetensors:
+            return "open_clip-safetensors";
+        case ModelFormat::HfTransformers:
+            return "hf-transformers";
+        case ModelFormat::OpenAiTorchScript:
+            return "openai-torchscript";
+        case ModelFormat::Random:
+            return "random";
     }
     return "?";
 }
@@ -164,16 +181,19 @@ VocabularySearch find_clip_vocabulary_elsewhere(const std::string& hub_cache_dir
     if (fs::is_directory(hub_cache_dir, ec)) {
         for (const auto& repo : fs::directory_iterator(hub_cache_dir, ec)) {
             std::string name = repo.path().filename().string();
-            std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+            std::transform(name.begin(), name.end(), name.begin(),
+                           [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
             if (name.rfind("models--", 0) != 0 || name.find("clip") == std::string::npos) continue;
             for (const auto& snap : fs::directory_iterator(repo.path() / "snapshots", ec))
-                if (is_file(snap.path() / "vocab.json") && is_file(snap.path() / "merges.txt")) candidates.push_back(snap.path() / "vocab.json");
+                if (is_file(snap.path() / "vocab.json") && is_file(snap.path() / "merges.txt"))
+                    candidates.push_back(snap.path() / "vocab.json");
             ec.clear();
         }
     }
     // OpenAI's own repos first: they are the vocabulary's origin.
     std::stable_sort(candidates.begin(), candidates.end(), [](const fs::path& a, const fs::path& b) {
-        const bool oa = a.string().find("models--openai--") != std::string::npos, ob = b.string().find("models--openai--") != std::string::npos;
+        const bool oa = a.string().find("models--openai--") != std::string::npos,
+                   ob = b.string().find("models--openai--") != std::string::npos;
         return oa > ob;
     });
     if (!candidates.empty()) {
@@ -201,7 +221,8 @@ VocabularySearch find_clip_vocabulary_elsewhere(const std::string& hub_cache_dir
                 }
         }
         ec.clear();
-        search.searched.push_back(root.string() + "/python3*/{site,dist}-packages/{open_clip,clip}/bpe_simple_vocab_16e6.txt.gz");
+        search.searched.push_back(root.string() +
+                                  "/python3*/{site,dist}-packages/{open_clip,clip}/bpe_simple_vocab_16e6.txt.gz");
         if (!search.path.empty()) return search;
     }
     return search;

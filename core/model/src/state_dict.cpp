@@ -100,18 +100,22 @@ StateDict validate_state_dict(StateDict dict, const ClipConfig& config, const st
     const auto expected = expected_shapes(config);
     for (const auto& [key, shape] : expected) {
         auto it = normalised.find(key);
-        if (it == normalised.end()) throw_model(file, "missing tensor '" + key + "' (expected shape " + shape_to_string(shape) + ")");
+        if (it == normalised.end())
+            throw_model(file, "missing tensor '" + key + "' (expected shape " + shape_to_string(shape) + ")");
         const Shape got(it->second.sizes().begin(), it->second.sizes().end());
         // logit_scale is sometimes stored as [1] rather than [].
         const bool scalar_ok = shape.empty() && it->second.numel() == 1;
         if (got != shape && !scalar_ok)
-            throw_model(file, "tensor '" + key + "' has shape " + shape_to_string(got) + ", expected " + shape_to_string(shape) + " for this architecture");
+            throw_model(file, "tensor '" + key + "' has shape " + shape_to_string(got) + ", expected " +
+                                  shape_to_string(shape) + " for this architecture");
     }
     for (const auto& [key, value] : normalised)
-        if (!expected.count(key)) throw_model(file, "unexpected tensor '" + key + "' (not part of a CLIP ViT with this architecture)");
+        if (!expected.count(key))
+            throw_model(file, "unexpected tensor '" + key + "' (not part of a CLIP ViT with this architecture)");
     for (auto& [key, value] : normalised) {
         value = value.to(at::kFloat).contiguous();
-        if (!at::isfinite(value).all().item<bool>()) throw_model(file, "tensor '" + key + "' contains NaN or infinite values");
+        if (!at::isfinite(value).all().item<bool>())
+            throw_model(file, "tensor '" + key + "' contains NaN or infinite values");
     }
     return normalised;
 }
@@ -123,17 +127,22 @@ StateDict read_safetensors_state_dict(const std::string& path, std::string* stor
     for (const auto& e : file->entries()) {
         if (e.dtype == DType::I64 || e.dtype == DType::I32) {
             if (is_ignorable_extra(e.name)) continue;  // legacy int64 position_ids buffers
-            throw_model(path, "tensor '" + e.name + "' is " + dtype_name(e.dtype) + ", expected floating point weights");
+            throw_model(path,
+                        "tensor '" + e.name + "' is " + dtype_name(e.dtype) + ", expected floating point weights");
         }
         if (e.dtype != DType::F32 && e.dtype != DType::F16 && e.dtype != DType::BF16 && e.dtype != DType::F64)
             throw_model(path, "tensor '" + e.name + "' has unsupported dtype " + dtype_name(e.dtype));
         dtypes.insert(dtype_name(e.dtype));
-        const at::ScalarType st = e.dtype == DType::F32 ? at::kFloat : e.dtype == DType::F16 ? at::kHalf : e.dtype == DType::BF16 ? at::kBFloat16 : at::kDouble;
+        const at::ScalarType st = e.dtype == DType::F32    ? at::kFloat
+                                  : e.dtype == DType::F16  ? at::kHalf
+                                  : e.dtype == DType::BF16 ? at::kBFloat16
+                                                           : at::kDouble;
         const unsigned char* bytes = file->data(e);
         if (st == at::kFloat && reinterpret_cast<uintptr_t>(bytes) % alignof(float) == 0) {
             // Float32 weights are used in place from the (copy-on-write) mapping: loading a
             // model then costs its file size in memory once, not twice.
-            dict[e.name] = at::from_blob(const_cast<unsigned char*>(bytes), e.shape, [file](void*) {}, at::TensorOptions().dtype(at::kFloat));
+            dict[e.name] = at::from_blob(
+                const_cast<unsigned char*>(bytes), e.shape, [file](void*) {}, at::TensorOptions().dtype(at::kFloat));
             continue;
         }
         // Copy: 16-bit weights are converted, and files from old writers may be unaligned.
@@ -184,23 +193,34 @@ StateDict map_hf_to_open_clip(StateDict hf, const std::string& file) {
     }
     for (const auto& [tower, i] : layers) {
         const std::string src = tower + ".encoder.layers." + std::to_string(i) + ".";
-        const std::string dst = (tower == "vision_model" ? "visual." : "") + std::string("transformer.resblocks.") + std::to_string(i) + ".";
+        const std::string dst = (tower == "vision_model" ? "visual." : "") + std::string("transformer.resblocks.") +
+                                std::to_string(i) + ".";
         static const std::vector<std::pair<std::string, std::string>> kBlock = {
-            {"layer_norm1.weight", "ln_1.weight"}, {"layer_norm1.bias", "ln_1.bias"},
-            {"layer_norm2.weight", "ln_2.weight"}, {"layer_norm2.bias", "ln_2.bias"},
-            {"self_attn.out_proj.weight", "attn.out_proj.weight"}, {"self_attn.out_proj.bias", "attn.out_proj.bias"},
-            {"mlp.fc1.weight", "mlp.c_fc.weight"}, {"mlp.fc1.bias", "mlp.c_fc.bias"},
-            {"mlp.fc2.weight", "mlp.c_proj.weight"}, {"mlp.fc2.bias", "mlp.c_proj.bias"},
+            {"layer_norm1.weight", "ln_1.weight"},
+            {"layer_norm1.bias", "ln_1.bias"},
+            {"layer_norm2.weight", "ln_2.weight"},
+            {"layer_norm2.bias", "ln_2.bias"},
+            {"self_attn.out_proj.weight", "attn.out_proj.weight"},
+            {"self_attn.out_proj.bias", "attn.out_proj.bias"},
+            {"mlp.fc1.weight", "mlp.c_fc.weight"},
+            {"mlp.fc1.bias", "mlp.c_fc.bias"},
+            {"mlp.fc2.weight", "mlp.c_proj.weight"},
+            {"mlp.fc2.bias", "mlp.c_proj.bias"},
         };
         for (const auto& [from, to] : kBlock) out[dst + to] = take(src + from);
         // nn.MultiheadAttention packs q, k, v by rows.
         out[dst + "attn.in_proj_weight"] =
-            at::cat({take(src + "self_attn.q_proj.weight"), take(src + "self_attn.k_proj.weight"), take(src + "self_attn.v_proj.weight")}, 0);
+            at::cat({take(src + "self_attn.q_proj.weight"), take(src + "self_attn.k_proj.weight"),
+                     take(src + "self_attn.v_proj.weight")},
+                    0);
         out[dst + "attn.in_proj_bias"] =
-            at::cat({take(src + "self_attn.q_proj.bias"), take(src + "self_attn.k_proj.bias"), take(src + "self_attn.v_proj.bias")}, 0);
+            at::cat({take(src + "self_attn.q_proj.bias"), take(src + "self_attn.k_proj.bias"),
+                     take(src + "self_attn.v_proj.bias")},
+                    0);
     }
     for (const auto& [key, _] : hf)
-        if (!is_ignorable_extra(key)) throw_model(file, "unexpected tensor '" + key + "' in a transformers CLIP checkpoint");
+        if (!is_ignorable_extra(key))
+            throw_model(file, "unexpected tensor '" + key + "' in a transformers CLIP checkpoint");
     return out;
 }
 
@@ -210,7 +230,8 @@ ClipConfig infer_openai_config(const StateDict& d, const std::string& file) {
         if (it == d.end()) throw_model(file, "missing tensor '" + key + "' needed to infer the architecture");
         return it->second;
     };
-    if (!d.count("visual.proj")) throw_model(file, "has no visual.proj: not a CLIP ViT (ResNet CLIPs are not supported)");
+    if (!d.count("visual.proj"))
+        throw_model(file, "has no visual.proj: not a CLIP ViT (ResNet CLIPs are not supported)");
     ClipConfig c;
     const auto& conv = get("visual.conv1.weight");
     if (conv.dim() != 4) throw_model(file, "visual.conv1.weight should have 4 dimensions");
@@ -221,8 +242,10 @@ ClipConfig infer_openai_config(const StateDict& d, const std::string& file) {
     std::set<int> text_layers;
     for (const auto& [key, _] : d) {
         std::smatch m;
-        if (std::regex_match(key, m, kVisionBlock)) ++c.vision.layers;
-        else if (std::regex_match(key, m, kTextBlock)) text_layers.insert(std::stoi(m[1].str()));
+        if (std::regex_match(key, m, kVisionBlock))
+            ++c.vision.layers;
+        else if (std::regex_match(key, m, kTextBlock))
+            text_layers.insert(std::stoi(m[1].str()));
     }
     c.text.layers = static_cast<int64_t>(text_layers.size());
     const int64_t grid = std::llround(std::sqrt(static_cast<double>(get("visual.positional_embedding").size(0) - 1)));
@@ -256,9 +279,12 @@ std::map<std::string, FloatArray> random_state_dict(const ClipConfig& config, ui
             std::normal_distribution<float> dist(is_weight ? 1.0f : 0.0f, is_weight ? 0.1f : 0.02f);
             for (auto& x : a.data) x = dist(rng);
         } else {
-            const int64_t fan_in = shape.size() >= 2 ? element_count(Shape(shape.begin() + 1, shape.end())) : shape.empty() ? 1 : shape[0];
-            const float std = key.find("embedding") != std::string::npos ? 0.02f : key.find("bias") != std::string::npos ? 0.02f
-                                                                                                                          : 1.0f / std::sqrt(static_cast<float>(fan_in));
+            const int64_t fan_in = shape.size() >= 2 ? element_count(Shape(shape.begin() + 1, shape.end()))
+                                   : shape.empty()   ? 1
+                                                     : shape[0];
+            const float std = key.find("embedding") != std::string::npos ? 0.02f
+                              : key.find("bias") != std::string::npos    ? 0.02f
+                                                                         : 1.0f / std::sqrt(static_cast<float>(fan_in));
             std::normal_distribution<float> dist(0.0f, std);
             for (auto& x : a.data) x = dist(rng);
         }
@@ -287,7 +313,10 @@ nlohmann::json open_clip_config_json(const ClipConfig& c) {
                         {"heads", c.text.heads},
                         {"layers", c.text.layers},
                         {"mlp_ratio", static_cast<double>(c.text.mlp_hidden) / c.text.width}}}};
-    j["preprocess_cfg"] = {{"mean", c.preprocess.mean}, {"std", c.preprocess.std}, {"interpolation", "bicubic"}, {"resize_mode", "shortest"}};
+    j["preprocess_cfg"] = {{"mean", c.preprocess.mean},
+                           {"std", c.preprocess.std},
+                           {"interpolation", "bicubic"},
+                           {"resize_mode", "shortest"}};
     return j;
 }
 
@@ -322,7 +351,8 @@ std::map<std::string, FloatArray> to_hf_layout(const std::map<std::string, Float
     for (const auto& [tower, layers, width] : {std::tuple{std::string("vision_model"), c.vision.layers, c.vision.width},
                                                std::tuple{std::string("text_model"), c.text.layers, c.text.width}}) {
         for (int64_t i = 0; i < layers; ++i) {
-            const std::string src = (tower == "vision_model" ? "visual." : "") + std::string("transformer.resblocks.") + std::to_string(i) + ".";
+            const std::string src = (tower == "vision_model" ? "visual." : "") + std::string("transformer.resblocks.") +
+                                    std::to_string(i) + ".";
             const std::string dst = tower + ".encoder.layers." + std::to_string(i) + ".";
             out[dst + "layer_norm1.weight"] = sd.at(src + "ln_1.weight");
             out[dst + "layer_norm1.bias"] = sd.at(src + "ln_1.bias");
@@ -336,7 +366,8 @@ std::map<std::string, FloatArray> to_hf_layout(const std::map<std::string, Float
             out[dst + "mlp.fc2.bias"] = sd.at(src + "mlp.c_proj.bias");
             const char* names[3] = {"q_proj", "k_proj", "v_proj"};
             for (int part = 0; part < 3; ++part) {
-                out[dst + "self_attn." + names[part] + ".weight"] = rows(sd.at(src + "attn.in_proj_weight"), part, width);
+                out[dst + "self_attn." + names[part] + ".weight"] =
+                    rows(sd.at(src + "attn.in_proj_weight"), part, width);
                 out[dst + "self_attn." + names[part] + ".bias"] = rows(sd.at(src + "attn.in_proj_bias"), part, width);
             }
         }
@@ -368,29 +399,43 @@ nlohmann::json hf_config_json(const ClipConfig& c) {
 
 }  // namespace
 
-void write_torchscript_checkpoint(const std::string& path, const std::map<std::string, FloatArray>& state_dict);  // torchscript.cpp
+void write_torchscript_checkpoint(const std::string& path,
+                                  const std::map<std::string, FloatArray>& state_dict);  // torchscript.cpp
 
-void write_checkpoint(const std::string& folder, ModelFormat format, const ClipConfig& config, const std::map<std::string, FloatArray>& sd,
-                      DType stored_as) {
+void write_checkpoint(const std::string& folder, ModelFormat format, const ClipConfig& config,
+                      const std::map<std::string, FloatArray>& sd, DType stored_as) {
     namespace fs = std::filesystem;
     fs::create_directories(folder);
     const fs::path dir(folder);
     switch (format) {
         case ModelFormat::OpenClipSafetensors:
-            write_text_atomically((dir / "open_clip_config.json").string(), open_clip_config_json(config).dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
+            write_text_atomically(
+                (dir / "open_clip_config.json").string(),
+                open_clip_config_json(config).dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
             write_safetensors((dir / "open_clip_model.safetensors").string(), sd, stored_as);
             return;
         case ModelFormat::HfTransformers: {
-            write_text_atomically((dir / "config.json").string(), hf_config_json(config).dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
-            const nlohmann::json pre = {{"crop_size", config.vision.image_size}, {"size", config.vision.image_size}, {"do_center_crop", true},
-                                        {"do_normalize", true}, {"do_resize", true}, {"resample", 3},
-                                        {"image_mean", config.preprocess.mean}, {"image_std", config.preprocess.std}};
-            write_text_atomically((dir / "preprocessor_config.json").string(), pre.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
-            write_safetensors((dir / "model.safetensors").string(), to_hf_layout(sd, config), stored_as, {{"format", "pt"}});
+            write_text_atomically((dir / "config.json").string(),
+                                  hf_config_json(config).dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
+            const nlohmann::json pre = {{"crop_size", config.vision.image_size},
+                                        {"size", config.vision.image_size},
+                                        {"do_center_crop", true},
+                                        {"do_normalize", true},
+                                        {"do_resize", true},
+                                        {"resample", 3},
+                                        {"image_mean", config.preprocess.mean},
+                                        {"image_std", config.preprocess.std}};
+            write_text_atomically((dir / "preprocessor_config.json").string(),
+                                  pre.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
+            write_safetensors((dir / "model.safetensors").string(), to_hf_layout(sd, config), stored_as,
+                              {{"format", "pt"}});
             return;
         }
-        case ModelFormat::OpenAiTorchScript: write_torchscript_checkpoint((dir / "model.pt").string(), sd); return;
-        case ModelFormat::Random: break;
+        case ModelFormat::OpenAiTorchScript:
+            write_torchscript_checkpoint((dir / "model.pt").string(), sd);
+            return;
+        case ModelFormat::Random:
+            break;
     }
     throw_usage("cannot write a checkpoint in format " + format_name(format));
 }

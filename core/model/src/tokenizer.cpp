@@ -49,7 +49,6 @@ std::string gunzip_file(const std::string& path) {
 // 68 bytes map to 256, 257, ... in ascending order.
 bool is_printable_byte(int b) { return (b >= 33 && b <= 126) || (b >= 161 && b <= 172) || (b >= 174 && b <= 255); }
 
-
 std::vector<std::string> split_utf8_chars(const std::string& s) {
     std::vector<std::string> out;
     for (size_t i = 0; i < s.size();) {
@@ -71,11 +70,27 @@ void append_utf8(std::string& out, UChar32 c) { icu::UnicodeString(c).toUTF8Stri
 // html.unescape for the entities that occur in captions and descriptions:
 // numeric references and the common named ones.
 std::string html_unescape(const std::string& s) {
-    static const std::map<std::string, std::string> kNamed = {
-        {"amp", "&"},      {"lt", "<"},       {"gt", ">"},       {"quot", "\""},    {"apos", "'"},       {"nbsp", "\xc2\xa0"},
-        {"copy", "\xc2\xa9"}, {"reg", "\xc2\xae"}, {"trade", "\xe2\x84\xa2"}, {"hellip", "\xe2\x80\xa6"}, {"mdash", "\xe2\x80\x94"},
-        {"ndash", "\xe2\x80\x93"}, {"lsquo", "\xe2\x80\x98"}, {"rsquo", "\xe2\x80\x99"}, {"ldquo", "\xe2\x80\x9c"}, {"rdquo", "\xe2\x80\x9d"},
-        {"eacute", "\xc3\xa9"}, {"deg", "\xc2\xb0"}, {"euro", "\xe2\x82\xac"}, {"pound", "\xc2\xa3"}, {"times", "\xc3\x97"}};
+    static const std::map<std::string, std::string> kNamed = {{"amp", "&"},
+                                                              {"lt", "<"},
+                                                              {"gt", ">"},
+                                                              {"quot", "\""},
+                                                              {"apos", "'"},
+                                                              {"nbsp", "\xc2\xa0"},
+                                                              {"copy", "\xc2\xa9"},
+                                                              {"reg", "\xc2\xae"},
+                                                              {"trade", "\xe2\x84\xa2"},
+                                                              {"hellip", "\xe2\x80\xa6"},
+                                                              {"mdash", "\xe2\x80\x94"},
+                                                              {"ndash", "\xe2\x80\x93"},
+                                                              {"lsquo", "\xe2\x80\x98"},
+                                                              {"rsquo", "\xe2\x80\x99"},
+                                                              {"ldquo", "\xe2\x80\x9c"},
+                                                              {"rdquo", "\xe2\x80\x9d"},
+                                                              {"eacute", "\xc3\xa9"},
+                                                              {"deg", "\xc2\xb0"},
+                                                              {"euro", "\xe2\x82\xac"},
+                                                              {"pound", "\xc2\xa3"},
+                                                              {"times", "\xc3\x97"}};
     std::string out;
     for (size_t i = 0; i < s.size(); ++i) {
         if (s[i] != '&') {
@@ -115,18 +130,42 @@ icu::UnicodeString ftfy_subset(const icu::UnicodeString& in) {
         const UChar32 c = in.char32At(i);
         i += U16_LENGTH(c);
         switch (c) {
-            case 0x2018: case 0x2019: case 0x201A: case 0x201B: out.append(static_cast<UChar32>('\'')); continue;
-            case 0x201C: case 0x201D: case 0x201E: case 0x201F: out.append(static_cast<UChar32>('"')); continue;
-            case 0xFB00: out.append(icu::UnicodeString("ff")); continue;
-            case 0xFB01: out.append(icu::UnicodeString("fi")); continue;
-            case 0xFB02: out.append(icu::UnicodeString("fl")); continue;
-            case 0xFB03: out.append(icu::UnicodeString("ffi")); continue;
-            case 0xFB04: out.append(icu::UnicodeString("ffl")); continue;
-            default: break;
+            case 0x2018:
+            case 0x2019:
+            case 0x201A:
+            case 0x201B:
+                out.append(static_cast<UChar32>('\''));
+                continue;
+            case 0x201C:
+            case 0x201D:
+            case 0x201E:
+            case 0x201F:
+                out.append(static_cast<UChar32>('"'));
+                continue;
+            case 0xFB00:
+                out.append(icu::UnicodeString("ff"));
+                continue;
+            case 0xFB01:
+                out.append(icu::UnicodeString("fi"));
+                continue;
+            case 0xFB02:
+                out.append(icu::UnicodeString("fl"));
+                continue;
+            case 0xFB03:
+                out.append(icu::UnicodeString("ffi"));
+                continue;
+            case 0xFB04:
+                out.append(icu::UnicodeString("ffl"));
+                continue;
+            default:
+                break;
         }
-        if (c >= 0xFF01 && c <= 0xFF5E) out.append(static_cast<UChar32>(c - 0xFF01 + 0x21));  // full-width ASCII
-        else if (c == 0x3000) out.append(static_cast<UChar32>(' '));
-        else out.append(c);
+        if (c >= 0xFF01 && c <= 0xFF5E)
+            out.append(static_cast<UChar32>(c - 0xFF01 + 0x21));  // full-width ASCII
+        else if (c == 0x3000)
+            out.append(static_cast<UChar32>(' '));
+        else
+            out.append(c);
     }
     UErrorCode status = U_ZERO_ERROR;
     const icu::Normalizer2* nfc = icu::Normalizer2::getNFCInstance(status);
@@ -179,7 +218,8 @@ struct Tokenizer::Impl {
         for (const auto& m : merges) {
             const auto sp = m.find(' ');
             if (sp == std::string::npos || sp == 0 || sp + 1 >= m.size() || m.find(' ', sp + 1) != std::string::npos)
-                throw_input(path, "merge line " + std::to_string(rank + 1) + " is not two symbols separated by one space: '" + m + "'");
+                throw_input(path, "merge line " + std::to_string(rank + 1) +
+                                      " is not two symbols separated by one space: '" + m + "'");
             ranks.emplace(m, rank++);
             vocab.push_back(m.substr(0, sp) + m.substr(sp + 1));
         }
@@ -274,7 +314,8 @@ Tokenizer Tokenizer::load(const std::string& path) {
     std::string text;
     {
         const std::string head = read_file_bytes(path, kMaxVocabBytes).substr(0, 2);
-        text = (head.size() == 2 && static_cast<unsigned char>(head[0]) == 0x1f && static_cast<unsigned char>(head[1]) == 0x8b)
+        text = (head.size() == 2 && static_cast<unsigned char>(head[0]) == 0x1f &&
+                static_cast<unsigned char>(head[1]) == 0x8b)
                    ? gunzip_file(path)
                    : read_file_bytes(path, kMaxVocabBytes);
     }
@@ -340,7 +381,8 @@ std::vector<int64_t> Tokenizer::encode(const std::string& text) const {
             std::vector<int64_t> piece_ids;
             for (const auto& sym : impl_->bpe(symbols)) {
                 auto it = impl_->encoder.find(sym);
-                if (it == impl_->encoder.end()) throw_input(impl_->source, "vocabulary has no entry for BPE symbol '" + sym + "'");
+                if (it == impl_->encoder.end())
+                    throw_input(impl_->source, "vocabulary has no entry for BPE symbol '" + sym + "'");
                 piece_ids.push_back(it->second);
             }
             cached = impl_->cache.emplace(utf8, std::move(piece_ids)).first;

@@ -18,7 +18,8 @@ StateDict read_torchscript_state_dict(const std::string& path, std::string* stor
         std::string what = e.what();
         const auto newline = what.find('\n');
         if (newline != std::string::npos) what = what.substr(0, newline);
-        throw_model(path, "not a readable TorchScript archive (" + what + "). OpenAI .pt files are TorchScript; torch.save pickles are not supported");
+        throw_model(path, "not a readable TorchScript archive (" + what +
+                              "). OpenAI .pt files are TorchScript; torch.save pickles are not supported");
     }
     StateDict dict;
     for (const auto& p : module.named_parameters(/*recurse=*/true)) dict[p.name] = p.value.detach().clone();
@@ -41,10 +42,13 @@ StateDict read_torchscript_state_dict(const std::string& path, std::string* stor
 void write_torchscript_checkpoint(const std::string& path, const std::map<std::string, FloatArray>& state_dict) {
     auto cu = std::make_shared<torch::jit::CompilationUnit>();
     int counter = 0;
-    auto make_module = [&]() { return torch::jit::Module(c10::QualifiedName("__torch__.clipscope.M" + std::to_string(counter++)), cu); };
+    auto make_module = [&]() {
+        return torch::jit::Module(c10::QualifiedName("__torch__.clipscope.M" + std::to_string(counter++)), cu);
+    };
     torch::jit::Module root = make_module();
     std::map<std::string, torch::jit::Module> modules;  // by dotted prefix
-    std::function<torch::jit::Module(const std::string&)> module_for = [&](const std::string& prefix) -> torch::jit::Module {
+    std::function<torch::jit::Module(const std::string&)> module_for =
+        [&](const std::string& prefix) -> torch::jit::Module {
         if (prefix.empty()) return root;
         auto it = modules.find(prefix);
         if (it != modules.end()) return it->second;
@@ -58,7 +62,8 @@ void write_torchscript_checkpoint(const std::string& path, const std::map<std::s
     for (const auto& [key, array] : state_dict) {
         const auto dot = key.rfind('.');
         torch::jit::Module owner = module_for(dot == std::string::npos ? "" : key.substr(0, dot));
-        owner.register_parameter(dot == std::string::npos ? key : key.substr(dot + 1), view_as_tensor(array).clone(), /*is_buffer=*/false);
+        owner.register_parameter(dot == std::string::npos ? key : key.substr(dot + 1), view_as_tensor(array).clone(),
+                                 /*is_buffer=*/false);
     }
     const std::string temp = path + ".tmp";
     root.save(temp);

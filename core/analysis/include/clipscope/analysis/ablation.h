@@ -19,19 +19,19 @@ namespace clipscope {
 struct ReconstructedHead {
     int64_t layer = 0;
     int64_t head = 0;
-    std::vector<float> mean;   // [E]
-    FloatArray basis;          // [k, E] orthonormal rows (TextSpanFit::basis)
+    std::vector<float> mean;  // [E]
+    FloatArray basis;         // [k, E] orthonormal rows (TextSpanFit::basis)
 };
 
 struct AblationSpec {
     explicit AblationSpec(std::string setting_name = "") : name(std::move(setting_name)) {}
     std::string name;
-    bool mlps = false;                                // every MLP term, ln_pre's included
-    bool cls = false;                                 // the class-token self-attention cell of every layer
-    std::vector<int64_t> layers;                      // whole attention layers (all heads)
-    std::vector<std::pair<int64_t, int64_t>> heads;   // (layer, head)
-    bool zero = false;                                // replace by zero instead of the mean
-    std::vector<ReconstructedHead> reconstructed;     // heads replaced by their TextSpan reconstruction
+    bool mlps = false;                               // every MLP term, ln_pre's included
+    bool cls = false;                                // the class-token self-attention cell of every layer
+    std::vector<int64_t> layers;                     // whole attention layers (all heads)
+    std::vector<std::pair<int64_t, int64_t>> heads;  // (layer, head)
+    bool zero = false;                               // replace by zero instead of the mean
+    std::vector<ReconstructedHead> reconstructed;    // heads replaced by their TextSpan reconstruction
 };
 
 struct AblationResult {
@@ -47,13 +47,16 @@ struct AblationResult {
 struct TermMeans {
     std::vector<double> heads, mlps, cls;
 };
-TermMeans store_term_means(const Store& store, const std::vector<int64_t>& labels = {}, const RunControl* control = nullptr);
+TermMeans store_term_means(const Store& store, const std::vector<int64_t>& labels = {},
+                           const RunControl* control = nullptr);
 
 // classifier: [E, C] with unit columns; labels: class index per store image (-1 = skip).
 // Means are taken over the evaluated images (label >= 0), as the reference does.
 // The first result is the baseline (nothing ablated), then one per spec.
-std::vector<AblationResult> evaluate_ablations(const Store& store, const FloatArray& classifier, const std::vector<int64_t>& labels,
-                                               const std::vector<AblationSpec>& specs, const RunControl* control = nullptr);
+std::vector<AblationResult> evaluate_ablations(const Store& store, const FloatArray& classifier,
+                                               const std::vector<int64_t>& labels,
+                                               const std::vector<AblationSpec>& specs,
+                                               const RunControl* control = nullptr);
 
 // The reference's layer sweep: "layers 0..k" for k = 0..L-1, each cumulative (method.md §3, item 5).
 std::vector<AblationSpec> cumulative_layer_sweep(int64_t layers);

@@ -21,9 +21,11 @@ constexpr int64_t kMlpHead = -1;
 // "L.H,L.H,..." with optional spaces around items. `what` names the source in errors
 // ("--heads"); with layers/heads > 0, items outside the model are refused too.
 // Throws a usage error.
-HeadList parse_head_list(const std::string& text, const std::string& what = "--heads", int64_t layers = 0, int64_t heads = 0);
+HeadList parse_head_list(const std::string& text, const std::string& what = "--heads", int64_t layers = 0,
+                         int64_t heads = 0);
 // One "L.H", or "L.MLP" when allow_mlp.
-HeadRef parse_head_ref(const std::string& text, const std::string& what, bool allow_mlp, int64_t layers = 0, int64_t heads = 0);
+HeadRef parse_head_ref(const std::string& text, const std::string& what, bool allow_mlp, int64_t layers = 0,
+                       int64_t heads = 0);
 std::string head_list_text(const HeadList& heads);
 
 }  // namespace clipscope

@@ -21,7 +21,8 @@ struct MapSelection {
 
 // texts: [T, E] (unit rows for the reference's maps). Returns [T, G, G] for image `b`
 // of a spatial decomposition whose spatial layers cover the selection.
-FloatArray token_maps(const Decomposition& d, int64_t b, const FloatArray& texts, const MapSelection& selection, int64_t grid);
+FloatArray token_maps(const Decomposition& d, int64_t b, const FloatArray& texts, const MapSelection& selection,
+                      int64_t grid);
 
 // torch's bilinear upsampling by an integer factor with align_corners = false (method.md §6.3): [G, G] -> [G*f, G*f].
 FloatArray upsample_bilinear(const FloatArray& grid, int64_t factor);

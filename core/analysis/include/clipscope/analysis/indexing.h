@@ -19,7 +19,7 @@ namespace clipscope {
 using BatchPixels = std::function<FloatArray(int64_t first, int64_t count)>;
 
 struct IndexReport {
-    int64_t indexed = 0;       // images decomposed by this call (0 when the store was complete)
+    int64_t indexed = 0;  // images decomposed by this call (0 when the store was complete)
     double seconds = 0;
     double max_sum_error = 0;  // the self-check over those images: max |sum of parts - z/||z|||
 };
@@ -30,6 +30,7 @@ BatchPixels image_files_of(const StoreWriter& writer, const ClipModel& model);
 // Appends batches of writer.info().batch images until the store is complete. Polls
 // `control` before each batch (a cancel leaves a valid, resumable store) and reports
 // progress through it as (done, total, "indexing").
-IndexReport index_into_store(const ClipModel& model, StoreWriter& writer, const BatchPixels& pixels, RunControl* control = nullptr);
+IndexReport index_into_store(const ClipModel& model, StoreWriter& writer, const BatchPixels& pixels,
+                             RunControl* control = nullptr);
 
 }  // namespace clipscope

@@ -24,6 +24,7 @@ bool has_neighbor_index(const Store& store);
 
 // Scores of every image against `key` for one head (layer, head) or, with head = -1,
 // a whole layer: out[i] = cells(i) . key, summed in float64. Needs has_neighbor_index.
-std::vector<double> neighbor_index_scores(const Store& store, int64_t layer, int64_t head, const std::vector<float>& key);
+std::vector<double> neighbor_index_scores(const Store& store, int64_t layer, int64_t head,
+                                          const std::vector<float>& key);
 
 }  // namespace clipscope

@@ -27,12 +27,13 @@ struct Neighbor {
 };
 
 // The comparison vector of one image: heads_row [L, H, E] and embedding_row [E] as stored.
-std::vector<float> neighbor_key(const FloatArray& heads_row, const FloatArray& embedding_row, const NeighborQuery& query);
+std::vector<float> neighbor_key(const FloatArray& heads_row, const FloatArray& embedding_row,
+                                const NeighborQuery& query);
 
 // Top k by score, best first (ties: lower index first). Head, layer and head-set
 // queries read the store's neighbour index when it has a valid one (neighbor_index.h),
 // else make one pass over the store.
-std::vector<Neighbor> nearest_neighbors(const Store& store, const std::vector<float>& key, const NeighborQuery& query, int64_t k,
-                                        const RunControl* control = nullptr);
+std::vector<Neighbor> nearest_neighbors(const Store& store, const std::vector<float>& key, const NeighborQuery& query,
+                                        int64_t k, const RunControl* control = nullptr);
 
 }  // namespace clipscope

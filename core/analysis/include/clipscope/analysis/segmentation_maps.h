@@ -17,7 +17,7 @@ enum class SegmentationMethod {
     Rollout,             // attention rollout
 };
 
-const char* method_name(SegmentationMethod method);  // "decomposition", "last-layer-attention", "rollout"
+const char* method_name(SegmentationMethod method);        // "decomposition", "last-layer-attention", "rollout"
 SegmentationMethod parse_method(const std::string& name);  // usage error naming the choices
 
 struct SegmentationMaps {

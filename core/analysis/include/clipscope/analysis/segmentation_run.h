@@ -32,7 +32,8 @@ struct SegmentationRunResult {
 
 // classifier: [E, C] unit columns (zero_shot.h). Polls `control` before each image and
 // reports (done, count, "segmenting").
-SegmentationRunResult run_segmentation(const ClipModel& model, const SegmentationDataset& dataset, const FloatArray& classifier,
-                                       const SegmentationRunOptions& options, RunControl* control = nullptr);
+SegmentationRunResult run_segmentation(const ClipModel& model, const SegmentationDataset& dataset,
+                                       const FloatArray& classifier, const SegmentationRunOptions& options,
+                                       RunControl* control = nullptr);
 
 }  // namespace clipscope

@@ -20,14 +20,15 @@ struct GroupAccuracy {
 
 struct GroupReport {
     std::vector<GroupAccuracy> groups;  // sorted by group name
-    double overall = 0;     // % over every evaluated image
-    double group_mean = 0;  // unweighted mean of the group accuracies
-    double worst = 0;       // the lowest group accuracy
+    double overall = 0;                 // % over every evaluated image
+    double group_mean = 0;              // unweighted mean of the group accuracies
+    double worst = 0;                   // the lowest group accuracy
     std::string worst_group;
 };
 
 // predictions/labels per image (label < 0: not evaluated); groups: each image's group name.
-GroupReport group_report(const std::vector<int64_t>& predictions, const std::vector<int64_t>& labels, const std::vector<std::string>& groups);
+GroupReport group_report(const std::vector<int64_t>& predictions, const std::vector<int64_t>& labels,
+                         const std::vector<std::string>& groups);
 
 // The reference's head lists (method.md §8.2) for ViT-B-16, ViT-L-14 and ViT-H-14:
 // preset "geolocation", "image-setting" or "both" (duplicates removed). Usage error otherwise.

@@ -31,18 +31,20 @@ struct GroupedLabels {
 // Each selected row is matched to the store image whose path ends with the row's file
 // name (longest suffix first). Throws an input error naming the CSV when a selected row
 // has no image, or a label is not a class index 0..class_count-1.
-GroupedLabels grouped_labels(const StoreInfo& store, const CsvTable& metadata, const GroupedMetadataColumns& columns, int64_t class_count);
+GroupedLabels grouped_labels(const StoreInfo& store, const CsvTable& metadata, const GroupedMetadataColumns& columns,
+                             int64_t class_count);
 
 struct SpuriousSettings {
-    std::vector<AblationSpec> specs;  // [heads, context only, reference protocol, then per draw: random, random + context]
-    std::vector<HeadList> draws;      // the random heads of each draw
-    std::string context_text;         // "layers 0..7 + MLPs"
+    std::vector<AblationSpec>
+        specs;                    // [heads, context only, reference protocol, then per draw: random, random + context]
+    std::vector<HeadList> draws;  // the random heads of each draw
+    std::string context_text;     // "layers 0..7 + MLPs"
 };
 
 // The reference's "ablated" setting also mean-ablates every head of layers 0..L-5 and
 // every MLP; the random control draws as many distinct heads from the last
 // `random_last_layers` layers, draw d with seed + d.
-SpuriousSettings spurious_settings(const HeadList& heads, int64_t layers, int64_t heads_per_layer, int64_t random_draws, int64_t random_last_layers,
-                                   uint64_t seed);
+SpuriousSettings spurious_settings(const HeadList& heads, int64_t layers, int64_t heads_per_layer, int64_t random_draws,
+                                   int64_t random_last_layers, uint64_t seed);
 
 }  // namespace clipscope

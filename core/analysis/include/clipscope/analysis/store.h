@@ -32,9 +32,9 @@ struct StoreInfo {
     std::string weights_fingerprint;
     PreprocessConfig preprocess;
     int64_t layers = 0, heads = 0, embed_dim = 0;
-    int64_t batch = 8;          // batch composition is part of bit-exact reproducibility
-    std::string dtype = "f32";  // f32 or f16
-    std::string shard;          // "I/N" when this store holds one shard, else ""
+    int64_t batch = 8;                  // batch composition is part of bit-exact reproducibility
+    std::string dtype = "f32";          // f32 or f16
+    std::string shard;                  // "I/N" when this store holds one shard, else ""
     bool embedding_normalised = false;  // true for stores imported from the reference's layout (no ||z|| there)
     std::vector<ImageEntry> images;
 };
@@ -61,7 +61,8 @@ public:
     // Appends the next images (rows done..done+B-1) and records them as complete.
     void append(const Decomposition& batch);
     // The same from arrays: embedding [B, E], heads [B, L, H, E], mlps [B, L+1, E], cls_attn [B, L, E].
-    void append(const FloatArray& embedding, const FloatArray& heads, const FloatArray& mlps, const FloatArray& cls_attn);
+    void append(const FloatArray& embedding, const FloatArray& heads, const FloatArray& mlps,
+                const FloatArray& cls_attn);
 
 private:
     StoreWriter();

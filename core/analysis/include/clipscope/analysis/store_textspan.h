@@ -15,7 +15,7 @@ struct HeadSpan {
     TextSpanFit fit;
 };
 
-std::vector<HeadSpan> text_span_store(const Store& store, const FloatArray& texts, const TextSpanOptions& options, int64_t last_layers,
-                                      const RunControl* control = nullptr);
+std::vector<HeadSpan> text_span_store(const Store& store, const FloatArray& texts, const TextSpanOptions& options,
+                                      int64_t last_layers, const RunControl* control = nullptr);
 
 }  // namespace clipscope

@@ -26,11 +26,13 @@ std::string export_reference_layout(const std::string& store_folder, const Refer
 
 // Makes a store from arrays the reference computed with `model`; its embedding is the
 // sum of the parts (the reference keeps no ||z||). Returns the number of images.
-int64_t import_reference_layout(const ClipModel& model, const ReferenceLayout& in, const std::string& store_folder, RunControl* control = nullptr);
+int64_t import_reference_layout(const ClipModel& model, const ReferenceLayout& in, const std::string& store_folder,
+                                RunControl* control = nullptr);
 
 // Joins complete shards of one split (in any order) into `out`, in shard order; the
 // shards must come from one model and one set of settings, and each appear once.
 // Returns the number of images.
-int64_t merge_store_shards(const std::vector<std::string>& shards, const std::string& out, RunControl* control = nullptr);
+int64_t merge_store_shards(const std::vector<std::string>& shards, const std::string& out,
+                           RunControl* control = nullptr);
 
 }  // namespace clipscope

@@ -53,9 +53,10 @@ private:
 struct TextSpanFit {
     std::vector<TextSpanPick> picks;
     double total_variance_explained = 0;
-    FloatArray mean;             // [E]
-    FloatArray span_projector;   // [E, E]: Σ t tᵀ/q over the picks, so reconstruction = mean + (d - mean)·Q
-    FloatArray basis;            // [k, E]: the picks' orthogonalised directions t/sqrt(q), unit and mutually orthogonal (Q = basisᵀ basis)
+    FloatArray mean;            // [E]
+    FloatArray span_projector;  // [E, E]: Σ t tᵀ/q over the picks, so reconstruction = mean + (d - mean)·Q
+    FloatArray basis;  // [k, E]: the picks' orthogonalised directions t/sqrt(q), unit and mutually orthogonal (Q =
+                       // basisᵀ basis)
     FloatArray projected_texts;  // [Ntext, E]
 };
 

@@ -21,7 +21,8 @@ std::vector<std::string> read_templates(const std::string& path);
 std::vector<std::string> split_labels(const std::string& text);
 
 // [E, C] with unit-norm columns.
-FloatArray build_classifier(const ClipModel& model, const std::vector<std::string>& class_names, const std::vector<std::string>& templates);
+FloatArray build_classifier(const ClipModel& model, const std::vector<std::string>& class_names,
+                            const std::vector<std::string>& templates);
 
 // Per image, softmax over logit_scale * cosine(image, class) (pass the model's
 // exp(logit_scale)): [B, C]. Embeddings need not be normalised.

@@ -53,9 +53,13 @@ struct BufferAllocator {
         ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
     }
     template <typename U>
-    bool operator==(const BufferAllocator<U>&) const { return true; }
+    bool operator==(const BufferAllocator<U>&) const {
+        return true;
+    }
     template <typename U>
-    bool operator!=(const BufferAllocator<U>&) const { return false; }
+    bool operator!=(const BufferAllocator<U>&) const {
+        return false;
+    }
 };
 
 template <typename T>

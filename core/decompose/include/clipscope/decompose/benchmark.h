@@ -13,7 +13,7 @@ struct BenchResult {
     int64_t batch = 0;
     int threads = 0;
     int runs = 0;
-    double plain_ms = 0;       // medians
+    double plain_ms = 0;  // medians
     double spatial_ms = 0;
     double nonspatial_ms = 0;
     double spatial_ratio() const { return spatial_ms / plain_ms; }

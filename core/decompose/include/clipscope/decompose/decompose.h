@@ -15,7 +15,7 @@ Decomposition decompose(const ClipModel& model, const FloatArray& pixels, const 
 // each [B, G*G] in row-major patch order, heads averaged.
 struct AttentionBaselines {
     FloatArray last_layer_cls;  // the class token's attention to each patch in the last layer
-    FloatArray rollout;         // attention rollout (Abnar & Zuidema 2020): prod over layers of 0.5 A + 0.5 I, class-token row
+    FloatArray rollout;  // attention rollout (Abnar & Zuidema 2020): prod over layers of 0.5 A + 0.5 I, class-token row
 };
 AttentionBaselines attention_baselines(const ClipModel& model, const FloatArray& pixels);
 

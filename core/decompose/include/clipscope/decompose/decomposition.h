@@ -12,19 +12,19 @@
 namespace clipscope {
 
 struct DecomposeOptions {
-    bool spatial = true;          // keep per-source-token terms
+    bool spatial = true;              // keep per-source-token terms
     int64_t spatial_last_layers = 0;  // 0 = all layers; K = only the last K layers keep spatial terms
 };
 
 struct Decomposition {
-    FloatArray embedding;      // [B, E] unnormalised image embedding
-    FloatArray attentions;     // [B, Ls, N, H, E] spatial terms of layers first_spatial_layer..L-1 (empty if not spatial)
+    FloatArray embedding;   // [B, E] unnormalised image embedding
+    FloatArray attentions;  // [B, Ls, N, H, E] spatial terms of layers first_spatial_layer..L-1 (empty if not spatial)
     int64_t first_spatial_layer = 0;
-    FloatArray heads;          // [B, L, H, E] per (layer, head), summed over source tokens
-    FloatArray mlps;           // [B, L+1, E]
-    FloatArray cls_attn;       // [B, L, E] terms of source token 0 summed over heads
-    FloatArray ln_post_mean;   // [B] ln_post's mean at the class token
-    FloatArray ln_post_std;    // [B] sqrt(var + eps)
+    FloatArray heads;               // [B, L, H, E] per (layer, head), summed over source tokens
+    FloatArray mlps;                // [B, L+1, E]
+    FloatArray cls_attn;            // [B, L, E] terms of source token 0 summed over heads
+    FloatArray ln_post_mean;        // [B] ln_post's mean at the class token
+    FloatArray ln_post_std;         // [B] sqrt(var + eps)
     std::vector<double> sum_error;  // per image: max |sum of parts - z/||z|||
     double max_sum_error() const;
 };

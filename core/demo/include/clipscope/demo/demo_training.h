@@ -19,7 +19,7 @@ namespace clipscope {
 ClipConfig demo_architecture(int64_t vocab_size, int64_t context_length = 32);
 
 struct TrainOptions {
-    std::string out;            // model folder: the checkpoint in open_clip format + vocabulary + training record
+    std::string out;  // model folder: the checkpoint in open_clip format + vocabulary + training record
     // Defaults are the shipped demo model's recipe (resources/demo/model/training.json).
     int64_t steps = 4400;
     int64_t batch = 64;
@@ -39,22 +39,23 @@ struct TrainOptions {
     int64_t vision_layers = 6;
     int64_t text_layers = 3;
     world::SceneDistribution distribution{0.25, 0.95};  // training scenes: circle mostly on water, square on grass
-    bool export_f32 = false;    // write the checkpoint in float32 instead of float16
-    bool resume = false;        // continue a run found in `out` (refused if its settings differ)
-    std::string command_line;   // recorded in training.json
+    bool export_f32 = false;                            // write the checkpoint in float32 instead of float16
+    bool resume = false;       // continue a run found in `out` (refused if its settings differ)
+    std::string command_line;  // recorded in training.json
 };
 
 struct TrainLog {
     int64_t step = 0;
     double loss = 0;
     double learning_rate = 0;
-    double seconds = 0;                     // since the run (not this process) started
+    double seconds = 0;                      // since the run (not this process) started
     std::map<std::string, double> accuracy;  // held-out zero-shot % per family, on eval steps only
 };
 
 // Runs (or resumes) training; writes OUT/open_clip_config.json, open_clip_model.safetensors
 // (float16), bpe_simple_vocab_16e6.txt.gz (the world's own vocabulary, CLIP format),
 // training.json and training_log.csv. OUT/train_state holds the resumable state.
-void train_demo(const TrainOptions& options, const RunControl* control, const std::function<void(const TrainLog&)>& log);
+void train_demo(const TrainOptions& options, const RunControl* control,
+                const std::function<void(const TrainLog&)>& log);
 
 }  // namespace clipscope

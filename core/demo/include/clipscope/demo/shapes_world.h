@@ -16,12 +16,13 @@
 namespace clipscope::world {
 
 // The attribute vocabularies, in class-index order.
-const std::vector<std::string>& shapes();     // circle, square, triangle, star, cross
-const std::vector<std::string>& colours();    // red, green, blue, yellow, orange, purple, white, black
-const std::vector<std::string>& positions();  // top left, top, top right, left, centre, right, bottom left, bottom, bottom right
-const std::vector<std::string>& sizes();      // small, large
-const std::vector<std::string>& fills();      // solid, striped, dotted
-const std::vector<std::string>& habitats();   // water, grass, sand, sky, brick
+const std::vector<std::string>& shapes();   // circle, square, triangle, star, cross
+const std::vector<std::string>& colours();  // red, green, blue, yellow, orange, purple, white, black
+const std::vector<std::string>&
+positions();  // top left, top, top right, left, centre, right, bottom left, bottom, bottom right
+const std::vector<std::string>& sizes();     // small, large
+const std::vector<std::string>& fills();     // solid, striped, dotted
+const std::vector<std::string>& habitats();  // water, grass, sand, sky, brick
 
 struct WorldObject {
     int shape = 0, colour = 0, position = 0, size = 0, fill = 0;
@@ -48,8 +49,8 @@ class WorldRng {
 public:
     explicit WorldRng(uint64_t seed) : state_(seed) {}
     uint64_t next();
-    int below(int n);        // uniform in [0, n)
-    double uniform();        // [0, 1)
+    int below(int n);  // uniform in [0, n)
+    double uniform();  // [0, 1)
     bool chance(double p) { return uniform() < p; }
 
 private:

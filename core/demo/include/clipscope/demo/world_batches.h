@@ -25,6 +25,7 @@ struct CaptionedScene {
 //  - shared: group_size random scenes sharing the first object's colour and the habitat.
 // group_size <= 1 gives independent scenes. The habitat bias of `distribution` holds for
 // the first object of every scene, so the spurious correlation survives the grouping.
-std::vector<CaptionedScene> training_batch(WorldRng& rng, int64_t batch, int64_t group_size, const SceneDistribution& distribution);
+std::vector<CaptionedScene> training_batch(WorldRng& rng, int64_t batch, int64_t group_size,
+                                           const SceneDistribution& distribution);
 
 }  // namespace clipscope::world

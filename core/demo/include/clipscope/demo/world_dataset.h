@@ -19,8 +19,8 @@ struct WorldDatasetOptions {
     int64_t count = 100;                 // images (waterbirds: per split; the test split rounds to a multiple of 4)
     uint64_t seed = 1000;
     int size = 64;
-    double two_objects = 0.0;            // share of two-object scenes (imagefolder, segmentation)
-    double bias = 0.95;                  // waterbirds training split: P(circle on water), P(square on grass)
+    double two_objects = 0.0;  // share of two-object scenes (imagefolder, segmentation)
+    double bias = 0.95;        // waterbirds training split: P(circle on water), P(square on grass)
 };
 
 // Returns the number of images written. Existing files of the same name are replaced atomically.

@@ -21,7 +21,7 @@ struct HubSettings {
     std::string token_source;  // which variable or file the token came from (never the token itself)
     bool offline = false;
     bool disable_symlinks = false;  // HF_HUB_DISABLE_SYMLINKS: snapshots hold files, not links
-    long timeout_seconds = 10;  // connect timeout and stall limit
+    long timeout_seconds = 10;      // connect timeout and stall limit
 };
 HubSettings hub_settings_from_environment();
 
@@ -41,7 +41,8 @@ bool is_commit_hash(const std::string& revision);
 
 // Snapshot folder of ORG/NAME at a revision (branch, tag or 40-hex commit), without network.
 std::string resolve_hf_snapshot(const std::string& repo_id, const std::string& revision);
-std::string resolve_hf_snapshot_in(const std::string& cache_dir, const std::string& repo_id, const std::string& revision);
+std::string resolve_hf_snapshot_in(const std::string& cache_dir, const std::string& repo_id,
+                                   const std::string& revision);
 
 // One snapshot of a cached repo, with whether ClipScope can load it and why not.
 struct HfCachedRevision {
@@ -86,8 +87,8 @@ std::vector<SnapshotFile> list_snapshot_files(const std::string& snapshot_folder
 // sub-folder of file), as huggingface_hub writes. MoveBlob / CopyBlob: the file itself,
 // for HF_HUB_DISABLE_SYMLINKS (huggingface_hub moves a fresh download there).
 enum class SnapshotEntry { Link, MoveBlob, CopyBlob };
-void place_snapshot_file(const std::string& repo_folder, const std::string& commit, const std::string& filename, const std::string& etag,
-                         SnapshotEntry how = SnapshotEntry::Link);
+void place_snapshot_file(const std::string& repo_folder, const std::string& commit, const std::string& filename,
+                         const std::string& etag, SnapshotEntry how = SnapshotEntry::Link);
 // refs/<revision> <- commit, atomically and without a trailing newline (Python compares the raw text).
 void write_ref(const std::string& repo_folder, const std::string& revision, const std::string& commit);
 

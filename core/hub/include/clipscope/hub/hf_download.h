@@ -28,7 +28,8 @@ struct HubRepoListing {
     std::vector<HubFile> files;
 };
 // control (optional) cancels the request.
-HubRepoListing fetch_hub_listing(const HubSettings& settings, const std::string& repo_id, const std::string& revision, const RunControl* control = nullptr);
+HubRepoListing fetch_hub_listing(const HubSettings& settings, const std::string& repo_id, const std::string& revision,
+                                 const RunControl* control = nullptr);
 
 // The files of a repo ClipScope needs, given its file names. Prefers open_clip
 // safetensors (+ open_clip_config.json), else transformers model.safetensors

@@ -16,7 +16,8 @@ namespace clipscope {
 class BatchPrefetcher {
 public:
     // load(first, count) produces the pixels of images [first, first+count).
-    BatchPrefetcher(std::function<FloatArray(int64_t, int64_t)> load, int64_t begin, int64_t end, int64_t batch, size_t depth = 2);
+    BatchPrefetcher(std::function<FloatArray(int64_t, int64_t)> load, int64_t begin, int64_t end, int64_t batch,
+                    size_t depth = 2);
     ~BatchPrefetcher();
     BatchPrefetcher(const BatchPrefetcher&) = delete;
     BatchPrefetcher& operator=(const BatchPrefetcher&) = delete;

@@ -56,7 +56,7 @@ private:
 };
 
 // Writes tensors as F32 or F16 (stored_as), sorted by name, header padded to 8 bytes.
-void write_safetensors(const std::string& path, const std::map<std::string, FloatArray>& tensors, DType stored_as = DType::F32,
-                       const std::map<std::string, std::string>& metadata = {});
+void write_safetensors(const std::string& path, const std::map<std::string, FloatArray>& tensors,
+                       DType stored_as = DType::F32, const std::map<std::string, std::string>& metadata = {});
 
 }  // namespace clipscope

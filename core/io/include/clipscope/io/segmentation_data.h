@@ -43,7 +43,8 @@ std::unique_ptr<SegmentationDataset> open_imagenet_segmentation(const std::strin
 std::unique_ptr<SegmentationDataset> open_mask_folder(const std::string& images, const std::string& masks);
 
 // Writes a gtsegs_ijcv.mat-layout file (with MATLAB's 512-byte user block): tests and small benchmarks.
-void write_imagenet_segmentation(const std::string& mat_path, const std::vector<Image>& images, const std::vector<Mask>& masks);
+void write_imagenet_segmentation(const std::string& mat_path, const std::vector<Image>& images,
+                                 const std::vector<Mask>& masks);
 
 // How the mask meets the model's input.
 enum class MaskAlignment {

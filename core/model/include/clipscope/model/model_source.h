@@ -15,9 +15,9 @@ enum class ModelFormat { OpenClipSafetensors, HfTransformers, OpenAiTorchScript,
 std::string format_name(ModelFormat f);
 
 struct ModelLocation {
-    std::string spec;               // as given by the user
+    std::string spec;  // as given by the user
     ModelFormat format = ModelFormat::Random;
-    std::string folder;             // the folder holding the files ("" for random)
+    std::string folder;  // the folder holding the files ("" for random)
     std::string weights_path;
     std::string config_path;        // open_clip_config.json or config.json ("" if none)
     std::string preprocessor_path;  // preprocessor_config.json ("" if none)
@@ -26,7 +26,6 @@ struct ModelLocation {
 };
 
 ModelLocation resolve_model(const std::string& spec);
-
 
 // Where the tokenizer's vocabulary lives for a model: an explicit path (a
 // bpe_simple_vocab_16e6.txt.gz, or a vocab.json whose merges.txt sits beside it),
