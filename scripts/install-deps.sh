@@ -5,6 +5,8 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build ccache pkg-config
+  # The C++ layout check (scripts/check-format.sh, first step of CI).
+  clang-format
   libtorch-dev
   # Without the pthread OpenBLAS, Debian's torch falls back to the reference
   # BLAS and matrix products run about 12x slower.
