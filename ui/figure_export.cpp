@@ -2,6 +2,7 @@
 
 #include <QFile>
 #include <QFileInfo>
+#include <QFontInfo>
 #include <QImage>
 #include <QPainter>
 #include <QPdfWriter>
@@ -14,9 +15,13 @@
 namespace clipscope::ui {
 namespace {
 
+// In pixels, not points: a PDF writer converts points with its own resolution (96 dpi
+// times the export scale) on top of the painter's scale, so a point-sized caption came
+// out `scale` times larger than the strip measured for it and was cut.
 QFont caption_font(const QWidget* widget) {
     QFont f = widget->font();
     f.setPointSizeF(f.pointSizeF() * 0.9);
+    f.setPixelSize(std::max(1, QFontInfo(f).pixelSize()));
     return f;
 }
 
