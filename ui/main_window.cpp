@@ -27,7 +27,6 @@
 #include "clipscope/analysis/neighbors.h"
 #include "clipscope/base/resources.h"
 #include "clipscope/io/dataset.h"
-#include "figure_panes.h"
 #include "gallery_pane.h"
 #include "head_detail_pane.h"
 #include "head_grid_model.h"
@@ -61,8 +60,6 @@ MainWindow::MainWindow() {
 
     // Centre: the canvas, its map controls and the strip of opened images.
     canvas_pane_ = new CanvasPane(state_);
-    canvas_ = canvas_pane_->canvas();
-    strip_ = canvas_pane_->strip();
     setCentralWidget(canvas_pane_);
 
     grid_pane_ = new HeadGridPane(state_, grid_model_);
@@ -94,8 +91,8 @@ MainWindow::MainWindow() {
     statusBar()->addPermanentWidget(busy_);
     statusBar()->addPermanentWidget(cancel_);
 
-    connect(canvas_, &ImageCanvas::filesDropped, this, &MainWindow::openImages);
-    connect(strip_, &QListWidget::currentRowChanged, this, [this](int row) {
+    connect(canvas_pane_->canvas(), &ImageCanvas::filesDropped, this, &MainWindow::openImages);
+    connect(canvas_pane_->strip(), &QListWidget::currentRowChanged, this, [this](int row) {
         if (row >= 0 && row != current_) showImage(row);
     });
     connect(scores_pane_, &ScoresPane::queryChanged, this, &MainWindow::requestTexts);
@@ -182,8 +179,6 @@ MainWindow::MainWindow() {
 }
 
 MainWindow::~MainWindow() { delete worker_; }
-
-QStringList MainWindow::paneNames() { return figure_pane_names(); }
 
 QWidget* MainWindow::pane(const QString& name) {
     if (name == "window") return this;
@@ -282,7 +277,7 @@ void MainWindow::openFromGallery(const QString& path) {
     if (index < 0) {
         images_ << path;
         addStripItem(path);
-        strip_->setVisible(images_.size() > 1);
+        canvas_pane_->strip()->setVisible(images_.size() > 1);
         index = static_cast<int>(images_.size()) - 1;
     }
     showImage(index);
@@ -318,11 +313,11 @@ void MainWindow::openImages(const QStringList& paths) {
         return;
     }
     images_ = files;
-    strip_->blockSignals(true);
-    strip_->clear();
+    canvas_pane_->strip()->blockSignals(true);
+    canvas_pane_->strip()->clear();
     for (const QString& f : files) addStripItem(f);
-    strip_->blockSignals(false);
-    strip_->setVisible(files.size() > 1);
+    canvas_pane_->strip()->blockSignals(false);
+    canvas_pane_->strip()->setVisible(files.size() > 1);
     current_ = -1;
     showImage(0);
 }
@@ -330,14 +325,14 @@ void MainWindow::openImages(const QStringList& paths) {
 void MainWindow::addStripItem(const QString& path) {
     auto* item = new QListWidgetItem(QIcon(path), QString());  // icons only: names are in the tooltip and the title
     item->setToolTip(path);
-    strip_->addItem(item);
+    canvas_pane_->strip()->addItem(item);
 }
 
 void MainWindow::showImage(int index) {
     current_ = index;
-    strip_->blockSignals(true);
-    strip_->setCurrentRow(index);
-    strip_->blockSignals(false);
+    canvas_pane_->strip()->blockSignals(true);
+    canvas_pane_->strip()->setCurrentRow(index);
+    canvas_pane_->strip()->blockSignals(false);
     worker_->analyseImage(images_[index]);
     statusBar()->showMessage(tr("Analysing %1\u2026").arg(QFileInfo(images_[index]).fileName()));
 }

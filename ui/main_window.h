@@ -13,7 +13,6 @@
 #include "session_file.h"
 
 class QLabel;
-class QListWidget;
 class QProgressBar;
 class QToolButton;
 
@@ -25,7 +24,6 @@ class GalleryPane;
 class HeadGridModel;
 class HeadGridPane;
 class HeadDetailPane;
-class ImageCanvas;
 class ScoresPane;
 class ViewState;
 
@@ -55,7 +53,6 @@ public:
     void start(const StartupOptions& options);
     // A pane by its command-line name (figure_panes.h); null if unknown.
     QWidget* pane(const QString& name);
-    static QStringList paneNames();
     // The worker that runs model jobs (its own thread; not a child of the window), for tests.
     AnalysisWorker* worker() const { return worker_; }
 
@@ -98,8 +95,6 @@ private:
     AnalysisWorker* worker_;
     HeadGridModel* grid_model_;
     CanvasPane* canvas_pane_;
-    ImageCanvas* canvas_;  // the canvas pane's
-    QListWidget* strip_;   // the canvas pane's strip of opened images
     HeadGridPane* grid_pane_;
     ScoresPane* scores_pane_;
     HeadDetailPane* detail_pane_;

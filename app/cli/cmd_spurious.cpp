@@ -28,9 +28,9 @@ namespace fs = std::filesystem;
 
 struct Options {
     ModelOptions model;
-    std::string store, metadata, root, classes = "landbird,waterbird", templates;
-    std::string filename_column = "img_filename", label_column = "y", group_column = "place", split_column = "split",
-                split = "2";
+    std::string store, metadata, classes = "landbird,waterbird", templates;
+    GroupedMetadataColumns
+        columns;  // --filename-column, --label-column, --group-column, --split-column, --split, --root
     std::string heads, preset, keywords, textspan;
     int64_t random_draws = 10, last_layers = 0;  // 0: min(4, L)
     uint64_t seed = 0;
@@ -85,14 +85,7 @@ void run(const Options& o) {
     const std::vector<std::string> names =
         split_labels(fs::is_regular_file(o.classes) ? read_file_bytes(o.classes, 64 << 20) + "\n" : o.classes);
     if (names.size() < 2) throw_usage("--classes needs at least 2 class names");
-    GroupedMetadataColumns columns;
-    columns.filename = o.filename_column;
-    columns.label = o.label_column;
-    columns.group = o.group_column;
-    columns.split = o.split_column;
-    columns.split_value = o.split;
-    columns.root = o.root;
-    const GroupedLabels grouped = grouped_labels(info, meta, columns, static_cast<int64_t>(names.size()));
+    const GroupedLabels grouped = grouped_labels(info, meta, o.columns, static_cast<int64_t>(names.size()));
     const std::vector<int64_t>& labels = grouped.labels;
     const std::vector<std::string>& groups = grouped.groups;
     const bool all_splits = grouped.all_splits;
@@ -154,8 +147,8 @@ void run(const Options& o) {
         {"store", o.store},
         {"settings",
          {{"metadata", o.metadata},
-          {"split", all_splits ? "all" : o.split_column + " == " + o.split},
-          {"groups", o.label_column + " x " + o.group_column},
+          {"split", all_splits ? "all" : o.columns.split + " == " + o.columns.split_value},
+          {"groups", o.columns.label + " x " + o.columns.group},
           {"classes", names},
           {"templates", templates.size()},
           {"heads", head_list_text(heads)},
@@ -200,18 +193,19 @@ void register_spurious(CLI::App& app) {
     cmd->add_option("--metadata", o->metadata, "CSV with a header: file name, label, group (and split) columns")
         ->required();
     cmd->add_option(
-        "--root", o->root,
+        "--root", o->columns.root,
         "Folder the file names are relative to (only for messages; rows match the end of the store's paths)");
     cmd->add_option("--classes", o->classes, "Class names in label order, comma-separated or a file")
         ->capture_default_str();
     cmd->add_option("--templates", o->templates,
                     "Prompt templates with {} (default: the built-in short list; the reference uses OpenAI's 80)");
-    cmd->add_option("--filename-column", o->filename_column)->capture_default_str();
-    cmd->add_option("--label-column", o->label_column, "Integer class index column")->capture_default_str();
-    cmd->add_option("--group-column", o->group_column, "The spurious attribute; groups are label x this")
+    cmd->add_option("--filename-column", o->columns.filename)->capture_default_str();
+    cmd->add_option("--label-column", o->columns.label, "Integer class index column")->capture_default_str();
+    cmd->add_option("--group-column", o->columns.group, "The spurious attribute; groups are label x this")
         ->capture_default_str();
-    cmd->add_option("--split-column", o->split_column)->capture_default_str();
-    cmd->add_option("--split", o->split, "Rows evaluated: this split value (Waterbirds test = 2), or 'all'")
+    cmd->add_option("--split-column", o->columns.split)->capture_default_str();
+    cmd->add_option("--split", o->columns.split_value,
+                    "Rows evaluated: this split value (Waterbirds test = 2), or 'all'")
         ->capture_default_str();
     cmd->add_option("--heads", o->heads, "Heads to mean-ablate: LAYER.HEAD,...");
     cmd->add_option("--preset", o->preset,

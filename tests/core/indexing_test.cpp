@@ -2,8 +2,6 @@
 // cancellable between batches, resumed to the same bytes, loader errors passed on.
 #include "clipscope/analysis/indexing.h"
 
-#include <algorithm>
-
 #include "clipscope/base/atomic_file.h"
 #include "clipscope/base/error.h"
 #include "clipscope/decompose/decompose.h"
@@ -26,14 +24,7 @@ protected:
     // Image i is always the same pixels, whichever batch it falls in.
     BatchPixels pixels() const {
         const int64_t S = model_->config().vision.image_size;
-        return [S](int64_t first, int64_t count) {
-            FloatArray batch({count, 3, S, S});
-            for (int64_t i = 0; i < count; ++i) {
-                const FloatArray one = test::random_pixels(1, S, static_cast<unsigned>(100 + first + i));
-                std::copy(one.data.begin(), one.data.end(), batch.data.begin() + i * one.size());
-            }
-            return batch;
-        };
+        return [S](int64_t first, int64_t count) { return test::image_batch(first, count, S, 100); };
     }
     static ClipModel* model_;
 };

@@ -27,14 +27,7 @@ protected:
             info.images.push_back({"image" + std::to_string(i) + ".png", ""});
         StoreWriter w = StoreWriter::open(folder, info);
         const int64_t S = model_->config().vision.image_size;
-        index_into_store(*model_, w, [&](int64_t f, int64_t n) {
-            FloatArray batch({n, 3, S, S});
-            for (int64_t i = 0; i < n; ++i) {
-                const FloatArray one = test::random_pixels(1, S, static_cast<unsigned>(first + f + i));
-                std::copy(one.data.begin(), one.data.end(), batch.data.begin() + i * one.size());
-            }
-            return batch;
-        });
+        index_into_store(*model_, w, [&](int64_t f, int64_t n) { return test::image_batch(first + f, n, S, 0); });
     }
     static ClipModel* model_;
 };

@@ -1,5 +1,6 @@
 #include "test_support.h"
 
+#include <algorithm>
 #include <fstream>
 #include <random>
 
@@ -36,6 +37,15 @@ FloatArray random_pixels(int64_t B, int64_t S, unsigned seed) {
     std::normal_distribution<float> d;
     for (auto& x : p.data) x = d(rng);
     return p;
+}
+
+FloatArray image_batch(int64_t first, int64_t count, int64_t S, unsigned seed_base) {
+    FloatArray batch({count, 3, S, S});
+    for (int64_t i = 0; i < count; ++i) {
+        const FloatArray one = random_pixels(1, S, seed_base + static_cast<unsigned>(first + i));
+        std::copy(one.data.begin(), one.data.end(), batch.data.begin() + i * one.size());
+    }
+    return batch;
 }
 
 double max_abs_diff(const FloatArray& a, const FloatArray& b) {

@@ -40,6 +40,9 @@ std::vector<T> values(const NdArray<T>& a) {
 
 // [B, 3, S, S] standard-normal pixels (a "preprocessed" batch), reproducible by seed.
 FloatArray random_pixels(int64_t B, int64_t S, unsigned seed);
+// [count, 3, S, S] where image i (of a whole set) is random_pixels(1, S, seed_base + i):
+// the same pixels whichever batch, shard or resumed run an image falls in.
+FloatArray image_batch(int64_t first, int64_t count, int64_t S, unsigned seed_base);
 
 double max_abs_diff(const FloatArray& a, const FloatArray& b);
 void write_bytes(const std::string& path, const std::string& bytes);

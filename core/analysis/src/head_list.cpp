@@ -3,15 +3,13 @@
 #include <cctype>
 
 #include "clipscope/base/error.h"
+#include "clipscope/base/trim.h"
 
 namespace clipscope {
 namespace {
 
-std::string trimmed(const std::string& s) {
-    const size_t a = s.find_first_not_of(" \t");
-    if (a == std::string::npos) return {};
-    return s.substr(a, s.find_last_not_of(" \t") - a + 1);
-}
+// Only spaces and tabs around an item: a line end inside a head list is malformed.
+constexpr const char* kSpaces = " \t";
 
 // Digits only (no sign, no spaces, no suffix), and small enough to be an index.
 bool parse_index(const std::string& s, int64_t& out) {
@@ -35,7 +33,7 @@ void check_bounds(const HeadRef& ref, const std::string& item, const std::string
 
 HeadRef parse_head_ref(const std::string& text, const std::string& what, bool allow_mlp, int64_t layers,
                        int64_t heads) {
-    const std::string item = trimmed(text);
+    const std::string item = trim(text, kSpaces);
     const size_t dot = item.find('.');
     HeadRef ref;
     const std::string form = allow_mlp ? "LAYER.HEAD or LAYER.MLP" : "LAYER.HEAD";
@@ -57,7 +55,7 @@ HeadList parse_head_list(const std::string& text, const std::string& what, int64
         size_t end = text.find(',', start);
         if (end == std::string::npos) end = text.size();
         const std::string item = text.substr(start, end - start);
-        if (trimmed(item).empty())
+        if (trim(item, kSpaces).empty())
             throw_usage(what + " takes LAYER.HEAD items separated by commas, got an empty item in '" + text + "'");
         const HeadRef ref = parse_head_ref(item, what, false, layers, heads);
         out.emplace_back(ref.layer, ref.head);

@@ -5,15 +5,10 @@
 
 #include "clipscope/base/atomic_file.h"
 #include "clipscope/base/error.h"
+#include "clipscope/base/trim.h"
 
 namespace clipscope {
 namespace {
-
-std::string trim(const std::string& s) {
-    const auto b = s.find_first_not_of(" \t\r\n");
-    if (b == std::string::npos) return "";
-    return s.substr(b, s.find_last_not_of(" \t\r\n") - b + 1);
-}
 
 template <typename Vec>
 void normalise_rows(Vec& data, int64_t rows, int64_t cols) {
