@@ -13,20 +13,25 @@ void register_info(CLI::App& app) {
         const auto& c = model.config();
         const auto& info = model.info();
         auto tower = [](const TowerConfig& t) {
-            return nlohmann::json{{"width", t.width},
-                                  {"layers", t.layers},
-                                  {"heads", t.heads},
-                                  {"head_width", t.head_dim()},
-                                  {"mlp_hidden", t.mlp_hidden}};
+            return nlohmann::json{{"width", t.width},           {"layers", t.layers},
+                                  {"heads", t.heads},           {"head_width", t.head_dim()},
+                                  {"mlp_hidden", t.mlp_hidden}, {"activation", activation_name(t.activation)},
+                                  {"norm_eps", t.norm_eps}};
         };
         nlohmann::json vision = tower(c.vision);
         vision["image_size"] = c.vision.image_size;
         vision["patch_size"] = c.vision.patch_size;
         vision["grid"] = c.vision.grid();
         vision["tokens"] = c.vision.tokens();
+        vision["pooling"] = pooling_name(c.vision.pooling);
+        vision["ln_pre"] = c.vision.ln_pre;
+        vision["patch_bias"] = c.vision.patch_bias;
         nlohmann::json text = tower(c.text);
         text["context_length"] = c.text.context_length;
         text["vocab_size"] = c.text.vocab_size;
+        text["pooling"] = pooling_name(c.text.pooling);
+        if (c.text.pooling == TextPooling::Eos) text["eos_id"] = c.text.eos_id;
+        text["causal_mask"] = c.text.causal_mask;
         print_json({{"model", info.spec},
                     {"format", info.format},
                     {"architecture", c.name},
@@ -35,7 +40,8 @@ void register_info(CLI::App& app) {
                     {"compute_dtype", "float32"},
                     {"device", info.device},
                     {"embed_dim", c.embed_dim},
-                    {"activation", activation_name(c.activation)},
+                    // Where this model's graph differs from the original CLIP's (empty for CLIP itself).
+                    {"architecture_variations", architecture_variations(c)},
                     {"vision", vision},
                     {"text", text},
                     {"preprocess",

@@ -30,7 +30,7 @@ ClipConfig small_config(Activation act) {
     c.text.mlp_hidden = 512;
     c.text.vocab_size = 1000;
     c.text.context_length = 16;
-    c.activation = act;
+    c.vision.activation = c.text.activation = act;
     c.preprocess.image_size = 32;
     return c;
 }
@@ -77,7 +77,7 @@ TEST(CheckpointFormats, AllFormatsGiveTheSameOutputs) {
     for (const std::string& spec : {dir.path("hf"), dir.path("openai/model.pt"), dir.path("renamed")}) {
         const ClipModel m = ClipModel::load(spec);
         EXPECT_EQ(m.config().vision.heads, 2) << spec;
-        EXPECT_EQ(m.config().activation, Activation::QuickGelu) << spec;
+        EXPECT_EQ(m.config().vision.activation, Activation::QuickGelu) << spec;
         const Outputs got = run(m);
         EXPECT_LT(test::max_abs_diff(got.image, want.image), 1e-5) << spec;
         EXPECT_LT(test::max_abs_diff(got.text, want.text), 1e-5) << spec;

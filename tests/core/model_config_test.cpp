@@ -17,7 +17,8 @@ TEST(OpenClipConfig, HeadCountComesFromHeadWidthNotFromWidthOver64) {
     EXPECT_EQ(c.vision.heads, 16);
     EXPECT_EQ(c.vision.head_dim(), 80);
     EXPECT_EQ(c.vision.mlp_hidden, 5120);
-    EXPECT_EQ(c.activation, Activation::Gelu);
+    EXPECT_EQ(c.vision.activation, Activation::Gelu);
+    EXPECT_EQ(c.text.activation, Activation::Gelu);
     EXPECT_EQ(c.preprocess.mean[0], 0.5f);
     EXPECT_EQ(c.name, "ViT-H-14");
 }
@@ -28,7 +29,8 @@ TEST(OpenClipConfig, QuickGeluAndBareModelCfg) {
         "vision_cfg": {"image_size": 224, "layers": 12, "width": 768, "patch_size": 32},
         "text_cfg": {"context_length": 77, "vocab_size": 49408, "width": 512, "heads": 8, "layers": 12}})");
     const ClipConfig c = parse_open_clip_config(dir.path("c.json"));
-    EXPECT_EQ(c.activation, Activation::QuickGelu);
+    EXPECT_EQ(c.vision.activation, Activation::QuickGelu);
+    EXPECT_EQ(c.text.activation, Activation::QuickGelu);
     EXPECT_EQ(c.vision.heads, 12);
     EXPECT_EQ(c.name, "ViT-B-32");
     EXPECT_NEAR(c.preprocess.mean[0], 0.48145466f, 1e-7);
@@ -45,7 +47,8 @@ TEST(HfConfig, SparseConfigIsFilledWithClipConfigDefaults) {
     EXPECT_EQ(c.vision.width, 768);
     EXPECT_EQ(c.text.mlp_hidden, 2048);
     EXPECT_EQ(c.embed_dim, 512);
-    EXPECT_EQ(c.activation, Activation::Gelu);
+    EXPECT_EQ(c.vision.activation, Activation::Gelu);
+    EXPECT_EQ(c.text.activation, Activation::Gelu);
     EXPECT_EQ(c.name, "ViT-B-32");
     EXPECT_EQ(c.preprocess.crop_rounding, "floor");
 }
@@ -62,7 +65,8 @@ TEST(HfConfig, LegacyDictOverridesAndPreprocessorIsRead) {
     const ClipConfig c = parse_hf_clip_config(dir.path("config.json"), dir.path("pre.json"));
     EXPECT_EQ(c.vision.layers, 24);
     EXPECT_EQ(c.vision.patch_size, 14);
-    EXPECT_EQ(c.activation, Activation::QuickGelu);
+    EXPECT_EQ(c.vision.activation, Activation::QuickGelu);
+    EXPECT_EQ(c.text.activation, Activation::QuickGelu);
     EXPECT_EQ(c.preprocess.std[2], 0.5f);
     EXPECT_EQ(c.name, "ViT-L-14");
 }

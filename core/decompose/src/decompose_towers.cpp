@@ -89,7 +89,7 @@ void attention_baselines(const ClipWeights& w, const ClipConfig& c, const at::Te
         const auto& b = w.vision.blocks[l];
         AttentionRecord rec;
         rec.keep_mean_probs = true;
-        x = x + attention(layer_norm(x, b.ln1_w, b.ln1_b), b, c.vision.heads, {}, &rec);
+        x = x + attention(layer_norm(x, b.ln1_w, b.ln1_b, c.vision), b, c.vision.heads, {}, &rec);
         // Rollout (Abnar & Zuidema 2020): residual-aware attention 0.5 A + 0.5 I, multiplied from the first layer up.
         const at::Tensor a = rec.mean_probs * 0.5 + half_eye;
         joint = l == 0 ? a : at::bmm(a, joint);
@@ -97,7 +97,7 @@ void attention_baselines(const ClipWeights& w, const ClipConfig& c, const at::Te
             last_layer_cls = rec.mean_probs.select(1, 0).narrow(-1, 1, N - 1);
             break;  // the last MLP does not change any attention
         }
-        x = x + mlp(layer_norm(x, b.ln2_w, b.ln2_b), b, c.activation);
+        x = x + mlp(layer_norm(x, b.ln2_w, b.ln2_b, c.vision), b, c.vision);
     }
     rollout = joint.select(1, 0).narrow(-1, 1, N - 1);
 }
@@ -105,6 +105,13 @@ void attention_baselines(const ClipWeights& w, const ClipConfig& c, const at::Te
 void decompose_batch(const ClipWeights& w, const FoldedHeads& f, const ClipConfig& c, const at::Tensor& pixels,
                      const DecomposeOptions& options, Decomposition& out) {
     check_pixels(pixels, c);
+    // The terms below are those of class-token pooling: what each layer and head writes
+    // into token 0 (docs/method.md §2). A pooling head of another kind needs its own
+    // linearisation here (docs/adding-a-model-family.md).
+    switch (c.vision.pooling) {
+        case VisionPooling::ClassToken:
+            break;
+    }
     const int64_t B = pixels.size(0), L = c.vision.layers, H = c.vision.heads, N = c.vision.tokens(), E = c.embed_dim,
                   d = c.vision.head_dim(), W = c.vision.width;
     const int64_t K = 2 * L + 1;
@@ -131,14 +138,14 @@ void decompose_batch(const ClipWeights& w, const FoldedHeads& f, const ClipConfi
         const auto& b = w.vision.blocks[static_cast<size_t>(l)];
         AttentionRecord rec;
         rec.keep_values = l >= first_spatial;
-        x = x + attention(layer_norm(x, b.ln1_w, b.ln1_b), b, H, {}, &rec);
+        x = x + attention(layer_norm(x, b.ln1_w, b.ln1_b, c.vision), b, H, {}, &rec);
         cls_out.select(0, l).copy_(rec.cls_out.transpose(0, 1));
         at::Tensor cell_l = cls_cell.select(0, l);
         at::mul_out(cell_l, rec.cls_probs.select(2, 0).unsqueeze(-1).transpose(0, 1), rec.cls_value.transpose(0, 1));
         // Spatial cells need sigma and ||z||, known only after the last layer: keep the
         // attention-weighted values (N*W floats per image, E*H/W times smaller than the terms).
         if (l >= first_spatial) weighted.push_back(rec.cls_probs.unsqueeze(-1) * rec.values);  // [B, H, N, d]
-        const at::Tensor m = mlp(layer_norm(x, b.ln2_w, b.ln2_b), b, c.activation);
+        const at::Tensor m = mlp(layer_norm(x, b.ln2_w, b.ln2_b, c.vision), b, c.vision);
         cls_stream.select(0, l + 1).copy_(m.select(1, 0));
         x = x + m;
     }
@@ -156,10 +163,10 @@ void decompose_batch(const ClipWeights& w, const FoldedHeads& f, const ClipConfi
     // ln_post statistics at the class token, with the reference's one-pass variance.
     const at::Tensor r = x.select(1, 0);  // [B, W]
     const at::Tensor mu = r.mean(-1);     // [B]
-    const at::Tensor sigma = at::sqrt((r * r).mean(-1) - mu * mu + kLnEps);
-    const at::Tensor z = at::matmul(layer_norm(r, w.ln_post_w, w.ln_post_b), w.vis_proj);  // [B, E]
-    const at::Tensor nz = z.norm(2, -1);                                                   // [B]
-    const at::Tensor scale = (1.0 / (sigma * nz)).view({B, 1});                            // multiplies raw terms
+    const at::Tensor sigma = at::sqrt((r * r).mean(-1) - mu * mu + c.vision.norm_eps);
+    const at::Tensor z = at::matmul(layer_norm(r, w.ln_post_w, w.ln_post_b, c.vision), w.vis_proj);  // [B, E]
+    const at::Tensor nz = z.norm(2, -1);                                                             // [B]
+    const at::Tensor scale = (1.0 / (sigma * nz)).view({B, 1});  // multiplies raw terms
     const at::Tensor mean_dir =
         (mu / (sigma * nz)).view({B, 1}) * f.gamma_sum;         // [B, E]: mu (1^T gamma P) / (sigma nz)
     const at::Tensor beta_dir = f.beta_proj / nz.view({B, 1});  // [B, E]

@@ -145,7 +145,6 @@ ClipConfig demo_architecture(int64_t vocab_size, int64_t context_length) {
     c.text.mlp_hidden = 512;
     c.text.context_length = context_length;
     c.text.vocab_size = vocab_size;
-    c.activation = Activation::Gelu;
     c.preprocess.image_size = 64;
     c.name = "shapes-world ViT-6L-128";
     return c;

@@ -65,6 +65,26 @@ ClipModel::~ClipModel() = default;
 ClipModel::ClipModel(ClipModel&&) noexcept = default;
 ClipModel& ClipModel::operator=(ClipModel&&) noexcept = default;
 
+ClipModel ClipModel::create(const ClipConfig& config, const std::map<std::string, FloatArray>& state_dict,
+                            const LoadOptions& options) {
+    c10::InferenceMode guard;
+    validate_config(config, "the given configuration");
+    auto impl = std::make_unique<Impl>();
+    impl->device = parse_device(options.device);
+    impl->config = config;
+    StateDict dict;
+    for (const auto& [key, array] : state_dict) dict[key] = view_as_tensor(array).clone();
+    dict = validate_state_dict(std::move(dict), config, "the given weights");
+    impl->weights = build_weights(dict, config, impl->device);
+    impl->info.spec = "in-memory:" + config.name;
+    impl->info.format = "in-memory";
+    impl->info.weights_dtype = "F32";
+    impl->info.device = impl->device.str();
+    for (const auto& [k, v] : dict) impl->info.parameter_count += v.numel();
+    if (!options.vocab_path.empty()) impl->tokenizer = Tokenizer::load(options.vocab_path);
+    return ClipModel(std::move(impl));
+}
+
 ClipModel ClipModel::load(const std::string& spec, const LoadOptions& options) {
     c10::InferenceMode guard;
     auto impl = std::make_unique<Impl>();
@@ -165,7 +185,8 @@ std::map<std::string, FloatArray> ClipModel::state_dict() const {
     // Rebuilt from the tower weights so it reflects exactly what is computed.
     const auto& w = impl_->weights;
     std::map<std::string, FloatArray> out;
-    for (const auto& n : kNamedWeights) out[n.key] = to_float_array(w.*n.member);
+    for (const auto& n : kNamedWeights)
+        if (has_weight(n, impl_->config)) out[n.key] = to_float_array(w.*n.member);
     for (const bool vision : {true, false})
         for (size_t i = 0; i < (vision ? w.vision : w.text).blocks.size(); ++i)
             for (const auto& n : kNamedBlockWeights)

@@ -7,11 +7,19 @@
 namespace clipscope {
 
 at::Tensor activation(const at::Tensor& x, Activation a) {
-    return a == Activation::Gelu ? at::gelu(x) : x * at::sigmoid(1.702 * x);
+    switch (a) {
+        case Activation::Gelu:
+            return at::gelu(x);
+        case Activation::GeluTanh:  // torch's nn.GELU(approximate="tanh"), transformers' gelu_pytorch_tanh
+            return at::gelu(x, "tanh");
+        case Activation::QuickGelu:
+            return x * at::sigmoid(1.702 * x);
+    }
+    throw_usage("unknown activation");
 }
 
-at::Tensor layer_norm(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b) {
-    return at::layer_norm(x, {x.size(-1)}, w, b, kLnEps);
+at::Tensor layer_norm(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b, const TowerConfig& tower) {
+    return at::layer_norm(x, {x.size(-1)}, w, b, tower.norm_eps);
 }
 
 // Multi-head self-attention (nn.MultiheadAttention semantics, q/k/v packed by rows).
@@ -36,17 +44,16 @@ at::Tensor attention(const at::Tensor& x, const BlockWeights& b, int64_t heads, 
     return at::linear(o.permute({0, 2, 1, 3}).reshape({B, N, W}), b.out_w, b.out_b);
 }
 
-at::Tensor mlp(const at::Tensor& x, const BlockWeights& b, Activation act) {
-    return at::linear(activation(at::linear(x, b.fc_w, b.fc_b), act), b.proj_w, b.proj_b);
+at::Tensor mlp(const at::Tensor& x, const BlockWeights& b, const TowerConfig& tower) {
+    return at::linear(activation(at::linear(x, b.fc_w, b.fc_b), tower.activation), b.proj_w, b.proj_b);
 }
 
-// Patch embedding + class token + positions + ln_pre: the initial residual stream x0.
 at::Tensor vision_stem(const ClipWeights& w, const ClipConfig& c, const at::Tensor& pixels) {
     const int64_t B = pixels.size(0);
-    at::Tensor x = at::conv2d(pixels, w.conv1_w, {}, c.vision.patch_size);  // [B, W, G, G]
-    x = x.flatten(2).transpose(1, 2);                                       // [B, G*G, W]
+    at::Tensor x = at::conv2d(pixels, w.conv1_w, w.conv1_b, c.vision.patch_size);  // [B, W, G, G]
+    x = x.flatten(2).transpose(1, 2);                                              // [B, G*G, W]
     x = at::cat({w.class_emb.view({1, 1, -1}).expand({B, 1, c.vision.width}), x}, 1) + w.vis_pos;
-    return layer_norm(x, w.ln_pre_w, w.ln_pre_b);
+    return c.vision.ln_pre ? layer_norm(x, w.ln_pre_w, w.ln_pre_b, c.vision) : x;
 }
 
 void check_pixels(const at::Tensor& pixels, const ClipConfig& c) {
@@ -56,12 +63,18 @@ void check_pixels(const at::Tensor& pixels, const ClipConfig& c) {
                     ", this model needs [B, 3, " + std::to_string(S) + ", " + std::to_string(S) + "]");
 }
 
+namespace {
+bool with_patch_bias(const ClipConfig& c) { return c.vision.patch_bias; }
+bool with_ln_pre(const ClipConfig& c) { return c.vision.ln_pre; }
+}  // namespace
+
 const std::vector<NamedWeight> kNamedWeights = {
     {"visual.conv1.weight", &ClipWeights::conv1_w},
+    {"visual.conv1.bias", &ClipWeights::conv1_b, with_patch_bias},
     {"visual.class_embedding", &ClipWeights::class_emb},
     {"visual.positional_embedding", &ClipWeights::vis_pos},
-    {"visual.ln_pre.weight", &ClipWeights::ln_pre_w},
-    {"visual.ln_pre.bias", &ClipWeights::ln_pre_b},
+    {"visual.ln_pre.weight", &ClipWeights::ln_pre_w, with_ln_pre},
+    {"visual.ln_pre.bias", &ClipWeights::ln_pre_b, with_ln_pre},
     {"visual.ln_post.weight", &ClipWeights::ln_post_w},
     {"visual.ln_post.bias", &ClipWeights::ln_post_b},
     {"visual.proj", &ClipWeights::vis_proj},
@@ -82,13 +95,18 @@ const std::vector<NamedBlockWeight> kNamedBlockWeights = {
     {"mlp.c_proj.weight", &BlockWeights::proj_w},   {"mlp.c_proj.bias", &BlockWeights::proj_b},
 };
 
+bool has_weight(const NamedWeight& weight, const ClipConfig& config) {
+    return !weight.present || weight.present(config);
+}
+
 std::string block_prefix(bool vision, size_t index) {
     return std::string(vision ? "visual." : "") + "transformer.resblocks." + std::to_string(index) + ".";
 }
 
 ClipWeights build_weights(const StateDict& d, const ClipConfig& c, const at::Device& device) {
     ClipWeights w;
-    for (const auto& n : kNamedWeights) w.*n.member = d.at(n.key).to(device);
+    for (const auto& n : kNamedWeights)
+        if (has_weight(n, c)) w.*n.member = d.at(n.key).to(device);
     w.logit_scale = w.logit_scale.reshape({});  // stored as [] or [1]
     for (const bool vision : {true, false}) {
         auto& blocks = vision ? w.vision.blocks : w.text.blocks;
@@ -98,8 +116,9 @@ ClipWeights build_weights(const StateDict& d, const ClipConfig& c, const at::Dev
                 blocks[i].*n.member = d.at(block_prefix(vision, i) + n.suffix).to(device);
     }
     const int64_t C = c.text.context_length;
-    w.causal_mask =
-        at::full({C, C}, -std::numeric_limits<float>::infinity(), at::TensorOptions().device(device)).triu(1);
+    if (c.text.causal_mask)
+        w.causal_mask =
+            at::full({C, C}, -std::numeric_limits<float>::infinity(), at::TensorOptions().device(device)).triu(1);
     return w;
 }
 
@@ -107,10 +126,33 @@ at::Tensor encode_image(const ClipWeights& w, const ClipConfig& c, const at::Ten
     check_pixels(pixels, c);
     at::Tensor x = vision_stem(w, c, pixels);
     for (const auto& b : w.vision.blocks) {
-        x = x + attention(layer_norm(x, b.ln1_w, b.ln1_b), b, c.vision.heads, {}, nullptr);
-        x = x + mlp(layer_norm(x, b.ln2_w, b.ln2_b), b, c.activation);
+        x = x + attention(layer_norm(x, b.ln1_w, b.ln1_b, c.vision), b, c.vision.heads, {}, nullptr);
+        x = x + mlp(layer_norm(x, b.ln2_w, b.ln2_b, c.vision), b, c.vision);
     }
-    return at::matmul(layer_norm(x.select(1, 0), w.ln_post_w, w.ln_post_b), w.vis_proj);
+    return at::matmul(layer_norm(vision_pool(x, c.vision), w.ln_post_w, w.ln_post_b, c.vision), w.vis_proj);
+}
+
+at::Tensor vision_pool(const at::Tensor& x, const VisionConfig& v) {
+    switch (v.pooling) {
+        case VisionPooling::ClassToken:
+            return x.select(1, 0);
+    }
+    throw_usage("unknown vision pooling");
+}
+
+at::Tensor text_pool_positions(const at::Tensor& ids, const TextConfig& t) {
+    const int64_t B = ids.size(0), C = ids.size(1);
+    switch (t.pooling) {
+        case TextPooling::Argmax:  // the largest id (CLIP's end-of-text), first occurrence as torch's argmax
+            return ids.argmax(-1);
+        case TextPooling::First:
+            return at::zeros({B}, ids.options());
+        case TextPooling::Last:
+            return at::full({B}, C - 1, ids.options());
+        case TextPooling::Eos:  // first occurrence of eos_id; position 0 when absent (argmax of all-false)
+            return ids.eq(t.eos_id).to(at::kInt).argmax(-1);
+    }
+    throw_usage("unknown text pooling");
 }
 
 at::Tensor encode_text(const ClipWeights& w, const ClipConfig& c, const at::Tensor& ids) {
@@ -120,13 +162,11 @@ at::Tensor encode_text(const ClipWeights& w, const ClipConfig& c, const at::Tens
         throw_usage("token ids out of the vocabulary range [0, " + std::to_string(c.text.vocab_size) + ")");
     at::Tensor x = at::embedding(w.tok_emb, ids) + w.txt_pos;
     for (const auto& b : w.text.blocks) {
-        x = x + attention(layer_norm(x, b.ln1_w, b.ln1_b), b, c.text.heads, w.causal_mask, nullptr);
-        x = x + mlp(layer_norm(x, b.ln2_w, b.ln2_b), b, c.activation);
+        x = x + attention(layer_norm(x, b.ln1_w, b.ln1_b, c.text), b, c.text.heads, w.causal_mask, nullptr);
+        x = x + mlp(layer_norm(x, b.ln2_w, b.ln2_b, c.text), b, c.text);
     }
-    x = layer_norm(x, w.ln_final_w, w.ln_final_b);
-    // Pool at the end-of-text token: the largest id, first occurrence (torch argmax).
-    const at::Tensor eot = ids.argmax(-1);
-    const at::Tensor pooled = x.index({at::arange(x.size(0), ids.options()), eot});
+    x = layer_norm(x, w.ln_final_w, w.ln_final_b, c.text);
+    const at::Tensor pooled = x.index({at::arange(x.size(0), ids.options()), text_pool_positions(ids, c.text)});
     return at::matmul(pooled, w.txt_proj);
 }
 

@@ -22,7 +22,7 @@ struct TowerWeights {
 
 struct ClipWeights {
     // vision
-    at::Tensor conv1_w, class_emb, vis_pos, ln_pre_w, ln_pre_b, ln_post_w, ln_post_b, vis_proj;
+    at::Tensor conv1_w, conv1_b, class_emb, vis_pos, ln_pre_w, ln_pre_b, ln_post_w, ln_post_b, vis_proj;
     TowerWeights vision;
     // text
     at::Tensor tok_emb, txt_pos, ln_final_w, ln_final_b, txt_proj, logit_scale, causal_mask;
@@ -34,6 +34,7 @@ struct ClipWeights {
 struct NamedWeight {
     const char* key;
     at::Tensor ClipWeights::*member;
+    bool (*present)(const ClipConfig&) = nullptr;  // null: every architecture has it
 };
 struct NamedBlockWeight {
     const char* suffix;  // after "[visual.]transformer.resblocks.{i}."
@@ -41,6 +42,8 @@ struct NamedBlockWeight {
 };
 extern const std::vector<NamedWeight> kNamedWeights;
 extern const std::vector<NamedBlockWeight> kNamedBlockWeights;
+// Whether this architecture has the weight (NamedWeight::present).
+bool has_weight(const NamedWeight& weight, const ClipConfig& config);
 // "visual." for the image tower, "" for the text tower.
 std::string block_prefix(bool vision, size_t index);
 
@@ -50,10 +53,10 @@ ClipWeights build_weights(const StateDict& dict, const ClipConfig& config, const
 at::Tensor encode_image(const ClipWeights& w, const ClipConfig& config, const at::Tensor& pixels);
 at::Tensor encode_text(const ClipWeights& w, const ClipConfig& config, const at::Tensor& ids);
 
-// The blocks of a tower, shared by the forward passes here and by the decomposition.
-constexpr double kLnEps = 1e-5;
+// The blocks of a tower, shared by the forward passes here and by the decomposition;
+// `tower` says how they compute (activation, LayerNorm eps).
 at::Tensor activation(const at::Tensor& x, Activation a);
-at::Tensor layer_norm(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b);
+at::Tensor layer_norm(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b, const TowerConfig& tower);
 
 // What the decomposition needs from one attention layer: the class-token row of
 // the attention probabilities and the values, both already computed by the forward.
@@ -74,9 +77,13 @@ struct AttentionRecord {
 // Multi-head self-attention (nn.MultiheadAttention semantics); fills `record` when given.
 at::Tensor attention(const at::Tensor& x, const BlockWeights& b, int64_t heads, const at::Tensor& mask,
                      AttentionRecord* record);
-at::Tensor mlp(const at::Tensor& x, const BlockWeights& b, Activation act);
-// Patch embedding + class token + positions + ln_pre: the initial residual stream x0.
+at::Tensor mlp(const at::Tensor& x, const BlockWeights& b, const TowerConfig& tower);
+// Patch embedding (+ bias) + class token + positions (+ ln_pre): the initial residual stream x0.
 at::Tensor vision_stem(const ClipWeights& w, const ClipConfig& c, const at::Tensor& pixels);
+// The residual stream [B, N, W] at the token the image embedding is read from ([B, W]).
+at::Tensor vision_pool(const at::Tensor& x, const VisionConfig& vision);
+// The position [B] each text is pooled at (TextConfig::pooling).
+at::Tensor text_pool_positions(const at::Tensor& ids, const TextConfig& text);
 // Refuses pixels that are not [B, 3, S, S] for this model's S.
 void check_pixels(const at::Tensor& pixels, const ClipConfig& c);
 

@@ -1,6 +1,7 @@
 #include "clipscope/model/model_config.h"
 
 #include <cmath>
+#include <cstdio>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -61,8 +62,8 @@ std::array<float, 3> get_triplet(const json& obj, const std::string& key, std::a
 
 void refuse_unsupported_vision_keys(const json& vision, const std::string& path) {
     // These change the forward pass in ways the decomposition does not model.
-    for (const char* key : {"timm_model_name", "attentional_pool", "ls_init_value", "no_ln_pre", "final_ln_after_pool",
-                            "input_patchnorm"}) {
+    for (const char* key :
+         {"timm_model_name", "attentional_pool", "ls_init_value", "final_ln_after_pool", "input_patchnorm"}) {
         if (vision.contains(key) && !vision[key].is_null() && vision[key] != false && vision[key] != "")
             throw_model(path, std::string("vision_cfg.") + key + " = " +
                                   vision[key].dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
@@ -76,9 +77,124 @@ void refuse_unsupported_vision_keys(const json& vision, const std::string& path)
         throw_model(path, "vision_cfg.global_average_pool is not supported (class-token pooling only)");
 }
 
+std::string dump(const json& v) { return v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
+
+// open_clip's per-tower `norm_kwargs` (LayerNorm arguments) and `act_kwargs` (nn.GELU
+// arguments): eps and approximate are computed; any other argument is refused by name.
+void read_block_kwargs(const json& cfg, const std::string& where, bool quick_gelu, TowerConfig& t,
+                       const std::string& path) {
+    t.activation = quick_gelu ? Activation::QuickGelu : Activation::Gelu;
+    if (cfg.contains("norm_kwargs") && !cfg["norm_kwargs"].is_null()) {
+        const json& n = cfg["norm_kwargs"];
+        if (!n.is_object()) throw_model(path, where + "norm_kwargs should be an object, found " + dump(n));
+        for (auto it = n.begin(); it != n.end(); ++it)
+            if (it.key() != "eps")
+                throw_model(path, where + "norm_kwargs." + it.key() + " = " + dump(it.value()) +
+                                      " is not supported (only eps)");
+        t.norm_eps = get_number(n, "eps", t.norm_eps, path, where + "norm_kwargs.");
+    }
+    if (cfg.contains("act_kwargs") && !cfg["act_kwargs"].is_null()) {
+        const json& a = cfg["act_kwargs"];
+        if (!a.is_object()) throw_model(path, where + "act_kwargs should be an object, found " + dump(a));
+        for (auto it = a.begin(); it != a.end(); ++it) {
+            if (it.key() != "approximate")
+                throw_model(path, where + "act_kwargs." + it.key() + " = " + dump(it.value()) +
+                                      " is not supported (only approximate)");
+            if (quick_gelu)  // open_clip passes act_kwargs to QuickGELU, which takes none
+                throw_model(path, where + "act_kwargs with quick_gelu: open_clip cannot build this model");
+            if (it.value() == "tanh")
+                t.activation = Activation::GeluTanh;
+            else if (it.value() != "none")
+                throw_model(path, where + "act_kwargs.approximate = " + dump(it.value()) +
+                                      " is not a GELU approximation ('none' or 'tanh')");
+        }
+    }
+}
+
+// open_clip's text tower options: pooling, eos_id and the causal mask are computed;
+// a projection bias is not (yet) and is refused.
+void read_text_options(const json& t, TextConfig& c, const std::string& path) {
+    if (t.contains("pool_type") && !t["pool_type"].is_null()) {
+        const json& p = t["pool_type"];
+        if (p == "argmax")
+            c.pooling = TextPooling::Argmax;
+        else if (p == "first")
+            c.pooling = TextPooling::First;
+        else if (p == "last")
+            c.pooling = TextPooling::Last;
+        else if (p == "eos")
+            c.pooling = TextPooling::Eos;
+        else
+            throw_model(path, "text_cfg.pool_type = " + dump(p) + " is not supported (argmax, first, last, eos)");
+    }
+    // open_clip's CLIPTextCfg default; read for every pooling, used by 'eos' only.
+    c.eos_id = get_int(t, "eos_id", 2, path, "text_cfg.");
+    if (t.contains("no_causal_mask") && !t["no_causal_mask"].is_null()) {
+        if (!t["no_causal_mask"].is_boolean())
+            throw_model(path, "text_cfg.no_causal_mask should be true or false, found " + dump(t["no_causal_mask"]));
+        c.causal_mask = !t["no_causal_mask"].get<bool>();
+    }
+    if (t.contains("proj_bias") && t["proj_bias"] == true)
+        throw_model(path, "text_cfg.proj_bias = true (a bias on the text projection) is not supported yet");
+    // final_ln_after_pool needs no handling: ln_final acts per token, and every text
+    // pooling here picks one token, so normalising before or after pooling is the same.
+}
+
 }  // namespace
 
-std::string activation_name(Activation a) { return a == Activation::Gelu ? "gelu" : "quick_gelu"; }
+std::string activation_name(Activation a) {
+    switch (a) {
+        case Activation::Gelu:
+            return "gelu";
+        case Activation::GeluTanh:
+            return "gelu_tanh";
+        case Activation::QuickGelu:
+            return "quick_gelu";
+    }
+    return "?";
+}
+
+std::string pooling_name(VisionPooling) { return "class_token"; }
+
+std::string pooling_name(TextPooling p) {
+    switch (p) {
+        case TextPooling::Argmax:
+            return "argmax";
+        case TextPooling::First:
+            return "first";
+        case TextPooling::Last:
+            return "last";
+        case TextPooling::Eos:
+            return "eos";
+    }
+    return "?";
+}
+
+std::vector<std::string> architecture_variations(const ClipConfig& c) {
+    const VisionConfig v0;
+    const TextConfig t0;
+    std::vector<std::string> out;
+    auto add = [&](bool differs, const std::string& field, const std::string& value) {
+        if (differs) out.push_back(field + "=" + value);
+    };
+    auto eps = [](double e) {
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "%g", e);
+        return std::string(buf);
+    };
+    for (const auto& [name, t] : {std::pair<std::string, const TowerConfig*>{"vision", &c.vision}, {"text", &c.text}}) {
+        add(t->activation != Activation::Gelu, name + ".activation", activation_name(t->activation));
+        add(t->norm_eps != v0.norm_eps, name + ".norm_eps", eps(t->norm_eps));
+    }
+    add(c.vision.pooling != v0.pooling, "vision.pooling", pooling_name(c.vision.pooling));
+    add(c.vision.ln_pre != v0.ln_pre, "vision.ln_pre", c.vision.ln_pre ? "true" : "false");
+    add(c.vision.patch_bias != v0.patch_bias, "vision.patch_bias", c.vision.patch_bias ? "true" : "false");
+    add(c.text.pooling != t0.pooling, "text.pooling",
+        pooling_name(c.text.pooling) +
+            (c.text.pooling == TextPooling::Eos ? "(" + std::to_string(c.text.eos_id) + ")" : ""));
+    add(c.text.causal_mask != t0.causal_mask, "text.causal_mask", c.text.causal_mask ? "true" : "false");
+    return out;
+}
 
 void validate_config(const ClipConfig& c, const std::string& source) {
     auto check = [&](bool ok, const std::string& what) {
@@ -97,6 +213,11 @@ void validate_config(const ClipConfig& c, const std::string& source) {
     };
     tower(c.vision, "vision");
     tower(c.text, "text");
+    for (const auto& [name, t] : {std::pair<std::string, const TowerConfig*>{"vision", &c.vision}, {"text", &c.text}})
+        check(std::isfinite(t->norm_eps) && t->norm_eps > 0 && t->norm_eps < 1,
+              name + " LayerNorm eps " + std::to_string(t->norm_eps) + " is not in (0, 1)");
+    check(c.text.pooling != TextPooling::Eos || (c.text.eos_id >= 0 && c.text.eos_id < c.text.vocab_size),
+          "text eos_id " + std::to_string(c.text.eos_id) + " is not a token of the vocabulary");
     check(c.embed_dim > 0 && c.embed_dim <= 16384, "embed_dim " + std::to_string(c.embed_dim) + " is out of range");
     check(c.vision.patch_size > 0 && c.vision.image_size > 0 && c.vision.image_size <= 4096 &&
               c.vision.image_size % c.vision.patch_size == 0,
@@ -125,7 +246,15 @@ ClipConfig parse_open_clip_config(const std::string& path) {
 
     ClipConfig c;
     c.embed_dim = get_int(model, "embed_dim", 0, path, "model_cfg.");
-    c.activation = model.value("quick_gelu", false) ? Activation::QuickGelu : Activation::Gelu;
+    if (v.contains("no_ln_pre") && !v["no_ln_pre"].is_null()) {
+        if (!v["no_ln_pre"].is_boolean())
+            throw_model(path, "vision_cfg.no_ln_pre should be true or false, found " + dump(v["no_ln_pre"]));
+        c.vision.ln_pre = !v["no_ln_pre"].get<bool>();
+    }
+    const bool quick_gelu = model.value("quick_gelu", false);
+    read_block_kwargs(v, "vision_cfg.", quick_gelu, c.vision, path);
+    read_block_kwargs(t, "text_cfg.", quick_gelu, c.text, path);
+    read_text_options(t, c.text, path);
     c.vision.image_size = get_int(v, "image_size", 224, path, "vision_cfg.");
     c.vision.patch_size = get_int(v, "patch_size", 16, path, "vision_cfg.");
     c.vision.width = get_int(v, "width", 768, path, "vision_cfg.");
@@ -194,20 +323,28 @@ ClipConfig parse_hf_clip_config(const std::string& config_path, const std::strin
     c.vision.heads = get_int(v, "num_attention_heads", 12, config_path, "vision_config.");
     c.vision.image_size = get_int(v, "image_size", 224, config_path, "vision_config.");
     c.vision.patch_size = get_int(v, "patch_size", 32, config_path, "vision_config.");
-    const std::string text_act = t.value("hidden_act", std::string("quick_gelu"));
-    const std::string vision_act = v.value("hidden_act", std::string("quick_gelu"));
-    if (text_act != vision_act)
-        throw_model(config_path, "text and vision towers use different activations (" + text_act + " vs " + vision_act +
-                                     "); not supported");
-    if (vision_act == "quick_gelu")
-        c.activation = Activation::QuickGelu;
-    else if (vision_act == "gelu")
-        c.activation = Activation::Gelu;
-    else
-        throw_model(config_path, "hidden_act '" + vision_act + "' is not supported (gelu or quick_gelu)");
-    for (const json* cfg : {&t, &v})
-        if (std::abs(get_number(*cfg, "layer_norm_eps", 1e-5, config_path, "") - 1e-5) > 1e-12)
-            throw_model(config_path, "layer_norm_eps other than 1e-5 is not supported");
+    // Per tower: transformers' ACT2FN name and LayerNorm eps.
+    for (auto [cfg, tower, where] : {std::tuple{&t, static_cast<TowerConfig*>(&c.text), "text_config."},
+                                     std::tuple{&v, static_cast<TowerConfig*>(&c.vision), "vision_config."}}) {
+        const std::string act = cfg->value("hidden_act", std::string("quick_gelu"));
+        if (act == "quick_gelu")
+            tower->activation = Activation::QuickGelu;
+        else if (act == "gelu")
+            tower->activation = Activation::Gelu;
+        else if (act == "gelu_pytorch_tanh")
+            tower->activation = Activation::GeluTanh;
+        else
+            throw_model(config_path, std::string(where) + "hidden_act '" + act +
+                                         "' is not supported (gelu, quick_gelu, gelu_pytorch_tanh)");
+        tower->norm_eps = get_number(*cfg, "layer_norm_eps", 1e-5, config_path, where);
+    }
+    // CLIPTextTransformer pools at the first eos_token_id, or at the largest id when
+    // eos_token_id is 2 ("legacy", what older configs hold); 49407 is CLIPTextConfig's default.
+    const int64_t eos = get_int(t, "eos_token_id", 49407, config_path, "text_config.");
+    if (eos != 2) {
+        c.text.pooling = TextPooling::Eos;
+        c.text.eos_id = eos;
+    }
 
     c.preprocess.image_size = c.vision.image_size;
     c.preprocess.crop_rounding = "floor";  // transformers' CLIPImageProcessor floors the crop offset

@@ -66,8 +66,11 @@ std::map<std::string, Shape> expected_shapes(const ClipConfig& c) {
     s["visual.positional_embedding"] = {v.tokens(), v.width};
     s["visual.proj"] = {v.width, c.embed_dim};
     s["visual.conv1.weight"] = {v.width, 3, v.patch_size, v.patch_size};
-    s["visual.ln_pre.weight"] = {v.width};
-    s["visual.ln_pre.bias"] = {v.width};
+    if (v.patch_bias) s["visual.conv1.bias"] = {v.width};
+    if (v.ln_pre) {
+        s["visual.ln_pre.weight"] = {v.width};
+        s["visual.ln_pre.bias"] = {v.width};
+    }
     s["visual.ln_post.weight"] = {v.width};
     s["visual.ln_post.bias"] = {v.width};
     add_block_shapes(s, "visual.", v);
@@ -258,7 +261,7 @@ ClipConfig infer_openai_config(const StateDict& d, const std::string& file) {
     c.text.width = get("ln_final.weight").size(0);
     c.text.heads = c.text.width / 64;
     c.text.mlp_hidden = get("transformer.resblocks.0.mlp.c_fc.weight").size(0);
-    c.activation = Activation::QuickGelu;  // OpenAI weights always use QuickGELU
+    c.vision.activation = c.text.activation = Activation::QuickGelu;  // OpenAI weights always use QuickGELU
     c.preprocess.image_size = c.vision.image_size;
     validate_config(c, file);
     c.name = architecture_name(c);
@@ -295,24 +298,50 @@ std::map<std::string, FloatArray> random_state_dict(const ClipConfig& config, ui
 
 namespace {
 
+// Refuses to write a checkpoint whose config file could not state the architecture:
+// the file would load as another model.
+void require_expressible(const ClipConfig& c, const std::string& format, const std::vector<std::string>& cannot) {
+    if (cannot.empty()) return;
+    std::string list;
+    for (const auto& f : cannot) list += (list.empty() ? "" : ", ") + f;
+    throw Error(ErrorKind::Unsupported, "cannot write " + format +
+                                            " checkpoint of this architecture: its config has no "
+                                            "field for " +
+                                            list + " (" + c.name + ")");
+}
+
+nlohmann::json open_clip_kwargs(const TowerConfig& t, nlohmann::json cfg) {
+    if (t.norm_eps != 1e-5) cfg["norm_kwargs"] = {{"eps", t.norm_eps}};
+    if (t.activation == Activation::GeluTanh) cfg["act_kwargs"] = {{"approximate", "tanh"}};
+    return cfg;
+}
+
 nlohmann::json open_clip_config_json(const ClipConfig& c) {
+    std::vector<std::string> cannot;
+    const bool quick = c.vision.activation == Activation::QuickGelu;
+    if ((c.text.activation == Activation::QuickGelu) != quick) cannot.push_back("QuickGELU in one tower only");
+    if (c.vision.patch_bias) cannot.push_back("vision.patch_bias");
+    require_expressible(c, "an open_clip", cannot);
+    nlohmann::json vision =
+        open_clip_kwargs(c.vision, {{"image_size", c.vision.image_size},
+                                    {"layers", c.vision.layers},
+                                    {"width", c.vision.width},
+                                    {"head_width", c.vision.head_dim()},
+                                    {"mlp_ratio", static_cast<double>(c.vision.mlp_hidden) / c.vision.width},
+                                    {"patch_size", c.vision.patch_size}});
+    if (!c.vision.ln_pre) vision["no_ln_pre"] = true;
+    nlohmann::json text =
+        open_clip_kwargs(c.text, {{"context_length", c.text.context_length},
+                                  {"vocab_size", c.text.vocab_size},
+                                  {"width", c.text.width},
+                                  {"heads", c.text.heads},
+                                  {"layers", c.text.layers},
+                                  {"mlp_ratio", static_cast<double>(c.text.mlp_hidden) / c.text.width}});
+    if (c.text.pooling != TextPooling::Argmax) text["pool_type"] = pooling_name(c.text.pooling);
+    if (c.text.pooling == TextPooling::Eos) text["eos_id"] = c.text.eos_id;
+    if (!c.text.causal_mask) text["no_causal_mask"] = true;
     nlohmann::json j;
-    j["model_cfg"] = {{"embed_dim", c.embed_dim},
-                      {"quick_gelu", c.activation == Activation::QuickGelu},
-                      {"vision_cfg",
-                       {{"image_size", c.vision.image_size},
-                        {"layers", c.vision.layers},
-                        {"width", c.vision.width},
-                        {"head_width", c.vision.head_dim()},
-                        {"mlp_ratio", static_cast<double>(c.vision.mlp_hidden) / c.vision.width},
-                        {"patch_size", c.vision.patch_size}}},
-                      {"text_cfg",
-                       {{"context_length", c.text.context_length},
-                        {"vocab_size", c.text.vocab_size},
-                        {"width", c.text.width},
-                        {"heads", c.text.heads},
-                        {"layers", c.text.layers},
-                        {"mlp_ratio", static_cast<double>(c.text.mlp_hidden) / c.text.width}}}};
+    j["model_cfg"] = {{"embed_dim", c.embed_dim}, {"quick_gelu", quick}, {"vision_cfg", vision}, {"text_cfg", text}};
     j["preprocess_cfg"] = {{"mean", c.preprocess.mean},
                            {"std", c.preprocess.std},
                            {"interpolation", "bicubic"},
@@ -375,8 +404,16 @@ std::map<std::string, FloatArray> to_hf_layout(const std::map<std::string, Float
     return out;
 }
 
+std::string hf_activation(Activation a) { return a == Activation::GeluTanh ? "gelu_pytorch_tanh" : activation_name(a); }
+
 nlohmann::json hf_config_json(const ClipConfig& c) {
-    const std::string act = activation_name(c.activation);
+    std::vector<std::string> cannot;
+    if (!c.vision.ln_pre) cannot.push_back("vision.ln_pre=false");
+    if (c.vision.patch_bias) cannot.push_back("vision.patch_bias");
+    if (c.text.pooling == TextPooling::First || c.text.pooling == TextPooling::Last)
+        cannot.push_back("text.pooling=" + pooling_name(c.text.pooling));
+    if (!c.text.causal_mask) cannot.push_back("text.causal_mask=false");
+    require_expressible(c, "a transformers", cannot);
     return {{"model_type", "clip"},
             {"projection_dim", c.embed_dim},
             {"text_config",
@@ -386,7 +423,10 @@ nlohmann::json hf_config_json(const ClipConfig& c) {
               {"num_attention_heads", c.text.heads},
               {"max_position_embeddings", c.text.context_length},
               {"vocab_size", c.text.vocab_size},
-              {"hidden_act", act}}},
+              {"hidden_act", hf_activation(c.text.activation)},
+              {"layer_norm_eps", c.text.norm_eps},
+              // 2 is transformers' "legacy" value: pool at the largest id.
+              {"eos_token_id", c.text.pooling == TextPooling::Eos ? c.text.eos_id : 2}}},
             {"vision_config",
              {{"hidden_size", c.vision.width},
               {"intermediate_size", c.vision.mlp_hidden},
@@ -394,7 +434,8 @@ nlohmann::json hf_config_json(const ClipConfig& c) {
               {"num_attention_heads", c.vision.heads},
               {"image_size", c.vision.image_size},
               {"patch_size", c.vision.patch_size},
-              {"hidden_act", act}}}};
+              {"hidden_act", hf_activation(c.vision.activation)},
+              {"layer_norm_eps", c.vision.norm_eps}}}};
 }
 
 }  // namespace
@@ -431,9 +472,17 @@ void write_checkpoint(const std::string& folder, ModelFormat format, const ClipC
                               {{"format", "pt"}});
             return;
         }
-        case ModelFormat::OpenAiTorchScript:
+        case ModelFormat::OpenAiTorchScript: {
+            // The archive holds weights only: loading assumes OpenAI's graph (QuickGELU, shapes inferred).
+            std::vector<std::string> cannot;
+            for (const auto& v : architecture_variations(config))
+                if (v != "vision.activation=quick_gelu" && v != "text.activation=quick_gelu") cannot.push_back(v);
+            if (config.vision.activation != Activation::QuickGelu || config.text.activation != Activation::QuickGelu)
+                cannot.push_back("an activation other than QuickGELU");
+            require_expressible(config, "an OpenAI TorchScript", cannot);
             write_torchscript_checkpoint((dir / "model.pt").string(), sd);
             return;
+        }
         case ModelFormat::Random:
             break;
     }

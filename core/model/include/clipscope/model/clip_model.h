@@ -33,6 +33,10 @@ struct ModelInfo {
 class ClipModel {
 public:
     static ClipModel load(const std::string& spec, const LoadOptions& options = {});
+    // A model from a configuration and weights held in memory (open_clip key names), validated
+    // as a loaded checkpoint is: architectures no file format can state yet, tests, conversions.
+    static ClipModel create(const ClipConfig& config, const std::map<std::string, FloatArray>& state_dict,
+                            const LoadOptions& options = {});
     ~ClipModel();
     ClipModel(ClipModel&&) noexcept;
     ClipModel& operator=(ClipModel&&) noexcept;

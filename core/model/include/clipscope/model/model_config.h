@@ -6,44 +6,78 @@
 #include <array>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "clipscope/io/preprocess_config.h"
 
 namespace clipscope {
 
-enum class Activation { Gelu, QuickGelu };
-std::string activation_name(Activation a);
+// The computation of a ViT is described by the fields below, not assumed: the
+// towers, the decomposition and the checkpoint writers all read them, and a value
+// they cannot compute exactly is refused in one place (validate_config). Defaults are
+// the original CLIP graph. docs/adding-a-model-family.md says how a family extends this.
 
+// The MLP's non-linearity: exact GELU (erf), GELU's tanh approximation, or OpenAI's
+// QuickGELU x * sigmoid(1.702 x).
+enum class Activation { Gelu, GeluTanh, QuickGelu };
+std::string activation_name(Activation a);  // "gelu", "gelu_tanh", "quick_gelu"
+
+// Where the image embedding is read from the last residual stream.
+enum class VisionPooling { ClassToken };
+// Where the text embedding is read: the largest token id (CLIP's end-of-text, first
+// occurrence), the first or the last position, or the first occurrence of `eos_id`.
+enum class TextPooling { Argmax, First, Last, Eos };
+std::string pooling_name(VisionPooling p);
+std::string pooling_name(TextPooling p);
+
+// What both towers share: the sizes of their pre-LayerNorm residual blocks and how
+// the blocks compute.
 struct TowerConfig {
     int64_t width = 0;
     int64_t layers = 0;
     int64_t heads = 0;
     int64_t mlp_hidden = 0;
+    Activation activation = Activation::Gelu;
+    double norm_eps = 1e-5;  // every LayerNorm of the tower
     int64_t head_dim() const { return heads ? width / heads : 0; }
 };
 
+// Image tower: conv patch embedding (+ bias), class token, learned positions,
+// ln_pre, blocks, ln_post at the pooled token, projection.
 struct VisionConfig : TowerConfig {
     int64_t image_size = 0;
     int64_t patch_size = 0;
+    VisionPooling pooling = VisionPooling::ClassToken;
+    bool ln_pre = true;       // a LayerNorm on the patch embeddings before the first block
+    bool patch_bias = false;  // the patch convolution has a bias (visual.conv1.bias)
     int64_t grid() const { return patch_size ? image_size / patch_size : 0; }
     int64_t tokens() const { return grid() * grid() + 1; }
 };
 
+// Text tower: token + learned position embeddings, blocks, ln_final, pooling, projection.
 struct TextConfig : TowerConfig {
     int64_t context_length = 77;
     int64_t vocab_size = 49408;
+    TextPooling pooling = TextPooling::Argmax;
+    int64_t eos_id = 0;       // the token TextPooling::Eos looks for
+    bool causal_mask = true;  // each position attends only to itself and earlier ones
 };
 
 struct ClipConfig {
     int64_t embed_dim = 0;
     VisionConfig vision;
     TextConfig text;
-    Activation activation = Activation::Gelu;
     PreprocessConfig preprocess;
     std::string name;  // a readable architecture name ("ViT-B-16" for known shapes, else "custom")
 };
 
-// Checks that sizes are positive, divisible and bounded; throws Model errors naming `source`.
+// The architecture fields that differ from the original CLIP graph, as "field=value"
+// ("vision.norm_eps=1e-06", "text.pooling=last"): what a checkpoint writer must be able
+// to express and what outputs record beside the model's name.
+std::vector<std::string> architecture_variations(const ClipConfig& config);
+
+// Checks that sizes are positive, divisible and bounded and that every architecture
+// field holds a value the towers compute; throws Model errors naming `source`.
 void validate_config(const ClipConfig& config, const std::string& source);
 
 // open_clip_config.json (wrapper with model_cfg/preprocess_cfg, or a bare model_cfg).
