@@ -12,27 +12,11 @@ namespace {
 class AblationStore : public ::testing::Test {
 protected:
     void SetUp() override {
-        info_.model_spec = "test";
-        info_.model_format = "test";
-        info_.architecture = "test";
-        info_.weights_fingerprint = "test";
-        info_.layers = 2;
-        info_.heads = 3;
-        info_.embed_dim = 3;
-        info_.batch = 4;
-        for (int i = 0; i < 12; ++i) {
-            info_.images.push_back({"img" + std::to_string(i), ""});
-            labels_.push_back(i % 3);
-        }
-        StoreWriter w = StoreWriter::open(dir_.path("s"), info_);
-        for (int b = 0; b < 3; ++b) {
-            Decomposition d;
-            d.embedding = FloatArray({4, 3});
-            d.heads = FloatArray({4, 2, 3, 3});
-            d.mlps = FloatArray({4, 3, 3});
-            d.cls_attn = FloatArray({4, 2, 3});
+        info_ = test::store_info(2, 3, 3, 4, 12);
+        for (int i = 0; i < 12; ++i) labels_.push_back(i % 3);
+        test::make_store(dir_.path("s"), info_, [&](Decomposition& d, int64_t first) {
             for (int r = 0; r < 4; ++r) {
-                const int label = static_cast<int>(labels_[static_cast<size_t>(b * 4 + r)]);
+                const int label = static_cast<int>(labels_[static_cast<size_t>(first + r)]);
                 for (int k = 0; k < 2 * 3 * 3; ++k)
                     d.heads.data[static_cast<size_t>(r * 18 + k)] = 0.1f * static_cast<float>(k % 4);
                 d.heads.data[static_cast<size_t>(r * 18 + (1 * 3 + 2) * 3 + label)] += 1.0f;
@@ -40,8 +24,7 @@ protected:
                 for (int k = 0; k < 6; ++k)
                     d.cls_attn.data[static_cast<size_t>(r * 6 + k)] = 0.02f * static_cast<float>(k);
             }
-            w.append(d);
-        }
+        });
         classifier_ = FloatArray({3, 3}, {1, 0, 0, 0, 1, 0, 0, 0, 1});  // class c = axis c
     }
     test::TempDir dir_;

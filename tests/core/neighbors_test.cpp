@@ -12,26 +12,14 @@ namespace {
 class NeighborStore : public ::testing::Test {
 protected:
     void SetUp() override {
-        info_.model_spec = info_.model_format = info_.architecture = info_.weights_fingerprint = "test";
-        info_.layers = 2;
-        info_.heads = 2;
-        info_.embed_dim = 4;
-        info_.batch = 5;
-        for (int i = 0; i < 10; ++i) info_.images.push_back({"img" + std::to_string(i), ""});
+        info_ = test::store_info(2, 2, 4, 5, 10);
         std::mt19937 rng(7);
         std::normal_distribution<float> normal;
-        StoreWriter w = StoreWriter::open(dir_.path("s"), info_);
-        for (int b = 0; b < 2; ++b) {
-            Decomposition d;
-            d.embedding = FloatArray({5, 4});
-            d.heads = FloatArray({5, 2, 2, 4});
-            d.mlps = FloatArray({5, 3, 4});
-            d.cls_attn = FloatArray({5, 2, 4});
+        test::make_store(dir_.path("s"), info_, [&](Decomposition& d, int64_t) {
             for (auto* a : {&d.embedding, &d.heads})
                 for (auto& x : a->data) x = normal(rng);
-            w.append(d);
             batches_.push_back(d);
-        }
+        });
     }
     FloatArray heads_row(int i) const {
         const auto& d = batches_[static_cast<size_t>(i / 5)];

@@ -12,27 +12,20 @@ namespace {
 namespace fs = std::filesystem;
 
 StoreInfo small_info(int64_t images) {
-    StoreInfo s;
-    s.model_spec = "random:tiny";
+    StoreInfo s = test::store_info(3, 4, 8, 2, images);
+    s.model_spec = s.weights_fingerprint = "random:tiny";
     s.model_format = "random";
     s.architecture = "tiny";
-    s.weights_fingerprint = "random:tiny";
-    s.layers = 3;
-    s.heads = 4;
-    s.embed_dim = 8;
-    s.batch = 2;
-    for (int64_t i = 0; i < images; ++i)
-        s.images.push_back({"img" + std::to_string(i) + ".png", i % 2 ? "cat" : "dog"});
+    for (int64_t i = 0; i < images; ++i) {
+        s.images[static_cast<size_t>(i)].path += ".png";
+        s.images[static_cast<size_t>(i)].label = i % 2 ? "cat" : "dog";
+    }
     return s;
 }
 
 // A decomposition-shaped batch whose values encode (image, array, element).
 Decomposition fake_batch(const StoreInfo& s, int64_t first, int64_t count) {
-    Decomposition d;
-    d.embedding = FloatArray({count, s.embed_dim});
-    d.heads = FloatArray({count, s.layers, s.heads, s.embed_dim});
-    d.mlps = FloatArray({count, s.layers + 1, s.embed_dim});
-    d.cls_attn = FloatArray({count, s.layers, s.embed_dim});
+    Decomposition d = test::zero_batch(s, count);
     int array = 0;
     for (FloatArray* a : {&d.embedding, &d.heads, &d.mlps, &d.cls_attn}) {
         const int64_t per = a->size() / count;

@@ -56,6 +56,37 @@ double max_abs_diff(const FloatArray& a, const FloatArray& b) {
     return m;
 }
 
+StoreInfo store_info(int64_t layers, int64_t heads, int64_t embed_dim, int64_t batch, int64_t images) {
+    StoreInfo s;
+    s.model_spec = s.model_format = s.architecture = s.weights_fingerprint = "test";
+    s.layers = layers;
+    s.heads = heads;
+    s.embed_dim = embed_dim;
+    s.batch = batch;
+    for (int64_t i = 0; i < images; ++i) s.images.push_back({"img" + std::to_string(i), ""});
+    return s;
+}
+
+Decomposition zero_batch(const StoreInfo& s, int64_t count) {
+    Decomposition d;
+    d.embedding = FloatArray({count, s.embed_dim});
+    d.heads = FloatArray({count, s.layers, s.heads, s.embed_dim});
+    d.mlps = FloatArray({count, s.layers + 1, s.embed_dim});
+    d.cls_attn = FloatArray({count, s.layers, s.embed_dim});
+    return d;
+}
+
+void make_store(const std::string& path, const StoreInfo& info,
+                const std::function<void(Decomposition&, int64_t)>& fill) {
+    StoreWriter w = StoreWriter::open(path, info);
+    while (w.done() < w.size()) {
+        const int64_t first = w.done();
+        Decomposition d = zero_batch(info, std::min(info.batch, w.size() - first));
+        fill(d, first);
+        w.append(d);
+    }
+}
+
 void write_bytes(const std::string& path, const std::string& bytes) {
     std::ofstream out(path, std::ios::binary);
     out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));

@@ -3,10 +3,13 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
+#include "clipscope/analysis/store.h"
 #include "clipscope/base/ndarray.h"
+#include "clipscope/decompose/decomposition.h"
 
 namespace clipscope::test {
 
@@ -45,6 +48,16 @@ FloatArray random_pixels(int64_t B, int64_t S, unsigned seed);
 FloatArray image_batch(int64_t first, int64_t count, int64_t S, unsigned seed_base);
 
 double max_abs_diff(const FloatArray& a, const FloatArray& b);
+
+// The manifest of a small store written by a test: model identity "test", images
+// img0 .. img{images-1} without labels.
+StoreInfo store_info(int64_t layers, int64_t heads, int64_t embed_dim, int64_t batch, int64_t images);
+// A decomposition-shaped batch of `count` images in the store's shapes, all zeros.
+Decomposition zero_batch(const StoreInfo& info, int64_t count);
+// Writes the store at `path` batch by batch: fill(batch, first image of the batch) sets
+// the values of each zero batch before it is appended.
+void make_store(const std::string& path, const StoreInfo& info,
+                const std::function<void(Decomposition&, int64_t)>& fill);
 void write_bytes(const std::string& path, const std::string& bytes);
 
 }  // namespace clipscope::test
