@@ -2,6 +2,7 @@
 
 #include <QCheckBox>
 #include <QComboBox>
+#include <QDoubleSpinBox>
 #include <QGridLayout>
 #include <QLabel>
 #include <QListWidget>
@@ -20,8 +21,8 @@ CanvasPane::CanvasPane(ViewState* state, QWidget* parent) : QWidget(parent) {
     map_source_->addItems({tr("Map: text (kept heads)"), tr("Map: selected head")});
     opacity_ = new QSlider(Qt::Horizontal);
     opacity_->setRange(0, 100);
-    opacity_->setValue(55);
-    opacity_->setToolTip(tr("Overlay opacity"));
+    opacity_->setValue(80);
+    opacity_->setToolTip(tr("Overlay opacity where |value| reaches the colour range (smaller values are fainter)"));
     mask_ = new QCheckBox(tr("Segment"));
     mask_->setToolTip(tr("Show the map thresholded at its mean (the zero-shot segmentation protocol)"));
     auto* threshold = new QSlider(Qt::Horizontal);
@@ -41,14 +42,47 @@ CanvasPane::CanvasPane(ViewState* state, QWidget* parent) : QWidget(parent) {
     connect(opacity_, &QSlider::valueChanged, canvas_, [this](int v) { canvas_->setOpacity(v / 100.0); });
     connect(mask_, &QCheckBox::toggled, canvas_, &ImageCanvas::setShowMask);
 
-    auto* controls = new QGridLayout;  // two rows: the map, then the segmentation mask
+    // The colour range: per image (set by its first map, kept while ablating), auto, or a typed value.
+    scale_mode_ = new QComboBox;
+    scale_mode_->addItems({tr("Range: per image"), tr("Range: auto"), tr("Range: fixed")});
+    scale_mode_->setToolTip(
+        tr("Per image: the symmetric colour range is set by the image's first map along a direction and kept while "
+           "you ablate, so only what changed changes colour. Auto: refit to every map. Fixed: the value typed."));
+    range_ = new QDoubleSpinBox;
+    range_->setDecimals(6);
+    range_->setRange(1e-6, 1e3);
+    range_->setSingleStep(0.001);
+    range_->setPrefix(QStringLiteral("\u00b1"));
+    range_->setToolTip(tr("Colour range: values at \u00b1 this are fully coloured (typing sets a fixed range)"));
+    connect(scale_mode_, &QComboBox::activated, state, [state](int i) {
+        state->setMapScaleMode(i == 0   ? SignedScale::Mode::PerSubject
+                               : i == 1 ? SignedScale::Mode::Auto
+                                        : SignedScale::Mode::Fixed);
+    });
+    connect(range_, &QDoubleSpinBox::editingFinished, state,
+            [this, state] { state->setMapScaleRange(range_->value()); });
+    auto show_scale = [this, state] {
+        const SignedScale& sc = state->mapScale();
+        const QSignalBlocker b1(scale_mode_), b2(range_);
+        scale_mode_->setCurrentIndex(sc.mode() == SignedScale::Mode::PerSubject ? 0
+                                     : sc.mode() == SignedScale::Mode::Auto     ? 1
+                                                                                : 2);
+        range_->setValue(sc.range());
+    };
+    connect(state, &ViewState::mapScaleChanged, this, show_scale);
+    connect(state, &ViewState::liveChanged, this, show_scale);
+
+    auto* controls = new QGridLayout;  // three rows: the map, its colour range, the segmentation mask
     controls->addWidget(map_source_, 0, 0);
     controls->addWidget(new QLabel(tr("Opacity")), 0, 1);
     controls->addWidget(opacity_, 0, 2);
-    controls->addWidget(mask_, 1, 0);
-    controls->addWidget(new QLabel(tr("Threshold")), 1, 1);
-    controls->addWidget(threshold, 1, 2);
-    controls->addWidget(threshold_label, 1, 3);
+    controls->addWidget(scale_mode_, 1, 0);
+    controls->addWidget(new QLabel(tr("Range")), 1, 1);
+    controls->addWidget(range_, 1, 2);
+    controls->addWidget(mask_, 2, 0);
+    controls->addWidget(new QLabel(tr("Threshold")), 2, 1);
+    controls->addWidget(threshold, 2, 2);
+    controls->addWidget(threshold_label, 2, 3);
     controls->setColumnStretch(2, 1);
     strip_ = new QListWidget;
     strip_->setViewMode(QListView::IconMode);

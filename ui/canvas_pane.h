@@ -1,10 +1,11 @@
 #pragma once
 // The centre of the window: the image canvas, its map controls (which map, opacity,
-// the segmentation mask and its threshold) and the strip of opened images.
+// the colour range, the segmentation mask and its threshold) and the strip of opened images.
 #include <QWidget>
 
 class QCheckBox;
 class QComboBox;
+class QDoubleSpinBox;
 class QListWidget;
 class QSlider;
 
@@ -34,6 +35,8 @@ private:
     QComboBox* map_source_;
     QSlider* opacity_;
     QCheckBox* mask_;
+    QComboBox* scale_mode_;
+    QDoubleSpinBox* range_;
 };
 
 }  // namespace clipscope::ui

@@ -1,32 +1,40 @@
 #include "colour_maps.h"
 
 #include <algorithm>
+#include <array>
+#include <cmath>
 
 namespace clipscope::ui {
+namespace {
 
-QColor heat_colour(double t) {
-    t = std::clamp(t, 0.0, 1.0);
-    // Piecewise-linear jet: 0 blue, 0.35 cyan, 0.65 yellow, 1 red.
-    auto lerp = [](double a, double b, double u) { return a + (b - a) * u; };
-    double r, g, b;
-    if (t < 0.35) {
-        const double u = t / 0.35;
-        r = 0, g = lerp(0.15, 0.9, u), b = lerp(0.6, 1.0, u);
-    } else if (t < 0.65) {
-        const double u = (t - 0.35) / 0.3;
-        r = lerp(0.0, 1.0, u), g = lerp(0.9, 0.9, u), b = lerp(1.0, 0.1, u);
-    } else {
-        const double u = (t - 0.65) / 0.35;
-        r = 1.0, g = lerp(0.9, 0.1, u), b = lerp(0.1, 0.05, u);
-    }
-    return QColor::fromRgbF(static_cast<float>(r), static_cast<float>(g), static_cast<float>(b));
-}
+// ColorBrewer RdBu, 11 classes, from the blue end (-1) to the red end (+1).
+constexpr std::array<std::array<int, 3>, 11> kRdBu = {{{5, 48, 97},
+                                                       {33, 102, 172},
+                                                       {67, 147, 195},
+                                                       {146, 197, 222},
+                                                       {209, 229, 240},
+                                                       {247, 247, 247},
+                                                       {253, 219, 199},
+                                                       {244, 165, 130},
+                                                       {214, 96, 77},
+                                                       {178, 24, 43},
+                                                       {103, 0, 31}}};
+
+}  // namespace
 
 QColor diverging_colour(double t) {
-    t = std::clamp(t, -1.0, 1.0);
-    const double s = 0.75 * std::abs(t);  // keep the extremes light enough for text
-    if (t >= 0) return QColor::fromRgbF(1.0f, static_cast<float>(1 - s), static_cast<float>(1 - s));
-    return QColor::fromRgbF(static_cast<float>(1 - s), static_cast<float>(1 - s * 0.6), 1.0f);
+    if (!std::isfinite(t)) t = 0;
+    const double u = (std::clamp(t, -1.0, 1.0) + 1.0) * 0.5 * (kRdBu.size() - 1);
+    const size_t i = std::min(static_cast<size_t>(u), kRdBu.size() - 2);
+    const double f = u - static_cast<double>(i);
+    auto mix = [&](int c) { return static_cast<int>(std::lround(kRdBu[i][c] + (kRdBu[i + 1][c] - kRdBu[i][c]) * f)); };
+    return QColor(mix(0), mix(1), mix(2));
+}
+
+QColor readable_text_on(const QColor& background) {
+    // Relative luminance (sRGB weights on the gamma-encoded values is close enough here).
+    const double y = 0.2126 * background.redF() + 0.7152 * background.greenF() + 0.0722 * background.blueF();
+    return y > 0.5 ? QColor(20, 20, 20) : QColor(250, 250, 250);
 }
 
 }  // namespace clipscope::ui

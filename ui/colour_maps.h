@@ -1,13 +1,14 @@
 #pragma once
-// Colour maps shared by the canvas, the head grid and exported figures.
+// The one colour map for signed quantities, shared by the canvas, the head grid, the
+// head detail and exported figures: ColorBrewer's RdBu (blue for negative, near-white
+// at zero, red for positive; readable with the common colour-vision deficiencies).
 #include <QColor>
 
 namespace clipscope::ui {
 
-// Blue -> cyan -> yellow -> red for t in [0, 1] (a jet-like map for heatmaps).
-QColor heat_colour(double t);
-// Diverging map for signed contributions: blue (negative) -> white -> red (positive);
-// `t` in [-1, 1]. Light enough for dark text on top.
+// `t` in [-1, 1] (value / symmetric range); values outside are clamped.
 QColor diverging_colour(double t);
+// Black or white, whichever reads better on `background`.
+QColor readable_text_on(const QColor& background);
 
 }  // namespace clipscope::ui

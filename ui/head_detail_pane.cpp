@@ -11,8 +11,10 @@
 #include <QPixmap>
 #include <QVBoxLayout>
 #include <algorithm>
+#include <cmath>
 
 #include "clipscope/analysis/heatmap.h"
+#include "colour_bar.h"
 #include "colour_maps.h"
 #include "head_grid_model.h"
 #include "view_state.h"
@@ -108,7 +110,7 @@ void HeadDetailPane::refresh() {
         series->attachAxis(y);
     }
 
-    // The head's own map along the direction, min-max coloured.
+    // The head's own map along the direction, in the diverging map over its own symmetric range.
     const auto& a = state_->analysis();
     if (head < 0 || !live.valid || !a || a->decomposition->attentions.rank() != 5) return;
     MapSelection sel;
@@ -116,13 +118,19 @@ void HeadDetailPane::refresh() {
     FloatArray dir({1, static_cast<int64_t>(live.direction.size())}, live.direction);
     const int64_t G = state_->model()->grid;
     const FloatArray m = token_maps(*a->decomposition, 0, dir, sel, G);
-    const auto [lo, hi] = std::minmax_element(m.data.begin(), m.data.end());
+    double range = 0;
+    for (float v : m.data) range = std::max(range, static_cast<double>(std::fabs(v)));
+    if (!(range > 0)) range = 1e-6;
     QImage img(static_cast<int>(G), static_cast<int>(G), QImage::Format_RGB32);
     for (int64_t i = 0; i < G * G; ++i)
         img.setPixelColor(static_cast<int>(i % G), static_cast<int>(i / G),
-                          heat_colour(*hi > *lo ? (m.data[size_t(i)] - *lo) / (*hi - *lo) : 0.5));
+                          diverging_colour(m.data[size_t(i)] / range));
     map_->setPixmap(QPixmap::fromImage(img.scaled(map_->size(), Qt::KeepAspectRatio, Qt::FastTransformation)));
-    map_->setToolTip(tr("This head's own map along %1 (patch grid %2\u00d7%2)").arg(live.direction_label).arg(G));
+    map_->setToolTip(tr("This head's own map along %1 (patch grid %2\u00d7%2): %3, colour range \u00b1%4 (its largest "
+                        "|value|)")
+                         .arg(live.direction_label)
+                         .arg(G)
+                         .arg(live.units, tick_text(range)));
 }
 
 }  // namespace clipscope::ui

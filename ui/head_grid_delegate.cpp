@@ -18,8 +18,9 @@ void HeadGridDelegate::paint(QPainter* p, const QStyleOptionViewItem& option, co
                                                : option.palette.color(QPalette::Base);
     if (ablated) fill = fill.darker(140);
     p->fillRect(r, fill);
-    // Cell colours are light by design: dark text reads on them in light and dark palettes.
-    p->setPen(ablated ? QColor(90, 90, 90) : QColor(20, 20, 20));
+    // The text takes black or white by the fill's luminance, so strong and ablated cells stay readable.
+    const QColor ink = readable_text_on(fill);
+    p->setPen(ink);
     QFont font = option.font;
     font.setPointSizeF(font.pointSizeF() * 0.85);
     p->setFont(font);
@@ -33,7 +34,9 @@ void HeadGridDelegate::paint(QPainter* p, const QStyleOptionViewItem& option, co
     else
         p->drawText(box, Qt::AlignCenter, fm.elidedText(full, Qt::ElideRight, box.width()));
     if (ablated) {
-        p->setPen(QPen(QColor(40, 40, 40, 170), 1.5));
+        QColor cross = ink;
+        cross.setAlpha(110);  // under the label, not over it
+        p->setPen(QPen(cross, 1.5));
         p->drawLine(r.topLeft(), r.bottomRight());
         p->drawLine(r.topRight(), r.bottomLeft());
     }

@@ -35,6 +35,7 @@ public:
     int layerOfRow(int row) const;
     int headOfColumn(int column) const;  // -1 = the MLP column
     QModelIndex indexOf(int layer, int head) const;
+    float scale() const { return scale_; }  // the symmetric colour range of the cells
 
 private:
     void refresh();

@@ -12,6 +12,7 @@
 #include <QTableView>
 #include <QVBoxLayout>
 
+#include "colour_bar.h"
 #include "head_grid_delegate.h"
 #include "head_grid_model.h"
 #include "view_state.h"
@@ -57,8 +58,12 @@ HeadGridPane::HeadGridPane(ViewState* state, HeadGridModel* model, QWidget* pare
     bulk->addWidget(apply);
     bulk->addWidget(clear);
     bulk->addWidget(zero);
+    colour_bar_ = new ColourBarWidget(this);
+    auto* table_and_bar = new QHBoxLayout;
+    table_and_bar->addWidget(table_, 1);
+    table_and_bar->addWidget(colour_bar_);
     auto* layout = new QVBoxLayout(this);
-    layout->addWidget(table_, 1);
+    layout->addLayout(table_and_bar, 1);
     layout->addWidget(legend_);
     layout->addLayout(bulk);
     connect(state_, &ViewState::liveChanged, this, &HeadGridPane::updateLegend);
@@ -76,9 +81,11 @@ void HeadGridPane::toggle(const QModelIndex& index) {
 
 void HeadGridPane::updateLegend() {
     const LiveResult& live = state_->live();
-    legend_->setText(live.valid ? tr("Colour: direct contribution along %1 (red toward, blue away). Ablated: %2.")
-                                      .arg(live.direction_label, state_->ablationSummary())
+    legend_->setText(live.valid ? tr("Colour: each part's direct contribution along %1 (red toward, blue away; "
+                                     "range \u00b1%2, the largest |value| in the grid). Ablated: %3.")
+                                      .arg(live.direction_label, tick_text(model_->scale()), state_->ablationSummary())
                                 : tr("Enter a text or labels to colour the heads by their contribution."));
+    colour_bar_->setScale(live.valid ? model_->scale() : 0.0, live.units);
 }
 
 void HeadGridPane::showContextMenu(const QPoint& pos) {

@@ -9,6 +9,7 @@ class QTableView;
 
 namespace clipscope::ui {
 
+class ColourBarWidget;
 class HeadGridModel;
 class ViewState;
 
@@ -30,6 +31,7 @@ private:
     QTableView* table_;
     QLabel* legend_;
     QLineEdit* keywords_;
+    ColourBarWidget* colour_bar_;
 };
 
 }  // namespace clipscope::ui

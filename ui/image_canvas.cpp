@@ -6,9 +6,11 @@
 #include <QPainter>
 #include <QToolTip>
 #include <algorithm>
+#include <cmath>
 
 #include "clipscope/analysis/heatmap.h"
 #include "clipscope/analysis/segmentation.h"
+#include "colour_bar.h"
 #include "colour_maps.h"
 #include "view_state.h"
 
@@ -20,6 +22,7 @@ ImageCanvas::ImageCanvas(ViewState* state, QWidget* parent) : QWidget(parent), s
     setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Expanding);
     connect(state_, &ViewState::liveChanged, this, &ImageCanvas::rebuild);
     connect(state_, &ViewState::analysisChanged, this, &ImageCanvas::rebuild);
+    connect(state_, &ViewState::mapScaleChanged, this, &ImageCanvas::rebuild);
     connect(state_, &ViewState::selectionChanged, this, qOverload<>(&QWidget::update));
 }
 
@@ -46,38 +49,53 @@ void ImageCanvas::rebuild() {
         crop_ = QImage(a->crop.pixels.data(), a->crop.width, a->crop.height, a->crop.width * 3, QImage::Format_RGB888)
                     .copy();
     }
+    mask_empty_ = false;
     const LiveResult& live = state_->live();
     if (!crop_.isNull() && live.valid && live.map.rank() == 2 && live.map.shape[0] > 0) {
-        // The reference's upsampling (bilinear, align_corners = false) to the crop. Colours span the
-        // map's own min..max; the mask is the segmentation protocol's (core's predict_foreground:
-        // clamped at 0, min-max scaled, above its mean) or above the user's threshold on that scale.
+        // The reference's upsampling (bilinear, align_corners = false) to the crop. Colours are the
+        // diverging map over the symmetric range of ViewState::mapScale, so zero is always the
+        // neutral colour and a value keeps its colour while heads are ablated; the overlay's
+        // opacity grows with |value|, so the image shows through where nothing pushes either way.
+        // The mask is the segmentation protocol's (core's predict_foreground: clamped at 0,
+        // min-max scaled, above its mean) or above the user's threshold on that scale.
         const int64_t G = live.map.shape[0];
         const int64_t factor = std::max<int64_t>(1, crop_.width() / G);
         const FloatArray up = upsample_bilinear(live.map, factor);
         const int64_t S = up.shape[0];
-        const auto [lo, hi] = std::minmax_element(up.data.begin(), up.data.end());
-        const double span = *hi - *lo;
+        const double range = state_->mapScale().range();
         const ForegroundPrediction mask = show_mask_ ? predict_foreground(live.map, factor) : ForegroundPrediction();
         overlay_ = QImage(static_cast<int>(S), static_cast<int>(S), QImage::Format_ARGB32);
+        bool any_foreground = false;
         for (int64_t y = 0; y < S; ++y)
             for (int64_t x = 0; x < S; ++x) {
                 const size_t i = static_cast<size_t>(y * S + x);
                 QColor c;
                 if (show_mask_) {
                     const bool foreground = threshold_ < 0 ? mask.foreground[i] != 0 : mask.heat[i] > threshold_;
+                    any_foreground = any_foreground || foreground;
                     c = foreground ? QColor(255, 255, 255, 0) : QColor(0, 0, 0, 200);
                 } else {
-                    c = heat_colour(span > 0 ? (up.data[i] - *lo) / span : 0.5);
+                    const double t = up.data[i] / range;
+                    c = diverging_colour(t);
+                    c.setAlphaF(static_cast<float>(std::min(1.0, std::fabs(t))));
                 }
                 overlay_.setPixelColor(static_cast<int>(x), static_cast<int>(y), c);
             }
+        mask_empty_ = show_mask_ && !any_foreground;
     }
     update();
 }
 
+bool ImageCanvas::showsColourBar() const { return !overlay_.isNull() && !show_mask_; }
+
+int ImageCanvas::colourBarWidth() const {
+    return showsColourBar() ? static_cast<int>(colour_bar_width(font(), state_->mapScale().range())) + 10 : 0;
+}
+
 QRect ImageCanvas::imageRect() const {
-    const int side = std::min(width(), height()) - 8;
-    return {(width() - side) / 2, (height() - side) / 2, side, side};
+    const int bar = colourBarWidth();
+    const int side = std::max(16, std::min(width() - bar, height()) - 8);
+    return {(width() - bar - side) / 2, (height() - side) / 2, side, side};
 }
 
 int ImageCanvas::patchAt(const QPoint& p) const {
@@ -105,6 +123,19 @@ void ImageCanvas::paintEvent(QPaintEvent*) {
         p.setRenderHint(QPainter::SmoothPixmapTransform, true);
         p.drawImage(r, overlay_);
         p.setOpacity(1.0);
+    }
+    if (showsColourBar()) {
+        const QRectF bar(r.right() + 10, r.top(), colourBarWidth() - 10, r.height());
+        paint_colour_bar(p, bar, state_->mapScale().range(), state_->live().units, font(),
+                         palette().color(QPalette::WindowText));
+    }
+    if (mask_empty_) {
+        const QString note = tr("Empty mask: no patch is above the threshold");
+        const QRect box =
+            p.fontMetrics().boundingRect(r, Qt::AlignCenter | Qt::TextWordWrap, note).adjusted(-8, -6, 8, 6);
+        p.fillRect(box, QColor(0, 0, 0, 170));
+        p.setPen(Qt::white);
+        p.drawText(box, Qt::AlignCenter | Qt::TextWordWrap, note);
     }
     const auto& m = state_->model();
     if (!m || m->grid <= 0) return;

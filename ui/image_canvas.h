@@ -1,7 +1,8 @@
 #pragma once
-// The image as the model sees it (its crop), with the current map overlaid: colour map
-// at an opacity, or the segmentation mask (map above its mean after min-max scaling,
-// the protocol of docs/method.md §6). Hover shows the patch's top heads; click selects
+// The image as the model sees it (its crop), with the current map overlaid: the
+// diverging colour map over the view's symmetric range, its colour bar and units beside
+// the image, or the segmentation mask (map above its mean after min-max scaling, the
+// protocol of docs/method.md §6), which says so when it is empty. Hover shows the patch's top heads; click selects
 // the patch; image files dropped on it are opened.
 #include <QImage>
 #include <QWidget>
@@ -18,7 +19,9 @@ public:
     void setShowMask(bool mask);
     // The mask's threshold on the min-max scaled map; < 0 = the map's mean (the protocol's).
     void setThreshold(double threshold);
-    QSize sizeHint() const override { return {420, 420}; }
+    bool maskIsEmpty() const { return mask_empty_; }
+    bool showsColourBar() const;
+    QSize sizeHint() const override { return {480, 420}; }
     QSize minimumSizeHint() const override { return {160, 160}; }
 
 Q_SIGNALS:
@@ -34,11 +37,13 @@ protected:
 private:
     void rebuild();
     QRect imageRect() const;
+    int colourBarWidth() const;
     int patchAt(const QPoint& p) const;
 
     ViewState* state_;
     QImage crop_, overlay_;
-    double opacity_ = 0.55;
+    double opacity_ = 0.8;  // at |value| = the range; smaller values are more transparent
+    bool mask_empty_ = false;
     bool show_mask_ = false;
     double threshold_ = -1;
     int hover_patch_ = -1;

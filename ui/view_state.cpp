@@ -124,13 +124,16 @@ void ViewState::recompute() {
                 label_probabilities(cosine_scores(before, texts_->label_rows), model_->logit_scale);
             r.probabilities_after = label_probabilities(cosine_scores(after, texts_->label_rows), model_->logit_scale);
         }
-        // The direction: text A (minus B), else the predicted label.
+        // The direction: text A (minus B), else the predicted label. Terms are divided by
+        // ||z|| and text rows are unit, so values along it add up to cosines.
         if (texts_ && !texts_->a.empty()) {
             r.direction = texts_->a;
             r.direction_label = "\u201c" + texts_->text_a + "\u201d";
+            r.units = "direct contribution to cos(image, A)";
             if (!texts_->b.empty()) {
                 for (size_t e = 0; e < r.direction.size(); ++e) r.direction[e] -= texts_->b[e];
                 r.direction_label += " rather than \u201c" + texts_->text_b + "\u201d";
+                r.units = "direct contribution to cos(image, A) \u2212 cos(image, B)";
             }
         } else if (!r.probabilities_before.empty()) {
             const auto top = std::max_element(r.probabilities_before.begin(), r.probabilities_before.end()) -
@@ -147,6 +150,7 @@ void ViewState::recompute() {
                         texts_->label_rows.data[static_cast<size_t>(c * E + e)] / static_cast<float>(C);
             r.direction_label =
                 "\u201c" + texts_->labels.at(static_cast<int>(top)) + "\u201d (predicted) vs the labels' mean";
+            r.units = "direct contribution to cos(image, label) \u2212 mean over labels";
         }
         if (!r.direction.empty()) {
             r.valid = true;
@@ -165,11 +169,35 @@ void ViewState::recompute() {
             r.map = heads.empty() ? FloatArray({model_->grid, model_->grid})
                                   : token_maps(d, 0, dir, selection, model_->grid);
             r.map.shape = {model_->grid, model_->grid};
+            for (float v : r.map.data) r.map_max_abs = std::max(r.map_max_abs, static_cast<double>(std::fabs(v)));
         }
     }
     r.compute_ms = timer.nsecsElapsed() / 1e6;
+    // Ablation and selection of a patch keep the subject; a new image, direction or map source is a new one.
+    QString subject;
+    if (r.valid) {
+        subject = QString("%1|%2|%3|%4")
+                      .arg(analysis_->path)
+                      .arg(analysis_->request)
+                      .arg(r.direction_label)
+                      .arg(map_source_ == MapSource::SelectedHead ? QString("head %1.%2").arg(sel_layer_).arg(sel_head_)
+                                                                  : QString("kept heads"));
+        map_scale_.observe(r.map_max_abs, subject != map_subject_);
+        map_subject_ = subject;
+    }
     live_ = std::move(r);
     Q_EMIT liveChanged();
+}
+
+void ViewState::setMapScaleMode(SignedScale::Mode mode) {
+    map_scale_.setMode(mode);
+    if (mode == SignedScale::Mode::PerSubject) map_scale_.observe(live_.map_max_abs, true);
+    Q_EMIT mapScaleChanged();
+}
+
+void ViewState::setMapScaleRange(double range) {
+    map_scale_.setFixed(range);
+    Q_EMIT mapScaleChanged();
 }
 
 std::vector<std::tuple<int, int, float>> ViewState::patchTopHeads(int patch, int count) const {
@@ -197,7 +225,14 @@ QString ViewState::caption() const {
     QStringList parts;
     parts << "model: " + (model_ ? model_->name : QString("none"));
     if (analysis_) parts << "image: " + QFileInfo(analysis_->path).fileName();
-    if (live_.valid) parts << "map: " + live_.direction_label;
+    if (live_.valid) {
+        parts << "map: " + live_.direction_label;
+        const char* how = map_scale_.mode() == SignedScale::Mode::Fixed  ? "fixed"
+                          : map_scale_.mode() == SignedScale::Mode::Auto ? "fitted to this map"
+                                                                         : "set by the image's first map";
+        parts << QString("colour range: \u00b1%1 of %2 (%3)")
+                     .arg(QString::number(map_scale_.range(), 'g', 3), live_.units, how);
+    }
     parts << "ablated: " + ablationSummary();
     return parts.join(" \u00b7 ");
 }

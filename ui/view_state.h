@@ -12,6 +12,7 @@
 
 #include "analysis_types.h"
 #include "clipscope/analysis/live_ablation.h"
+#include "signed_scale.h"
 
 namespace clipscope::ui {
 
@@ -20,11 +21,13 @@ enum class MapSource { Text, SelectedHead };
 struct LiveResult {
     bool valid = false;                       // a model, an image and a direction are present
     QString direction_label;                  // what the map and the grid colours measure
+    QString units;                            // what a map value is: "direct contribution to cos(image, A)"
     std::vector<float> direction;             // [E]
     PartScores parts;                         // unablated terms along the direction: heads [L*H], MLPs [L+1]
     float score_before = 0, score_after = 0;  // cosine with the direction
     std::vector<float> probabilities_before, probabilities_after;  // zero-shot over the labels
-    FloatArray map;        // [G, G]: kept heads (or the selected head) along the direction
+    FloatArray map;  // [G, G]: kept heads (or the selected head) along the direction
+    double map_max_abs = 0;
     double sum_error = 0;  // |sum of parts - embedding|, shown as the self-check
     double compute_ms = 0;
 };
@@ -70,6 +73,12 @@ public:
     MapSource mapSource() const { return map_source_; }
     const LiveResult& live() const { return live_; }
 
+    // The symmetric colour range of the map (canvas, its colour bar, figures): kept per
+    // image and direction unless the user picks auto or a fixed range.
+    const SignedScale& mapScale() const { return map_scale_; }
+    void setMapScaleMode(SignedScale::Mode mode);
+    void setMapScaleRange(double range);  // a fixed range
+
     // The heads of the selected patch ranked by their contribution along the direction: (layer, head, value).
     std::vector<std::tuple<int, int, float>> patchTopHeads(int patch, int count) const;
     // One caption for figures and the window title: model, image, texts, ablated heads.
@@ -83,6 +92,7 @@ Q_SIGNALS:
     void ablationChanged();  // always followed by liveChanged (every ablation change recomputes)
     void selectionChanged();
     void liveChanged();
+    void mapScaleChanged();
 
 private:
     void recompute();
@@ -98,6 +108,8 @@ private:
     std::set<int> mlps_off_;
     int sel_layer_ = -1, sel_head_ = -1, sel_patch_ = -1;
     LiveResult live_;
+    SignedScale map_scale_;
+    QString map_subject_;  // image, direction and map source the scale was set for
 };
 
 }  // namespace clipscope::ui

@@ -89,6 +89,35 @@ TEST(ViewState, LiveAblationMovesTheScoreByTheRemovedTerm) {
     EXPECT_FLOAT_EQ(state.live().score_after, before.score_after);
 }
 
+TEST(ViewState, TheMapsColourRangeHoldsWhileAblatingAndRefitsForANewDirection) {
+    Fixture f;
+    ViewState state;
+    state.setModel(f.summary);
+    state.setAnalysis(f.analysis);
+    state.setTexts(f.texts);
+    ASSERT_TRUE(state.live().valid);
+    EXPECT_FALSE(state.live().units.isEmpty());
+    const double first = state.mapScale().range();
+    EXPECT_DOUBLE_EQ(first, state.live().map_max_abs);
+    state.toggleHead(2, 1);
+    state.toggleHead(1, 3);
+    EXPECT_NE(state.live().map_max_abs, first);         // the map changed ...
+    EXPECT_DOUBLE_EQ(state.mapScale().range(), first);  // ... its colours did not move
+    auto other = std::make_shared<TextEmbeddings>(*f.texts);
+    other->text_a = "b";
+    std::swap(other->a[0], other->a[1]);
+    state.setTexts(other);
+    EXPECT_DOUBLE_EQ(state.mapScale().range(), state.live().map_max_abs);  // a new direction refits
+
+    state.setMapScaleRange(0.25);
+    state.clearAblation();
+    EXPECT_DOUBLE_EQ(state.mapScale().range(), 0.25);
+    EXPECT_TRUE(state.caption().contains(QString::fromUtf8("colour range: \u00b10.25")));
+    state.setMapScaleMode(SignedScale::Mode::Auto);
+    state.toggleHead(2, 1);
+    EXPECT_DOUBLE_EQ(state.mapScale().range(), state.live().map_max_abs);
+}
+
 TEST(HeadGrid, MirrorsTheStateAndAblatesByLabel) {
     Fixture f;
     ViewState state;
