@@ -23,6 +23,8 @@ packages=(
   # The image parity test compares ClipScope's decoding and resizing with Pillow's.
   python3-pil python3-numpy
   qt6-base-dev qt6-charts-dev qt6-svg-dev libqt6opengl6-dev xvfb
+  # The GUI test reads exported PDF figures back (pdftotext): their captions must be whole.
+  poppler-utils
 )
 
 missing=()

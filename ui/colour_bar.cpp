@@ -3,6 +3,7 @@
 #include <QFontMetricsF>
 #include <QLinearGradient>
 #include <QPainter>
+#include <QStringList>
 #include <algorithm>
 #include <cmath>
 
@@ -20,7 +21,7 @@ double colour_bar_width(const QFont& font, double range) {
     const QFontMetricsF fm(font);
     double labels = 0;
     for (double t : symmetric_ticks(range, 7)) labels = std::max(labels, fm.horizontalAdvance(tick_text(t)));
-    return kBar + kGap + labels + kGap + fm.height() + 2;
+    return kBar + kGap + labels + kGap + fm.height() + fm.lineSpacing() + 2;  // room for two lines of units
 }
 
 void paint_colour_bar(QPainter& p, const QRectF& area, double range, const QString& units, const QFont& font,
@@ -36,7 +37,8 @@ void paint_colour_bar(QPainter& p, const QRectF& area, double range, const QStri
     p.setPen(QPen(text, 0.8));
     p.setBrush(Qt::NoBrush);
     p.drawRect(bar);
-    const int ticks = std::clamp(static_cast<int>(bar.height() / (2.2 * fm.height())) * 2 + 1, 3, 11);
+    // Labels at least two text lines apart.
+    const int ticks = std::clamp(static_cast<int>(bar.height() / (2.0 * fm.height())) | 1, 3, 11);
     double label_right = bar.right() + kGap;
     for (double t : symmetric_ticks(range, ticks)) {
         const double y = bar.top() + (range - t) / (2 * range) * bar.height();
@@ -45,11 +47,23 @@ void paint_colour_bar(QPainter& p, const QRectF& area, double range, const QStri
         p.drawText(QPointF(bar.right() + kGap + 1, y + fm.ascent() / 2 - 1), s);
         label_right = std::max(label_right, bar.right() + kGap + 1 + fm.horizontalAdvance(s));
     }
-    // Units, rotated along the bar's right side.
+    // Units, rotated along the bar's right side: one line, or two split at the middle word
+    // when the bar is shorter than the text.
     p.translate(label_right + kGap + fm.ascent(), bar.center().y());
     p.rotate(-90);
-    const QString shown = fm.elidedText(units, Qt::ElideMiddle, bar.height() + 2 * half);
-    p.drawText(QPointF(-fm.horizontalAdvance(shown) / 2, 0), shown);
+    const double length = bar.height() + 2 * half;
+    QStringList lines = {units};
+    if (fm.horizontalAdvance(units) > length) {
+        int split = -1;
+        for (int i = 0; i < units.size(); ++i)
+            if (units[i] == ' ' && (split < 0 || std::abs(i - units.size() / 2) < std::abs(split - units.size() / 2)))
+                split = i;
+        if (split > 0) lines = {units.left(split), units.mid(split + 1)};
+    }
+    for (int k = 0; k < lines.size(); ++k) {
+        const QString shown = fm.elidedText(lines[k], Qt::ElideMiddle, length);
+        p.drawText(QPointF(-fm.horizontalAdvance(shown) / 2, k * fm.lineSpacing()), shown);
+    }
     p.restore();
 }
 

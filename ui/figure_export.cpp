@@ -12,41 +12,48 @@
 #include <filesystem>
 #include <system_error>
 
+#include "figures.h"
+
 namespace clipscope::ui {
 namespace {
 
 // In pixels, not points: a PDF writer converts points with its own resolution (96 dpi
 // times the export scale) on top of the painter's scale, so a point-sized caption came
 // out `scale` times larger than the strip measured for it and was cut.
-QFont caption_font(const QWidget* widget) {
-    QFont f = widget->font();
+QFont caption_font(const QFont& base) {
+    QFont f = base;
     f.setPointSizeF(f.pointSizeF() * 0.9);
     f.setPixelSize(std::max(1, QFontInfo(f).pixelSize()));
     return f;
 }
 
-// The caption wraps (never elides: it names what the figure shows) in a strip below the widget.
-int caption_height(const QWidget* widget, const QString& caption) {
-    const QRect box =
-        QFontMetrics(caption_font(widget))
-            .boundingRect(QRect(0, 0, std::max(40, widget->width() - 12), 10000), Qt::TextWordWrap, caption);
+// The caption wraps (never elides: it names what the figure shows) in a strip below the figure.
+int caption_height(const QFont& font, int width, const QString& caption) {
+    const QRect box = QFontMetrics(caption_font(font))
+                          .boundingRect(QRect(0, 0, std::max(40, width - 12), 10000), Qt::TextWordWrap, caption);
     return box.height() + 12;
 }
 
-void paint_figure(QPainter& p, QWidget* widget, const QString& caption) {
-    widget->render(&p, QPoint(0, 0), QRegion(), QWidget::DrawChildren | QWidget::DrawWindowBackground);
-    const QRect strip(0, widget->height(), widget->width(), caption_height(widget, caption));
+void paint_figure(QPainter& p, const Figure& figure, const QFont& font, const QString& caption) {
+    p.fillRect(QRect(QPoint(0, 0), figure.size), Qt::white);
+    figure.paint(p);
+    const int w = figure.size.width();
+    const QRect strip(0, figure.size.height(), w, caption_height(font, w, caption));
     p.fillRect(strip, Qt::white);
     p.setPen(QColor(30, 30, 30));
-    p.setFont(caption_font(widget));
+    p.setFont(caption_font(font));
     p.drawText(strip.adjusted(6, 6, -6, -6), Qt::AlignTop | Qt::AlignLeft | Qt::TextWordWrap, caption);
 }
 
 }  // namespace
 
-QString export_widget(QWidget* widget, const QString& path, const QString& caption, double scale) {
+QString export_figure(const Figure& figure, const QString& path, const QString& caption, const QFont& font,
+                      double scale) {
+    if (figure.empty()) return path + ": there is nothing to draw yet (open an image first)";
+    const QString full_caption = figure.note.isEmpty() ? caption : caption + " \u00b7 " + figure.note;
     const QString ext = QFileInfo(path).suffix().toLower();
-    const QSize logical(widget->width(), widget->height() + caption_height(widget, caption));
+    const QSize logical(figure.size.width(),
+                        figure.size.height() + caption_height(font, figure.size.width(), full_caption));
     const QString temp = path + ".part";
     QFile::remove(temp);
     if (ext == "png" || ext == "jpg") {
@@ -56,7 +63,7 @@ QString export_widget(QWidget* widget, const QString& path, const QString& capti
         {
             QPainter p(&image);
             p.setRenderHint(QPainter::Antialiasing);
-            paint_figure(p, widget, caption);
+            paint_figure(p, figure, font, full_caption);
         }
         if (!image.save(temp, ext.toUtf8().constData())) return path + ": could not write the image";
     } else if (ext == "svg") {
@@ -65,14 +72,14 @@ QString export_widget(QWidget* widget, const QString& path, const QString& capti
         svg.setSize(logical);
         svg.setViewBox(QRect(QPoint(0, 0), logical));
         svg.setTitle("ClipScope figure");
-        svg.setDescription(caption);
+        svg.setDescription(full_caption);
         QPainter p;
         if (!p.begin(&svg)) return path + ": could not write the SVG";
-        paint_figure(p, widget, caption);
+        paint_figure(p, figure, font, full_caption);
         p.end();
     } else if (ext == "pdf") {
         QPdfWriter pdf(temp);
-        pdf.setTitle(caption);
+        pdf.setTitle(full_caption);
         pdf.setCreator("ClipScope");
         pdf.setResolution(static_cast<int>(96 * scale));
         pdf.setPageSize(QPageSize(QSizeF(logical.width() / 96.0, logical.height() / 96.0), QPageSize::Inch));
@@ -80,7 +87,7 @@ QString export_widget(QWidget* widget, const QString& path, const QString& capti
         QPainter p;
         if (!p.begin(&pdf)) return path + ": could not write the PDF";
         p.scale(scale, scale);
-        paint_figure(p, widget, caption);
+        paint_figure(p, figure, font, full_caption);
         p.end();
     } else {
         return path + ": unknown figure format '" + ext + "' (use .png, .svg or .pdf)";
@@ -91,6 +98,10 @@ QString export_widget(QWidget* widget, const QString& path, const QString& capti
     if (ec)
         return path + ": could not move the finished figure into place (" + QString::fromStdString(ec.message()) + ")";
     return {};
+}
+
+QString export_widget(QWidget* widget, const QString& path, const QString& caption, double scale) {
+    return export_figure(widget_figure(widget), path, caption, widget->font(), scale);
 }
 
 }  // namespace clipscope::ui

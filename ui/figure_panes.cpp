@@ -3,7 +3,7 @@
 namespace clipscope::ui {
 
 const QStringList& figure_pane_names() {
-    static const QStringList kNames = {"window", "canvas", "grid", "head", "scores", "gallery"};
+    static const QStringList kNames = {"window", "canvas", "grid", "sheet", "head", "scores", "gallery"};
     return kNames;
 }
 

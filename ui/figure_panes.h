@@ -6,9 +6,10 @@
 
 namespace clipscope::ui {
 
-// window, canvas, grid, head, scores, gallery (MainWindow::pane maps each to its widget)
+// window, canvas, grid, sheet, head, scores, gallery (MainWindow::figureOf draws each: canvas,
+// grid and sheet from the data, the others as the pane is on screen)
 const QStringList& figure_pane_names();
-// "window, canvas, grid, head, scores or gallery"
+// "window, canvas, grid, sheet, head, scores or gallery"
 QString figure_pane_names_text();
 
 }  // namespace clipscope::ui

@@ -88,7 +88,7 @@ QVariant HeadGridModel::data(const QModelIndex& index, int role) const {
     switch (role) {
         case Qt::DisplayRole:
             if (!labels.isEmpty()) return short_label(labels.first());
-            return has_value ? QString::number(value, 'f', 2) : QString();
+            return has_value ? QString::number(value, 'g', 3) : QString();  // small values keep their digits
         case Qt::ToolTipRole: {
             QString tip = "<b>" + name + "</b>";
             if (has_value)

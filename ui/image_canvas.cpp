@@ -8,10 +8,8 @@
 #include <algorithm>
 #include <cmath>
 
-#include "clipscope/analysis/heatmap.h"
-#include "clipscope/analysis/segmentation.h"
 #include "colour_bar.h"
-#include "colour_maps.h"
+#include "map_overlay.h"
 #include "view_state.h"
 
 namespace clipscope::ui {
@@ -42,48 +40,25 @@ void ImageCanvas::setThreshold(double threshold) {
 }
 
 void ImageCanvas::rebuild() {
-    crop_ = QImage();
     overlay_ = QImage();
-    const auto& a = state_->analysis();
-    if (a && !a->crop.pixels.empty()) {
-        crop_ = QImage(a->crop.pixels.data(), a->crop.width, a->crop.height, a->crop.width * 3, QImage::Format_RGB888)
-                    .copy();
-    }
     mask_empty_ = false;
+    const auto& a = state_->analysis();
+    crop_ = a ? crop_image(a->crop) : QImage();
     const LiveResult& live = state_->live();
-    if (!crop_.isNull() && live.valid && live.map.rank() == 2 && live.map.shape[0] > 0) {
-        // The reference's upsampling (bilinear, align_corners = false) to the crop. Colours are the
-        // diverging map over the symmetric range of ViewState::mapScale, so zero is always the
-        // neutral colour and a value keeps its colour while heads are ablated; the overlay's
-        // opacity grows with |value|, so the image shows through where nothing pushes either way.
-        // The mask is the segmentation protocol's (core's predict_foreground: clamped at 0,
-        // min-max scaled, above its mean) or above the user's threshold on that scale.
-        const int64_t G = live.map.shape[0];
-        const int64_t factor = std::max<int64_t>(1, crop_.width() / G);
-        const FloatArray up = upsample_bilinear(live.map, factor);
-        const int64_t S = up.shape[0];
-        const double range = state_->mapScale().range();
-        const ForegroundPrediction mask = show_mask_ ? predict_foreground(live.map, factor) : ForegroundPrediction();
-        overlay_ = QImage(static_cast<int>(S), static_cast<int>(S), QImage::Format_ARGB32);
-        bool any_foreground = false;
-        for (int64_t y = 0; y < S; ++y)
-            for (int64_t x = 0; x < S; ++x) {
-                const size_t i = static_cast<size_t>(y * S + x);
-                QColor c;
-                if (show_mask_) {
-                    const bool foreground = threshold_ < 0 ? mask.foreground[i] != 0 : mask.heat[i] > threshold_;
-                    any_foreground = any_foreground || foreground;
-                    c = foreground ? QColor(255, 255, 255, 0) : QColor(0, 0, 0, 200);
-                } else {
-                    const double t = up.data[i] / range;
-                    c = diverging_colour(t);
-                    c.setAlphaF(static_cast<float>(std::min(1.0, std::fabs(t))));
-                }
-                overlay_.setPixelColor(static_cast<int>(x), static_cast<int>(y), c);
-            }
-        mask_empty_ = show_mask_ && !any_foreground;
+    if (!crop_.isNull() && live.valid) {
+        const MapOverlay o = map_overlay(live.map, crop_.width(), overlayStyle());
+        overlay_ = o.image;
+        mask_empty_ = o.mask_empty;
     }
     update();
+}
+
+OverlayStyle ImageCanvas::overlayStyle() const {
+    OverlayStyle style;
+    style.range = state_->mapScale().range();
+    style.mask = show_mask_;
+    style.threshold = threshold_;
+    return style;
 }
 
 bool ImageCanvas::showsColourBar() const { return !overlay_.isNull() && !show_mask_; }

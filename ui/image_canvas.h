@@ -7,6 +7,8 @@
 #include <QImage>
 #include <QWidget>
 
+#include "map_overlay.h"
+
 namespace clipscope::ui {
 
 class ViewState;
@@ -21,6 +23,9 @@ public:
     void setThreshold(double threshold);
     bool maskIsEmpty() const { return mask_empty_; }
     bool showsColourBar() const;
+    // What the overlay shows now (figures draw the same).
+    OverlayStyle overlayStyle() const;
+    double opacity() const { return opacity_; }
     QSize sizeHint() const override { return {480, 420}; }
     QSize minimumSizeHint() const override { return {160, 160}; }
 

@@ -19,6 +19,7 @@ class QToolButton;
 namespace clipscope::ui {
 
 class AnalysisWorker;
+struct Figure;
 class CanvasPane;
 class GalleryPane;
 class HeadGridModel;
@@ -53,6 +54,8 @@ public:
     void start(const StartupOptions& options);
     // A pane by its command-line name (figure_panes.h); null if unknown.
     QWidget* pane(const QString& name);
+    // The figure a pane exports: drawn from the data (canvas, grid, sheet) or the pane as shown.
+    Figure figureOf(const QString& name);
     // The worker that runs model jobs (its own thread; not a child of the window), for tests.
     AnalysisWorker* worker() const { return worker_; }
 

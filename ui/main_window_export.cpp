@@ -1,15 +1,17 @@
 // Figure and data export from the window: the command line's headless exports once
 // every job has finished, and the File -> Export figure dialog.
 #include <QApplication>
-#include <QFileDialog>
-#include <QInputDialog>
 #include <QStatusBar>
 #include <spdlog/spdlog.h>
 
 #include "analysis_worker.h"
 #include "data_export.h"
+#include "canvas_pane.h"
 #include "figure_export.h"
+#include "figure_export_dialog.h"
 #include "figure_panes.h"
+#include "figures.h"
+#include "image_canvas.h"
 #include "gallery_pane.h"
 #include "main_window.h"
 #include "view_state.h"
@@ -30,9 +32,10 @@ void MainWindow::runStartupExports() {
         if (!error.isEmpty()) code = 1;
     }
     for (const auto& [name, file] : startup_.exports) {
-        QWidget* w = pane(name);
-        const QString error = w ? export_widget(w, file, state_->caption(), startup_.export_scale)
-                                : tr("unknown or unavailable pane '%1' (%2)").arg(name, figure_pane_names().join(", "));
+        const QString error =
+            figure_pane_names().contains(name)
+                ? export_figure(figureOf(name), file, state_->caption(), font(), startup_.export_scale)
+                : tr("unknown pane '%1' (%2)").arg(name, figure_pane_names().join(", "));
         if (!error.isEmpty()) {
             spdlog::error("export {}: {}", name.toStdString(), error.toStdString());
             code = 1;
@@ -43,22 +46,25 @@ void MainWindow::runStartupExports() {
     Q_EMIT exportsDone(code);
 }
 
+Figure MainWindow::figureOf(const QString& name) {
+    const ImageCanvas* canvas = canvas_pane_->canvas();
+    if (name == "canvas") return map_figure(*state_, canvas->overlayStyle(), canvas->opacity(), font());
+    if (name == "grid") return grid_figure(*state_, *grid_model_, font());
+    if (name == "sheet") return sheet_figure(*state_, *grid_model_, canvas->overlayStyle(), canvas->opacity(), font());
+    return widget_figure(pane(name));
+}
+
 void MainWindow::exportDialog() {
-    bool ok = false;
-    const QString name =
-        QInputDialog::getItem(this, tr("Export figure"), tr("Pane"), figure_pane_names(), 1, false, &ok);
-    if (!ok) return;
-    const QString file = QFileDialog::getSaveFileName(this, tr("Export %1").arg(name), name + ".png",
-                                                      tr("PNG (*.png);;SVG (*.svg);;PDF (*.pdf)"));
-    if (file.isEmpty()) return;
-    const double scale = QInputDialog::getDouble(
-        this, tr("Export figure"), tr("Resolution (pixels per screen pixel; PNG and PDF)"), 2.0, 0.25, 8.0, 2, &ok);
-    if (!ok) return;
-    const QString error = export_widget(pane(name), file, state_->caption(), scale);
-    if (!error.isEmpty())
+    FigureExportDialog dialog(figure_pane_names(), "canvas", this);
+    if (dialog.exec() != QDialog::Accepted) return;
+    const QString error =
+        export_figure(figureOf(dialog.pane()), dialog.file(), state_->caption(), font(), dialog.scale());
+    if (!error.isEmpty()) {
         onFailed(tr("Exporting a figure"), error);
-    else
-        statusBar()->showMessage(tr("Wrote %1").arg(file), 5000);
+        return;
+    }
+    dialog.remember();
+    statusBar()->showMessage(tr("Wrote %1").arg(dialog.file()), 5000);
 }
 
 }  // namespace clipscope::ui

@@ -18,6 +18,19 @@ for f in window.png canvas.svg grid.pdf head.png scores.png gallery.png; do
 done
 grep -q "wrote $work/window.png" "$work/log"
 
+# Figures drawn from the data: the whole caption in the PDF's text, the colour bar's ticks
+# and units in the SVG, the sheet with its heads.
+"$app" --text "a red shape" --text-b "a blue shape" --ablate 4.3 \
+  --export-figure canvas="$work/map.pdf" --export-figure grid="$work/heat.svg" --export-figure sheet="$work/sheet.pdf" \
+  --quit-after-export 2> "$work/fig.log"
+pdftotext -layout "$work/map.pdf" - | tr -s ' \n' ' ' > "$work/map.txt"
+for want in "model: ClipScope demo" "00_blue_triangle" "rather than" "colour range:" "ablated: L4.H3"; do
+  grep -qF "$want" "$work/map.txt" || { echo "map.pdf lacks '$want':"; cat "$work/map.txt"; exit 1; }
+done
+grep -q '>0<' "$work/heat.svg" && grep -q '>-0.1<' "$work/heat.svg" && grep -q 'cos(image, A)' "$work/heat.svg" \
+  || { echo "grid SVG lacks its colour bar"; exit 1; }
+pdftotext "$work/sheet.pdf" - | tr -s ' \n' ' ' | grep -q "L4.H7" || { echo "sheet lacks its top heads"; exit 1; }
+
 # The data behind the panes, and a session file reopened headlessly.
 "$app" --labels "circle,square" --ablate 5.1 --export-data "$work/data" --quit-after-export 2> "$work/data.log"
 for f in view.json heads.csv scores.csv map.npy neighbours.csv; do
