@@ -8,7 +8,9 @@
 #include <QLineEdit>
 #include <QMenu>
 #include <QPushButton>
+#include <QRegularExpression>
 #include <QShortcut>
+#include <QSpinBox>
 #include <QTableView>
 #include <QVBoxLayout>
 
@@ -43,18 +45,32 @@ HeadGridPane::HeadGridPane(ViewState* state, HeadGridModel* model, QWidget* pare
     legend_ = new QLabel(this);
     legend_->setWordWrap(true);
     keywords_ = new QLineEdit(this);
-    keywords_->setPlaceholderText(tr("ablate heads whose labels match: location, place"));
+    keywords_->setPlaceholderText(tr("ablate heads whose labels hold: location, place"));
+    top_k_ = new QSpinBox(this);
+    top_k_->setRange(1, 10);
+    top_k_->setValue(1);
+    top_k_->setPrefix(tr("in top "));
+    top_k_->setToolTip(
+        tr("Match the keywords against each head's first TextSpan pick (the label the grid shows), or "
+           "against its first k picks"));
+    preview_ = new QLabel(this);
+    preview_->setWordWrap(true);
+    connect(keywords_, &QLineEdit::textChanged, this, &HeadGridPane::updatePreview);
+    connect(top_k_, &QSpinBox::valueChanged, this, &HeadGridPane::updatePreview);
+    connect(model_, &QAbstractItemModel::modelReset, this, &HeadGridPane::updatePreview);
+    connect(model_, &QAbstractItemModel::dataChanged, this, &HeadGridPane::updatePreview);
     auto* apply = new QPushButton(tr("Ablate matching"), this);
     auto* clear = new QPushButton(tr("Clear ablation"), this);
     auto* zero = new QCheckBox(tr("Zero"), this);
     zero->setToolTip(tr("Zero-ablate instead of replacing terms by their mean over the indexed image set"));
     connect(zero, &QCheckBox::toggled, state_, &ViewState::setForceZero);
-    connect(apply, &QPushButton::clicked, this, [this] { ablateMatching(keywords_->text()); });
+    connect(apply, &QPushButton::clicked, this, [this] { ablateMatching(keywords_->text(), top_k_->value()); });
     connect(keywords_, &QLineEdit::returnPressed, apply, &QPushButton::click);
     connect(clear, &QPushButton::clicked, state_, &ViewState::clearAblation);
 
     auto* bulk = new QHBoxLayout;
     bulk->addWidget(keywords_, 1);
+    bulk->addWidget(top_k_);
     bulk->addWidget(apply);
     bulk->addWidget(clear);
     bulk->addWidget(zero);
@@ -66,8 +82,10 @@ HeadGridPane::HeadGridPane(ViewState* state, HeadGridModel* model, QWidget* pare
     layout->addLayout(table_and_bar, 1);
     layout->addWidget(legend_);
     layout->addLayout(bulk);
+    layout->addWidget(preview_);
     connect(state_, &ViewState::liveChanged, this, &HeadGridPane::updateLegend);
     updateLegend();
+    updatePreview();
 }
 
 void HeadGridPane::toggle(const QModelIndex& index) {
@@ -109,24 +127,54 @@ void HeadGridPane::showContextMenu(const QPoint& pos) {
     menu.exec(table_->viewport()->mapToGlobal(pos));
 }
 
-int HeadGridPane::ablateMatching(const QString& keywords) {
-    QStringList words;
+std::vector<std::pair<int, int>> HeadGridPane::matchingHeads(const QString& keywords, int top_k) const {
+    // Whole words, case-insensitive: "water" matches "a glass of water", not "waterfall".
+    std::vector<QRegularExpression> patterns;
     for (const QString& w : keywords.split(',', Qt::SkipEmptyParts))
-        if (!w.trimmed().isEmpty()) words << w.trimmed();
-    auto heads = state_->ablatedHeads();
-    int matched = 0;
+        if (!w.trimmed().isEmpty())
+            patterns.emplace_back("\\b" + QRegularExpression::escape(w.trimmed()) + "\\b",
+                                  QRegularExpression::CaseInsensitiveOption);
+    std::vector<std::pair<int, int>> out;
+    if (patterns.empty()) return out;
     for (int row = 0; row < model_->rowCount(); ++row)
-        for (int column = 0; column + 1 < model_->columnCount(); ++column) {
-            const QString labels = model_->labelsOf(model_->layerOfRow(row), column).join('\n');
-            for (const QString& w : words)
-                if (labels.contains(w, Qt::CaseInsensitive)) {
-                    heads.insert({model_->layerOfRow(row), column});
-                    ++matched;
-                    break;
-                }
+        for (int head = 0; head + 1 < model_->columnCount(); ++head) {
+            const int layer = model_->layerOfRow(row);
+            const QStringList picks = model_->labelsOf(layer, head).mid(0, std::max(1, top_k));
+            const bool hit = std::any_of(picks.begin(), picks.end(), [&](const QString& pick) {
+                return std::any_of(patterns.begin(), patterns.end(),
+                                   [&](const QRegularExpression& re) { return re.match(pick).hasMatch(); });
+            });
+            if (hit) out.emplace_back(layer, head);
         }
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+int HeadGridPane::ablateMatching(const QString& keywords, int top_k) {
+    const auto matched = matchingHeads(keywords, top_k);
+    auto heads = state_->ablatedHeads();
+    heads.insert(matched.begin(), matched.end());
     state_->setAblated(heads, state_->ablatedMlps());
-    return matched;
+    return static_cast<int>(matched.size());
+}
+
+void HeadGridPane::updatePreview() {
+    if (keywords_->text().trimmed().isEmpty()) {
+        preview_->setText(model_->hasLabels() ? tr("Type keywords to ablate the heads whose TextSpan labels hold them.")
+                                              : tr("Load TextSpan labels to ablate heads by keyword."));
+        return;
+    }
+    const auto matched = matchingHeads(keywords_->text(), top_k_->value());
+    QStringList names;
+    for (const auto& [l, h] : matched) {
+        const QStringList labels = model_->labelsOf(l, h);
+        names << QString("L%1.H%2 (%3)").arg(l).arg(h).arg(labels.isEmpty() ? QString() : short_label(labels.first()));
+    }
+    const QString where = top_k_->value() == 1 ? tr("first pick") : tr("top %1 picks").arg(top_k_->value());
+    preview_->setText(matched.empty()
+                          ? tr("No head has it in its %1.").arg(where)
+                          : tr("Ablates %n head(s) (keyword in the %1): %2", "", static_cast<int>(matched.size()))
+                                .arg(where, names.join(", ")));
 }
 
 }  // namespace clipscope::ui

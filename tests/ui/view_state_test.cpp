@@ -146,11 +146,24 @@ TEST(HeadGrid, MirrorsTheStateAndAblatesByLabel) {
     labels[{L - 1, 1}].texts = {"a red object"};
     grid.setHeadLabels(labels);
     EXPECT_EQ(grid.data(grid.indexOf(L - 1, 0), Qt::DisplayRole).toString(), "photo taken in Paris");
+    labels[{L - 2, 3}].texts = {"a blue object", "seen on water", "waterfall"};
+    grid.setHeadLabels(labels);
     HeadGridPane pane(&state, &grid);
     EXPECT_EQ(pane.ablateMatching("paris, location"), 1);
     EXPECT_TRUE(state.isAblated(L - 1, 0));
     EXPECT_FALSE(state.isAblated(L - 1, 1));
-    EXPECT_EQ(pane.ablateMatching("a"), 2);  // "aerial", "a red object"
+    // The first pick (the label the grid shows) by default; whole words only.
+    EXPECT_TRUE(pane.matchingHeads("aerial").empty());
+    EXPECT_EQ(pane.matchingHeads("aerial", 2), (std::vector<std::pair<int, int>>{{L - 1, 0}}));
+    EXPECT_TRUE(pane.matchingHeads("water").empty());
+    EXPECT_EQ(pane.matchingHeads("water", 3), (std::vector<std::pair<int, int>>{{L - 2, 3}}));  // not "waterfall"
+    EXPECT_EQ(pane.matchingHeads("WATERFALL", 3).size(), 1u);
+    EXPECT_EQ(pane.matchingHeads("object").size(), 2u);
+    EXPECT_TRUE(pane.matchingHeads("obj").empty());
+    EXPECT_TRUE(pane.matchingHeads(" , ").empty());
+    EXPECT_EQ(pane.ablateMatching("red, blue"), 2);
+    EXPECT_TRUE(state.isAblated(L - 2, 3));
+    EXPECT_TRUE(state.isAblated(L - 1, 0));  // kept from before
 }
 
 }  // namespace
