@@ -33,11 +33,16 @@ AnalysisWorker::AnalysisWorker() {
     qRegisterMetaType<ImageSetPtr>();
     qRegisterMetaType<NeighborsPtr>();
     qRegisterMetaType<HeadLabels>();
-    thread_.setObjectName("clipscope-worker");
+    thread_.setObjectName("clipscope-requests");
     context_ = new QObject;
     context_->moveToThread(&thread_);
     connect(&thread_, &QThread::finished, context_, &QObject::deleteLater);
     thread_.start();
+    long_thread_.setObjectName("clipscope-long-jobs");
+    long_context_ = new QObject;
+    long_context_->moveToThread(&long_thread_);
+    connect(&long_thread_, &QThread::finished, long_context_, &QObject::deleteLater);
+    long_thread_.start();
 }
 
 AnalysisWorker::~AnalysisWorker() {
@@ -45,17 +50,46 @@ AnalysisWorker::~AnalysisWorker() {
     // model load: well under the 2 s a closing window may take).
     latest_model_ = latest_image_ = latest_texts_ = latest_index_ = latest_neighbors_ = latest_textspan_ = UINT64_MAX;
     cancelJob();
+    lane_cv_.notify_all();
     thread_.quit();
+    long_thread_.quit();
     thread_.wait();
+    long_thread_.wait();
+}
+
+std::shared_ptr<const ClipModel> AnalysisWorker::model() const {
+    const std::lock_guard<std::mutex> lock(state_mutex_);
+    return model_;
+}
+
+std::shared_ptr<const Store> AnalysisWorker::store() const {
+    const std::lock_guard<std::mutex> lock(state_mutex_);
+    return store_;
+}
+
+void AnalysisWorker::yieldToRequests(const RunControl& control) {
+    std::unique_lock<std::mutex> lock(lane_mutex_);
+    // Woken when a request finishes; the timeout re-checks cancellation.
+    while (interactive_pending_.load() > 0 && !control.is_cancelled())
+        lane_cv_.wait_for(lock, std::chrono::milliseconds(50));
 }
 
 template <typename Job>
-void AnalysisWorker::post(const char* what, std::atomic<uint64_t>& latest, uint64_t id, Job job) {
+void AnalysisWorker::post(const char* what, Lane lane, std::atomic<uint64_t>& latest, uint64_t id, Job job) {
     latest = id;
+    const bool interactive = lane == Lane::Interactive;
+    if (interactive) ++interactive_pending_;
     if (++pending_ == 1) Q_EMIT busyChanged(true);
     QMetaObject::invokeMethod(
-        context_,
-        [this, what, &latest, id, job] {
+        interactive ? context_ : long_context_,
+        [this, what, &latest, id, job, interactive] {
+            if (!interactive) {
+                // A long job starts after the requests posted before it (the model it needs
+                // may still be loading), and pauses for later ones at each of its steps.
+                std::unique_lock<std::mutex> lock(lane_mutex_);
+                while (interactive_pending_.load() > 0 && latest.load() == id)
+                    lane_cv_.wait_for(lock, std::chrono::milliseconds(50));
+            }
             if (latest.load() == id) {  // else superseded before it started
                 try {
                     job();
@@ -69,6 +103,13 @@ void AnalysisWorker::post(const char* what, std::atomic<uint64_t>& latest, uint6
                     Q_EMIT failed(QString::fromUtf8(what), QString::fromUtf8(e.what()));
                 }
             }
+            if (interactive) {
+                {
+                    const std::lock_guard<std::mutex> lock(lane_mutex_);
+                    --interactive_pending_;
+                }
+                lane_cv_.notify_all();
+            }
             if (--pending_ == 0) Q_EMIT busyChanged(false);
         },
         Qt::QueuedConnection);
@@ -76,7 +117,7 @@ void AnalysisWorker::post(const char* what, std::atomic<uint64_t>& latest, uint6
 
 uint64_t AnalysisWorker::loadModel(const QString& spec, const QString& device, const QString& vocabulary) {
     const uint64_t id = next_id_++;
-    post("Loading the model", latest_model_, id, [this, spec, device, vocabulary] {
+    post("Loading the model", Lane::Interactive, latest_model_, id, [this, spec, device, vocabulary] {
         QElapsedTimer timer;
         timer.start();
         LoadOptions options;
@@ -112,8 +153,11 @@ uint64_t AnalysisWorker::loadModel(const QString& spec, const QString& device, c
                 s->vocabulary_problem = QString::fromUtf8(e.what());
             }
         }
-        model_ = std::move(model);
-        store_.reset();  // an image set indexed by another model does not apply
+        {
+            const std::lock_guard<std::mutex> lock(state_mutex_);
+            model_ = std::move(model);
+            store_.reset();  // an image set indexed by another model does not apply
+        }
         s->load_seconds = timer.elapsed() / 1000.0;
         Q_EMIT modelLoaded(s);
     });
@@ -122,17 +166,18 @@ uint64_t AnalysisWorker::loadModel(const QString& spec, const QString& device, c
 
 uint64_t AnalysisWorker::analyseImage(const QString& path) {
     const uint64_t id = next_id_++;
-    post("Analysing the image", latest_image_, id, [this, path, id] {
-        if (!model_) throw Error(ErrorKind::Usage, "no model is loaded");
+    post("Analysing the image", Lane::Interactive, latest_image_, id, [this, path, id] {
+        const auto model = this->model();
+        if (!model) throw Error(ErrorKind::Usage, "no model is loaded");
         QElapsedTimer timer;
         timer.start();
         auto a = std::make_shared<ImageAnalysis>();
         a->request = id;
         a->path = path;
         const Image image = load_image(path.toStdString());
-        a->crop = resize_and_crop(image, model_->config().preprocess);
+        a->crop = resize_and_crop(image, model->config().preprocess);
         a->decomposition =
-            std::make_shared<Decomposition>(decompose(*model_, normalize_crop(a->crop, model_->config().preprocess)));
+            std::make_shared<Decomposition>(decompose(*model, normalize_crop(a->crop, model->config().preprocess)));
         a->seconds = timer.elapsed() / 1000.0;
         Q_EMIT imageAnalysed(a);
     });
@@ -141,27 +186,28 @@ uint64_t AnalysisWorker::analyseImage(const QString& path) {
 
 uint64_t AnalysisWorker::embedTexts(const QString& text_a, const QString& text_b, const QStringList& labels) {
     const uint64_t id = next_id_++;
-    post("Embedding the texts", latest_texts_, id, [this, text_a, text_b, labels, id] {
-        if (!model_) throw Error(ErrorKind::Usage, "no model is loaded");
+    post("Embedding the texts", Lane::Interactive, latest_texts_, id, [this, text_a, text_b, labels, id] {
+        const auto model = this->model();
+        if (!model) throw Error(ErrorKind::Usage, "no model is loaded");
         auto t = std::make_shared<TextEmbeddings>();
         t->request = id;
         t->text_a = text_a.trimmed();
         t->text_b = text_b.trimmed();
         t->labels = labels;
-        auto unit = [this](const QString& text) {
+        auto unit = [&model](const QString& text) {
             if (text.isEmpty()) return std::vector<float>();
-            FloatArray e = model_->encode_texts({text.toStdString()});
+            FloatArray e = model->encode_texts({text.toStdString()});
             normalize_rows(e);
             return std::vector<float>(e.data.begin(), e.data.end());
         };
         t->a = unit(t->text_a);
         t->b = unit(t->text_b);
-        const int64_t E = model_->config().embed_dim;
+        const int64_t E = model->config().embed_dim;
         t->label_rows = FloatArray({static_cast<int64_t>(labels.size()), E});
         if (!labels.isEmpty()) {
             std::vector<std::string> names;
             for (const QString& l : labels) names.push_back(l.toStdString());
-            const FloatArray classifier = build_classifier(*model_, names, default_templates());  // [E, C]
+            const FloatArray classifier = build_classifier(*model, names, default_templates());  // [E, C]
             const int64_t C = static_cast<int64_t>(names.size());
             for (int64_t c = 0; c < C; ++c)
                 for (int64_t e = 0; e < E; ++e)
@@ -180,6 +226,8 @@ public:
         control_->set_progress_callback([w](int64_t done, int64_t total, const std::string& what) {
             Q_EMIT w->progress(done, total, QString::fromStdString(what));
         });
+        RunControl* control = control_.get();
+        control_->set_pause_callback([w, control] { w->yieldToRequests(*control); });
         std::lock_guard<std::mutex> lock(w_->control_mutex_);
         w_->control_ = control_;
     }
@@ -203,8 +251,9 @@ void AnalysisWorker::cancelJob() {
 
 uint64_t AnalysisWorker::indexImageSet(const QString& folder, const QString& cache_root) {
     const uint64_t id = next_id_++;
-    post("Indexing the image set", latest_index_, id, [this, folder, cache_root] {
-        if (!model_) throw Error(ErrorKind::Usage, "no model is loaded");
+    post("Indexing the image set", Lane::Long, latest_index_, id, [this, folder, cache_root] {
+        const auto model = this->model();  // this job's model, whatever the user loads meanwhile
+        if (!model) throw Error(ErrorKind::Usage, "no model is loaded");
         const JobScope job(this);
         RunControl* control = job.control();
 
@@ -222,7 +271,7 @@ uint64_t AnalysisWorker::indexImageSet(const QString& folder, const QString& cac
             name = "demo world";
             if (!QFileInfo::exists(QDir(source).filePath("labels.csv"))) write_world_dataset(w, control);
         }
-        StoreInfo info = store_info_for(*model_);
+        StoreInfo info = store_info_for(*model);
         info.batch = 8;
         info.images = list_image_folder(source.toStdString());
         if (info.images.empty()) throw Error(ErrorKind::InputFile, source.toStdString() + ": no images in the folder");
@@ -232,7 +281,7 @@ uint64_t AnalysisWorker::indexImageSet(const QString& folder, const QString& cac
         QDir().mkpath(QFileInfo(store_folder).path());
         {
             StoreWriter writer = StoreWriter::open(store_folder.toStdString(), info);
-            index_into_store(*model_, writer, image_files_of(writer, *model_), control);
+            index_into_store(*model, writer, image_files_of(writer, *model), control);
         }
         auto store = std::make_shared<Store>(Store::open(store_folder.toStdString()));
         const TermMeans means = store_term_means(*store, {}, control);
@@ -244,7 +293,11 @@ uint64_t AnalysisWorker::indexImageSet(const QString& folder, const QString& cac
         const int64_t L = store->info().layers, H = store->info().heads, E = store->info().embed_dim;
         set->head_means = FloatArray({L, H, E}, std::vector<float>(means.heads.begin(), means.heads.end()));
         set->mlp_means = FloatArray({L + 1, E}, std::vector<float>(means.mlps.begin(), means.mlps.end()));
-        store_ = std::move(store);
+        {
+            const std::lock_guard<std::mutex> lock(state_mutex_);
+            if (model != model_) return;  // another model was loaded meanwhile: its sets only
+            store_ = std::move(store);
+        }
         Q_EMIT imageSetReady(set);
     });
     return id;
@@ -252,30 +305,32 @@ uint64_t AnalysisWorker::indexImageSet(const QString& folder, const QString& cac
 
 uint64_t AnalysisWorker::computeTextSpan(const QString& descriptions, int per_head) {
     const uint64_t id = next_id_++;
-    post("Computing TextSpan labels", latest_textspan_, id, [this, descriptions, per_head] {
-        if (!model_) throw Error(ErrorKind::Usage, "no model is loaded");
-        if (!store_) throw Error(ErrorKind::Usage, "TextSpan needs an indexed image set: index a folder first");
+    post("Computing TextSpan labels", Lane::Long, latest_textspan_, id, [this, descriptions, per_head] {
+        const auto model = this->model();
+        const auto store = this->store();
+        if (!model) throw Error(ErrorKind::Usage, "no model is loaded");
+        if (!store) throw Error(ErrorKind::Usage, "TextSpan needs an indexed image set: index a folder first");
         const JobScope job(this);
         RunControl* control = job.control();
         const std::string bytes = read_file_bytes(descriptions.toStdString(), size_t{64} << 20);
         const std::vector<std::string> texts = parse_description_pool(bytes, descriptions.toStdString()).texts;
-        FloatArray pool = model_->encode_texts(texts);
+        FloatArray pool = model->encode_texts(texts);
         normalize_rows(pool);
         TextSpanOptions options;
-        options.rank = std::min<int64_t>(80, model_->config().embed_dim);
+        options.rank = std::min<int64_t>(80, model->config().embed_dim);
         options.iterations = std::min<int64_t>(per_head, static_cast<int64_t>(texts.size()));
         options.reconstruct = false;
         const auto t0 = std::chrono::steady_clock::now();
-        const auto spans = text_span_store(*store_, pool, options, store_->info().layers, control);
+        const auto spans = text_span_store(*store, pool, options, store->info().layers, control);
         // Saved in clipscope-cli textspan's format, so the CLI (spurious --keywords) reads it too.
-        const StoreInfo& info = store_->info();
+        const StoreInfo& info = store->info();
         TextSpanRecord result;
         result.model = TextSpanModelRecord{info.model_spec, info.model_format, info.architecture, std::nullopt};
         result.settings.rank = options.rank;
         result.settings.per_head = options.iterations;
         result.settings.texts = descriptions.toStdString();
-        result.settings.images = store_->size();
-        result.settings.store = store_->folder();
+        result.settings.images = store->size();
+        result.settings.store = store->folder();
         result.settings.last_layers = info.layers;
         HeadLabels labels;
         for (const HeadSpan& hs : spans) {
@@ -292,7 +347,7 @@ uint64_t AnalysisWorker::computeTextSpan(const QString& descriptions, int per_he
             result.heads.push_back(std::move(record));
         }
         result.settings.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-        const QString saved = QDir(QString::fromStdString(store_->folder()))
+        const QString saved = QDir(QString::fromStdString(store->folder()))
                                   .filePath(QString("textspan-%1.json").arg(QString::number(fnv1a64(bytes), 16)));
         write_textspan_record(saved.toStdString(), result);
         Q_EMIT textSpanReady(labels, saved);
@@ -302,13 +357,14 @@ uint64_t AnalysisWorker::computeTextSpan(const QString& descriptions, int per_he
 
 uint64_t AnalysisWorker::findNeighbors(const std::vector<float>& key, const NeighborQuery& q, int k) {
     const uint64_t id = next_id_++;
-    post("Finding neighbours", latest_neighbors_, id, [this, key, q, k, id] {
-        if (!store_) return;  // no image set yet: nothing to show
+    post("Finding neighbours", Lane::Interactive, latest_neighbors_, id, [this, key, q, k, id] {
+        const auto store = this->store();
+        if (!store) return;  // no image set yet: nothing to show
         auto out = std::make_shared<Neighbors>();
         out->request = id;
         out->query = QString::fromStdString(q.describe());
-        for (const Neighbor& n : nearest_neighbors(*store_, key, q, k)) {
-            out->images << QString::fromStdString(store_->info().images[static_cast<size_t>(n.index)].path);
+        for (const Neighbor& n : nearest_neighbors(*store, key, q, k)) {
+            out->images << QString::fromStdString(store->info().images[static_cast<size_t>(n.index)].path);
             out->scores << n.score;
         }
         Q_EMIT neighborsFound(out);

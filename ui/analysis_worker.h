@@ -1,11 +1,15 @@
 #pragma once
-// Runs every model job (loading, decomposing an image, embedding texts) on one worker
-// thread, so the GUI thread never waits on the model. Requests are posted, results come
-// back as signals; a request superseded by a newer one of the same kind before it starts
-// is dropped, and errors come back as readable messages rather than exceptions.
+// Runs the model's jobs off the GUI thread, in two lanes sharing the loaded model
+// read-only: the user's requests (loading, decomposing an image, embedding texts,
+// neighbours) on one thread, long jobs (indexing, TextSpan) on another. A long job pauses
+// at its next step (RunControl::check) while a request is waiting or running, so an image
+// the user asks for never waits behind an index. Results come back as signals; a request
+// superseded by a newer one of the same kind before it starts is dropped, and errors come
+// back as readable messages rather than exceptions.
 #include <QObject>
 #include <QThread>
 #include <atomic>
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -46,6 +50,8 @@ public:
     void cancelJob();
     // Jobs posted but not yet finished (the GUI's busy indicator, and headless export).
     int pending() const { return pending_.load(); }
+    // The user's requests posted but not yet finished (a long job pauses while there are any).
+    int interactivePending() const { return interactive_pending_.load(); }
 
 Q_SIGNALS:
     void modelLoaded(clipscope::ui::ModelSummaryPtr summary);
@@ -61,19 +67,28 @@ Q_SIGNALS:
 
 private:
     class JobScope;
+    enum class Lane { Interactive, Long };
     template <typename Job>
-    void post(const char* what, std::atomic<uint64_t>& latest, uint64_t id, Job job);
+    void post(const char* what, Lane lane, std::atomic<uint64_t>& latest, uint64_t id, Job job);
+    std::shared_ptr<const ClipModel> model() const;
+    std::shared_ptr<const Store> store() const;
+    // A long job's pause point: waits while the user's requests are pending.
+    void yieldToRequests(const RunControl& control);
 
-    QThread thread_;
-    QObject* context_ = nullptr;        // lives on thread_; jobs run in its event loop
-    std::shared_ptr<ClipModel> model_;  // touched on the worker thread only
-    std::shared_ptr<Store> store_;      // the indexed set of the current model (worker thread only)
+    QThread thread_, long_thread_;
+    QObject* context_ = nullptr;       // lives on thread_: the user's requests run in its event loop
+    QObject* long_context_ = nullptr;  // lives on long_thread_: indexing and TextSpan
+    mutable std::mutex state_mutex_;   // guards model_ and store_ (read by both lanes)
+    std::shared_ptr<const ClipModel> model_;
+    std::shared_ptr<const Store> store_;  // the indexed set of the current model
     std::mutex control_mutex_;
     std::shared_ptr<RunControl> control_;  // the running long job's, for cancelJob()
+    std::mutex lane_mutex_;
+    std::condition_variable lane_cv_;  // signalled when a request finishes
     std::atomic<uint64_t> next_id_{1};
     std::atomic<uint64_t> latest_model_{0}, latest_image_{0}, latest_texts_{0}, latest_index_{0}, latest_neighbors_{0},
         latest_textspan_{0};
-    std::atomic<int> pending_{0};
+    std::atomic<int> pending_{0}, interactive_pending_{0};
 };
 
 }  // namespace clipscope::ui

@@ -21,6 +21,7 @@ ImageCanvas::ImageCanvas(ViewState* state, QWidget* parent) : QWidget(parent), s
     connect(state_, &ViewState::liveChanged, this, &ImageCanvas::rebuild);
     connect(state_, &ViewState::analysisChanged, this, &ImageCanvas::rebuild);
     connect(state_, &ViewState::mapScaleChanged, this, &ImageCanvas::rebuild);
+    connect(state_, &ViewState::pendingChanged, this, qOverload<>(&QWidget::update));
     connect(state_, &ViewState::selectionChanged, this, qOverload<>(&QWidget::update));
 }
 
@@ -88,7 +89,9 @@ void ImageCanvas::paintEvent(QPaintEvent*) {
     const QRect r = imageRect();
     if (crop_.isNull()) {
         p.setPen(palette().color(QPalette::PlaceholderText));
-        p.drawText(rect(), Qt::AlignCenter | Qt::TextWordWrap, tr("Drop an image here, or File \u2192 Open image"));
+        p.drawText(rect(), Qt::AlignCenter | Qt::TextWordWrap,
+                   state_->isPending() ? state_->pendingText() + QStringLiteral("\u2026")
+                                       : tr("Drop an image here, or File \u2192 Open image"));
         return;
     }
     p.setRenderHint(QPainter::SmoothPixmapTransform, false);  // show the model's pixels as they are
@@ -103,6 +106,17 @@ void ImageCanvas::paintEvent(QPaintEvent*) {
         const QRectF bar(r.right() + 10, r.top(), colourBarWidth() - 10, r.height());
         paint_colour_bar(p, bar, state_->mapScale().range(), state_->live().units, font(),
                          palette().color(QPalette::WindowText));
+    }
+    if (state_->isPending()) {
+        // What is shown is the previous result: grey it and name what is coming.
+        p.fillRect(rect(), QColor(128, 128, 128, 150));
+        const QString note = state_->pendingText() + QStringLiteral("\u2026");
+        const QRect box =
+            p.fontMetrics().boundingRect(r, Qt::AlignCenter | Qt::TextWordWrap, note).adjusted(-10, -6, 10, 6);
+        p.fillRect(box, QColor(0, 0, 0, 190));
+        p.setPen(Qt::white);
+        p.drawText(box, Qt::AlignCenter | Qt::TextWordWrap, note);
+        return;
     }
     if (mask_empty_) {
         const QString note = tr("Empty mask: no patch is above the threshold");

@@ -12,7 +12,9 @@
 #include <QImage>
 #include <QLabel>
 #include <QListWidget>
+#include <QChartView>
 #include <QMessageBox>
+#include <QTableView>
 #include <QProgressBar>
 #include <QSettings>
 #include <QStandardPaths>
@@ -23,6 +25,7 @@
 #include <spdlog/spdlog.h>
 
 #include "analysis_worker.h"
+#include "error_reporter.h"
 #include "canvas_pane.h"
 #include "clipscope/analysis/neighbors.h"
 #include "clipscope/base/resources.h"
@@ -56,6 +59,7 @@ MainWindow::MainWindow() {
     setAcceptDrops(false);
     state_ = new ViewState(this);
     worker_ = new AnalysisWorker;
+    errors_ = new ErrorReporter(this);
     grid_model_ = new HeadGridModel(state_, this);
 
     // Centre: the canvas, its map controls and the strip of opened images.
@@ -97,6 +101,8 @@ MainWindow::MainWindow() {
     });
     connect(scores_pane_, &ScoresPane::queryChanged, this, &MainWindow::requestTexts);
     connect(worker_, &AnalysisWorker::modelLoaded, this, [this](ModelSummaryPtr s) {
+        state_->clearPending("model");
+        errors_->resolved("Loading the model");
         const QFileInfo spec(s->spec);
         const bool ask_for_vocabulary = !s->has_vocabulary && !s->spec.startsWith("random:");
         const QString vocabulary_problem = s->vocabulary_problem;
@@ -123,6 +129,8 @@ MainWindow::MainWindow() {
     });
     connect(worker_, &AnalysisWorker::imageAnalysed, this, [this](ImageAnalysisPtr a) {
         if (current_ < 0 || a->path != images_.value(current_)) return;  // superseded while it ran
+        state_->clearPending("image");
+        errors_->resolved("Analysing the image");
         state_->setAnalysis(std::move(a));
         if (state_->selectedLayer() < 0) selectStrongestHead();
         updateStatus();
@@ -131,6 +139,8 @@ MainWindow::MainWindow() {
         if (t->text_a != scores_pane_->textA() || t->text_b != scores_pane_->textB() ||
             t->labels != scores_pane_->labels())
             return;
+        state_->clearPending("texts");
+        errors_->resolved("Embedding the texts");
         state_->setTexts(std::move(t));
         if (state_->selectedLayer() < 0) selectStrongestHead();
     });
@@ -175,6 +185,14 @@ MainWindow::MainWindow() {
     connect(worker_, &AnalysisWorker::failed, this, &MainWindow::onFailed);
     connect(worker_, &AnalysisWorker::busyChanged, this, &MainWindow::onBusy);
     connect(state_, &ViewState::liveChanged, this, &MainWindow::updateStatus);
+    // While a request is on its way, the panes showing the previous result grey out.
+    connect(state_, &ViewState::pendingChanged, this, [this] {
+        const bool pending = state_->isPending();
+        grid_pane_->table()->setEnabled(!pending);
+        detail_pane_->setEnabled(!pending);
+        scores_pane_->chartView()->setEnabled(!pending);
+        updateStatus();
+    });
     buildMenus();
 }
 
@@ -205,6 +223,7 @@ void MainWindow::loadModel(const QString& spec, const QString& vocabulary) {
     model_spec_ = spec;
     vocabulary_ = vocabulary;
     worker_->loadModel(resolved, startup_.device, vocabulary);
+    state_->setPending("model", tr("Loading %1").arg(QFileInfo(resolved).fileName()));
     if (!spec.isEmpty()) {
         QSettings settings;
         QStringList recent = settings.value("recentModels").toStringList();
@@ -213,7 +232,7 @@ void MainWindow::loadModel(const QString& spec, const QString& vocabulary) {
         settings.setValue("recentModels", recent.mid(0, 8));
     }
     // The new model redoes the current image and texts (queued after the load, in order).
-    if (current_ >= 0) worker_->analyseImage(images_[current_]);
+    if (current_ >= 0) showImage(current_);
     if (!images_.isEmpty() || !scores_pane_->labels().isEmpty()) requestTexts();
     if (!image_set_source_.isEmpty())
         indexImageSet(image_set_source_);  // the same set, for this model (cached per model)
@@ -334,7 +353,7 @@ void MainWindow::showImage(int index) {
     canvas_pane_->strip()->setCurrentRow(index);
     canvas_pane_->strip()->blockSignals(false);
     worker_->analyseImage(images_[index]);
-    statusBar()->showMessage(tr("Analysing %1\u2026").arg(QFileInfo(images_[index]).fileName()));
+    state_->setPending("image", tr("Decomposing %1").arg(QFileInfo(images_[index]).fileName()));
 }
 
 void MainWindow::selectStrongestHead() {
@@ -349,6 +368,7 @@ void MainWindow::requestTexts() {
     // A model without a vocabulary (e.g. random:ARCH) still decomposes images; texts would only fail.
     if (state_->model() && !state_->model()->has_vocabulary) return;
     worker_->embedTexts(scores_pane_->textA(), scores_pane_->textB(), scores_pane_->labels());
+    state_->setPending("texts", tr("Embedding the texts"));
 }
 
 void MainWindow::endGalleryJob(const QString& what) {
@@ -357,11 +377,17 @@ void MainWindow::endGalleryJob(const QString& what) {
 
 void MainWindow::onFailed(const QString& what, const QString& message) {
     endGalleryJob(what);
+    if (what.startsWith("Analysing")) state_->clearPending("image");
+    if (what.startsWith("Embedding")) state_->clearPending("texts");
+    if (what.startsWith("Loading")) state_->clearPending("model");
     ++failures_;
     const QString text = what + ": " + message;
     spdlog::error("{}", text.toStdString());
-    statusBar()->showMessage(text, 15000);
-    if (!headless_ && isVisible()) QMessageBox::warning(this, what, message);
+    errors_->setInteractive(!headless_);
+    errors_->report(what, message);
+    // The status bar names the first current problem (the root cause), not the latest echo of it.
+    const QStringList current = errors_->current();
+    statusBar()->showMessage(current.isEmpty() ? text : current.first(), 15000);
 }
 
 void MainWindow::onBusy(bool busy) {
@@ -389,7 +415,8 @@ void MainWindow::updateStatus() {
                 .arg(live.compute_ms, 0, 'f', 1));
         statusBar()->clearMessage();
     }
-    setWindowTitle("ClipScope \u2014 " + state_->caption());
+    setWindowTitle("ClipScope \u2014 " + state_->caption() +
+                   (state_->isPending() ? " (" + state_->pendingText() + "\u2026)" : QString()));
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {

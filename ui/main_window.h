@@ -19,6 +19,7 @@ class QToolButton;
 namespace clipscope::ui {
 
 class AnalysisWorker;
+class ErrorReporter;
 struct Figure;
 class CanvasPane;
 class GalleryPane;
@@ -96,6 +97,7 @@ private:
 
     ViewState* state_;
     AnalysisWorker* worker_;
+    ErrorReporter* errors_;
     HeadGridModel* grid_model_;
     CanvasPane* canvas_pane_;
     HeadGridPane* grid_pane_;

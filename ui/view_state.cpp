@@ -221,6 +221,17 @@ std::vector<std::tuple<int, int, float>> ViewState::patchTopHeads(int patch, int
     return out;
 }
 
+void ViewState::setPending(const QString& key, const QString& what) {
+    pending_[key] = what;
+    Q_EMIT pendingChanged();
+}
+
+void ViewState::clearPending(const QString& key) {
+    if (pending_.remove(key)) Q_EMIT pendingChanged();
+}
+
+QString ViewState::pendingText() const { return QStringList(pending_.values()).join(" \u00b7 "); }
+
 QString ViewState::caption() const {
     QStringList parts;
     parts << "model: " + (model_ ? model_->name : QString("none"));

@@ -4,6 +4,7 @@
 // to its signals; they never call each other. Live results (scores, head contributions,
 // the map) are recomputed here from stored terms whenever an input changes: no model
 // re-run, a few milliseconds for ViT-B-16 sizes.
+#include <QMap>
 #include <QObject>
 #include <QString>
 #include <set>
@@ -84,6 +85,13 @@ public:
     // One caption for figures and the window title: model, image, texts, ablated heads.
     QString caption() const;
 
+    // Requests on their way (key "image" or "texts" -> "Decomposing cat.png"): panes that
+    // show their results grey out and say so until the result replaces the old one.
+    void setPending(const QString& key, const QString& what);
+    void clearPending(const QString& key);
+    bool isPending() const { return !pending_.isEmpty(); }
+    QString pendingText() const;  // "Decomposing cat.png · Embedding the texts", "" when none
+
 Q_SIGNALS:
     void modelChanged();
     void analysisChanged();
@@ -93,6 +101,7 @@ Q_SIGNALS:
     void selectionChanged();
     void liveChanged();
     void mapScaleChanged();
+    void pendingChanged();
 
 private:
     void recompute();
@@ -109,6 +118,7 @@ private:
     int sel_layer_ = -1, sel_head_ = -1, sel_patch_ = -1;
     LiveResult live_;
     SignedScale map_scale_;
+    QMap<QString, QString> pending_;
     QString map_subject_;  // image, direction and map source the scale was set for
 };
 

@@ -5,6 +5,7 @@
 namespace clipscope {
 
 void RunControl::check() const {
+    if (pause_ && !is_cancelled()) pause_();
     if (is_cancelled()) throw Error(ErrorKind::Cancelled, "cancelled");
 }
 

@@ -7,6 +7,7 @@
 #include <c10/core/InferenceMode.h>
 
 #include <cmath>
+#include <mutex>
 #include <thread>
 
 #include "clip_towers.h"
@@ -21,6 +22,7 @@ struct ClipModel::Impl {
     ModelInfo info;
     ClipWeights weights;
     mutable std::shared_ptr<const FoldedHeads> folded;  // the decomposition's, built on first use
+    mutable std::mutex folded_mutex;
     std::optional<Tokenizer> tokenizer;
     std::vector<std::string> vocab_searched;  // where a missing vocabulary was looked for
     at::Device device = at::kCPU;
@@ -58,7 +60,12 @@ at::Tensor pixels_tensor(const FloatArray& pixels, const at::Device& device) {
 
 const ClipWeights& tower_weights(const ClipModel& model) { return model.impl().weights; }
 const at::Device& model_device(const ClipModel& model) { return model.impl().device; }
-std::shared_ptr<const FoldedHeads>& folded_heads_slot(const ClipModel& model) { return model.impl().folded; }
+std::shared_ptr<const FoldedHeads> folded_heads(const ClipModel& model,
+                                                const std::function<std::shared_ptr<const FoldedHeads>()>& build) {
+    const std::lock_guard<std::mutex> lock(model.impl().folded_mutex);
+    if (!model.impl().folded) model.impl().folded = build();
+    return model.impl().folded;
+}
 
 ClipModel::ClipModel(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 ClipModel::~ClipModel() = default;

@@ -4,6 +4,7 @@
 // a front end.
 #include <ATen/ATen.h>
 
+#include <functional>
 #include <memory>
 
 #include "clip_towers.h"
@@ -18,7 +19,10 @@ struct FoldedHeads;
 
 const ClipWeights& tower_weights(const ClipModel& model);
 const at::Device& model_device(const ClipModel& model);
-std::shared_ptr<const FoldedHeads>& folded_heads_slot(const ClipModel& model);
+// The model's folded heads, built by `build` on first use; safe to call from several
+// threads at once (the app decomposes on two).
+std::shared_ptr<const FoldedHeads> folded_heads(const ClipModel& model,
+                                                const std::function<std::shared_ptr<const FoldedHeads>()>& build);
 
 // [B, 3, S, S] or [3, S, S] plain pixels as a [B, 3, S, S] tensor on `device`.
 at::Tensor pixels_tensor(const FloatArray& pixels, const at::Device& device);

@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <map>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <unordered_map>
@@ -205,6 +206,7 @@ struct Tokenizer::Impl {
     std::unordered_map<std::string, int> ranks;  // "A B" -> merge rank
     std::vector<std::string> byte_table = bpe_byte_symbols();
     mutable std::unordered_map<std::string, std::vector<int64_t>> cache;
+    mutable std::mutex cache_mutex;  // one tokenizer serves several threads (the app's two workers)
     int64_t sot = 49406, eot = 49407;
 
     void build_from_merges(const std::vector<std::string>& merges, const std::string& path) {
@@ -374,20 +376,26 @@ std::vector<int64_t> Tokenizer::encode(const std::string& text) const {
             ids.push_back(utf8 == "<start_of_text>" ? impl_->sot : impl_->eot);
             return;
         }
-        auto cached = impl_->cache.find(utf8);
-        if (cached == impl_->cache.end()) {
-            std::string symbols;
-            for (unsigned char b : utf8) symbols += impl_->byte_table[b];
-            std::vector<int64_t> piece_ids;
-            for (const auto& sym : impl_->bpe(symbols)) {
-                auto it = impl_->encoder.find(sym);
-                if (it == impl_->encoder.end())
-                    throw_input(impl_->source, "vocabulary has no entry for BPE symbol '" + sym + "'");
-                piece_ids.push_back(it->second);
+        {
+            const std::lock_guard<std::mutex> lock(impl_->cache_mutex);
+            const auto cached = impl_->cache.find(utf8);
+            if (cached != impl_->cache.end()) {
+                ids.insert(ids.end(), cached->second.begin(), cached->second.end());
+                return;
             }
-            cached = impl_->cache.emplace(utf8, std::move(piece_ids)).first;
         }
-        ids.insert(ids.end(), cached->second.begin(), cached->second.end());
+        std::string symbols;
+        for (unsigned char b : utf8) symbols += impl_->byte_table[b];
+        std::vector<int64_t> piece_ids;
+        for (const auto& sym : impl_->bpe(symbols)) {
+            auto it = impl_->encoder.find(sym);
+            if (it == impl_->encoder.end())
+                throw_input(impl_->source, "vocabulary has no entry for BPE symbol '" + sym + "'");
+            piece_ids.push_back(it->second);
+        }
+        ids.insert(ids.end(), piece_ids.begin(), piece_ids.end());
+        const std::lock_guard<std::mutex> lock(impl_->cache_mutex);
+        impl_->cache.emplace(utf8, std::move(piece_ids));
     };
     const int32_t n = u.length();
     for (int32_t i = 0; i < n;) {
