@@ -29,8 +29,8 @@ Decomposition decompose(const ClipModel& model, const FloatArray& pixels, const 
     out.cls_attn = FloatArray({B, L, E});
     out.ln_post_mean = FloatArray({B});
     out.ln_post_std = FloatArray({B});
-    const std::shared_ptr<const FoldedHeads> folded = folded_heads(
-        model, [&] { return std::make_shared<const FoldedHeads>(fold_heads(tower_weights(model), c)); });
+    const std::shared_ptr<const FoldedHeads> folded =
+        folded_heads(model, [&] { return std::make_shared<const FoldedHeads>(fold_heads(tower_weights(model), c)); });
     decompose_batch(tower_weights(model), *folded, c, input, options, out);
     return out;
 }
