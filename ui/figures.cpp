@@ -103,7 +103,9 @@ Figure grid_figure(const ViewState& state, const HeadGridModel& grid, const QFon
     const int bar_w = valid ? static_cast<int>(colour_bar_width(font, range)) + 10 : 0;
     const int title = QFontMetrics(bold(font)).height() + 6;
     const QString heading =
-        valid ? QObject::tr("Direct contribution of each head and MLP along %1").arg(state.live().direction_label)
+        valid ? QObject::tr("Direct contribution of each head and MLP along %1%2")
+                    .arg(state.live().direction_label,
+                         grid.valueExponent() ? QObject::tr(" (numbers") + grid.exponentSuffix() + ")" : QString())
               : QObject::tr("Heads");
     Figure f;
     f.size = QSize(2 * kMargin + head_w + cols * cell_w + bar_w, 2 * kMargin + title + head_h + rows * cell_h);
@@ -121,7 +123,7 @@ Figure grid_figure(const ViewState& state, const HeadGridModel& grid, const QFon
             const QVariant v = i.data(HeadGridModel::ContributionRole);
             cell.has = v.isValid();
             cell.v = v.toDouble();
-            cell.value = cell.has ? tick_text(cell.v) : QString();
+            cell.value = cell.has ? QString::number(cell.v / std::pow(10.0, grid.valueExponent()), 'g', 3) : QString();
             cell.label = grid.hasLabels() && c + 1 < cols ? i.data().toString() : QString();
             cell.ablated = i.data(HeadGridModel::AblatedRole).toBool();
             cells.push_back(cell);

@@ -46,6 +46,9 @@ GalleryPane::GalleryPane(ViewState* state, QWidget* parent) : QWidget(parent), s
     layout->addLayout(top);
     layout->addWidget(progress_);
     layout->addWidget(by_);
+    scores_note_ = new QLabel(this);
+    scores_note_->setWordWrap(true);
+    layout->addWidget(scores_note_);
     layout->addWidget(list_, 1);
 
     connect(index_, &QPushButton::clicked, this, [this] {
@@ -100,9 +103,21 @@ void GalleryPane::showProgress(qint64 done, qint64 total, const QString& what) {
 void GalleryPane::showNeighbors(const NeighborsPtr& n) {
     shown_ = n;
     list_->clear();
+    scores_note_->clear();
     if (!n) return;
     list_->setToolTip(tr("Nearest images of the set %1").arg(n->query));
-    for (int i = 0; i < n->images.size(); ++i) {
+    // The image being looked at is the query, not a neighbour of itself: it is named above the list instead.
+    const QString query_path = state_->analysis() ? QFileInfo(state_->analysis()->path).canonicalFilePath() : QString();
+    const bool by_embedding = n->query.contains("embedding");
+    scores_note_->setText(
+        tr("Nearest to %1 by %2. Numbers: %3.")
+            .arg(state_->analysis() ? QFileInfo(state_->analysis()->path).fileName() : tr("the image"), n->query,
+                 by_embedding ? tr("cosine similarity of the embeddings")
+                              : tr("dot product of the terms divided by \u2016z\u2016 (the paper's similarity)")));
+    int shown = 0;
+    for (int i = 0; i < n->images.size() && shown < kShown; ++i) {
+        if (!query_path.isEmpty() && QFileInfo(n->images[i]).canonicalFilePath() == query_path) continue;
+        ++shown;
         auto* item = new QListWidgetItem(QIcon(n->images[i]), QString::number(n->scores[i], 'g', 3));
         item->setData(Qt::UserRole, n->images[i]);
         item->setToolTip(

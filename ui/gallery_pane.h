@@ -20,6 +20,7 @@ class ViewState;
 class GalleryPane : public QWidget {
     Q_OBJECT
 public:
+    static constexpr int kShown = 16;  // neighbours shown (one more is asked for: the query may be among them)
     explicit GalleryPane(ViewState* state, QWidget* parent = nullptr);
     // 0 = selected head, 1 = its layer, 2 = full embedding (NeighborQuery's order).
     int by() const;
@@ -39,6 +40,7 @@ private:
     void updateHeader();
     ViewState* state_;
     QLabel* header_;
+    QLabel* scores_note_;  // what the query is and what the numbers under the images mean
     QComboBox* by_;
     QListWidget* list_;
     QProgressBar* progress_;

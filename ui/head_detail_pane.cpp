@@ -76,19 +76,28 @@ void HeadDetailPane::refresh() {
     title_->setText(head >= 0 ? tr("Layer %1, head %2").arg(layer).arg(head) : tr("Layer %1, MLP").arg(layer));
     const LiveResult& live = state_->live();
     const QVariant v = grid_->data(grid_->indexOf(layer, head), HeadGridModel::ContributionRole);
-    value_->setText(v.isValid()
-                        ? tr("Direct contribution along %1: %2").arg(live.direction_label).arg(v.toDouble(), 0, 'g', 4)
-                        : tr("Enter a text or labels to see its contribution."));
+    value_->setText(v.isValid() ? tr("Direct contribution along %1: %2 (its share of %3, summed over patches)")
+                                      .arg(live.direction_label)
+                                      .arg(v.toDouble(), 0, 'g', 4)
+                                      .arg(live.units.mid(live.units.indexOf("cos")))
+                                : tr("Enter a text or labels to see its contribution."));
     const HeadTexts texts = head >= 0 ? grid_->headTexts(layer, head) : HeadTexts();
     if (texts.texts.isEmpty())
         labels_->addItem(head < 0 ? tr("(MLPs have no TextSpan descriptions)")
                                   : tr("(no TextSpan descriptions: put the model's textspan.json beside it, or File "
                                        "\u2192 Load TextSpan labels)"));
-    for (int i = 0; i < texts.texts.size(); ++i)
-        labels_->addItem(QString("%1. %2  (%3)")
+    if (!texts.texts.isEmpty())
+        labels_->addItem(tr("TextSpan picks in order: variance of the head's outputs each explains, cumulative"));
+    double cumulative = 0;
+    for (int i = 0; i < texts.texts.size(); ++i) {
+        const double share = i < texts.variance.size() ? texts.variance[i] : 0.0;
+        cumulative += share;
+        labels_->addItem(QString("%1. %2  (%3, %4)")
                              .arg(i + 1)
                              .arg(texts.texts[i])
-                             .arg(i < texts.variance.size() ? texts.variance[i] : 0.0, 0, 'f', 3));
+                             .arg(share, 0, 'f', 3)
+                             .arg(cumulative, 0, 'f', 3));
+    }
     if (!texts.variance.isEmpty()) {
         // Cumulative variance explained as picks are added: where the curve flattens, the head's span is covered.
         auto* series = new QLineSeries;
@@ -96,14 +105,21 @@ void HeadDetailPane::refresh() {
         series->append(0, 0);
         for (int i = 0; i < texts.variance.size(); ++i) series->append(i + 1, total += texts.variance[i]);
         chart->addSeries(series);
+        // Round ticks: picks in steps of 1, 2 or 5, the variance in steps of 0.25 (or 0.05 when small).
+        const int picks = static_cast<int>(texts.variance.size());
         auto* x = new QValueAxis;
-        x->setRange(0, texts.variance.size());
+        const int x_step = picks <= 5 ? 1 : picks <= 10 ? 2 : 5;
+        const int x_max = (picks + x_step - 1) / x_step * x_step;
+        x->setRange(0, x_max);
+        x->setTickCount(x_max / x_step + 1);
         x->setLabelFormat("%d");
-        x->setTitleText(tr("TextSpan picks"));
+        x->setTitleText(tr("picks"));
         auto* y = new QValueAxis;
-        y->setRange(0, std::max(0.05, total * 1.1));
+        const double step = total > 0.3 ? 0.25 : 0.05;
+        y->setRange(0, std::max(step, std::ceil(total / step) * step));
+        y->setTickCount(static_cast<int>(std::lround(y->max() / step)) + 1);
         y->setLabelFormat("%.2f");
-        y->setTitleText(tr("variance explained"));
+        chart->setTitle(tr("cumulative variance"));
         chart->addAxis(x, Qt::AlignBottom);
         chart->addAxis(y, Qt::AlignLeft);
         series->attachAxis(x);

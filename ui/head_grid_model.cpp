@@ -55,6 +55,21 @@ QModelIndex HeadGridModel::indexOf(int layer, int head) const {
     return index(layers_ - 1 - layer, head < 0 ? heads_ : head);
 }
 
+int HeadGridModel::valueExponent() const {
+    // A multiple of 3 that brings the largest value to 1..1000; none for values from 0.1 up.
+    if (!(scale_ > 1e-11f) || scale_ >= 0.1f) return 0;
+    return static_cast<int>(std::floor(std::log10(static_cast<double>(scale_)) / 3.0)) * 3;
+}
+
+QString HeadGridModel::exponentSuffix() const {
+    const int e = valueExponent();
+    if (e == 0) return {};
+    static const QString digits = QString::fromUtf8("\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079");
+    QString power;
+    for (QChar c : QString::number(-e)) power += digits[c.digitValue()];
+    return QString::fromUtf8(" \u00d710\u207b") + power;
+}
+
 void HeadGridModel::setHeadLabels(const HeadLabels& labels) {
     labels_ = labels;
     refresh();
@@ -88,7 +103,8 @@ QVariant HeadGridModel::data(const QModelIndex& index, int role) const {
     switch (role) {
         case Qt::DisplayRole:
             if (!labels.isEmpty()) return short_label(labels.first());
-            return has_value ? QString::number(value, 'g', 3) : QString();  // small values keep their digits
+            // Small values in a stated power of ten (the MLP header and the legend say which), so they fit a cell.
+            return has_value ? QString::number(value / std::pow(10.0, valueExponent()), 'g', 3) : QString();
         case Qt::ToolTipRole: {
             QString tip = "<b>" + name + "</b>";
             if (has_value)
@@ -128,7 +144,9 @@ QVariant HeadGridModel::data(const QModelIndex& index, int role) const {
 
 QVariant HeadGridModel::headerData(int section, Qt::Orientation orientation, int role) const {
     if (role != Qt::DisplayRole) return {};
-    if (orientation == Qt::Horizontal) return section == heads_ ? QString("MLP") : QString("H%1").arg(section);
+    if (orientation == Qt::Horizontal)
+        return section == heads_ ? QString("MLP") + (valueExponent() ? "\n" + exponentSuffix().trimmed() : QString())
+                                 : QString("H%1").arg(section);
     return QString("L%1").arg(layerOfRow(section));
 }
 

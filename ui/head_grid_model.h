@@ -36,6 +36,9 @@ public:
     int headOfColumn(int column) const;  // -1 = the MLP column
     QModelIndex indexOf(int layer, int head) const;
     float scale() const { return scale_; }  // the symmetric colour range of the cells
+    // Cell numbers are value / 10^valueExponent() (0, -3, -6, ...); exponentSuffix() is " ×10⁻³" or "".
+    int valueExponent() const;
+    QString exponentSuffix() const;
 
 private:
     void refresh();

@@ -99,10 +99,13 @@ void HeadGridPane::toggle(const QModelIndex& index) {
 
 void HeadGridPane::updateLegend() {
     const LiveResult& live = state_->live();
-    legend_->setText(live.valid ? tr("Colour: each part's direct contribution along %1 (red toward, blue away; "
-                                     "range \u00b1%2, the largest |value| in the grid). Ablated: %3.")
-                                      .arg(live.direction_label, tick_text(model_->scale()), state_->ablationSummary())
-                                : tr("Enter a text or labels to colour the heads by their contribution."));
+    legend_->setText(
+        live.valid ? tr("Colour: each part's direct contribution along %1 (red toward, blue away; "
+                        "range \u00b1%2, the largest |value| in the grid)%3. Ablated: %4.")
+                         .arg(live.direction_label, tick_text(model_->scale()),
+                              model_->valueExponent() ? tr("; numbers in cells") + model_->exponentSuffix() : QString(),
+                              state_->ablationSummary())
+                   : tr("Enter a text or labels to colour the heads by their contribution."));
     colour_bar_->setScale(live.valid ? model_->scale() : 0.0, live.units);
 }
 

@@ -151,7 +151,16 @@ void ImageCanvas::mouseMoveEvent(QMouseEvent* event) {
         QToolTip::hideText();
         return;
     }
-    const auto top = state_->patchTopHeads(patch, 5);
+    // The map shows the kept heads, so the tooltip lists kept heads only.
+    std::vector<std::tuple<int, int, float>> top;
+    int skipped = 0;
+    for (const auto& entry : state_->patchTopHeads(patch, 1 << 20)) {
+        if (state_->isAblated(std::get<0>(entry), std::get<1>(entry))) {
+            ++skipped;
+            continue;
+        }
+        if (top.size() < 5) top.push_back(entry);
+    }
     QString text = tr("<b>Patch %1</b> (row %2, column %3)")
                        .arg(patch)
                        .arg(patch / state_->model()->grid)
@@ -159,6 +168,7 @@ void ImageCanvas::mouseMoveEvent(QMouseEvent* event) {
     if (!top.empty()) {
         text += tr("<br>Top heads along %1:").arg(state_->live().direction_label.toHtmlEscaped());
         for (const auto& [l, h, v] : top) text += QString("<br>L%1.H%2: %3").arg(l).arg(h).arg(v, 0, 'g', 3);
+        if (skipped) text += tr("<br><i>%n ablated head(s) not listed</i>", "", skipped);
     }
     QToolTip::showText(event->globalPosition().toPoint(), text, this);
 }

@@ -270,7 +270,7 @@ void MainWindow::requestNeighbors() {
     q.by = by == 0 ? NeighborQuery::By::Head : by == 1 ? NeighborQuery::By::Layer : NeighborQuery::By::Embedding;
     q.layer = layer;
     q.head = head;
-    worker_->findNeighbors(neighbor_key(heads_row, embedding_row, q), q, 16);
+    worker_->findNeighbors(neighbor_key(heads_row, embedding_row, q), q, GalleryPane::kShown + 1);
 }
 
 void MainWindow::pasteImage() {

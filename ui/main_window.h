@@ -35,7 +35,7 @@ struct StartupOptions {
     QString vocabulary;  // tokenizer file for a model without its own ("" = search)
     QStringList images;  // "" = the demo's first image (with the demo model)
     QString text_a, text_b, labels;
-    bool texts_given = false;                // else the demo's defaults with the demo model
+    bool labels_given = false;               // else the demo's labels with the demo model
     QString head;                            // "L.H" to select
     QString ablate;                          // "L.H,L.H,..."
     QString session;                         // a session file to open instead of the above

@@ -40,10 +40,10 @@ void MainWindow::start(const StartupOptions& options) {
         s.model = options.model;
         s.vocabulary = options.vocabulary;
         s.images = options.images;
-        if (demo && !options.texts_given)
-            s.labels = kDemoLabels;
-        else
-            s.text_a = options.text_a, s.text_b = options.text_b, s.labels = options.labels;
+        s.text_a = options.text_a;
+        s.text_b = options.text_b;
+        // The demo keeps its labels when only texts are given (--text does not clear them).
+        s.labels = demo && !options.labels_given ? QString(kDemoLabels) : options.labels;
         s.head = options.head;
         s.ablate = options.ablate;
         // The demo opens its images and indexes its own small image set (cached), so

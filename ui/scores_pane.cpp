@@ -8,6 +8,7 @@
 #include <QFileDialog>
 #include <QFormLayout>
 #include <QHBoxLayout>
+#include <QTimer>
 #include <QToolButton>
 #include <QHorizontalBarSeries>
 #include <QLabel>
@@ -27,13 +28,26 @@ ScoresPane::ScoresPane(ViewState* state, QWidget* parent) : QWidget(parent), sta
     text_a_->setPlaceholderText(tr("a red circle"));
     text_b_->setPlaceholderText(tr("optional: rather than \u2026"));
     labels_->setPlaceholderText(tr("circle, square, triangle"));
-    for (QLineEdit* e : {text_a_, text_b_, labels_})
-        connect(e, &QLineEdit::editingFinished, this, [this, e] {
-            if (e->isModified()) {
-                e->setModified(false);
-                Q_EMIT queryChanged();
-            }
+    // Texts apply as you type, once typing pauses (600 ms), and at once on Enter or leaving the field.
+    auto* debounce = new QTimer(this);
+    debounce->setSingleShot(true);
+    debounce->setInterval(600);
+    auto apply = [this] {
+        bool modified = false;
+        for (QLineEdit* e : {text_a_, text_b_, labels_}) {
+            modified = modified || e->isModified();
+            e->setModified(false);
+        }
+        if (modified) Q_EMIT queryChanged();
+    };
+    connect(debounce, &QTimer::timeout, this, apply);
+    for (QLineEdit* e : {text_a_, text_b_, labels_}) {
+        connect(e, &QLineEdit::textEdited, debounce, qOverload<>(&QTimer::start));
+        connect(e, &QLineEdit::editingFinished, this, [debounce, apply] {
+            debounce->stop();
+            apply();
         });
+    }
     auto* form = new QFormLayout;
     form->addRow(tr("Text &A"), text_a_);
     form->addRow(tr("rather than &B"), text_b_);

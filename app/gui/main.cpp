@@ -90,7 +90,7 @@ int main(int argc, char** argv) {
     o.text_a = parser.value(text);
     o.text_b = parser.value(text_b);
     o.labels = parser.value(labels);
-    o.texts_given = parser.isSet(text) || parser.isSet(text_b) || parser.isSet(labels);
+    o.labels_given = parser.isSet(labels);
     o.head = parser.value(head);
     o.ablate = parser.value(ablate);
     if (parser.isSet(session)) o.session = parser.value(session);

@@ -39,7 +39,7 @@ TEST(MainWindow, DroppingAnImageFillsThePanesAndTogglesMatchCore) {
     window.show();  // drops reach registered drop sites only (offscreen platform: nothing is drawn)
     StartupOptions o;
     o.labels = "circle, square, triangle, star, cross";
-    o.texts_given = true;
+    o.labels_given = true;
     o.images = {QString::fromStdString(demo_image_paths().at(0))};
     window.start(o);
     auto* state = window.findChild<ViewState*>();

@@ -43,7 +43,7 @@ void drop_file(ImageCanvas* canvas, const QString& path) {
 StartupOptions demo_options() {
     StartupOptions o;
     o.labels = "circle, square, triangle, star, cross";
-    o.texts_given = true;
+    o.labels_given = true;
     o.images = {QString::fromStdString(demo_image_paths().at(0))};
     return o;
 }

@@ -131,7 +131,16 @@ TEST(HeadGrid, MirrorsTheStateAndAblatesByLabel) {
     ASSERT_EQ(grid.columnCount(), H + 1);
     EXPECT_EQ(grid.headerData(0, Qt::Vertical, Qt::DisplayRole).toString(),
               QString("L%1").arg(L - 1));  // last layer on top
-    EXPECT_EQ(grid.headerData(H, Qt::Horizontal, Qt::DisplayRole).toString(), "MLP");
+    // Small values are shown in a stated power of ten: the MLP header carries it.
+    const QString mlp = grid.headerData(H, Qt::Horizontal, Qt::DisplayRole).toString();
+    EXPECT_TRUE(mlp.startsWith("MLP")) << mlp.toStdString();
+    EXPECT_EQ(mlp.contains(QString::fromUtf8("\u00d710")), grid.valueExponent() != 0) << mlp.toStdString();
+    if (grid.valueExponent() != 0) {
+        const QModelIndex some = grid.index(0, H);
+        const double shown = grid.data(some, Qt::DisplayRole).toString().toDouble();
+        const double value = grid.data(some, HeadGridModel::ContributionRole).toDouble();
+        EXPECT_NEAR(shown * std::pow(10.0, grid.valueExponent()), value, std::fabs(value) * 0.01 + 1e-12);
+    }
     const QModelIndex cell = grid.indexOf(0, 1);
     EXPECT_FLOAT_EQ(grid.data(cell, HeadGridModel::ContributionRole).toFloat(), state.live().parts.heads[1]);
     EXPECT_FALSE(grid.data(cell, HeadGridModel::AblatedRole).toBool());
