@@ -17,4 +17,9 @@ images=resources/demo/images
 "$APP" "$images/07_orange_circle_top_left_water.png" --text "an orange circle" --text-b "water" \
   --labels "circle, square, triangle, star, cross" --ablate 5.6,4.4 --palette dark \
   --export-scale 1 --export-figure window="$OUT/window-dark.png" --quit-after-export
+# 3. Figures drawn from the data, as a paper would use them: the map with its colour bar,
+#    the head grid as a heat table, and the sheet of the top heads' own maps.
+"$APP" "$images/00_blue_triangle_right_grass.png" --text "a red shape" --text-b "a blue shape" \
+  --export-scale 2 --export-figure canvas="$OUT/figure-map.png" --export-figure grid="$OUT/figure-grid.png" \
+  --export-figure sheet="$OUT/figure-sheet.png" --quit-after-export
 echo "screenshots written to $OUT"

@@ -17,6 +17,7 @@ struct ModelSummary {
     QString spec;  // what was asked for (folder, file, hf-hub:..., random:...)
     QString name;  // architecture name for captions
     QString format;
+    QString weights_digest;  // the weights file's fingerprint (as stores record it), for captions
     int64_t layers = 0, heads = 0, grid = 0, image_size = 0, embed_dim = 0;
     int64_t parameters = 0;
     float logit_scale = 100.f;

@@ -136,6 +136,8 @@ uint64_t AnalysisWorker::loadModel(const QString& spec, const QString& device, c
         } catch (const Error&) {
         }  // no data directory: not the demo
         s->format = QString::fromStdString(model->info().format);
+        // Every figure names the exact weights; the file is already in the page cache after loading.
+        s->weights_digest = QString::fromStdString(weights_fingerprint(model->info().weights_path, spec.toStdString()));
         s->layers = c.vision.layers;
         s->heads = c.vision.heads;
         s->grid = c.vision.image_size / c.vision.patch_size;

@@ -17,6 +17,7 @@
 #include "colour_bar.h"
 #include "colour_maps.h"
 #include "head_grid_model.h"
+#include "palette.h"
 #include "view_state.h"
 
 namespace clipscope::ui {
@@ -57,6 +58,11 @@ HeadDetailPane::HeadDetailPane(ViewState* state, HeadGridModel* grid, QWidget* p
     refresh();
 }
 
+void HeadDetailPane::changeEvent(QEvent* event) {
+    QWidget::changeEvent(event);
+    if (event->type() == QEvent::PaletteChange) refresh();
+}
+
 void HeadDetailPane::refresh() {
     const int layer = state_->selectedLayer(), head = state_->selectedHead();
     labels_->clear();
@@ -68,6 +74,7 @@ void HeadDetailPane::refresh() {
         delete axis;
     }
     chart->setTitle({});
+    match_chart_theme(chart);
     if (layer < 0 || !state_->model()) {
         title_->setText(tr("No head selected"));
         value_->setText(tr("Click a cell of the head grid."));

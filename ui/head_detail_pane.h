@@ -19,6 +19,9 @@ public:
     HeadDetailPane(ViewState* state, HeadGridModel* grid, QWidget* parent = nullptr);
     void refresh();
 
+protected:
+    void changeEvent(QEvent* event) override;
+
 private:
     ViewState* state_;
     HeadGridModel* grid_;

@@ -1,6 +1,7 @@
 #include "palette.h"
 
 #include <QApplication>
+#include <QChart>
 #include <QColor>
 #include <QPalette>
 #include <QStyle>
@@ -28,6 +29,14 @@ void apply_palette(bool dark) {
     for (auto role : {QPalette::WindowText, QPalette::Text, QPalette::ButtonText})
         p.setColor(QPalette::Disabled, role, QColor(120, 120, 120));
     QApplication::setPalette(p);
+}
+
+bool palette_is_dark() { return QApplication::palette().color(QPalette::Window).lightness() < 128; }
+
+void match_chart_theme(QChart* chart) {
+    const QChart::ChartTheme theme = palette_is_dark() ? QChart::ChartThemeDark : QChart::ChartThemeLight;
+    if (chart->theme() != theme) chart->setTheme(theme);
+    chart->setBackgroundBrush(QApplication::palette().color(QPalette::Base));
 }
 
 }  // namespace clipscope::ui

@@ -17,6 +17,7 @@
 #include <QVBoxLayout>
 
 #include "clipscope/analysis/zero_shot.h"
+#include "palette.h"
 #include "view_state.h"
 
 namespace clipscope::ui {
@@ -89,6 +90,11 @@ ScoresPane::ScoresPane(ViewState* state, QWidget* parent) : QWidget(parent), sta
     updateChart();
 }
 
+void ScoresPane::changeEvent(QEvent* event) {
+    QWidget::changeEvent(event);
+    if (event->type() == QEvent::PaletteChange) updateChart();
+}
+
 void ScoresPane::setQuery(const QString& a, const QString& b, const QString& labels) {
     text_a_->setText(a);
     text_b_->setText(b);
@@ -121,6 +127,7 @@ void ScoresPane::updateChart() {
         chart->removeAxis(axis);
         delete axis;
     }
+    match_chart_theme(chart);
     if (!texts || live.probabilities_before.empty()) {
         chart->setTitle(tr("Zero-shot probabilities (enter labels)"));
         return;
@@ -149,7 +156,8 @@ void ScoresPane::updateChart() {
     axis_y->append(categories);
     auto* axis_x = new QValueAxis;
     axis_x->setRange(0, 1);
-    axis_x->setLabelFormat("%.1f");
+    axis_x->setTickCount(5);  // 0, 0.25, 0.5, 0.75, 1
+    axis_x->setLabelFormat("%.2f");
     chart->addAxis(axis_y, Qt::AlignLeft);
     chart->addAxis(axis_x, Qt::AlignBottom);
     series->attachAxis(axis_y);

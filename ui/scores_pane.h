@@ -26,6 +26,9 @@ Q_SIGNALS:
     // The user changed a text; the window asks the worker to embed them.
     void queryChanged();
 
+protected:
+    void changeEvent(QEvent* event) override;
+
 private:
     void updateChart();
 

@@ -235,6 +235,8 @@ QString ViewState::pendingText() const { return QStringList(pending_.values()).j
 QString ViewState::caption() const {
     QStringList parts;
     parts << "model: " + (model_ ? model_->name : QString("none"));
+    if (model_ && !model_->weights_digest.isEmpty())
+        parts << "weights " + model_->weights_digest + " (" + model_->format + ")";
     if (analysis_) parts << "image: " + QFileInfo(analysis_->path).fileName();
     if (live_.valid) {
         parts << "map: " + live_.direction_label;
