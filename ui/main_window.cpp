@@ -40,8 +40,11 @@
 #include "view_state.h"
 
 namespace clipscope::ui {
-
 namespace {
+// $XDG_CACHE_HOME/ClipScope (~/.cache/ClipScope), as the README says: image-set stores and the demo world.
+QString app_cache_folder() {
+    return QDir(QStandardPaths::writableLocation(QStandardPaths::GenericCacheLocation)).filePath("ClipScope");
+}
 
 QDockWidget* dock(QMainWindow* window, const QString& title, const QString& name, QWidget* content,
                   Qt::DockWidgetArea area) {
@@ -248,7 +251,7 @@ void MainWindow::chooseVocabulary() {
 
 void MainWindow::indexImageSet(const QString& source) {
     image_set_source_ = source;
-    const QString cache = QStandardPaths::writableLocation(QStandardPaths::CacheLocation);
+    const QString cache = app_cache_folder();
     gallery_pane_->setIndexing(true);
     worker_->indexImageSet(source, cache);
 }
@@ -280,7 +283,7 @@ void MainWindow::pasteImage() {
         onFailed(tr("Pasting"), tr("the clipboard holds no image"));
         return;
     }
-    const QDir cache(QStandardPaths::writableLocation(QStandardPaths::CacheLocation));
+    const QDir cache(app_cache_folder());
     cache.mkpath("pasted");
     const QString path =
         cache.filePath(QString("pasted/%1.png").arg(QDateTime::currentDateTime().toString("yyyyMMdd-HHmmss-zzz")));

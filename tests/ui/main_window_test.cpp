@@ -8,6 +8,7 @@
 #include <QMimeData>
 #include <QSignalSpy>
 #include <QTableView>
+#include <QDir>
 #include <QTemporaryDir>
 #include <QUrl>
 #include <cmath>
@@ -86,6 +87,11 @@ TEST(MainWindow, DroppingAnImageFillsThePanesAndTogglesMatchCore) {
     ASSERT_EQ(probs.size(), state->live().probabilities_after.size());
     for (size_t i = 0; i < probs.size(); ++i) EXPECT_FLOAT_EQ(state->live().probabilities_after[i], probs[i]);
     EXPECT_NE(state->live().probabilities_after, state->live().probabilities_before);
+    // The demo's image set is cached where the README says: $XDG_CACHE_HOME/ClipScope.
+    if (state->imageSet()) {
+        EXPECT_TRUE(state->imageSet()->store_folder.startsWith(QDir(cache.path()).filePath("ClipScope/stores/")))
+            << state->imageSet()->store_folder.toStdString();
+    }
     qunsetenv("XDG_CACHE_HOME");
 }
 
