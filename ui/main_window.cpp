@@ -40,6 +40,13 @@
 #include "view_state.h"
 
 namespace clipscope::ui {
+
+QSize initial_window_size(const QSize& available) {
+    if (available.isEmpty()) return {1280, 820};
+    return {std::min(1280, static_cast<int>(available.width() * 0.92)),
+            std::min(820, static_cast<int>(available.height() * 0.90))};
+}
+
 namespace {
 // $XDG_CACHE_HOME/ClipScope (~/.cache/ClipScope), as the README says: image-set stores and the demo world.
 QString app_cache_folder() {

@@ -45,6 +45,11 @@ struct StartupOptions {
     double export_scale = 2.0;  // raster figures: pixels per logical pixel
 };
 
+// The first-start window size: 1280 x 820, shrunk to 92% x 90% of `available` (the
+// screen's available area in logical pixels) where that is smaller; `available` empty:
+// 1280 x 820.
+QSize initial_window_size(const QSize& available);
+
 class MainWindow : public QMainWindow {
     Q_OBJECT
 public:

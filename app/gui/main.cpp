@@ -3,6 +3,7 @@
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QSettings>
+#include <QScreen>
 #include <QTimer>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
@@ -123,8 +124,9 @@ int main(int argc, char** argv) {
     clipscope::ui::MainWindow window;
     if (o.quit_after_export)
         window.resize(1400, 900);  // figures from scripts: a fixed, reproducible size
-    else
-        window.resize(1280, 820);
+    else  // a window that fits the screen at any scale factor (logical pixels of the available area)
+        window.resize(clipscope::ui::initial_window_size(
+            QGuiApplication::primaryScreen() ? QGuiApplication::primaryScreen()->availableGeometry().size() : QSize()));
     int exit_code = 0;
     QObject::connect(&window, &clipscope::ui::MainWindow::exportsDone, &app, [&](int code) {
         exit_code = code;

@@ -32,6 +32,16 @@ bool wait_until(ViewState* state, Done done) {
     return done();
 }
 
+TEST(MainWindow, TheFirstWindowFitsTheScreenAtAnyScaleFactor) {
+    EXPECT_EQ(initial_window_size({}), QSize(1280, 820));
+    EXPECT_EQ(initial_window_size({2560, 1400}), QSize(1280, 820));
+    // 1920 x 1080 at scale factor 2: 960 x 540 logical pixels, minus the panels.
+    const QSize hidpi = initial_window_size({960, 510});
+    EXPECT_LE(hidpi.width(), 960);
+    EXPECT_LE(hidpi.height(), 510);
+    EXPECT_GT(hidpi.width(), 800);
+}
+
 TEST(MainWindow, DroppingAnImageFillsThePanesAndTogglesMatchCore) {
     QTemporaryDir cache;
     qputenv("XDG_CACHE_HOME", cache.path().toUtf8());
