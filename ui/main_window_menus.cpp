@@ -117,12 +117,18 @@ void MainWindow::buildMenus() {
     file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
 
     QMenu* go = menuBar()->addMenu(tr("&Go"));
-    go->addAction(tr("&Next image"), QKeySequence(Qt::CTRL | Qt::Key_Right), this, [this] {
+    // Ctrl+Left/Right move the cursor by words in a text field, which takes them first:
+    // Ctrl+PgDown/PgUp step through the images whatever has the focus.
+    QAction* next = go->addAction(tr("&Next image"), this, [this] {
         if (current_ + 1 < images_.size()) showImage(current_ + 1);
     });
-    go->addAction(tr("&Previous image"), QKeySequence(Qt::CTRL | Qt::Key_Left), this, [this] {
+    next->setObjectName("nextImage");
+    next->setShortcuts({QKeySequence(Qt::CTRL | Qt::Key_PageDown), QKeySequence(Qt::CTRL | Qt::Key_Right)});
+    QAction* previous = go->addAction(tr("&Previous image"), this, [this] {
         if (current_ > 0) showImage(current_ - 1);
     });
+    previous->setObjectName("previousImage");
+    previous->setShortcuts({QKeySequence(Qt::CTRL | Qt::Key_PageUp), QKeySequence(Qt::CTRL | Qt::Key_Left)});
     QMenu* ablation = menuBar()->addMenu(tr("&Ablation"));
     ablation->addAction(tr("Toggle the selected head"), QKeySequence(tr("Ctrl+T")), this, [this] {
         if (state_->selectedLayer() < 0) return;

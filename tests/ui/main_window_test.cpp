@@ -5,6 +5,9 @@
 
 #include <QAbstractItemModelTester>
 #include <QDropEvent>
+#include <QFileInfo>
+#include <QLineEdit>
+#include <QTest>
 #include <QMimeData>
 #include <QSignalSpy>
 #include <QTableView>
@@ -40,6 +43,34 @@ TEST(MainWindow, TheFirstWindowFitsTheScreenAtAnyScaleFactor) {
     EXPECT_LE(hidpi.width(), 960);
     EXPECT_LE(hidpi.height(), 510);
     EXPECT_GT(hidpi.width(), 800);
+}
+
+// Stepping through images works whatever has the focus: a text field keeps Ctrl+Left/Right
+// for moving by words, so Ctrl+PgDown/PgUp step the images from there too.
+TEST(MainWindow, NextImageWorksFromATextField) {
+    QTemporaryDir cache;
+    qputenv("XDG_CACHE_HOME", cache.path().toUtf8());
+    MainWindow window;
+    window.resize(1200, 800);
+    window.show();
+    window.activateWindow();
+    ASSERT_TRUE(QTest::qWaitForWindowActive(&window));
+    StartupOptions o;
+    const auto demo = demo_image_paths();
+    o.images = {QString::fromStdString(demo.at(0)), QString::fromStdString(demo.at(1))};
+    window.start(o);
+    auto* state = window.findChild<ViewState*>();
+    ASSERT_TRUE(wait_until(state, [&] { return state->analysis() != nullptr; }));
+    QLineEdit* text_a = nullptr;
+    for (QLineEdit* e : window.findChildren<QLineEdit*>())
+        if (e->placeholderText() == "a red circle") text_a = e;
+    ASSERT_NE(text_a, nullptr);
+    text_a->setFocus();
+    QTest::keyClick(text_a, Qt::Key_PageDown, Qt::ControlModifier);
+    const QString second = QFileInfo(QString::fromStdString(demo.at(1))).fileName();
+    ASSERT_TRUE(wait_until(state, [&] { return state->analysis() && state->analysis()->path.endsWith(second); }));
+    EXPECT_TRUE(text_a->hasFocus());
+    qunsetenv("XDG_CACHE_HOME");
 }
 
 TEST(MainWindow, DroppingAnImageFillsThePanesAndTogglesMatchCore) {
