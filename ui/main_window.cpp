@@ -35,17 +35,12 @@
 #include "head_grid_model.h"
 #include "head_grid_pane.h"
 #include "image_canvas.h"
+#include "message_log.h"
 #include "scores_pane.h"
 #include "textspan_labels.h"
 #include "view_state.h"
 
 namespace clipscope::ui {
-
-QSize initial_window_size(const QSize& available) {
-    if (available.isEmpty()) return {1280, 820};
-    return {std::min(1280, static_cast<int>(available.width() * 0.92)),
-            std::min(820, static_cast<int>(available.height() * 0.90))};
-}
 
 namespace {
 // $XDG_CACHE_HOME/ClipScope (~/.cache/ClipScope), as the README says: image-set stores and the demo world.
@@ -85,6 +80,9 @@ MainWindow::MainWindow() {
     QDockWidget* detail_dock = dock(this, tr("Head detail"), "detail", detail_pane_, Qt::RightDockWidgetArea);
     QDockWidget* gallery_dock =
         dock(this, tr("Image set & neighbours"), "gallery", gallery_pane_, Qt::LeftDockWidgetArea);
+    auto* messages = new MessageLog;
+    dock(this, tr("Messages"), "messages", messages, Qt::BottomDockWidgetArea)->hide();  // View -> Messages
+    connect(statusBar(), &QStatusBar::messageChanged, messages, &MessageLog::add);
     resizeDocks({scores_dock, gallery_dock}, {430, 400}, Qt::Vertical);
     // The default layout (a saved one replaces it): grid over detail on the right, texts on the left.
     resizeDocks({grid_dock, scores_dock}, {560, 330}, Qt::Horizontal);
@@ -379,54 +377,6 @@ void MainWindow::requestTexts() {
     if (state_->model() && !state_->model()->has_vocabulary) return;
     worker_->embedTexts(scores_pane_->textA(), scores_pane_->textB(), scores_pane_->labels());
     state_->setPending("texts", tr("Embedding the texts"));
-}
-
-void MainWindow::endGalleryJob(const QString& what) {
-    if (what.startsWith("Indexing") || what.startsWith("Computing TextSpan")) gallery_pane_->setIndexing(false);
-}
-
-void MainWindow::onFailed(const QString& what, const QString& message) {
-    endGalleryJob(what);
-    if (what.startsWith("Analysing")) state_->clearPending("image");
-    if (what.startsWith("Embedding")) state_->clearPending("texts");
-    if (what.startsWith("Loading")) state_->clearPending("model");
-    ++failures_;
-    const QString text = what + ": " + message;
-    spdlog::error("{}", text.toStdString());
-    errors_->setInteractive(!headless_);
-    errors_->report(what, message);
-    // The status bar names the first current problem (the root cause), not the latest echo of it.
-    const QStringList current = errors_->current();
-    statusBar()->showMessage(current.isEmpty() ? text : current.first(), 15000);
-}
-
-void MainWindow::onBusy(bool busy) {
-    busy_->setVisible(busy);
-    if (!busy) {
-        busy_->setRange(0, 0);  // back to indeterminate for short jobs
-        busy_->setTextVisible(false);
-        cancel_->setVisible(false);
-    }
-    if (!busy && startup_pending_) QTimer::singleShot(0, this, &MainWindow::runStartupExports);
-}
-
-void MainWindow::updateStatus() {
-    const auto& m = state_->model();
-    status_model_->setText(
-        m ? tr("%1 \u00b7 %2 layers \u00d7 %3 heads \u00b7 %4").arg(m->name).arg(m->layers).arg(m->heads).arg(m->format)
-          : tr("no model"));
-    const LiveResult& live = state_->live();
-    const auto& a = state_->analysis();
-    if (a) {
-        status_check_->setText(
-            tr("decomposed in %1 s \u00b7 sum of parts = embedding (max error %2) \u00b7 live update %3 ms")
-                .arg(a->seconds, 0, 'f', 2)
-                .arg(live.sum_error, 0, 'g', 2)
-                .arg(live.compute_ms, 0, 'f', 1));
-        statusBar()->clearMessage();
-    }
-    setWindowTitle("ClipScope \u2014 " + state_->caption() +
-                   (state_->isPending() ? " (" + state_->pendingText() + "\u2026)" : QString()));
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {

@@ -1,9 +1,10 @@
 #pragma once
 // The ClipScope window: the canvas pane in the middle, dockable panes around it (head
-// grid, texts and scores, head detail, image set), and a status bar with the model,
-// timings and the sum-of-parts self-check. It composes the panes around one ViewState
-// and forwards model work to the AnalysisWorker. Its menus (main_window_menus.cpp),
-// sessions (main_window_session.cpp) and exports (main_window_export.cpp) live in
+// grid, texts and scores, head detail, image set, messages), and a status bar with the
+// model, timings and the sum-of-parts self-check. It composes the panes around one
+// ViewState and forwards model work to the AnalysisWorker. Its menus
+// (main_window_menus.cpp), sessions (main_window_session.cpp), exports
+// (main_window_export.cpp) and status and failures (main_window_status.cpp) live in
 // files of their own.
 #include <QList>
 #include <QMainWindow>

@@ -1,0 +1,73 @@
+// The window's status: the status bar (model, self-check, timings), the busy indicator,
+// failures (one report each, through ErrorReporter), and the first window's size.
+#include <QLabel>
+#include <QProgressBar>
+#include <QStatusBar>
+#include <QTimer>
+#include <QToolButton>
+#include <algorithm>
+#include <spdlog/spdlog.h>
+
+#include "analysis_worker.h"
+#include "error_reporter.h"
+#include "gallery_pane.h"
+#include "main_window.h"
+#include "view_state.h"
+
+namespace clipscope::ui {
+
+QSize initial_window_size(const QSize& available) {
+    if (available.isEmpty()) return {1280, 820};
+    return {std::min(1280, static_cast<int>(available.width() * 0.92)),
+            std::min(820, static_cast<int>(available.height() * 0.90))};
+}
+
+void MainWindow::endGalleryJob(const QString& what) {
+    if (what.startsWith("Indexing") || what.startsWith("Computing TextSpan")) gallery_pane_->setIndexing(false);
+}
+
+void MainWindow::onFailed(const QString& what, const QString& message) {
+    endGalleryJob(what);
+    if (what.startsWith("Analysing")) state_->clearPending("image");
+    if (what.startsWith("Embedding")) state_->clearPending("texts");
+    if (what.startsWith("Loading")) state_->clearPending("model");
+    ++failures_;
+    const QString text = what + ": " + message;
+    spdlog::error("{}", text.toStdString());
+    errors_->setInteractive(!headless_);
+    errors_->report(what, message);
+    // The status bar names the first current problem (the root cause), not the latest echo of it.
+    const QStringList current = errors_->current();
+    statusBar()->showMessage(current.isEmpty() ? text : current.first(), 15000);
+}
+
+void MainWindow::onBusy(bool busy) {
+    busy_->setVisible(busy);
+    if (!busy) {
+        busy_->setRange(0, 0);  // back to indeterminate for short jobs
+        busy_->setTextVisible(false);
+        cancel_->setVisible(false);
+    }
+    if (!busy && startup_pending_) QTimer::singleShot(0, this, &MainWindow::runStartupExports);
+}
+
+void MainWindow::updateStatus() {
+    const auto& m = state_->model();
+    status_model_->setText(
+        m ? tr("%1 \u00b7 %2 layers \u00d7 %3 heads \u00b7 %4").arg(m->name).arg(m->layers).arg(m->heads).arg(m->format)
+          : tr("no model"));
+    const LiveResult& live = state_->live();
+    const auto& a = state_->analysis();
+    if (a) {
+        status_check_->setText(
+            tr("decomposed in %1 s \u00b7 sum of parts = embedding (max error %2) \u00b7 live update %3 ms")
+                .arg(a->seconds, 0, 'f', 2)
+                .arg(live.sum_error, 0, 'g', 2)
+                .arg(live.compute_ms, 0, 'f', 1));
+        statusBar()->clearMessage();
+    }
+    setWindowTitle("ClipScope \u2014 " + state_->caption() +
+                   (state_->isPending() ? " (" + state_->pendingText() + "\u2026)" : QString()));
+}
+
+}  // namespace clipscope::ui
