@@ -91,7 +91,7 @@ void HeadDetailPane::refresh() {
     const HeadTexts texts = head >= 0 ? grid_->headTexts(layer, head) : HeadTexts();
     if (texts.texts.isEmpty())
         labels_->addItem(head < 0 ? tr("(MLPs have no TextSpan descriptions)")
-                                  : tr("(no TextSpan descriptions: put the model's textspan.json beside it, or File "
+                                  : tr("(no TextSpan descriptions: put the model's textspan.json beside it, or Model "
                                        "\u2192 Load TextSpan labels)"));
     if (!texts.texts.isEmpty())
         labels_->addItem(tr("TextSpan picks in order: variance of the head's outputs each explains, cumulative"));

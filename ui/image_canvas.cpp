@@ -91,7 +91,7 @@ void ImageCanvas::paintEvent(QPaintEvent*) {
         p.setPen(palette().color(QPalette::PlaceholderText));
         p.drawText(rect(), Qt::AlignCenter | Qt::TextWordWrap,
                    state_->isPending() ? state_->pendingText() + QStringLiteral("\u2026")
-                                       : tr("Drop an image here, or File \u2192 Open image"));
+                                       : tr("Drop an image here, or File \u2192 Open images"));
         return;
     }
     p.setRenderHint(QPainter::SmoothPixmapTransform, false);  // show the model's pixels as they are

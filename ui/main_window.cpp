@@ -117,7 +117,7 @@ MainWindow::MainWindow() {
         state_->setModel(std::move(s));
         if (ask_for_vocabulary) {
             // Images still work; texts need a tokenizer. Say why, and offer to pick one.
-            statusBar()->showMessage(tr("No tokenizer vocabulary: texts are off until one is chosen (File \u2192 "
+            statusBar()->showMessage(tr("No tokenizer vocabulary: texts are off until one is chosen (Model \u2192 "
                                         "Choose tokenizer vocabulary)"),
                                      20000);
             spdlog::warn("{}", vocabulary_problem.toStdString());

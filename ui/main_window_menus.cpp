@@ -43,37 +43,39 @@ void MainWindow::buildMenus() {
         const QString dir = QFileDialog::getExistingDirectory(this, tr("Open a folder of images"));
         if (!dir.isEmpty()) openImages({dir});
     });
-    file->addAction(tr("Open &model folder\u2026"), QKeySequence(tr("Ctrl+Shift+O")), this, [this] {
+    // Everything about the model in one menu; File keeps images, sessions and exports.
+    QMenu* model = menuBar()->addMenu(tr("&Model"));
+    model->addAction(tr("Open &model folder\u2026"), QKeySequence(tr("Ctrl+Shift+O")), this, [this] {
         const QString dir =
             QFileDialog::getExistingDirectory(this, tr("Open a model folder (open_clip or transformers layout)"));
         if (!dir.isEmpty()) loadModel(dir);
     });
-    file->addAction(tr("Open model &file\u2026"), this, [this] {
+    model->addAction(tr("Open model &file\u2026"), this, [this] {
         const QString path = QFileDialog::getOpenFileName(this, tr("Open a model file (OpenAI .pt)"), {},
                                                           tr("Models (*.pt *.safetensors);;All files (*)"));
         if (!path.isEmpty()) loadModel(path);
     });
-    file->addAction(tr("Open model by &name\u2026"), this, [this] {
+    model->addAction(tr("Open model by &name\u2026"), this, [this] {
         bool ok = false;
         const QString spec = QInputDialog::getText(
             this, tr("Open model"), tr("Folder, .pt file, hf-hub:ORG/NAME or random:ARCH"), QLineEdit::Normal, {}, &ok);
         if (ok && !spec.trimmed().isEmpty()) loadModel(spec.trimmed());
     });
-    file->addAction(tr("&Get a model (Hugging Face)\u2026"), QKeySequence(tr("Ctrl+Shift+G")), this, [this] {
+    model->addAction(tr("&Get a model (Hugging Face)\u2026"), QKeySequence(tr("Ctrl+Shift+G")), this, [this] {
         auto* dialog = new ModelHubDialog(this);
         dialog->setAttribute(Qt::WA_DeleteOnClose);
         connect(dialog, &ModelHubDialog::modelChosen, this, [this](const QString& spec) { loadModel(spec); });
         dialog->open();
     });
-    file->addAction(tr("Use the &demo model"), this, [this] { loadModel({}); });
-    QMenu* recent = file->addMenu(tr("&Recent models"));
+    model->addAction(tr("Use the &demo model"), this, [this] { loadModel({}); });
+    QMenu* recent = model->addMenu(tr("&Recent models"));
     connect(recent, &QMenu::aboutToShow, this, [this, recent] {
         recent->clear();
         for (const QString& spec : QSettings().value("recentModels").toStringList())
             recent->addAction(spec, this, [this, spec] { loadModel(spec); });
     });
-    file->addAction(tr("Choose tokenizer &vocabulary\u2026"), this, &MainWindow::chooseVocabulary);
-    file->addAction(tr("Load &TextSpan labels\u2026"), this, [this] {
+    model->addAction(tr("Choose tokenizer &vocabulary\u2026"), this, &MainWindow::chooseVocabulary);
+    model->addAction(tr("Load &TextSpan labels\u2026"), this, [this] {
         const QString path = QFileDialog::getOpenFileName(
             this, tr("TextSpan result (clipscope-cli textspan --out R.json)"), {}, tr("JSON (*.json)"));
         if (!path.isEmpty()) loadTextSpan(path, false);
@@ -130,14 +132,14 @@ void MainWindow::buildMenus() {
     previous->setObjectName("previousImage");
     previous->setShortcuts({QKeySequence(Qt::CTRL | Qt::Key_PageUp), QKeySequence(Qt::CTRL | Qt::Key_Left)});
     QMenu* ablation = menuBar()->addMenu(tr("&Ablation"));
-    ablation->addAction(tr("Toggle the selected head"), QKeySequence(tr("Ctrl+T")), this, [this] {
+    ablation->addAction(tr("&Toggle the selected head"), QKeySequence(tr("Ctrl+T")), this, [this] {
         if (state_->selectedLayer() < 0) return;
         if (state_->selectedHead() < 0)
             state_->toggleMlp(state_->selectedLayer());
         else
             state_->toggleHead(state_->selectedLayer(), state_->selectedHead());
     });
-    ablation->addAction(tr("&Clear"), QKeySequence(tr("Ctrl+Shift+C")), state_, &ViewState::clearAblation);
+    ablation->addAction(tr("&Clear all ablation"), QKeySequence(tr("Ctrl+Shift+C")), state_, &ViewState::clearAblation);
     QMenu* view = menuBar()->addMenu(tr("&View"));
     for (QDockWidget* d : findChildren<QDockWidget*>()) view->addAction(d->toggleViewAction());
     QAction* dark = view->addAction(tr("&Dark palette"));
@@ -148,7 +150,7 @@ void MainWindow::buildMenus() {
         apply_palette(on);
     });
     QMenu* help = menuBar()->addMenu(tr("&Help"));
-    help->addAction(tr("&Model information"), this, [this] {
+    model->addAction(tr("&Information about this model"), this, [this] {
         const auto& m = state_->model();
         if (!m) return;
         QMessageBox::information(
