@@ -67,11 +67,10 @@ std::shared_ptr<const Store> AnalysisWorker::store() const {
     return store_;
 }
 
-void AnalysisWorker::yieldToRequests(const RunControl& control) {
+void AnalysisWorker::waitForRequests(const std::function<bool()>& give_up) {
     std::unique_lock<std::mutex> lock(lane_mutex_);
-    // Woken when a request finishes; the timeout re-checks cancellation.
-    while (interactive_pending_.load() > 0 && !control.is_cancelled())
-        lane_cv_.wait_for(lock, std::chrono::milliseconds(50));
+    // Woken when a request finishes; the timeout re-checks give_up (a cancel, a newer job).
+    while (interactive_pending_.load() > 0 && !give_up()) lane_cv_.wait_for(lock, std::chrono::milliseconds(50));
 }
 
 template <typename Job>
@@ -86,9 +85,7 @@ void AnalysisWorker::post(const char* what, Lane lane, std::atomic<uint64_t>& la
             if (!interactive) {
                 // A long job starts after the requests posted before it (the model it needs
                 // may still be loading), and pauses for later ones at each of its steps.
-                std::unique_lock<std::mutex> lock(lane_mutex_);
-                while (interactive_pending_.load() > 0 && latest.load() == id)
-                    lane_cv_.wait_for(lock, std::chrono::milliseconds(50));
+                waitForRequests([&latest, id] { return latest.load() != id; });
             }
             if (latest.load() == id) {  // else superseded before it started
                 try {
@@ -229,7 +226,8 @@ public:
             Q_EMIT w->progress(done, total, QString::fromStdString(what));
         });
         RunControl* control = control_.get();
-        control_->set_pause_callback([w, control] { w->yieldToRequests(*control); });
+        control_->set_pause_callback(
+            [w, control] { w->waitForRequests([control] { return control->is_cancelled(); }); });
         std::lock_guard<std::mutex> lock(w_->control_mutex_);
         w_->control_ = control_;
     }

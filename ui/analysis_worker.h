@@ -10,6 +10,7 @@
 #include <QThread>
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -72,8 +73,8 @@ private:
     void post(const char* what, Lane lane, std::atomic<uint64_t>& latest, uint64_t id, Job job);
     std::shared_ptr<const ClipModel> model() const;
     std::shared_ptr<const Store> store() const;
-    // A long job's pause point: waits while the user's requests are pending.
-    void yieldToRequests(const RunControl& control);
+    // A long job's wait: while the user's requests are pending, unless give_up() holds.
+    void waitForRequests(const std::function<bool()>& give_up);
 
     QThread thread_, long_thread_;
     QObject* context_ = nullptr;       // lives on thread_: the user's requests run in its event loop

@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <cmath>
 
-#include "clipscope/analysis/heatmap.h"
 #include "colour_bar.h"
 #include "colour_maps.h"
 #include "head_grid_model.h"
@@ -36,16 +35,6 @@ void draw_image_with_map(QPainter& p, const QRect& box, const QImage& crop, cons
     p.setPen(QPen(QColor(60, 60, 60), 0.8));
     p.setBrush(Qt::NoBrush);
     p.drawRect(box);
-}
-
-FloatArray head_map(const ViewState& state, int layer, int head) {
-    const LiveResult& live = state.live();
-    MapSelection sel;
-    sel.heads = {{layer, head}};
-    FloatArray dir({1, static_cast<int64_t>(live.direction.size())}, live.direction);
-    FloatArray m = token_maps(*state.analysis()->decomposition, 0, dir, sel, state.model()->grid);
-    m.shape = {state.model()->grid, state.model()->grid};
-    return m;
 }
 
 bool has_map(const ViewState& state) {
@@ -201,12 +190,12 @@ Figure sheet_figure(const ViewState& state, const HeadGridModel& grid, const Ove
         QImage overlay;
     };
     std::vector<FloatArray> maps;
-    double range = 0;
+    double largest = 0;
     for (const auto& [l, h] : order) {
-        maps.push_back(head_map(state, l, h));
-        for (float v : maps.back().data) range = std::max(range, static_cast<double>(std::fabs(v)));
+        maps.push_back(state.headMap(l, h));
+        largest = std::max(largest, max_abs(maps.back()));
     }
-    if (!(range > 0)) range = 1e-6;
+    const double range = usable_range(largest);
     const QImage crop = crop_image(state.analysis()->crop);
     std::vector<Panel> panels;
     for (size_t k = 0; k < order.size(); ++k) {

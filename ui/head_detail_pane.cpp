@@ -13,7 +13,6 @@
 #include <algorithm>
 #include <cmath>
 
-#include "clipscope/analysis/heatmap.h"
 #include "colour_bar.h"
 #include "colour_maps.h"
 #include "head_grid_model.h"
@@ -134,16 +133,11 @@ void HeadDetailPane::refresh() {
     }
 
     // The head's own map along the direction, in the diverging map over its own symmetric range.
-    const auto& a = state_->analysis();
-    if (head < 0 || !live.valid || !a || a->decomposition->attentions.rank() != 5) return;
-    MapSelection sel;
-    sel.heads = {{layer, head}};
-    FloatArray dir({1, static_cast<int64_t>(live.direction.size())}, live.direction);
-    const int64_t G = state_->model()->grid;
-    const FloatArray m = token_maps(*a->decomposition, 0, dir, sel, G);
-    double range = 0;
-    for (float v : m.data) range = std::max(range, static_cast<double>(std::fabs(v)));
-    if (!(range > 0)) range = 1e-6;
+    if (head < 0) return;
+    const FloatArray m = state_->headMap(layer, head);
+    if (m.rank() != 2) return;
+    const int64_t G = m.shape[0];
+    const double range = usable_range(max_abs(m));
     QImage img(static_cast<int>(G), static_cast<int>(G), QImage::Format_RGB32);
     for (int64_t i = 0; i < G * G; ++i)
         img.setPixelColor(static_cast<int>(i % G), static_cast<int>(i / G),

@@ -107,25 +107,21 @@ void ImageCanvas::paintEvent(QPaintEvent*) {
         paint_colour_bar(p, bar, state_->mapScale().range(), state_->live().units, font(),
                          palette().color(QPalette::WindowText));
     }
+    // A note centred on the image, white on a dark box.
+    auto note = [&](const QString& text, int alpha) {
+        const QRect box =
+            p.fontMetrics().boundingRect(r, Qt::AlignCenter | Qt::TextWordWrap, text).adjusted(-10, -6, 10, 6);
+        p.fillRect(box, QColor(0, 0, 0, alpha));
+        p.setPen(Qt::white);
+        p.drawText(box, Qt::AlignCenter | Qt::TextWordWrap, text);
+    };
     if (state_->isPending()) {
         // What is shown is the previous result: grey it and name what is coming.
         p.fillRect(rect(), QColor(128, 128, 128, 150));
-        const QString note = state_->pendingText() + QStringLiteral("\u2026");
-        const QRect box =
-            p.fontMetrics().boundingRect(r, Qt::AlignCenter | Qt::TextWordWrap, note).adjusted(-10, -6, 10, 6);
-        p.fillRect(box, QColor(0, 0, 0, 190));
-        p.setPen(Qt::white);
-        p.drawText(box, Qt::AlignCenter | Qt::TextWordWrap, note);
+        note(state_->pendingText() + QStringLiteral("\u2026"), 190);
         return;
     }
-    if (mask_empty_) {
-        const QString note = tr("Empty mask: no patch is above the threshold");
-        const QRect box =
-            p.fontMetrics().boundingRect(r, Qt::AlignCenter | Qt::TextWordWrap, note).adjusted(-8, -6, 8, 6);
-        p.fillRect(box, QColor(0, 0, 0, 170));
-        p.setPen(Qt::white);
-        p.drawText(box, Qt::AlignCenter | Qt::TextWordWrap, note);
-    }
+    if (mask_empty_) note(tr("Empty mask: no patch is above the threshold"), 170);
     const auto& m = state_->model();
     if (!m || m->grid <= 0) return;
     const double cell = static_cast<double>(r.width()) / m->grid;

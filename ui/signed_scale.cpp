@@ -4,14 +4,17 @@
 #include <cmath>
 
 namespace clipscope::ui {
-namespace {
-// An all-zero map (every head ablated, an empty selection) still needs a range to draw with.
-double usable(double max_abs) { return std::isfinite(max_abs) && max_abs > 0 ? max_abs : 1e-6; }
-}  // namespace
+double max_abs(const FloatArray& values) {
+    double m = 0;
+    for (float v : values.data) m = std::max(m, static_cast<double>(std::fabs(v)));
+    return m;
+}
+
+double usable_range(double max_abs) { return std::isfinite(max_abs) && max_abs > 0 ? max_abs : 1e-6; }
 
 void SignedScale::setMode(Mode mode) {
     mode_ = mode;
-    if (mode_ == Mode::Auto) range_ = usable(last_max_abs_);
+    if (mode_ == Mode::Auto) range_ = usable_range(last_max_abs_);
 }
 
 void SignedScale::setFixed(double range) {
@@ -23,7 +26,7 @@ void SignedScale::setFixed(double range) {
 bool SignedScale::observe(double max_abs, bool new_subject) {
     last_max_abs_ = max_abs;
     const double before = range_;
-    if (mode_ == Mode::Auto || (mode_ == Mode::PerSubject && new_subject)) range_ = usable(max_abs);
+    if (mode_ == Mode::Auto || (mode_ == Mode::PerSubject && new_subject)) range_ = usable_range(max_abs);
     return range_ != before;
 }
 

@@ -5,6 +5,8 @@
 // map, "fixed" keeps a range the user typed.
 #include <vector>
 
+#include "clipscope/base/ndarray.h"
+
 namespace clipscope::ui {
 
 class SignedScale {
@@ -25,6 +27,11 @@ private:
     double range_ = 1.0;
     double last_max_abs_ = 0;
 };
+
+// The largest |value|; and a range to colour with: that, or a tiny positive one for an
+// all-zero map (every head ablated, an empty selection).
+double max_abs(const FloatArray& values);
+double usable_range(double max_abs);
 
 // Round tick values in [-range, range], symmetric about 0, at most `max_ticks` of them
 // (0 included): steps of 1, 2 or 5 times a power of ten.

@@ -169,7 +169,7 @@ void ViewState::recompute() {
             r.map = heads.empty() ? FloatArray({model_->grid, model_->grid})
                                   : token_maps(d, 0, dir, selection, model_->grid);
             r.map.shape = {model_->grid, model_->grid};
-            for (float v : r.map.data) r.map_max_abs = std::max(r.map_max_abs, static_cast<double>(std::fabs(v)));
+            r.map_max_abs = max_abs(r.map);
         }
     }
     r.compute_ms = timer.nsecsElapsed() / 1e6;
@@ -198,6 +198,17 @@ void ViewState::setMapScaleMode(SignedScale::Mode mode) {
 void ViewState::setMapScaleRange(double range) {
     map_scale_.setFixed(range);
     Q_EMIT mapScaleChanged();
+}
+
+FloatArray ViewState::headMap(int layer, int head) const {
+    if (!live_.valid || !analysis_ || !analysis_->decomposition || analysis_->decomposition->attentions.rank() != 5)
+        return {};
+    MapSelection selection;
+    selection.heads = {{layer, head}};
+    const FloatArray dir({1, static_cast<int64_t>(live_.direction.size())}, live_.direction);
+    FloatArray m = token_maps(*analysis_->decomposition, 0, dir, selection, model_->grid);
+    m.shape = {model_->grid, model_->grid};
+    return m;
 }
 
 std::vector<std::tuple<int, int, float>> ViewState::patchTopHeads(int patch, int count) const {

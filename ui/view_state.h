@@ -80,6 +80,9 @@ public:
     void setMapScaleMode(SignedScale::Mode mode);
     void setMapScaleRange(double range);  // a fixed range
 
+    // One head's own map [G, G] along the direction (the head detail, figures); empty when
+    // there is no direction or the decomposition has no spatial terms for that layer.
+    FloatArray headMap(int layer, int head) const;
     // The heads of the selected patch ranked by their contribution along the direction: (layer, head, value).
     std::vector<std::tuple<int, int, float>> patchTopHeads(int patch, int count) const;
     // One caption for figures and the window title: model, image, texts, ablated heads.

@@ -72,6 +72,17 @@ ClipModel::~ClipModel() = default;
 ClipModel::ClipModel(ClipModel&&) noexcept = default;
 ClipModel& ClipModel::operator=(ClipModel&&) noexcept = default;
 
+namespace {
+// What every way of making a model ends with: the weights checked against the config
+// (errors name `source`), moved to the device, and counted.
+void take_weights(ClipModel::Impl& impl, StateDict dict, const std::string& source) {
+    dict = validate_state_dict(std::move(dict), impl.config, source);
+    impl.weights = build_weights(dict, impl.config, impl.device);
+    impl.info.device = impl.device.str();
+    for (const auto& [k, v] : dict) impl.info.parameter_count += v.numel();
+}
+}  // namespace
+
 ClipModel ClipModel::create(const ClipConfig& config, const std::map<std::string, FloatArray>& state_dict,
                             const LoadOptions& options) {
     c10::InferenceMode guard;
@@ -81,13 +92,10 @@ ClipModel ClipModel::create(const ClipConfig& config, const std::map<std::string
     impl->config = config;
     StateDict dict;
     for (const auto& [key, array] : state_dict) dict[key] = view_as_tensor(array).clone();
-    dict = validate_state_dict(std::move(dict), config, "the given weights");
-    impl->weights = build_weights(dict, config, impl->device);
+    take_weights(*impl, std::move(dict), "the given weights");
     impl->info.spec = "in-memory:" + config.name;
     impl->info.format = "in-memory";
     impl->info.weights_dtype = "F32";
-    impl->info.device = impl->device.str();
-    for (const auto& [k, v] : dict) impl->info.parameter_count += v.numel();
     if (!options.vocab_path.empty()) impl->tokenizer = Tokenizer::load(options.vocab_path);
     return ClipModel(std::move(impl));
 }
@@ -123,16 +131,11 @@ ClipModel ClipModel::load(const std::string& spec, const LoadOptions& options) {
     const std::string fc_key = "visual.transformer.resblocks.0.mlp.c_fc.weight";
     dict = strip_wrapper_prefixes(std::move(dict));
     if (dict.count(fc_key) && dict.at(fc_key).dim() == 2) impl->config.vision.mlp_hidden = dict.at(fc_key).size(0);
-    const std::string source = loc.weights_path.empty() ? spec : loc.weights_path;
-    dict = validate_state_dict(std::move(dict), impl->config, source);
-    impl->weights = build_weights(dict, impl->config, impl->device);
-
+    take_weights(*impl, std::move(dict), loc.weights_path.empty() ? spec : loc.weights_path);
     impl->info.spec = spec;
     impl->info.format = format_name(loc.format);
     impl->info.weights_path = loc.weights_path;
     impl->info.weights_dtype = stored;
-    impl->info.device = impl->device.str();
-    for (const auto& [k, v] : dict) impl->info.parameter_count += v.numel();
     impl->info.vocab_path = find_vocabulary(loc, options.vocab_path);
     // Checkpoints shipped without tokenizer files (OpenAI .pt, bare safetensors) use the standard
     // CLIP vocabulary; borrow it from a cached CLIP repo or an installed open_clip package.

@@ -14,6 +14,9 @@ namespace {
 
 using nlohmann::json;
 
+// A JSON value as an error message quotes it (invalid UTF-8 replaced, never thrown on).
+std::string dump(const json& v) { return v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
+
 json load_json(const std::string& path) {
     const std::string text = read_file_bytes(path, 16 << 20);
     try {
@@ -33,16 +36,13 @@ int64_t get_int(const json& obj, const std::string& key, int64_t fallback, const
     if (v.is_number_integer()) return v.get<int64_t>();
     if (v.is_number_float() && std::floor(v.get<double>()) == v.get<double>())
         return static_cast<int64_t>(v.get<double>());
-    throw_model(path, where + key + " should be an integer, found " +
-                          v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    throw_model(path, where + key + " should be an integer, found " + dump(v));
 }
 
 double get_number(const json& obj, const std::string& key, double fallback, const std::string& path,
                   const std::string& where) {
     if (!obj.contains(key) || obj[key].is_null()) return fallback;
-    if (!obj[key].is_number())
-        throw_model(path, where + key + " should be a number, found " +
-                              obj[key].dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    if (!obj[key].is_number()) throw_model(path, where + key + " should be a number, found " + dump(obj[key]));
     return obj[key].get<double>();
 }
 
@@ -55,8 +55,7 @@ std::array<float, 3> get_triplet(const json& obj, const std::string& key, std::a
         return {x, x, x};
     }
     if (!v.is_array() || v.size() != 3 || !v[0].is_number() || !v[1].is_number() || !v[2].is_number())
-        throw_model(path, key + " should be a list of 3 numbers, found " +
-                              v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+        throw_model(path, key + " should be a list of 3 numbers, found " + dump(v));
     return {v[0].get<float>(), v[1].get<float>(), v[2].get<float>()};
 }
 
@@ -65,19 +64,15 @@ void refuse_unsupported_vision_keys(const json& vision, const std::string& path)
     for (const char* key :
          {"timm_model_name", "attentional_pool", "ls_init_value", "final_ln_after_pool", "input_patchnorm"}) {
         if (vision.contains(key) && !vision[key].is_null() && vision[key] != false && vision[key] != "")
-            throw_model(path, std::string("vision_cfg.") + key + " = " +
-                                  vision[key].dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
+            throw_model(path, std::string("vision_cfg.") + key + " = " + dump(vision[key]) +
                                   " is not supported (only plain CLIP ViTs)");
     }
     if (vision.contains("pool_type") && vision["pool_type"] != "tok")
-        throw_model(path, "vision_cfg.pool_type = " +
-                              vision["pool_type"].dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
+        throw_model(path, "vision_cfg.pool_type = " + dump(vision["pool_type"]) +
                               " is not supported (class-token pooling only)");
     if (vision.contains("global_average_pool") && vision["global_average_pool"] == true)
         throw_model(path, "vision_cfg.global_average_pool is not supported (class-token pooling only)");
 }
-
-std::string dump(const json& v) { return v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
 
 // open_clip's per-tower `norm_kwargs` (LayerNorm arguments) and `act_kwargs` (nn.GELU
 // arguments): eps and approximate are computed; any other argument is refused by name.
@@ -279,12 +274,10 @@ ClipConfig parse_open_clip_config(const std::string& path) {
         c.preprocess.mean = get_triplet(p, "mean", c.preprocess.mean, path);
         c.preprocess.std = get_triplet(p, "std", c.preprocess.std, path);
         if (p.contains("resize_mode") && p["resize_mode"] != "shortest")
-            throw_model(path, "preprocess_cfg.resize_mode " +
-                                  p["resize_mode"].dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
+            throw_model(path, "preprocess_cfg.resize_mode " + dump(p["resize_mode"]) +
                                   " is not supported yet (only 'shortest')");
         if (p.contains("interpolation") && p["interpolation"] != "bicubic")
-            throw_model(path, "preprocess_cfg.interpolation " +
-                                  p["interpolation"].dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
+            throw_model(path, "preprocess_cfg.interpolation " + dump(p["interpolation"]) +
                                   " is not supported yet (only 'bicubic')");
     }
     validate_config(c, path);
@@ -295,9 +288,7 @@ ClipConfig parse_open_clip_config(const std::string& path) {
 ClipConfig parse_hf_clip_config(const std::string& config_path, const std::string& preprocessor_path) {
     const json root = load_json(config_path);
     if (root.contains("model_type") && root["model_type"] != "clip")
-        throw_model(config_path, "model_type " +
-                                     root["model_type"].dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
-                                     " is not a CLIP model");
+        throw_model(config_path, "model_type " + dump(root["model_type"]) + " is not a CLIP model");
     // Legacy *_config_dict values override *_config (transformers' own rule).
     auto merged = [&](const char* name) {
         json out = root.contains(name) && root[name].is_object() ? root[name] : json::object();
@@ -357,8 +348,7 @@ ClipConfig parse_hf_clip_config(const std::string& config_path, const std::strin
             const auto& s = p[key];
             if (s.is_number_integer()) return s.get<int64_t>();
             if (s.is_object() && s.contains(inner) && s[inner].is_number_integer()) return s[inner].get<int64_t>();
-            throw_model(preprocessor_path, std::string(key) + " has an unsupported form: " +
-                                               s.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+            throw_model(preprocessor_path, std::string(key) + " has an unsupported form: " + dump(s));
         };
         const int64_t resize = size_of("size", "shortest_edge");
         const int64_t crop = size_of("crop_size", "height");
