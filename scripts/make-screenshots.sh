@@ -22,4 +22,20 @@ images=resources/demo/images
 "$APP" "$images/00_blue_triangle_right_grass.png" --text "a red shape" --text-b "a blue shape" \
   --export-scale 2 --export-figure canvas="$OUT/figure-map.png" --export-figure grid="$OUT/figure-grid.png" \
   --export-figure sheet="$OUT/figure-sheet.png" --quit-after-export
+# 4. At scale factor 2 on a 2560 x 1600 screen (X server Xvfb): the window sizes itself to fit
+#    the screen's 1280 x 800 logical pixels, rendered at 2 pixels per logical pixel.
+if command -v Xvfb > /dev/null; then
+  Xvfb :87 -screen 0 2560x1600x24 -nolisten tcp > /dev/null 2>&1 &
+  xvfb=$!
+  trap 'kill "$xvfb" 2> /dev/null; rm -rf "$work"' EXIT
+  sleep 1
+  DISPLAY=:87 QT_QPA_PLATFORM=xcb QT_SCALE_FACTOR=2 "$APP" --window-size screen --export-scale 2 \
+    --export-figure window="$OUT/window-scale2.png" --quit-after-export
+  DISPLAY=:87 QT_QPA_PLATFORM=xcb QT_SCALE_FACTOR=2 "$APP" "$images/07_orange_circle_top_left_water.png" \
+    --text "an orange circle" --text-b "water" --labels "circle, square, triangle, star, cross" --ablate 5.6,4.4 \
+    --palette dark --window-size screen --export-scale 2 --export-figure window="$OUT/window-dark-scale2.png" \
+    --quit-after-export
+else
+  echo "make-screenshots: no Xvfb, so no window-scale2.png or window-dark-scale2.png" >&2
+fi
 echo "screenshots written to $OUT"

@@ -3,7 +3,9 @@
 #include <QElapsedTimer>
 #include <QDir>
 #include <QFileInfo>
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <exception>
 
 #include "clipscope/analysis/textspan_record.h"
@@ -25,6 +27,16 @@
 #include "clipscope/analysis/zero_shot.h"
 
 namespace clipscope::ui {
+namespace {
+// "12000 × 12000 px, 41.2 MB" from the header; only the file's size where it gives none.
+QString image_size_text(const ImageFileInfo& info) {
+    const double b = static_cast<double>(info.file_bytes);
+    const QString bytes = b < 1e6 ? QString::number(std::max(1.0, std::round(b / 1e3))) + " kB"
+                                  : QString::number(b / 1e6, 'f', 1) + " MB";
+    if (info.width <= 0 || info.height <= 0) return bytes;
+    return QString("%1 \u00d7 %2 px, %3").arg(info.width).arg(info.height).arg(bytes);
+}
+}  // namespace
 
 AnalysisWorker::AnalysisWorker() {
     qRegisterMetaType<ModelSummaryPtr>();
@@ -134,7 +146,7 @@ uint64_t AnalysisWorker::loadModel(const QString& spec, const QString& device, c
         }  // no data directory: not the demo
         s->format = QString::fromStdString(model->info().format);
         // Every figure names the exact weights; the file is already in the page cache after loading.
-        s->weights_digest = QString::fromStdString(weights_fingerprint(model->info().weights_path, spec.toStdString()));
+        s->weights_digest = QString::fromStdString(model->weights_fingerprint());
         s->layers = c.vision.layers;
         s->heads = c.vision.heads;
         s->grid = c.vision.image_size / c.vision.patch_size;
@@ -173,8 +185,16 @@ uint64_t AnalysisWorker::analyseImage(const QString& path) {
         auto a = std::make_shared<ImageAnalysis>();
         a->request = id;
         a->path = path;
-        const Image image = load_image(path.toStdString());
+        const QString name = QFileInfo(path).fileName();
+        constexpr int kSteps = 3;
+        Q_EMIT imageStep(path, 1, kSteps, tr("Reading %1").arg(name));
+        const Image image = load_image(path.toStdString(), [&](const ImageFileInfo& info) {
+            Q_EMIT imageStep(path, 1, kSteps, tr("Decoding %1 (%2)").arg(name, image_size_text(info)));
+        });
+        Q_EMIT imageStep(path, 2, kSteps,
+                         tr("Resizing %1 from %2 × %3 px").arg(name).arg(image.width).arg(image.height));
         a->crop = resize_and_crop(image, model->config().preprocess);
+        Q_EMIT imageStep(path, 3, kSteps, tr("Decomposing %1").arg(name));
         a->decomposition =
             std::make_shared<Decomposition>(decompose(*model, normalize_crop(a->crop, model->config().preprocess)));
         a->seconds = timer.elapsed() / 1000.0;

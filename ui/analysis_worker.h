@@ -62,6 +62,9 @@ Q_SIGNALS:
     void neighborsFound(clipscope::ui::NeighborsPtr neighbors);
     void textSpanReady(const clipscope::ui::HeadLabels& labels, const QString& saved_to);
     void progress(qint64 done, qint64 total, const QString& what);
+    // An image request's steps as they start (1 decoding, 2 resizing, 3 decomposing), so a
+    // large image says what it is waiting for: "Decoding big.png (12000 × 12000 px, 41 MB)".
+    void imageStep(const QString& path, int step, int steps, const QString& what);
     void failed(const QString& what, const QString& message);
     void cancelled(const QString& what);
     void busyChanged(bool busy);

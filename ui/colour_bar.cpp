@@ -15,6 +15,26 @@ namespace {
 constexpr double kBar = 12, kGap = 4;
 }
 
+namespace {
+// The units as one line, or two split at the space nearest the middle when `length` is too short.
+QStringList units_lines(const QFontMetricsF& fm, const QString& units, double length) {
+    if (fm.horizontalAdvance(units) <= length) return {units};
+    int split = -1;
+    for (int i = 0; i < units.size(); ++i)
+        if (units[i] == ' ' && (split < 0 || std::abs(i - units.size() / 2) < std::abs(split - units.size() / 2)))
+            split = i;
+    if (split <= 0) return {units};
+    return {units.left(split), units.mid(split + 1)};
+}
+}  // namespace
+
+double colour_bar_min_height(const QFont& font, const QString& units) {
+    const QFontMetricsF fm(font);
+    double longest = 0;
+    for (const QString& line : units_lines(fm, units, 0)) longest = std::max(longest, fm.horizontalAdvance(line));
+    return longest + 4;
+}
+
 QString tick_text(double value) { return std::fabs(value) < 1e-300 ? QString("0") : QString::number(value, 'g', 3); }
 
 double colour_bar_width(const QFont& font, double range) {
@@ -52,14 +72,7 @@ void paint_colour_bar(QPainter& p, const QRectF& area, double range, const QStri
     p.translate(label_right + kGap + fm.ascent(), bar.center().y());
     p.rotate(-90);
     const double length = bar.height() + 2 * half;
-    QStringList lines = {units};
-    if (fm.horizontalAdvance(units) > length) {
-        int split = -1;
-        for (int i = 0; i < units.size(); ++i)
-            if (units[i] == ' ' && (split < 0 || std::abs(i - units.size() / 2) < std::abs(split - units.size() / 2)))
-                split = i;
-        if (split > 0) lines = {units.left(split), units.mid(split + 1)};
-    }
+    const QStringList lines = units_lines(fm, units, length);
     for (int k = 0; k < lines.size(); ++k) {
         const QString shown = fm.elidedText(lines[k], Qt::ElideMiddle, length);
         p.drawText(QPointF(-fm.horizontalAdvance(shown) / 2, k * fm.lineSpacing()), shown);

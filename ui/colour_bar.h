@@ -14,6 +14,8 @@ namespace clipscope::ui {
 
 // Width the bar, its tick labels and the rotated units need at this font.
 double colour_bar_width(const QFont& font, double range);
+// Height (with its end labels' margins) under which the units, split over two lines, no longer fit.
+double colour_bar_min_height(const QFont& font, const QString& units);
 // Paints the bar vertically in `area` (+range at the top).
 void paint_colour_bar(QPainter& p, const QRectF& area, double range, const QString& units, const QFont& font,
                       const QColor& text);

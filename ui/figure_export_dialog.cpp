@@ -8,10 +8,13 @@
 #include <QFileInfo>
 #include <QFormLayout>
 #include <QHBoxLayout>
+#include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
 #include <QSettings>
+#include <QSpinBox>
 #include <QStandardPaths>
+#include <algorithm>
 
 namespace clipscope::ui {
 namespace {
@@ -23,8 +26,9 @@ QString last_folder() {
 }
 }  // namespace
 
-FigureExportDialog::FigureExportDialog(const QStringList& panes, const QString& current_pane, QWidget* parent)
-    : QDialog(parent) {
+FigureExportDialog::FigureExportDialog(const QStringList& panes, const QString& current_pane,
+                                       std::function<QSize(const QString& pane)> logical_size, QWidget* parent)
+    : QDialog(parent), logical_size_(std::move(logical_size)) {
     setWindowTitle(tr("Export figure"));
     pane_ = new QComboBox;
     pane_->addItems(panes);
@@ -36,18 +40,45 @@ FigureExportDialog::FigureExportDialog(const QStringList& panes, const QString& 
     auto* file_row = new QHBoxLayout;
     file_row->addWidget(file_, 1);
     file_row->addWidget(browse);
-    scale_ = new QDoubleSpinBox;
-    scale_->setRange(0.25, 8.0);
-    scale_->setDecimals(2);
-    scale_->setValue(QSettings().value("figureExport/scale", 2.0).toDouble());
-    scale_->setSuffix(tr(" \u00d7"));
-    scale_->setToolTip(
-        tr("Pixels per logical pixel: the PNG's resolution and the PDF's image detail (2 \u00d7 = 192 dpi)"));
+    // Width: as drawn (the figure's own size at 96 logical pixels to the inch), or a printed
+    // width such as a journal column (89 mm) or a pixel width at the resolution.
+    width_unit_ = new QComboBox;
+    width_unit_->setObjectName("widthUnit");
+    width_unit_->addItem(tr("as drawn"), "");
+    width_unit_->addItem(tr("mm"), "mm");
+    width_unit_->addItem(tr("in"), "in");
+    width_unit_->addItem(tr("px"), "px");
+    width_ = new QDoubleSpinBox;
+    width_->setObjectName("width");
+    width_->setRange(1, 20000);
+    width_->setDecimals(1);
+    QSettings settings;
+    width_->setValue(settings.value("figureExport/width", 89.0).toDouble());
+    width_unit_->setCurrentIndex(std::max(0, width_unit_->findData(settings.value("figureExport/widthUnit", ""))));
+    auto* width_row = new QHBoxLayout;
+    width_row->addWidget(width_, 1);
+    width_row->addWidget(width_unit_);
+    width_->setToolTip(
+        tr("The figure's width with its caption; its height follows (the layout is scaled, not "
+           "reflowed)"));
+    dpi_ = new QSpinBox;
+    dpi_->setObjectName("dpi");
+    dpi_->setRange(72, 1200);
+    dpi_->setSingleStep(24);
+    dpi_->setValue(settings.value("figureExport/dpi", 192).toInt());
+    dpi_->setSuffix(tr(" dpi"));
+    dpi_->setToolTip(
+        tr("Pixels per inch: the PNG's resolution (written into the file) and the detail of the "
+           "images inside a PDF"));
+    result_ = new QLabel;
+    result_->setObjectName("exportSize");
     auto* buttons = new QDialogButtonBox(QDialogButtonBox::Save | QDialogButtonBox::Cancel);
     auto* form = new QFormLayout(this);
     form->addRow(tr("Pane"), pane_);
     form->addRow(tr("File"), file_row);
-    form->addRow(tr("Resolution"), scale_);
+    form->addRow(tr("Width"), width_row);
+    form->addRow(tr("Resolution"), dpi_);
+    form->addRow(tr("Result"), result_);
     form->addRow(buttons);
     connect(browse, &QPushButton::clicked, this, &FigureExportDialog::browse);
     connect(pane_, &QComboBox::currentTextChanged, this, &FigureExportDialog::paneChanged);
@@ -57,7 +88,39 @@ FigureExportDialog::FigureExportDialog(const QStringList& panes, const QString& 
         const QString ext = QFileInfo(text).suffix().toLower();
         buttons->button(QDialogButtonBox::Save)->setEnabled(ext == "png" || ext == "svg" || ext == "pdf");
     });
+    connect(width_unit_, &QComboBox::currentIndexChanged, this, &FigureExportDialog::updateSize);
+    connect(width_, &QDoubleSpinBox::valueChanged, this, &FigureExportDialog::updateSize);
+    connect(dpi_, &QSpinBox::valueChanged, this, &FigureExportDialog::updateSize);
     paneChanged();
+}
+
+ExportSize FigureExportDialog::size() const {
+    ExportSize s;
+    s.dpi = dpi_->value();
+    const QString unit = width_unit_->currentData().toString();
+    if (!unit.isEmpty())
+        s.width_inches =
+            parse_export_width(QString::number(width_->value(), 'f', 1) + unit, s.dpi, nullptr).value_or(0);
+    return s;
+}
+
+QString FigureExportDialog::sizeText() const {
+    const QSize logical = logical_size_ ? logical_size_(pane()) : QSize();
+    if (logical.isEmpty()) return tr("nothing to draw yet (open an image first)");
+    const ExportSize s = size();
+    const QSize px = export_pixel_size(logical, s);
+    const QSizeF mm = export_size_mm(logical, s);
+    return tr("%1 \u00d7 %2 px at %3 dpi \u00b7 %4 \u00d7 %5 mm")
+        .arg(px.width())
+        .arg(px.height())
+        .arg(dpi_->value())
+        .arg(mm.width(), 0, 'f', 0)
+        .arg(mm.height(), 0, 'f', 0);
+}
+
+void FigureExportDialog::updateSize() {
+    width_->setEnabled(!width_unit_->currentData().toString().isEmpty());
+    result_->setText(sizeText());
 }
 
 void FigureExportDialog::paneChanged() {
@@ -65,6 +128,7 @@ void FigureExportDialog::paneChanged() {
     const QString folder = file_->text().isEmpty() ? last_folder() : old.absolutePath();
     const QString ext = file_->text().isEmpty() ? QString("png") : old.suffix();
     file_->setText(QDir(folder).filePath(pane_->currentText() + "." + ext));
+    updateSize();
 }
 
 void FigureExportDialog::browse() {
@@ -75,11 +139,13 @@ void FigureExportDialog::browse() {
 
 QString FigureExportDialog::pane() const { return pane_->currentText(); }
 QString FigureExportDialog::file() const { return file_->text(); }
-double FigureExportDialog::scale() const { return scale_->value(); }
 
 void FigureExportDialog::remember() const {
     QSettings().setValue("figureExport/folder", QFileInfo(file()).absolutePath());
-    QSettings().setValue("figureExport/scale", scale());
+    QSettings settings;
+    settings.setValue("figureExport/width", width_->value());
+    settings.setValue("figureExport/widthUnit", width_unit_->currentData());
+    settings.setValue("figureExport/dpi", dpi_->value());
 }
 
 }  // namespace clipscope::ui

@@ -44,6 +44,14 @@ bool has_map(const ViewState& state) {
 
 }  // namespace
 
+QFont figure_font(const QFont& base) {
+    const QFontInfo resolved(base);
+    QFont f = base;
+    f.setFamily(resolved.family());  // "DejaVu Sans", not Qt's alias "Sans Serif", which SVG viewers do not know
+    f.setPixelSize(std::max(1, resolved.pixelSize()));
+    return f;
+}
+
 Figure map_figure(const ViewState& state, const OverlayStyle& style, double opacity, const QFont& font) {
     if (!state.analysis() || state.analysis()->crop.pixels.empty()) return {};
     const QImage crop = crop_image(state.analysis()->crop);
@@ -86,7 +94,12 @@ Figure grid_figure(const ViewState& state, const HeadGridModel& grid, const QFon
     for (int r = 0; r < rows; ++r)
         for (int c = 0; c < cols; ++c)
             cell_w = std::max(cell_w, std::min(110, fm.horizontalAdvance(grid.index(r, c).data().toString()) + 10));
-    const int cell_h = 2 * fm.height() + 8, head_w = fm.horizontalAdvance("L00") + 8, head_h = fm.height() + 6;
+    int header_lines = 1;  // "MLP" with its power of ten below it takes two
+    for (int c = 0; c < cols; ++c)
+        header_lines =
+            std::max<int>(header_lines, grid.headerData(c, Qt::Horizontal, Qt::DisplayRole).toString().count('\n') + 1);
+    const int cell_h = 2 * fm.height() + 8, head_w = fm.horizontalAdvance("L00") + 8,
+              head_h = header_lines * fm.height() + 6;
     const double range = grid.scale();
     const bool valid = state.live().valid;
     const int bar_w = valid ? static_cast<int>(colour_bar_width(font, range)) + 10 : 0;
@@ -96,8 +109,12 @@ Figure grid_figure(const ViewState& state, const HeadGridModel& grid, const QFon
                     .arg(state.live().direction_label,
                          grid.valueExponent() ? QObject::tr(" (numbers") + grid.exponentSuffix() + ")" : QString())
               : QObject::tr("Heads");
+    const QString units = state.live().units;
+    // A short grid (few layers) still gives the bar room for its units, below the table if need be.
+    const int bar_h =
+        std::max(rows * cell_h, valid ? static_cast<int>(std::ceil(colour_bar_min_height(font, units))) : 0);
     Figure f;
-    f.size = QSize(2 * kMargin + head_w + cols * cell_w + bar_w, 2 * kMargin + title + head_h + rows * cell_h);
+    f.size = QSize(2 * kMargin + head_w + cols * cell_w + bar_w, 2 * kMargin + title + head_h + bar_h);
     // Copies of what is painted, so the figure does not depend on the model's later state.
     struct Cell {
         QString label, value;
@@ -120,7 +137,6 @@ Figure grid_figure(const ViewState& state, const HeadGridModel& grid, const QFon
     QStringList row_names, col_names;
     for (int r = 0; r < rows; ++r) row_names << grid.headerData(r, Qt::Vertical, Qt::DisplayRole).toString();
     for (int c = 0; c < cols; ++c) col_names << grid.headerData(c, Qt::Horizontal, Qt::DisplayRole).toString();
-    const QString units = state.live().units;
     if (valid)
         f.note = QObject::tr("cells coloured over \u00b1%1 of %2 (the largest |value| in the grid)")
                      .arg(tick_text(range), units);
@@ -162,7 +178,7 @@ Figure grid_figure(const ViewState& state, const HeadGridModel& grid, const QFon
             }
         }
         if (valid)
-            paint_colour_bar(p, QRectF(x0 + cols * cell_w + 10, y0, bar_w - 10, rows * cell_h), range, units, font,
+            paint_colour_bar(p, QRectF(x0 + cols * cell_w + 10, y0, bar_w - 10, bar_h), range, units, font,
                              QColor(20, 20, 20));
     };
     return f;

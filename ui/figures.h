@@ -25,6 +25,12 @@ struct Figure {
     bool empty() const { return !paint || size.isEmpty(); }
 };
 
+// The font figures are drawn with: `base` as resolved on screen, by its family's real name and
+// at its pixel size. A point size is converted by each paint device's own resolution, and an
+// alias such as "Sans Serif" is written into SVGs as it is, where viewers substitute a font
+// of other widths.
+QFont figure_font(const QFont& base);
+
 Figure map_figure(const ViewState& state, const OverlayStyle& style, double opacity, const QFont& font);
 Figure grid_figure(const ViewState& state, const HeadGridModel& grid, const QFont& font);
 // The `count` heads with the largest |direct contribution| along the direction.

@@ -135,8 +135,13 @@ MainWindow::MainWindow() {
         }
         updateStatus();
     });
+    image_ticker_ = new QTimer(this);
+    image_ticker_->setInterval(1000);
+    connect(image_ticker_, &QTimer::timeout, this, &MainWindow::refreshImagePending);
+    connect(worker_, &AnalysisWorker::imageStep, this, &MainWindow::showImageStep);
     connect(worker_, &AnalysisWorker::imageAnalysed, this, [this](ImageAnalysisPtr a) {
         if (current_ < 0 || a->path != images_.value(current_)) return;  // superseded while it ran
+        image_ticker_->stop();
         state_->clearPending("image");
         errors_->resolved("Analysing the image");
         state_->setAnalysis(std::move(a));
@@ -361,7 +366,10 @@ void MainWindow::showImage(int index) {
     canvas_pane_->strip()->setCurrentRow(index);
     canvas_pane_->strip()->blockSignals(false);
     worker_->analyseImage(images_[index]);
-    state_->setPending("image", tr("Decomposing %1").arg(QFileInfo(images_[index]).fileName()));
+    image_clock_.start();
+    image_step_ = tr("Decomposing %1").arg(QFileInfo(images_[index]).fileName());
+    refreshImagePending();
+    image_ticker_->start();
 }
 
 void MainWindow::selectStrongestHead() {

@@ -7,10 +7,12 @@
 // (main_window_export.cpp) and status and failures (main_window_status.cpp) live in
 // files of their own.
 #include <QList>
+#include <QElapsedTimer>
 #include <QMainWindow>
 #include <QPair>
 #include <QStringList>
 
+#include "figure_export.h"
 #include "session_file.h"
 
 class QLabel;
@@ -43,7 +45,7 @@ struct StartupOptions {
     QList<QPair<QString, QString>> exports;  // (pane, file)
     QString export_data;                     // a folder for the data behind the panes
     bool quit_after_export = false;
-    double export_scale = 2.0;  // raster figures: pixels per logical pixel
+    ExportSize export_size;  // --export-scale, --export-width, --export-dpi
 };
 
 // The first-start window size: 1280 x 820, shrunk to 92% x 90% of `available` (the
@@ -97,6 +99,9 @@ private:
     // The command line's or a session's head and ablation, once the model's size is known.
     void applyPendingSelection(int layers, int heads);
     void updateStatus();
+    // The current image's request says which step it is on, and after a second how long it has taken.
+    void showImageStep(const QString& path, int step, int steps, const QString& what);
+    void refreshImagePending();
     void runStartupExports();
     void exportDialog();
     void saveSettings();
@@ -121,6 +126,9 @@ private:
     bool pending_selection_ = false;
     QString image_set_source_;  // "demo:" or the indexed folder; re-indexed for a new model
     int current_ = -1;
+    QElapsedTimer image_clock_;  // since the current image was asked for
+    QString image_step_;         // its request's step, "Decoding big.png (…) · step 1 of 3"
+    QTimer* image_ticker_;       // refreshes the elapsed seconds while it is pending
     StartupOptions startup_;
     bool startup_pending_ = false;
     int failures_ = 0;

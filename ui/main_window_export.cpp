@@ -32,10 +32,9 @@ void MainWindow::runStartupExports() {
         if (!error.isEmpty()) code = 1;
     }
     for (const auto& [name, file] : startup_.exports) {
-        const QString error =
-            figure_pane_names().contains(name)
-                ? export_figure(figureOf(name), file, state_->caption(), font(), startup_.export_scale)
-                : tr("unknown pane '%1' (%2)").arg(name, figure_pane_names().join(", "));
+        const QString error = figure_pane_names().contains(name)
+                                  ? export_figure(figureOf(name), file, state_->caption(), font(), startup_.export_size)
+                                  : tr("unknown pane '%1' (%2)").arg(name, figure_pane_names().join(", "));
         if (!error.isEmpty()) {
             spdlog::error("export {}: {}", name.toStdString(), error.toStdString());
             code = 1;
@@ -48,17 +47,25 @@ void MainWindow::runStartupExports() {
 
 Figure MainWindow::figureOf(const QString& name) {
     const ImageCanvas* canvas = canvas_pane_->canvas();
-    if (name == "canvas") return map_figure(*state_, canvas->overlayStyle(), canvas->opacity(), font());
-    if (name == "grid") return grid_figure(*state_, *grid_model_, font());
-    if (name == "sheet") return sheet_figure(*state_, *grid_model_, canvas->overlayStyle(), canvas->opacity(), font());
+    const QFont font = figure_font(this->font());
+    if (name == "canvas") return map_figure(*state_, canvas->overlayStyle(), canvas->opacity(), font);
+    if (name == "grid") return grid_figure(*state_, *grid_model_, font);
+    if (name == "sheet") return sheet_figure(*state_, *grid_model_, canvas->overlayStyle(), canvas->opacity(), font);
     return widget_figure(pane(name));
 }
 
 void MainWindow::exportDialog() {
-    FigureExportDialog dialog(figure_pane_names(), "canvas", this);
+    FigureExportDialog dialog(
+        figure_pane_names(), "canvas",
+        [this](const QString& name) {
+            const Figure figure = figureOf(name);
+            if (figure.empty()) return QSize();
+            return export_logical_size(figure, figure_caption(state_->caption(), figure), font());
+        },
+        this);
     if (dialog.exec() != QDialog::Accepted) return;
     const QString error =
-        export_figure(figureOf(dialog.pane()), dialog.file(), state_->caption(), font(), dialog.scale());
+        export_figure(figureOf(dialog.pane()), dialog.file(), state_->caption(), font(), dialog.size());
     if (!error.isEmpty()) {
         onFailed(tr("Exporting a figure"), error);
         return;

@@ -28,7 +28,10 @@ void MainWindow::endGalleryJob(const QString& what) {
 
 void MainWindow::onFailed(const QString& what, const QString& message) {
     endGalleryJob(what);
-    if (what.startsWith("Analysing")) state_->clearPending("image");
+    if (what.startsWith("Analysing")) {
+        image_ticker_->stop();
+        state_->clearPending("image");
+    }
     if (what.startsWith("Embedding")) state_->clearPending("texts");
     if (what.startsWith("Loading")) state_->clearPending("model");
     ++failures_;
@@ -39,6 +42,17 @@ void MainWindow::onFailed(const QString& what, const QString& message) {
     // The status bar names the first current problem (the root cause), not the latest echo of it.
     const QStringList current = errors_->current();
     statusBar()->showMessage(current.isEmpty() ? text : current.first(), 15000);
+}
+
+void MainWindow::showImageStep(const QString& path, int step, int steps, const QString& what) {
+    if (current_ < 0 || path != images_.value(current_)) return;  // an image the user has moved on from
+    image_step_ = tr("%1 \u00b7 step %2 of %3").arg(what).arg(step).arg(steps);
+    refreshImagePending();
+}
+
+void MainWindow::refreshImagePending() {
+    const qint64 ms = image_clock_.isValid() ? image_clock_.elapsed() : 0;
+    state_->setPending("image", ms < 1000 ? image_step_ : tr("%1 \u00b7 %2 s").arg(image_step_).arg(ms / 1000));
 }
 
 void MainWindow::onBusy(bool busy) {

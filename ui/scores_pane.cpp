@@ -1,6 +1,7 @@
 #include "scores_pane.h"
 
 #include <QBarCategoryAxis>
+#include <algorithm>
 #include <QBarSet>
 #include <QChart>
 #include <QChartView>
@@ -11,6 +12,7 @@
 #include <QTimer>
 #include <QToolButton>
 #include <QHorizontalBarSeries>
+#include <QFontMetrics>
 #include <QLabel>
 #include <QLineEdit>
 #include <QValueAxis>
@@ -95,6 +97,21 @@ void ScoresPane::changeEvent(QEvent* event) {
     if (event->type() == QEvent::PaletteChange) updateChart();
 }
 
+void ScoresPane::resizeEvent(QResizeEvent* event) {
+    QWidget::resizeEvent(event);
+    // Whether the probabilities fit beside the names depends on the width.
+    if (valuesFitInNames() != values_in_names_) updateChart();
+}
+
+bool ScoresPane::valuesFitInNames() const {
+    const auto& texts = state_->texts();
+    if (!texts) return false;
+    const QFontMetrics fm(chart_view_->chart()->font());
+    int widest = 0;
+    for (const QString& l : texts->labels) widest = std::max(widest, fm.horizontalAdvance(l + " 0.00\u21920.00"));
+    return widest < chart_view_->width() * 2 / 5;
+}
+
 void ScoresPane::setQuery(const QString& a, const QString& b, const QString& labels) {
     text_a_->setText(a);
     text_b_->setText(b);
@@ -139,25 +156,35 @@ void ScoresPane::updateChart() {
     after->setColor(QColor(215, 95, 60));
     QStringList categories;
     // Horizontal bars list bottom-up: reverse so the first label is on top.
+    // The values go in the category names ("circle 0.92→0.94") where the chart is wide enough
+    // (else the names alone): labels at the bars' ends overlapped where two tiny probabilities
+    // sit side by side. ("<0.01" would be taken for a rich-text tag and vanish.)
+    values_in_names_ = valuesFitInNames();
+    const auto probability = [](double p) {
+        return p < 0.005 ? QStringLiteral("\u22480") : QString::number(p, 'f', 2);
+    };
     for (int i = static_cast<int>(texts->labels.size()) - 1; i >= 0; --i) {
-        categories << texts->labels[i];
-        *before << live.probabilities_before[static_cast<size_t>(i)];
-        *after << live.probabilities_after[static_cast<size_t>(i)];
+        const double b = live.probabilities_before[static_cast<size_t>(i)];
+        const double a = live.probabilities_after[static_cast<size_t>(i)];
+        categories << (values_in_names_ ? tr("%1 %2\u2192%3").arg(texts->labels[i], probability(b), probability(a))
+                                        : texts->labels[i]);
+        *before << b;
+        *after << a;
     }
     auto* series = new QHorizontalBarSeries;
     series->append(before);
     series->append(after);
-    series->setLabelsVisible(true);
-    series->setLabelsFormat("@value");
-    series->setLabelsPrecision(2);
-    series->setLabelsPosition(QAbstractBarSeries::LabelsOutsideEnd);
     chart->addSeries(series);
     auto* axis_y = new QBarCategoryAxis;
     axis_y->append(categories);
+    // Qt Charts elides a category's name to "…" when its band is shorter than a line of text:
+    // ask for room for every label (the dock scrolls or the others shrink instead).
+    chart_view_->setMinimumHeight(std::clamp(110 + 26 * static_cast<int>(categories.size()), 180, 420));
     auto* axis_x = new QValueAxis;
     axis_x->setRange(0, 1);
-    axis_x->setTickCount(5);  // 0, 0.25, 0.5, 0.75, 1
-    axis_x->setLabelFormat("%.2f");
+    axis_x->setTickCount(3);  // 0, 0.5, 1, with unlabelled lines at the quarters: fits a narrow dock
+    axis_x->setMinorTickCount(1);
+    axis_x->setLabelFormat("%.1f");
     chart->addAxis(axis_y, Qt::AlignLeft);
     chart->addAxis(axis_x, Qt::AlignBottom);
     series->attachAxis(axis_y);

@@ -28,14 +28,17 @@ Q_SIGNALS:
 
 protected:
     void changeEvent(QEvent* event) override;
+    void resizeEvent(QResizeEvent* event) override;
 
 private:
     void updateChart();
+    bool valuesFitInNames() const;
 
     ViewState* state_;
     QLineEdit *text_a_, *text_b_, *labels_;
     QLabel* summary_;
     QChartView* chart_view_;
+    bool values_in_names_ = false;  // the category names hold the probabilities (when they fit)
 };
 
 }  // namespace clipscope::ui

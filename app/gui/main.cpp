@@ -15,6 +15,7 @@
 #include "clipscope/base/process_setup.h"
 #include "clipscope/model/clip_model.h"
 #include "figure_panes.h"
+#include "figure_export.h"
 #include "main_window.h"
 #include "palette.h"
 
@@ -71,10 +72,21 @@ int main(int argc, char** argv) {
                                      "FILE");
     const QCommandLineOption palette("palette", "light or dark (default: as last chosen in View \u2192 Dark palette).",
                                      "P");
-    const QCommandLineOption export_scale("export-scale", "Raster figures: pixels per logical pixel.", "S", "2");
+    const QCommandLineOption export_scale(
+        "export-scale", "Figures as drawn at S pixels per logical pixel (96 x S dpi; default 2).", "S");
+    const QCommandLineOption export_width(
+        "export-width", "Figures scaled to a printed width with the caption: 89mm, 3.5in, 8.9cm or 1200px.", "W");
+    const QCommandLineOption export_dpi("export-dpi",
+                                        "Resolution of PNG figures (and of images inside PDFs), 72 to 1200 (default "
+                                        "192, or 96 x --export-scale).",
+                                        "DPI");
+    const QCommandLineOption window_size("window-size",
+                                         "The window's size in logical pixels, WxH, or 'screen' to fit the screen "
+                                         "(default: fit the screen; 1400x900 with --quit-after-export).",
+                                         "SIZE");
     const QCommandLineOption threads("threads", "Compute threads (0 = all cores).", "N", "0");
     parser.addOptions({model, device, vocab, text, text_b, labels, head, ablate, session, export_figure, export_data,
-                       quit, palette, export_scale, threads});
+                       quit, palette, export_scale, export_width, export_dpi, window_size, threads});
     parser.process(app);
 
     clipscope::configure_threads(parser.value(threads).toInt());
@@ -111,7 +123,39 @@ int main(int argc, char** argv) {
         return 2;
     }
 
-    o.export_scale = std::clamp(parser.value(export_scale).toDouble(), 0.25, 8.0);
+    if (parser.isSet(export_scale)) {
+        bool ok = false;
+        const double scale = parser.value(export_scale).toDouble(&ok);
+        if (!ok || !(scale >= 0.25 && scale <= 8.0)) {
+            spdlog::error("--export-scale takes a number from 0.25 to 8, got '{}'",
+                          parser.value(export_scale).toStdString());
+            return 2;
+        }
+        o.export_size = clipscope::ui::export_size_for_scale(scale);
+    }
+    if (parser.isSet(export_dpi)) {
+        bool ok = false;
+        const int dpi = parser.value(export_dpi).toInt(&ok);
+        if (parser.isSet(export_scale)) {
+            spdlog::error("--export-dpi and --export-scale both set the resolution: give one");
+            return 2;
+        }
+        if (!ok || dpi < 72 || dpi > 1200) {
+            spdlog::error("--export-dpi takes a whole number from 72 to 1200, got '{}'",
+                          parser.value(export_dpi).toStdString());
+            return 2;
+        }
+        o.export_size.dpi = dpi;
+    }
+    if (parser.isSet(export_width)) {
+        QString problem;
+        const auto inches = clipscope::ui::parse_export_width(parser.value(export_width), o.export_size.dpi, &problem);
+        if (!inches) {
+            spdlog::error("--export-width: {}", problem.toStdString());
+            return 2;
+        }
+        o.export_size.width_inches = *inches;
+    }
     const QString palette_name = parser.isSet(palette)
                                      ? parser.value(palette)
                                      : (QSettings().value("darkPalette", false).toBool() ? "dark" : "light");
@@ -121,12 +165,27 @@ int main(int argc, char** argv) {
     }
     clipscope::ui::apply_palette(palette_name == "dark");
 
+    // Figures from scripts get a fixed, reproducible size; otherwise the window fits the screen at
+    // any scale factor (logical pixels of the available area).
+    QString size_text = parser.isSet(window_size) ? parser.value(window_size) : QString();
+    if (size_text.isEmpty()) size_text = o.quit_after_export ? "1400x900" : "screen";
+    QSize size;
+    if (size_text == "screen") {
+        size = clipscope::ui::initial_window_size(
+            QGuiApplication::primaryScreen() ? QGuiApplication::primaryScreen()->availableGeometry().size() : QSize());
+    } else {
+        const QStringList wh = size_text.split('x');
+        bool ok_w = false, ok_h = false;
+        if (wh.size() == 2) size = QSize(wh[0].toInt(&ok_w), wh[1].toInt(&ok_h));
+        if (!ok_w || !ok_h || size.width() < 320 || size.height() < 240 || size.width() > 16384 ||
+            size.height() > 16384) {
+            spdlog::error("--window-size takes WxH (320x240 to 16384x16384) or 'screen', got '{}'",
+                          size_text.toStdString());
+            return 2;
+        }
+    }
     clipscope::ui::MainWindow window;
-    if (o.quit_after_export)
-        window.resize(1400, 900);  // figures from scripts: a fixed, reproducible size
-    else  // a window that fits the screen at any scale factor (logical pixels of the available area)
-        window.resize(clipscope::ui::initial_window_size(
-            QGuiApplication::primaryScreen() ? QGuiApplication::primaryScreen()->availableGeometry().size() : QSize()));
+    window.resize(size);
     int exit_code = 0;
     QObject::connect(&window, &clipscope::ui::MainWindow::exportsDone, &app, [&](int code) {
         exit_code = code;

@@ -194,7 +194,20 @@ TEST(Architecture, WritersRefuseWhatTheirFormatCannotStateNamingIt) {
     c = tiny();
     c.text.causal_mask = false;
     refused(c, ModelFormat::HfTransformers, "text.causal_mask=false");
-    refused(tiny(), ModelFormat::OpenAiTorchScript, "QuickGELU");
+    refused(tiny(), ModelFormat::OpenAiTorchScript, "vision.activation=gelu (OpenAI's graph is QuickGELU)");
+    // A tanh GELU is named once per tower, not as a variation and again as "not QuickGELU".
+    c = tiny();
+    c.vision.activation = Activation::GeluTanh;
+    c.text.activation = Activation::QuickGelu;
+    try {
+        write_checkpoint(dir.path("x"), ModelFormat::OpenAiTorchScript, c, weights_for(c));
+        ADD_FAILURE() << "a tanh GELU was written as TorchScript";
+    } catch (const Error& e) {
+        const std::string what = e.what();
+        EXPECT_NE(what.find("vision.activation=gelu_tanh"), std::string::npos) << what;
+        EXPECT_EQ(what.find("vision.activation", what.find("vision.activation") + 1), std::string::npos) << what;
+        EXPECT_EQ(what.find("text.activation"), std::string::npos) << what;
+    }
 }
 
 TEST(Architecture, ConfigOptionsOutsideTheDescriptionAreRefusedByName) {

@@ -7,6 +7,7 @@
 #include "clipscope/decompose/decompose.h"
 #include "clipscope/model/clip_model.h"
 #include "clipscope/base/error.h"
+#include "clipscope/base/file_digest.h"
 #include "clipscope/io/safetensors.h"
 #include "test_support.h"
 
@@ -108,6 +109,40 @@ TEST(CheckpointFormats, StateDictRoundTripsThroughTheModel) {
     const auto back = ClipModel::load(dir.path("m")).state_dict();
     ASSERT_EQ(back.size(), sd.size());
     for (const auto& [k, v] : sd) EXPECT_EQ(back.at(k).data, v.data) << k;
+}
+
+// The model names its weights once: the file's fingerprint (as stores record it), computed
+// on first use; a file rewritten after loading is refused rather than fingerprinted as if it
+// were what was loaded; random and in-memory models name theirs without a file.
+TEST(CheckpointFormats, AModelFingerprintsTheWeightsItLoaded) {
+    const ClipConfig config = small_config(Activation::Gelu);
+    const auto sd = random_state_dict(config, 9);
+    test::TempDir dir;
+    write_checkpoint(dir.path("m"), ModelFormat::OpenClipSafetensors, config, sd);
+    const ClipModel model = ClipModel::load(dir.path("m"));
+    const std::string file = model.info().weights_path;
+    const std::string fingerprint = model.weights_fingerprint();
+    EXPECT_EQ(fingerprint, fnv1a64_file_fingerprint(file));
+    EXPECT_EQ(fingerprint.rfind("fnv1a64:", 0), 0u) << fingerprint;
+    EXPECT_EQ(&model.weights_fingerprint(), &model.weights_fingerprint());  // computed once
+
+    const ClipModel stale = ClipModel::load(dir.path("m"));
+    auto changed = sd;
+    changed.begin()->second.data[0] += 1.0f;
+    write_checkpoint(dir.path("m"), ModelFormat::OpenClipSafetensors, config, changed);
+    try {
+        (void)stale.weights_fingerprint();
+        ADD_FAILURE() << "fingerprinted a file rewritten after loading";
+    } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find("changed since the model was loaded"), std::string::npos) << e.what();
+    }
+    EXPECT_EQ(model.weights_fingerprint(), fingerprint);  // what was loaded keeps its name
+    EXPECT_NE(ClipModel::load(dir.path("m")).weights_fingerprint(), fingerprint);
+
+    EXPECT_EQ(ClipModel::load("random:tiny").weights_fingerprint(), "random:tiny");
+    const std::string memory = ClipModel::create(config, sd).weights_fingerprint();
+    EXPECT_EQ(memory, ClipModel::create(config, sd).weights_fingerprint());
+    EXPECT_NE(memory, ClipModel::create(config, changed).weights_fingerprint());
 }
 
 // Writes a checkpoint with one tensor changed (or removed / added) and expects

@@ -5,6 +5,7 @@
 
 #include "clipscope/base/atomic_file.h"
 #include "clipscope/base/error.h"
+#include "clipscope/base/file_digest.h"
 #include "test_support.h"
 
 namespace clipscope {
@@ -173,9 +174,11 @@ TEST(Store, WeightsFingerprintDependsOnEveryByte) {
     test::TempDir dir;
     test::write_bytes(dir.path("a"), std::string(1000, 'x'));
     test::write_bytes(dir.path("b"), std::string(999, 'x') + "y");
-    EXPECT_NE(weights_fingerprint(dir.path("a"), ""), weights_fingerprint(dir.path("b"), ""));
-    EXPECT_EQ(weights_fingerprint(dir.path("a"), ""), weights_fingerprint(dir.path("a"), ""));
-    EXPECT_EQ(weights_fingerprint("", "random:tiny"), "random:tiny");
+    EXPECT_NE(fnv1a64_file_fingerprint(dir.path("a")), fnv1a64_file_fingerprint(dir.path("b")));
+    EXPECT_EQ(fnv1a64_file_fingerprint(dir.path("a")), fnv1a64_file_fingerprint(dir.path("a")));
+    // The value stores have recorded since the first release: FNV-1a over 8-byte words, then the tail.
+    EXPECT_EQ(fnv1a64_file_fingerprint(dir.path("a")), std::string("fnv1a64:303f5d8f16fbdb51:1000"));
+    EXPECT_THROW(fnv1a64_file_fingerprint(dir.path("absent")), Error);
 }
 
 }  // namespace

@@ -55,6 +55,25 @@ set -e
 [ "$rc" -eq 2 ] || { echo "bad pane: exit $rc"; exit 1; }
 grep -q "PANE=FILE" "$work/bad.log"
 
+# A printed width at a resolution: 89 mm at 300 dpi is 1051 px wide; the PDF page is 89 mm.
+"$app" --export-width 89mm --export-dpi 300 --export-figure canvas="$work/col.png" --export-figure canvas="$work/col.pdf" \
+  --quit-after-export 2> "$work/col.log"
+python3 -c 'import struct,sys; d=open(sys.argv[1],"rb").read(24); w=struct.unpack(">I",d[16:20])[0]; sys.exit(w!=1051)' \
+  "$work/col.png" || { echo "col.png is not 1051 px wide"; exit 1; }
+pdfinfo "$work/col.pdf" | grep -Eq 'Page size: +252(\.[0-9]+)? x' || { pdfinfo "$work/col.pdf"; exit 1; }  # 89 mm = 252.3 pt
+
+# Careless size flags exit 2 naming the flag, before any window opens.
+for bad in "--export-width 89" "--export-width -3mm" "--export-dpi 50" "--export-scale abc" \
+  "--export-scale 2 --export-dpi 300" "--window-size 10x10" "--window-size big"; do
+  set +e
+  # shellcheck disable=SC2086
+  "$app" $bad --export-figure canvas="$work/never.png" --quit-after-export 2> "$work/flag.log"; rc=$?
+  set -e
+  flag=${bad%% *}
+  [ "$rc" -eq 2 ] && grep -q -- "$flag" "$work/flag.log" || { echo "'$bad': exit $rc"; cat "$work/flag.log"; exit 1; }
+  [ ! -e "$work/never.png" ] || { echo "'$bad' wrote a figure"; exit 1; }
+done
+
 set +e
 "$app" --model "$work/no-model" --export-figure window="$work/err.png" --quit-after-export 2> "$work/err.log"; rc=$?
 set -e

@@ -6,6 +6,9 @@
 #include <QAbstractItemModelTester>
 #include <QDropEvent>
 #include <QFileInfo>
+#include <QImage>
+#include <QPainter>
+#include <QSvgRenderer>
 #include <QLineEdit>
 #include <QTest>
 #include <QMimeData>
@@ -14,11 +17,14 @@
 #include <QDir>
 #include <QTemporaryDir>
 #include <QUrl>
+#include <algorithm>
 #include <cmath>
 #include <tuple>
 #include <vector>
 
 #include "clipscope/base/resources.h"
+#include "figure_export.h"
+#include "figures.h"
 #include "head_grid_model.h"
 #include "image_canvas.h"
 #include "main_window.h"
@@ -70,6 +76,87 @@ TEST(MainWindow, NextImageWorksFromATextField) {
     const QString second = QFileInfo(QString::fromStdString(demo.at(1))).fileName();
     ASSERT_TRUE(wait_until(state, [&] { return state->analysis() && state->analysis()->path.endsWith(second); }));
     EXPECT_TRUE(text_a->hasFocus());
+    qunsetenv("XDG_CACHE_HOME");
+}
+
+// A large image says what it is waiting for while it is on its way: the canvas and the
+// title name the decode with the header's size and the step, then clear when it is shown.
+TEST(MainWindow, ALargeImageNamesItsStepsWhilePending) {
+    QTemporaryDir dir;
+    qputenv("XDG_CACHE_HOME", dir.path().toUtf8());
+    QImage big(3000, 2000, QImage::Format_RGB32);
+    for (int y = 0; y < big.height(); ++y)
+        for (int x = 0; x < big.width(); ++x) big.setPixel(x, y, qRgb(x % 256, y % 256, (x ^ y) % 256));
+    const QString path = dir.filePath("large.png");
+    ASSERT_TRUE(big.save(path));
+    MainWindow window;
+    window.resize(1200, 800);
+    window.show();
+    auto* state = window.findChild<ViewState*>();
+    QStringList seen;
+    QObject::connect(state, &ViewState::pendingChanged, [&] {
+        if (!state->pendingText().isEmpty()) seen << state->pendingText();
+        const QString grab = qEnvironmentVariable("CLIPSCOPE_TEST_GRAB");  // for looking at it: a PNG path
+        if (!grab.isEmpty() && state->pendingText().contains("Resizing")) window.grab().save(grab);
+    });
+    StartupOptions o;
+    o.images = {path};
+    window.start(o);
+    ASSERT_TRUE(wait_until(state, [&] { return state->analysis() != nullptr; }));
+    EXPECT_FALSE(state->isPending());
+    const QString decoding = QString("Decoding large.png (3000 \u00d7 2000 px, ");
+    EXPECT_TRUE(std::any_of(seen.begin(), seen.end(), [&](const QString& t) {
+        return t.contains(decoding) && t.contains("step 1 of 3");
+    })) << seen.join(" | ").toStdString();
+    EXPECT_TRUE(std::any_of(seen.begin(), seen.end(), [](const QString& t) {
+        return t.contains("Resizing large.png from 3000 \u00d7 2000 px \u00b7 step 2 of 3");
+    })) << seen.join(" | ").toStdString();
+    qunsetenv("XDG_CACHE_HOME");
+}
+
+// The bounding box of the dark ink in rows [top, bottom) of an image.
+QRect ink_box(const QImage& image, int top, int bottom) {
+    QRect box;
+    for (int y = top; y < std::min(bottom, image.height()); ++y)
+        for (int x = 0; x < image.width(); ++x)
+            if (qGray(image.pixel(x, y)) < 100) box |= QRect(x, y, 1, 1);
+    return box;
+}
+
+// A figure reads the same in every format: the SVG, rendered at the PNG's size, has the
+// heading at the PNG's size (fonts are pixel-sized, not converted by the SVG's resolution).
+TEST(MainWindow, FiguresDrawTheirTextAtOneSizeInPngAndSvg) {
+    QTemporaryDir dir;
+    qputenv("XDG_CACHE_HOME", dir.path().toUtf8());
+    MainWindow window;
+    window.resize(1200, 800);
+    window.show();
+    StartupOptions o;
+    o.text_a = "a red shape";
+    o.images = {QString::fromStdString(demo_image_paths().at(0))};
+    window.start(o);
+    auto* state = window.findChild<ViewState*>();
+    ASSERT_TRUE(wait_until(state, [&] { return state->live().valid && !state->isPending(); }));
+    for (const QString pane : {"canvas", "grid"}) {
+        const Figure figure = window.figureOf(pane);
+        ASSERT_FALSE(figure.empty());
+        const QString png = dir.filePath(pane + ".png"), svg = dir.filePath(pane + ".svg");
+        ASSERT_EQ(export_figure(figure, png, "caption", window.font(), 1.0), "");
+        ASSERT_EQ(export_figure(figure, svg, "caption", window.font(), 1.0), "");
+        const QImage raster(png);
+        QImage drawn(raster.size(), QImage::Format_ARGB32);
+        drawn.fill(Qt::white);
+        QPainter p(&drawn);
+        QSvgRenderer(svg).render(&p, QRectF(QPointF(0, 0), QSizeF(raster.size())));
+        p.end();
+        QFont bold = figure_font(window.font());
+        bold.setBold(true);
+        const int heading_bottom = 12 + QFontMetrics(bold).height() + 2;  // the column headers start 4 px lower
+        const QRect a = ink_box(raster, 0, heading_bottom), b = ink_box(drawn, 0, heading_bottom);
+        ASSERT_FALSE(a.isEmpty()) << pane.toStdString();
+        EXPECT_NEAR(b.height(), a.height(), 2) << pane.toStdString();
+        EXPECT_NEAR(b.width(), a.width(), 0.03 * a.width()) << pane.toStdString();
+    }
     qunsetenv("XDG_CACHE_HOME");
 }
 

@@ -7,7 +7,11 @@
 #include <QFile>
 #include <QFileInfo>
 #include <QImage>
+#include <QComboBox>
+#include <QDoubleSpinBox>
 #include <QLabel>
+#include <QSettings>
+#include <QSpinBox>
 #include <QSignalSpy>
 #include <QSvgRenderer>
 #include <QTemporaryDir>
@@ -15,6 +19,8 @@
 #include "analysis_worker.h"
 #include "clipscope/base/resources.h"
 #include "figure_export.h"
+#include "figure_export_dialog.h"
+#include "figures.h"
 #include "textspan_labels.h"
 
 namespace clipscope::ui {
@@ -78,6 +84,25 @@ TEST(AnalysisWorker, RunsJobsInOrderDropsSupersededAndReportsErrors) {
     EXPECT_EQ(t->label_rows.shape, (Shape{2, summary->embed_dim}));
     EXPECT_EQ(t->a.size(), static_cast<size_t>(summary->embed_dim));
     EXPECT_TRUE(t->b.empty());
+
+    // An image's request names its steps in order, the decode with the header's size.
+    QSignalSpy steps(&w, &AnalysisWorker::imageStep);
+    w.analyseImage(QString::fromStdString(images[0]));
+    ASSERT_TRUE(wait_idle(w));
+    ASSERT_EQ(steps.count(), 4);  // reading, decoding (once the header is read), resizing, decomposing
+    const QString name = QFileInfo(QString::fromStdString(images[0])).fileName();
+    for (int i = 0; i < steps.count(); ++i) {
+        EXPECT_EQ(steps[i][0].toString(), QString::fromStdString(images[0]));
+        EXPECT_EQ(steps[i][1].toInt(), std::max(1, i));
+        EXPECT_EQ(steps[i][2].toInt(), 3);
+        EXPECT_TRUE(steps[i][3].toString().contains(name)) << steps[i][3].toString().toStdString();
+    }
+    const QImage file(QString::fromStdString(images[0]));
+    const QString dims = QString("%1 \u00d7 %2 px").arg(file.width()).arg(file.height());
+    EXPECT_TRUE(steps[1][3].toString().startsWith("Decoding " + name + " (" + dims + ", ") &&
+                steps[1][3].toString().endsWith(" kB)"))
+        << steps[1][3].toString().toStdString();
+    EXPECT_TRUE(steps[3][3].toString().startsWith("Decomposing"));
 
     QTemporaryDir dir;
     const QString bad = dir.filePath("not-an-image.png");
@@ -175,6 +200,78 @@ TEST(FigureExport, WritesPngSvgPdfWithCaptionAndRefusesUnknownFormats) {
     EXPECT_FALSE(QFileInfo::exists(dir.filePath("f.bmpx")));
     EXPECT_NE(export_widget(&widget, dir.filePath("missing/dir/f.png"), "cap"), "");
     EXPECT_TRUE(QDir(dir.path()).entryList({"*.part"}).isEmpty());  // no half-written files left behind
+}
+
+// Sizes: a printed width in mm/cm/in or pixels at the resolution; the PNG has the pixels
+// and the dpi, the SVG and the PDF the printed width; nonsense is refused with the text.
+TEST(FigureExport, WidthsAndResolutionsGiveTheSizeAsked) {
+    QString error;
+    EXPECT_NEAR(parse_export_width("89mm", 300, &error).value_or(-1), 89 / 25.4, 1e-12);
+    EXPECT_NEAR(parse_export_width(" 8.9 cm", 300, &error).value_or(-1), 8.9 / 2.54, 1e-12);
+    EXPECT_NEAR(parse_export_width("3.5in", 300, &error).value_or(-1), 3.5, 1e-12);
+    EXPECT_NEAR(parse_export_width("1200px", 300, &error).value_or(-1), 4.0, 1e-12);
+    for (const char* bad : {"89", "-3mm", "0in", "abcmm", "3.5 inches", "", "1e9mm", "nanin"}) {
+        error.clear();
+        EXPECT_FALSE(parse_export_width(bad, 300, &error).has_value()) << bad;
+        EXPECT_TRUE(error.contains(QString("'%1'").arg(bad))) << error.toStdString();
+    }
+
+    QTemporaryDir dir;
+    QLabel widget("figure body");
+    widget.resize(200, 100);
+    const Figure figure = widget_figure(&widget);
+    const QSize logical = export_logical_size(figure, "cap", widget.font());
+    EXPECT_EQ(logical.width(), 200);
+    const ExportSize column{300, 89 / 25.4};  // a journal column at 300 dpi
+    ASSERT_EQ(export_figure(figure, dir.filePath("c.png"), "cap", widget.font(), column), "");
+    const QImage png(dir.filePath("c.png"));
+    EXPECT_EQ(png.width(), 1051);  // 89 mm at 300 dpi
+    EXPECT_EQ(png.size(), export_pixel_size(logical, column));
+    EXPECT_NEAR(png.dotsPerMeterX() * 0.0254, 300, 0.5);
+    EXPECT_NEAR(export_size_mm(logical, column).width(), 89, 1e-9);
+    ASSERT_EQ(export_figure(figure, dir.filePath("c.svg"), "cap", widget.font(), column), "");
+    QFile svg(dir.filePath("c.svg"));
+    ASSERT_TRUE(svg.open(QIODevice::ReadOnly));
+    const QByteArray text = svg.readAll();
+    const int at = text.indexOf("width=\"");
+    ASSERT_GE(at, 0);
+    EXPECT_NEAR(text.mid(at + 7, 10).split('m').first().toDouble(), 89, 0.5) << text.mid(at, 30).toStdString();
+    EXPECT_TRUE(text.contains("viewBox=\"0 0 200 "));
+    // As drawn at --export-scale 2: twice the logical pixels, 192 dpi.
+    ASSERT_EQ(export_figure(figure, dir.filePath("s.png"), "cap", widget.font(), 2.0), "");
+    EXPECT_EQ(QImage(dir.filePath("s.png")).size(), logical * 2);
+    EXPECT_NE(export_figure(figure, dir.filePath("d.png"), "cap", widget.font(), ExportSize{5, 0}), "");
+    EXPECT_NE(export_figure(figure, dir.filePath("h.png"), "cap", widget.font(), ExportSize{1200, 200}), "");
+    EXPECT_TRUE(QDir(dir.path()).entryList({"*.part", "d.png", "h.png"}).isEmpty());
+}
+
+// The dialog shows what its width and resolution give before anything is written.
+TEST(FigureExportDialog, ShowsTheResultingSize) {
+    QSettings().remove("figureExport");
+    FigureExportDialog dialog({"canvas", "grid"}, "grid",
+                              [](const QString& pane) { return pane == "grid" ? QSize(400, 300) : QSize(); });
+    EXPECT_EQ(dialog.pane(), "grid");
+    EXPECT_EQ(dialog.size().width_inches, 0);  // as drawn by default
+    EXPECT_EQ(dialog.size().dpi, 192);
+    EXPECT_EQ(dialog.sizeText(), QString("800 \u00d7 600 px at 192 dpi \u00b7 106 \u00d7 79 mm"));
+    auto* unit = dialog.findChild<QComboBox*>("widthUnit");
+    auto* width = dialog.findChild<QDoubleSpinBox*>("width");
+    auto* dpi = dialog.findChild<QSpinBox*>("dpi");
+    ASSERT_TRUE(unit && width && dpi);
+    unit->setCurrentIndex(unit->findData("mm"));
+    width->setValue(89);
+    dpi->setValue(300);
+    EXPECT_NEAR(dialog.size().width_inches, 89 / 25.4, 1e-9);
+    EXPECT_EQ(dialog.findChild<QLabel*>("exportSize")->text(),
+              QString("1051 \u00d7 788 px at 300 dpi \u00b7 89 \u00d7 67 mm"));
+    unit->setCurrentIndex(unit->findData("px"));
+    width->setValue(1200);
+    EXPECT_NEAR(dialog.size().width_inches, 4.0, 1e-9);
+    dialog.remember();
+    FigureExportDialog again({"canvas", "grid"}, "canvas", [](const QString&) { return QSize(); });
+    EXPECT_NEAR(again.size().width_inches, 1200.0 / 300, 1e-9);
+    EXPECT_TRUE(again.sizeText().contains("nothing to draw"));
+    QSettings().remove("figureExport");
 }
 
 }  // namespace

@@ -376,7 +376,7 @@ StoreInfo store_info_for(const ClipModel& model) {
     info.model_spec = model.info().spec;
     info.model_format = model.info().format;
     info.architecture = c.name;
-    info.weights_fingerprint = weights_fingerprint(model.info().weights_path, model.info().spec);
+    info.weights_fingerprint = model.weights_fingerprint();
     info.preprocess = c.preprocess;
     info.layers = c.vision.layers;
     info.heads = c.vision.heads;
@@ -385,38 +385,7 @@ StoreInfo store_info_for(const ClipModel& model) {
 }
 
 bool store_made_by(const StoreInfo& info, const ClipModel& model) {
-    return weights_fingerprint(model.info().weights_path, model.info().spec) == info.weights_fingerprint;
-}
-
-std::string weights_fingerprint(const std::string& weights_path, const std::string& spec) {
-    if (weights_path.empty()) return spec;
-    const int fd = ::open(weights_path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) throw_input(weights_path, std::string("cannot open: ") + std::strerror(errno));
-    uint64_t hash = 1469598103934665603ull;
-    std::vector<char> buffer(size_t{8} << 20);
-    uint64_t total = 0;
-    while (true) {
-        const ssize_t n = ::read(fd, buffer.data(), buffer.size());
-        if (n < 0) {
-            ::close(fd);
-            throw_input(weights_path, "read failed");
-        }
-        if (n == 0) break;
-        total += static_cast<uint64_t>(n);
-        size_t i = 0;
-        for (; i + 8 <= static_cast<size_t>(n); i += 8) {
-            uint64_t word;
-            std::memcpy(&word, buffer.data() + i, 8);
-            hash = (hash ^ word) * 1099511628211ull;
-        }
-        for (; i < static_cast<size_t>(n); ++i)
-            hash = (hash ^ static_cast<unsigned char>(buffer[i])) * 1099511628211ull;
-    }
-    ::close(fd);
-    char hex[40];
-    std::snprintf(hex, sizeof(hex), "fnv1a64:%016llx:%llu", static_cast<unsigned long long>(hash),
-                  static_cast<unsigned long long>(total));
-    return hex;
+    return model.weights_fingerprint() == info.weights_fingerprint;
 }
 
 }  // namespace clipscope

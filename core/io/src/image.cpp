@@ -269,8 +269,9 @@ Image image_from_rgb(int width, int height, const std::vector<uint8_t>& rgb) {
     return Image{width, height, 3, false, rgb, {}};
 }
 
-Image load_image(const std::string& path) {
-    std::error_code ec;
+Image load_image(const std::string& path) { return load_image(path, {}); }
+
+Image load_image(const std::string& path, const std::function<void(const ImageFileInfo&)>& on_header) {
     const std::string bytes = read_file_bytes(path, size_t{1} << 31);
     if (bytes.empty()) throw_input(path, "empty file");
     // Dimensions from the header first: a bomb (a few kB declaring 30000x30000) is refused
@@ -283,6 +284,8 @@ Image load_image(const std::string& path) {
         throw_input(path, "declares " + std::to_string(header.width) + "x" + std::to_string(header.height) +
                               " pixels, more than the limit of " + std::to_string(kMaxImagePixels) +
                               " (refused before decoding)");
+    if (on_header)
+        on_header(ImageFileInfo{header.format, header.width, header.height, static_cast<int64_t>(bytes.size())});
     // OpenCV 4.6 has no GIF decoder; for JPEGs it differs from Pillow on CMYK and truncation.
     if (header.format == "gif") return image_from_gif(bytes, path);
     if (header.format == "jpeg") return image_from_jpeg(bytes, path);

@@ -7,12 +7,14 @@
 #include <c10/core/InferenceMode.h>
 
 #include <cmath>
+#include <cstdio>
 #include <mutex>
 #include <thread>
 
 #include "clip_towers.h"
 #include "model_internals.h"
 #include "clipscope/base/error.h"
+#include "clipscope/base/file_digest.h"
 #include "torch_bridge.h"
 
 namespace clipscope {
@@ -26,6 +28,9 @@ struct ClipModel::Impl {
     std::optional<Tokenizer> tokenizer;
     std::vector<std::string> vocab_searched;  // where a missing vocabulary was looked for
     at::Device device = at::kCPU;
+    FileIdentity weights_file;        // the weights file as it was when loaded
+    mutable std::string fingerprint;  // weights_fingerprint(), once computed
+    mutable std::once_flag fingerprint_once;
 };
 
 namespace {
@@ -92,6 +97,18 @@ ClipModel ClipModel::create(const ClipConfig& config, const std::map<std::string
     impl->config = config;
     StateDict dict;
     for (const auto& [key, array] : state_dict) dict[key] = view_as_tensor(array).clone();
+    uint64_t hash = kFnv1a64Offset;  // the tensors themselves, in key order: no file names them
+    uint64_t bytes = 0;
+    for (const auto& [key, array] : state_dict) {
+        hash = fnv1a64_words(key.data(), key.size(), hash);
+        const auto* data = reinterpret_cast<const char*>(array.data.data());
+        hash = fnv1a64_words(data, array.data.size() * sizeof(float), hash);
+        bytes += array.data.size() * sizeof(float);
+    }
+    char hex[64];
+    std::snprintf(hex, sizeof(hex), "fnv1a64:%016llx:%llu:in-memory", static_cast<unsigned long long>(hash),
+                  static_cast<unsigned long long>(bytes));
+    impl->fingerprint = hex;
     take_weights(*impl, std::move(dict), "the given weights");
     impl->info.spec = "in-memory:" + config.name;
     impl->info.format = "in-memory";
@@ -135,6 +152,10 @@ ClipModel ClipModel::load(const std::string& spec, const LoadOptions& options) {
     impl->info.spec = spec;
     impl->info.format = format_name(loc.format);
     impl->info.weights_path = loc.weights_path;
+    if (loc.weights_path.empty())
+        impl->fingerprint = spec;  // random:ARCH:SEED makes the same weights every time
+    else
+        impl->weights_file = file_identity(loc.weights_path);
     impl->info.weights_dtype = stored;
     impl->info.vocab_path = find_vocabulary(loc, options.vocab_path);
     // Checkpoints shipped without tokenizer files (OpenAI .pt, bare safetensors) use the standard
@@ -160,6 +181,17 @@ ClipModel ClipModel::load(const std::string& spec, const LoadOptions& options) {
 
 const ClipConfig& ClipModel::config() const { return impl_->config; }
 const ModelInfo& ClipModel::info() const { return impl_->info; }
+
+const std::string& ClipModel::weights_fingerprint() const {
+    std::call_once(impl_->fingerprint_once, [this] {
+        const std::string& path = impl_->info.weights_path;
+        if (path.empty()) return;  // set when the model was made
+        if (file_identity(path) != impl_->weights_file)
+            throw_input(path, "the weights file has changed since the model was loaded; load the model again");
+        impl_->fingerprint = fnv1a64_file_fingerprint(path);
+    });
+    return impl_->fingerprint;
+}
 bool ClipModel::has_tokenizer() const { return impl_->tokenizer.has_value(); }
 float ClipModel::logit_scale() const { return std::exp(impl_->weights.logit_scale.item<float>()); }
 

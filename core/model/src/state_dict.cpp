@@ -475,10 +475,17 @@ void write_checkpoint(const std::string& folder, ModelFormat format, const ClipC
         case ModelFormat::OpenAiTorchScript: {
             // The archive holds weights only: loading assumes OpenAI's graph (QuickGELU, shapes inferred).
             std::vector<std::string> cannot;
+            const auto is_activation = [](const std::string& v) {
+                return v.rfind("vision.activation=", 0) == 0 || v.rfind("text.activation=", 0) == 0;
+            };
             for (const auto& v : architecture_variations(config))
-                if (v != "vision.activation=quick_gelu" && v != "text.activation=quick_gelu") cannot.push_back(v);
-            if (config.vision.activation != Activation::QuickGelu || config.text.activation != Activation::QuickGelu)
-                cannot.push_back("an activation other than QuickGELU");
+                if (!is_activation(v)) cannot.push_back(v);
+            // Each tower's activation once, plain GELU included (the original graph's, so no variation names it).
+            for (const auto& [tower, act] :
+                 {std::pair{"vision", config.vision.activation}, std::pair{"text", config.text.activation}})
+                if (act != Activation::QuickGelu)
+                    cannot.push_back(std::string(tower) + ".activation=" + activation_name(act) +
+                                     " (OpenAI's graph is QuickGELU)");
             require_expressible(config, "an OpenAI TorchScript", cannot);
             write_torchscript_checkpoint((dir / "model.pt").string(), sd);
             return;

@@ -98,9 +98,6 @@ StoreInfo store_info_for(const ClipModel& model);
 // analyses must come from the same model).
 bool store_made_by(const StoreInfo& info, const ClipModel& model);
 
-// A fingerprint of a weights file's bytes (64-bit FNV-1a over 8-byte words, hex), so
-// a store records exactly which weights made it. "random:..." specs fingerprint themselves.
-std::string weights_fingerprint(const std::string& weights_path, const std::string& spec);
 // 64-bit FNV-1a of a byte string (cache keys and index identities).
 uint64_t fnv1a64(const std::string& bytes);
 

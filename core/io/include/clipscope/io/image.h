@@ -3,6 +3,7 @@
 // side with Pillow's antialiased bicubic (reimplemented bit-exactly in fixed point),
 // centre crop with torchvision's rounding, then per-channel mean/std.
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,16 @@ constexpr int64_t kMaxImagePixels = 178'956'970;  // Pillow's MAX_IMAGE_PIXELS *
 // Decodes a file. Greyscale becomes RGB, alpha is kept (RGBA), EXIF orientation is
 // ignored (Pillow does not apply it either). Errors name the file.
 Image load_image(const std::string& path);
+
+// What the header says, before the pixels are decoded (width/height -1 where it does not say).
+struct ImageFileInfo {
+    std::string format;  // "png", "jpeg", ...
+    int64_t width = -1, height = -1;
+    int64_t file_bytes = 0;
+};
+// As load_image, calling on_header once the header has been read and accepted, before the
+// decode: a caller showing progress can say how large the image it is waiting for is.
+Image load_image(const std::string& path, const std::function<void(const ImageFileInfo&)>& on_header);
 Image image_from_rgb(int width, int height, const std::vector<uint8_t>& rgb);
 
 // Pillow's Image.resize(size, BICUBIC) on 8-bit data (a = -0.5, support scaled when

@@ -43,6 +43,10 @@ public:
 
     const ClipConfig& config() const;
     const ModelInfo& info() const;
+    // Which weights these are, as stores record it (fnv1a64_file_fingerprint of the weights
+    // file; a random:ARCH spec names itself; an in-memory model hashes its tensors). A file's
+    // is computed once, on first use, and refused if the file has changed since it was loaded.
+    const std::string& weights_fingerprint() const;
     // Throws a clear error when the model has no vocabulary (pass --vocab).
     const Tokenizer& tokenizer() const;
     bool has_tokenizer() const;
