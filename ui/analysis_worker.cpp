@@ -293,12 +293,15 @@ uint64_t AnalysisWorker::indexImageSet(const QString& folder, const QString& cac
         }
         StoreInfo info = store_info_for(*model);
         info.batch = 8;
-        info.images = list_image_folder(source.toStdString());
-        if (info.images.empty()) throw Error(ErrorKind::InputFile, source.toStdString() + ": no images in the folder");
         const QString key = QString::fromStdString(info.weights_fingerprint).left(16) + "-" +
                             QString::number(fnv1a64(QFileInfo(source).absoluteFilePath().toStdString()), 16);
         const QString store_folder = cache.filePath("stores/" + key);
         QDir().mkpath(QFileInfo(store_folder).path());
+        // An image that cannot be decoded is skipped and named, as `clipscope-cli index` does.
+        const IndexList list = images_to_index(list_image_folder(source.toStdString()), store_folder.toStdString(),
+                                               /*strict=*/false, control);
+        info.images = list.images;
+        info.skipped = list.skipped;
         {
             StoreWriter writer = StoreWriter::open(store_folder.toStdString(), info);
             index_into_store(*model, writer, image_files_of(writer, *model), control);
@@ -308,7 +311,12 @@ uint64_t AnalysisWorker::indexImageSet(const QString& folder, const QString& cac
         auto set = std::make_shared<ImageSet>();
         set->source = source;
         set->store_folder = store_folder;
-        set->name = QString("%1 (%2 images)").arg(name).arg(store->size());
+        set->name = store->info().skipped.empty() ? QString("%1 (%2 images)").arg(name).arg(store->size())
+                                                  : QString("%1 (%2 images, %3 skipped: see %4/skipped.txt)")
+                                                        .arg(name)
+                                                        .arg(store->size())
+                                                        .arg(store->info().skipped.size())
+                                                        .arg(store_folder);
         for (const ImageEntry& e : store->info().images) set->images << QString::fromStdString(e.path);
         const int64_t L = store->info().layers, H = store->info().heads, E = store->info().embed_dim;
         set->head_means = FloatArray({L, H, E}, std::vector<float>(means.heads.begin(), means.heads.end()));

@@ -76,4 +76,11 @@ QString export_view_data(const ViewState& state, const HeadGridModel& grid, cons
     return {};
 }
 
+QStringList view_data_files(const QString& dir) {
+    QStringList files;
+    for (const char* name : {"view.json", "heads.csv", "scores.csv", "map.npy", "neighbours.csv"})
+        files << QDir(dir).filePath(name);
+    return files;
+}
+
 }  // namespace clipscope::ui

@@ -7,6 +7,7 @@
 //   neighbours.csv  rank, image, score (when a gallery is shown)
 // Every file is written atomically.
 #include <QString>
+#include <QStringList>
 
 #include "analysis_types.h"
 
@@ -14,6 +15,9 @@ namespace clipscope::ui {
 
 class HeadGridModel;
 class ViewState;
+
+// The files export_view_data writes into `dir` (checked before writing).
+QStringList view_data_files(const QString& dir);
 
 // Returns "" on success, else a message naming the file and the problem.
 QString export_view_data(const ViewState& state, const HeadGridModel& grid, const NeighborsPtr& neighbors,

@@ -103,6 +103,8 @@ private:
     void showImageStep(const QString& path, int step, int steps, const QString& what);
     void refreshImagePending();
     void runStartupExports();
+    // "" when the files may be written; else why not (one is an open image or the model's file).
+    QString outputRefusal(const QStringList& outputs) const;
     void exportDialog();
     void saveSettings();
 

@@ -1,10 +1,14 @@
 // Figure and data export from the window: the command line's headless exports once
 // every job has finished, and the File -> Export figure dialog.
 #include <QApplication>
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
 #include <QStatusBar>
 #include <spdlog/spdlog.h>
 
 #include "analysis_worker.h"
+#include "clipscope/base/output_guard.h"
 #include "data_export.h"
 #include "canvas_pane.h"
 #include "figure_export.h"
@@ -18,13 +22,30 @@
 
 namespace clipscope::ui {
 
+// The check every CLI command makes before writing (clipscope/base/output_guard.h): a figure
+// or data export never replaces an image that is open or the model's file.
+QString MainWindow::outputRefusal(const QStringList& outputs) const {
+    OutputPlan plan;
+    for (const QString& image : images_) plan.inputs.push_back(QFile::encodeName(image).toStdString());
+    if (QFileInfo(model_spec_).isFile()) plan.inputs.push_back(QFile::encodeName(model_spec_).toStdString());
+    for (const QString& out : outputs) plan.outputs.push_back(QFile::encodeName(out).toStdString());
+    try {
+        check_output_plan(plan, /*force=*/false);
+    } catch (const std::exception& e) {
+        return QString::fromStdString(e.what()).replace(", or pass --force", "");
+    }
+    return {};
+}
+
 void MainWindow::runStartupExports() {
     if (!startup_pending_ || worker_->pending() > 0) return;
     startup_pending_ = false;
     int code = failures_ > 0 ? 1 : 0;
     QApplication::processEvents();  // let the panes repaint with the final state
     if (!startup_.export_data.isEmpty()) {
-        const QString error = export_view_data(*state_, *grid_model_, gallery_pane_->neighbors(), startup_.export_data);
+        QString error = outputRefusal(view_data_files(startup_.export_data));
+        if (error.isEmpty())
+            error = export_view_data(*state_, *grid_model_, gallery_pane_->neighbors(), startup_.export_data);
         if (error.isEmpty())
             spdlog::info("wrote the view's data to {}", startup_.export_data.toStdString());
         else
@@ -32,9 +53,11 @@ void MainWindow::runStartupExports() {
         if (!error.isEmpty()) code = 1;
     }
     for (const auto& [name, file] : startup_.exports) {
-        const QString error = figure_pane_names().contains(name)
-                                  ? export_figure(figureOf(name), file, state_->caption(), font(), startup_.export_size)
-                                  : tr("unknown pane '%1' (%2)").arg(name, figure_pane_names().join(", "));
+        QString error = figure_pane_names().contains(name)
+                            ? outputRefusal({file})
+                            : tr("unknown pane '%1' (%2)").arg(name, figure_pane_names().join(", "));
+        if (error.isEmpty())
+            error = export_figure(figureOf(name), file, state_->caption(), font(), startup_.export_size);
         if (!error.isEmpty()) {
             spdlog::error("export {}: {}", name.toStdString(), error.toStdString());
             code = 1;
@@ -64,8 +87,9 @@ void MainWindow::exportDialog() {
         },
         this);
     if (dialog.exec() != QDialog::Accepted) return;
-    const QString error =
-        export_figure(figureOf(dialog.pane()), dialog.file(), state_->caption(), font(), dialog.size());
+    QString error = outputRefusal({dialog.file()});
+    if (error.isEmpty())
+        error = export_figure(figureOf(dialog.pane()), dialog.file(), state_->caption(), font(), dialog.size());
     if (!error.isEmpty()) {
         onFailed(tr("Exporting a figure"), error);
         return;

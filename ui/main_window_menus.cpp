@@ -2,6 +2,7 @@
 #include <QAction>
 #include <QApplication>
 #include <QDockWidget>
+#include <QDir>
 #include <QFileDialog>
 #include <QInputDialog>
 #include <QLineEdit>
@@ -108,7 +109,8 @@ void MainWindow::buildMenus() {
         const QString dir = QFileDialog::getExistingDirectory(
             this, tr("Export the data behind the panes (CSV, JSON, .npy) into a folder"));
         if (dir.isEmpty()) return;
-        const QString error = export_view_data(*state_, *grid_model_, gallery_pane_->neighbors(), dir);
+        QString error = outputRefusal(view_data_files(dir));
+        if (error.isEmpty()) error = export_view_data(*state_, *grid_model_, gallery_pane_->neighbors(), dir);
         if (!error.isEmpty())
             onFailed(tr("Exporting data"), error);
         else

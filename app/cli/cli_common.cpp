@@ -1,7 +1,10 @@
 #include "cli_common.h"
 
+#include <algorithm>
+
 #include <spdlog/spdlog.h>
 
+#include <filesystem>
 #include <iostream>
 #include <sstream>
 
@@ -39,6 +42,19 @@ ClipModel load_model(const ModelOptions& options) {
     return ClipModel::load(model_spec(options), lo);
 }
 
+ClipModel load_store_model(const ModelOptions& options, const StoreInfo& store, const std::string& why) {
+    ModelOptions effective = options;
+    if (effective.model.empty()) {
+        effective.model = store.model_spec;
+        spdlog::info("no --model given: {} with the store's own model {}", why, store.model_spec);
+    }
+    ClipModel model = load_model(effective);
+    if (!store_made_by(store, model))
+        throw_usage("--model " + effective.model + " is not the model that made the store (" + store.model_spec +
+                    ", weights " + store.weights_fingerprint + "): " + why + " needs that model");
+    return model;
+}
+
 nlohmann::json model_summary(const ClipModel& model) {
     const auto& info = model.info();
     return {{"spec", info.spec},
@@ -61,6 +77,39 @@ std::vector<std::string> collect_texts(const std::vector<std::string>& args, con
     }
     if (texts.empty()) throw_usage("no texts given (pass TEXT arguments or --texts-file)");
     return texts;
+}
+
+bool& force_outputs() {
+    static bool force = false;
+    return force;
+}
+
+void guard_outputs(const OutputPlan& plan) { check_output_plan(plan, force_outputs()); }
+
+std::vector<std::string> with_model_inputs(const ModelOptions& model, std::vector<std::string> inputs) {
+    std::error_code ec;
+    if (!model.model.empty() && std::filesystem::is_regular_file(model.model, ec)) inputs.push_back(model.model);
+    if (!model.vocab.empty()) inputs.push_back(model.vocab);
+    return inputs;
+}
+
+std::string unknown_command(const CLI::App& app, int argc, char** argv) {
+    std::vector<std::string> names;
+    for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; }))
+        names.push_back(sub->get_name());
+    for (int i = 1; i < argc; ++i) {
+        const std::string arg = argv[i];
+        if (arg == "--threads") {  // the one global option with a value
+            ++i;
+            continue;
+        }
+        if (arg.rfind("-", 0) == 0) continue;
+        if (std::find(names.begin(), names.end(), arg) != names.end()) return {};
+        std::string list;
+        for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
+        return "unknown command '" + arg + "' (commands: " + list + "; clipscope-cli --help describes them)";
+    }
+    return {};
 }
 
 }  // namespace clipscope::cli

@@ -7,8 +7,10 @@
 #include <vector>
 
 #include "clipscope/analysis/head_list.h"
+#include "clipscope/analysis/store.h"
 #include "clipscope/model/clip_model.h"
 #include "clipscope/base/ndarray.h"
+#include "clipscope/base/output_guard.h"
 
 namespace clipscope::cli {
 
@@ -27,10 +29,26 @@ void add_model_options(CLI::App& cmd, ModelOptions& options, bool model_required
 std::string model_spec(const ModelOptions& options);
 ClipModel load_model(const ModelOptions& options);
 
+// The model for work on a store: --model when given (it must be the model that made the
+// store: refused otherwise), else the store's own model (logged), never the demo model.
+ClipModel load_store_model(const ModelOptions& options, const StoreInfo& store, const std::string& why);
+
 // A short description of the model for every printed result ("every number carries its model").
 nlohmann::json model_summary(const ClipModel& model);
 
 void print_json(const nlohmann::json& j);
+
+// The global --force: outputs may replace inputs (check_output_plan).
+bool& force_outputs();
+// Refuses, before any work, outputs that would replace what the command reads or cannot be
+// written (clipscope/base/output_guard.h), honouring --force.
+void guard_outputs(const OutputPlan& plan);
+// `inputs` plus the model's own files where --model/--vocab name files (a model folder may
+// take outputs: a TextSpan result beside the model labels its heads in the app).
+std::vector<std::string> with_model_inputs(const ModelOptions& model, std::vector<std::string> inputs);
+// "unknown command 'X' (commands: …)" when the first word after the global options is no
+// command; "" otherwise.
+std::string unknown_command(const CLI::App& app, int argc, char** argv);
 
 // Texts from positional arguments and/or a file (one per line, kept verbatim but for the newline).
 std::vector<std::string> collect_texts(const std::vector<std::string>& args, const std::string& file);

@@ -28,6 +28,9 @@ struct Options {
 };
 
 void run(const Options& o) {
+    guard_outputs({with_model_inputs(o.model, {o.classes, o.templates, o.descriptions, o.text_embeddings}),
+                   {o.store},
+                   {o.csv}});  // e.g. --csv STORE/manifest.json
     const Store store = Store::open(o.store);
     const StoreInfo& info = store.info();
     // Class names: the given file's order, else the store's labels sorted (ImageFolder order).
@@ -54,10 +57,7 @@ void run(const Options& o) {
     }
     if (unlabelled) spdlog::warn("{} images have no label among the classes and are skipped", unlabelled);
 
-    const ClipModel model = load_model(o.model);
-    if (!store_made_by(info, model))
-        throw_usage("the model " + model.info().spec + " is not the model that made the store (" + info.model_spec +
-                    ")");
+    const ClipModel model = load_store_model(o.model, info, "embedding the class names");
     const auto templates = o.templates.empty() ? default_templates() : read_templates(o.templates);
     const FloatArray classifier = build_classifier(model, names, templates);
 
@@ -141,7 +141,7 @@ void register_ablate(CLI::App& app) {
         "ablate",
         "Zero-shot accuracy of a labelled store with layers, MLPs, the class-token term or heads mean-ablated");
     auto o = std::make_shared<Options>();
-    add_model_options(*cmd, o->model);
+    add_model_options(*cmd, o->model, /*model_required=*/false);  // default: the store's own model
     cmd->add_option("--store", o->store, "A store made by `index` on a labelled image set")->required();
     cmd->add_option("--classes", o->classes,
                     "Class names, one per line, in class-index order (default: the store's labels, sorted)");

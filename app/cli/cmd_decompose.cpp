@@ -54,6 +54,14 @@ Shape with_batch(Shape s, int64_t B) {
 void run(const Options& o) {
     if (o.images.empty() == o.tensor.empty()) throw_usage("give either --image IMG... or --tensor T.npy");
     if (o.batch < 1) throw_usage("--batch must be at least 1");
+    {
+        OutputPlan plan{with_model_inputs(o.model, o.images), {}, {}};
+        plan.inputs.push_back(o.tensor);
+        for (const char* name : {"preprocessed.npy", "embedding.npy", "mlps.npy", "cls_attn.npy", "heads.npy",
+                                 "attentions.npy", "meta.json"})
+            plan.outputs.push_back((std::filesystem::path(o.out) / name).string());
+        guard_outputs(plan);  // e.g. --tensor out/preprocessed.npy --out out
+    }
     const ClipModel model = load_model(o.model);
     const auto& c = model.config();
     const int64_t S = c.vision.image_size, L = c.vision.layers;

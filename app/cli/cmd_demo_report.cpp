@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "cli_common.h"
+#include "clipscope/base/output_guard.h"
 #include "clipscope/base/atomic_file.h"
 #include "clipscope/base/error.h"
 #include "clipscope/base/resources.h"
@@ -43,9 +44,48 @@ std::string fixed(double v, int digits = 1) {
     return buf;
 }
 
+// The README's summary table, from this run's numbers (scripts/update-readme-demo-table.sh
+// copies it into the README, and a test fails when the committed one differs).
+std::string readme_table(const std::vector<world::FamilyZeroShot>& zero_shot, const world::HeldOutSet& eval,
+                         const world::TextSpanFamilies& spans, const world::SegmentationComparison& seg,
+                         const world::SpuriousHabitat& sp, const Options& o) {
+    std::ostringstream t;
+    t << "| | measured | target |\n|---|---|---|\n| zero-shot shape / colour / position / habitat | ";
+    int64_t differ = 0;
+    for (const char* family : {"shape", "colour", "position", "habitat"})
+        for (const auto& f : zero_shot)
+            if (f.family == family) {
+                t << (std::string(family) == "shape" ? "" : " / ") << fixed(f.embedding_accuracy);
+                if (std::string(family) == "position")
+                    t << " (chance " << fixed(100.0 / world::family_size(family)) << ")";
+                differ += f.differ;
+            }
+    t << " % | shape and colour \u2265 90 % |\n| sum of parts = embedding | "
+      << (differ == 0 ? "same predictions on all " + std::to_string(o.images) + " scenes"
+                      : std::to_string(differ) + " predictions differ")
+      << ", max difference " << scientific(eval.self_check) << " | |\n| TextSpan head families | ";
+    std::vector<std::pair<std::string, int>> families(spans.heads_per_family.begin(), spans.heads_per_family.end());
+    std::stable_sort(families.begin(), families.end(),
+                     [](const auto& a, const auto& b) { return a.second > b.second; });
+    for (size_t i = 0; i < families.size(); ++i) t << (i ? ", " : "") << families[i].first << " " << families[i].second;
+    t << "; mean purity " << fixed(spans.mean_purity, 2) << " (random picks: " << fixed(spans.chance_purity, 2)
+      << ") | |\n| segmentation mIoU: ";
+    for (size_t k = 0; k < seg.methods.size(); ++k) t << (k ? " / " : "") << method_name(seg.methods[k]);
+    t << " | ";
+    for (size_t k = 0; k < seg.methods.size(); ++k) t << (k ? " / " : "") << fixed(100 * seg.totals[k].mean_iou());
+    const size_t n = sp.habitat_heads.size();
+    t << " | decomposition above attention |\n| worst-group accuracy (circle vs square): baseline / " << n
+      << " habitat heads mean-ablated / " << n << " random heads (mean of " << o.random_draws << ") | "
+      << fixed(sp.baseline.worst) << " / " << (sp.ablated ? fixed(sp.ablated->worst) : std::string("-")) << " / "
+      << (sp.ablated ? fixed(sp.random_mean_worst) : std::string("-")) << " % | ablated above both |\n";
+    return t.str();
+}
+
 void run(const Options& o) {
     const std::string descriptions = o.descriptions.empty() ? demo_descriptions_path() : o.descriptions;
     const auto t0 = std::chrono::steady_clock::now();
+    // An earlier report in the folder is replaced whole; Ctrl+C or a failure leaves no half report.
+    GeneratedFolder folder(o.out, {"report.md"}, "demo-report", /*replace_earlier=*/true);
     const ClipModel model = load_model(o.model);
     const auto& c = model.config();
     const int64_t L = c.vision.layers, H = c.vision.heads;
@@ -191,12 +231,14 @@ void run(const Options& o) {
         summary["spurious"]["ablated_worst"] = abl.worst;
         summary["spurious"]["random_mean_worst"] = sp.random_mean_worst;
     }
+    write_text_atomically(o.out + "/readme-table.md", readme_table(zero_shot, eval, spans, seg, sp, o));
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     md << "---\nGenerated in " << fixed(seconds, 0) << " s with " << current_threads() << " threads.\n";
     summary["seconds"] = seconds;
     write_text_atomically(o.out + "/report.md", md.str());
     write_text_atomically(o.out + "/summary.json",
                           summary.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
+    folder.done();
     spdlog::info("report written to {}/report.md ({:.0f} s)", o.out, seconds);
 }
 

@@ -25,6 +25,7 @@ void register_embed(CLI::App& app) {
         cmd->footer(
             "Example:\n  clipscope-cli embed-text --model M --out t.npy \"a photo of a dog\" \"a photo of a cat\"");
         cmd->callback([o] {
+            guard_outputs({with_model_inputs(o->model, {o->texts_file}), {}, {o->out}});
             const auto texts = collect_texts(o->texts, o->texts_file);
             const ClipModel model = load_model(o->model);
             const FloatArray e = model.encode_texts(texts);
@@ -47,6 +48,7 @@ void register_embed(CLI::App& app) {
         cmd->add_option("images", o->images, "Image files")->required();
         cmd->footer("Example:\n  clipscope-cli embed-image --model M --out img.npy dog.jpg cat.png");
         cmd->callback([o] {
+            guard_outputs({with_model_inputs(o->model, o->images), {}, {o->out}});  // --out img.png img.png
             const ClipModel model = load_model(o->model);
             const FloatArray e = model.encode_image(load_preprocessed_batch(o->images, model.config().preprocess));
             write_npy(o->out, e);

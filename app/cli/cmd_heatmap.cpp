@@ -71,6 +71,11 @@ void run_segmentation_protocol(const Options& o) {
 }
 
 void run(const Options& o) {
+    OutputPlan plan{with_model_inputs(o.model, {o.image, o.classes, o.templates}),
+                    {},
+                    {o.out + ".npy", o.out + ".png", o.out + ".json"}};
+    if (!o.classes.empty()) plan.outputs.push_back(o.out + "_mask.png");
+    guard_outputs(plan);  // e.g. --image d/img.png --out d/img: the overlay would replace the image
     if (!o.classes.empty()) return run_segmentation_protocol(o);
     if (o.text.empty())
         throw_usage("give --text (and optionally --versus), or --classes for the segmentation protocol");

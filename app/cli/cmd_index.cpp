@@ -15,6 +15,7 @@ struct IndexOptions {
     ModelOptions model;
     std::string images, list, out, shard, dtype = "f32";
     int64_t batch = 8;
+    bool strict = false;
 };
 
 // "I/N" -> the contiguous range of shard I (0-based) of N over `count` items.
@@ -33,6 +34,7 @@ std::pair<int64_t, int64_t> shard_range(const std::string& spec, int64_t count) 
 void run_index(const IndexOptions& o) {
     if (o.images.empty() == o.list.empty()) throw_usage("give --images DIR or --list FILE");
     if (o.batch < 1) throw_usage("--batch must be at least 1");
+    guard_outputs({with_model_inputs(o.model, {o.list}), {o.images}, {o.out}});  // not a store inside the images
     std::vector<ImageEntry> entries = o.images.empty() ? read_image_list(o.list) : list_image_folder(o.images);
     if (!o.shard.empty()) {
         const int64_t total = static_cast<int64_t>(entries.size());
@@ -45,7 +47,10 @@ void run_index(const IndexOptions& o) {
     info.batch = o.batch;
     info.dtype = o.dtype;
     info.shard = o.shard;
-    info.images = entries;
+    const IndexList list = with_console_progress(
+        "checking images", [&](RunControl& c) { return images_to_index(entries, o.out, o.strict, &c); });
+    info.images = list.images;
+    info.skipped = list.skipped;
     StoreWriter writer = StoreWriter::open(o.out, info);
     const int64_t N = writer.size();
     if (writer.done() == N) {
@@ -58,6 +63,9 @@ void run_index(const IndexOptions& o) {
     spdlog::info(
         "indexed {} images into {} with {} ({}) in {:.1f} s ({:.1f} images/s); sum of parts = embedding within {:.2e}",
         r.indexed, o.out, info.model_spec, info.architecture, r.seconds, r.indexed / r.seconds, r.max_sum_error);
+    if (!info.skipped.empty())
+        spdlog::warn("{} of {} images could not be decoded and were skipped: listed in {}/skipped.txt",
+                     info.skipped.size(), info.skipped.size() + info.images.size(), o.out);
 }
 
 }  // namespace
@@ -77,6 +85,9 @@ void register_index(CLI::App& app) {
             ->capture_default_str();
         cmd->add_option("--shard", o->shard,
                         "I/N: index only the I-th of N contiguous parts (e.g. one per job of a Slurm array)");
+        cmd->add_flag("--strict", o->strict,
+                      "Stop at the first image that cannot be decoded (default: skip it, and list it in "
+                      "STORE/skipped.txt and the manifest)");
         cmd->add_option("--dtype", o->dtype, "f32 or f16 storage")
             ->check(CLI::IsMember({"f32", "f16"}))
             ->capture_default_str();

@@ -58,6 +58,7 @@ void write_sheet(const std::string& path, const Store& store, const std::vector<
 }
 
 void run(const Options& o) {
+    guard_outputs({with_model_inputs(o.model, {o.query_image}), {o.store}, {o.sheet}});
     const Store store = Store::open(o.store);
     const StoreInfo& info = store.info();
     if (o.build_index) {
@@ -86,11 +87,7 @@ void run(const Options& o) {
         key = neighbor_key(store.read("heads", o.query_index, 1), store.read("embedding", o.query_index, 1), q);
         query = {{"index", o.query_index}, {"image", info.images[static_cast<size_t>(o.query_index)].path}};
     } else {
-        if (o.model.model.empty()) throw_usage("--query-image needs --model (the model that made the store)");
-        const ClipModel model = load_model(o.model);
-        if (!store_made_by(info, model))
-            throw_usage("the model " + model.info().spec + " is not the model that made the store (" + info.model_spec +
-                        ")");
+        const ClipModel model = load_store_model(o.model, info, "decomposing --query-image");
         DecomposeOptions nonspatial;
         nonspatial.spatial = false;
         const Decomposition d =

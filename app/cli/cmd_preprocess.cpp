@@ -32,9 +32,6 @@ void register_preprocess(CLI::App& app) {
     cmd->add_option("images", o->images, "Image files")->required();
     cmd->footer("Example:\n  clipscope-cli preprocess --model M --out-dir crops/ scan_cmyk.jpg logo.gif");
     cmd->callback([o] {
-        const ClipModel model = load_model(o->model);
-        PreprocessConfig config = model.config().preprocess;
-        if (o->image_size > 0) config.image_size = o->image_size;
         // One crop per image, named by its stem: two inputs with the same stem would
         // overwrite each other's crop, so such a list is refused before anything is written.
         std::map<std::string, std::string> image_of;            // crop file -> image
@@ -48,6 +45,12 @@ void register_preprocess(CLI::App& app) {
                             "; give them in separate runs");
             jobs.emplace_back(path, out);
         }
+        OutputPlan plan{with_model_inputs(o->model, o->images), {}, {}};
+        for (const auto& job : jobs) plan.outputs.push_back(job.second);
+        guard_outputs(plan);  // e.g. --out-dir d with d/img.png: the crop would replace the image
+        const ClipModel model = load_model(o->model);
+        PreprocessConfig config = model.config().preprocess;
+        if (o->image_size > 0) config.image_size = o->image_size;
         std::filesystem::create_directories(o->out_dir);
         for (const auto& [path, out] : jobs) {
             const Image crop = resize_and_crop(load_image(path), config);

@@ -28,7 +28,7 @@ namespace fs = std::filesystem;
 
 struct Options {
     ModelOptions model;
-    std::string store, metadata, classes = "landbird,waterbird", templates;
+    std::string store, metadata, classes, templates;
     GroupedMetadataColumns
         columns;  // --filename-column, --label-column, --group-column, --split-column, --split, --root
     std::string heads, preset, keywords, textspan;
@@ -78,22 +78,37 @@ nlohmann::json report_json(const std::string& name, const HeadList& heads, const
             {"groups", groups}};
 }
 
+// The class names in label order: --classes (a list or a file), else the dataset's
+// classes.txt beside its metadata; a guess (Waterbirds' names) would silently pair the
+// labels with the wrong texts.
+std::vector<std::string> class_names(const Options& o) {
+    std::string source = o.classes;
+    if (source.empty()) {
+        const fs::path beside = fs::path(o.metadata).parent_path() / "classes.txt";
+        if (!fs::is_regular_file(beside))
+            throw_usage("give --classes (names in label order, or a file): " + beside.string() + " does not exist");
+        source = beside.string();
+        spdlog::info("class names from {}", source);
+    }
+    const auto names = split_labels(fs::is_regular_file(source) ? read_file_bytes(source, 64 << 20) + "\n" : source);
+    if (names.size() < 2) throw_usage("--classes needs at least 2 class names, got them from " + source);
+    return names;
+}
+
 void run(const Options& o) {
+    guard_outputs({with_model_inputs(o.model, {o.metadata, o.classes, o.templates, o.textspan}),
+                   {o.store},
+                   {o.out + ".json", o.out + ".csv"}});
     const Store store = Store::open(o.store);
     const StoreInfo& info = store.info();
     const CsvTable meta = read_csv(o.metadata);
-    const std::vector<std::string> names =
-        split_labels(fs::is_regular_file(o.classes) ? read_file_bytes(o.classes, 64 << 20) + "\n" : o.classes);
-    if (names.size() < 2) throw_usage("--classes needs at least 2 class names");
+    const std::vector<std::string> names = class_names(o);
     const GroupedLabels grouped = grouped_labels(info, meta, o.columns, static_cast<int64_t>(names.size()));
     const std::vector<int64_t>& labels = grouped.labels;
     const std::vector<std::string>& groups = grouped.groups;
     const bool all_splits = grouped.all_splits;
 
-    const ClipModel model = load_model(o.model);
-    if (!store_made_by(info, model))
-        throw_usage("the model " + model.info().spec + " is not the model that made the store (" + info.model_spec +
-                    ")");
+    const ClipModel model = load_store_model(o.model, info, "embedding the class names");
     const auto templates = o.templates.empty() ? default_templates() : read_templates(o.templates);
     const FloatArray classifier = build_classifier(model, names, templates);
     const auto [heads, heads_source] = chosen_heads(o, info);
@@ -188,15 +203,15 @@ void register_spurious(CLI::App& app) {
     auto* cmd = app.add_subcommand(
         "spurious", "Worst-group accuracy (Waterbirds and other grouped data) with spurious-cue heads mean-ablated");
     auto o = std::make_shared<Options>();
-    add_model_options(*cmd, o->model);
+    add_model_options(*cmd, o->model, /*model_required=*/false);  // default: the store's own model
     cmd->add_option("--store", o->store, "A store made by `index` over the dataset's images")->required();
     cmd->add_option("--metadata", o->metadata, "CSV with a header: file name, label, group (and split) columns")
         ->required();
     cmd->add_option(
         "--root", o->columns.root,
         "Folder the file names are relative to (only for messages; rows match the end of the store's paths)");
-    cmd->add_option("--classes", o->classes, "Class names in label order, comma-separated or a file")
-        ->capture_default_str();
+    cmd->add_option("--classes", o->classes,
+                    "Class names in label order, comma-separated or a file (default: classes.txt beside --metadata)");
     cmd->add_option("--templates", o->templates,
                     "Prompt templates with {} (default: the built-in short list; the reference uses OpenAI's 80)");
     cmd->add_option("--filename-column", o->columns.filename)->capture_default_str();

@@ -14,6 +14,7 @@ struct ExportOptions {
 };
 
 void run_export(const ExportOptions& o) {
+    guard_outputs({{}, {o.store}, {o.out}});
     const std::string model = export_reference_layout(o.store, {o.out, o.dataset, o.model_name});
     spdlog::info("exported {} to {} ({}_attn_{}.npy, ...)", o.store, o.out, o.dataset, model);
 }
@@ -24,6 +25,7 @@ struct ImportOptions {
 };
 
 void run_import(const ImportOptions& o) {
+    guard_outputs({with_model_inputs(o.model, {}), {o.dir}, {o.out}});
     const ClipModel model = load_model(o.model);
     const int64_t n = with_console_progress("import", [&](RunControl& c) {
         return import_reference_layout(model, {o.dir, o.dataset, o.model_name}, o.out, &c);
@@ -37,6 +39,7 @@ struct MergeOptions {
 };
 
 void run_merge(const MergeOptions& o) {
+    guard_outputs({{}, o.shards, {o.out}});  // e.g. --out a shard's own folder
     const int64_t n =
         with_console_progress("merge", [&](RunControl& c) { return merge_store_shards(o.shards, o.out, &c); });
     spdlog::info("merged {} shards ({} images) into {}", o.shards.size(), n, o.out);

@@ -27,7 +27,7 @@ struct Options {
     ModelOptions model;
     std::string matrix;
     std::string store;
-    int64_t last_layers = 4;
+    int64_t last_layers = 0;  // 0: min(4, the store's layers)
     std::string text_embeddings;
     std::string descriptions;
     int64_t rank = 80;
@@ -88,8 +88,19 @@ void write_people_exports(const Options& o, const std::vector<TextSpanHeadRecord
     }
 }
 
+// --per-head picks distinct texts: at most as many as the pool holds.
+void require_enough_texts(const Options& o, const Texts& texts) {
+    const int64_t m = texts.embeddings.rank() == 2 ? texts.embeddings.shape[0] : 0;
+    if (o.per_head > m)
+        throw_usage("--per-head " + std::to_string(o.per_head) + " asks for more texts than the " + std::to_string(m) +
+                    " of " + texts.source);
+}
+
 void run(const Options& o) {
     if (o.matrix.empty() == o.store.empty()) throw_usage("give --matrix D.npy or --store STORE");
+    guard_outputs({with_model_inputs(o.model, {o.matrix, o.text_embeddings, o.descriptions}),
+                   {o.store},
+                   {o.out, o.csv, o.markdown, o.reconstruction}});
     TextSpanOptions options;
     options.rank = o.rank;
     options.iterations = o.per_head;
@@ -103,6 +114,7 @@ void run(const Options& o) {
         if (data.rank() != 2)
             throw_input(o.matrix, "should be an [N, E] matrix, has shape " + shape_to_string(data.shape));
         texts = load_texts(o.descriptions, o.text_embeddings, o.model, nullptr, "");
+        require_enough_texts(o, texts);
         HeadStatistics stats(data.shape[1]);
         stats.add(data.data.data(), data.shape[0]);
         const TextSpanFit fit = text_span_fit(stats, texts.embeddings, options);
@@ -114,15 +126,17 @@ void run(const Options& o) {
         if (!o.reconstruction.empty()) throw_usage("--reconstruction applies to --matrix");
         const Store store = Store::open(o.store);
         const StoreInfo& info = store.info();
-        if (o.last_layers < 1 || o.last_layers > info.layers)
-            throw_usage("--last-layers must be between 1 and " + std::to_string(info.layers));
+        const int64_t last_layers = o.last_layers > 0 ? o.last_layers : std::min<int64_t>(4, info.layers);
+        if (last_layers > info.layers)
+            throw_usage("--last-layers must be between 1 and " + std::to_string(info.layers) + " (the store's layers)");
         texts = load_texts(o.descriptions, o.text_embeddings, o.model, &info, o.store);
+        require_enough_texts(o, texts);  // before the scan of the store, not after it
         const auto spans = with_console_progress("textspan", [&](RunControl& c) {
-            return text_span_store(store, texts.embeddings, options, o.last_layers, &c);
+            return text_span_store(store, texts.embeddings, options, last_layers, &c);
         });
         for (const auto& hs : spans) result.heads.push_back(head_record(hs.layer, hs.head, hs.fit, texts));
         result.settings.store = o.store;
-        result.settings.last_layers = o.last_layers;
+        result.settings.last_layers = last_layers;
         result.settings.images = store.size();
         if (texts.model.is_null())
             texts.model = {
@@ -146,15 +160,17 @@ void register_textspan(CLI::App& app) {
     add_model_options(*cmd, o->model, /*model_required=*/false);
     cmd->add_option("--matrix", o->matrix, "One head's terms over N images, [N, E] float32 .npy");
     cmd->add_option("--store", o->store, "A store made by `index`: TextSpan of every head of the last layers");
-    cmd->add_option("--last-layers", o->last_layers, "With --store: how many of the last layers")
-        ->capture_default_str();
+    cmd->add_option("--last-layers", o->last_layers,
+                    "With --store: how many of the last layers (default: 4, or all of a smaller model)")
+        ->check(CLI::PositiveNumber);
     cmd->add_option("--text-embeddings", o->text_embeddings,
                     "Text directions [Ntext, E] .npy (rows named by --descriptions if given)");
     cmd->add_option("--descriptions", o->descriptions,
                     "Description pool, one per line (embedded with --model unless --text-embeddings is given)");
     cmd->add_option("--rank", o->rank, "Dimension of the data span the texts are projected onto")
+        ->check(CLI::PositiveNumber)
         ->capture_default_str();
-    cmd->add_option("--per-head", o->per_head, "Texts to pick")->capture_default_str();
+    cmd->add_option("--per-head", o->per_head, "Texts to pick")->check(CLI::PositiveNumber)->capture_default_str();
     cmd->add_option("--out,-o", o->out, "RESULT.json")->required();
     cmd->add_option("--csv", o->csv, "Also write the picks as CSV");
     cmd->add_option("--markdown", o->markdown, "Also write the picks as a Markdown table");

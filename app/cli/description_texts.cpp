@@ -58,20 +58,14 @@ Texts load_texts(const std::string& descriptions, const std::string& text_embedd
     }
     if (descriptions.empty()) throw_usage("give --text-embeddings T.npy, or --descriptions FILE with --model M");
     // Without --model, a store's texts are embedded by the model that made the store.
-    ModelOptions effective = model_options;
-    if (effective.model.empty() && store_info) {
-        effective.model = store_info->model_spec;
-        spdlog::info("no --model given: embedding the descriptions with the store's model {}", effective.model);
-    }
-    if (effective.model.empty()) throw_usage("--descriptions needs --model to embed them (or pass --text-embeddings)");
+    if (model_options.model.empty() && !store_info)
+        throw_usage("--descriptions needs --model to embed them (or pass --text-embeddings)");
     t.source = descriptions;
-    const ClipModel model = load_model(effective);
+    const ClipModel model = store_info ? load_store_model(model_options, *store_info, "embedding the descriptions")
+                                       : load_model(model_options);
     t.model = model_summary(model);
     std::string cache;
     if (store_info) {
-        if (!store_made_by(*store_info, model))
-            throw_usage("--model " + effective.model + " is not the model that made the store (" +
-                        store_info->model_spec + "); descriptions must be embedded by the same model");
         const uint64_t h =
             fnv1a64(read_file_bytes(descriptions, size_t{256} << 20) + "|" + store_info->weights_fingerprint);
         const std::filesystem::path dir = std::filesystem::path(store_folder) / "text_cache";

@@ -5,11 +5,13 @@
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
+#include <filesystem>
 #include <iostream>
 
 #include "clipscope/model/clip_model.h"
 #include "clipscope/base/error.h"
 #include "clipscope/base/process_setup.h"
+#include "cli_common.h"
 #include "commands.h"
 #include "console_progress.h"
 
@@ -30,6 +32,9 @@ int main(int argc, char** argv) {
     app.add_option("--threads", threads, "Intra-op threads (0 = all cores)")->capture_default_str();
     app.add_flag("--quiet,-q", quiet, "Only errors on stderr");
     app.add_flag("--verbose,-v", verbose, "Debug logging");
+    app.add_flag("--force", clipscope::cli::force_outputs(),
+                 "Write outputs even where one is an input or lies inside a store or dataset that is read");
+    app.fallthrough();  // the global flags also after the command: `clipscope-cli heatmap ... --force`
     app.footer(
         "Exit codes: 0 ok, 2 bad arguments, 3 bad or missing input file, 4 bad model/checkpoint,\n"
         "5 unsupported request (e.g. CUDA on a CPU-only build), 6 network or download failure,\n70 internal error, 130 "
@@ -65,7 +70,19 @@ int main(int argc, char** argv) {
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
-        return app.exit(e);
+        if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+        // Every argument error exits 2 (the README's code), not CLI11's own 100+ codes.
+        const std::string unknown = clipscope::cli::unknown_command(app, argc, argv);
+        if (!unknown.empty()) {
+            std::cerr << unknown << "\n";
+            return 2;
+        }
+        app.exit(e);  // the parser's message, naming the flag or the missing option
+        return 2;
+    } catch (const std::filesystem::filesystem_error& e) {
+        // A path that cannot be read or written (a parent that is a file, a full disk): exit 3, naming it.
+        spdlog::error("{}: {}", e.path1().string(), e.code().message());
+        return clipscope::exit_code_for(clipscope::ErrorKind::InputFile);
     } catch (const clipscope::Error& e) {
         spdlog::error("{}", e.what());
         return clipscope::exit_code_for(e.kind());

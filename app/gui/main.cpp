@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "clipscope/base/error.h"
 #include "clipscope/base/process_setup.h"
 #include "clipscope/model/clip_model.h"
 #include "figure_panes.h"
@@ -89,7 +90,19 @@ int main(int argc, char** argv) {
                        quit, palette, export_scale, export_width, export_dpi, window_size, threads});
     parser.process(app);
 
-    clipscope::configure_threads(parser.value(threads).toInt());
+    {
+        bool ok = false;
+        const int n = parser.value(threads).toInt(&ok);
+        try {
+            if (!ok)
+                clipscope::throw_usage("--threads takes a whole number, got '" + parser.value(threads).toStdString() +
+                                       "'");
+            clipscope::configure_threads(n);
+        } catch (const clipscope::Error& e) {
+            spdlog::error("{}", e.what());
+            return 2;
+        }
+    }
     clipscope::ui::StartupOptions o;
     o.model = parser.value(model);
     o.device = parser.value(device);

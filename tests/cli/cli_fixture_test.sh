@@ -107,11 +107,11 @@ assert j['settings']['split']=='split == 2' and j['settings']['heads']=='2.1,2.3
     check "spurious keywords" "$CLI" spurious --store "$WORK/labelled" --model "$SHARED/fixtures/tiny" --vocab "$VOCAB" \
         --metadata "$WORK/meta.csv" --classes "a cat,a dog" --keywords "water,grass,circle,square,cat,dog" --textspan "$WORK/tss.json" --random-draws 0 --out "$WORK/sp2"
     expect_exit "spurious missing rows" 3 "no image in the store" "$CLI" spurious --store "$WORK/labelled" --model "$SHARED/fixtures/tiny" --vocab "$VOCAB" \
-        --metadata "$WORK/meta.csv" --split all --heads 2.1 --out "$WORK/x"
+        --metadata "$WORK/meta.csv" --classes "a cat,a dog" --split all --heads 2.1 --out "$WORK/x"
     expect_exit "spurious preset arch" 2 "ViT-B-16" "$CLI" spurious --store "$WORK/labelled" --model "$SHARED/fixtures/tiny" --vocab "$VOCAB" \
-        --metadata "$WORK/meta.csv" --preset both --out "$WORK/x"
+        --metadata "$WORK/meta.csv" --classes "a cat,a dog" --preset both --out "$WORK/x"
     expect_exit "spurious bad column" 3 "no column 'bird'" "$CLI" spurious --store "$WORK/labelled" --model "$SHARED/fixtures/tiny" --vocab "$VOCAB" \
-        --metadata "$WORK/meta.csv" --label-column bird --heads 2.1 --out "$WORK/x"
+        --metadata "$WORK/meta.csv" --classes "a cat,a dog" --label-column bird --heads 2.1 --out "$WORK/x"
     expect_exit "ablate bad heads" 2 "LAYER.HEAD" "$CLI" ablate --store "$WORK/labelled" --model "$SHARED/fixtures/tiny" --vocab "$VOCAB" --heads 2-1
     check "heatmap" "$CLI" heatmap --model "$SHARED/fixtures/tiny" --vocab "$VOCAB" --image "$SHARED/fixtures/common/catdog.png" \
         --text "a photo of a dog" --versus "a photo of a cat" --layers 1:2 --out "$WORK/hm"

@@ -71,7 +71,8 @@ check "preprocess: two images, one crop name" 2 "would both be written" -- "$cli
 # CSV metadata (Waterbirds layout) read by `spurious`, against a small store of the demo images.
 "$cli" -q index --images "$here/../../resources/demo/images" --out "$work/store" || { echo "FAIL: indexing the demo images"; exit 1; }
 for f in metadata_no_header.csv metadata_missing_columns.csv metadata_unclosed_quote.csv; do
-  check "csv: $f" 3 "$f" -- "$cli" spurious --store "$work/store" --metadata "$d/csv/$f" --heads 0.0 --out "$work/spurious"
+  check "csv: $f" 3 "$f" -- "$cli" spurious --store "$work/store" --metadata "$d/csv/$f" --classes landbird,waterbird \
+    --heads 0.0 --out "$work/spurious"
 done
 
 # Texts: unusual but valid; must work.

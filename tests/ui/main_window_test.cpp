@@ -124,7 +124,7 @@ QRect ink_box(const QImage& image, int top, int bottom) {
 }
 
 // A figure reads the same in every format: the SVG, rendered at the PNG's size, has the
-// heading at the PNG's size (fonts are pixel-sized, not converted by the SVG's resolution).
+// heading at the PNG's size (fonts by their real family and pixel size: figure_font).
 TEST(MainWindow, FiguresDrawTheirTextAtOneSizeInPngAndSvg) {
     QTemporaryDir dir;
     qputenv("XDG_CACHE_HOME", dir.path().toUtf8());

@@ -202,6 +202,31 @@ TEST(FigureExport, WritesPngSvgPdfWithCaptionAndRefusesUnknownFormats) {
     EXPECT_TRUE(QDir(dir.path()).entryList({"*.part"}).isEmpty());  // no half-written files left behind
 }
 
+// A file in the folder that cannot be decoded is skipped and named, not the end of the set.
+TEST(AnalysisWorker, AnImageSetSkipsAnImageItCannotDecode) {
+    const auto images = demo_image_paths();
+    QTemporaryDir dir, cache;
+    for (size_t i = 0; i < 2; ++i)
+        ASSERT_TRUE(QFile::copy(QString::fromStdString(images[i]), dir.filePath(QString("img%1.png").arg(i))));
+    QFile broken(dir.filePath("broken.png"));
+    ASSERT_TRUE(broken.open(QIODevice::WriteOnly));
+    broken.write("not an image");
+    broken.close();
+    AnalysisWorker w;
+    QSignalSpy ready(&w, &AnalysisWorker::imageSetReady), failed(&w, &AnalysisWorker::failed);
+    w.loadModel(QString::fromStdString(demo_model_directory()));
+    w.indexImageSet(dir.path(), cache.path());
+    ASSERT_TRUE(wait_idle(w));
+    ASSERT_EQ(failed.count(), 0) << failed.value(0).value(1).toString().toStdString();
+    ASSERT_EQ(ready.count(), 1);
+    const auto set = ready[0][0].value<ImageSetPtr>();
+    EXPECT_EQ(set->images.size(), 2);
+    EXPECT_TRUE(set->name.contains("1 skipped")) << set->name.toStdString();
+    QFile list(QDir(set->store_folder).filePath("skipped.txt"));
+    ASSERT_TRUE(list.open(QIODevice::ReadOnly));
+    EXPECT_TRUE(list.readAll().contains("broken.png"));
+}
+
 // Sizes: a printed width in mm/cm/in or pixels at the resolution; the PNG has the pixels
 // and the dpi, the SVG and the PDF the printed width; nonsense is refused with the text.
 TEST(FigureExport, WidthsAndResolutionsGiveTheSizeAsked) {

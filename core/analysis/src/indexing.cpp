@@ -1,6 +1,8 @@
 #include "clipscope/analysis/indexing.h"
 
 #include <algorithm>
+#include <filesystem>
+#include <set>
 #include <chrono>
 #include <string>
 #include <vector>
@@ -8,8 +10,50 @@
 #include "clipscope/decompose/decompose.h"
 #include "clipscope/io/batch_prefetcher.h"
 #include "clipscope/io/image.h"
+#include "clipscope/base/error.h"
+
+#include <spdlog/spdlog.h>
 
 namespace clipscope {
+namespace fs = std::filesystem;
+
+IndexList images_to_index(const std::vector<ImageEntry>& entries, const std::string& folder, bool strict,
+                          RunControl* control) {
+    IndexList list;
+    const fs::path manifest = fs::path(folder) / "manifest.json";
+    std::error_code ec;
+    if (fs::exists(manifest, ec)) {
+        // Resuming: the store's own verdicts, not a second decode of every image.
+        const StoreInfo existing = Store::open(folder).info();
+        std::set<std::string> skipped;
+        for (const auto& k : existing.skipped) skipped.insert(k.path);
+        list.skipped = existing.skipped;
+        for (const auto& e : entries)
+            if (!skipped.count(e.path)) list.images.push_back(e);
+        return list;
+    }
+    const int64_t n = static_cast<int64_t>(entries.size());
+    for (int64_t i = 0; i < n; ++i) {
+        if (control) {
+            control->check();
+            control->report(i, n, "checking images");
+        }
+        const ImageEntry& e = entries[static_cast<size_t>(i)];
+        try {
+            (void)load_image(e.path);
+            list.images.push_back(e);
+        } catch (const Error& error) {
+            if (strict || error.kind() != ErrorKind::InputFile) throw;
+            spdlog::warn("skipping {}", error.what());
+            std::string reason = error.what();  // "PATH: problem": the path is in the entry already
+            if (reason.rfind(e.path + ": ", 0) == 0) reason = reason.substr(e.path.size() + 2);
+            list.skipped.push_back({e.path, reason});
+        }
+    }
+    if (control) control->report(n, n, "checking images");
+    if (list.images.empty()) throw_input(folder, "none of the " + std::to_string(n) + " images can be decoded");
+    return list;
+}
 
 BatchPixels image_files_of(const StoreWriter& writer, const ClipModel& model) {
     std::vector<std::string> paths;

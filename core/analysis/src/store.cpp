@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -72,7 +73,7 @@ ImageEntry image_from_json(const nlohmann::json& j, const std::string& manifest)
 nlohmann::json info_to_json(const StoreInfo& s) {
     nlohmann::json images = nlohmann::json::array();
     for (const auto& e : s.images) images.push_back(image_to_json(e));
-    return {
+    nlohmann::json j = {
         {"format", "clipscope-store"},
         {"version", 1},
         {"model",
@@ -92,6 +93,17 @@ nlohmann::json info_to_json(const StoreInfo& s) {
         {"embedding_normalised", s.embedding_normalised},
         {"terms", "non-spatial decomposition terms divided by ||z||, as the reference's compute_prs.py stores them"},
         {"images", images}};
+    if (!s.skipped.empty()) {
+        nlohmann::json skipped = nlohmann::json::array();
+        for (const auto& k : s.skipped) {
+            nlohmann::json e;
+            put_exact(e, "path", k.path);
+            e["reason"] = k.reason;
+            skipped.push_back(e);
+        }
+        j["skipped"] = skipped;
+    }
+    return j;
 }
 
 StoreInfo info_from_json(const nlohmann::json& j, const std::string& path) {
@@ -118,6 +130,9 @@ StoreInfo info_from_json(const nlohmann::json& j, const std::string& path) {
         s.shard = j.at("shard");
         s.embedding_normalised = j.value("embedding_normalised", false);
         for (const auto& e : j.at("images")) s.images.push_back(image_from_json(e, path));
+        if (j.contains("skipped"))
+            for (const auto& e : j.at("skipped"))
+                s.skipped.push_back({get_exact(e, "path", path), e.value("reason", std::string())});
         if (s.dtype != "f32" && s.dtype != "f16") throw_input(path, "unknown dtype " + s.dtype);
         if (s.layers <= 0 || s.heads <= 0 || s.embed_dim <= 0 || s.layers > 256 || s.heads > 1024 ||
             s.embed_dim > 16384 || s.batch <= 0)
@@ -225,6 +240,46 @@ StoreWriter::~StoreWriter() = default;
 StoreWriter::StoreWriter(StoreWriter&&) noexcept = default;
 StoreWriter& StoreWriter::operator=(StoreWriter&&) noexcept = default;
 
+namespace {
+std::string shown(const nlohmann::json& j) {
+    std::string text = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    return text.size() > 120 ? text.substr(0, 117) + "..." : text;
+}
+
+// Where an existing manifest first differs from this run's, e.g. `images[175].path: the
+// store has "a/x.png", this run "a/y.png"`, so a refusal says which setting or file differs.
+std::string first_difference(const nlohmann::json& had, const nlohmann::json& want, const std::string& where) {
+    const std::string at = where.empty() ? "the manifest" : where;
+    if (had.type() != want.type()) return at + ": the store has " + shown(had) + ", this run " + shown(want);
+    if (had.is_object()) {
+        for (const auto& [key, value] : want.items()) {
+            const std::string path = where.empty() ? key : where + "." + key;
+            if (!had.contains(key))
+                return path + ": missing from the store's manifest (this run: " + shown(value) + ")";
+            if (had.at(key) != value) return first_difference(had.at(key), value, path);
+        }
+        for (const auto& [key, value] : had.items())
+            if (!want.contains(key))
+                return (where.empty() ? key : where + "." + key) + ": only in the store's manifest";
+        return {};
+    }
+    if (had.is_array()) {
+        for (size_t i = 0; i < std::min(had.size(), want.size()); ++i)
+            if (had[i] != want[i]) {
+                std::string d = first_difference(had[i], want[i], at + "[" + std::to_string(i) + "]");
+                if (had.size() != want.size())
+                    d += " (the store lists " + std::to_string(had.size()) + ", this run " +
+                         std::to_string(want.size()) + ")";
+                return d;
+            }
+        return at + ": the store lists " + std::to_string(had.size()) + ", this run " + std::to_string(want.size()) +
+               (had.size() > want.size() ? ", first missing now: " + shown(had[want.size()])
+                                         : ", first new: " + shown(want[had.size()]));
+    }
+    return at + ": the store has " + shown(had) + ", this run " + shown(want);
+}
+}  // namespace
+
 StoreWriter StoreWriter::open(const std::string& folder, const StoreInfo& info) {
     if (info.images.empty()) throw_usage("no images to index");
     StoreWriter w;
@@ -244,9 +299,9 @@ StoreWriter StoreWriter::open(const std::string& folder, const StoreInfo& info) 
             throw_input(manifest_path, std::string("malformed manifest: ") + e.what());
         }
         if (existing != wanted)
-            throw_input(folder,
-                        "already holds a store made with other settings, model or images; choose another --out "
-                        "(nothing was changed)");
+            throw_input(folder, "already holds a store made with other settings, model or images (" +
+                                    first_difference(existing, wanted, "") +
+                                    "); choose another --out (nothing was changed)");
         remove_stale_temporaries(folder);  // a run killed mid-rename left its progress.json temporary
         w.impl_->files = open_arrays(folder, info, /*create=*/false, /*writable=*/true);
         w.impl_->done = read_progress(folder, static_cast<int64_t>(info.images.size()));
@@ -258,6 +313,11 @@ StoreWriter StoreWriter::open(const std::string& folder, const StoreInfo& info) 
     if (ec) throw_input(folder, "cannot create: " + ec.message());
     // Arrays first, manifest last: a folder with a manifest always has its arrays.
     w.impl_->files = open_arrays(folder, info, /*create=*/true, /*writable=*/true);
+    if (!info.skipped.empty()) {  // for people: one bad image per line with why (the manifest has them too)
+        std::string text;
+        for (const auto& k : info.skipped) text += k.path + "\t" + k.reason + "\n";
+        write_text_atomically((fs::path(folder) / "skipped.txt").string(), text);
+    }
     write_text_atomically(manifest_path, wanted.dump(1, ' ', false, nlohmann::json::error_handler_t::replace));
     write_text_atomically((fs::path(folder) / "progress.json").string(), R"({"done": 0})");
     return w;

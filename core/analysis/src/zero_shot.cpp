@@ -1,5 +1,7 @@
 #include "clipscope/analysis/zero_shot.h"
 
+#include <map>
+
 #include <cmath>
 #include <sstream>
 
@@ -68,6 +70,16 @@ FloatArray build_classifier(const ClipModel& model, const std::vector<std::strin
                             const std::vector<std::string>& templates) {
     if (class_names.empty()) throw_usage("no class names given");
     if (templates.empty()) throw_usage("no prompt templates given");
+    // A name given twice splits its probability between two identical rows (circle,circle,square:
+    // scores summing to 0.51 for "circle") and shifts every mean over classes.
+    std::map<std::string, size_t> first;
+    for (size_t c = 0; c < class_names.size(); ++c) {
+        const auto [it, fresh] = first.emplace(class_names[c], c);
+        if (!fresh)
+            throw_usage("the class '" + class_names[c] + "' is given twice (positions " +
+                        std::to_string(it->second + 1) + " and " + std::to_string(c + 1) +
+                        "); each class may appear once");
+    }
     const int64_t C = static_cast<int64_t>(class_names.size()), E = model.config().embed_dim,
                   T = static_cast<int64_t>(templates.size());
     FloatArray classifier({E, C});

@@ -1,4 +1,5 @@
 #include "clipscope/demo/world_dataset.h"
+#include "clipscope/base/output_guard.h"
 
 #include <cstdio>
 #include <filesystem>
@@ -40,8 +41,13 @@ Image mask_image(const Mask& m) {
 int64_t write_world_dataset(const WorldDatasetOptions& o, const RunControl* control) {
     if (o.out.empty()) throw_usage("make-world needs --out DIR");
     if (o.count < 1 || o.count > 10'000'000) throw_usage("--count must be between 1 and 10,000,000");
+    if (o.layout != "imagefolder" && o.layout != "segmentation" && o.layout != "mat" && o.layout != "waterbirds")
+        throw_usage("unknown layout '" + o.layout + "' (imagefolder, segmentation, mat, waterbirds)");
+    if (o.layout == "imagefolder" || o.layout == "segmentation") world::family_size(o.family);  // validates it
+    // An earlier world in the folder is replaced whole: a rerun with another --size or --count
+    // once left 64-px and 224-px images side by side, 306 files for 50 rows.
+    GeneratedFolder folder(o.out, {"labels.csv"}, "make-world", /*replace_earlier=*/true);
     const fs::path out(o.out);
-    fs::create_directories(out);
     world::WorldRng rng(o.seed);
     std::string labels = "file,shape,colour,position,size,fill,habitat,objects,caption\n";
     int64_t written = 0;
@@ -128,8 +134,9 @@ int64_t write_world_dataset(const WorldDatasetOptions& o, const RunControl* cont
     } else {
         throw_usage("unknown layout '" + o.layout + "' (imagefolder, segmentation, mat, waterbirds)");
     }
-    write_text_atomically((out / "labels.csv").string(), labels);
+    write_text_atomically((out / "labels.csv").string(), labels);  // last: it marks a finished world
     if (control) control->report(written, written, "writing images");
+    folder.done();
     return written;
 }
 

@@ -30,15 +30,17 @@ bool is_image_file(const std::string& path) {
 std::vector<ImageEntry> list_image_folder(const std::string& folder) {
     std::error_code ec;
     if (!fs::is_directory(folder, ec)) throw_input(folder, "not a folder");
+    // Absolute paths: a store made from "imgs" or "../data/imgs" names the same files, and its
+    // images are found from any working directory.
+    const fs::path root = fs::absolute(folder).lexically_normal();
     std::vector<fs::path> files;
-    for (auto it = fs::recursive_directory_iterator(folder, fs::directory_options::skip_permission_denied, ec);
+    for (auto it = fs::recursive_directory_iterator(root, fs::directory_options::skip_permission_denied, ec);
          it != fs::recursive_directory_iterator(); it.increment(ec)) {
         if (ec) throw_input(folder, "cannot list: " + ec.message());
         if (it->is_regular_file(ec) && is_image_file(it->path())) files.push_back(it->path());
     }
     if (files.empty()) throw_input(folder, "holds no image files (jpg, png, gif, bmp, webp, tif, ppm, pgm)");
     std::sort(files.begin(), files.end());
-    const fs::path root(folder);
     const bool image_folder = std::all_of(files.begin(), files.end(), [&](const fs::path& f) {
         const fs::path relative = f.lexically_relative(root);
         return std::distance(relative.begin(), relative.end()) == 2;  // class/image.ext
@@ -50,7 +52,7 @@ std::vector<ImageEntry> list_image_folder(const std::string& folder) {
 
 std::vector<ImageEntry> read_image_list(const std::string& list_file) {
     std::istringstream in(read_file_bytes(list_file, size_t{1} << 30));
-    const fs::path base = fs::path(list_file).parent_path();
+    const fs::path base = fs::absolute(list_file).lexically_normal().parent_path();
     std::vector<ImageEntry> out;
     std::string line;
     while (std::getline(in, line)) {
@@ -60,7 +62,7 @@ std::vector<ImageEntry> read_image_list(const std::string& list_file) {
         const auto tab = line.find('\t');
         e.path = tab == std::string::npos ? line : line.substr(0, tab);
         if (tab != std::string::npos) e.label = line.substr(tab + 1);
-        if (fs::path(e.path).is_relative()) e.path = (base / e.path).string();
+        e.path = (fs::path(e.path).is_relative() ? base / e.path : fs::path(e.path)).lexically_normal().string();
         out.push_back(std::move(e));
     }
     if (out.empty()) throw_input(list_file, "lists no images");

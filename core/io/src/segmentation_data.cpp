@@ -195,13 +195,18 @@ public:
     MaskFolder(const std::string& images, const std::string& masks) {
         if (!fs::is_directory(masks)) throw_input(masks, "not a folder of masks");
         std::map<std::string, std::string> by_stem;  // relative path without extension -> mask file
+        // list_image_folder gives absolute paths: relative to the folders' absolute forms.
+        const fs::path mask_root = fs::absolute(masks).lexically_normal(),
+                       image_root = fs::absolute(images).lexically_normal();
         for (const auto& e : list_image_folder(masks)) {
-            fs::path rel = fs::path(e.path).lexically_relative(masks);
+            fs::path rel = fs::path(e.path).lexically_relative(mask_root);
+            if (rel.empty()) throw Error(ErrorKind::Internal, e.path + " is not under " + mask_root.string());
             by_stem.emplace(rel.replace_extension().generic_string(), e.path);
         }
         std::vector<std::string> unmatched;
         for (const auto& e : list_image_folder(images)) {
-            fs::path rel = fs::path(e.path).lexically_relative(images);
+            fs::path rel = fs::path(e.path).lexically_relative(image_root);
+            if (rel.empty()) throw Error(ErrorKind::Internal, e.path + " is not under " + image_root.string());
             auto it = by_stem.find(rel.replace_extension().generic_string());
             if (it == by_stem.end())
                 unmatched.push_back(e.path);

@@ -237,7 +237,14 @@ std::map<std::string, FloatArray> ClipModel::state_dict() const {
     return out;
 }
 
+int max_threads() { return 4 * static_cast<int>(std::max(1u, std::thread::hardware_concurrency())); }
+
 int configure_threads(int threads) {
+    // More threads than this only slow the work (500 on 2 cores: 27 s instead of 0.9 s), and
+    // tens of thousands exhaust memory before the first step can notice a Ctrl+C.
+    if (threads < 0 || threads > max_threads())
+        throw_usage("--threads takes 0 (all cores) or 1 to " + std::to_string(max_threads()) + " (4 x the " +
+                    std::to_string(max_threads() / 4) + " cores), got " + std::to_string(threads));
     // Debian's LibTorch starts with one intra-op thread; we want every core unless told otherwise.
     const int n = threads > 0 ? threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     at::set_num_threads(n);

@@ -6,6 +6,8 @@
 // app's image sets.
 #include <cstdint>
 #include <functional>
+#include <string>
+#include <vector>
 
 #include "clipscope/analysis/store.h"
 #include "clipscope/base/ndarray.h"
@@ -23,6 +25,19 @@ struct IndexReport {
     double seconds = 0;
     double max_sum_error = 0;  // the self-check over those images: max |sum of parts - z/||z|||
 };
+
+// The images a store will hold: `entries` less those that cannot be decoded, each skipped
+// image recorded with the decoder's reason, so one corrupt file does not stop a long job.
+// Every image is decoded once here, before the store is created. A store already in
+// `folder` keeps the skipped list it was made with (a resume decodes nothing twice; it goes
+// on if the set is unchanged, and StoreWriter::open names the first difference if not).
+// strict: the first image that cannot be decoded is the error.
+struct IndexList {
+    std::vector<ImageEntry> images;
+    std::vector<SkippedImage> skipped;
+};
+IndexList images_to_index(const std::vector<ImageEntry>& entries, const std::string& folder, bool strict,
+                          RunControl* control = nullptr);
 
 // Decodes the store's image files with the model's preprocessing.
 BatchPixels image_files_of(const StoreWriter& writer, const ClipModel& model);

@@ -25,6 +25,12 @@
 
 namespace clipscope {
 
+// An image of the set that could not be decoded when the store was made: not in the
+// store's list, recorded in its manifest and in STORE/skipped.txt.
+struct SkippedImage {
+    std::string path, reason;
+};
+
 struct StoreInfo {
     std::string model_spec;
     std::string model_format;
@@ -37,6 +43,7 @@ struct StoreInfo {
     std::string shard;                  // "I/N" when this store holds one shard, else ""
     bool embedding_normalised = false;  // true for stores imported from the reference's layout (no ||z|| there)
     std::vector<ImageEntry> images;
+    std::vector<SkippedImage> skipped;  // written to the manifest only when there are any
 };
 
 // The arrays of a store and their per-image row shapes.

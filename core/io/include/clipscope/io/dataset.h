@@ -2,7 +2,8 @@
 // Image sets for batch jobs: a folder searched recursively, an ImageFolder layout
 // (one sub-folder per class, the class being the sub-folder's name), or a list
 // file (one path per line, optionally "path<TAB>label"; relative paths are taken
-// from the list file's folder). Paths come out in a stable, sorted order.
+// from the list file's folder). Paths come out absolute and normalised (a store found
+// from any working directory), in a stable, sorted order.
 #include <string>
 #include <vector>
 

@@ -72,8 +72,10 @@ private:
     std::unique_ptr<Impl> impl_;
 };
 
-// Sets torch's intra-op thread count (0 = all cores) and returns the count in use.
+// Sets torch's intra-op thread count (0 = all cores) and returns the count in use; a count
+// outside 0..max_threads() is refused (Error Usage, naming --threads).
 int configure_threads(int threads);
+int max_threads();  // 4 x the cores
 int current_threads();
 
 // Random but non-degenerate weights of an architecture, with open_clip key names.

@@ -1,0 +1,153 @@
+#!/usr/bin/env bash
+# The careless user (issue 16's list): outputs named like inputs, bad flags, unwritable
+# outputs, duplicate labels, reused and foreign folders, Ctrl+C, stores found from another
+# directory. Each case checks the exit code, that the message names the file or flag, and
+# that every input is byte-identical afterwards. The demo model (the default) and the
+# shapes world keep it quick.
+source "$(dirname "$0")/cli_test_lib.sh"
+cd "$WORK" || exit 1
+IMG="$ROOT/resources/demo/images/00_blue_triangle_right_grass.png"
+
+sums() { find "$@" -type f -print0 | sort -z | xargs -0 md5sum; }
+unchanged() {  # unchanged NAME: every file recorded in inputs.md5 is as it was
+    if md5sum --quiet -c inputs.md5 > /dev/null 2>&1; then passed=$((passed + 1)); else
+        failed=$((failed + 1)); echo "FAIL: $1 changed an input"; md5sum --quiet -c inputs.md5; fi
+}
+
+"$CLI" -q make-world --out world --count 12 --size 64 > /dev/null
+"$CLI" -q index --images world --out store --batch 4 > /dev/null
+mkdir d && cp "$IMG" d/img.png && printf 'something red\nsky\nwater\n' > d/desc.txt && printf 'circle\nsquare\n' > d/cls.csv
+sums d world store > inputs.md5
+
+# 1. No output replaces an input or lies inside a store it reads.
+expect_exit "heatmap over its image" 2 "d/img.png" "$CLI" heatmap --image d/img.png --text "a red shape" --out d/img
+expect_exit "preprocess over its image" 2 "d/img.png" "$CLI" preprocess --out-dir d d/img.png
+expect_exit "embed-image into its image" 2 "d/img.png" "$CLI" embed-image --out d/img.png d/img.png
+expect_exit "textspan over its descriptions" 2 "d/desc.txt" \
+  "$CLI" textspan --store store --descriptions d/desc.txt --per-head 2 --out d/desc.txt
+expect_exit "ablate csv inside the store" 2 "lies inside store" "$CLI" ablate --store store --csv store/manifest.json
+expect_exit "segment over its classes" 2 "d/cls.csv" \
+  "$CLI" segment --images world --masks world --classes d/cls.csv --out d/cls
+expect_exit "a hard link is the same file" 2 "is the input" bash -c \
+  "ln d/img.png d/link.png && '$CLI' embed-image --out d/link.png d/img.png"
+rm -f d/link.png
+unchanged "refused outputs"
+check "--force writes anyway" "$CLI" -q heatmap --image d/img.png --text "a red shape" --out d/img --force
+cp "$IMG" d/img.png
+
+# 2. Arguments checked before any work.
+for bad in 99999 -3 abc; do
+  expect_exit "--threads $bad" 2 "threads" "$CLI" --threads "$bad" info
+done
+expect_exit "duplicate labels" 2 "'circle' is given twice" "$CLI" classify --labels circle,circle,square "$IMG"
+expect_exit "--per-head over the pool, before the scan" 2 "--per-head 5" \
+  "$CLI" textspan --store store --descriptions d/desc.txt --per-head 5 --out ts.json
+expect_exit "--per-head 0" 2 "per-head" "$CLI" textspan --store store --descriptions d/desc.txt --per-head 0 --out ts.json
+expect_exit "spurious without classes" 2 "give --classes" \
+  "$CLI" spurious --store store --metadata world/labels.csv --heads 5.0 --out sp
+"$CLI" -q make-random-model --arch tiny --out tiny > /dev/null
+"$CLI" -q index --model tiny --images world --out tiny-store --batch 4 > /dev/null
+# Any [N, E] rows serve as TextSpan's directions; a random model has no vocabulary, so image embeddings do.
+"$CLI" -q embed-image --model tiny --out tiny-dirs.npy $(find world -name '*.png' | sort | head -4) > /dev/null
+check "textspan on a 3-layer model with the default --last-layers" \
+  "$CLI" -q textspan --store tiny-store --text-embeddings tiny-dirs.npy --per-head 2 --rank 4 --out tiny-ts.json
+check "it took the model's 3 layers" python3 -c "
+import json; j=json.load(open('tiny-ts.json')); assert j['settings']['last_layers'] == 3, j['settings']"
+
+# 3. Exit codes as documented: 2 for every argument error, 3 for an output that cannot be written.
+expect_exit "unknown flag" 2 "--bogus" "$CLI" --bogus info
+expect_exit "unknown command" 2 "unknown command 'nocommand'" "$CLI" nocommand
+touch afile
+for cmd in make-world demo-report; do
+  expect_exit "$cmd into a file's child" 3 "afile" "$CLI" "$cmd" --out afile/x
+done
+expect_exit "decompose into a file's child" 3 "afile" "$CLI" decompose --image "$IMG" --out afile/x
+expect_exit "heatmap into a file's child" 3 "afile" "$CLI" heatmap --image "$IMG" --text a --out afile/x
+expect_exit "index into a file's child" 3 "afile" "$CLI" index --images world --out afile/x
+# Every command: an unknown flag, and (where it has one) a missing required option, exit 2 naming them.
+# (The required options are given so that the parser gets to the unknown flag; nothing runs.)
+while read -r cmd args; do
+  # shellcheck disable=SC2086
+  expect_exit "$cmd --no-such-flag" 2 "no-such-flag" "$CLI" "$cmd" $args --no-such-flag
+done << 'COMMANDS'
+info
+tokenize
+bench
+models
+embed-text --out x.npy
+embed-image --out x.npy y.png
+preprocess --out-dir x y.png
+decompose --out x
+classify y.png
+make-random-model --arch tiny --out x
+textspan --out x.json
+index --out x
+export-store s --out x
+import-store d --out x
+merge-stores s --out x
+ablate --store s
+heatmap --image y.png --out x
+neighbors --store s
+segment --out x
+spurious --store s --metadata m.csv --out x
+make-world --out x
+train-demo --out x
+demo-report --out x
+download org/name
+COMMANDS
+for cmd in embed-text embed-image preprocess decompose classify make-random-model textspan index export-store \
+  import-store merge-stores ablate heatmap neighbors spurious make-world train-demo demo-report download; do
+  expect_exit "$cmd without its required option" 2 "required" "$CLI" "$cmd"
+done
+
+# 5. Stores name their images absolutely (they work from any directory), and a refused
+#    resume says which entry differs.
+check "absolute image paths" python3 -c "
+import json; p=json.load(open('store/manifest.json'))['images'][0]['path']; assert p.startswith('/'), p"
+first=$(python3 -c "import json; print(json.load(open('store/manifest.json'))['images'][0]['path'])")
+mkdir elsewhere
+check "neighbors from another directory" bash -c "cd elsewhere && '$CLI' neighbors --store ../store --embedding \
+  --query-index 0 --sheet sheet.png > /dev/null 2> log && [ -s sheet.png ] && ! grep -q warn log"
+mv "$first" moved.png
+expect_exit "resume names the differing image" 3 "images\[0\].path" "$CLI" index --images world --out store --batch 4
+mv moved.png "$first"
+
+# 5b. A long job survives a bad image: skipped, named, counted; --strict stops at it; resumes keep the verdict.
+cp -r world wbad && printf 'not a png' > wbad/circle/broken.png
+head -c 300 "$(find world -name '*.png' | sort | head -1)" > wbad/circle/truncated.png  # a real PNG, cut short
+check "index skips an image it cannot decode" bash -c "'$CLI' index --images wbad --out store-bad --batch 4 2> log; \
+  grep -q '2 of 14 images could not be decoded' log"
+check "skipped.txt names them and why" bash -c "grep -q 'broken.png	not an image' store-bad/skipped.txt && \
+  grep -q 'truncated.png	' store-bad/skipped.txt"
+check "the manifest records it" python3 -c "
+import json; m=json.load(open('store-bad/manifest.json'))
+assert len(m['images']) == 12 and sorted(k['path'].rsplit('/', 1)[1] for k in m['skipped']) == ['broken.png', 'truncated.png'], m.get('skipped')"
+expect_exit "--strict stops at it" 3 "broken.png" "$CLI" index --strict --images wbad --out store-strict --batch 4
+check "--strict left no store" test ! -e store-strict/manifest.json
+check "a rerun finds the store complete" bash -c "'$CLI' index --images wbad --out store-bad --batch 4 2>&1 | grep -q 'already complete'"
+rm wbad/circle/broken.png wbad/circle/truncated.png
+check "removing the bad images changes nothing to resume" \
+  bash -c "'$CLI' index --images wbad --out store-bad --batch 4 2>&1 | grep -q 'already complete'"
+
+# 6. Generators: refuse foreign folders, replace their own earlier output, leave nothing on Ctrl+C.
+expect_exit "make-world into a store" 2 "no earlier output of make-world" "$CLI" make-world --out store --count 4
+mkdir mine && echo keep > mine/notes.txt
+expect_exit "make-world into a user's folder" 2 "mine is not empty" "$CLI" make-world --out mine --count 4
+check "the user's file is kept" grep -q keep mine/notes.txt
+"$CLI" -q make-world --out w2 --count 30 --size 64 > /dev/null
+"$CLI" -q make-world --out w2 --count 5 --size 32 > /dev/null
+check "a rerun replaces its earlier world" bash -c \
+  "[ \$(find w2 -name '*.png' | wc -l) -eq 5 ] && [ \$(tail -n +2 w2/labels.csv | wc -l) -eq 5 ]"
+expect_exit "make-random-model into a non-empty folder" 2 "tiny is not empty" \
+  "$CLI" make-random-model --arch tiny --out tiny
+"$CLI" -q make-world --out big --count 100000 --size 64 > /dev/null 2>&1 &
+pid=$!
+for _ in $(seq 1 100); do [ -n "$(find big -name '*.png' 2> /dev/null | head -1)" ] && break; sleep 0.1; done
+kill -INT "$pid"
+wait "$pid"
+rc=$?
+check "Ctrl+C: make-world exits 130" test "$rc" -eq 130
+check "Ctrl+C: no half world left" test ! -e big
+unchanged "everything above"
+
+finish careless
