@@ -80,7 +80,7 @@ void run(const Options& o) {
         // every head of the earlier layers mean-ablated, MLPs intact.
         if (o.last_layers < 1 || o.last_layers > info.layers)
             throw_usage("--last-layers must be between 1 and " + std::to_string(info.layers));
-        const Texts texts = load_texts(o.descriptions, o.text_embeddings, o.model, &info, o.store);
+        const Texts texts = load_texts(o.descriptions, o.text_embeddings, o.model, &info);
         TextSpanOptions options;
         options.rank = o.rank;
         options.iterations = o.per_head;

@@ -113,7 +113,7 @@ void run(const Options& o) {
         const FloatArray data = read_npy_float(o.matrix);
         if (data.rank() != 2)
             throw_input(o.matrix, "should be an [N, E] matrix, has shape " + shape_to_string(data.shape));
-        texts = load_texts(o.descriptions, o.text_embeddings, o.model, nullptr, "");
+        texts = load_texts(o.descriptions, o.text_embeddings, o.model, nullptr);
         require_enough_texts(o, texts);
         HeadStatistics stats(data.shape[1]);
         stats.add(data.data.data(), data.shape[0]);
@@ -129,7 +129,7 @@ void run(const Options& o) {
         const int64_t last_layers = o.last_layers > 0 ? o.last_layers : std::min<int64_t>(4, info.layers);
         if (last_layers > info.layers)
             throw_usage("--last-layers must be between 1 and " + std::to_string(info.layers) + " (the store's layers)");
-        texts = load_texts(o.descriptions, o.text_embeddings, o.model, &info, o.store);
+        texts = load_texts(o.descriptions, o.text_embeddings, o.model, &info);
         require_enough_texts(o, texts);  // before the scan of the store, not after it
         const auto spans = with_console_progress("textspan", [&](RunControl& c) {
             return text_span_store(store, texts.embeddings, options, last_layers, &c);

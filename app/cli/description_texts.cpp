@@ -1,5 +1,6 @@
 // Description pools as text directions, shared by the commands that need them.
 #include "description_texts.h"
+#include "clipscope/base/resources.h"
 
 #include <spdlog/spdlog.h>
 
@@ -45,7 +46,7 @@ std::string hex64(uint64_t v) {
 // With a store, computed embeddings are cached in STORE/text_cache, keyed by the
 // model's weights fingerprint and the description file's bytes.
 Texts load_texts(const std::string& descriptions, const std::string& text_embeddings, const ModelOptions& model_options,
-                 const StoreInfo* store_info, const std::string& store_folder) {
+                 const StoreInfo* store_info) {
     Texts t;
     if (!descriptions.empty()) t.labels = read_description_pool(descriptions).texts;
     if (!text_embeddings.empty()) {
@@ -64,23 +65,51 @@ Texts load_texts(const std::string& descriptions, const std::string& text_embedd
     const ClipModel model = store_info ? load_store_model(model_options, *store_info, "embedding the descriptions")
                                        : load_model(model_options);
     t.model = model_summary(model);
-    std::string cache;
+    // The cache is keyed by the descriptions' bytes and the weights, and lives in the user's
+    // cache folder, not the store (which may be read-only or shared). Its checksum file
+    // vouches for it: a truncated or overwritten cache is discarded and recomputed.
+    std::string cache, sum;
     if (store_info) {
         const uint64_t h =
             fnv1a64(read_file_bytes(descriptions, size_t{256} << 20) + "|" + store_info->weights_fingerprint);
-        const std::filesystem::path dir = std::filesystem::path(store_folder) / "text_cache";
-        std::filesystem::create_directories(dir);
+        const std::filesystem::path dir = std::filesystem::path(user_cache_directory()) / "text_cache";
         cache = (dir / (hex64(h) + ".npy")).string();
-        if (std::filesystem::exists(cache)) {
-            t.embeddings = read_npy_float(cache);
-            if (t.embeddings.shape.at(0) == static_cast<int64_t>(t.labels.size())) {
+        sum = cache + ".fnv1a64";
+        std::error_code ec;
+        if (std::filesystem::exists(cache, ec)) {
+            std::string problem;
+            try {
+                const bool vouched =
+                    std::filesystem::exists(sum, ec) &&
+                    read_file_bytes(sum, 64) == hex64(fnv1a64(read_file_bytes(cache, size_t{1} << 34)));
+                if (!vouched) problem = "its checksum does not match";
+                t.embeddings = read_npy_float(cache);
+                if (problem.empty() &&
+                    (t.embeddings.rank() != 2 || t.embeddings.shape[0] != static_cast<int64_t>(t.labels.size()) ||
+                     t.embeddings.shape[1] != model.config().embed_dim))
+                    problem = "its shape " + shape_to_string(t.embeddings.shape) + " does not fit";
+            } catch (const Error& e) {
+                problem = e.what();
+            }
+            if (problem.empty()) {
                 spdlog::info("using cached description embeddings {}", cache);
                 return t;
             }
+            spdlog::warn("discarding the damaged description cache {} ({}); recomputing it", cache, problem);
+            std::filesystem::remove(cache, ec);
+            std::filesystem::remove(sum, ec);
         }
     }
     t.embeddings = embed_descriptions(model, t.labels);
-    if (!cache.empty()) write_npy(cache, t.embeddings);
+    if (!cache.empty()) {
+        try {
+            std::filesystem::create_directories(std::filesystem::path(cache).parent_path());
+            write_npy(cache, t.embeddings);
+            write_text_atomically(sum, hex64(fnv1a64(read_file_bytes(cache, size_t{1} << 34))));
+        } catch (const std::exception& e) {  // a cache that cannot be written costs time, not the result
+            spdlog::warn("could not cache the description embeddings in {}: {}", cache, e.what());
+        }
+    }
     return t;
 }
 

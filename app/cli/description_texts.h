@@ -19,9 +19,10 @@ struct Texts {
 };
 
 // Text directions from `text_embeddings` (.npy), or the `descriptions` file embedded
-// with the model. With a store, computed embeddings are cached in STORE/text_cache,
-// keyed by the model's weights fingerprint and the description file's bytes.
+// with the model. With a store, computed embeddings are cached in the user's cache folder
+// (user_cache_directory()/text_cache, never the store), keyed by the model's weights
+// fingerprint and the description file's bytes, and checked by a checksum when reused.
 Texts load_texts(const std::string& descriptions, const std::string& text_embeddings, const ModelOptions& model_options,
-                 const StoreInfo* store_info, const std::string& store_folder);
+                 const StoreInfo* store_info);
 
 }  // namespace clipscope::cli

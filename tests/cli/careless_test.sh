@@ -100,6 +100,19 @@ for cmd in embed-text embed-image preprocess decompose classify make-random-mode
   expect_exit "$cmd without its required option" 2 "required" "$CLI" "$cmd"
 done
 
+# 4. A store is only read: description caches go to the user's cache folder, and a damaged one is recomputed.
+check "textspan on the store" "$CLI" -q textspan --store store --descriptions d/desc.txt --per-head 2 --out ts1.json
+check "nothing written into the store" test ! -e store/text_cache
+cached=$(find "$XDG_CACHE_HOME/ClipScope/text_cache" -name '*.npy' | head -1)
+check "the cache is in XDG_CACHE_HOME" test -s "$cached"
+python3 -c "import sys; p=sys.argv[1]; d=open(p,'rb').read(); open(p,'wb').write(d[:128] + bytes(len(d) - 128))" "$cached"
+check "a zeroed cache is discarded and recomputed" bash -c "'$CLI' textspan --store store --descriptions d/desc.txt \
+  --per-head 2 --out ts2.json 2> log; grep -q 'discarding the damaged description cache' log"
+check "with the same picks" python3 -c "
+import json; a, b = (json.load(open(f))['heads'] for f in ('ts1.json', 'ts2.json'))
+assert [[t['text'] for t in h['texts']] for h in a] == [[t['text'] for t in h['texts']] for h in b]"
+unchanged "the read-only uses"
+
 # 5. Stores name their images absolutely (they work from any directory), and a refused
 #    resume says which entry differs.
 check "absolute image paths" python3 -c "

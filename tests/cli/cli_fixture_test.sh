@@ -54,7 +54,8 @@ assert [(h['layer'], h['head']) for h in j['heads']] == [(l, h) for l in (1, 2) 
 for h in j['heads']:
     assert len(h['texts']) == 3 and len({t['index'] for t in h['texts']}) == 3 and 0 < h['total_variance_explained'] <= 1 + 1e-9
 assert j['settings']['images'] == 4"
-    check "description cache" test -n "$(ls "$WORK/fxstore/text_cache")"
+    check "description cache, outside the store" test -n "$(ls "$XDG_CACHE_HOME/ClipScope/text_cache")"
+    check "nothing cached in the store" test ! -e "$WORK/fxstore/text_cache"
     expect_exit "store model mismatch" 2 "not the model that made the store" "$CLI" textspan --store "$WORK/fxstore" --model random:tiny \
         --vocab "$VOCAB" --descriptions "$WORK/desc.txt" --last-layers 2 --out "$WORK/x.json"
     mkdir -p "$WORK/folder/cat" "$WORK/folder/dog"

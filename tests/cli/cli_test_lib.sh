@@ -6,6 +6,7 @@ SHARED="${2:-}"
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
+export XDG_CACHE_HOME="$WORK/cache"  # description caches and the like stay inside the test
 passed=0
 failed=0
 

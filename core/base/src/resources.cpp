@@ -49,4 +49,11 @@ std::vector<std::string> demo_image_paths() {
     return out;
 }
 
+std::string user_cache_directory() {
+    const char* xdg = std::getenv("XDG_CACHE_HOME");
+    if (xdg && *xdg) return (std::filesystem::path(xdg) / "ClipScope").string();
+    const char* home = std::getenv("HOME");
+    return (std::filesystem::path(home && *home ? home : "/tmp") / ".cache" / "ClipScope").string();
+}
+
 }  // namespace clipscope

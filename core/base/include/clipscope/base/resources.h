@@ -20,4 +20,9 @@ std::string demo_model_directory();
 std::string demo_descriptions_path();
 std::vector<std::string> demo_image_paths();
 
+// Where ClipScope keeps what it can recompute (description embeddings, the app's image-set
+// stores): $XDG_CACHE_HOME/ClipScope, else ~/.cache/ClipScope. Never inside a store or a
+// dataset, which may be read-only or shared.
+std::string user_cache_directory();
+
 }  // namespace clipscope
