@@ -13,6 +13,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 [ ! -e "$out" ] || { echo "golden-outputs: $out exists; give a new folder" >&2; exit 2; }
 mkdir -p "$out"
 cd "$out"
+export XDG_CACHE_HOME="$PWD/cache"  # caches (description embeddings) are recorded too, not left in ~/.cache
 run() { "$cli" --threads 1 -q "$@"; }
 images=("$root"/resources/demo/images/*.png)
 
