@@ -24,6 +24,7 @@ struct Options {
     std::string methods = "decomposition,last-layer-attention,rollout";
     std::string alignment = "crop";
     int64_t limit = 0;
+    bool strict = false;
 };
 
 void run(const Options& o) {
@@ -40,7 +41,8 @@ void run(const Options& o) {
     const MaskAlignment alignment = o.alignment == "crop" ? MaskAlignment::Crop : MaskAlignment::Reference;
     guard_outputs({with_model_inputs(o.model, {o.mat, o.classes, o.templates, o.classifier}),
                    {o.images, o.masks},
-                   {o.out + ".csv", o.out + ".json", o.out + ".csv.partial"}});  // e.g. --classes d/cls.csv --out d/cls
+                   {o.out + ".csv", o.out + ".json", o.out + ".csv.partial",
+                    o.out + ".skipped.txt"}});  // e.g. --classes d/cls.csv --out d/cls
     const auto dataset = o.mat.empty() ? open_mask_folder(o.images, o.masks) : open_imagenet_segmentation(o.mat);
     const int64_t count = o.limit > 0 ? std::min(o.limit, dataset->size()) : dataset->size();
 
@@ -81,6 +83,7 @@ void run(const Options& o) {
     run_options.alignment = alignment;
     run_options.count = count;
     run_options.out_prefix = o.out;
+    run_options.strict = o.strict;
     run_options.settings_line =
         "# clipscope segment " + settings.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     const SegmentationRunResult result = with_console_progress("segment", [&](RunControl& control) {
@@ -89,6 +92,13 @@ void run(const Options& o) {
     if (result.resumed_rows > 0)
         spdlog::info("resumed: {} rows of a previous run with the same settings came from {}.csv.partial",
                      result.resumed_rows, o.out);
+    if (!result.skipped.empty()) {
+        std::string text;
+        for (const auto& k : result.skipped) text += std::to_string(k.index) + "\t" + k.name + "\t" + k.reason + "\n";
+        write_text_atomically(o.out + ".skipped.txt", text);
+        spdlog::warn("{} of {} images could not be read and were skipped: listed in {}.skipped.txt",
+                     result.skipped.size(), count, o.out);
+    }
     const std::vector<SegmentationTotals>& totals = result.totals;
     const double worst_self_check = result.worst_self_check;
 
@@ -107,10 +117,14 @@ void run(const Options& o) {
         "per image: map over the patch grid, bilinear x patch size (align_corners=false), clamp >= 0, min-max, "
         "foreground = above the mean;"
         " pixAcc and IoU accumulated over the dataset, AP averaged over images (method.md §6.5); percentages";
-    const nlohmann::json summary = {{"model", model_summary(model)},
-                                    {"settings", settings},
-                                    {"results", rows},
-                                    {"decomposition_self_check_max_abs_error", worst_self_check}};
+    nlohmann::json skipped = nlohmann::json::array();
+    for (const auto& k : result.skipped)
+        skipped.push_back({{"index", k.index}, {"image", k.name}, {"reason", k.reason}});
+    nlohmann::json summary = {{"model", model_summary(model)},
+                              {"settings", settings},
+                              {"results", rows},
+                              {"decomposition_self_check_max_abs_error", worst_self_check}};
+    if (!skipped.empty()) summary["skipped"] = skipped;
     write_text_atomically(o.out + ".json", summary.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
     print_json(summary);
     // The comparison table for people, on stderr so stdout stays JSON.
@@ -151,6 +165,9 @@ void register_segment(CLI::App& app) {
                     "reference does")
         ->capture_default_str();
     cmd->add_option("--limit", o->limit, "Only the first N images");
+    cmd->add_flag("--strict", o->strict,
+                  "Stop at the first image or mask that cannot be read (default: skip it; listed in PREFIX.skipped.txt "
+                  "and PREFIX.json)");
     cmd->add_option("--out,-o", o->out, "Output prefix: PREFIX.csv (per image and method), PREFIX.json (summary)")
         ->required();
     cmd->footer(

@@ -142,6 +142,16 @@ rm wbad/circle/broken.png wbad/circle/truncated.png
 check "removing the bad images changes nothing to resume" \
   bash -c "'$CLI' index --images wbad --out store-bad --batch 4 2>&1 | grep -q 'already complete'"
 
+# 5c. segment skips an image it cannot read, names it, and --strict stops at it.
+"$CLI" -q make-world --layout segmentation --out wseg --count 4 --size 64 > /dev/null
+printf 'not a png' > "$(find wseg/images -name '*.png' | sort | sed -n 2p)"
+check "segment skips an unreadable image" bash -c "'$CLI' segment --images wseg/images --masks wseg/masks \
+  --classes d/cls.csv --out seg 2> log > /dev/null; grep -q '1 of 4 images could not be read' log"
+check "seg.skipped.txt and seg.json name it" bash -c "grep -q 'not an image' seg.skipped.txt && python3 -c \"
+import json; j=json.load(open('seg.json')); assert len(j['skipped']) == 1 and j['results'][0]['images'] == 3, j\""
+expect_exit "segment --strict stops at it" 3 "not an image" \
+  "$CLI" segment --strict --images wseg/images --masks wseg/masks --classes d/cls.csv --out seg-strict
+
 # 6. Generators: refuse foreign folders, replace their own earlier output, leave nothing on Ctrl+C.
 expect_exit "make-world into a store" 2 "no earlier output of make-world" "$CLI" make-world --out store --count 4
 mkdir mine && echo keep > mine/notes.txt

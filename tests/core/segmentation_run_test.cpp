@@ -128,13 +128,25 @@ TEST_F(SegmentationRun, ATornJournalLineIsRecomputedAndOtherSettingsStartOver) {
     EXPECT_EQ(run_segmentation(*model_, data_, classifier_, other).resumed_rows, 0);
 }
 
-TEST_F(SegmentationRun, AMaskOfAnotherSizeIsAnErrorNamingTheSample) {
+// A mask of another size is skipped and named (the run goes on); with strict, it is the
+// error; when no image is left, the run fails rather than report on nothing.
+TEST_F(SegmentationRun, AMaskOfAnotherSizeIsSkippedOrWithStrictAnErrorNamingTheSample) {
     const MemoryDataset bad(2, 61);
+    SegmentationRunOptions strict = at("bad");
+    strict.strict = true;
     try {
-        run_segmentation(*model_, bad, classifier_, at("bad"));
+        run_segmentation(*model_, bad, classifier_, strict);
         ADD_FAILURE() << "a 61x50 mask on a 60x50 image was accepted";
     } catch (const Error& e) {
         EXPECT_NE(std::string(e.what()).find("mem[0]"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("61x50"), std::string::npos) << e.what();
+    }
+    EXPECT_FALSE(fs::exists(dir_.path("bad.csv")));
+    try {
+        run_segmentation(*model_, bad, classifier_, at("bad"));
+        ADD_FAILURE() << "a run with every image skipped succeeded";
+    } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find("images could be used"), std::string::npos) << e.what();
         EXPECT_NE(std::string(e.what()).find("61x50"), std::string::npos) << e.what();
     }
     EXPECT_FALSE(fs::exists(dir_.path("bad.csv")));

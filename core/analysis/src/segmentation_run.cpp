@@ -1,5 +1,7 @@
 #include "clipscope/analysis/segmentation_run.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <exception>
 #include <filesystem>
@@ -116,13 +118,25 @@ SegmentationRunResult run_segmentation(const ClipModel& model, const Segmentatio
                     row_text(i, dataset.name(i), method_name(methods[k]), r.predicted, r.counts, r.self_check) + "\n";
             }
         } else {
-            const SegmentationSample sample = dataset.load(i);
-            if (o.alignment == MaskAlignment::Crop &&
-                (sample.mask.width != sample.image.width || sample.mask.height != sample.image.height))
-                throw_input(sample.name, "mask is " + std::to_string(sample.mask.width) + "x" +
-                                             std::to_string(sample.mask.height) + " but the image is " +
-                                             std::to_string(sample.image.width) + "x" +
-                                             std::to_string(sample.image.height));
+            // One unreadable image (or a mask of another size) is skipped and named, not the end of the run.
+            SegmentationSample sample;
+            try {
+                sample = dataset.load(i);
+                if (o.alignment == MaskAlignment::Crop &&
+                    (sample.mask.width != sample.image.width || sample.mask.height != sample.image.height))
+                    throw_input(sample.name, "mask is " + std::to_string(sample.mask.width) + "x" +
+                                                 std::to_string(sample.mask.height) + " but the image is " +
+                                                 std::to_string(sample.image.width) + "x" +
+                                                 std::to_string(sample.image.height));
+            } catch (const Error& e) {
+                if (o.strict || e.kind() != ErrorKind::InputFile) throw;
+                spdlog::warn("skipping image {}: {}", i, e.what());
+                std::string reason = e.what(), name = dataset.name(i);  // "NAME: problem"
+                if (reason.rfind(name + ": ", 0) == 0) reason = reason.substr(name.size() + 2);
+                result.skipped.push_back({i, name, reason});
+                if (control) control->report(i + 1, count, "segmenting");
+                continue;
+            }
             const Image crop = resize_and_crop(sample.image, c.preprocess);
             FloatArray pixels = normalize_crop(crop, c.preprocess);
             pixels.shape.insert(pixels.shape.begin(), 1);
@@ -144,6 +158,10 @@ SegmentationRunResult run_segmentation(const ClipModel& model, const Segmentatio
         if (control) control->report(i + 1, count, "segmenting");
     }
     append.close();
+    if (count > 0 && static_cast<int64_t>(result.skipped.size()) == count)
+        throw_input(result.skipped.front().name,
+                    "none of the " + std::to_string(count) +
+                        " images could be used; the first: " + result.skipped.front().reason);
 
     // The finished per-image table, then the journal goes.
     write_text_atomically(o.out_prefix + ".csv", csv);

@@ -22,12 +22,19 @@ struct SegmentationRunOptions {
     int64_t count = 0;          // the first `count` images of the dataset
     std::string out_prefix;     // PREFIX.csv (and PREFIX.csv.partial while running)
     std::string settings_line;  // identifies the settings in the journal: a journal with another line starts over
+    bool strict = false;        // the first image or mask that cannot be read is the error (default: skip it)
+};
+
+struct SegmentationSkipped {
+    int64_t index = 0;
+    std::string name, reason;
 };
 
 struct SegmentationRunResult {
-    std::vector<SegmentationTotals> totals;  // per method, in options.methods order
-    double worst_self_check = 0;             // max |sum of parts - z/||z||| over the decompositions
-    int64_t resumed_rows = 0;                // rows taken from a previous run's journal
+    std::vector<SegmentationTotals> totals;    // per method, in options.methods order
+    double worst_self_check = 0;               // max |sum of parts - z/||z||| over the decompositions
+    int64_t resumed_rows = 0;                  // rows taken from a previous run's journal
+    std::vector<SegmentationSkipped> skipped;  // images left out: unreadable, or a mask of another size
 };
 
 // classifier: [E, C] unit columns (zero_shot.h). Polls `control` before each image and
