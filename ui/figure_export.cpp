@@ -8,8 +8,7 @@
 #include <QPdfWriter>
 #include <QSvgGenerator>
 #include <QWidget>
-#include <QList>
-#include <QPair>
+#include <QStringList>
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
@@ -54,15 +53,28 @@ void paint_figure(QPainter& p, const Figure& figure, const QFont& font, const QS
 
 ExportSize export_size_for_scale(double scale) { return ExportSize{96.0 * scale, 0.0}; }
 
+namespace {
+const QStringList kWidthUnits = {"mm", "cm", "in", "px"};
+}
+
+std::optional<double> export_width_inches(double value, const QString& unit, double dpi) {
+    const double inches = unit == "mm"   ? value / 25.4
+                          : unit == "cm" ? value / 2.54
+                          : unit == "in" ? value
+                          : unit == "px" ? value / dpi
+                                         : std::nan("");
+    if (std::isfinite(inches) && inches > 0 && inches <= 200) return inches;
+    return std::nullopt;
+}
+
 std::optional<double> parse_export_width(const QString& text, double dpi, QString* error) {
-    static const QList<QPair<QString, double>> units = {{"mm", 1 / 25.4}, {"cm", 1 / 2.54}, {"in", 1.0}, {"px", 0}};
     const QString t = text.trimmed().toLower();
-    for (const auto& [unit, inches] : units) {
+    for (const QString& unit : kWidthUnits) {
         if (!t.endsWith(unit)) continue;
         bool ok = false;
         const double value = t.chopped(unit.size()).trimmed().toDouble(&ok);
-        const double result = unit == "px" ? value / dpi : value * inches;
-        if (ok && std::isfinite(result) && result > 0 && result <= 200) return result;
+        if (ok)
+            if (const auto inches = export_width_inches(value, unit, dpi)) return inches;
         break;
     }
     if (error)

@@ -26,6 +26,8 @@ ExportSize export_size_for_scale(double scale);
 // "89mm", "3.5in", "8.9cm" or "1200px" (pixels at `dpi`) as inches; nullopt and a message
 // naming the text when it is not a positive width with one of those units.
 std::optional<double> parse_export_width(const QString& text, double dpi, QString* error);
+// The same for a number and its unit ("mm", "cm", "in", "px"); nullopt outside those rules.
+std::optional<double> export_width_inches(double value, const QString& unit, double dpi);
 
 // The caption written under a figure: the view's caption and what the figure adds (its note).
 QString figure_caption(const QString& caption, const Figure& figure);

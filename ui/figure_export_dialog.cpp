@@ -98,9 +98,7 @@ ExportSize FigureExportDialog::size() const {
     ExportSize s;
     s.dpi = dpi_->value();
     const QString unit = width_unit_->currentData().toString();
-    if (!unit.isEmpty())
-        s.width_inches =
-            parse_export_width(QString::number(width_->value(), 'f', 1) + unit, s.dpi, nullptr).value_or(0);
+    if (!unit.isEmpty()) s.width_inches = export_width_inches(width_->value(), unit, s.dpi).value_or(0);
     return s;
 }
 

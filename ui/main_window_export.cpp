@@ -26,13 +26,14 @@ namespace clipscope::ui {
 // or data export never replaces an image that is open or the model's file.
 QString MainWindow::outputRefusal(const QStringList& outputs) const {
     OutputPlan plan;
+    plan.override_hint = "";  // the app has no --force
     for (const QString& image : images_) plan.inputs.push_back(QFile::encodeName(image).toStdString());
     if (QFileInfo(model_spec_).isFile()) plan.inputs.push_back(QFile::encodeName(model_spec_).toStdString());
     for (const QString& out : outputs) plan.outputs.push_back(QFile::encodeName(out).toStdString());
     try {
         check_output_plan(plan, /*force=*/false);
     } catch (const std::exception& e) {
-        return QString::fromStdString(e.what()).replace(", or pass --force", "");
+        return QString::fromStdString(e.what());
     }
     return {};
 }

@@ -43,8 +43,7 @@ std::string hex64(uint64_t v) {
 }  // namespace
 
 // Text directions from --text-embeddings, or the --descriptions embedded with --model.
-// With a store, computed embeddings are cached in STORE/text_cache, keyed by the
-// model's weights fingerprint and the description file's bytes.
+// With a store, computed embeddings are cached in the user's cache folder (see the header).
 Texts load_texts(const std::string& descriptions, const std::string& text_embeddings, const ModelOptions& model_options,
                  const StoreInfo* store_info) {
     Texts t;

@@ -45,9 +45,7 @@ IndexList images_to_index(const std::vector<ImageEntry>& entries, const std::str
         } catch (const Error& error) {
             if (strict || error.kind() != ErrorKind::InputFile) throw;
             spdlog::warn("skipping {}", error.what());
-            std::string reason = error.what();  // "PATH: problem": the path is in the entry already
-            if (reason.rfind(e.path + ": ", 0) == 0) reason = reason.substr(e.path.size() + 2);
-            list.skipped.push_back({e.path, reason});
+            list.skipped.push_back({e.path, problem_without_file(error.what(), e.path)});
         }
     }
     if (control) control->report(n, n, "checking images");

@@ -131,9 +131,8 @@ SegmentationRunResult run_segmentation(const ClipModel& model, const Segmentatio
             } catch (const Error& e) {
                 if (o.strict || e.kind() != ErrorKind::InputFile) throw;
                 spdlog::warn("skipping image {}: {}", i, e.what());
-                std::string reason = e.what(), name = dataset.name(i);  // "NAME: problem"
-                if (reason.rfind(name + ": ", 0) == 0) reason = reason.substr(name.size() + 2);
-                result.skipped.push_back({i, name, reason});
+                const std::string name = dataset.name(i);
+                result.skipped.push_back({i, name, problem_without_file(e.what(), name)});
                 if (control) control->report(i + 1, count, "segmenting");
                 continue;
             }

@@ -102,9 +102,13 @@ std::string fnv1a64_file_fingerprint(const std::string& path) {
         hash = fnv1a64_words(buffer.data(), filled, hash);
     }
     ::close(fd);
+    return fnv1a64_fingerprint_text(hash, total);
+}
+
+std::string fnv1a64_fingerprint_text(uint64_t hash, uint64_t bytes) {
     char hex[48];
     std::snprintf(hex, sizeof(hex), "fnv1a64:%016llx:%llu", static_cast<unsigned long long>(hash),
-                  static_cast<unsigned long long>(total));
+                  static_cast<unsigned long long>(bytes));
     return hex;
 }
 

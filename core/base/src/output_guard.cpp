@@ -63,11 +63,11 @@ void check_output_plan(const OutputPlan& plan, bool force) {
             for (const std::string& in : plan.inputs)
                 if (!in.empty() && same_file(out, in))
                     throw_usage(out + (out == in ? " is an input of this command" : " is the input " + in) +
-                                ": writing it would replace what is read; choose another output, or pass --force");
+                                ": writing it would replace what is read; choose another output" + plan.override_hint);
             for (const std::string& folder : plan.input_folders)
                 if (!folder.empty() && inside(resolved(out), resolved(folder)))
-                    throw_usage(out + " lies inside " + folder +
-                                ", which this command reads: write elsewhere, or pass --force");
+                    throw_usage(out + " lies inside " + folder + ", which this command reads: write elsewhere" +
+                                plan.override_hint);
         }
         check_writable(out);
     }

@@ -58,7 +58,6 @@ int64_t write_world_dataset(const WorldDatasetOptions& o, const RunControl* cont
         }
     };
     if (o.layout == "imagefolder" || o.layout == "segmentation") {
-        world::family_size(o.family);  // validates the family name
         world::SceneDistribution d;
         d.two_objects = o.two_objects;
         for (int64_t i = 0; i < o.count; ++i) {
@@ -131,8 +130,8 @@ int64_t write_world_dataset(const WorldDatasetOptions& o, const RunControl* cont
         }
         write_text_atomically((out / "metadata.csv").string(), meta);
         write_text_atomically((out / "classes.txt").string(), "square\ncircle\n");
-    } else {
-        throw_usage("unknown layout '" + o.layout + "' (imagefolder, segmentation, mat, waterbirds)");
+    } else {  // refused before the folder was opened
+        throw Error(ErrorKind::Internal, "write_world_dataset: layout '" + o.layout + "' passed the check");
     }
     write_text_atomically((out / "labels.csv").string(), labels);  // last: it marks a finished world
     if (control) control->report(written, written, "writing images");

@@ -7,7 +7,6 @@
 #include <c10/core/InferenceMode.h>
 
 #include <cmath>
-#include <cstdio>
 #include <mutex>
 #include <thread>
 
@@ -105,10 +104,7 @@ ClipModel ClipModel::create(const ClipConfig& config, const std::map<std::string
         hash = fnv1a64_words(data, array.data.size() * sizeof(float), hash);
         bytes += array.data.size() * sizeof(float);
     }
-    char hex[64];
-    std::snprintf(hex, sizeof(hex), "fnv1a64:%016llx:%llu:in-memory", static_cast<unsigned long long>(hash),
-                  static_cast<unsigned long long>(bytes));
-    impl->fingerprint = hex;
+    impl->fingerprint = fnv1a64_fingerprint_text(hash, bytes) + ":in-memory";
     take_weights(*impl, std::move(dict), "the given weights");
     impl->info.spec = "in-memory:" + config.name;
     impl->info.format = "in-memory";

@@ -35,6 +35,12 @@ private:
 }
 [[noreturn]] inline void throw_usage(const std::string& problem) { throw Error(ErrorKind::Usage, problem); }
 
+// An error's message without the leading "FILE: " that the throw helpers above put there,
+// for lists that name the file in a column of their own (skipped images).
+inline std::string problem_without_file(const std::string& message, const std::string& file) {
+    return message.rfind(file + ": ", 0) == 0 ? message.substr(file.size() + 2) : message;
+}
+
 // Process exit code for an error kind (documented in README "Exit codes").
 int exit_code_for(ErrorKind kind);
 

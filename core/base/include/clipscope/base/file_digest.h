@@ -18,6 +18,8 @@ std::string fnv1a64_file_fingerprint(const std::string& path);
 // The same hash over bytes held in memory, continuing from `hash` (start: kFnv1a64Offset).
 constexpr uint64_t kFnv1a64Offset = 1469598103934665603ull;
 uint64_t fnv1a64_words(const char* data, size_t size, uint64_t hash);
+// "fnv1a64:<16 hex>:<bytes>", the fingerprint's text.
+std::string fnv1a64_fingerprint_text(uint64_t hash, uint64_t bytes);
 
 // A file as stat(2) describes it (device, inode, size, modification and status-change
 // times in ns): to notice that a file read earlier has since been replaced or rewritten.

@@ -9,9 +9,10 @@
 namespace clipscope {
 
 struct OutputPlan {
-    std::vector<std::string> inputs;         // files the command reads
-    std::vector<std::string> input_folders;  // stores, datasets, image folders: nothing is written inside them
-    std::vector<std::string> outputs;        // every file or folder it writes (prefix expansions one by one)
+    std::vector<std::string> inputs;                  // files the command reads
+    std::vector<std::string> input_folders;           // stores, datasets, image folders: nothing is written inside them
+    std::vector<std::string> outputs;                 // every file or folder it writes (prefix expansions one by one)
+    std::string override_hint = ", or pass --force";  // how the user may insist ("" where nothing can)
 };
 
 // Throws Error(Usage), naming the output and the input, when an output is an input (the
