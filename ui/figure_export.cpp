@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <system_error>
 
+#include "clipscope/base/output_ledger.h"
 #include "figures.h"
 
 namespace clipscope::ui {
@@ -185,6 +186,7 @@ QString export_figure(const Figure& figure, const QString& path, const QString& 
     std::filesystem::rename(QFile::encodeName(temp).toStdString(), QFile::encodeName(path).toStdString(), ec);
     if (ec)
         return path + ": could not move the finished figure into place (" + QString::fromStdString(ec.message()) + ")";
+    note_file_written(QFile::encodeName(path).toStdString());
     return {};
 }
 

@@ -11,6 +11,7 @@
 #include <QMainWindow>
 #include <QPair>
 #include <QStringList>
+#include <optional>
 
 #include "figure_export.h"
 #include "session_file.h"
@@ -103,8 +104,13 @@ private:
     void showImageStep(const QString& path, int step, int steps, const QString& what);
     void refreshImagePending();
     void runStartupExports();
-    // "" when the files may be written; else why not (one is an open image or the model's file).
-    QString outputRefusal(const QStringList& outputs) const;
+    // "" when the files may be written; else why not (one is an open image or the model's file,
+    // or an existing file ClipScope did not write, unless `replace_confirmed`).
+    QString outputRefusal(const QStringList& outputs, bool replace_confirmed = false) const;
+    // outputRefusal for an export the user chose in a dialog: where the only objection is that
+    // files exist that ClipScope did not write, the user is asked whether to replace them
+    // (nullopt: the user said no, and nothing is to be written or reported).
+    std::optional<QString> confirmOutputs(const QStringList& outputs);
     void exportDialog();
     void saveSettings();
 

@@ -4,6 +4,7 @@
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
+#include <QMessageBox>
 #include <QStatusBar>
 #include <spdlog/spdlog.h>
 
@@ -24,10 +25,12 @@ namespace clipscope::ui {
 
 // The check every CLI command makes before writing (clipscope/base/output_guard.h): a figure
 // or data export never replaces an image that is open or the model's file.
-QString MainWindow::outputRefusal(const QStringList& outputs) const {
+QString MainWindow::outputRefusal(const QStringList& outputs, bool replace_confirmed) const {
     OutputPlan plan;
     plan.override_hint = "";  // the app has no --force
-    for (const QString& image : images_) plan.inputs.push_back(QFile::encodeName(image).toStdString());
+    plan.replace_confirmed = replace_confirmed;
+    for (const QString& image : images_)  // one deleted since it was opened is no reason to refuse
+        if (QFileInfo::exists(image)) plan.inputs.push_back(QFile::encodeName(image).toStdString());
     if (QFileInfo(model_spec_).isFile()) plan.inputs.push_back(QFile::encodeName(model_spec_).toStdString());
     for (const QString& out : outputs) plan.outputs.push_back(QFile::encodeName(out).toStdString());
     try {
@@ -36,6 +39,21 @@ QString MainWindow::outputRefusal(const QStringList& outputs) const {
         return QString::fromStdString(e.what());
     }
     return {};
+}
+
+std::optional<QString> MainWindow::confirmOutputs(const QStringList& outputs) {
+    const QString refusal = outputRefusal(outputs);
+    if (refusal.isEmpty() || !outputRefusal(outputs, /*replace_confirmed=*/true).isEmpty()) return refusal;
+    QStringList existing;
+    for (const QString& out : outputs)
+        if (QFileInfo(out).isFile()) existing << QDir::toNativeSeparators(out);
+    const auto answer = QMessageBox::question(
+        this, tr("Replace files?"),
+        tr("These files exist and were not written by ClipScope (or were changed since):\n\n%1\n\nReplace them?")
+            .arg(existing.join("\n")),
+        QMessageBox::Yes | QMessageBox::Cancel, QMessageBox::Cancel);
+    if (answer != QMessageBox::Yes) return std::nullopt;
+    return outputRefusal(outputs, /*replace_confirmed=*/true);
 }
 
 void MainWindow::runStartupExports() {
@@ -88,7 +106,9 @@ void MainWindow::exportDialog() {
         },
         this);
     if (dialog.exec() != QDialog::Accepted) return;
-    QString error = outputRefusal({dialog.file()});
+    const std::optional<QString> refusal = confirmOutputs({dialog.file()});
+    if (!refusal) return;
+    QString error = *refusal;
     if (error.isEmpty())
         error = export_figure(figureOf(dialog.pane()), dialog.file(), state_->caption(), font(), dialog.size());
     if (!error.isEmpty()) {

@@ -109,7 +109,9 @@ void MainWindow::buildMenus() {
         const QString dir = QFileDialog::getExistingDirectory(
             this, tr("Export the data behind the panes (CSV, JSON, .npy) into a folder"));
         if (dir.isEmpty()) return;
-        QString error = outputRefusal(view_data_files(dir));
+        const std::optional<QString> refusal = confirmOutputs(view_data_files(dir));
+        if (!refusal) return;
+        QString error = *refusal;
         if (error.isEmpty()) error = export_view_data(*state_, *grid_model_, gallery_pane_->neighbors(), dir);
         if (!error.isEmpty())
             onFailed(tr("Exporting data"), error);

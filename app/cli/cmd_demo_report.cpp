@@ -85,7 +85,9 @@ void run(const Options& o) {
     const std::string descriptions = o.descriptions.empty() ? demo_descriptions_path() : o.descriptions;
     const auto t0 = std::chrono::steady_clock::now();
     // An earlier report in the folder is replaced whole; Ctrl+C or a failure leaves no half report.
-    GeneratedFolder folder(o.out, {"report.md"}, "demo-report", /*replace_earlier=*/true);
+    // In place, not staged beside it: the report's store records the absolute paths of its images.
+    GeneratedFolder folder(o.out, {"report.md"}, "demo-report", /*replace_earlier=*/true,
+                           GeneratedFolder::Staging::InPlace);
     const ClipModel model = load_model(o.model);
     const auto& c = model.config();
     const int64_t L = c.vision.layers, H = c.vision.heads;

@@ -42,8 +42,9 @@ void register_make_random_model(CLI::App& app) {
         if (format == ModelFormat::OpenAiTorchScript && config.vision.head_dim() != 64)
             throw_usage("the OpenAI format cannot describe " + o->arch + ": its readers infer heads = width / 64");
         // Random weights never replace a folder's files: it might hold real ones (nothing marks a random model).
-        GeneratedFolder folder(o->out, {}, "make-random-model", /*replace_earlier=*/false);
-        write_checkpoint(o->out, format, config, random_state_dict(config, o->seed),
+        GeneratedFolder folder(o->out, {}, "make-random-model", /*replace_earlier=*/false,
+                               GeneratedFolder::Staging::TemporarySibling);
+        write_checkpoint(folder.path(), format, config, random_state_dict(config, o->seed),
                          o->dtype == "f16" ? DType::F16 : DType::F32);
         folder.done();
         spdlog::info("wrote random {} weights (seed {}) as {} into {}", o->arch, o->seed, o->format, o->out);

@@ -62,8 +62,9 @@ void run(const Options& o) {
     const Store store = Store::open(o.store);
     const StoreInfo& info = store.info();
     if (o.build_index) {
-        with_console_progress("neighbour index", [&](RunControl& c) { build_neighbor_index(store, &c); });
-        spdlog::info("neighbour index of {} written to {}/neighbors", o.store, o.store);
+        const std::string where =
+            with_console_progress("neighbour index", [&](RunControl& c) { return build_neighbor_index(store, &c); });
+        spdlog::info("neighbour index of {} written to {}", o.store, where);
         if (o.query_index < 0 && o.query_image.empty()) return;
     }
     NeighborQuery q;
@@ -95,7 +96,14 @@ void run(const Options& o) {
         key = neighbor_key(d.heads, d.embedding, q);
         query = {{"image", o.query_image}};
     }
-    const bool indexed = q.by != NeighborQuery::By::Embedding && has_neighbor_index(store);
+    const NeighborIndexStatus index =
+        q.by == NeighborQuery::By::Embedding ? NeighborIndexStatus{} : neighbor_index_status(store);
+    const bool indexed = index.usable;
+    if (!index.usable && !index.problem.empty())
+        spdlog::warn(
+            "not using the neighbour index in {}: {}; the store is scanned instead (rebuild the index with "
+            "`neighbors --store {} --build-index`)",
+            index.folder, index.problem, o.store);
     if (q.by != NeighborQuery::By::Embedding && !indexed && store.size() > 20000)
         spdlog::warn(
             "{} has no neighbour index: this query reads every image's head terms; `neighbors --store {} "

@@ -41,8 +41,8 @@ void run(const Options& o) {
     const MaskAlignment alignment = o.alignment == "crop" ? MaskAlignment::Crop : MaskAlignment::Reference;
     guard_outputs({with_model_inputs(o.model, {o.mat, o.classes, o.templates, o.classifier}),
                    {o.images, o.masks},
-                   {o.out + ".csv", o.out + ".json", o.out + ".csv.partial",
-                    o.out + ".skipped.txt"}});  // e.g. --classes d/cls.csv --out d/cls
+                   {o.out + ".csv", o.out + ".json", o.out + ".skipped.txt"},
+                   {o.out + ".csv.partial"}});  // e.g. --classes d/cls.csv --out d/cls
     const auto dataset = o.mat.empty() ? open_mask_folder(o.images, o.masks) : open_imagenet_segmentation(o.mat);
     const int64_t count = o.limit > 0 ? std::min(o.limit, dataset->size()) : dataset->size();
 

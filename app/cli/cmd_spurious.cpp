@@ -96,7 +96,9 @@ std::vector<std::string> class_names(const Options& o) {
 }
 
 void run(const Options& o) {
-    guard_outputs({with_model_inputs(o.model, {o.metadata, o.classes, o.templates, o.textspan}),
+    std::error_code ec;  // --classes is a file or a comma-separated list; only a file is read
+    const std::string classes_file = std::filesystem::is_regular_file(o.classes, ec) ? o.classes : "";
+    guard_outputs({with_model_inputs(o.model, {o.metadata, classes_file, o.templates, o.textspan}),
                    {o.store},
                    {o.out + ".json", o.out + ".csv"}});
     const Store store = Store::open(o.store);

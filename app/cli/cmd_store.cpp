@@ -14,7 +14,8 @@ struct ExportOptions {
 };
 
 void run_export(const ExportOptions& o) {
-    guard_outputs({{}, {o.store}, {o.out}});
+    // Each file by name: the folder may hold other datasets' arrays, as the reference's does.
+    guard_outputs({{}, {o.store}, reference_layout_files(o.store, {o.out, o.dataset, o.model_name})});
     const std::string model = export_reference_layout(o.store, {o.out, o.dataset, o.model_name});
     spdlog::info("exported {} to {} ({}_attn_{}.npy, ...)", o.store, o.out, o.dataset, model);
 }

@@ -1,6 +1,9 @@
 #include "clipscope/analysis/neighbors.h"
 
+#include <chrono>
+#include <filesystem>
 #include <random>
+#include <thread>
 
 #include "clipscope/base/error.h"
 #include "clipscope/analysis/neighbor_index.h"
@@ -103,7 +106,7 @@ TEST_F(NeighborStore, IndexGivesTheScanResults) {
         for (const auto& q : queries)
             scanned.push_back(nearest_neighbors(store, neighbor_key(heads_row(4), embedding_row(4), q), q, 10));
         EXPECT_FALSE(has_neighbor_index(store));
-        build_neighbor_index(store);
+        EXPECT_EQ(build_neighbor_index(store), folder + "/neighbors");  // the store is writable
         ASSERT_TRUE(has_neighbor_index(store)) << dtype;
         for (size_t k = 0; k < queries.size(); ++k) {
             const auto indexed =
@@ -114,6 +117,19 @@ TEST_F(NeighborStore, IndexGivesTheScanResults) {
                 EXPECT_NEAR(indexed[i].score, scanned[k][i].score, 1e-12);
             }
         }
+        // An array rewritten after the index was built (here: zeros of the right size, a while
+        // later; file times are kept to the kernel's tick) is noticed, and the store is scanned.
+        std::this_thread::sleep_for(std::chrono::milliseconds(30));
+        const auto bytes = std::filesystem::file_size(folder + "/neighbors/heads.npy");
+        test::write_bytes(folder + "/neighbors/heads.npy", std::string(bytes, '\0'));
+        const NeighborIndexStatus damaged = neighbor_index_status(store);
+        EXPECT_FALSE(damaged.usable);
+        EXPECT_NE(damaged.problem.find("heads.npy has changed"), std::string::npos) << damaged.problem;
+        const auto rescanned =
+            nearest_neighbors(store, neighbor_key(heads_row(4), embedding_row(4), queries[0]), queries[0], 10);
+        EXPECT_EQ(rescanned[0].index, scanned[0][0].index);
+        build_neighbor_index(store);
+        EXPECT_TRUE(has_neighbor_index(store));
         // An index that no longer matches the store's manifest is ignored.
         test::write_bytes(folder + "/neighbors/index.json", "{\"images\": 10}");
         EXPECT_FALSE(has_neighbor_index(store));

@@ -6,12 +6,15 @@
 #include <unistd.h>
 
 #include <array>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "clipscope/base/atomic_file.h"
 #include "clipscope/base/error.h"
+#include "clipscope/base/file_digest.h"
+#include "clipscope/base/resources.h"
 #include "clipscope/io/npy.h"
 #include "clipscope/base/half_float.h"
 
@@ -21,14 +24,52 @@ namespace {
 
 constexpr int64_t kChunk = 64;
 
-fs::path index_dir(const Store& store) { return fs::path(store.folder()) / "neighbors"; }
+uint64_t manifest_hash(const Store& store) {
+    return fnv1a64(read_file_bytes((fs::path(store.folder()) / "manifest.json").string(), size_t{1} << 30));
+}
+
+// The two places an index may be: inside the store, or (read-only stores) in the user's
+// cache under a key of the store's absolute folder and manifest.
+fs::path store_index_dir(const Store& store) { return fs::path(store.folder()) / "neighbors"; }
+fs::path cache_index_dir(const Store& store) {
+    const std::string where = fs::absolute(store.folder()).lexically_normal().string();
+    char key[32];
+    std::snprintf(key, sizeof key, "%016llx",
+                  static_cast<unsigned long long>(fnv1a64(where + "|" + std::to_string(manifest_hash(store)))));
+    return fs::path(user_cache_directory()) / "neighbor_index" / key;
+}
 
 // What the index must agree with: the store's manifest bytes (model, images, dtype) and size.
 nlohmann::json identity(const Store& store) {
-    const uint64_t h = fnv1a64(read_file_bytes((fs::path(store.folder()) / "manifest.json").string(), size_t{1} << 30));
-    return {
-        {"manifest_fnv1a", std::to_string(h)}, {"images", store.size()}, {"dtype", store.info().dtype}, {"version", 1}};
+    return {{"manifest_fnv1a", std::to_string(manifest_hash(store))},
+            {"images", store.size()},
+            {"dtype", store.info().dtype},
+            {"version", 1}};
 }
+
+// An array's size and modification time, as recorded when the index was finished.
+nlohmann::json stamp(const fs::path& file) {
+    const FileIdentity id = file_identity(file.string());
+    return {{"bytes", id.size}, {"modified_ns", id.modified_ns}};
+}
+
+// "" when `dir` holds a complete index of this store whose arrays are as they were built.
+std::string index_problem(const fs::path& dir, const Store& store) {
+    nlohmann::json j;
+    try {
+        j = nlohmann::json::parse(read_file_bytes((dir / "index.json").string(), 1 << 20));
+    } catch (const std::exception& e) {
+        return std::string("its index.json cannot be read: ") + e.what();
+    }
+    if (!j.is_object() || !j.contains("identity") || j["identity"] != identity(store))
+        return "it was built for another version of the store (the manifest differs)";
+    for (const char* name : {"heads.npy", "layers.npy"})
+        if (!j.contains("files") || !j["files"].contains(name) || j["files"][name] != stamp(dir / name))
+            return std::string(name) + " has changed since the index was built";
+    return "";
+}
+
+bool writable_folder(const fs::path& dir) { return ::access(dir.c_str(), W_OK) == 0; }
 
 class RawFile {
 public:
@@ -97,13 +138,17 @@ const std::array<float, 65536>& half_table() {
 
 }  // namespace
 
-void build_neighbor_index(const Store& store, const RunControl* control) {
+std::string build_neighbor_index(const Store& store, const RunControl* control) {
     const StoreInfo& s = store.info();
     if (!store.complete()) throw_input(store.folder(), "is incomplete; finish indexing first");
     const int64_t N = store.size(), L = s.layers, H = s.heads, E = s.embed_dim;
     const bool half = s.dtype == "f16";
     const size_t item = half ? 2 : 4;
-    const fs::path dir = index_dir(store);
+    // Inside the store when it may be written (the index then travels with it), else in the cache.
+    const fs::path inside = store_index_dir(store);
+    std::error_code ec;
+    const bool in_store = fs::exists(inside, ec) ? writable_folder(inside) : writable_folder(store.folder());
+    const fs::path dir = in_store ? inside : cache_index_dir(store);
     fs::create_directories(dir);
     fs::remove(dir / "index.json");  // invalid until rebuilt
     const std::string heads_tmp = (dir / "heads.npy.partial").string(),
@@ -150,28 +195,36 @@ void build_neighbor_index(const Store& store, const RunControl* control) {
     }
     fs::rename(heads_tmp, dir / "heads.npy");
     fs::rename(layers_tmp, dir / "layers.npy");
+    const nlohmann::json record = {
+        {"identity", identity(store)},
+        {"files", {{"heads.npy", stamp(dir / "heads.npy")}, {"layers.npy", stamp(dir / "layers.npy")}}}};
     write_text_atomically((dir / "index.json").string(),
-                          identity(store).dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
+                          record.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
+    return dir.string();
 }
 
-bool has_neighbor_index(const Store& store) {
-    const fs::path j = index_dir(store) / "index.json";
-    if (!fs::exists(j)) return false;
-    try {
-        return nlohmann::json::parse(read_file_bytes(j.string(), 1 << 20)) == identity(store);
-    } catch (const std::exception&) {
-        return false;
+NeighborIndexStatus neighbor_index_status(const Store& store) {
+    NeighborIndexStatus status;
+    std::error_code ec;
+    for (const fs::path& dir : {store_index_dir(store), cache_index_dir(store)}) {
+        if (!fs::exists(dir / "index.json", ec)) continue;
+        const std::string problem = index_problem(dir, store);
+        if (problem.empty()) return {dir.string(), true, ""};
+        if (status.folder.empty()) status = {dir.string(), false, problem};
     }
+    return status;
 }
 
-std::vector<double> neighbor_index_scores(const Store& store, int64_t layer, int64_t head,
-                                          const std::vector<float>& key) {
+bool has_neighbor_index(const Store& store) { return neighbor_index_status(store).usable; }
+
+std::vector<double> neighbor_index_scores(const Store& store, const std::string& index_folder, int64_t layer,
+                                          int64_t head, const std::vector<float>& key) {
     const StoreInfo& s = store.info();
     const int64_t N = store.size(), L = s.layers, H = s.heads, E = s.embed_dim;
     if (layer < 0 || layer >= L || head < -1 || head >= H) throw_usage("no such head or layer in the neighbour index");
     if (static_cast<int64_t>(key.size()) != E) throw_usage("query key has the wrong width");
     const bool whole_layer = head < 0;
-    const std::string path = (index_dir(store) / (whole_layer ? "layers.npy" : "heads.npy")).string();
+    const std::string path = (fs::path(index_folder) / (whole_layer ? "layers.npy" : "heads.npy")).string();
     const bool half = !whole_layer && s.dtype == "f16";
     const size_t item = whole_layer ? 8 : half ? 2 : 4;
     const Shape shape = whole_layer ? Shape{L, N, E} : Shape{L * H, N, E};

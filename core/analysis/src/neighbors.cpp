@@ -101,16 +101,17 @@ std::vector<Neighbor> nearest_neighbors(const Store& store, const std::vector<fl
             best.push(n);
         }
     };
-    const bool use_index = !by_embedding && has_neighbor_index(store);
+    const NeighborIndexStatus index = by_embedding ? NeighborIndexStatus{} : neighbor_index_status(store);
+    const bool use_index = index.usable;
     if (use_index) {
         // Head-major index: one contiguous N x E slab per head (or per layer).
         std::vector<double> scores(static_cast<size_t>(N), 0.0);
         if (q.by == NeighborQuery::By::Layer)
-            scores = neighbor_index_scores(store, q.layer, -1, key);
+            scores = neighbor_index_scores(store, index.folder, q.layer, -1, key);
         else
             for (const int64_t cell : cells) {
                 if (control) control->check();
-                const auto part = neighbor_index_scores(store, cell / s.heads, cell % s.heads, key);
+                const auto part = neighbor_index_scores(store, index.folder, cell / s.heads, cell % s.heads, key);
                 for (int64_t i = 0; i < N; ++i) scores[static_cast<size_t>(i)] += part[static_cast<size_t>(i)];
             }
         for (int64_t i = 0; i < N; ++i) keep({i, scores[static_cast<size_t>(i)]});

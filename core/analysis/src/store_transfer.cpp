@@ -25,6 +25,12 @@ std::string reference_array_path(const ReferenceLayout& layout, const std::strin
 }
 
 // The reference's layout (compute_prs.py): float32 arrays named {dataset}_attn_{model}.npy etc.
+std::vector<std::string> reference_layout_files(const std::string& store_folder, const ReferenceLayout& o) {
+    const std::string model = o.model_name.empty() ? Store::open(store_folder).info().architecture : o.model_name;
+    return {reference_array_path(o, "attn", model), reference_array_path(o, "mlp", model),
+            reference_array_path(o, "cls_attn", model), (fs::path(o.folder) / (o.dataset + "_images.txt")).string()};
+}
+
 std::string export_reference_layout(const std::string& store_folder, const ReferenceLayout& o) {
     const Store store = Store::open(store_folder);
     if (!store.complete())

@@ -10,6 +10,7 @@
 #include <random>
 
 #include "clipscope/base/error.h"
+#include "clipscope/base/output_ledger.h"
 
 namespace clipscope {
 namespace fs = std::filesystem;
@@ -44,6 +45,7 @@ void write_file_atomically(const std::string& path, const std::function<void(std
         fs::remove(temp, ec);
         throw_input(path, "cannot rename the temporary file into place: " + ec.message());
     }
+    note_file_written(path);
 }
 
 void remove_stale_temporaries(const std::string& folder) {

@@ -1,12 +1,20 @@
 #include "clipscope/base/output_guard.h"
 
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
 #include <unistd.h>
 
+#include <cerrno>
+
+#include <algorithm>
 #include <filesystem>
 #include <system_error>
 #include <vector>
 
+#include "clipscope/base/atomic_file.h"
 #include "clipscope/base/error.h"
+#include "clipscope/base/output_ledger.h"
 
 namespace clipscope {
 namespace fs = std::filesystem;
@@ -57,8 +65,24 @@ void clear_folder(const std::string& path) {
 }  // namespace
 
 void check_output_plan(const OutputPlan& plan, bool force) {
-    for (const std::string& out : plan.outputs) {
+    // Inputs first: a missing or unreadable file fails now, not after the model has loaded.
+    std::error_code ec;
+    for (const std::string& in : plan.inputs) {
+        if (in.empty()) continue;
+        if (!fs::exists(in, ec)) throw_input(in, "file not found");
+        if (::access(in.c_str(), R_OK) != 0) throw_input(in, "cannot be read (permission denied)");
+    }
+    for (const std::string& folder : plan.input_folders) {
+        if (folder.empty()) continue;
+        if (!fs::is_directory(folder, ec))
+            throw_input(folder, fs::exists(folder, ec) ? "is a file, expected a folder" : "folder not found");
+        if (::access(folder.c_str(), R_OK | X_OK) != 0) throw_input(folder, "cannot be read (permission denied)");
+    }
+    std::vector<std::string> outputs = plan.outputs;
+    outputs.insert(outputs.end(), plan.journals.begin(), plan.journals.end());
+    for (const std::string& out : outputs) {
         if (out.empty()) continue;
+        const bool journal = std::find(plan.journals.begin(), plan.journals.end(), out) != plan.journals.end();
         if (!force) {
             for (const std::string& in : plan.inputs)
                 if (!in.empty() && same_file(out, in))
@@ -69,37 +93,121 @@ void check_output_plan(const OutputPlan& plan, bool force) {
                     throw_usage(out + " lies inside " + folder + ", which this command reads: write elsewhere" +
                                 plan.override_hint);
         }
+        const fs::file_status status = fs::status(out, ec);
+        if (fs::exists(status) && !fs::is_regular_file(status) && !fs::is_directory(status))
+            throw_input(out,
+                        "exists and is not a regular file or folder (a device, a pipe): outputs are written to"
+                        " a temporary file renamed over the target, which would replace it");
+        if (!force && !plan.replace_confirmed && !journal && fs::is_regular_file(status) && !written_by_clipscope(out))
+            throw_usage(out +
+                        " already exists and is not an unchanged earlier output of ClipScope: writing would"
+                        " replace it; choose another output or delete it first" +
+                        plan.override_hint);
         check_writable(out);
     }
+    expect_outputs(plan.outputs);
+}
+
+namespace {
+
+constexpr const char* kPartialMarker = ".clipscope-partial";
+
+// .NAME.partial-PID beside the folder NAME; stagings of runs that are no longer alive are
+// removed (and .NAME.partial-PID-replaced, which a run killed while replacing an earlier
+// output on a file system without RENAME_EXCHANGE may leave) (a live run's, e.g. a second make-world into the same
+// folder, is left alone).
+std::string staging_sibling(const fs::path& target) {
+    const fs::path parent = target.parent_path().empty() ? fs::path(".") : target.parent_path();
+    const std::string prefix = "." + target.filename().string() + ".partial-";
+    std::error_code ec;
+    std::vector<fs::path> stale;
+    for (auto it = fs::directory_iterator(parent, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
+        const std::string name = it->path().filename().string();
+        if (name.rfind(prefix, 0) != 0) continue;
+        std::string pid = name.substr(prefix.size());
+        if (pid.size() > 9 && pid.compare(pid.size() - 9, 9, "-replaced") == 0) pid.resize(pid.size() - 9);
+        if (pid.empty() || pid.find_first_not_of("0123456789") != std::string::npos) continue;
+        if (::kill(static_cast<pid_t>(std::stol(pid)), 0) != 0 && errno == ESRCH) stale.push_back(it->path());
+    }
+    for (const auto& p : stale) fs::remove_all(p, ec);
+    return (parent / (prefix + std::to_string(::getpid()))).string();
+}
+
+}  // namespace
+
+void refuse_foreign_folder(const std::string& path, const std::vector<std::string>& own_files,
+                           const std::string& command) {
+    std::error_code ec;
+    if (!fs::exists(path, ec)) return;
+    if (!fs::is_directory(path, ec)) throw_usage(path + " is a file, not a folder; " + command + " writes a folder");
+    if (fs::is_empty(path, ec)) return;
+    bool own = fs::exists(fs::path(path) / kPartialMarker, ec);  // an earlier run killed before it finished
+    for (const auto& f : own_files) own = own || fs::exists(fs::path(path) / f, ec);
+    if (own) return;
+    std::string names;
+    for (const auto& f : own_files) names += (names.empty() ? "" : " or ") + f;
+    throw_usage(path + " is not empty and is no earlier output of " + command +
+                (names.empty() ? std::string() : " (it has no " + names + ")") + "; give a new or empty folder");
 }
 
 GeneratedFolder::GeneratedFolder(const std::string& path, const std::vector<std::string>& own_files,
-                                 const std::string& command, bool replace_earlier)
-    : path_(path) {
+                                 const std::string& command, bool replace_earlier, Staging staging)
+    : target_(path), work_(path), staging_(staging) {
+    refuse_foreign_folder(path, own_files, command);
     std::error_code ec;
-    if (fs::exists(path, ec)) {
-        if (!fs::is_directory(path, ec))
-            throw_usage(path + " is a file, not a folder; " + command + " writes a folder");
-        const bool empty = fs::is_empty(path, ec);
-        bool own = false;
-        for (const auto& f : own_files) own = own || fs::exists(fs::path(path) / f, ec);
-        if (!empty && !own) {
-            std::string names;
-            for (const auto& f : own_files) names += (names.empty() ? "" : " or ") + f;
-            throw_usage(path + " is not empty and is no earlier output of " + command +
-                        (names.empty() ? std::string() : " (it has no " + names + ")") +
-                        "; give a new or empty folder");
-        }
-        check_writable(path);
-        if (!empty && own && replace_earlier) {
-            clear_folder(path);
-        }
-        clear_on_failure_ = empty || replace_earlier;  // what is in it now is this run's alone
+    const bool exists = fs::exists(path, ec), empty = exists && fs::is_empty(path, ec);
+    if (exists && !empty && !replace_earlier)
+        throw_usage(path + " is not empty; " + command + " never replaces files there: give a new or empty folder");
+    check_writable(path);
+    if (staging == Staging::TemporarySibling) {
+        work_ = staging_sibling(fs::absolute(path).lexically_normal());
+        fs::create_directories(work_);
+        created_ = clear_on_failure_ = true;
         return;
     }
-    check_writable(path);
-    fs::create_directories(path);
-    created_ = clear_on_failure_ = true;
+    if (exists) {
+        if (!empty) clear_folder(path);  // an earlier output of this command (checked above)
+    } else {
+        fs::create_directories(path);
+        created_ = true;
+    }
+    clear_on_failure_ = true;  // what is in it now is this run's alone
+    write_text_atomically((fs::path(path) / kPartialMarker).string(), command + " has not finished writing here\n");
+}
+
+void GeneratedFolder::done() {
+    if (done_) return;
+    if (staging_ == Staging::InPlace) {
+        fs::remove(fs::path(target_) / kPartialMarker);
+        done_ = true;
+        return;
+    }
+    std::error_code ec;
+    if (fs::exists(target_, ec)) {
+        // Swapped in one step: at every moment the folder holds the earlier output or the new
+        // one; the earlier one, now in the staging folder, is then removed.
+        if (::renameat2(AT_FDCWD, work_.c_str(), AT_FDCWD, target_.c_str(), RENAME_EXCHANGE) == 0) {
+            done_ = true;
+            fs::remove_all(work_, ec);
+            return;
+        }
+        // A file system without the exchange (EINVAL): aside, then into place.
+        const std::string aside = work_ + "-replaced";
+        fs::rename(target_, aside, ec);
+        if (ec) throw_input(target_, "cannot move the earlier output aside: " + ec.message());
+        fs::rename(work_, target_, ec);
+        if (ec) {
+            std::error_code back;
+            fs::rename(aside, target_, back);
+            throw_input(target_, "cannot move the finished output into place from " + work_ + ": " + ec.message());
+        }
+        done_ = true;
+        fs::remove_all(aside, ec);
+        return;
+    }
+    fs::rename(work_, target_, ec);
+    if (ec) throw_input(target_, "cannot move the finished output into place from " + work_ + ": " + ec.message());
+    done_ = true;
 }
 
 GeneratedFolder::~GeneratedFolder() {
@@ -107,11 +215,11 @@ GeneratedFolder::~GeneratedFolder() {
     // Nothing half-written is left where the output was asked for.
     std::error_code ec;
     if (created_) {
-        fs::remove_all(path_, ec);
+        fs::remove_all(work_, ec);
         return;
     }
     try {
-        clear_folder(path_);
+        clear_folder(work_);
     } catch (const std::exception&) {  // a destructor reports nothing; what is left stays
     }
 }

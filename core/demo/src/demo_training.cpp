@@ -16,6 +16,7 @@
 #include "clipscope/demo/bpe_learner.h"
 #include "clipscope/model/clip_model.h"
 #include "clipscope/base/error.h"
+#include "clipscope/base/output_guard.h"
 #include "clipscope/io/image.h"
 #include "clipscope/model/tokenizer.h"
 #include "clipscope/demo/world_batches.h"
@@ -155,6 +156,9 @@ void train_demo(const TrainOptions& o, const RunControl* control, const std::fun
     if (o.steps < 1 || o.batch < 2 || o.width < 16 || o.width % 8 || o.vision_layers < 1 || o.text_layers < 1)
         throw_usage(
             "train-demo: steps >= 1, batch >= 2, width a multiple of 8 (>= 16) and at least one layer per tower");
+    // Never into a model's or a user's folder (write_checkpoint would replace its files); an
+    // earlier run's folder is resumed (--resume) or refused below, so nothing is cleared here.
+    refuse_foreign_folder(o.out, {"train_state/settings.json", "training.json"}, "train-demo");
     const fs::path out(o.out), state_dir = out / "train_state";
     const fs::path state_file = state_dir / "state.pt", settings_file = state_dir / "settings.json";
     const nlohmann::json settings = settings_json(o);

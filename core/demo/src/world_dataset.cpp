@@ -46,8 +46,10 @@ int64_t write_world_dataset(const WorldDatasetOptions& o, const RunControl* cont
     if (o.layout == "imagefolder" || o.layout == "segmentation") world::family_size(o.family);  // validates it
     // An earlier world in the folder is replaced whole: a rerun with another --size or --count
     // once left 64-px and 224-px images side by side, 306 files for 50 rows.
-    GeneratedFolder folder(o.out, {"labels.csv"}, "make-world", /*replace_earlier=*/true);
-    const fs::path out(o.out);
+    // Written beside the folder and renamed into place when complete: SIGKILL leaves no half world.
+    GeneratedFolder folder(o.out, {"labels.csv"}, "make-world", /*replace_earlier=*/true,
+                           GeneratedFolder::Staging::TemporarySibling);
+    const fs::path out(folder.path());
     world::WorldRng rng(o.seed);
     std::string labels = "file,shape,colour,position,size,fill,habitat,objects,caption\n";
     int64_t written = 0;

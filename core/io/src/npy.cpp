@@ -15,6 +15,7 @@
 #include "clipscope/base/atomic_file.h"
 #include "clipscope/base/error.h"
 #include "clipscope/base/half_float.h"
+#include "clipscope/base/output_ledger.h"
 
 namespace clipscope {
 namespace {
@@ -223,6 +224,7 @@ void NpyStreamWriter::finish() {
         std::remove(temp_.c_str());
         throw_input(path_, "cannot complete the file");
     }
+    note_file_written(path_);
 }
 
 NpyRowReader::NpyRowReader(const std::string& path) : path_(path) {

@@ -23,6 +23,8 @@ std::string reference_array_path(const ReferenceLayout& layout, const std::strin
 // Writes a complete store's head, MLP and class-token terms and its image list. Returns
 // the model name used in the file names.
 std::string export_reference_layout(const std::string& store_folder, const ReferenceLayout& out);
+// The files export_reference_layout writes, for checking them before any is written.
+std::vector<std::string> reference_layout_files(const std::string& store_folder, const ReferenceLayout& out);
 
 // Makes a store from arrays the reference computed with `model`; its embedding is the
 // sum of the parts (the reference keeps no ||z||). Returns the number of images.

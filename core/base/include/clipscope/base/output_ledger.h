@@ -1,0 +1,24 @@
+#pragma once
+// Which files at output paths ClipScope wrote itself. A rerun may replace its own earlier
+// output, but a file of the user's that happens to lie at an output path (notes.csv given
+// as --csv, a photo named like a heatmap prefix) is refused by check_output_plan. Each
+// output is recorded after it is written, in the user's cache directory
+// (output-ledger/, one small file per path, holding the path and the file's stat
+// identity); an entry whose file has since been edited, replaced or copied no longer counts.
+#include <string>
+#include <vector>
+
+namespace clipscope {
+
+// Marks paths as this process's outputs (check_output_plan does, for every plan it passes):
+// only those are recorded when written, so a store's own bookkeeping files are not.
+void expect_outputs(const std::vector<std::string>& paths);
+
+// Writers call it once the file is complete and renamed into place. Records the file if it
+// was expected; never throws (an unwritable cache only means a later rerun is refused).
+void note_file_written(const std::string& path) noexcept;
+
+// True when `path` is a file recorded as written by ClipScope and unchanged since.
+bool written_by_clipscope(const std::string& path);
+
+}  // namespace clipscope
