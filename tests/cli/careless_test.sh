@@ -1,23 +1,17 @@
-#!/ usr / bin / env bash
-#The careless user(issue 16's list) : outputs named like inputs, bad flags, unwritable
-#outputs, duplicate labels, reused and foreign folders, Ctrl + C, stores found from another
-#directory.Each case checks the exit code, that the message names the file or flag, and
-#that every input is byte - identical afterwards.The demo model(the default) and the
-#shapes world keep it quick.
-source "$(dirname " $0 ")/cli_test_lib.sh" cd "$WORK" || exit 1 IMG =
-    "$ROOT/resources/demo/images/00_blue_triangle_right_grass.png"
+#!/usr/bin/env bash
+# The careless user (issue 16's list): outputs named like inputs, bad flags, unwritable
+# outputs, duplicate labels, reused and foreign folders, Ctrl+C, stores found from another
+# directory. Each case checks the exit code, that the message names the file or flag, and
+# that every input is byte-identical afterwards. The demo model (the default) and the
+# shapes world keep it quick.
+source "$(dirname "$0")/cli_test_lib.sh"
+cd "$WORK" || exit 1
+IMG="$ROOT/resources/demo/images/00_blue_triangle_right_grass.png"
 
-    sums() {
-    find "$@" - type f - print0 | sort - z | xargs - 0 md5sum;
-}
-unchanged() {
-#unchanged NAME : every file recorded in inputs.md5 is as it was if md5sum-- quiet - c inputs.md5> / dev / null 2> &
-        1;
-    then passed = $((passed + 1));
-    else failed = $((failed + 1));
-    echo "FAIL: $1 changed an input";
-    md5sum-- quiet - c inputs.md5;
-    fi
+sums() { find "$@" -type f -print0 | sort -z | xargs -0 md5sum; }
+unchanged() {  # unchanged NAME: every file recorded in inputs.md5 is as it was
+    if md5sum --quiet -c inputs.md5 > /dev/null 2>&1; then passed=$((passed + 1)); else
+        failed=$((failed + 1)); echo "FAIL: $1 changed an input"; md5sum --quiet -c inputs.md5; fi
 }
 
 "$CLI" -q make-world --out world --count 12 --size 64 > /dev/null
@@ -61,9 +55,8 @@ check "export-store of another dataset beside it" "$CLI" -q export-store store -
 check "the other dataset's list is kept" grep -q "another dataset" ref/smoke_images.txt
 
 # 2. Arguments checked before any work.
-for bad in 99999 -3 abc;
-do
-    expect_exit "--threads $bad" 2 "threads" "$CLI" --threads "$bad" info
+for bad in 99999 -3 abc; do
+  expect_exit "--threads $bad" 2 "threads" "$CLI" --threads "$bad" info
 done
 expect_exit "duplicate labels" 2 "'circle' is given twice" "$CLI" classify --labels circle,circle,square "$IMG"
 expect_exit "--per-head over the pool, before the scan" 2 "--per-head 5" \
@@ -73,30 +66,27 @@ expect_exit "spurious without classes" 2 "give --classes" \
   "$CLI" spurious --store store --metadata world/labels.csv --heads 5.0 --out sp
 "$CLI" -q make-random-model --arch tiny --out tiny > /dev/null
 "$CLI" -q index --model tiny --images world --out tiny-store --batch 4 > /dev/null
-#Any[N, E] rows serve as TextSpan's directions; a random model has no vocabulary, so image embeddings do.
+# Any [N, E] rows serve as TextSpan's directions; a random model has no vocabulary, so image embeddings do.
 "$CLI" -q embed-image --model tiny --out tiny-dirs.npy $(find world -name '*.png' | sort | head -4) > /dev/null
 check "textspan on a 3-layer model with the default --last-layers" \
   "$CLI" -q textspan --store tiny-store --text-embeddings tiny-dirs.npy --per-head 2 --rank 4 --out tiny-ts.json
 check "it took the model's 3 layers" python3 -c "
-import json;
-j = json.load(open('tiny-ts.json')); assert j['settings']['last_layers'] == 3, j['settings']"
+import json; j=json.load(open('tiny-ts.json')); assert j['settings']['last_layers'] == 3, j['settings']"
 
-# 3. Exit codes as documented : 2 for every argument error, 3 for an output that cannot be written.
+# 3. Exit codes as documented: 2 for every argument error, 3 for an output that cannot be written.
 expect_exit "unknown flag" 2 "--bogus" "$CLI" --bogus info
 expect_exit "unknown command" 2 "unknown command 'nocommand'" "$CLI" nocommand
 touch afile
-for cmd in make-world demo-report;
-do
-    expect_exit "$cmd into a file's child" 3 "afile" "$CLI" "$cmd" --out afile/x
+for cmd in make-world demo-report; do
+  expect_exit "$cmd into a file's child" 3 "afile" "$CLI" "$cmd" --out afile/x
 done
 expect_exit "decompose into a file's child" 3 "afile" "$CLI" decompose --image "$IMG" --out afile/x
 expect_exit "heatmap into a file's child" 3 "afile" "$CLI" heatmap --image "$IMG" --text a --out afile/x
 expect_exit "index into a file's child" 3 "afile" "$CLI" index --images world --out afile/x
-#Every command : an unknown flag, and(where it has one) a missing required option, exit 2 naming them.
-#(The required options are given so that the parser gets to the unknown flag; nothing runs.)
-while read -r cmd args;
-do
-#shellcheck disable = SC2086
+# Every command: an unknown flag, and (where it has one) a missing required option, exit 2 naming them.
+# (The required options are given so that the parser gets to the unknown flag; nothing runs.)
+while read -r cmd args; do
+  # shellcheck disable=SC2086
   expect_exit "$cmd --no-such-flag" 2 "no-such-flag" "$CLI" "$cmd" $args --no-such-flag
 done << 'COMMANDS'
 info
@@ -125,12 +115,11 @@ demo-report --out x
 download org/name
 COMMANDS
 for cmd in embed-text embed-image preprocess decompose classify make-random-model textspan index export-store \
-  import-store merge-stores ablate heatmap neighbors spurious make-world train-demo demo-report download;
-do
-    expect_exit "$cmd without its required option" 2 "required" "$CLI" "$cmd"
+  import-store merge-stores ablate heatmap neighbors spurious make-world train-demo demo-report download; do
+  expect_exit "$cmd without its required option" 2 "required" "$CLI" "$cmd"
 done
 
-# 4. A store is only read : description caches go to the user's cache folder, and a damaged one is recomputed.
+# 4. A store is only read: description caches go to the user's cache folder, and a damaged one is recomputed.
 check "textspan on the store" "$CLI" -q textspan --store store --descriptions d/desc.txt --per-head 2 --out ts1.json
 check "nothing written into the store" test ! -e store/text_cache
 cached=$(find "$XDG_CACHE_HOME/ClipScope/text_cache" -name '*.npy' | head -1)
@@ -143,12 +132,10 @@ import json; a, b = (json.load(open(f))['heads'] for f in ('ts1.json', 'ts2.json
 assert [[t['text'] for t in h['texts']] for h in a] == [[t['text'] for t in h['texts']] for h in b]"
 unchanged "the read-only uses"
 
-# 5. Stores name their images absolutely(they work from any directory), and a refused
-#resume says which entry differs.
+# 5. Stores name their images absolutely (they work from any directory), and a refused
+#    resume says which entry differs.
 check "absolute image paths" python3 -c "
-import json;
-p = json.load(open('store/manifest.json'))['images'][0]['path'];
-assert p.startswith('/'), p"
+import json; p=json.load(open('store/manifest.json'))['images'][0]['path']; assert p.startswith('/'), p"
 first=$(python3 -c "import json; print(json.load(open('store/manifest.json'))['images'][0]['path'])")
 mkdir elsewhere
 check "neighbors from another directory" bash -c "cd elsewhere && '$CLI' neighbors --store ../store --embedding \
@@ -157,7 +144,7 @@ mv "$first" moved.png
 expect_exit "resume names the differing image" 3 "images\[0\].path" "$CLI" index --images world --out store --batch 4
 mv moved.png "$first"
 
-# 5b. A long job survives a bad image : skipped, named, counted; -- strict stops at it; resumes keep the verdict.
+# 5b. A long job survives a bad image: skipped, named, counted; --strict stops at it; resumes keep the verdict.
 cp -r world wbad && printf 'not a png' > wbad/circle/broken.png
 head -c 300 "$(find world -name '*.png' | sort | head -1)" > wbad/circle/truncated.png  # a real PNG, cut short
 check "index skips an image it cannot decode" bash -c "'$CLI' index --images wbad --out store-bad --batch 4 2> log; \
@@ -174,18 +161,17 @@ rm wbad/circle/broken.png wbad/circle/truncated.png
 check "removing the bad images changes nothing to resume" \
   bash -c "'$CLI' index --images wbad --out store-bad --batch 4 2>&1 | grep -q 'already complete'"
 
-# 5c. segment skips an image it cannot read, names it, and -- strict stops at it.
+# 5c. segment skips an image it cannot read, names it, and --strict stops at it.
 "$CLI" -q make-world --layout segmentation --out wseg --count 4 --size 64 > /dev/null
 printf 'not a png' > "$(find wseg/images -name '*.png' | sort | sed -n 2p)"
 check "segment skips an unreadable image" bash -c "'$CLI' segment --images wseg/images --masks wseg/masks \
   --classes d/cls.csv --out seg 2> log > /dev/null; grep -q '1 of 4 images could not be read' log"
 check "seg.skipped.txt and seg.json name it" bash -c "grep -q 'not an image' seg.skipped.txt && python3 -c \"
-import json;
-j = json.load(open('seg.json')); assert len(j['skipped']) == 1 and j['results'][0]['images'] == 3, j\""
+import json; j=json.load(open('seg.json')); assert len(j['skipped']) == 1 and j['results'][0]['images'] == 3, j\""
 expect_exit "segment --strict stops at it" 3 "not an image" \
   "$CLI" segment --strict --images wseg/images --masks wseg/masks --classes d/cls.csv --out seg-strict
 
-# 6. Generators : refuse foreign folders, replace their own earlier output, leave nothing on Ctrl + C.
+# 6. Generators: refuse foreign folders, replace their own earlier output, leave nothing on Ctrl+C.
 expect_exit "make-world into a store" 2 "no earlier output of make-world" "$CLI" make-world --out store --count 4
 mkdir mine && echo keep > mine/notes.txt
 expect_exit "make-world into a user's folder" 2 "mine is not empty" "$CLI" make-world --out mine --count 4
@@ -197,47 +183,36 @@ check "a rerun replaces its earlier world" bash -c \
 expect_exit "make-random-model into a non-empty folder" 2 "tiny is not empty" \
   "$CLI" make-random-model --arch tiny --out tiny
 expect_exit "train-demo into a user's folder" 2 "mine is not empty" "$CLI" train-demo --out mine --steps 1
-#make - world writes beside the folder(.big.partial - PID) and renames it into place when done.
+# make-world writes beside the folder (.big.partial-PID) and renames it into place when done.
 "$CLI" -q make-world --out big --count 100000 --size 64 > /dev/null 2>&1 &
 pid=$!
-for _ in $(seq 1 100);
-do [-n "$(find .big.partial-* -name '*.png' 2> /dev/null | head -1)"] && break;
-sleep 0.1;
-done kill - INT "$pid" wait "$pid" rc = $ ? check "Ctrl+C: make-world exits 130" test "$rc" -
-                                                    eq 130 check "Ctrl+C: no half world left" bash -
-                                                    c
-                                                    "[ ! -e big ] && ! ls -d .big.partial-* 2> /dev/null"
-                                                    "$CLI" -
-                                                    q make - world-- out big-- count 100000 --size 64 >
-                                                / dev / null 2 > & 1 & pid = $ !for _ in $(seq 1 100);
-do [-n "$(find .big.partial-* -name '*.png' 2> /dev/null | head -1)"] && break;
-sleep 0.1;
-done kill - KILL "$pid" wait "$pid" 2 >
-    / dev /
-            null check "SIGKILL: nothing where the world was asked for" test !-e big check
-            "a rerun after SIGKILL"
-            "$CLI" -
-        q make - world-- out big-- count 6 --size 32 check "it removed the dead run's staging" bash -
-        c
-        "[ -f big/labels.csv ] && ! ls -d .big.partial-* 2> /dev/null"
-        "$CLI" -
-        q make - world-- out w2-- count 3 --size 32 >
-    / dev / null& #replaced only once complete pid =
-    $ !wait "$pid" check "a finished rerun swapped in whole" bash -
-    c "[ \$(tail -n +2 w2/labels.csv | wc -l) -eq 3 ]"
+for _ in $(seq 1 100); do [ -n "$(find .big.partial-* -name '*.png' 2> /dev/null | head -1)" ] && break; sleep 0.1; done
+kill -INT "$pid"
+wait "$pid"
+rc=$?
+check "Ctrl+C: make-world exits 130" test "$rc" -eq 130
+check "Ctrl+C: no half world left" bash -c "[ ! -e big ] && ! ls -d .big.partial-* 2> /dev/null"
+"$CLI" -q make-world --out big --count 100000 --size 64 > /dev/null 2>&1 &
+pid=$!
+for _ in $(seq 1 100); do [ -n "$(find .big.partial-* -name '*.png' 2> /dev/null | head -1)" ] && break; sleep 0.1; done
+kill -KILL "$pid"
+wait "$pid" 2> /dev/null
+check "SIGKILL: nothing where the world was asked for" test ! -e big
+check "a rerun after SIGKILL" "$CLI" -q make-world --out big --count 6 --size 32
+check "it removed the dead run's staging" bash -c "[ -f big/labels.csv ] && ! ls -d .big.partial-* 2> /dev/null"
+"$CLI" -q make-world --out w2 --count 3 --size 32 > /dev/null &  # replaced only once complete
+pid=$!
+wait "$pid"
+check "a finished rerun swapped in whole" bash -c "[ \$(tail -n +2 w2/labels.csv | wc -l) -eq 3 ]"
 
 # 4b. A neighbour index whose arrays changed since it was built is not trusted.
-    check
-      "neighbors --build-index"
-      "$CLI" -
-    q neighbors-- store store-- build - index sleep 0.05 python3 -
-    c "import sys; p=sys.argv[1]; n=len(open(p,'rb').read()); open(p,'wb').write(bytes(n))" store / neighbors /
-        heads.npy check "a zeroed index is noticed and the store scanned" bash -
-    c
-    "'$CLI' neighbors --store store --layer 1 --head 0 \
+check "neighbors --build-index" "$CLI" -q neighbors --store store --build-index
+sleep 0.05
+python3 -c "import sys; p=sys.argv[1]; n=len(open(p,'rb').read()); open(p,'wb').write(bytes(n))" store/neighbors/heads.npy
+check "a zeroed index is noticed and the store scanned" bash -c "'$CLI' neighbors --store store --layer 1 --head 0 \
   --query-index 0 --json 2> log > out.json; grep -q 'heads.npy has changed' log && python3 -c \"
-    import json;
-j = json.load(open('out.json'));
-assert not j['used_index'] and len(j['results']) > 0, j\"" rm - r store / neighbors unchanged "everything above"
+import json; j=json.load(open('out.json')); assert not j['used_index'] and len(j['results']) > 0, j\""
+rm -r store/neighbors
+unchanged "everything above"
 
-                                                                    finish careless
+finish careless
