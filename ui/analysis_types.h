@@ -18,6 +18,7 @@ struct ModelSummary {
     QString name;  // architecture name for captions
     QString format;
     QString weights_digest;  // the weights file's fingerprint (as stores record it), for captions
+    QString preprocessing;   // how an image becomes the model's input (describe_preprocessing), for captions
     int64_t layers = 0, heads = 0, grid = 0, image_size = 0, embed_dim = 0;
     int64_t parameters = 0;
     float logit_scale = 100.f;
@@ -58,6 +59,7 @@ struct Neighbors {
     uint64_t request = 0;
     QString query;  // "head 5.2", "layer 5", "embedding"
     QStringList images;
+    QStringList names;  // as shown: relative to the folder that was indexed, e.g. "cat/001.png"
     QVector<double> scores;
 };
 

@@ -147,6 +147,7 @@ uint64_t AnalysisWorker::loadModel(const QString& spec, const QString& device, c
         s->format = QString::fromStdString(model->info().format);
         // Every figure names the exact weights; the file is already in the page cache after loading.
         s->weights_digest = QString::fromStdString(model->weights_fingerprint());
+        s->preprocessing = QString::fromStdString(describe_preprocessing(model->config().preprocess));
         s->layers = c.vision.layers;
         s->heads = c.vision.heads;
         s->grid = c.vision.image_size / c.vision.patch_size;
@@ -392,7 +393,9 @@ uint64_t AnalysisWorker::findNeighbors(const std::vector<float>& key, const Neig
         out->request = id;
         out->query = QString::fromStdString(q.describe());
         for (const Neighbor& n : nearest_neighbors(*store, key, q, k)) {
-            out->images << QString::fromStdString(store->info().images[static_cast<size_t>(n.index)].path);
+            const ImageEntry& e = store->info().images[static_cast<size_t>(n.index)];
+            out->images << QString::fromStdString(e.path);
+            out->names << QString::fromStdString(shown_name(e));
             out->scores << n.score;
         }
         Q_EMIT neighborsFound(out);

@@ -120,8 +120,9 @@ void GalleryPane::showNeighbors(const NeighborsPtr& n) {
         ++shown;
         auto* item = new QListWidgetItem(QIcon(n->images[i]), QString::number(n->scores[i], 'g', 3));
         item->setData(Qt::UserRole, n->images[i]);
-        item->setToolTip(
-            QString("%1\n%2: score %3").arg(QFileInfo(n->images[i]).fileName(), n->query).arg(n->scores[i], 0, 'g', 4));
+        item->setToolTip(QString("%1\n%2: score %3")
+                             .arg(i < n->names.size() ? n->names[i] : QFileInfo(n->images[i]).fileName(), n->query)
+                             .arg(n->scores[i], 0, 'g', 4));
         list_->addItem(item);
     }
 }

@@ -249,6 +249,7 @@ QString ViewState::caption() const {
     if (model_ && !model_->weights_digest.isEmpty())
         parts << "weights " + model_->weights_digest + " (" + model_->format + ")";
     if (analysis_) parts << "image: " + QFileInfo(analysis_->path).fileName();
+    if (model_ && !model_->preprocessing.isEmpty()) parts << "input: " + model_->preprocessing;
     if (live_.valid) {
         parts << "map: " + live_.direction_label;
         const char* how = map_scale_.mode() == SignedScale::Mode::Fixed  ? "fixed"

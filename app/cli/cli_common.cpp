@@ -60,6 +60,7 @@ nlohmann::json model_summary(const ClipModel& model) {
     return {{"spec", info.spec},
             {"format", info.format},
             {"architecture", model.config().name},
+            {"preprocessing", describe_preprocessing(model.config().preprocess)},
             {"weights", info.weights_path}};
 }
 

@@ -48,8 +48,11 @@ void register_info(CLI::App& app) {
                      {{"image_size", c.preprocess.image_size},
                       {"mean", c.preprocess.mean},
                       {"std", c.preprocess.std},
-                      {"resize", "shortest side, Pillow bicubic"},
-                      {"crop_rounding", c.preprocess.crop_rounding}}},
+                      {"resize_mode", c.preprocess.resize_mode},
+                      {"interpolation", c.preprocess.interpolation},
+                      {"fill", c.preprocess.fill},
+                      {"crop_rounding", c.preprocess.crop_rounding},
+                      {"resize", describe_preprocessing(c.preprocess)}}},
                     {"parameter_count", info.parameter_count},
                     {"vocab", info.vocab_path.empty() ? nlohmann::json(nullptr) : nlohmann::json(info.vocab_path)}});
     });

@@ -26,15 +26,22 @@ struct Options {
     bool embedding = false, json = false, build_index = false;
 };
 
-// Thumbnails of the results in a grid, each captioned with its rank and score.
+// The end of a name that fits `chars` characters, e.g. "…ds/cat/0012.png": the file
+// name and its nearest folders are what tell two results apart.
+std::string name_tail(const std::string& name, size_t chars) {
+    return name.size() <= chars ? name : ".." + name.substr(name.size() - (chars - 2));
+}
+
+// Thumbnails of the results in a grid, each captioned with its rank, score and name.
 void write_sheet(const std::string& path, const Store& store, const std::vector<Neighbor>& results,
                  const PreprocessConfig& preprocess) {
-    constexpr int kThumb = 128, kColumns = 5, kCaption = 18;
+    constexpr int kThumb = 128, kColumns = 5, kCaption = 32;
     const int rows = static_cast<int>((results.size() + kColumns - 1) / kColumns);
     cv::Mat sheet(rows * (kThumb + kCaption), kColumns * kThumb, CV_8UC3, cv::Scalar(255, 255, 255));
     for (size_t i = 0; i < results.size(); ++i) {
         const int x = static_cast<int>(i % kColumns) * kThumb, y = static_cast<int>(i / kColumns) * (kThumb + kCaption);
-        const std::string& file = store.info().images[static_cast<size_t>(results[i].index)].path;
+        const ImageEntry& entry = store.info().images[static_cast<size_t>(results[i].index)];
+        const std::string& file = entry.path;
         try {
             const Image crop = resize_and_crop(load_image(file), preprocess);
             const Image thumb = resize_bicubic_pillow(crop, kThumb, kThumb);
@@ -49,6 +56,8 @@ void write_sheet(const std::string& path, const Store& store, const std::vector<
         std::snprintf(caption, sizeof(caption), "#%zu  %.4f", i + 1, results[i].score);
         cv::putText(sheet, caption, cv::Point(x + 4, y + kThumb + 13), cv::FONT_HERSHEY_SIMPLEX, 0.4,
                     cv::Scalar(0, 0, 0), 1, cv::LINE_AA);
+        cv::putText(sheet, name_tail(shown_name(entry), 22), cv::Point(x + 4, y + kThumb + 27),
+                    cv::FONT_HERSHEY_SIMPLEX, 0.33, cv::Scalar(80, 80, 80), 1, cv::LINE_AA);
     }
     std::vector<uchar> png;
     cv::imencode(".png", sheet, png);
@@ -86,7 +95,8 @@ void run(const Options& o) {
     if (o.query_index >= 0) {
         if (o.query_index >= store.size()) throw_usage("--query-index must be below " + std::to_string(store.size()));
         key = neighbor_key(store.read("heads", o.query_index, 1), store.read("embedding", o.query_index, 1), q);
-        query = {{"index", o.query_index}, {"image", info.images[static_cast<size_t>(o.query_index)].path}};
+        const ImageEntry& e = info.images[static_cast<size_t>(o.query_index)];
+        query = {{"index", o.query_index}, {"image", e.path}, {"display", shown_name(e)}};
     } else {
         const ClipModel model = load_store_model(o.model, info, "decomposing --query-image");
         DecomposeOptions nonspatial;
@@ -94,7 +104,7 @@ void run(const Options& o) {
         const Decomposition d =
             decompose(model, load_preprocessed_batch({o.query_image}, model.config().preprocess), nonspatial);
         key = neighbor_key(d.heads, d.embedding, q);
-        query = {{"image", o.query_image}};
+        query = {{"image", o.query_image}, {"display", o.query_image}};
     }
     const NeighborIndexStatus index =
         q.by == NeighborQuery::By::Embedding ? NeighborIndexStatus{} : neighbor_index_status(store);
@@ -113,9 +123,10 @@ void run(const Options& o) {
     const auto results = nearest_neighbors(store, key, q, o.k, &interrupt_control());
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     nlohmann::json rows = nlohmann::json::array();
-    for (const auto& n : results)
-        rows.push_back(
-            {{"index", n.index}, {"image", info.images[static_cast<size_t>(n.index)].path}, {"score", n.score}});
+    for (const auto& n : results) {
+        const ImageEntry& e = info.images[static_cast<size_t>(n.index)];
+        rows.push_back({{"index", n.index}, {"image", e.path}, {"display", shown_name(e)}, {"score", n.score}});
+    }
     const nlohmann::json out = {{"query", query},           {"by", q.describe()},    {"store", o.store},
                                 {"model", info.model_spec}, {"used_index", indexed}, {"search_seconds", seconds},
                                 {"results", rows}};
@@ -124,11 +135,11 @@ void run(const Options& o) {
         print_json(out);
         return;
     }
-    std::printf("nearest to %s by %s in %s (%s):\n", query["image"].get<std::string>().c_str(), q.describe().c_str(),
+    std::printf("nearest to %s by %s in %s (%s):\n", query["display"].get<std::string>().c_str(), q.describe().c_str(),
                 o.store.c_str(), info.model_spec.c_str());
     for (size_t i = 0; i < results.size(); ++i)
         std::printf("%3zu  %10.5f  %s\n", i + 1, results[i].score,
-                    info.images[static_cast<size_t>(results[i].index)].path.c_str());
+                    shown_name(info.images[static_cast<size_t>(results[i].index)]).c_str());
 }
 
 }  // namespace

@@ -132,6 +132,39 @@ import json; a, b = (json.load(open(f))['heads'] for f in ('ts1.json', 'ts2.json
 assert [[t['text'] for t in h['texts']] for h in a] == [[t['text'] for t in h['texts']] for h in b]"
 unchanged "the read-only uses"
 
+# 4c. A store nobody may write to (a shared dataset on a cluster), and an output folder that
+#     cannot be written. Root writes anywhere, so as root these run as the user nobody
+#     (setpriv); where nobody cannot run the CLI (a checkout only root may enter) they are
+#     skipped, and the log says so.
+RO="$(mktemp -d /tmp/clipscope-readonly.XXXXXX)"
+trap 'rm -rf "$WORK"; chmod -R u+w "$RO"; rm -rf "$RO"' EXIT
+cp -r store "$RO/store" && cp d/desc.txt "$RO/desc.txt" && cp "$IMG" "$RO/img.png"
+mkdir "$RO/cache" "$RO/out" "$RO/locked" "$RO/imgs" && cp "$IMG" "$RO/imgs/"
+chmod -R a+rX "$RO" && chmod 777 "$RO/cache" "$RO/out" && chmod -R a-w "$RO/store" "$RO/locked"
+if [ "$(id -u)" -eq 0 ]; then
+  reader=(setpriv --reuid=65534 --regid=65534 --clear-groups env HOME="$RO" XDG_CACHE_HOME="$RO/cache")
+else
+  reader=(env XDG_CACHE_HOME="$RO/cache")
+fi
+if "${reader[@]}" "$CLI" -q info > /dev/null 2>&1; then
+  (cd "$RO" && sums store > store.md5)
+  check "textspan on a read-only store" "${reader[@]}" "$CLI" -q textspan --store "$RO/store" \
+    --descriptions "$RO/desc.txt" --per-head 2 --out "$RO/out/ts.json"
+  check "ablate on a read-only store" "${reader[@]}" "$CLI" -q ablate --store "$RO/store" --csv "$RO/out/ab.csv"
+  check "a read-only store's neighbour index goes to the cache" bash -c "$(printf '%q ' "${reader[@]}") '$CLI' \
+    neighbors --store '$RO/store' --build-index 2>&1 | grep -q '$RO/cache/ClipScope/neighbor_index/'"
+  check "and is used from there" bash -c "$(printf '%q ' "${reader[@]}") '$CLI' neighbors --store '$RO/store' \
+    --layer 1 --head 0 --query-index 0 --json > '$RO/out/nn.json' && python3 -c \"
+import json; j=json.load(open('$RO/out/nn.json')); assert j['used_index'] and len(j['results']) > 0, j\""
+  expect_exit "an output in a read-only folder" 3 "$RO/locked" \
+    "${reader[@]}" "$CLI" heatmap --image "$RO/img.png" --text "a red shape" --out "$RO/locked/hm"
+  expect_exit "index into a read-only folder" 3 "$RO/locked" \
+    "${reader[@]}" "$CLI" index --images "$RO/imgs" --out "$RO/locked/s"
+  check "the read-only store is unchanged" bash -c "cd '$RO' && md5sum --quiet -c store.md5 && [ ! -e store/neighbors ]"
+else
+  echo "note: the read-only cases were skipped: ${reader[*]} cannot run $CLI"
+fi
+
 # 5. Stores name their images absolutely (they work from any directory), and a refused
 #    resume says which entry differs.
 check "absolute image paths" python3 -c "

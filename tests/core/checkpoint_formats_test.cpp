@@ -2,10 +2,14 @@
 // weights, must load to the same model and give the same outputs.
 #include <cmath>
 #include <filesystem>
+#include <chrono>
+#include <nlohmann/json.hpp>
 #include <random>
+#include <thread>
 
 #include "clipscope/decompose/decompose.h"
 #include "clipscope/model/clip_model.h"
+#include "clipscope/base/atomic_file.h"
 #include "clipscope/base/error.h"
 #include "clipscope/base/file_digest.h"
 #include "clipscope/io/safetensors.h"
@@ -143,6 +147,95 @@ TEST(CheckpointFormats, AModelFingerprintsTheWeightsItLoaded) {
     const std::string memory = ClipModel::create(config, sd).weights_fingerprint();
     EXPECT_EQ(memory, ClipModel::create(config, sd).weights_fingerprint());
     EXPECT_NE(memory, ClipModel::create(config, changed).weights_fingerprint());
+}
+
+// A transformers folder split the way the hub publishes large models: NAME.safetensors.index.json
+// (weight_map, metadata.total_size) beside NAME-0000i-of-0000n.safetensors.
+void shard_checkpoint(const std::string& folder, const std::string& stem, int shards) {
+    const std::string single = folder + "/" + stem + ".safetensors";
+    std::vector<std::map<std::string, FloatArray>> parts(static_cast<size_t>(shards));
+    nlohmann::json weight_map = nlohmann::json::object();
+    int64_t total = 0;
+    {
+        const SafetensorsFile file = SafetensorsFile::open(single);
+        size_t i = 0;
+        for (const auto& e : file.entries()) {
+            const size_t part = i++ % static_cast<size_t>(shards);
+            parts[part][e.name] = file.read_float(e);
+            char name[64];
+            std::snprintf(name, sizeof name, "%s-%05zu-of-%05d.safetensors", stem.c_str(), part + 1, shards);
+            weight_map[e.name] = name;
+            total += static_cast<int64_t>(e.end - e.begin);
+        }
+    }
+    for (size_t part = 0; part < parts.size(); ++part) {
+        char name[64];
+        std::snprintf(name, sizeof name, "%s-%05zu-of-%05d.safetensors", stem.c_str(), part + 1, shards);
+        write_safetensors(folder + "/" + name, parts[part]);
+    }
+    fs::remove(single);
+    test::write_bytes(folder + "/" + stem + ".safetensors.index.json",
+                      nlohmann::json{{"metadata", {{"total_size", total}}}, {"weight_map", weight_map}}.dump());
+}
+
+TEST(CheckpointFormats, ShardedSafetensorsLoadAsTheSingleFileAndInconsistentSetsAreRefused) {
+    test::TempDir dir;
+    const ClipConfig config = small_config(Activation::QuickGelu);
+    const auto sd = random_state_dict(config, 42);
+    write_checkpoint(dir.path("single"), ModelFormat::HfTransformers, config, sd);
+    write_checkpoint(dir.path("hf"), ModelFormat::HfTransformers, config, sd);
+    shard_checkpoint(dir.path("hf"), "model", 3);
+    write_checkpoint(dir.path("oc"), ModelFormat::OpenClipSafetensors, config, sd);
+    shard_checkpoint(dir.path("oc"), "open_clip_model", 2);
+    const Outputs want = run(ClipModel::load(dir.path("single")));
+    for (const std::string& spec : {dir.path("hf"), dir.path("oc"), dir.path("hf/model.safetensors.index.json")}) {
+        const ClipModel m = ClipModel::load(spec);
+        const Outputs got = run(m);
+        EXPECT_EQ(test::max_abs_diff(got.image, want.image), 0.0) << spec;
+        EXPECT_EQ(test::max_abs_diff(got.attentions, want.attentions), 0.0) << spec;
+        EXPECT_NE(m.weights_fingerprint().find("-files"), std::string::npos) << m.weights_fingerprint();
+    }
+    const std::string fingerprint = ClipModel::load(dir.path("hf")).weights_fingerprint();
+
+    const std::string index = dir.path("hf/model.safetensors.index.json");
+    const std::string good = read_file_bytes(index, 1 << 20);
+    const auto expect_refused = [&](const std::string& needle) {
+        try {
+            ClipModel::load(dir.path("hf"));
+            ADD_FAILURE() << "loaded; expected an error with " << needle;
+        } catch (const Error& e) {
+            EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
+        }
+    };
+    nlohmann::json j = nlohmann::json::parse(good);
+    j["metadata"]["total_size"] = j["metadata"]["total_size"].get<int64_t>() + 4;
+    test::write_bytes(index, j.dump());
+    expect_refused("total_size");
+    j = nlohmann::json::parse(good);
+    const std::string moved = j["weight_map"].begin().key();
+    j["weight_map"][moved] = "model-00002-of-00003.safetensors";  // the index says another shard
+    test::write_bytes(index, j.dump());
+    expect_refused(moved);
+    j = nlohmann::json::parse(good);
+    j["weight_map"].erase(moved);
+    test::write_bytes(index, j.dump());
+    expect_refused("does not list");
+    j = nlohmann::json::parse(good);
+    j["weight_map"][moved] = "../single/model.safetensors";
+    test::write_bytes(index, j.dump());
+    expect_refused("beside the index");
+    test::write_bytes(index, good);
+    fs::rename(dir.path("hf/model-00003-of-00003.safetensors"), dir.path("hf/aside"));
+    expect_refused("model-00003-of-00003.safetensors, which is missing");
+    fs::rename(dir.path("hf/aside"), dir.path("hf/model-00003-of-00003.safetensors"));
+    EXPECT_EQ(ClipModel::load(dir.path("hf")).weights_fingerprint(), fingerprint);
+    // A shard rewritten after loading: the model does not name weights it no longer has.
+    const ClipModel stale = ClipModel::load(dir.path("hf"));
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    const std::string shard = dir.path("hf/model-00001-of-00003.safetensors");
+    const std::string bytes = read_file_bytes(shard, 1 << 26);
+    test::write_bytes(shard, bytes);
+    EXPECT_THROW((void)stale.weights_fingerprint(), Error);
 }
 
 // Writes a checkpoint with one tensor changed (or removed / added) and expects

@@ -367,6 +367,12 @@ TEST(HubFiles, ChoosesSafetensorsAndRefusesPickleOnlyRepos) {
         EXPECT_NE(std::string(e.what()).find("open_clip_pytorch_model.bin"), std::string::npos);
     }
     EXPECT_THROW(choose_model_files("a/b", {"open_clip_model.safetensors"}), Error);
+    // Sharded: the index, the config and every shard named after the index.
+    EXPECT_EQ(choose_model_files("a/b", {"model-00002-of-00002.safetensors", "model.safetensors.index.json",
+                                         "config.json", "model-00001-of-00002.safetensors", "other.safetensors"}),
+              (std::vector<std::string>{"model.safetensors.index.json", "config.json",
+                                        "model-00002-of-00002.safetensors", "model-00001-of-00002.safetensors"}));
+    EXPECT_THROW(choose_model_files("a/b", {"model.safetensors.index.json", "config.json"}), Error);  // no shard
 }
 
 TEST(HubSettings, ReadsTheHuggingFaceEnvironment) {

@@ -83,6 +83,81 @@ TEST(Preprocess, ExtremeAspectRatioIsRefusedBeforeAllocating) {
     }
 }
 
+// Geometry of the other resize modes on an image whose pixels say where they came from.
+TEST(Preprocess, SquashAndLongestPlaceTheWholeImage) {
+    PreprocessConfig cfg;
+    cfg.image_size = 8;
+    cfg.interpolation = "nearest";  // pixels are copied: positions can be read back
+    cfg.resize_mode = "squash";
+    const Image im = gradient(16, 4);
+    Image squashed = resize_and_crop(im, cfg);
+    ASSERT_EQ(squashed.width, 8);
+    ASSERT_EQ(squashed.height, 8);
+    EXPECT_EQ(squashed.pixels, resize_nearest_pillow(im, 8, 8).pixels);
+    // longest: 16x4 -> 8x2 (round(4 / 2) = 2), padded 3 rows above and 3 below with the fill.
+    cfg.resize_mode = "longest";
+    cfg.fill = 7;
+    const Image padded = resize_and_crop(im, cfg);
+    const Image small = resize_nearest_pillow(im, 8, 2);
+    for (int y = 0; y < 8; ++y)
+        for (int x = 0; x < 8; ++x)
+            for (int c = 0; c < 3; ++c) {
+                const uint8_t got = padded.pixels[(static_cast<size_t>(y) * 8 + x) * 3 + c];
+                const uint8_t want =
+                    y >= 3 && y < 5 ? small.pixels[(static_cast<size_t>(y - 3) * 8 + x) * 3 + c] : uint8_t{7};
+                ASSERT_EQ(got, want) << "at " << x << "," << y;
+            }
+    // An odd excess puts the extra row after: 8x5 in 8 -> (8 - 5) // 2 = 1 row above, 2 below.
+    const Image odd = resize_and_crop(gradient(8, 5), cfg);
+    EXPECT_EQ(odd.pixels[0], 7);
+    EXPECT_EQ(odd.pixels[(1 * 8) * 3], gradient(8, 5).pixels[0]);
+    EXPECT_EQ(odd.pixels[(6 * 8) * 3], 7);
+    // A CMYK image is padded in its own bands: ink 0 everywhere is white once converted.
+    cfg.fill = 0;
+    Image cmyk{8, 2, 4, false, std::vector<uint8_t>(64, 0), "", true};
+    EXPECT_EQ(resize_and_crop(cmyk, cfg).pixels[0], 255);
+    cmyk.height = 1;
+    cmyk.width = 10000;
+    cmyk.pixels.assign(40000, 0);
+    EXPECT_THROW(resize_and_crop(cmyk, cfg), Error);  // the short side would be 0 pixels
+    cfg.resize_mode = "stretch";
+    EXPECT_THROW(resize_and_crop(im, cfg), Error);
+    EXPECT_NE(preprocess_config_problem(cfg).find("resize_mode 'stretch'"), std::string::npos);
+}
+
+// transformers converts to RGB before resizing: a palette image is then resized with the
+// filter, not nearest-neighbour as open_clip's order makes Pillow do.
+TEST(Preprocess, TransformersConvertsToRgbBeforeResizing) {
+    PreprocessConfig cfg;
+    cfg.image_size = 5;
+    Image palette = gradient(10, 10);
+    palette.is_palette = true;
+    const Image open_clip_way = resize_and_crop(palette, cfg);
+    EXPECT_EQ(open_clip_way.pixels, resize_nearest_pillow(palette, 5, 5).pixels);
+    cfg.convert_rgb_first = true;
+    Image rgb = palette;
+    rgb.is_palette = false;
+    EXPECT_EQ(resize_and_crop(palette, cfg).pixels, resize_bicubic_pillow(rgb, 5, 5).pixels);
+    EXPECT_NE(resize_and_crop(palette, cfg).pixels, open_clip_way.pixels);
+}
+
+TEST(PillowResize, BilinearIsTheStretchedTriangle) {
+    const std::vector<uint8_t> values = {0, 100, 150, 255, 30, 60};
+    std::vector<uint8_t> rgb;
+    for (uint8_t v : values) rgb.insert(rgb.end(), {v, v, v});
+    const Image r = resize_pillow(image_from_rgb(6, 1, rgb), 3, 1, "bilinear");
+    for (int o = 0; o < 3; ++o) {
+        const double center = (o + 0.5) * 2.0;
+        double acc = 0, norm = 0;
+        for (int x = 0; x < 6; ++x) {
+            const double w = std::max(0.0, 1.0 - std::abs((x + 0.5 - center) / 2.0));
+            acc += w * values[static_cast<size_t>(x)];
+            norm += w;
+        }
+        EXPECT_NEAR(r.pixels[static_cast<size_t>(o) * 3], acc / norm, 0.51) << "output " << o;
+    }
+}
+
 TEST(LoadImage, ModesBecomeRgbAndAlphaIsKept) {
     test::TempDir dir;
     cv::Mat grey(5, 6, CV_8UC1, cv::Scalar(77));

@@ -102,6 +102,74 @@ TEST(ConfigErrors, AbsurdOrWrongTypedValuesAreRefusedNamingTheField) {
     EXPECT_THROW(parse_open_clip_config(dir.path("missing.json")), Error);
 }
 
+// The preprocessing a config states is the one computed, or the config is refused by name.
+TEST(PreprocessingConfig, OpenClipModesAndFiltersAreReadAndOthersRefusedByName) {
+    test::TempDir dir;
+    const auto parse = [&](const std::string& pre) {
+        test::write_bytes(dir.path("c.json"), R"({"model_cfg": {"embed_dim": 32,
+            "vision_cfg": {"image_size": 48, "layers": 2, "width": 64, "head_width": 16, "patch_size": 8},
+            "text_cfg": {"width": 32, "heads": 2, "layers": 2}}, "preprocess_cfg": )" +
+                                                  pre + "}");
+        return parse_open_clip_config(dir.path("c.json"));
+    };
+    PreprocessConfig p = parse(R"({"resize_mode": "squash", "interpolation": "bilinear"})").preprocess;
+    EXPECT_EQ(p.resize_mode, "squash");
+    EXPECT_EQ(p.interpolation, "bilinear");
+    p = parse(R"({"resize_mode": "longest", "fill_color": 114, "interpolation": "random", "size": 48})").preprocess;
+    EXPECT_EQ(p.resize_mode, "longest");
+    EXPECT_EQ(p.fill, 114);
+    EXPECT_EQ(p.interpolation, "bicubic");  // open_clip evaluates "random" with BICUBIC
+    EXPECT_EQ(parse("{}").preprocess.resize_mode, "shortest");
+    for (const auto& [pre, needle] : std::vector<std::pair<std::string, std::string>>{
+             {R"({"resize_mode": "crop"})", "resize_mode \"crop\""},
+             {R"({"interpolation": "lanczos"})", "interpolation \"lanczos\""},
+             {R"({"fill_color": 300})", "fill_color 300"},
+             {R"({"mode": "L"})", "mode \"L\""},
+             {R"({"size": 64})", "size 64"},
+             {R"({"resize_mode": 3})", "resize_mode must be a string"}}) {
+        try {
+            parse(pre);
+            ADD_FAILURE() << "accepted " << pre;
+        } catch (const Error& e) {
+            EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
+            EXPECT_NE(std::string(e.what()).find("c.json"), std::string::npos) << e.what();
+        }
+    }
+}
+
+TEST(PreprocessingConfig, TransformersProcessorFormsMapOntoTheModesAndTheRestIsRefused) {
+    test::TempDir dir;
+    test::write_bytes(dir.path("config.json"), R"({"vision_config": {"image_size": 224}})");
+    const auto parse = [&](const std::string& pre) {
+        test::write_bytes(dir.path("pre.json"), pre);
+        return parse_hf_clip_config(dir.path("config.json"), dir.path("pre.json")).preprocess;
+    };
+    PreprocessConfig p = parse(R"({"size": {"shortest_edge": 224}, "crop_size": 224})");
+    EXPECT_EQ(p.resize_mode, "shortest");
+    EXPECT_EQ(p.interpolation, "bicubic");
+    EXPECT_TRUE(p.convert_rgb_first);
+    EXPECT_EQ(p.crop_rounding, "floor");
+    p = parse(R"({"size": {"height": 224, "width": 224}, "do_center_crop": false, "resample": 2})");
+    EXPECT_EQ(p.resize_mode, "squash");
+    EXPECT_EQ(p.interpolation, "bilinear");
+    EXPECT_EQ(parse(R"({"resample": 0})").interpolation, "nearest");
+    for (const auto& [pre, needle] : std::vector<std::pair<std::string, std::string>>{
+             {R"({"resample": 1})", "resample 1"},
+             {R"({"size": {"shortest_edge": 256}, "crop_size": 224})", "shortest_edge"},
+             {R"({"size": {"shortest_edge": 224}, "do_center_crop": false})", "do_center_crop false"},
+             {R"({"do_normalize": false})", "do_normalize"},
+             {R"({"do_convert_rgb": false})", "do_convert_rgb"},
+             {R"({"rescale_factor": 1.0})", "rescale_factor"}}) {
+        try {
+            parse(pre);
+            ADD_FAILURE() << "accepted " << pre;
+        } catch (const Error& e) {
+            EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
+            EXPECT_NE(std::string(e.what()).find("pre.json"), std::string::npos) << e.what();
+        }
+    }
+}
+
 TEST(BuiltinArchitectures, MatchTheReferenceTable) {
     EXPECT_EQ(builtin_architecture("ViT-B-16").vision.tokens(), 197);
     EXPECT_EQ(builtin_architecture("ViT-H-14").vision.heads, 16);

@@ -1,6 +1,7 @@
 #include "clipscope/io/npy.h"
 
 #include <fstream>
+#include <limits>
 
 #include "clipscope/base/atomic_file.h"
 #include "clipscope/base/error.h"
@@ -17,6 +18,33 @@ TEST(Npy, FloatRoundTripKeepsShapeAndValues) {
     const FloatArray b = read_npy_float(dir.path("a.npy"));
     EXPECT_EQ(b.shape, a.shape);
     EXPECT_EQ(b.data, a.data);
+}
+
+// A NaN or inf decodes but is not data: refused by every float reader, naming the element.
+TEST(Npy, NonFiniteValuesAreRefusedNamingTheFirstOne) {
+    test::TempDir dir;
+    FloatArray a({3, 2}, {1, 2, 3, 4, 5, 6});
+    a.data[3] = std::numeric_limits<float>::quiet_NaN();
+    a.data[5] = -std::numeric_limits<float>::infinity();
+    write_npy(dir.path("nan.npy"), a);
+    try {
+        read_npy_float(dir.path("nan.npy"));
+        ADD_FAILURE() << "a NaN was read";
+    } catch (const Error& e) {
+        EXPECT_EQ(e.kind(), ErrorKind::InputFile);
+        const std::string m = e.what();
+        EXPECT_NE(m.find("nan.npy"), std::string::npos) << m;
+        EXPECT_NE(m.find("2 non-finite values"), std::string::npos) << m;
+        EXPECT_NE(m.find("[1, 1]"), std::string::npos) << m;
+    }
+    const NpyRowReader rows(dir.path("nan.npy"));
+    EXPECT_EQ(test::values(rows.read_rows(0, 1)), (std::vector<float>{1, 2}));  // a clean row reads
+    try {
+        rows.read_rows(2, 1);
+        ADD_FAILURE() << "an inf was read";
+    } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find("[2, 1]"), std::string::npos) << e.what();  // the file's row
+    }
 }
 
 TEST(Npy, HeaderIsNumpyVersion1AlignedTo64) {

@@ -15,6 +15,7 @@
 #include "clipscope/base/error.h"
 #include "clipscope/base/output_guard.h"
 #include "clipscope/base/output_ledger.h"
+#include "clipscope/base/resources.h"
 #include "test_support.h"
 
 namespace clipscope {
@@ -117,6 +118,29 @@ TEST(OutputGuard, AnExistingFileIsReplacedOnlyWhenClipScopeWroteItAndNothingChan
     // A folder output (a store) is the store's business: not refused here.
     fs::create_directories(dir.path("store"));
     EXPECT_EQ(kind_of({{}, {}, {dir.path("store")}}), accepted);
+}
+
+TEST(OutputGuard, PruningTheLedgerDropsOnlyEntriesThatNoLongerVouchForTheirFile) {
+    CacheHome cache;
+    test::TempDir dir;
+    expect_outputs({dir.path("kept.csv"), dir.path("gone.csv"), dir.path("edited.csv")});
+    for (const char* name : {"kept.csv", "gone.csv", "edited.csv"}) write_text_atomically(dir.path(name), "a\n");
+    const std::string ledger = (fs::path(user_cache_directory()) / "output-ledger").string();
+    const auto entries = [&] {
+        int64_t n = 0;
+        for (const auto& e : fs::directory_iterator(ledger)) n += e.path().filename().string().front() != '.';
+        return n;
+    };
+    EXPECT_EQ(entries(), 3);
+    EXPECT_EQ(prune_output_ledger(), 0);  // all three still hold their file
+    fs::remove(dir.path("gone.csv"));
+    std::this_thread::sleep_for(std::chrono::milliseconds(30));
+    test::write_bytes(dir.path("edited.csv"), "b\n");
+    test::write_bytes((fs::path(ledger) / "0000000000000000").string(), "not an entry");
+    EXPECT_EQ(prune_output_ledger(), 3);
+    EXPECT_EQ(entries(), 1);
+    EXPECT_TRUE(written_by_clipscope(dir.path("kept.csv")));  // untouched by the prune
+    EXPECT_FALSE(written_by_clipscope(dir.path("edited.csv")));
 }
 
 using Staging = GeneratedFolder::Staging;

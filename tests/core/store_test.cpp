@@ -1,6 +1,7 @@
 #include "clipscope/analysis/store.h"
 
 #include <filesystem>
+#include <limits>
 #include <random>
 
 #include "clipscope/base/atomic_file.h"
@@ -109,6 +110,55 @@ TEST(Store, OtherSettingsOrForeignFoldersAreRefusedUntouched) {
     EXPECT_EQ(read_file_bytes(dir.path("foreign/thesis.tex"), 100), "precious");
 }
 
+// The display form is kept for people and takes no part in whether a store is this run's:
+// a store written before display forms were recorded, or from a list file that spells
+// the same files differently, resumes.
+TEST(Store, DisplayNamesRoundTripAndDoNotBlockAResume) {
+    test::TempDir dir;
+    StoreInfo info = small_info(3);
+    for (size_t i = 0; i < info.images.size(); ++i) info.images[i].display = "cls/" + std::to_string(i) + ".png";
+    {
+        StoreWriter w = StoreWriter::open(dir.path("s"), info);
+        w.append(fake_batch(info, 0, 2));
+    }
+    EXPECT_EQ(Store::open(dir.path("s")).info().images.at(1).display, "cls/1.png");
+    StoreInfo respelled = info;
+    for (auto& e : respelled.images) e.display.clear();
+    {
+        StoreWriter w = StoreWriter::open(dir.path("s"), respelled);
+        EXPECT_EQ(w.done(), 2);
+        fill(w, respelled);
+    }
+    const Store s = Store::open(dir.path("s"));
+    EXPECT_TRUE(s.complete());
+    EXPECT_EQ(s.info().images.at(2).display, "cls/2.png");  // the first run's manifest stands
+    respelled.images.at(1).path += "x";                     // another file is still another store
+    EXPECT_THROW(StoreWriter::open(dir.path("s"), respelled), Error);
+}
+
+// The store records how its images were preprocessed, so that a resume with another
+// resize mode is refused and a query image is prepared as the store's images were.
+TEST(Store, PreprocessingRoundTripsAndOnlyNonDefaultsAreWritten) {
+    test::TempDir dir;
+    StoreInfo info = small_info(2);
+    { StoreWriter::open(dir.path("plain"), info); }
+    EXPECT_EQ(read_file_bytes(dir.path("plain/manifest.json"), 1 << 20).find("resize_mode"), std::string::npos);
+    info.preprocess.resize_mode = "longest";
+    info.preprocess.interpolation = "bilinear";
+    info.preprocess.fill = 114;
+    { StoreWriter::open(dir.path("s"), info); }
+    const PreprocessConfig back = Store::open(dir.path("s")).info().preprocess;
+    EXPECT_TRUE(same_preprocessing(back, info.preprocess));
+    StoreInfo other = info;
+    other.preprocess.resize_mode = "squash";
+    try {
+        StoreWriter::open(dir.path("s"), other);
+        ADD_FAILURE() << "resumed with another resize mode";
+    } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find("preprocess.resize_mode"), std::string::npos) << e.what();
+    }
+}
+
 // Linux file names are bytes: one that is not UTF-8 must come back from the manifest
 // exactly (JSON alone would turn it into U+FFFD and the image could not be reopened).
 TEST(Store, NonUtf8FileNamesAndLabelsRoundTripExactly) {
@@ -168,6 +218,25 @@ TEST(Store, DamagedStoresAreClearErrors) {
     test::write_bytes(dir.path("s/manifest.json"), "{broken");
     EXPECT_THROW(Store::open(dir.path("s")), Error);
     EXPECT_THROW(Store::open(dir.path("absent")), Error);
+
+    // A NaN in a row decodes but is not a term: the read names the array, the row and its image.
+    StoreInfo three = small_info(3);
+    {
+        StoreWriter w = StoreWriter::open(dir.path("nan"), three);
+        Decomposition d = fake_batch(three, 0, 3);
+        d.mlps.data[d.mlps.data.size() - 1] = std::numeric_limits<float>::quiet_NaN();  // last row
+        w.append(d);
+    }
+    const Store nan = Store::open(dir.path("nan"));
+    EXPECT_NO_THROW(nan.read("mlps", 0, 2));
+    try {
+        nan.read("mlps", 1, 2);
+        ADD_FAILURE() << "a NaN was read";
+    } catch (const Error& e) {
+        const std::string m = e.what();
+        EXPECT_NE(m.find("mlps.npy"), std::string::npos) << m;
+        EXPECT_NE(m.find("row 2 (" + three.images[2].path + ")"), std::string::npos) << m;
+    }
 }
 
 TEST(Store, WeightsFingerprintDependsOnEveryByte) {
@@ -252,6 +321,8 @@ TEST(Dataset, ImageFolderLabelsListFilesAndErrors) {
     EXPECT_EQ(fs::path(entries[0].path).filename(), "a.JPG");
     EXPECT_EQ(entries[0].label, "cat");
     EXPECT_EQ(entries[2].label, "dog");
+    EXPECT_EQ(entries[0].display, "cat/a.JPG");  // shown relative to the folder, opened absolute
+    EXPECT_TRUE(fs::path(entries[0].path).is_absolute());
     test::write_bytes(dir.path("set/loose.png"), "x");  // not one level down: no labels
     for (const auto& e : list_image_folder(dir.path("set"))) EXPECT_EQ(e.label, "");
     test::write_bytes(dir.path("list.txt"), "# images\nset/cat/a.JPG\tcat\n/abs/x.png\n\n");
@@ -259,7 +330,9 @@ TEST(Dataset, ImageFolderLabelsListFilesAndErrors) {
     ASSERT_EQ(listed.size(), 2u);
     EXPECT_EQ(listed[0].path, dir.path("set/cat/a.JPG"));
     EXPECT_EQ(listed[0].label, "cat");
+    EXPECT_EQ(listed[0].display, "set/cat/a.JPG");  // as the list file wrote it
     EXPECT_EQ(listed[1].path, "/abs/x.png");
+    EXPECT_EQ(shown_name(ImageEntry{"/abs/y.png", "", ""}), "/abs/y.png");
     fs::create_directories(dir.path("empty"));
     EXPECT_THROW(list_image_folder(dir.path("empty")), Error);
     EXPECT_THROW(list_image_folder(dir.path("missing")), Error);

@@ -44,8 +44,11 @@ done
 check "tokenizer: empty file" 3 "empty.txt" -- "$cli" tokenize --vocab "$d/tokenizer/empty.txt" "a cat"
 check "tokenizer: header only" 3 "header_only.txt" -- "$cli" tokenize --vocab "$d/tokenizer/header_only.txt" "a cat"
 check "tokenizer: corrupt gzip" 3 "not_gzip.txt.gz" -- "$cli" tokenize --vocab "$d/tokenizer/not_gzip.txt.gz" "a cat"
+check "tokenizer: the undamaged synthetic gzip loads" 0 "" -- "$cli" tokenize --vocab "$d/tokenizer/whole.txt.gz" "a cat"
+check "tokenizer: gzip cut in half" 3 "cut_in_half.txt.gz" -- "$cli" tokenize --vocab "$d/tokenizer/cut_in_half.txt.gz" "a cat"
+check "tokenizer: gzip with a wrong CRC" 3 "bad_crc.txt.gz" -- "$cli" tokenize --vocab "$d/tokenizer/bad_crc.txt.gz" "a cat"
 check "tokenizer: vocab.json with a string id" 3 "vocab.json" -- "$cli" tokenize --vocab "$d/tokenizer/vocab_json/vocab.json" "a cat"
-for c in bad_magic bad_header wrong_dtype descr_not_a_size truncated huge_shape fortran; do
+for c in bad_magic bad_header wrong_dtype descr_not_a_size truncated huge_shape fortran all_nan f8_overflow; do
   check "npy: $c" 3 "$c.npy" -- "$cli" textspan --matrix "$d/npy/$c.npy" --text-embeddings "$d/npy/$c.npy" --out "$work/ts.json"
 done
 for c in not_json wrong_format newer_version; do

@@ -66,6 +66,15 @@ write("tokenizer/header_only.txt", b"#version: 0.2\n")
 write("tokenizer/not_gzip.txt.gz", b"\x1f\x8b\x08\x00garbage")
 write("tokenizer/vocab_json/vocab.json", b'{"a": "not an id"}')
 write("tokenizer/vocab_json/merges.txt", b"#version: 0.2\na b\n")
+# A vocabulary with more merges than CLIP uses, gzip-compressed, then damaged two ways. Cut
+# in half, what decodes still holds enough merges to load: only the stream's end says it is
+# short (whole.txt.gz, undamaged, loads). With its CRC changed, every byte decodes and only the trailer check can tell.
+import gzip
+merges = "".join("%s %s\n" % (chr(0x4e00 + i // 300), chr(0x4e00 + i % 300)) for i in range(150000))
+vocab_gz = gzip.compress(("#version: 0.2\n" + merges).encode(), compresslevel=1)
+write("tokenizer/whole.txt.gz", vocab_gz)
+write("tokenizer/cut_in_half.txt.gz", vocab_gz[: len(vocab_gz) // 2])
+write("tokenizer/bad_crc.txt.gz", vocab_gz[:-8] + bytes(b ^ 0xFF for b in vocab_gz[-8:-4]) + vocab_gz[-4:])
 
 
 def npy(header, payload=b""):
@@ -79,6 +88,9 @@ write("npy/truncated.npy", npy("{'descr': '<f4', 'fortran_order': False, 'shape'
 write("npy/descr_not_a_size.npy", npy("{'descr': '<fX', 'fortran_order': False, 'shape': (2,), }\n", b"\x00" * 8))
 write("npy/huge_shape.npy", npy("{'descr': '<f4', 'fortran_order': False, 'shape': (4611686018427387904, 4), }\n", b"\x00" * 16))
 write("npy/fortran.npy", npy("{'descr': '<f4', 'fortran_order': True, 'shape': (2, 2), }\n", f32))
+# Decodes, but is not data: NaN everywhere; a float64 too large for float32 (inf once read).
+write("npy/all_nan.npy", npy("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 2), }\n", struct.pack("<4f", *[float("nan")] * 4)))
+write("npy/f8_overflow.npy", npy("{'descr': '<f8', 'fortran_order': False, 'shape': (2, 2), }\n", struct.pack("<4d", 1, 2, 1e300, 4)))
 
 write("store_manifest/not_json/manifest.json", "{")
 write("store_manifest/wrong_format/manifest.json", json.dumps({"format": "something-else", "version": 1}))

@@ -1,20 +1,28 @@
 """Writes unusual-but-valid images (and a few broken GIFs) with Pillow and this folder's
-GIF writer, plus the crops open_clip's evaluation transform makes of them with Pillow:
-Resize(S, BICUBIC) on the shorter side, CenterCrop(S) (torchvision's rounding), then
-convert("RGB"). image_parity_test.sh compares ClipScope's crops with these.
-Usage: make_parity_images.py OUT_DIR CROP_SIZE
+GIF writer, plus the S x S images an evaluation transform makes of them with Pillow.
+PIPELINE is open_clip's (transform.py, image_transform) for a resize mode:
+  shortest: Resize(S) on the shorter side, CenterCrop(S) (torchvision's rounding);
+  squash:   Resize((S, S));
+  longest:  ResizeKeepRatio(S, longest=1), CenterCropOrPad(S, fill=FILL);
+each followed by convert("RGB"); or "transformers", CLIPImageProcessor's: convert("RGB")
+first, shortest edge to S, centre crop with a floored offset. INTERPOLATION is Pillow's
+bicubic, bilinear or nearest. image_parity_test.sh compares ClipScope's images with these.
+Usage: make_parity_images.py OUT_DIR CROP_SIZE [PIPELINE [INTERPOLATION [FILL]]]
 Writes OUT_DIR/images/*, OUT_DIR/reference/<stem>.png, OUT_DIR/cases.tsv
-(stem, file, expectation: "exact" or "error"; a case marked "same" in the list
+(stem, file, expectation: "exact", "error" or "palette_pad" (not compared); a case marked "same" in the list
 below becomes whichever Pillow does with it)."""
 import io, os, random, struct, sys, zlib
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageOps
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from gif_writer import gif
 
 out_dir, S = sys.argv[1], int(sys.argv[2])
+pipeline = sys.argv[3] if len(sys.argv) > 3 else 'shortest'
+FILTER = {'bicubic': Image.BICUBIC, 'bilinear': Image.BILINEAR, 'nearest': Image.NEAREST}[sys.argv[4] if len(sys.argv) > 4 else 'bicubic']
+FILL = int(sys.argv[5]) if len(sys.argv) > 5 else 0
 images = os.path.join(out_dir, 'images')
 reference = os.path.join(out_dir, 'reference')
 os.makedirs(images, exist_ok=True)
@@ -126,18 +134,51 @@ add('early_end_code_gif', 'gif', lambda: gif(3, 1, [dict(x=0, y=0, w=3, h=1, ind
 add('undefined_code_gif', 'gif', lambda: gif(3, 1, [dict(x=0, y=0, w=3, h=1, indices=None, min_code=2, codes=[(4, 3), (1, 3), (7, 3), (1, 3), (5, 3)])], gct=palette[:12]), 'error')
 
 
-def open_clip_crop(path):
-    """open_clip's evaluation transform on a PIL image, up to the tensor conversion."""
-    im = Image.open(path)
+def shortest_side(im, offset):
+    """Resize(S) on the shorter side (longer side truncated), then an S x S crop at offset(excess)."""
     w, h = im.size
     short, long = (w, h) if w <= h else (h, w)
     if short != S:
         new_short, new_long = S, int(S * long / short)
-        im = im.resize((new_short, new_long) if w <= h else (new_long, new_short), Image.BICUBIC)
+        im = im.resize((new_short, new_long) if w <= h else (new_long, new_short), FILTER)
     w, h = im.size
-    top, left = int(round((h - S) / 2.0)), int(round((w - S) / 2.0))
-    crop = im.crop((left, top, left + S, top + S)).convert('RGB')
-    return Image.fromarray(np.asarray(crop))  # pixels only: no transparency info to save
+    top, left = offset(h - S), offset(w - S)
+    return im.crop((left, top, left + S, top + S))
+
+
+def center_crop_or_pad(im):
+    """open_clip's CenterCropOrPad(S, fill): torchvision's pad (ImageOps.expand with the fill
+    in every band), then a crop at int(excess / 2.0)."""
+    w, h = im.size
+    if w < S or h < S:
+        left, top = max(S - w, 0) // 2, max(S - h, 0) // 2
+        right, bottom = max(S - w, 0) - left, max(S - h, 0) - top
+        bands = len(im.getbands())
+        fill = FILL if bands == 1 else tuple([FILL] * bands)
+        im = ImageOps.expand(im, border=(left, top, right, bottom), fill=fill)
+        w, h = im.size
+    top, left = int((h - S) / 2.0), int((w - S) / 2.0)
+    return im.crop((left, top, left + S, top + S))
+
+
+def reference_image(path):
+    """The transform on a PIL image, up to the tensor conversion."""
+    im = Image.open(path)
+    if pipeline == 'transformers':
+        return shortest_side(im.convert('RGB'), lambda d: d // 2)
+    if pipeline == 'shortest':
+        im = shortest_side(im, lambda d: int(round(d / 2.0)))
+    elif pipeline == 'squash':
+        im = im.resize((S, S), FILTER)
+    elif pipeline == 'longest':
+        w, h = im.size
+        ratio = max(h / S, w / S)  # ResizeKeepRatio: max(ratio) * longest + min(ratio) * (1 - longest)
+        im = center_crop_or_pad(im.resize((round(w / ratio), round(h / ratio)), FILTER))
+    return im.convert('RGB')
+
+
+def open_clip_crop(path):
+    return Image.fromarray(np.asarray(reference_image(path)))  # pixels only: no transparency info to save
 
 
 with open(os.path.join(out_dir, 'cases.tsv'), 'w') as f:
@@ -148,6 +189,10 @@ with open(os.path.join(out_dir, 'cases.tsv'), 'w') as f:
                 expectation = 'exact'
             except OSError:
                 expectation = 'error'
+        elif expectation == 'exact' and pipeline == 'longest' and Image.open(path).mode in ('P', '1'):
+            # torchvision pads a palette image with palette index FILL, not the colour FILL:
+            # a known difference (ClipScope holds palette images as RGB).
+            expectation = 'palette_pad'
         elif expectation == 'exact':
             open_clip_crop(path).save(os.path.join(reference, stem + '.png'))
         else:

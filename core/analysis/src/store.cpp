@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -62,17 +63,42 @@ nlohmann::json image_to_json(const ImageEntry& e) {
     nlohmann::json j;
     put_exact(j, "path", e.path);
     if (!e.label.empty()) put_exact(j, "label", e.label);
+    if (!e.display.empty() && e.display != e.path) put_exact(j, "display", e.display);
     return j;
 }
 
 ImageEntry image_from_json(const nlohmann::json& j, const std::string& manifest) {
     if (!j.contains("path") && !j.contains("path_hex")) throw_input(manifest, "an image entry has no path");
-    return {get_exact(j, "path", manifest), get_exact(j, "label", manifest)};
+    return {get_exact(j, "path", manifest), get_exact(j, "label", manifest), get_exact(j, "display", manifest)};
+}
+
+// The manifest without the images' display forms: they name the same files for people
+// (a store made before they were recorded, or from a list file that spells a path
+// differently, resumes), so they take no part in deciding whether a store is this run's.
+nlohmann::json without_display_names(nlohmann::json j) {
+    if (j.is_object() && j.contains("images") && j.at("images").is_array())
+        for (auto& e : j.at("images"))
+            if (e.is_object()) {
+                e.erase("display");
+                e.erase("display_hex");
+            }
+    return j;
 }
 
 nlohmann::json info_to_json(const StoreInfo& s) {
     nlohmann::json images = nlohmann::json::array();
     for (const auto& e : s.images) images.push_back(image_to_json(e));
+    nlohmann::json preprocess = {{"image_size", s.preprocess.image_size},
+                                 {"mean", s.preprocess.mean},
+                                 {"std", s.preprocess.std},
+                                 {"crop_rounding", s.preprocess.crop_rounding}};
+    // Written only when not the default, so that stores made before these existed keep
+    // their manifest (and resume).
+    const PreprocessConfig defaults;
+    if (s.preprocess.resize_mode != defaults.resize_mode) preprocess["resize_mode"] = s.preprocess.resize_mode;
+    if (s.preprocess.interpolation != defaults.interpolation) preprocess["interpolation"] = s.preprocess.interpolation;
+    if (s.preprocess.fill != defaults.fill) preprocess["fill"] = s.preprocess.fill;
+    if (s.preprocess.convert_rgb_first) preprocess["convert_rgb_first"] = true;
     nlohmann::json j = {
         {"format", "clipscope-store"},
         {"version", 1},
@@ -81,11 +107,7 @@ nlohmann::json info_to_json(const StoreInfo& s) {
           {"format", s.model_format},
           {"architecture", s.architecture},
           {"weights_fingerprint", s.weights_fingerprint}}},
-        {"preprocess",
-         {{"image_size", s.preprocess.image_size},
-          {"mean", s.preprocess.mean},
-          {"std", s.preprocess.std},
-          {"crop_rounding", s.preprocess.crop_rounding}}},
+        {"preprocess", preprocess},
         {"shape", {{"layers", s.layers}, {"heads", s.heads}, {"embed_dim", s.embed_dim}}},
         {"batch", s.batch},
         {"dtype", s.dtype},
@@ -122,6 +144,13 @@ StoreInfo info_from_json(const nlohmann::json& j, const std::string& path) {
         s.preprocess.mean = j.at("preprocess").at("mean");
         s.preprocess.std = j.at("preprocess").at("std");
         s.preprocess.crop_rounding = j.at("preprocess").at("crop_rounding");
+        const nlohmann::json& p = j.at("preprocess");
+        s.preprocess.resize_mode = p.value("resize_mode", s.preprocess.resize_mode);
+        s.preprocess.interpolation = p.value("interpolation", s.preprocess.interpolation);
+        s.preprocess.fill = p.value("fill", s.preprocess.fill);
+        s.preprocess.convert_rgb_first = p.value("convert_rgb_first", false);
+        if (const std::string problem = preprocess_config_problem(s.preprocess); !problem.empty())
+            throw_input(path, "preprocess: unsupported " + problem);
         s.layers = j.at("shape").at("layers");
         s.heads = j.at("shape").at("heads");
         s.embed_dim = j.at("shape").at("embed_dim");
@@ -298,10 +327,11 @@ StoreWriter StoreWriter::open(const std::string& folder, const StoreInfo& info) 
         } catch (const nlohmann::json::exception& e) {
             throw_input(manifest_path, std::string("malformed manifest: ") + e.what());
         }
-        if (existing != wanted)
-            throw_input(folder, "already holds a store made with other settings, model or images (" +
-                                    first_difference(existing, wanted, "") +
-                                    "); choose another --out (nothing was changed)");
+        if (without_display_names(existing) != without_display_names(wanted))
+            throw_input(folder,
+                        "already holds a store made with other settings, model or images (" +
+                            first_difference(without_display_names(existing), without_display_names(wanted), "") +
+                            "); choose another --out (nothing was changed)");
         remove_stale_temporaries(folder);  // a run killed mid-rename left its progress.json temporary
         w.impl_->files = open_arrays(folder, info, /*create=*/false, /*writable=*/true);
         w.impl_->done = read_progress(folder, static_cast<int64_t>(info.images.size()));
@@ -420,6 +450,18 @@ FloatArray Store::read(const std::string& array, int64_t first, int64_t count) c
         }
     } else {
         std::memcpy(out.data.data(), bytes.data(), bytes.size());
+    }
+    // A NaN decodes but is not a term: it would turn every score it meets into NaN (a
+    // neighbour list of NaNs, a mean over the set that is NaN). Terms are divided by ||z||,
+    // so they are small; an inf is damage too.
+    const auto bad = std::find_if(out.data.begin(), out.data.end(), [](float v) { return !std::isfinite(v); });
+    if (bad != out.data.end()) {
+        const int64_t row =
+            first + (bad - out.data.begin()) / std::max<int64_t>(1, out.size() / std::max<int64_t>(count, 1));
+        throw_input(f.path, "row " + std::to_string(row) + " (" +
+                                shown_name(impl_->info.images[static_cast<size_t>(row)]) +
+                                ") holds a non-finite value (NaN or inf): the store is damaged (index the images again "
+                                "into a new store)");
     }
     return out;
 }

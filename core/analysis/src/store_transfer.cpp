@@ -127,8 +127,7 @@ int64_t merge_store_shards(const std::vector<std::string>& shards, const std::st
             a.shard = b.shard = "";
             if (!(a.model_spec == b.model_spec && a.weights_fingerprint == b.weights_fingerprint &&
                   a.layers == b.layers && a.heads == b.heads && a.embed_dim == b.embed_dim && a.batch == b.batch &&
-                  a.dtype == b.dtype && a.preprocess.image_size == b.preprocess.image_size &&
-                  a.preprocess.mean == b.preprocess.mean && a.preprocess.std == b.preprocess.std))
+                  a.dtype == b.dtype && same_preprocessing(a.preprocess, b.preprocess)))
                 throw_input(path, "was made with another model or settings than " + shards.front());
         } else {
             first = info;

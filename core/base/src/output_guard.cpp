@@ -20,12 +20,7 @@ namespace clipscope {
 namespace fs = std::filesystem;
 namespace {
 
-// The absolute, symlink-resolved form of a path whose tail may not exist yet.
-fs::path resolved(const std::string& path) {
-    std::error_code ec;
-    fs::path p = fs::weakly_canonical(fs::absolute(path, ec), ec);
-    return ec ? fs::absolute(path).lexically_normal() : p;
-}
+fs::path resolved(const std::string& path) { return canonical_output_path(path); }
 
 bool same_file(const std::string& a, const std::string& b) {
     std::error_code ec;

@@ -347,6 +347,20 @@ std::vector<std::string> choose_model_files(const std::string& repo_id, const st
             "open_clip_config.json"};
     } else if (has("model.safetensors") && has("config.json")) {
         chosen = {"model.safetensors", "config.json"};
+    } else if ((has("model.safetensors.index.json") && has("config.json")) ||
+               (has("open_clip_model.safetensors.index.json") && has("open_clip_config.json"))) {
+        // Sharded: the index and every shard named after it (NAME-00001-of-00004.safetensors).
+        // Whether the shards are exactly the index's is checked when the model loads.
+        const bool open_clip = has("open_clip_model.safetensors.index.json");
+        const std::string stem = open_clip ? "open_clip_model" : "model";
+        chosen = {stem + ".safetensors.index.json", open_clip ? "open_clip_config.json" : "config.json"};
+        for (const auto& n : names)
+            if (n.rfind(stem + "-", 0) == 0 && n.find("-of-") != std::string::npos && n.size() > 12 &&
+                n.compare(n.size() - 12, 12, ".safetensors") == 0 && n.find('/') == std::string::npos)
+                chosen.push_back(n);
+        if (chosen.size() == 2)
+            throw Error(ErrorKind::Unsupported, repo_id + " has " + chosen[0] + " but no " + stem +
+                                                    "-NNNNN-of-NNNNN.safetensors shard beside it");
     } else {
         std::string found;
         for (const auto& n : names)
@@ -354,7 +368,7 @@ std::vector<std::string> choose_model_files(const std::string& repo_id, const st
                 n.find(".pt") != std::string::npos)
                 found += (found.empty() ? "" : ", ") + n;
         std::string why = "has no single-file safetensors checkpoint ClipScope can load";
-        if (found.find("-of-") != std::string::npos) why += " (sharded checkpoints are not supported yet)";
+        if (found.find("-of-") != std::string::npos) why += " (shards, but no safetensors index.json beside them)";
         if (!found.empty()) why += "; its weight files: " + found;
         why +=
             ". PyTorch pickles (.bin) are refused because loading them can run code; see README, 'Using a real model'.";

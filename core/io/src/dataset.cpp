@@ -17,6 +17,8 @@ const std::vector<std::string>& image_file_suffixes() {
     return kSuffixes;
 }
 
+const std::string& shown_name(const ImageEntry& e) { return e.display.empty() ? e.path : e.display; }
+
 bool is_image_file(const std::string& path) {
     std::string ext = fs::path(path).extension().string();
     if (ext.empty()) return false;
@@ -46,7 +48,9 @@ std::vector<ImageEntry> list_image_folder(const std::string& folder) {
         return std::distance(relative.begin(), relative.end()) == 2;  // class/image.ext
     });
     std::vector<ImageEntry> out;
-    for (const auto& f : files) out.push_back({f.string(), image_folder ? f.parent_path().filename().string() : ""});
+    for (const auto& f : files)
+        out.push_back(
+            {f.string(), image_folder ? f.parent_path().filename().string() : "", f.lexically_relative(root).string()});
     return out;
 }
 
@@ -62,6 +66,7 @@ std::vector<ImageEntry> read_image_list(const std::string& list_file) {
         const auto tab = line.find('\t');
         e.path = tab == std::string::npos ? line : line.substr(0, tab);
         if (tab != std::string::npos) e.label = line.substr(tab + 1);
+        e.display = e.path;
         e.path = (fs::path(e.path).is_relative() ? base / e.path : fs::path(e.path)).lexically_normal().string();
         out.push_back(std::move(e));
     }

@@ -3,6 +3,7 @@
 #include "gif_decoder.h"
 #include "image_header.h"
 #include "jpeg_decoder.h"
+#include "pillow_resample.h"
 
 #include <algorithm>
 #include <cmath>
@@ -17,175 +18,6 @@
 
 namespace clipscope {
 namespace {
-
-constexpr int kPrecisionBits = 32 - 8 - 2;
-
-double bicubic_filter(double x) {
-    constexpr double a = -0.5;
-    if (x < 0.0) x = -x;
-    if (x < 1.0) return ((a + 2.0) * x - (a + 3.0)) * x * x + 1;
-    if (x < 2.0) return (((x - 5) * x + 8) * x - 4) * a;
-    return 0.0;
-}
-
-struct Coefficients {
-    int kernel_size = 0;
-    std::vector<int> bounds;      // per output: first input index, tap count
-    std::vector<double> weights;  // per output: kernel_size normalised weights (32-bit modes)
-    std::vector<int32_t> taps;    // the same in fixed point (8-bit modes)
-};
-
-// Pillow's precompute_coeffs + normalize_coeffs_8bpc.
-Coefficients precompute(int in_size, int out_size) {
-    constexpr double support_base = 2.0;
-    const double scale = static_cast<double>(in_size) / out_size;
-    const double filterscale = std::max(scale, 1.0);
-    const double support = support_base * filterscale;
-    Coefficients c;
-    c.kernel_size = static_cast<int>(std::ceil(support)) * 2 + 1;
-    c.bounds.resize(static_cast<size_t>(out_size) * 2);
-    c.taps.assign(static_cast<size_t>(out_size) * c.kernel_size, 0);
-    c.weights.assign(static_cast<size_t>(out_size) * c.kernel_size, 0.0);
-    std::vector<double> k(static_cast<size_t>(c.kernel_size));
-    for (int xx = 0; xx < out_size; ++xx) {
-        const double center = (xx + 0.5) * scale;
-        const double ss = 1.0 / filterscale;
-        int xmin = static_cast<int>(center - support + 0.5);
-        if (xmin < 0) xmin = 0;
-        int xmax = static_cast<int>(center + support + 0.5);
-        if (xmax > in_size) xmax = in_size;
-        xmax -= xmin;
-        double ww = 0.0;
-        for (int x = 0; x < xmax; ++x) {
-            const double w = bicubic_filter((x + xmin - center + 0.5) * ss);
-            k[static_cast<size_t>(x)] = w;
-            ww += w;
-        }
-        for (int x = 0; x < xmax; ++x) {
-            const double w = ww != 0.0 ? k[static_cast<size_t>(x)] / ww : k[static_cast<size_t>(x)];
-            c.weights[static_cast<size_t>(xx) * c.kernel_size + x] = w;
-            // Round half away from zero, as Pillow's normalize_coeffs_8bpc does.
-            c.taps[static_cast<size_t>(xx) * c.kernel_size + x] = static_cast<int32_t>(
-                w < 0 ? std::trunc(-0.5 + w * (1 << kPrecisionBits)) : std::trunc(0.5 + w * (1 << kPrecisionBits)));
-        }
-        c.bounds[static_cast<size_t>(xx) * 2] = xmin;
-        c.bounds[static_cast<size_t>(xx) * 2 + 1] = xmax;
-    }
-    return c;
-}
-
-uint8_t clip8(int64_t v) {
-    v >>= kPrecisionBits;
-    return static_cast<uint8_t>(v < 0 ? 0 : v > 255 ? 255 : v);
-}
-
-Image resample_horizontal(const Image& in, int out_width) {
-    const Coefficients c = precompute(in.width, out_width);
-    Image out{out_width,
-              in.height,
-              in.channels,
-              in.is_palette,
-              std::vector<uint8_t>(static_cast<size_t>(out_width) * in.height * in.channels),
-              in.source,
-              in.is_cmyk};
-    for (int y = 0; y < in.height; ++y) {
-        const uint8_t* row = in.pixels.data() + static_cast<size_t>(y) * in.width * in.channels;
-        for (int xx = 0; xx < out_width; ++xx) {
-            const int xmin = c.bounds[static_cast<size_t>(xx) * 2], xmax = c.bounds[static_cast<size_t>(xx) * 2 + 1];
-            const int32_t* k = c.taps.data() + static_cast<size_t>(xx) * c.kernel_size;
-            for (int ch = 0; ch < in.channels; ++ch) {
-                int64_t ss = 1 << (kPrecisionBits - 1);
-                for (int x = 0; x < xmax; ++x) ss += static_cast<int64_t>(row[(x + xmin) * in.channels + ch]) * k[x];
-                out.pixels[(static_cast<size_t>(y) * out_width + xx) * in.channels + ch] = clip8(ss);
-            }
-        }
-    }
-    return out;
-}
-
-Image resample_vertical(const Image& in, int out_height) {
-    const Coefficients c = precompute(in.height, out_height);
-    Image out{in.width,
-              out_height,
-              in.channels,
-              in.is_palette,
-              std::vector<uint8_t>(static_cast<size_t>(in.width) * out_height * in.channels),
-              in.source,
-              in.is_cmyk};
-    const size_t stride = static_cast<size_t>(in.width) * in.channels;
-    for (int yy = 0; yy < out_height; ++yy) {
-        const int ymin = c.bounds[static_cast<size_t>(yy) * 2], ymax = c.bounds[static_cast<size_t>(yy) * 2 + 1];
-        const int32_t* k = c.taps.data() + static_cast<size_t>(yy) * c.kernel_size;
-        for (size_t i = 0; i < stride; ++i) {
-            int64_t ss = 1 << (kPrecisionBits - 1);
-            for (int y = 0; y < ymax; ++y)
-                ss += static_cast<int64_t>(in.pixels[(static_cast<size_t>(y + ymin)) * stride + i]) * k[y];
-            out.pixels[static_cast<size_t>(yy) * stride + i] = clip8(ss);
-        }
-    }
-    return out;
-}
-
-// Pillow's 32-bit resampling (mode "I"): double weights, each pass rounded half away
-// from zero to int32 (its ROUND_UP), no clipping until the conversion to RGB.
-std::vector<int32_t> resample_wide(const std::vector<int32_t>& in, int width, int height, int out_width,
-                                   int out_height) {
-    std::vector<int32_t> cur = in;
-    const auto round_up = [](double v) { return static_cast<int32_t>(v >= 0.0 ? v + 0.5 : v - 0.5); };
-    if (out_width != width) {
-        const Coefficients c = precompute(width, out_width);
-        std::vector<int32_t> next(static_cast<size_t>(out_width) * height);
-        for (int y = 0; y < height; ++y)
-            for (int xx = 0; xx < out_width; ++xx) {
-                const int xmin = c.bounds[static_cast<size_t>(xx) * 2],
-                          xmax = c.bounds[static_cast<size_t>(xx) * 2 + 1];
-                double ss = 0.0;
-                for (int x = 0; x < xmax; ++x)
-                    ss += cur[static_cast<size_t>(y) * width + xmin + x] *
-                          c.weights[static_cast<size_t>(xx) * c.kernel_size + x];
-                next[static_cast<size_t>(y) * out_width + xx] = round_up(ss);
-            }
-        cur.swap(next);
-        width = out_width;
-    }
-    if (out_height != height) {
-        const Coefficients c = precompute(height, out_height);
-        std::vector<int32_t> next(static_cast<size_t>(width) * out_height);
-        for (int yy = 0; yy < out_height; ++yy) {
-            const int ymin = c.bounds[static_cast<size_t>(yy) * 2], ymax = c.bounds[static_cast<size_t>(yy) * 2 + 1];
-            for (int x = 0; x < width; ++x) {
-                double ss = 0.0;
-                for (int y = 0; y < ymax; ++y)
-                    ss += cur[static_cast<size_t>(ymin + y) * width + x] *
-                          c.weights[static_cast<size_t>(yy) * c.kernel_size + y];
-                next[static_cast<size_t>(yy) * width + x] = round_up(ss);
-            }
-        }
-        cur.swap(next);
-    }
-    return cur;
-}
-
-// Pillow resizes RGBA in premultiplied form (mode "RGBa") and converts back.
-void premultiply(Image& im) {
-    for (size_t p = 0; p < im.pixels.size(); p += 4) {
-        const int a = im.pixels[p + 3];
-        for (int ch = 0; ch < 3; ++ch) {
-            const int t = im.pixels[p + ch] * a + 128;
-            im.pixels[p + ch] = static_cast<uint8_t>((t + (t >> 8)) >> 8);
-        }
-    }
-}
-
-void unpremultiply(Image& im) {
-    for (size_t p = 0; p < im.pixels.size(); p += 4) {
-        const int a = im.pixels[p + 3];
-        for (int ch = 0; ch < 3; ++ch) {
-            if (a == 0 || a == 255) continue;  // Pillow copies these unchanged
-            im.pixels[p + ch] = static_cast<uint8_t>(std::min(255, im.pixels[p + ch] * 255 / a));
-        }
-    }
-}
 
 int round_half_even(double v) { return static_cast<int>(std::nearbyint(v)); }  // default FE_TONEAREST
 
@@ -343,42 +175,111 @@ Image load_image(const std::string& path, const std::function<void(const ImageFi
 }
 
 Image resize_bicubic_pillow(const Image& image, int width, int height) {
-    Image im = image;
-    const bool alpha = im.channels == 4 && !im.is_cmyk;  // CMYK is resized as four plain bands
-    if (alpha) premultiply(im);
-    if (width != im.width) im = resample_horizontal(im, width);
-    if (height != im.height) im = resample_vertical(im, height);
-    if (alpha) unpremultiply(im);
-    return im;
+    return resample_8bit(image, width, height, ResampleFilter::Bicubic);
 }
 
 Image resize_nearest_pillow(const Image& image, int width, int height) {
-    Image out{width,
-              height,
-              image.channels,
-              image.is_palette,
-              std::vector<uint8_t>(static_cast<size_t>(width) * height * image.channels),
-              image.source,
-              image.is_cmyk};
-    // Pillow's ImagingScaleAffine: source positions accumulate the scale in double
-    // (start at scale/2, add scale per pixel) and truncate. The accumulated rounding
-    // picks a different neighbour than (x + 0.5) * scale at some exact boundaries.
-    const double scale_x = static_cast<double>(image.width) / width,
-                 scale_y = static_cast<double>(image.height) / height;
-    std::vector<int> source_x(static_cast<size_t>(width));
-    double xo = scale_x * 0.5;
-    for (int x = 0; x < width; ++x, xo += scale_x)
-        source_x[static_cast<size_t>(x)] = std::min(image.width - 1, static_cast<int>(xo));
-    double yo = scale_y * 0.5;
-    for (int y = 0; y < height; ++y, yo += scale_y) {
-        const int sy = std::min(image.height - 1, static_cast<int>(yo));
-        for (int x = 0; x < width; ++x)
-            std::memcpy(&out.pixels[(static_cast<size_t>(y) * width + x) * image.channels],
-                        &image.pixels[(static_cast<size_t>(sy) * image.width + source_x[static_cast<size_t>(x)]) *
-                                      image.channels],
-                        static_cast<size_t>(image.channels));
+    return resample_8bit(image, width, height, ResampleFilter::Nearest);
+}
+
+std::string preprocess_config_problem(const PreprocessConfig& c) {
+    if (c.image_size < 1 || c.image_size > 4096) return "image size " + std::to_string(c.image_size) + " (1..4096)";
+    if (c.resize_mode != "shortest" && c.resize_mode != "squash" && c.resize_mode != "longest")
+        return "resize_mode '" + c.resize_mode + "' (shortest, squash or longest)";
+    if (c.interpolation != "bicubic" && c.interpolation != "bilinear" && c.interpolation != "nearest")
+        return "interpolation '" + c.interpolation + "' (bicubic, bilinear or nearest)";
+    if (c.fill < 0 || c.fill > 255) return "fill " + std::to_string(c.fill) + " (0..255)";
+    if (c.crop_rounding != "half_even" && c.crop_rounding != "floor")
+        return "crop_rounding '" + c.crop_rounding + "' (half_even or floor)";
+    for (const float s : c.std)
+        if (!(s > 0) || !std::isfinite(s)) return "std " + std::to_string(s) + " (must be positive)";
+    for (const float m : c.mean)
+        if (!std::isfinite(m)) return "mean " + std::to_string(m);
+    return "";
+}
+
+std::string describe_preprocessing(const PreprocessConfig& c) {
+    const std::string filter = "Pillow " + c.interpolation;
+    if (c.resize_mode == "squash")
+        return std::string(c.convert_rgb_first ? "RGB first, " : "") + "whole image squashed to S x S, " + filter;
+    if (c.resize_mode == "longest")
+        return "longest side to S, " + filter + ", padded to S x S with " + std::to_string(c.fill);
+    return std::string(c.convert_rgb_first ? "RGB first, " : "") + "shortest side to S, " + filter +
+           ", centre crop (offset " + (c.crop_rounding == "floor" ? "floored" : "rounded half to even") + ")";
+}
+
+namespace {
+
+// Where the resized image lies in the S x S input: its size, and the offset of the S x S
+// window in it (negative where the window is larger: padding).
+struct Geometry {
+    int width = 0, height = 0;  // after resizing
+    int left = 0, top = 0;      // of the window in the resized image
+};
+
+Geometry preprocess_geometry(const Image& image, const PreprocessConfig& config,
+                             const std::function<void(const std::string&)>& refuse) {
+    const int S = static_cast<int>(config.image_size);
+    Geometry g;
+    if (config.resize_mode == "squash") {
+        g.width = g.height = S;  // torchvision Resize((S, S))
+        return g;
+    }
+    if (config.resize_mode == "longest") {
+        // open_clip's ResizeKeepRatio(S, longest=1): ratio = the larger of h/S and w/S, each
+        // side round(side / ratio) with Python's round (half to even); then CenterCropOrPad:
+        // pad (S - side) // 2 before and the rest after, filled with `fill`.
+        const double ratio = std::max(static_cast<double>(image.height) / S, static_cast<double>(image.width) / S);
+        g.width = round_half_even(image.width / ratio);
+        g.height = round_half_even(image.height / ratio);
+        if (g.width < 1 || g.height < 1)
+            refuse("of " + std::to_string(image.width) + "x" + std::to_string(image.height) +
+                   " has an extreme aspect ratio: with its longest side resized to " + std::to_string(S) +
+                   " the other would be 0 pixels");
+        // The window: (S - side) // 2 of padding before, or int((side - S) / 2.0) into a larger side.
+        g.left = g.width < S ? -((S - g.width) / 2) : static_cast<int>((g.width - S) / 2.0);
+        g.top = g.height < S ? -((S - g.height) / 2) : static_cast<int>((g.height - S) / 2.0);
+        return g;
+    }
+    // torchvision Resize(S): shorter side -> S, longer side truncated; skipped if already S.
+    const int shorter = std::min(image.width, image.height), longer = std::max(image.width, image.height);
+    const int64_t new_long = static_cast<int64_t>(S) * longer / shorter;
+    if (new_long > (int64_t{1} << 20))
+        refuse("of " + std::to_string(image.width) + "x" + std::to_string(image.height) +
+               " has an extreme aspect ratio: resizing its shorter side to " + std::to_string(S) + " would make it " +
+               std::to_string(new_long) + " pixels long (refused before allocating)");
+    // (When the shorter side is already S, new_long is the longer side: the image's own size.)
+    g.width = image.width <= image.height ? S : static_cast<int>(new_long);
+    g.height = image.width <= image.height ? static_cast<int>(new_long) : S;
+    const double dy = (g.height - S) / 2.0, dx = (g.width - S) / 2.0;
+    const bool half_even = config.crop_rounding == "half_even";
+    g.top = half_even ? round_half_even(dy) : static_cast<int>(std::floor(dy));
+    g.left = half_even ? round_half_even(dx) : static_cast<int>(std::floor(dx));
+    return g;
+}
+
+// The S x S window of a resized image at (left, top), `fill` outside it.
+template <typename T>
+std::vector<T> window(const std::vector<T>& pixels, int width, int height, int channels, int S, int left, int top,
+                      T fill) {
+    std::vector<T> out(static_cast<size_t>(S) * S * channels, fill);
+    for (int y = 0; y < S; ++y) {
+        const int sy = y + top;
+        if (sy < 0 || sy >= height) continue;
+        const int x0 = std::max(0, -left), x1 = std::min(S, width - left);
+        if (x1 <= x0) continue;
+        std::copy_n(&pixels[(static_cast<size_t>(sy) * width + (x0 + left)) * channels],
+                    static_cast<size_t>(x1 - x0) * channels, &out[(static_cast<size_t>(y) * S + x0) * channels]);
     }
     return out;
+}
+
+}  // namespace
+
+Image resize_pillow(const Image& image, int width, int height, const std::string& interpolation) {
+    // Pillow resizes palette and bilevel images with NEAREST whatever filter is asked for.
+    const ResampleFilter filter = image.is_palette ? ResampleFilter::Nearest : resample_filter(interpolation);
+    return resample_8bit(image, width, height, filter);
 }
 
 Image resize_and_crop(const Image& image, const PreprocessConfig& config) {
@@ -389,48 +290,41 @@ Image resize_and_crop(const Image& image, const PreprocessConfig& config) {
         throw_usage("image " + problem);
     };
     if (image.width <= 0 || image.height <= 0) refuse("has no pixels");
-    // torchvision Resize(S): shorter side -> S, longer side truncated; skipped if already S.
-    const int shorter = std::min(image.width, image.height), longer = std::max(image.width, image.height);
-    const int64_t new_long = static_cast<int64_t>(S) * longer / shorter;
-    if (new_long > (int64_t{1} << 20))
-        refuse("of " + std::to_string(image.width) + "x" + std::to_string(image.height) +
-               " has an extreme aspect ratio: resizing its shorter side to " + std::to_string(S) + " would make it " +
-               std::to_string(new_long) + " pixels long (refused before allocating)");
-    // (When the shorter side is already S, new_long is the longer side: rw x rh is the image's size.)
-    const int rw = image.width <= image.height ? S : static_cast<int>(new_long);
-    const int rh = image.width <= image.height ? static_cast<int>(new_long) : S;
-    const double dy = (rh - S) / 2.0, dx = (rw - S) / 2.0;
-    const bool half_even = config.crop_rounding == "half_even";
-    const int top = half_even ? round_half_even(dy) : static_cast<int>(std::floor(dy));
-    const int left = half_even ? round_half_even(dx) : static_cast<int>(std::floor(dx));
+    if (const std::string problem = preprocess_config_problem(config); !problem.empty())
+        throw_usage("preprocessing: unsupported " + problem);
+    if (config.convert_rgb_first && (image.channels != 3 || image.is_palette || image.is_cmyk || !image.wide.empty())) {
+        Image rgb = to_rgb(image);  // Pillow's convert("RGB"): palette expanded, alpha dropped, 16-bit clipped
+        rgb.is_palette = false;
+        rgb.wide.clear();
+        PreprocessConfig as_rgb = config;
+        as_rgb.convert_rgb_first = false;
+        return resize_and_crop(rgb, as_rgb);
+    }
+    const Geometry g = preprocess_geometry(image, config, refuse);
+    const bool resize = g.width != image.width || g.height != image.height;
     if (!image.wide.empty()) {
         // 16-bit grey (Pillow's mode "I"): resized at full precision, clipped to 0..255 after the crop.
-        const std::vector<int32_t> resized = resample_wide(image.wide, image.width, image.height, rw, rh);
-        Image grey{S, S, 1, false, std::vector<uint8_t>(static_cast<size_t>(S) * S), image.source};
-        for (int y = 0; y < S; ++y)
-            for (int x = 0; x < S; ++x) {
-                const int32_t v = resized[static_cast<size_t>(y + top) * rw + (x + left)];
-                grey.pixels[static_cast<size_t>(y) * S + x] = static_cast<uint8_t>(v < 0 ? 0 : v > 255 ? 255 : v);
-            }
+        const std::vector<int32_t> resized = resize ? resample_wide(image.wide, image.width, image.height, g.width,
+                                                                    g.height, resample_filter(config.interpolation))
+                                                    : image.wide;
+        const std::vector<int32_t> w = window(resized, g.width, g.height, 1, S, g.left, g.top, int32_t{config.fill});
+        Image grey{S, S, 1, false, std::vector<uint8_t>(w.size()), image.source};
+        for (size_t i = 0; i < w.size(); ++i) grey.pixels[i] = static_cast<uint8_t>(std::clamp(w[i], 0, 255));
         return to_rgb(grey);
     }
     Image resampled;
-    if (shorter != S)
-        resampled = image.is_palette ? resize_nearest_pillow(image, rw, rh) : resize_bicubic_pillow(image, rw, rh);
-    const Image& resized = shorter != S ? resampled : image;  // no copy of an image already at size
-    // Converted to RGB after the crop, as open_clip does (alpha dropped, CMYK converted).
+    if (resize) resampled = resize_pillow(image, g.width, g.height, config.interpolation);
+    const Image& resized = resize ? resampled : image;  // no copy of an image already at size
+    // Cropped (or padded, in the image's own bands: a CMYK pad of 0 is white once converted)
+    // and converted to RGB after, as open_clip does (alpha dropped, CMYK converted).
     Image cropped{S,
                   S,
                   resized.channels,
                   false,
-                  std::vector<uint8_t>(static_cast<size_t>(S) * S * resized.channels),
+                  window(resized.pixels, resized.width, resized.height, resized.channels, S, g.left, g.top,
+                         static_cast<uint8_t>(config.fill)),
                   image.source,
                   resized.is_cmyk};
-    const size_t row_bytes = static_cast<size_t>(S) * resized.channels;
-    for (int y = 0; y < S; ++y)
-        std::memcpy(&cropped.pixels[static_cast<size_t>(y) * row_bytes],
-                    &resized.pixels[(static_cast<size_t>(y + top) * resized.width + left) * resized.channels],
-                    row_bytes);
     return to_rgb(cropped);
 }
 

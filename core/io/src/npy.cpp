@@ -1,5 +1,6 @@
 #include "clipscope/io/npy.h"
 
+#include <algorithm>
 #include <cctype>
 #include <climits>
 
@@ -8,6 +9,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 #include <regex>
 #include <sstream>
@@ -161,6 +163,27 @@ NdArray<Out> convert_data(const std::string& path, const std::string& bytes, con
     return out;
 }
 
+// Non-finite values decode but are not data: a NaN pushes through every sum it meets, so
+// one in a tensor, a text matrix or a classifier would turn the whole result into NaN
+// (and an out-of-range float64 becomes inf here). The error names the first such element.
+void refuse_non_finite(const std::string& path, const FloatArray& a, const Shape& file_shape, int64_t first_row) {
+    const auto bad = std::find_if(a.data.begin(), a.data.end(), [](float v) { return !std::isfinite(v); });
+    if (bad == a.data.end()) return;
+    int64_t flat = bad - a.data.begin();
+    std::vector<int64_t> index(a.shape.size());
+    for (size_t d = a.shape.size(); d-- > 0;) {
+        index[d] = a.shape[d] ? flat % a.shape[d] : 0;
+        flat = a.shape[d] ? flat / a.shape[d] : 0;
+    }
+    if (!index.empty()) index[0] += first_row;
+    std::string at;
+    for (const int64_t i : index) at += (at.empty() ? "" : ", ") + std::to_string(i);
+    const int64_t count = std::count_if(a.data.begin(), a.data.end(), [](float v) { return !std::isfinite(v); });
+    throw_input(path, "holds " + std::to_string(count) + " non-finite value" + (count == 1 ? "" : "s") +
+                          (first_row > 0 || a.shape != file_shape ? " in the rows read" : "") +
+                          " (NaN or inf; first at [" + at + "]: " + std::to_string(*bad) + "); not usable data");
+}
+
 }  // namespace
 
 void write_npy(const std::string& path, const FloatArray& array) { write_npy_impl(path, array, "<f4"); }
@@ -172,7 +195,7 @@ FloatArray read_npy_float(const std::string& path) {
     const std::string kind = h.descr.substr(h.descr.empty() ? 0 : 1);
     if (kind != "f4" && kind != "f8" && kind != "f2")
         throw_input(path, "expected a float32 .npy array, found dtype '" + h.descr + "'");
-    return convert_data<float>(path, bytes, h, [](const std::string& k, const char* p) -> float {
+    FloatArray out = convert_data<float>(path, bytes, h, [](const std::string& k, const char* p) -> float {
         if (k == "f4") {
             float v;
             std::memcpy(&v, p, 4);
@@ -187,6 +210,8 @@ FloatArray read_npy_float(const std::string& path) {
         std::memcpy(&v, p, 2);
         return half_to_float(v);
     });
+    refuse_non_finite(path, out, h.shape, 0);
+    return out;
 }
 
 NpyStreamWriter::NpyStreamWriter(std::string path, Shape shape) : path_(std::move(path)), shape_(std::move(shape)) {
@@ -281,6 +306,7 @@ FloatArray NpyRowReader::read_rows(int64_t first, int64_t count) const {
             out.data[i] = half_to_float(v);
         }
     }
+    refuse_non_finite(path_, out, shape_, first);
     return out;
 }
 

@@ -14,6 +14,7 @@
 #include "model_internals.h"
 #include "clipscope/base/error.h"
 #include "clipscope/base/file_digest.h"
+#include "clipscope/io/safetensors.h"
 #include "torch_bridge.h"
 
 namespace clipscope {
@@ -27,7 +28,8 @@ struct ClipModel::Impl {
     std::optional<Tokenizer> tokenizer;
     std::vector<std::string> vocab_searched;  // where a missing vocabulary was looked for
     at::Device device = at::kCPU;
-    FileIdentity weights_file;        // the weights file as it was when loaded
+    // The weights files (one, or a sharded set's index and shards) as they were when loaded.
+    std::vector<std::pair<std::string, FileIdentity>> weights_files;
     mutable std::string fingerprint;  // weights_fingerprint(), once computed
     mutable std::once_flag fingerprint_once;
 };
@@ -84,6 +86,13 @@ void take_weights(ClipModel::Impl& impl, StateDict dict, const std::string& sour
     impl.weights = build_weights(dict, impl.config, impl.device);
     impl.info.device = impl.device.str();
     for (const auto& [k, v] : dict) impl.info.parameter_count += v.numel();
+}
+
+// The files a model's weights came from: a safetensors index and its shards, or the one file.
+std::vector<std::string> safetensors_files_or_self(const ModelLocation& loc) {
+    if (loc.format == ModelFormat::OpenClipSafetensors || loc.format == ModelFormat::HfTransformers)
+        return safetensors_files(loc.weights_path);
+    return {loc.weights_path};
 }
 }  // namespace
 
@@ -151,7 +160,8 @@ ClipModel ClipModel::load(const std::string& spec, const LoadOptions& options) {
     if (loc.weights_path.empty())
         impl->fingerprint = spec;  // random:ARCH:SEED makes the same weights every time
     else
-        impl->weights_file = file_identity(loc.weights_path);
+        for (const std::string& f : safetensors_files_or_self(loc))
+            impl->weights_files.emplace_back(f, file_identity(f));
     impl->info.weights_dtype = stored;
     impl->info.vocab_path = find_vocabulary(loc, options.vocab_path);
     // Checkpoints shipped without tokenizer files (OpenAI .pt, bare safetensors) use the standard
@@ -182,9 +192,22 @@ const std::string& ClipModel::weights_fingerprint() const {
     std::call_once(impl_->fingerprint_once, [this] {
         const std::string& path = impl_->info.weights_path;
         if (path.empty()) return;  // set when the model was made
-        if (file_identity(path) != impl_->weights_file)
-            throw_input(path, "the weights file has changed since the model was loaded; load the model again");
-        impl_->fingerprint = fnv1a64_file_fingerprint(path);
+        for (const auto& [file, identity] : impl_->weights_files)
+            if (file_identity(file) != identity)
+                throw_input(file, "the weights file has changed since the model was loaded; load the model again");
+        if (impl_->weights_files.size() == 1) {
+            impl_->fingerprint = fnv1a64_file_fingerprint(path);
+            return;
+        }
+        // A sharded set: the index and every shard, in order, hashed into one fingerprint.
+        uint64_t hash = kFnv1a64Offset, bytes = 0;
+        for (const auto& [file, identity] : impl_->weights_files) {
+            const std::string part = fnv1a64_file_fingerprint(file);
+            hash = fnv1a64_words(part.data(), part.size(), hash);
+            bytes += static_cast<uint64_t>(identity.size);
+        }
+        impl_->fingerprint =
+            fnv1a64_fingerprint_text(hash, bytes) + ":" + std::to_string(impl_->weights_files.size()) + "-files";
     });
     return impl_->fingerprint;
 }

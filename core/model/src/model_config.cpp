@@ -223,6 +223,8 @@ void validate_config(const ClipConfig& c, const std::string& source) {
     check(c.text.vocab_size > 0 && c.text.vocab_size <= 10'000'000,
           "vocab_size " + std::to_string(c.text.vocab_size) + " is out of range");
     for (float s : c.preprocess.std) check(s > 0, "preprocessing std must be positive");
+    if (const std::string problem = preprocess_config_problem(c.preprocess); !problem.empty())
+        check(false, "preprocessing: unsupported " + problem);
 }
 
 ClipConfig parse_open_clip_config(const std::string& path) {
@@ -273,12 +275,39 @@ ClipConfig parse_open_clip_config(const std::string& path) {
         if (!p.is_object()) throw_model(path, "preprocess_cfg must be an object");
         c.preprocess.mean = get_triplet(p, "mean", c.preprocess.mean, path);
         c.preprocess.std = get_triplet(p, "std", c.preprocess.std, path);
-        if (p.contains("resize_mode") && p["resize_mode"] != "shortest")
+        const auto text_field = [&](const char* key, const std::string& fallback) {
+            if (!p.contains(key)) return fallback;
+            if (!p[key].is_string()) throw_model(path, std::string("preprocess_cfg.") + key + " must be a string");
+            return p[key].get<std::string>();
+        };
+        c.preprocess.resize_mode = text_field("resize_mode", "shortest");
+        if (c.preprocess.resize_mode != "shortest" && c.preprocess.resize_mode != "squash" &&
+            c.preprocess.resize_mode != "longest")
             throw_model(path, "preprocess_cfg.resize_mode " + dump(p["resize_mode"]) +
-                                  " is not supported yet (only 'shortest')");
-        if (p.contains("interpolation") && p["interpolation"] != "bicubic")
+                                  " is not one of open_clip's (shortest, squash, longest)");
+        // open_clip maps every interpolation but "bilinear" to BICUBIC at evaluation ("random"
+        // only changes training), so "random" is bicubic here too.
+        const std::string interpolation = text_field("interpolation", "bicubic");
+        if (interpolation != "bicubic" && interpolation != "bilinear" && interpolation != "random")
             throw_model(path, "preprocess_cfg.interpolation " + dump(p["interpolation"]) +
-                                  " is not supported yet (only 'bicubic')");
+                                  " is not one of open_clip's (bicubic, bilinear, random)");
+        c.preprocess.interpolation = interpolation == "bilinear" ? "bilinear" : "bicubic";
+        const int64_t fill = get_int(p, "fill_color", 0, path, "preprocess_cfg.");
+        if (fill < 0 || fill > 255)
+            throw_model(path, "preprocess_cfg.fill_color " + dump(p["fill_color"]) + " is not 0..255");
+        c.preprocess.fill = static_cast<int>(fill);
+        if (text_field("mode", "RGB") != "RGB")
+            throw_model(path, "preprocess_cfg.mode " + dump(p["mode"]) + " is not supported (only RGB)");
+        if (p.contains("size")) {
+            const json& size = p["size"];
+            const bool square = size.is_number_integer()
+                                    ? size.get<int64_t>() == c.vision.image_size
+                                    : size.is_array() && size.size() == 2 && size[0].is_number_integer() &&
+                                          size[0] == c.vision.image_size && size[1] == c.vision.image_size;
+            if (!square)
+                throw_model(path, "preprocess_cfg.size " + dump(size) + " differs from vision_cfg.image_size " +
+                                      std::to_string(c.vision.image_size) + "; not supported");
+        }
     }
     validate_config(c, path);
     c.name = architecture_name(c);
@@ -343,21 +372,53 @@ ClipConfig parse_hf_clip_config(const std::string& config_path, const std::strin
         const json p = load_json(preprocessor_path);
         c.preprocess.mean = get_triplet(p, "image_mean", c.preprocess.mean, preprocessor_path);
         c.preprocess.std = get_triplet(p, "image_std", c.preprocess.std, preprocessor_path);
-        auto size_of = [&](const char* key, const char* inner) -> int64_t {
-            if (!p.contains(key)) return c.vision.image_size;
-            const auto& s = p[key];
-            if (s.is_number_integer()) return s.get<int64_t>();
-            if (s.is_object() && s.contains(inner) && s[inner].is_number_integer()) return s[inner].get<int64_t>();
-            throw_model(preprocessor_path, std::string(key) + " has an unsupported form: " + dump(s));
+        // CLIPImageProcessor: convert to RGB first, resize (shortest_edge, or exactly
+        // height x width), centre crop (offset floored), x rescale_factor, normalise.
+        c.preprocess.convert_rgb_first = true;
+        const auto flag = [&](const char* key) {
+            if (!p.contains(key)) return true;
+            if (!p[key].is_boolean()) throw_model(preprocessor_path, std::string(key) + " must be true or false");
+            return p[key].get<bool>();
         };
-        const int64_t resize = size_of("size", "shortest_edge");
-        const int64_t crop = size_of("crop_size", "height");
-        if (resize != crop || crop != c.vision.image_size)
-            throw_model(preprocessor_path, "resize " + std::to_string(resize) + " / crop " + std::to_string(crop) +
-                                               " differ from the model's image size " +
-                                               std::to_string(c.vision.image_size) + "; not supported");
-        if (p.contains("resample") && p["resample"] != 3)
-            throw_model(preprocessor_path, "only bicubic resampling (resample: 3) is supported");
+        for (const char* key : {"do_resize", "do_rescale", "do_normalize", "do_convert_rgb"})
+            if (!flag(key)) throw_model(preprocessor_path, std::string(key) + ": false is not supported");
+        if (p.contains("rescale_factor") &&
+            !(p["rescale_factor"].is_number() && std::abs(p["rescale_factor"].get<double>() - 1.0 / 255) < 1e-12))
+            throw_model(preprocessor_path,
+                        "rescale_factor " + dump(p["rescale_factor"]) + " is not supported (only 1/255)");
+        const int64_t S = c.vision.image_size;
+        const auto square = [&](const json& s, int64_t side) {
+            return s.is_object() && s.contains("height") && s.contains("width") && s["height"] == side &&
+                   s["width"] == side;
+        };
+        const json size = p.value("size", json{{"shortest_edge", S}});
+        const json crop = p.value("crop_size", json{{"height", S}, {"width", S}});
+        const bool centre_crop = flag("do_center_crop");
+        const bool crop_is_s = crop.is_number_integer() ? crop == S : square(crop, S);
+        const bool shortest_is_s =
+            size.is_number_integer()
+                ? size == S
+                : size.is_object() && size.size() == 1 && size.contains("shortest_edge") && size["shortest_edge"] == S;
+        if (shortest_is_s && centre_crop && crop_is_s) {
+            c.preprocess.resize_mode = "shortest";
+        } else if (square(size, S) && (!centre_crop || crop_is_s)) {
+            c.preprocess.resize_mode = "squash";  // resized to exactly S x S; a crop of S changes nothing
+        } else {
+            throw_model(preprocessor_path, "size " + dump(size) + " with crop_size " + dump(crop) +
+                                               " and do_center_crop " + (centre_crop ? "true" : "false") +
+                                               " for a model of image size " + std::to_string(S) +
+                                               " is not supported (shortest_edge S with a centre crop of S, or "
+                                               "height = width = S)");
+        }
+        // PIL's resampling filters by number: 0 NEAREST, 2 BILINEAR, 3 BICUBIC (1 LANCZOS, 4 BOX
+        // and 5 HAMMING are not implemented).
+        const int64_t resample = get_int(p, "resample", 3, preprocessor_path, "");
+        static const std::map<int64_t, const char*> kFilters = {{0, "nearest"}, {2, "bilinear"}, {3, "bicubic"}};
+        const auto filter = kFilters.find(resample);
+        if (filter == kFilters.end())
+            throw_model(preprocessor_path, "resample " + std::to_string(resample) +
+                                               " is not supported (0 nearest, 2 bilinear, 3 bicubic)");
+        c.preprocess.interpolation = filter->second;
     }
     validate_config(c, config_path);
     c.name = architecture_name(c);

@@ -3,6 +3,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <memory>
 #include <algorithm>
 
 #include "clipscope/base/error.h"
@@ -48,10 +50,12 @@ ModelLocation resolve_folder(const std::string& spec, const fs::path& folder) {
     loc.spec = spec;
     loc.folder = folder.string();
     const std::string open_clip_config = first_existing(folder, {"open_clip_config.json"});
+    // A single file first; else a sharded set's index (*.safetensors.index.json + shards).
     const std::string open_clip_weights =
-        first_existing(folder, {"open_clip_model.safetensors", "open_clip_pytorch_model.safetensors"});
+        first_existing(folder, {"open_clip_model.safetensors", "open_clip_pytorch_model.safetensors",
+                                "open_clip_model.safetensors.index.json"});
     const std::string hf_config = first_existing(folder, {"config.json"});
-    const std::string hf_weights = first_existing(folder, {"model.safetensors"});
+    const std::string hf_weights = first_existing(folder, {"model.safetensors", "model.safetensors.index.json"});
     if (!open_clip_weights.empty()) {
         if (open_clip_config.empty())
             throw_model(loc.folder, "has " + fs::path(open_clip_weights).filename().string() +
@@ -65,8 +69,15 @@ ModelLocation resolve_folder(const std::string& spec, const fs::path& folder) {
     if (!hf_weights.empty()) {
         // model.safetensors is transformers-format in laion/openai repos but a timm file in timm/* repos: decide by
         // content.
-        const auto file = SafetensorsFile::open(hf_weights);
-        if (file.contains("visual.conv1.weight")) {
+        std::function<bool(const std::string&)> holds;
+        if (is_safetensors_index(hf_weights)) {
+            const SafetensorsIndex index = read_safetensors_index(hf_weights);
+            holds = [index](const std::string& key) { return index.shard_of.count(key) > 0; };
+        } else {
+            auto file = std::make_shared<SafetensorsFile>(SafetensorsFile::open(hf_weights));
+            holds = [file](const std::string& key) { return file->contains(key); };
+        }
+        if (holds("visual.conv1.weight")) {
             if (open_clip_config.empty())
                 throw_model(loc.folder, "model.safetensors holds open_clip keys but there is no open_clip_config.json");
             loc.format = ModelFormat::OpenClipSafetensors;
@@ -74,7 +85,7 @@ ModelLocation resolve_folder(const std::string& spec, const fs::path& folder) {
             loc.config_path = open_clip_config;
             return loc;
         }
-        if (!file.contains("vision_model.embeddings.patch_embedding.weight"))
+        if (!holds("vision_model.embeddings.patch_embedding.weight"))
             throw_model(hf_weights,
                         "holds neither open_clip (visual.conv1.weight) nor transformers CLIP "
                         "(vision_model.embeddings.patch_embedding.weight) keys");
@@ -144,7 +155,7 @@ ModelLocation resolve_model(const std::string& spec) {
     if (!fs::exists(p, ec)) throw_input(spec, "no such file or folder");
     if (fs::is_directory(p, ec)) return resolve_folder(spec, p);
     const std::string ext = p.extension().string();
-    if (ext == ".safetensors") {
+    if (ext == ".safetensors" || is_safetensors_index(p.string())) {
         ModelLocation loc = resolve_folder(spec, p.parent_path().empty() ? fs::path(".") : p.parent_path());
         loc.weights_path = p.string();
         return loc;

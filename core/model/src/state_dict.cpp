@@ -123,10 +123,12 @@ StateDict validate_state_dict(StateDict dict, const ClipConfig& config, const st
     return normalised;
 }
 
-StateDict read_safetensors_state_dict(const std::string& path, std::string* stored_dtype) {
-    const auto file = std::make_shared<SafetensorsFile>(SafetensorsFile::open(path));
-    StateDict dict;
-    std::set<std::string> dtypes;
+namespace {
+
+// One file's tensors into dict (float32 used in place from the mapping), their dtypes into dtypes.
+void read_safetensors_into(const std::shared_ptr<SafetensorsFile>& file, StateDict& dict,
+                           std::set<std::string>& dtypes) {
+    const std::string& path = file->path();
     for (const auto& e : file->entries()) {
         if (e.dtype == DType::I64 || e.dtype == DType::I32) {
             if (is_ignorable_extra(e.name)) continue;  // legacy int64 position_ids buffers
@@ -153,6 +155,46 @@ StateDict read_safetensors_state_dict(const std::string& path, std::string* stor
         std::memcpy(t.data_ptr(), bytes, e.end - e.begin);
         dict[e.name] = t.to(at::kFloat);  // CPU kernels need float32 (no Half addmm)
     }
+}
+
+// A sharded checkpoint: each shard must hold exactly the tensors the index maps to it, and
+// the bytes must add up to the index's total_size, so that a shard from another upload, a
+// missing tensor or a truncated set is an error naming the file.
+void read_sharded_into(const std::string& index_path, StateDict& dict, std::set<std::string>& dtypes) {
+    const SafetensorsIndex index = read_safetensors_index(index_path);
+    int64_t bytes = 0;
+    for (const auto& shard_path : index.shards) {
+        const auto shard = std::make_shared<SafetensorsFile>(SafetensorsFile::open(shard_path));
+        for (const auto& e : shard->entries()) {
+            const auto it = index.shard_of.find(e.name);
+            if (it == index.shard_of.end())
+                throw_model(shard_path, "holds tensor '" + e.name + "', which " +
+                                            std::filesystem::path(index_path).filename().string() + " does not list");
+            if (it->second != shard_path)
+                throw_model(shard_path, "holds tensor '" + e.name + "', which the index puts in " +
+                                            std::filesystem::path(it->second).filename().string());
+            if (dict.count(e.name)) throw_model(shard_path, "tensor '" + e.name + "' is in two shards");
+            bytes += static_cast<int64_t>(e.end - e.begin);
+        }
+        for (const auto& [name, where] : index.shard_of)
+            if (where == shard_path && !shard->contains(name))
+                throw_model(shard_path, "does not hold tensor '" + name + "', which the index puts there");
+        read_safetensors_into(shard, dict, dtypes);
+    }
+    if (index.total_size >= 0 && index.total_size != bytes)
+        throw_model(index_path, "metadata.total_size is " + std::to_string(index.total_size) +
+                                    " bytes, the shards hold " + std::to_string(bytes));
+}
+
+}  // namespace
+
+StateDict read_safetensors_state_dict(const std::string& path, std::string* stored_dtype) {
+    StateDict dict;
+    std::set<std::string> dtypes;
+    if (is_safetensors_index(path))
+        read_sharded_into(path, dict, dtypes);
+    else
+        read_safetensors_into(std::make_shared<SafetensorsFile>(SafetensorsFile::open(path)), dict, dtypes);
     if (stored_dtype) {
         std::string s;
         for (const auto& d : dtypes) s += (s.empty() ? "" : "+") + d;
@@ -321,6 +363,7 @@ nlohmann::json open_clip_config_json(const ClipConfig& c) {
     const bool quick = c.vision.activation == Activation::QuickGelu;
     if ((c.text.activation == Activation::QuickGelu) != quick) cannot.push_back("QuickGELU in one tower only");
     if (c.vision.patch_bias) cannot.push_back("vision.patch_bias");
+    if (c.preprocess.interpolation == "nearest") cannot.push_back("preprocess.interpolation=nearest");
     require_expressible(c, "an open_clip", cannot);
     nlohmann::json vision =
         open_clip_kwargs(c.vision, {{"image_size", c.vision.image_size},
@@ -344,8 +387,9 @@ nlohmann::json open_clip_config_json(const ClipConfig& c) {
     j["model_cfg"] = {{"embed_dim", c.embed_dim}, {"quick_gelu", quick}, {"vision_cfg", vision}, {"text_cfg", text}};
     j["preprocess_cfg"] = {{"mean", c.preprocess.mean},
                            {"std", c.preprocess.std},
-                           {"interpolation", "bicubic"},
-                           {"resize_mode", "shortest"}};
+                           {"interpolation", c.preprocess.interpolation},
+                           {"resize_mode", c.preprocess.resize_mode}};
+    if (c.preprocess.fill != 0) j["preprocess_cfg"]["fill_color"] = c.preprocess.fill;
     return j;
 }
 
@@ -458,14 +502,22 @@ void write_checkpoint(const std::string& folder, ModelFormat format, const ClipC
         case ModelFormat::HfTransformers: {
             write_text_atomically((dir / "config.json").string(),
                                   hf_config_json(config).dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
-            const nlohmann::json pre = {{"crop_size", config.vision.image_size},
-                                        {"size", config.vision.image_size},
-                                        {"do_center_crop", true},
-                                        {"do_normalize", true},
-                                        {"do_resize", true},
-                                        {"resample", 3},
-                                        {"image_mean", config.preprocess.mean},
-                                        {"image_std", config.preprocess.std}};
+            // The processor's own rules (RGB first, floored crop offset) come with the format.
+            if (config.preprocess.resize_mode == "longest")
+                require_expressible(config, "a transformers", {"preprocess.resize_mode=longest"});
+            const int64_t S = config.vision.image_size;
+            const bool squash = config.preprocess.resize_mode == "squash";
+            const nlohmann::json pre = {
+                {"crop_size", {{"height", S}, {"width", S}}},
+                {"size", squash ? nlohmann::json{{"height", S}, {"width", S}} : nlohmann::json{{"shortest_edge", S}}},
+                {"do_center_crop", !squash},
+                {"do_normalize", true},
+                {"do_resize", true},
+                {"resample", config.preprocess.interpolation == "nearest"    ? 0
+                             : config.preprocess.interpolation == "bilinear" ? 2
+                                                                             : 3},
+                {"image_mean", config.preprocess.mean},
+                {"image_std", config.preprocess.std}};
             write_text_atomically((dir / "preprocessor_config.json").string(),
                                   pre.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
             write_safetensors((dir / "model.safetensors").string(), to_hf_layout(sd, config), stored_as,
@@ -486,6 +538,11 @@ void write_checkpoint(const std::string& folder, ModelFormat format, const ClipC
                 if (act != Activation::QuickGelu)
                     cannot.push_back(std::string(tower) + ".activation=" + activation_name(act) +
                                      " (OpenAI's graph is QuickGELU)");
+            // OpenAI's transform is fixed: shortest side, bicubic, centre crop.
+            if (config.preprocess.resize_mode != "shortest")
+                cannot.push_back("preprocess.resize_mode=" + config.preprocess.resize_mode);
+            if (config.preprocess.interpolation != "bicubic")
+                cannot.push_back("preprocess.interpolation=" + config.preprocess.interpolation);
             require_expressible(config, "an OpenAI TorchScript", cannot);
             write_torchscript_checkpoint((dir / "model.pt").string(), sd);
             return;

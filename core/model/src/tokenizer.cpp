@@ -29,21 +29,24 @@ std::string gunzip_file(const std::string& path) {
     char buf[1 << 16];
     while (true) {
         const int n = gzread(gz, buf, sizeof(buf));
-        if (n < 0) {
-            int err = 0;
+        if (n <= 0) {
+            // zlib may report a stream that ends early only through gzerror (Z_BUF_ERROR),
+            // after handing out what it could decode: a vocabulary cut short would
+            // otherwise load as a smaller, different one. A bad CRC or length is Z_DATA_ERROR.
+            int err = Z_OK;
             const std::string msg = gzerror(gz, &err);
             gzclose(gz);
-            throw_input(path, "corrupt gzip data: " + msg);
+            if (err == Z_BUF_ERROR)
+                throw_input(path, "the gzip stream ends early (" + msg + "): the file is truncated");
+            if (n < 0 || err != Z_OK) throw_input(path, "corrupt gzip data: " + msg);
+            return out;
         }
-        if (n == 0) break;
         out.append(buf, static_cast<size_t>(n));
         if (out.size() > kMaxVocabBytes) {
             gzclose(gz);
             throw_input(path, "decompresses to more than 64 MB: not a CLIP vocabulary");
         }
     }
-    gzclose(gz);
-    return out;
 }
 
 // GPT-2/CLIP bytes_to_unicode: printable bytes keep their code point, the other

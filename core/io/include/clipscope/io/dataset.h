@@ -3,16 +3,21 @@
 // (one sub-folder per class, the class being the sub-folder's name), or a list
 // file (one path per line, optionally "path<TAB>label"; relative paths are taken
 // from the list file's folder). Paths come out absolute and normalised (a store found
-// from any working directory), in a stable, sorted order.
+// from any working directory), in a stable, sorted order; each keeps the short form a
+// person knows it by (relative to the folder, or as the list file wrote it) for display.
 #include <string>
 #include <vector>
 
 namespace clipscope {
 
 struct ImageEntry {
-    std::string path;
-    std::string label;  // "" when unlabelled
+    std::string path;     // absolute: what is opened
+    std::string label;    // "" when unlabelled
+    std::string display;  // for listings and captions only, e.g. "cat/001.png"; "" means the path
 };
+
+// The entry's display form, or its path when it has none.
+const std::string& shown_name(const ImageEntry& e);
 
 // The file name suffixes taken for images (lower case, no dot), everywhere: folders
 // listed here, the app's image strip and its file dialogs.

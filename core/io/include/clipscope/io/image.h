@@ -54,9 +54,13 @@ Image image_from_rgb(int width, int height, const std::vector<uint8_t>& rgb);
 // downscaling, 22-bit fixed point, horizontal pass then vertical).
 Image resize_bicubic_pillow(const Image& image, int width, int height);
 Image resize_nearest_pillow(const Image& image, int width, int height);
+// Image.resize with the named filter ("bicubic", "bilinear", "nearest"); palette and
+// bilevel images get NEAREST whatever is asked, as in Pillow.
+Image resize_pillow(const Image& image, int width, int height, const std::string& interpolation);
 
-// Resize the shorter side to S and centre-crop S×S, as the evaluation transform
-// does before normalising: the pixels the model sees, for display.
+// The S x S image the model sees, before normalising, as open_clip's evaluation
+// transform makes it for the config's resize_mode and interpolation (see
+// PreprocessConfig): for the model's input and for display.
 Image resize_and_crop(const Image& image, const PreprocessConfig& config);
 
 // The last step of the transform on an already cropped image -> [3, S, S] (value/255 - mean) / std.

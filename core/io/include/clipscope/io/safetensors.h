@@ -55,6 +55,25 @@ private:
     size_t data_start_ = 0;
 };
 
+// A sharded checkpoint (NAME.safetensors.index.json beside NAME-0000i-of-0000n.safetensors,
+// how large models are published): the index's weight_map says which shard holds each
+// tensor. read_safetensors_index checks the index itself (JSON shape, shard names that are
+// plain file names in the index's folder, every shard present); the loader then checks each
+// shard against it (state_dict.cpp), so that a shard missing a tensor, holding one the index
+// does not list or a total_size that does not add up is an error naming the file.
+struct SafetensorsIndex {
+    std::string path;
+    std::map<std::string, std::string> shard_of;  // tensor name -> shard path
+    std::vector<std::string> shards;              // paths, sorted
+    int64_t total_size = -1;                      // metadata.total_size in bytes, -1 when absent
+};
+bool is_safetensors_index(const std::string& path);  // by name: *.safetensors.index.json
+SafetensorsIndex read_safetensors_index(const std::string& path);
+
+// The files a weights path stands for: itself, or an index followed by its shards. A model's
+// fingerprint and "changed since loaded" check cover all of them.
+std::vector<std::string> safetensors_files(const std::string& weights_path);
+
 // Writes tensors as F32 or F16 (stored_as), sorted by name, header padded to 8 bytes.
 void write_safetensors(const std::string& path, const std::map<std::string, FloatArray>& tensors,
                        DType stored_as = DType::F32, const std::map<std::string, std::string>& metadata = {});
