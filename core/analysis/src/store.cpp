@@ -140,11 +140,11 @@ StoreInfo info_from_json(const nlohmann::json& j, const std::string& path) {
         s.model_format = j.at("model").at("format");
         s.architecture = j.at("model").at("architecture");
         s.weights_fingerprint = j.at("model").at("weights_fingerprint");
-        s.preprocess.image_size = j.at("preprocess").at("image_size");
-        s.preprocess.mean = j.at("preprocess").at("mean");
-        s.preprocess.std = j.at("preprocess").at("std");
-        s.preprocess.crop_rounding = j.at("preprocess").at("crop_rounding");
         const nlohmann::json& p = j.at("preprocess");
+        s.preprocess.image_size = p.at("image_size");
+        s.preprocess.mean = p.at("mean");
+        s.preprocess.std = p.at("std");
+        s.preprocess.crop_rounding = p.at("crop_rounding");
         s.preprocess.resize_mode = p.value("resize_mode", s.preprocess.resize_mode);
         s.preprocess.interpolation = p.value("interpolation", s.preprocess.interpolation);
         s.preprocess.fill = p.value("fill", s.preprocess.fill);
@@ -327,11 +327,10 @@ StoreWriter StoreWriter::open(const std::string& folder, const StoreInfo& info) 
         } catch (const nlohmann::json::exception& e) {
             throw_input(manifest_path, std::string("malformed manifest: ") + e.what());
         }
-        if (without_display_names(existing) != without_display_names(wanted))
-            throw_input(folder,
-                        "already holds a store made with other settings, model or images (" +
-                            first_difference(without_display_names(existing), without_display_names(wanted), "") +
-                            "); choose another --out (nothing was changed)");
+        const nlohmann::json had = without_display_names(existing), want = without_display_names(wanted);
+        if (had != want)
+            throw_input(folder, "already holds a store made with other settings, model or images (" +
+                                    first_difference(had, want, "") + "); choose another --out (nothing was changed)");
         remove_stale_temporaries(folder);  // a run killed mid-rename left its progress.json temporary
         w.impl_->files = open_arrays(folder, info, /*create=*/false, /*writable=*/true);
         w.impl_->done = read_progress(folder, static_cast<int64_t>(info.images.size()));
@@ -456,8 +455,7 @@ FloatArray Store::read(const std::string& array, int64_t first, int64_t count) c
     // so they are small; an inf is damage too.
     const auto bad = std::find_if(out.data.begin(), out.data.end(), [](float v) { return !std::isfinite(v); });
     if (bad != out.data.end()) {
-        const int64_t row =
-            first + (bad - out.data.begin()) / std::max<int64_t>(1, out.size() / std::max<int64_t>(count, 1));
+        const int64_t row = first + (bad - out.data.begin()) / f.row_elements;
         throw_input(f.path, "row " + std::to_string(row) + " (" +
                                 shown_name(impl_->info.images[static_cast<size_t>(row)]) +
                                 ") holds a non-finite value (NaN or inf): the store is damaged (index the images again "

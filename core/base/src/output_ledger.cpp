@@ -95,9 +95,8 @@ Entry read_entry(const std::string& entry) {
     return e;
 }
 
-// Whether an entry file still vouches for `path`: the file there is the one recorded.
-bool entry_holds(const std::string& entry, const std::string& path) {
-    const Entry e = read_entry(entry);
+// Whether an entry still vouches for `path`: the file there is the one recorded.
+bool vouches(const Entry& e, const std::string& path) {
     const FileIdentity now = file_identity(path);
     return !e.path.empty() && e.path == path && now.size >= 0 && e.identity == identity_line(now);
 }
@@ -106,7 +105,7 @@ bool entry_holds(const std::string& entry, const std::string& path) {
 
 bool written_by_clipscope(const std::string& path) {
     const std::string canonical = canonical_output_path(path);
-    return entry_holds(entry_path(canonical), canonical);
+    return vouches(read_entry(entry_path(canonical)), canonical);
 }
 
 int64_t prune_output_ledger() {
@@ -117,8 +116,7 @@ int64_t prune_output_ledger() {
         const fs::path entry = it->path();
         if (entry.filename().string().front() == '.') continue;  // the prune stamp, temporaries
         const Entry e = read_entry(entry.string());
-        if (e.path.empty() || entry.string() != entry_path(e.path) || !entry_holds(entry.string(), e.path))
-            stale.push_back(entry);
+        if (entry.string() != entry_path(e.path) || !vouches(e, e.path)) stale.push_back(entry);
     }
     int64_t removed = 0;
     for (const auto& entry : stale) removed += fs::remove(entry, ec) ? 1 : 0;

@@ -199,13 +199,12 @@ std::string preprocess_config_problem(const PreprocessConfig& c) {
 }
 
 std::string describe_preprocessing(const PreprocessConfig& c) {
-    const std::string filter = "Pillow " + c.interpolation;
-    if (c.resize_mode == "squash")
-        return std::string(c.convert_rgb_first ? "RGB first, " : "") + "whole image squashed to S x S, " + filter;
+    const std::string rgb_first = c.convert_rgb_first ? "RGB first, " : "", filter = "Pillow " + c.interpolation;
+    if (c.resize_mode == "squash") return rgb_first + "whole image squashed to S x S, " + filter;
     if (c.resize_mode == "longest")
-        return "longest side to S, " + filter + ", padded to S x S with " + std::to_string(c.fill);
-    return std::string(c.convert_rgb_first ? "RGB first, " : "") + "shortest side to S, " + filter +
-           ", centre crop (offset " + (c.crop_rounding == "floor" ? "floored" : "rounded half to even") + ")";
+        return rgb_first + "longest side to S, " + filter + ", padded to S x S with " + std::to_string(c.fill);
+    return rgb_first + "shortest side to S, " + filter + ", centre crop (offset " +
+           (c.crop_rounding == "floor" ? "floored" : "rounded half to even") + ")";
 }
 
 namespace {

@@ -3,8 +3,6 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <functional>
-#include <memory>
 #include <algorithm>
 
 #include "clipscope/base/error.h"
@@ -69,15 +67,17 @@ ModelLocation resolve_folder(const std::string& spec, const fs::path& folder) {
     if (!hf_weights.empty()) {
         // model.safetensors is transformers-format in laion/openai repos but a timm file in timm/* repos: decide by
         // content.
-        std::function<bool(const std::string&)> holds;
+        bool open_clip_keys = false, hf_keys = false;
         if (is_safetensors_index(hf_weights)) {
             const SafetensorsIndex index = read_safetensors_index(hf_weights);
-            holds = [index](const std::string& key) { return index.shard_of.count(key) > 0; };
+            open_clip_keys = index.shard_of.count("visual.conv1.weight") > 0;
+            hf_keys = index.shard_of.count("vision_model.embeddings.patch_embedding.weight") > 0;
         } else {
-            auto file = std::make_shared<SafetensorsFile>(SafetensorsFile::open(hf_weights));
-            holds = [file](const std::string& key) { return file->contains(key); };
+            const SafetensorsFile file = SafetensorsFile::open(hf_weights);
+            open_clip_keys = file.contains("visual.conv1.weight");
+            hf_keys = file.contains("vision_model.embeddings.patch_embedding.weight");
         }
-        if (holds("visual.conv1.weight")) {
+        if (open_clip_keys) {
             if (open_clip_config.empty())
                 throw_model(loc.folder, "model.safetensors holds open_clip keys but there is no open_clip_config.json");
             loc.format = ModelFormat::OpenClipSafetensors;
@@ -85,7 +85,7 @@ ModelLocation resolve_folder(const std::string& spec, const fs::path& folder) {
             loc.config_path = open_clip_config;
             return loc;
         }
-        if (!holds("vision_model.embeddings.patch_embedding.weight"))
+        if (!hf_keys)
             throw_model(hf_weights,
                         "holds neither open_clip (visual.conv1.weight) nor transformers CLIP "
                         "(vision_model.embeddings.patch_embedding.weight) keys");
