@@ -14,8 +14,9 @@
 namespace clipscope::ui {
 
 struct ModelSummary {
-    QString spec;  // what was asked for (folder, file, hf-hub:..., random:...)
-    QString name;  // architecture name for captions
+    QString spec;          // what was asked for (folder, file, hf-hub:..., random:...)
+    QString name;          // architecture name for captions
+    QString architecture;  // the config's name ("ViT-B-16", "custom"), as result files record it
     QString format;
     QString weights_digest;  // the weights file's fingerprint (as stores record it), for captions
     QString preprocessing;   // how an image becomes the model's input (describe_preprocessing), for captions
@@ -26,6 +27,9 @@ struct ModelSummary {
     QString vocabulary;          // the tokenizer file in use ("" when none)
     QString vocabulary_problem;  // without one: where it was looked for
     double load_seconds = 0;
+    // Config fields loaded only because the user allowed unknown fields ("vision_cfg.foo = 3"):
+    // every caption names them, since they may change the numbers.
+    QStringList unknown_config_fields;
 };
 
 struct ImageAnalysis {

@@ -10,6 +10,7 @@
 
 #include "clipscope/analysis/textspan_record.h"
 #include "clipscope/analysis/indexing.h"
+#include "clipscope/base/text_file.h"
 #include "clipscope/io/description_pool.h"
 #include "clipscope/decompose/decompose.h"
 #include "clipscope/analysis/ablation.h"
@@ -124,55 +125,61 @@ void AnalysisWorker::post(const char* what, Lane lane, std::atomic<uint64_t>& la
         Qt::QueuedConnection);
 }
 
-uint64_t AnalysisWorker::loadModel(const QString& spec, const QString& device, const QString& vocabulary) {
+uint64_t AnalysisWorker::loadModel(const QString& spec, const QString& device, const QString& vocabulary,
+                                   bool allow_unknown_config_fields) {
     const uint64_t id = next_id_++;
-    post("Loading the model", Lane::Interactive, latest_model_, id, [this, spec, device, vocabulary] {
-        QElapsedTimer timer;
-        timer.start();
-        LoadOptions options;
-        options.device = device.toStdString();
-        options.vocab_path = vocabulary.toStdString();
-        auto model = std::make_shared<ClipModel>(ClipModel::load(spec.toStdString(), options));
-        auto s = std::make_shared<ModelSummary>();
-        const ClipConfig& c = model->config();
-        s->spec = spec;
-        s->name = QString::fromStdString(c.name);
-        if (s->name.isEmpty() || s->name == "custom") s->name = QFileInfo(spec).fileName();
-        try {
-            if (QFileInfo(spec).canonicalFilePath() ==
-                QFileInfo(QString::fromStdString(demo_model_directory())).canonicalFilePath())
-                s->name = "ClipScope demo (shapes world)";
-        } catch (const Error&) {
-        }  // no data directory: not the demo
-        s->format = QString::fromStdString(model->info().format);
-        // Every figure names the exact weights; the file is already in the page cache after loading.
-        s->weights_digest = QString::fromStdString(model->weights_fingerprint());
-        s->preprocessing = QString::fromStdString(describe_preprocessing(model->config().preprocess));
-        s->layers = c.vision.layers;
-        s->heads = c.vision.heads;
-        s->grid = c.vision.image_size / c.vision.patch_size;
-        s->image_size = c.vision.image_size;
-        s->embed_dim = c.embed_dim;
-        s->parameters = model->info().parameter_count;
-        s->logit_scale = model->logit_scale();
-        s->has_vocabulary =
-            model->has_tokenizer();  // without one, images work and text queries report the missing vocabulary
-        s->vocabulary = QString::fromStdString(model->info().vocab_path);
-        if (!s->has_vocabulary) {
-            try {
-                model->tokenizer();
-            } catch (const std::exception& e) {
-                s->vocabulary_problem = QString::fromUtf8(e.what());
-            }
-        }
-        {
-            const std::lock_guard<std::mutex> lock(state_mutex_);
-            model_ = std::move(model);
-            store_.reset();  // an image set indexed by another model does not apply
-        }
-        s->load_seconds = timer.elapsed() / 1000.0;
-        Q_EMIT modelLoaded(s);
-    });
+    post("Loading the model", Lane::Interactive, latest_model_, id,
+         [this, spec, device, vocabulary, allow_unknown_config_fields] {
+             QElapsedTimer timer;
+             timer.start();
+             LoadOptions options;
+             options.device = device.toStdString();
+             options.vocab_path = vocabulary.toStdString();
+             options.allow_unknown_config_fields = allow_unknown_config_fields;
+             auto model = std::make_shared<ClipModel>(ClipModel::load(spec.toStdString(), options));
+             auto s = std::make_shared<ModelSummary>();
+             const ClipConfig& c = model->config();
+             s->spec = spec;
+             s->name = QString::fromStdString(c.name);
+             s->architecture = s->name;
+             if (s->name.isEmpty() || s->name == "custom") s->name = QFileInfo(spec).fileName();
+             try {
+                 if (QFileInfo(spec).canonicalFilePath() ==
+                     QFileInfo(QString::fromStdString(demo_model_directory())).canonicalFilePath())
+                     s->name = "ClipScope demo (shapes world)";
+             } catch (const Error&) {
+             }  // no data directory: not the demo
+             s->format = QString::fromStdString(model->info().format);
+             // Every figure names the exact weights; the file is already in the page cache after loading.
+             s->weights_digest = QString::fromStdString(model->weights_fingerprint());
+             s->preprocessing = QString::fromStdString(describe_preprocessing(model->config().preprocess));
+             for (const std::string& field : c.unknown_fields)
+                 s->unknown_config_fields << QString::fromStdString(field);
+             s->layers = c.vision.layers;
+             s->heads = c.vision.heads;
+             s->grid = c.vision.image_size / c.vision.patch_size;
+             s->image_size = c.vision.image_size;
+             s->embed_dim = c.embed_dim;
+             s->parameters = model->info().parameter_count;
+             s->logit_scale = model->logit_scale();
+             s->has_vocabulary =
+                 model->has_tokenizer();  // without one, images work and text queries report the missing vocabulary
+             s->vocabulary = QString::fromStdString(model->info().vocab_path);
+             if (!s->has_vocabulary) {
+                 try {
+                     model->tokenizer();
+                 } catch (const std::exception& e) {
+                     s->vocabulary_problem = QString::fromUtf8(e.what());
+                 }
+             }
+             {
+                 const std::lock_guard<std::mutex> lock(state_mutex_);
+                 model_ = std::move(model);
+                 store_.reset();  // an image set indexed by another model does not apply
+             }
+             s->load_seconds = timer.elapsed() / 1000.0;
+             Q_EMIT modelLoaded(s);
+         });
     return id;
 }
 
@@ -341,7 +348,7 @@ uint64_t AnalysisWorker::computeTextSpan(const QString& descriptions, int per_he
         if (!store) throw Error(ErrorKind::Usage, "TextSpan needs an indexed image set: index a folder first");
         const JobScope job(this);
         RunControl* control = job.control();
-        const std::string bytes = read_file_bytes(descriptions.toStdString(), size_t{64} << 20);
+        const std::string bytes = read_text_file(descriptions.toStdString(), size_t{64} << 20);
         const std::vector<std::string> texts = parse_description_pool(bytes, descriptions.toStdString()).texts;
         FloatArray pool = model->encode_texts(texts);
         normalize_rows(pool);

@@ -34,7 +34,10 @@ public:
     ~AnalysisWorker() override;  // stops the thread after the running job
 
     // Each returns the request's id; results carry it back.
-    uint64_t loadModel(const QString& spec, const QString& device = "cpu", const QString& vocabulary = {});
+    // allow_unknown_config_fields: load a config with fields ClipScope does not know (each is
+    // recorded in ModelSummary::unknown_config_fields) instead of failing on the first.
+    uint64_t loadModel(const QString& spec, const QString& device = "cpu", const QString& vocabulary = {},
+                       bool allow_unknown_config_fields = false);
     uint64_t analyseImage(const QString& path);
     uint64_t embedTexts(const QString& text_a, const QString& text_b, const QStringList& labels);
     // Indexes a folder of images (recursively) into a store under `cache_root`, keyed by the

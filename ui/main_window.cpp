@@ -235,7 +235,8 @@ void MainWindow::loadModel(const QString& spec, const QString& vocabulary) {
     worker_->cancelJob();
     model_spec_ = spec;
     vocabulary_ = vocabulary;
-    worker_->loadModel(resolved, startup_.device, vocabulary);
+    worker_->loadModel(resolved, startup_.device, vocabulary,
+                       startup_.allow_unknown_config_fields || unknown_fields_allowed_.contains(spec));
     state_->setPending("model", tr("Loading %1").arg(QFileInfo(resolved).fileName()));
     if (!spec.isEmpty()) {
         QSettings settings;
@@ -319,7 +320,9 @@ void MainWindow::loadTextSpan(const QString& path, bool quiet_if_missing) {
     if (quiet_if_missing && !QFileInfo::exists(path)) return;
     HeadLabels labels;
     QString error;
-    if (!read_textspan_labels(path, labels, error)) {
+    const ModelSummaryPtr model = state_->model();
+    if (!read_textspan_labels(path, labels, error, model ? model->architecture : QString(), model ? model->layers : 0,
+                              model ? model->heads : 0)) {
         onFailed(tr("Reading TextSpan labels"), error);
         return;
     }

@@ -10,6 +10,7 @@
 #include <QElapsedTimer>
 #include <QMainWindow>
 #include <QPair>
+#include <QSet>
 #include <QStringList>
 #include <optional>
 
@@ -36,8 +37,9 @@ class ViewState;
 struct StartupOptions {
     QString model;  // "" = the bundled demo model
     QString device = "cpu";
-    QString vocabulary;  // tokenizer file for a model without its own ("" = search)
-    QStringList images;  // "" = the demo's first image (with the demo model)
+    QString vocabulary;                        // tokenizer file for a model without its own ("" = search)
+    bool allow_unknown_config_fields = false;  // --allow-unknown-config-fields
+    QStringList images;                        // "" = the demo's first image (with the demo model)
     QString text_a, text_b, labels;
     bool labels_given = false;               // else the demo's labels with the demo model
     QString head;                            // "L.H" to select
@@ -94,6 +96,9 @@ private:
     void pasteImage();
     void selectStrongestHead();
     void onFailed(const QString& what, const QString& message);
+    // A model refused for a config field ClipScope does not know: the error's dialog with a
+    // "load anyway" checkbox. True when the dialog was shown (the failure is then handled).
+    bool offerUnknownConfigFields(const QString& message);
     // A job of the image-set pane (indexing, TextSpan) ended without a result: the pane stops showing it.
     void endGalleryJob(const QString& what);
     void onBusy(bool busy);
@@ -130,6 +135,9 @@ private:
     QStringList images_;
     QString model_spec_;  // as asked for ("" = the demo model), for sessions
     QString vocabulary_;  // tokenizer file chosen for it ("" = its own or a search)
+    // Models the user chose to load despite config fields ClipScope does not know (the
+    // checkbox of the load error's dialog), by spec as asked for.
+    QSet<QString> unknown_fields_allowed_;
     QString pending_head_, pending_ablate_, pending_mlps_;
     bool pending_selection_ = false;
     QString image_set_source_;  // "demo:" or the indexed folder; re-indexed for a new model

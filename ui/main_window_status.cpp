@@ -1,6 +1,8 @@
 // The window's status: the status bar (model, self-check, timings), the busy indicator,
 // failures (one report each, through ErrorReporter), and the first window's size.
+#include <QCheckBox>
 #include <QLabel>
+#include <QMessageBox>
 #include <QProgressBar>
 #include <QStatusBar>
 #include <QTimer>
@@ -34,6 +36,7 @@ void MainWindow::onFailed(const QString& what, const QString& message) {
     }
     if (what.startsWith("Embedding")) state_->clearPending("texts");
     if (what.startsWith("Loading")) state_->clearPending("model");
+    if (what.startsWith("Loading") && offerUnknownConfigFields(message)) return;
     ++failures_;
     const QString text = what + ": " + message;
     spdlog::error("{}", text.toStdString());
@@ -42,6 +45,31 @@ void MainWindow::onFailed(const QString& what, const QString& message) {
     // The status bar names the first current problem (the root cause), not the latest echo of it.
     const QStringList current = errors_->current();
     statusBar()->showMessage(current.isEmpty() ? text : current.first(), 15000);
+}
+
+bool MainWindow::offerUnknownConfigFields(const QString& message) {
+    // The loader's refusal names the flag; only that refusal gets the checkbox.
+    const QString spec = model_spec_;
+    if (headless_ || !isVisible() || !message.contains("--allow-unknown-config-fields") ||
+        startup_.allow_unknown_config_fields || unknown_fields_allowed_.contains(spec))
+        return false;
+    QMessageBox box(QMessageBox::Warning, tr("Loading the model"), message, QMessageBox::Ok, this);
+    box.setInformativeText(
+        tr("The field may change what the model computes, so ClipScope's numbers may not be "
+           "the model's. Loaded anyway, every figure caption, export and store names it."));
+    auto* anyway = new QCheckBox(tr("Load anyway, recording the unknown fields"), &box);
+    box.setCheckBox(anyway);
+    box.exec();
+    if (!anyway->isChecked()) {
+        spdlog::error("Loading the model: {}", message.toStdString());
+        statusBar()->showMessage(tr("Loading the model: %1").arg(message), 15000);
+        ++failures_;
+        return true;
+    }
+    unknown_fields_allowed_.insert(spec);
+    spdlog::warn("loading {} with unknown config fields allowed", spec.toStdString());
+    loadModel(spec, vocabulary_);
+    return true;
 }
 
 void MainWindow::showImageStep(const QString& path, int step, int steps, const QString& what) {

@@ -6,13 +6,21 @@
 
 namespace clipscope::ui {
 
-bool read_textspan_labels(const QString& path, HeadLabels& labels, QString& error) {
+bool read_textspan_labels(const QString& path, HeadLabels& labels, QString& error, const QString& architecture,
+                          int64_t layers, int64_t heads) {
     TextSpanRecord result;
     try {
         result = read_textspan_record(path.toStdString());
     } catch (const std::exception& e) {
         error = QString::fromStdString(e.what());
         return false;
+    }
+    if (layers > 0) {
+        const std::string why = textspan_record_mismatch(result, architecture.toStdString(), layers, heads);
+        if (!why.empty()) {
+            error = path + ": " + QString::fromStdString(why) + " (the loaded model)";
+            return false;
+        }
     }
     HeadLabels out;
     for (const TextSpanHeadRecord& h : result.heads) {

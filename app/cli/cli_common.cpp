@@ -10,6 +10,7 @@
 
 #include "clipscope/base/atomic_file.h"
 #include "clipscope/base/error.h"
+#include "clipscope/base/text_file.h"
 #include "clipscope/io/image.h"
 #include "clipscope/base/resources.h"
 
@@ -26,6 +27,9 @@ void add_model_options(CLI::App& cmd, ModelOptions& options, bool model_required
     cmd.add_option("--device", options.device, "cpu or cuda:N")->capture_default_str();
     cmd.add_option("--vocab", options.vocab,
                    "Tokenizer vocabulary (bpe_simple_vocab_16e6.txt.gz, or vocab.json with merges.txt beside it)");
+    cmd.add_flag("--allow-unknown-config-fields", options.allow_unknown_config_fields,
+                 "Load a checkpoint whose config has fields ClipScope does not know (see `config-fields`): each is "
+                 "warned about and recorded in every output, since it may change the numbers");
 }
 
 std::string model_spec(const ModelOptions& options) {
@@ -39,6 +43,7 @@ ClipModel load_model(const ModelOptions& options) {
     LoadOptions lo;
     lo.device = options.device;
     lo.vocab_path = options.vocab;
+    lo.allow_unknown_config_fields = options.allow_unknown_config_fields;
     return ClipModel::load(model_spec(options), lo);
 }
 
@@ -47,6 +52,12 @@ ClipModel load_store_model(const ModelOptions& options, const StoreInfo& store, 
     if (effective.model.empty()) {
         effective.model = store.model_spec;
         spdlog::info("no --model given: {} with the store's own model {}", why, store.model_spec);
+    }
+    // The store was made with unknown config fields let through: its own model loads the same way.
+    if (!store.unknown_config_fields.empty() && !effective.allow_unknown_config_fields) {
+        spdlog::info("the store was made with unknown config fields allowed ({}); loading its model the same way",
+                     store.unknown_config_fields.front());
+        effective.allow_unknown_config_fields = true;
     }
     ClipModel model = load_model(effective);
     if (!store_made_by(store, model))
@@ -57,11 +68,14 @@ ClipModel load_store_model(const ModelOptions& options, const StoreInfo& store, 
 
 nlohmann::json model_summary(const ClipModel& model) {
     const auto& info = model.info();
-    return {{"spec", info.spec},
-            {"format", info.format},
-            {"architecture", model.config().name},
-            {"preprocessing", describe_preprocessing(model.config().preprocess)},
-            {"weights", info.weights_path}};
+    nlohmann::json summary = {{"spec", info.spec},
+                              {"format", info.format},
+                              {"architecture", model.config().name},
+                              {"preprocessing", describe_preprocessing(model.config().preprocess)},
+                              {"weights", info.weights_path}};
+    // Fields loaded only because the user allowed them: they may change every number below.
+    if (!model.config().unknown_fields.empty()) summary["unknown_config_fields"] = model.config().unknown_fields;
+    return summary;
 }
 
 // Invalid UTF-8 in user text (labels, file names) is written as U+FFFD instead of aborting the command.
@@ -72,9 +86,10 @@ void print_json(const nlohmann::json& j) {
 std::vector<std::string> collect_texts(const std::vector<std::string>& args, const std::string& file) {
     std::vector<std::string> texts = args;
     if (!file.empty()) {
-        std::istringstream in(read_file_bytes(file, size_t{256} << 20));
-        std::string line;
-        while (std::getline(in, line)) texts.push_back(line);
+        // One text per line, blank lines included, so row i of an output is line i.
+        const auto lines = read_text_lines(file, size_t{256} << 20);
+        if (lines.empty()) throw_input(file, "is empty (one text per line is expected)");
+        texts.insert(texts.end(), lines.begin(), lines.end());
     }
     if (texts.empty()) throw_usage("no texts given (pass TEXT arguments or --texts-file)");
     return texts;

@@ -18,10 +18,11 @@ struct ModelOptions {
     std::string model;
     std::string device = "cpu";
     std::string vocab;
-    bool default_to_demo = true;  // no --model: the bundled demo model (commands that need one)
+    bool allow_unknown_config_fields = false;  // --allow-unknown-config-fields
+    bool default_to_demo = true;               // no --model: the bundled demo model (commands that need one)
 };
 
-// Adds --model/--device/--vocab to a subcommand. A command that needs a model
+// Adds --model/--device/--vocab/--allow-unknown-config-fields to a subcommand. A command that needs a model
 // (model_required) uses the bundled demo model when --model is absent; the others
 // treat an absent --model as "no model".
 void add_model_options(CLI::App& cmd, ModelOptions& options, bool model_required = true);

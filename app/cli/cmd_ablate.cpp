@@ -11,6 +11,7 @@
 #include "clipscope/analysis/store.h"
 #include "clipscope/analysis/zero_shot.h"
 #include "clipscope/analysis/store_textspan.h"
+#include "clipscope/base/text_file.h"
 #include "commands.h"
 #include "description_texts.h"
 #include "console_progress.h"
@@ -36,7 +37,7 @@ void run(const Options& o) {
     // Class names: the given file's order, else the store's labels sorted (ImageFolder order).
     std::vector<std::string> names;
     if (!o.classes.empty())
-        names = split_labels(read_file_bytes(o.classes, 64 << 20) + "\n");
+        names = split_labels(read_text_file(o.classes, 64 << 20) + "\n");
     else {
         std::set<std::string> unique;
         for (const auto& e : info.images)

@@ -2,6 +2,7 @@
 #include "clipscope/io/image.h"
 #include "clipscope/base/atomic_file.h"
 #include "clipscope/base/error.h"
+#include "clipscope/base/text_file.h"
 #include "clipscope/analysis/zero_shot.h"
 #include "commands.h"
 
@@ -34,7 +35,7 @@ void register_classify(CLI::App& app) {
         if (!o->labels.empty())
             names = split_labels(o->labels);
         else if (!o->labels_file.empty())
-            names = split_labels(read_file_bytes(o->labels_file, 64 << 20) + "\n");
+            names = split_labels(read_text_file(o->labels_file, 64 << 20) + "\n");
         else
             throw_usage("give --labels or --labels-file");
         if (names.empty()) throw_usage("no class names found");
@@ -56,12 +57,14 @@ void register_classify(CLI::App& app) {
             }
             results.push_back({{"image", o->images[i]}, {"scores", scores}, {"top", names[static_cast<size_t>(best)]}});
         }
-        print_json({{"model", model.info().spec},
-                    {"architecture", model.config().name},
-                    {"templates", templates.size()},
-                    {"logit_scale", model.logit_scale()},
-                    {"labels", names},
-                    {"results", results}});
+        nlohmann::json out = {{"model", model.info().spec},
+                              {"architecture", model.config().name},
+                              {"templates", templates.size()},
+                              {"logit_scale", model.logit_scale()},
+                              {"labels", names},
+                              {"results", results}};
+        if (!model.config().unknown_fields.empty()) out["unknown_config_fields"] = model.config().unknown_fields;
+        print_json(out);
     });
 }
 

@@ -6,6 +6,7 @@
 #include "clipscope/decompose/decompose.h"
 #include "clipscope/base/atomic_file.h"
 #include "clipscope/base/error.h"
+#include "clipscope/base/text_file.h"
 #include "clipscope/analysis/heatmap.h"
 #include "clipscope/io/image.h"
 #include "clipscope/io/npy.h"
@@ -32,7 +33,7 @@ void run_segmentation_protocol(const Options& o) {
             "--text/--versus/--layers/--heads");
     const ClipModel model = load_model(o.model);
     const auto& c = model.config();
-    const auto names = split_labels(read_file_bytes(o.classes, 64 << 20) + "\n");
+    const auto names = split_labels(read_text_file(o.classes, 64 << 20) + "\n");
     if (names.size() < 2) throw_input(o.classes, "needs at least 2 class names");
     const FloatArray classifier =
         build_classifier(model, names, o.templates.empty() ? default_templates() : read_templates(o.templates));

@@ -32,6 +32,7 @@ void register_info(CLI::App& app) {
         text["pooling"] = pooling_name(c.text.pooling);
         if (c.text.pooling == TextPooling::Eos) text["eos_id"] = c.text.eos_id;
         text["causal_mask"] = c.text.causal_mask;
+        text["proj_bias"] = c.text.proj_bias;
         print_json({{"model", info.spec},
                     {"format", info.format},
                     {"architecture", c.name},
@@ -42,6 +43,8 @@ void register_info(CLI::App& app) {
                     {"embed_dim", c.embed_dim},
                     // Where this model's graph differs from the original CLIP's (empty for CLIP itself).
                     {"architecture_variations", architecture_variations(c)},
+                    // Fields loaded only because --allow-unknown-config-fields was given.
+                    {"unknown_config_fields", c.unknown_fields},
                     {"vision", vision},
                     {"text", text},
                     {"preprocess",

@@ -10,6 +10,7 @@
 #include "clipscope/analysis/segmentation_run.h"
 #include "clipscope/base/atomic_file.h"
 #include "clipscope/base/error.h"
+#include "clipscope/base/text_file.h"
 #include "clipscope/io/npy.h"
 #include "clipscope/analysis/zero_shot.h"
 #include "commands.h"
@@ -56,7 +57,7 @@ void run(const Options& o) {
             throw_input(o.classifier, "classifier is " + shape_to_string(classifier.shape) + ", expected [" +
                                           std::to_string(c.embed_dim) + ", C]");
     } else if (!o.classes.empty()) {
-        names = split_labels(read_file_bytes(o.classes, 64 << 20) + "\n");
+        names = split_labels(read_text_file(o.classes, 64 << 20) + "\n");
         if (names.size() < 2) throw_input(o.classes, "needs at least 2 class names");
         classifier =
             build_classifier(model, names, o.templates.empty() ? default_templates() : read_templates(o.templates));

@@ -13,6 +13,7 @@
 #include "clipscope/analysis/textspan_record.h"
 #include "clipscope/analysis/ablation.h"
 #include "clipscope/base/atomic_file.h"
+#include "clipscope/base/text_file.h"
 #include "clipscope/io/csv_table.h"
 #include "clipscope/base/error.h"
 #include "clipscope/analysis/spurious.h"
@@ -49,8 +50,12 @@ std::pair<HeadList, std::string> chosen_heads(const Options& o, const StoreInfo&
         return {preset_heads(info.architecture, o.preset),
                 "the reference's " + o.preset + " heads for " + info.architecture + " (method.md §8.2)"};
     if (o.textspan.empty()) throw_usage("--keywords needs --textspan RESULT.json (from `clipscope-cli textspan`)");
+    const TextSpanRecord record = read_textspan_record(o.textspan);
+    if (const std::string why = textspan_record_mismatch(record, info.architecture, info.layers, info.heads);
+        !why.empty())
+        throw_input(o.textspan, why + " (the store's model is " + info.model_spec + ")");
     std::vector<HeadDescriptions> described;
-    for (const TextSpanHeadRecord& h : read_textspan_record(o.textspan).heads) {
+    for (const TextSpanHeadRecord& h : record.heads) {
         if (!h.layer) throw_input(o.textspan, "holds a --matrix result, not a store's heads");
         HeadDescriptions d{*h.layer, *h.head, {}};
         for (const TextSpanPickRecord& t : h.texts) d.texts.push_back(t.text);
@@ -90,7 +95,7 @@ std::vector<std::string> class_names(const Options& o) {
         source = beside.string();
         spdlog::info("class names from {}", source);
     }
-    const auto names = split_labels(fs::is_regular_file(source) ? read_file_bytes(source, 64 << 20) + "\n" : source);
+    const auto names = split_labels(fs::is_regular_file(source) ? read_text_file(source, 64 << 20) + "\n" : source);
     if (names.size() < 2) throw_usage("--classes needs at least 2 class names, got them from " + source);
     return names;
 }

@@ -24,6 +24,7 @@ void register_world(CLI::App& app, int argc, char** argv);
 void register_demo_report(CLI::App& app);
 void register_models(CLI::App& app);
 void register_download(CLI::App& app);
+void register_config_fields(CLI::App& app);
 void register_manpage(CLI::App& app);  // walks the whole app: register last
 
 }  // namespace clipscope::cli

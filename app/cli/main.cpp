@@ -60,6 +60,7 @@ int main(int argc, char** argv) {
     clipscope::cli::register_demo_report(app);
     clipscope::cli::register_models(app);
     clipscope::cli::register_download(app);
+    clipscope::cli::register_config_fields(app);
     clipscope::cli::register_manpage(app);
     app.parse_complete_callback([&] {
         if (quiet) spdlog::set_level(spdlog::level::err);

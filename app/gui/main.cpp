@@ -85,9 +85,12 @@ int main(int argc, char** argv) {
                                          "The window's size in logical pixels, WxH, or 'screen' to fit the screen "
                                          "(default: fit the screen; 1400x900 with --quit-after-export).",
                                          "SIZE");
+    const QCommandLineOption allow_unknown(
+        "allow-unknown-config-fields",
+        "Load a model whose config has fields ClipScope does not know; each is named in every caption and export.");
     const QCommandLineOption threads("threads", "Compute threads (0 = all cores).", "N", "0");
     parser.addOptions({model, device, vocab, text, text_b, labels, head, ablate, session, export_figure, export_data,
-                       quit, palette, export_scale, export_width, export_dpi, window_size, threads});
+                       quit, palette, export_scale, export_width, export_dpi, window_size, allow_unknown, threads});
     parser.process(app);
 
     {
@@ -107,6 +110,7 @@ int main(int argc, char** argv) {
     o.model = parser.value(model);
     o.device = parser.value(device);
     o.vocabulary = parser.value(vocab);
+    o.allow_unknown_config_fields = parser.isSet(allow_unknown);
     // A session file given like an image (as the desktop entry's %F does) opens as a session.
     for (const QString& arg : parser.positionalArguments())
         if (arg.endsWith(".clipscope.json") && !parser.isSet(session))

@@ -7,8 +7,10 @@
 
 #include <functional>
 
+#include "clipscope/base/atomic_file.h"
 #include "clipscope/base/error.h"
 #include "clipscope/decompose/decompose.h"
+#include "clipscope/io/safetensors.h"
 #include "clipscope/model/clip_model.h"
 #include "test_support.h"
 
@@ -31,6 +33,11 @@ Weights weights_for(const ClipConfig& variant, uint64_t seed = 11) {
         FloatArray bias({variant.vision.width});
         for (size_t i = 0; i < bias.data.size(); ++i) bias.data[i] = 0.05f * static_cast<float>(i % 7) - 0.15f;
         w["visual.conv1.bias"] = bias;
+    }
+    if (variant.text.proj_bias) {
+        FloatArray bias({variant.embed_dim});
+        for (size_t i = 0; i < bias.data.size(); ++i) bias.data[i] = 0.03f * static_cast<float>(i % 5) - 0.06f;
+        w["text_projection.bias"] = bias;
     }
     return w;
 }
@@ -142,6 +149,53 @@ TEST(Architecture, TheCausalMaskDecidesWhetherLaterTokensReachEarlierOnes) {
     EXPECT_GT(test::max_abs_diff(bidirectional.encode_text(a), bidirectional.encode_text(b)), 1e-5);
 }
 
+TEST(Architecture, TextProjectionBiasIsAddedToEveryTextEmbedding) {
+    ClipConfig c = tiny();
+    c.text.proj_bias = true;
+    const Weights w = weights_for(c);
+    const Int64Array ids = ids_with_eot(c.text.context_length, c.text.vocab_size - 1);
+    const FloatArray with = model_of(c, w).encode_text(ids);
+    const FloatArray without = model_of(tiny()).encode_text(ids);
+    const FloatArray& b = w.at("text_projection.bias");
+    const int64_t E = c.embed_dim;
+    double gap = 0;
+    for (int64_t i = 0; i < with.shape[0]; ++i)
+        for (int64_t e = 0; e < E; ++e)
+            gap = std::max(gap, static_cast<double>(std::abs(with.data[i * E + e] - without.data[i * E + e] -
+                                                             b.data[static_cast<size_t>(e)])));
+    EXPECT_LT(gap, 1e-6);
+    EXPECT_EQ(architecture_variations(c), std::vector<std::string>{"text.proj_bias=true"});
+    // The image side does not change.
+    EXPECT_EQ(test::max_abs_diff(model_of(c, w).encode_image(pixels()), model_of(tiny()).encode_image(pixels())), 0.0);
+
+    // open_clip stores the biased projection as an nn.Linear: "text_projection.weight" [E, W].
+    test::TempDir dir;
+    write_checkpoint(dir.path("oc"), ModelFormat::OpenClipSafetensors, c, w);
+    {
+        const SafetensorsFile file = SafetensorsFile::open(dir.path("oc/open_clip_model.safetensors"));
+        ASSERT_TRUE(file.contains("text_projection.weight"));
+        EXPECT_FALSE(file.contains("text_projection"));
+        EXPECT_EQ(file.find("text_projection.weight")->shape, (Shape{E, c.text.width}));
+        EXPECT_EQ(file.find("text_projection.bias")->shape, (Shape{E}));
+    }
+    const ClipModel loaded = ClipModel::load(dir.path("oc"));
+    EXPECT_TRUE(loaded.config().text.proj_bias);
+    EXPECT_EQ(test::max_abs_diff(loaded.encode_text(ids), with), 0.0);
+    // A checkpoint that has the bias tensor but whose config does not say so is refused by the tensor's name.
+    test::write_bytes(dir.path("oc/open_clip_config.json"), [&] {
+        ClipConfig plain = c;
+        plain.text.proj_bias = false;
+        write_checkpoint(dir.path("plain"), ModelFormat::OpenClipSafetensors, plain, weights_for(tiny()));
+        return read_file_bytes(dir.path("plain/open_clip_config.json"), 1 << 20);
+    }());
+    try {
+        ClipModel::load(dir.path("oc"));
+        ADD_FAILURE() << "a projection bias was loaded without its config field";
+    } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find("text_projection.bias"), std::string::npos) << e.what();
+    }
+}
+
 TEST(Architecture, OpenClipAndTransformersFilesStateTheirVariantsAndLoadBack) {
     test::TempDir dir;
     ClipConfig c = tiny();
@@ -194,6 +248,10 @@ TEST(Architecture, WritersRefuseWhatTheirFormatCannotStateNamingIt) {
     c = tiny();
     c.text.causal_mask = false;
     refused(c, ModelFormat::HfTransformers, "text.causal_mask=false");
+    c = tiny();
+    c.text.proj_bias = true;
+    refused(c, ModelFormat::HfTransformers, "text.proj_bias=true");
+    refused(c, ModelFormat::OpenAiTorchScript, "text.proj_bias=true");
     refused(tiny(), ModelFormat::OpenAiTorchScript, "vision.activation=gelu (OpenAI's graph is QuickGELU)");
     // A tanh GELU is named once per tower, not as a variation and again as "not QuickGELU".
     c = tiny();
@@ -230,7 +288,9 @@ TEST(Architecture, ConfigOptionsOutsideTheDescriptionAreRefusedByName) {
                       "vision_cfg.norm_kwargs.elementwise_affine");
     open_clip_refuses(R"(, "act_kwargs": {"approximate": "sigmoid"})", "", "vision_cfg.act_kwargs.approximate");
     open_clip_refuses("", R"(, "pool_type": "mean")", "text_cfg.pool_type");
-    open_clip_refuses("", R"(, "proj_bias": true)", "text_cfg.proj_bias");
+    open_clip_refuses("", R"(, "proj_bias": 1)", "text_cfg.proj_bias should be true or false");
+    open_clip_refuses("", R"(, "embed_cls": true)", "text_cfg.embed_cls = true is not supported");
+    open_clip_refuses(R"(, "ls_init_value": 0.1)", "", "vision_cfg.ls_init_value = 0.1 is not supported");
 
     test::write_bytes(dir.path("c.json"), R"({"embed_dim": 32, "vision_cfg": {"image_size": 48, "layers": 3,
         "width": 64, "head_width": 16, "patch_size": 8, "norm_kwargs": {"eps": 1e-6}, "no_ln_pre": true},

@@ -124,7 +124,7 @@ TEST(PreprocessingConfig, OpenClipModesAndFiltersAreReadAndOthersRefusedByName) 
              {R"({"resize_mode": "crop"})", "resize_mode \"crop\""},
              {R"({"interpolation": "lanczos"})", "interpolation \"lanczos\""},
              {R"({"fill_color": 300})", "fill_color 300"},
-             {R"({"mode": "L"})", "mode \"L\""},
+             {R"({"mode": "L"})", "mode = \"L\" is not supported"},
              {R"({"size": 64})", "size 64"},
              {R"({"resize_mode": 3})", "resize_mode must be a string"}}) {
         try {

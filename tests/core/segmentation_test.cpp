@@ -212,6 +212,37 @@ TEST(SegmentationData, MaskFolderPairsByRelativeNameAndRejectsOrphans) {
     EXPECT_THROW(open_mask_folder(images, masks), Error);
 }
 
+// Masks are black and one foreground value; what would need a threshold is refused by name.
+TEST(SegmentationData, MaskFilesWithMoreThanTwoValuesOrNoBlackAreRefused) {
+    test::TempDir dir;
+    const std::string images = dir.path("images"), masks = dir.path("masks");
+    std::filesystem::create_directories(images);
+    std::filesystem::create_directories(masks);
+    const auto ppm = [](const std::string& rgb) { return std::string("P6\n3 1\n255\n") + rgb; };
+    test::write_bytes(images + "/x.ppm", ppm(std::string(9, '\x40')));
+    const auto load_with = [&](const std::string& mask) {
+        test::write_bytes(masks + "/x.ppm", ppm(mask));
+        return open_mask_folder(images, masks)->load(0);
+    };
+    const auto refused = [&](const std::string& mask, const std::string& needle) {
+        try {
+            load_with(mask);
+            ADD_FAILURE() << "accepted a mask needing " << needle;
+        } catch (const Error& e) {
+            EXPECT_NE(std::string(e.what()).find("x.ppm"), std::string::npos) << e.what();
+            EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
+        }
+    };
+    EXPECT_EQ(load_with(std::string("\x00\x00\x00\x01\x01\x01\x00\x00\x00", 9)).mask.data,
+              (std::vector<uint8_t>{0, 1, 0}));  // 0/1 masks, as numpy writes them
+    EXPECT_EQ(load_with(std::string(9, '\xff')).mask.data, (std::vector<uint8_t>{1, 1, 1}));  // all object
+    // JPEG noise in the background (3 is not 0): would count as object.
+    refused(std::string("\x00\x00\x00\x03\x03\x03\xff\xff\xff", 9), "more than two values");
+    // Pascal VOC style: object, void border (224,224,192), background.
+    refused(std::string("\x80\x00\x00\xe0\xe0\xc0\x00\x00\x00", 9), "more than two values");
+    refused(std::string("\x80\x00\x00\x00\x80\x00\x80\x00\x00", 9), "not black and a foreground value");
+}
+
 // The reference squashes the mask to S x S; the default gives it the image's crop.
 TEST(SegmentationData, MaskAlignmentCropVersusReference) {
     PreprocessConfig p;

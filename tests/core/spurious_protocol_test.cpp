@@ -74,6 +74,22 @@ TEST(GroupedLabels, MissingImagesAndLabelsOutsideTheClassesAreErrorsNamingTheCsv
     EXPECT_NE(no_rows.find("no row has split == 2"), std::string::npos) << no_rows;
 }
 
+// Each evaluated image is counted once, under one row.
+TEST(GroupedLabels, AFileListedTwiceOrMatchedByTwoImagesIsRefused) {
+    const std::string twice = message_of([&] {
+        grouped_labels(store_of({"x/a.jpg"}),
+                       waterbirds_rows({{"1", "a.jpg", "0", "2", "0"}, {"2", "./a.jpg", "1", "2", "1"}}), {}, 2);
+    });
+    EXPECT_NE(twice.find("metadata.csv: lists ./a.jpg in two selected rows"), std::string::npos) << twice;
+    const std::string two_images = message_of([&] {
+        grouped_labels(store_of({"x/a.jpg", "y/a.jpg"}), waterbirds_rows({{"1", "a.jpg", "0", "2", "0"}}), {}, 2);
+    });
+    EXPECT_NE(two_images.find("matches two images of the store: x/a.jpg and y/a.jpg"), std::string::npos) << two_images;
+    // A row of another split may repeat a file: only the evaluated rows must be unique.
+    EXPECT_NO_THROW(grouped_labels(
+        store_of({"x/a.jpg"}), waterbirds_rows({{"1", "a.jpg", "0", "2", "0"}, {"2", "a.jpg", "1", "0", "1"}}), {}, 2));
+}
+
 TEST(GroupedLabels, ColumnsAreConfigurableAndAMissingSplitColumnMeansEveryRow) {
     CsvTable t;
     t.path = "groups.csv";

@@ -81,5 +81,16 @@ TEST(TextSpanRecordFile, BadFilesAreInputErrorsNamingTheFile) {
     }
 }
 
+TEST(TextSpanRecordFile, AResultForAnotherModelIsToldApartFromOneThatFits) {
+    const TextSpanRecord r = sample();  // tiny, layer 2 head 3
+    EXPECT_EQ(textspan_record_mismatch(r, "tiny", 4, 4), "");
+    EXPECT_NE(textspan_record_mismatch(r, "ViT-B-16", 12, 12).find("a tiny model, not of ViT-B-16"), std::string::npos);
+    EXPECT_NE(textspan_record_mismatch(r, "tiny", 2, 4).find("layer 2, head 3"), std::string::npos);
+    EXPECT_NE(textspan_record_mismatch(r, "tiny", 4, 3).find("4 layers x 3 heads"), std::string::npos);
+    TextSpanRecord bare = r;  // no model recorded: judged by its heads alone
+    bare.model.reset();
+    EXPECT_EQ(textspan_record_mismatch(bare, "ViT-B-16", 12, 12), "");
+}
+
 }  // namespace
 }  // namespace clipscope

@@ -45,6 +45,13 @@ TEST(ZeroShot, TemplatesAndLabelsParsing) {
     EXPECT_EQ(read_templates(dir.path("t.txt")), (std::vector<std::string>{"a photo of a {}.", "art of {}"}));
     test::write_bytes(dir.path("bad.txt"), "no placeholder here\n");
     EXPECT_THROW(read_templates(dir.path("bad.txt")), Error);
+    test::write_bytes(dir.path("two.txt"), "a photo of a {}.\na {} next to a {}\n");  // which one is the class?
+    try {
+        read_templates(dir.path("two.txt"));
+        ADD_FAILURE() << "a template with two placeholders was read";
+    } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find("line 2 has more than one {} placeholder"), std::string::npos) << e.what();
+    }
     EXPECT_EQ(split_labels(" cat, dog ,,bird "), (std::vector<std::string>{"cat", "dog", "bird"}));
     EXPECT_EQ(split_labels("sea lion\ngreat white shark\n"),
               (std::vector<std::string>{"sea lion", "great white shark"}));

@@ -41,6 +41,11 @@ check "config: missing" 4 "open_clip_config.json" -- "$cli" info --model "$d/con
 for c in not_json wrong_types billion_layers unsupported_pooling; do
   check "config: $c" 4 "open_clip_config.json" -- "$cli" info --model "$d/config/$c"
 done
+check "config: quick_gelu \"yes\" names the field" 4 "quick_gelu should be true or false" -- "$cli" info --model "$d/config/quick_gelu_string"
+check "config: layers 1e300 names the field" 4 "layers should be an integer" -- "$cli" info --model "$d/config/layers_1e300"
+check "config: mean on the 0..255 scale" 4 "0..255 mean" -- "$cli" info --model "$d/config/mean_0_255"
+check "hf config: hidden_act a number" 4 "hidden_act should be a string" -- "$cli" info --model "$d/hf_config/hidden_act_number"
+check "hf config: vision_config a string" 4 "vision_config should be an object" -- "$cli" info --model "$d/hf_config/vision_config_string"
 check "tokenizer: empty file" 3 "empty.txt" -- "$cli" tokenize --vocab "$d/tokenizer/empty.txt" "a cat"
 check "tokenizer: header only" 3 "header_only.txt" -- "$cli" tokenize --vocab "$d/tokenizer/header_only.txt" "a cat"
 check "tokenizer: corrupt gzip" 3 "not_gzip.txt.gz" -- "$cli" tokenize --vocab "$d/tokenizer/not_gzip.txt.gz" "a cat"
@@ -84,6 +89,11 @@ check "text: empty string" 0 "" -- "$cli" tokenize --model "$demo" ""
 check "text: 100,000 characters" 0 "" -- "$cli" tokenize --model "$demo" "$(cat "$d/texts/long.txt")"
 check "text: invalid UTF-8" 0 "" -- "$cli" tokenize --model "$demo" "$(printf 'caf\xc3 \xff\xfe')"
 check "texts file: invalid UTF-8 lines" 0 "" -- "$cli" classify --labels-file "$d/texts/invalid_utf8.txt" "$here/../../resources/demo/images/00_blue_triangle_right_grass.png"
+check "texts file: UTF-16 labels" 3 "utf16_labels.txt" -- "$cli" classify --labels-file "$d/texts/utf16_labels.txt" "$here/../../resources/demo/images/00_blue_triangle_right_grass.png"
+check "texts file: empty --texts-file" 3 "empty.txt" -- "$cli" embed-text --texts-file "$d/texts/empty.txt" --out "$work/t.npy"
+"$cli" classify --labels-file "$d/texts/bom_crlf_labels.txt" "$here/../../resources/demo/images/00_blue_triangle_right_grass.png" > "$work/bom.json" 2> /dev/null
+python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); sys.exit(j["labels"] != ["circle", "square"])' "$work/bom.json" ||
+  { echo "FAIL texts file: a UTF-8 BOM or CRLF line ends became part of the labels"; cat "$work/bom.json"; failures=$((failures + 1)); }
 
 n=$(($(wc -l < "$report") - 1))
 echo "hostile inputs: $n cases, $failures failures"

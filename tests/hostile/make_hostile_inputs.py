@@ -55,11 +55,27 @@ configs = {
     "unsupported_pooling": json.dumps({"model_cfg": {"embed_dim": 32, "vision_cfg": {"image_size": 48, "layers": 3, "width": 64, "patch_size": 8,
                                                                                    "attentional_pool": True},
                                                      "text_cfg": {"context_length": 77, "vocab_size": 49408, "width": 32, "heads": 2, "layers": 2}}}),
+    # Wrong types where a flag or a name belongs, a number beyond any integer, and mean/std
+    # on the 0..255 scale: each is refused by name rather than misread.
+    "quick_gelu_string": json.dumps({"model_cfg": {"embed_dim": 32, "quick_gelu": "yes", "vision_cfg": {"image_size": 48, "layers": 3, "width": 64, "patch_size": 8},
+                                                   "text_cfg": {"context_length": 77, "vocab_size": 49408, "width": 32, "heads": 2, "layers": 2}}}),
+    "layers_1e300": '{"model_cfg": {"embed_dim": 32, "vision_cfg": {"image_size": 48, "layers": 1e300, "width": 64, "patch_size": 8}, '
+                    '"text_cfg": {"context_length": 77, "vocab_size": 49408, "width": 32, "heads": 2, "layers": 2}}}',
+    "mean_0_255": json.dumps({"model_cfg": {"embed_dim": 32, "vision_cfg": {"image_size": 48, "layers": 3, "width": 64, "patch_size": 8},
+                                            "text_cfg": {"context_length": 77, "vocab_size": 49408, "width": 32, "heads": 2, "layers": 2}},
+                              "preprocess_cfg": {"mean": [122.8, 116.7, 104.1], "std": [68.5, 66.6, 70.3]}}),
 }
 for name, text in configs.items():
     write("config/%s/open_clip_model.safetensors" % name, st({"a": {"dtype": "F32", "shape": [4], "data_offsets": [0, 16]}}, f32))
     if text is not None:
         write("config/%s/open_clip_config.json" % name, text)
+
+# transformers configs whose hidden_act is a number and whose vision_config is a string.
+for name, cfg in {"hidden_act_number": {"model_type": "clip", "text_config": {"hidden_act": 1}},
+                  "vision_config_string": {"model_type": "clip", "vision_config": "ViT-B-32"}}.items():
+    write("hf_config/%s/config.json" % name, json.dumps(cfg))
+    write("hf_config/%s/model.safetensors" % name,
+          st({"vision_model.embeddings.patch_embedding.weight": {"dtype": "F32", "shape": [4], "data_offsets": [0, 16]}}, f32))
 
 write("tokenizer/empty.txt", b"")
 write("tokenizer/header_only.txt", b"#version: 0.2\n")
@@ -146,3 +162,6 @@ write("images/cmyk_bomb_60000.jpg", sof_jpeg(60000, 60000, 4))
 write("texts/invalid_utf8.txt", b"a photo of \xff\xfe caf\xc3\n")
 write("texts/long.txt", ("word " * 20000).encode())
 write("texts/empty_lines.txt", b"\n\n\n")
+write("texts/empty.txt", b"")
+write("texts/utf16_labels.txt", "circle\r\nsquare\r\n".encode("utf-16"))  # what Notepad's "Unicode" writes
+write("texts/bom_crlf_labels.txt", b"\xef\xbb\xbfcircle\r\nsquare\r\n")

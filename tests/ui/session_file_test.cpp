@@ -101,6 +101,18 @@ TEST(TextSpanLabels, BadFilesAreRefusedAndLeaveLabelsAlone) {
     EXPECT_EQ(labels.value({3, 1}).texts, (QStringList{"red", "water"}));
     EXPECT_DOUBLE_EQ(labels.value({3, 1}).variance.at(1), 0.2);
     EXPECT_DOUBLE_EQ(labels.value({3, 1}).total_variance, 0.5);
+
+    // Another model's result would label the wrong heads: refused when the model is known.
+    HeadLabels fresh;
+    EXPECT_TRUE(read_textspan_labels(good, fresh, error, "custom", 4, 2)) << error.toStdString();
+    EXPECT_FALSE(read_textspan_labels(good, fresh, error, "custom", 3, 2));  // no layer 3
+    EXPECT_TRUE(error.contains("good.json") && error.contains("layer 3, head 1")) << error.toStdString();
+    const QString b16 =
+        write("b16.json",
+              "{\"model\": {\"spec\": \"m\", \"format\": \"f\", \"architecture\": \"ViT-B-16\"},"
+              " \"heads\": [{\"layer\": 0, \"head\": 0, \"total_variance_explained\": 0, \"texts\": []}]}");
+    EXPECT_FALSE(read_textspan_labels(b16, fresh, error, "ViT-B-32", 12, 12));
+    EXPECT_TRUE(error.contains("a ViT-B-16 model, not of ViT-B-32")) << error.toStdString();
 }
 
 }  // namespace

@@ -16,9 +16,15 @@ namespace fs = std::filesystem;
 std::vector<int64_t> match_rows(const StoreInfo& info, const CsvTable& meta, const std::vector<size_t>& wanted_rows,
                                 size_t filename_col, const std::string& root) {
     std::map<std::string, int64_t> by_path;
-    for (size_t r : wanted_rows)
-        by_path[fs::path(meta.rows[r][filename_col]).lexically_normal().generic_string()] = static_cast<int64_t>(r);
+    // A file listed twice, or matched by two store images, would be counted twice (and
+    // with rows that disagree, under whichever label came last): refused.
+    for (size_t r : wanted_rows) {
+        const auto [it, fresh] = by_path.emplace(
+            fs::path(meta.rows[r][filename_col]).lexically_normal().generic_string(), static_cast<int64_t>(r));
+        if (!fresh) throw_input(meta.path, "lists " + meta.rows[r][filename_col] + " in two selected rows");
+    }
     std::vector<int64_t> row_of(info.images.size(), -1);
+    std::map<int64_t, size_t> image_of_row;
     std::vector<bool> found(meta.rows.size(), false);
     const std::string root_prefix = root.empty() ? "" : fs::path(root).lexically_normal().generic_string();
     for (size_t i = 0; i < info.images.size(); ++i) {
@@ -31,6 +37,11 @@ std::vector<int64_t> match_rows(const StoreInfo& info, const CsvTable& meta, con
             for (size_t m = k; m < parts.size(); ++m) suffix += (suffix.empty() ? "" : "/") + parts[m];
             const auto it = by_path.find(suffix);
             if (it != by_path.end()) {
+                const auto [seen, fresh] = image_of_row.emplace(it->second, i);
+                if (!fresh)
+                    throw_input(meta.path, "its row for " + meta.rows[static_cast<size_t>(it->second)][filename_col] +
+                                               " matches two images of the store: " + info.images[seen->second].path +
+                                               " and " + info.images[i].path);
                 row_of[i] = it->second;
                 found[static_cast<size_t>(it->second)] = true;
                 break;

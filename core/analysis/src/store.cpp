@@ -115,6 +115,7 @@ nlohmann::json info_to_json(const StoreInfo& s) {
         {"embedding_normalised", s.embedding_normalised},
         {"terms", "non-spatial decomposition terms divided by ||z||, as the reference's compute_prs.py stores them"},
         {"images", images}};
+    if (!s.unknown_config_fields.empty()) j["model"]["unknown_config_fields"] = s.unknown_config_fields;
     if (!s.skipped.empty()) {
         nlohmann::json skipped = nlohmann::json::array();
         for (const auto& k : s.skipped) {
@@ -140,6 +141,8 @@ StoreInfo info_from_json(const nlohmann::json& j, const std::string& path) {
         s.model_format = j.at("model").at("format");
         s.architecture = j.at("model").at("architecture");
         s.weights_fingerprint = j.at("model").at("weights_fingerprint");
+        if (j.at("model").contains("unknown_config_fields"))
+            s.unknown_config_fields = j.at("model").at("unknown_config_fields").get<std::vector<std::string>>();
         const nlohmann::json& p = j.at("preprocess");
         s.preprocess.image_size = p.at("image_size");
         s.preprocess.mean = p.at("mean");
@@ -476,6 +479,7 @@ StoreInfo store_info_for(const ClipModel& model) {
     info.model_spec = model.info().spec;
     info.model_format = model.info().format;
     info.architecture = c.name;
+    info.unknown_config_fields = c.unknown_fields;
     info.weights_fingerprint = model.weights_fingerprint();
     info.preprocess = c.preprocess;
     info.layers = c.vision.layers;

@@ -104,4 +104,17 @@ TextSpanRecord read_textspan_record(const std::string& path) {
     return r;
 }
 
+std::string textspan_record_mismatch(const TextSpanRecord& result, const std::string& architecture, int64_t layers,
+                                     int64_t heads) {
+    if (result.model && !result.model->architecture.empty() && !architecture.empty() &&
+        result.model->architecture != architecture)
+        return "describes the heads of a " + result.model->architecture + " model, not of " + architecture;
+    for (const TextSpanHeadRecord& h : result.heads)
+        if (h.layer && (*h.layer < 0 || *h.layer >= layers || *h.head < 0 || *h.head >= heads))
+            return "holds layer " + std::to_string(*h.layer) + ", head " + std::to_string(*h.head) +
+                   ", which a model of " + std::to_string(layers) + " layers x " + std::to_string(heads) +
+                   " heads does not have";
+    return "";
+}
+
 }  // namespace clipscope

@@ -7,6 +7,7 @@
 
 #include "clipscope/base/atomic_file.h"
 #include "clipscope/base/error.h"
+#include "clipscope/base/text_file.h"
 #include "clipscope/base/trim.h"
 
 namespace clipscope {
@@ -38,7 +39,7 @@ const std::vector<std::string>& default_templates() {
 }
 
 std::vector<std::string> read_templates(const std::string& path) {
-    std::istringstream in(read_file_bytes(path, 16 << 20));
+    std::istringstream in(read_text_file(path, 16 << 20));
     std::vector<std::string> out;
     std::string line;
     int number = 0;
@@ -48,6 +49,9 @@ std::vector<std::string> read_templates(const std::string& path) {
         if (line.empty()) continue;
         if (line.find("{}") == std::string::npos)
             throw_input(path, "line " + std::to_string(number) + " has no {} placeholder: '" + line + "'");
+        if (line.find("{}", line.find("{}") + 2) != std::string::npos)
+            throw_input(path, "line " + std::to_string(number) +
+                                  " has more than one {} placeholder (the class name fills one): '" + line + "'");
         out.push_back(line);
     }
     if (out.empty()) throw_input(path, "no templates in the file");
@@ -70,6 +74,9 @@ FloatArray build_classifier(const ClipModel& model, const std::vector<std::strin
                             const std::vector<std::string>& templates) {
     if (class_names.empty()) throw_usage("no class names given");
     if (templates.empty()) throw_usage("no prompt templates given");
+    for (const auto& t : templates)
+        if (t.find("{}") == std::string::npos || t.find("{}", t.find("{}") + 2) != std::string::npos)
+            throw_usage("the prompt template '" + t + "' should hold one {} placeholder for the class name");
     // A name given twice splits its probability between two identical rows (circle,circle,square:
     // scores summing to 0.51 for "circle") and shifts every mean over classes.
     std::map<std::string, size_t> first;

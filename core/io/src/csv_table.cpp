@@ -4,6 +4,7 @@
 
 #include "clipscope/base/atomic_file.h"
 #include "clipscope/base/error.h"
+#include "clipscope/base/text_file.h"
 
 namespace clipscope {
 
@@ -28,7 +29,7 @@ std::string csv_field(const std::string& text) {
 }
 
 CsvTable read_csv(const std::string& path) {
-    const std::string text = read_file_bytes(path, size_t{1} << 30);
+    const std::string text = read_text_file(path, size_t{1} << 30);
     CsvTable t;
     t.path = path;
     std::vector<std::string> fields;
@@ -79,9 +80,6 @@ CsvTable read_csv(const std::string& path) {
     if (quoted) throw_input(path, "a quoted field opened on line " + std::to_string(row_line) + " never closes");
     if (any || !field.empty() || !fields.empty()) end_row();
     if (t.header.empty()) throw_input(path, "is empty (a CSV file with a header row is expected)");
-    if (t.header.size() > 0 && !t.header[0].empty() && static_cast<unsigned char>(t.header[0][0]) == 0xEF &&
-        t.header[0].rfind("\xEF\xBB\xBF", 0) == 0)
-        t.header[0] = t.header[0].substr(3);  // UTF-8 byte-order mark
     return t;
 }
 

@@ -1,12 +1,16 @@
 #include "clipscope/io/dataset.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <filesystem>
+#include <map>
 #include <set>
 #include <sstream>
 
 #include "clipscope/base/atomic_file.h"
 #include "clipscope/base/error.h"
+#include "clipscope/base/text_file.h"
 
 namespace clipscope {
 namespace fs = std::filesystem;
@@ -55,11 +59,18 @@ std::vector<ImageEntry> list_image_folder(const std::string& folder) {
 }
 
 std::vector<ImageEntry> read_image_list(const std::string& list_file) {
-    std::istringstream in(read_file_bytes(list_file, size_t{1} << 30));
+    std::istringstream in(read_text_file(list_file, size_t{1} << 30));
     const fs::path base = fs::absolute(list_file).lexically_normal().parent_path();
     std::vector<ImageEntry> out;
+    // An image listed twice is indexed and counted twice: allowed (smoke tests and
+    // benchmarks repeat one image on purpose), but said once, with the first repeat.
+    std::map<std::string, int> line_of;
+    int64_t repeats = 0;
+    std::string first_repeat;
     std::string line;
+    int number = 0;
     while (std::getline(in, line)) {
+        ++number;
         if (!line.empty() && line.back() == '\r') line.pop_back();
         if (line.empty() || line[0] == '#') continue;
         ImageEntry e;
@@ -68,9 +79,15 @@ std::vector<ImageEntry> read_image_list(const std::string& list_file) {
         if (tab != std::string::npos) e.label = line.substr(tab + 1);
         e.display = e.path;
         e.path = (fs::path(e.path).is_relative() ? base / e.path : fs::path(e.path)).lexically_normal().string();
+        const auto [it, fresh] = line_of.emplace(e.path, number);
+        if (!fresh && !repeats++)
+            first_repeat = e.display + " (lines " + std::to_string(it->second) + " and " + std::to_string(number) + ")";
         out.push_back(std::move(e));
     }
     if (out.empty()) throw_input(list_file, "lists no images");
+    if (repeats)
+        spdlog::warn("{}: {} entries repeat an earlier one, each indexed and counted again (first: {})", list_file,
+                     repeats, first_repeat);
     return out;
 }
 

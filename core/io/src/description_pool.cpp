@@ -5,6 +5,7 @@
 
 #include "clipscope/base/atomic_file.h"
 #include "clipscope/base/error.h"
+#include "clipscope/base/text_file.h"
 
 namespace clipscope {
 
@@ -38,7 +39,7 @@ DescriptionPool parse_description_pool(const std::string& bytes, const std::stri
 }
 
 DescriptionPool read_description_pool(const std::string& path) {
-    return parse_description_pool(read_file_bytes(path, size_t{256} << 20), path);
+    return parse_description_pool(read_text_file(path, size_t{256} << 20), path);
 }
 
 }  // namespace clipscope

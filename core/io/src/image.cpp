@@ -195,6 +195,14 @@ std::string preprocess_config_problem(const PreprocessConfig& c) {
         if (!(s > 0) || !std::isfinite(s)) return "std " + std::to_string(s) + " (must be positive)";
     for (const float m : c.mean)
         if (!std::isfinite(m)) return "mean " + std::to_string(m);
+    // Pixels are scaled to 0..1 before normalising, so a channel's mean lies in 0..1 and its
+    // std in (0, 1]; values outside are statistics on the 0..255 scale, which would silently
+    // give a nearly constant input.
+    for (const float m : c.mean)
+        if (m < 0 || m > 1)
+            return "mean " + std::to_string(m) + " (pixels are in 0..1 when normalised; a 0..255 mean is not)";
+    for (const float s : c.std)
+        if (s > 1) return "std " + std::to_string(s) + " (pixels are in 0..1 when normalised; a 0..255 std is not)";
     return "";
 }
 

@@ -2,6 +2,8 @@
 
 #include <hdf5.h>
 
+#include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <map>
 #include <mutex>
@@ -178,10 +180,20 @@ private:
     }
 
     std::vector<uint8_t> read_u8(hid_t ds, size_t count, int64_t i, const char* what) const {
-        std::vector<uint8_t> out(count);
-        // Converted by HDF5 from whatever integer or float type is stored (MATLAB masks may be double).
-        if (H5Dread(ds, H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()) < 0)
+        // Read as double whatever numeric type is stored (MATLAB may write double), then
+        // required to be whole numbers in 0..255: HDF5's own conversion to uint8 would clip
+        // 300 to 255 and truncate floats in 0..1 to a black image without a word.
+        std::vector<double> values(count);
+        if (H5Dread(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()) < 0)
             fail(i, std::string("cannot read the ") + what + " (not numeric, truncated or corrupt?)");
+        std::vector<uint8_t> out(count);
+        for (size_t k = 0; k < count; ++k) {
+            const double v = values[k];
+            if (!(v >= 0 && v <= 255) || v != std::floor(v))
+                fail(i, std::string("the ") + what + " holds " + std::to_string(v) +
+                            ", not a whole number in 0..255 (floats in 0..1 should be scaled to 0..255)");
+            out[k] = static_cast<uint8_t>(v);
+        }
         return out;
     }
 
@@ -189,6 +201,43 @@ private:
     Handle file_;
     std::vector<hobj_ref_t> img_refs_, gt_refs_;
 };
+
+// A mask file holds two values: black (0) background and one foreground value (1, 255
+// or any colour). More values are refused rather than thresholded: a JPEG's
+// compression noise, Pascal VOC's 255 "void" border, or class-indexed colours would
+// each silently move pixels between foreground and background. A mask drawn only
+// in its alpha channel is refused too, since its colour says nothing.
+Mask binary_mask(const Image& m, const std::string& mask_path) {
+    const size_t n = static_cast<size_t>(m.width) * m.height, step = static_cast<size_t>(m.channels);
+    const auto colour = [&](size_t p) {  // any of R, G, B nonzero
+        bool on = false;
+        for (size_t c = 0; c < std::min<size_t>(step, 3); ++c) on = on || m.pixels[p * step + c] != 0;
+        return on;
+    };
+    std::vector<size_t> first_of_each;  // the first pixel of each distinct value, alpha included
+    for (size_t p = 0; p < n && first_of_each.size() <= 2; ++p) {
+        const auto same = [&](size_t q) {
+            return std::equal(m.pixels.begin() + p * step, m.pixels.begin() + (p + 1) * step,
+                              m.pixels.begin() + q * step);
+        };
+        if (std::none_of(first_of_each.begin(), first_of_each.end(), same)) first_of_each.push_back(p);
+    }
+    if (first_of_each.size() > 2)
+        throw_input(mask_path,
+                    "holds more than two values, as a JPEG, an anti-aliased drawing, a mask with a 'void' border or "
+                    "a class-coloured map would; a mask is black background and one foreground value (save a "
+                    "black-and-white PNG)");
+    if (first_of_each.size() == 2 && colour(first_of_each[0]) == colour(first_of_each[1]))
+        throw_input(mask_path,
+                    "holds two values but not black and a foreground value (two colours, or a shape drawn only in "
+                    "the alpha channel); save a black-and-white PNG");
+    Mask out;
+    out.width = m.width;
+    out.height = m.height;
+    out.data.resize(n);
+    for (size_t p = 0; p < n; ++p) out.data[p] = colour(p);
+    return out;
+}
 
 class MaskFolder final : public SegmentationDataset {
 public:
@@ -230,15 +279,7 @@ public:
             throw_input(mask_path, "mask is " + std::to_string(m.width) + "x" + std::to_string(m.height) +
                                        " but its image " + image_path + " is " + std::to_string(s.image.width) + "x" +
                                        std::to_string(s.image.height));
-        s.mask.width = m.width;
-        s.mask.height = m.height;
-        s.mask.data.resize(static_cast<size_t>(m.width) * m.height);
-        for (size_t p = 0; p < s.mask.data.size(); ++p) {
-            bool on = false;
-            for (int c = 0; c < std::min(m.channels, 3); ++c)
-                on = on || m.pixels[p * static_cast<size_t>(m.channels) + static_cast<size_t>(c)] != 0;
-            s.mask.data[p] = on;
-        }
+        s.mask = binary_mask(m, mask_path);
         return s;
     }
 

@@ -137,11 +137,13 @@ ClipModel ClipModel::load(const std::string& spec, const LoadOptions& options) {
             break;
         }
         case ModelFormat::OpenClipSafetensors:
-            impl->config = parse_open_clip_config(loc.config_path);
+            impl->config =
+                parse_open_clip_config(loc.config_path, ConfigReadOptions{options.allow_unknown_config_fields});
             dict = read_safetensors_state_dict(loc.weights_path, &stored);
             break;
         case ModelFormat::HfTransformers:
-            impl->config = parse_hf_clip_config(loc.config_path, loc.preprocessor_path);
+            impl->config = parse_hf_clip_config(loc.config_path, loc.preprocessor_path,
+                                                ConfigReadOptions{options.allow_unknown_config_fields});
             dict = map_hf_to_open_clip(read_safetensors_state_dict(loc.weights_path, &stored), loc.weights_path);
             break;
         case ModelFormat::OpenAiTorchScript:
@@ -149,6 +151,11 @@ ClipModel ClipModel::load(const std::string& spec, const LoadOptions& options) {
             impl->config = infer_openai_config(dict, loc.weights_path);
             break;
     }
+    for (const std::string& field : impl->config.unknown_fields)
+        spdlog::warn(
+            "{}: {} is a config field ClipScope does not know; loaded anyway as asked "
+            "(--allow-unknown-config-fields), and every output records it",
+            loc.config_path, field);
     // The MLP width is read from the weights (bigG's ratio 4.9231 rounds), not recomputed.
     const std::string fc_key = "visual.transformer.resblocks.0.mlp.c_fc.weight";
     dict = strip_wrapper_prefixes(std::move(dict));

@@ -66,6 +66,7 @@ void check_pixels(const at::Tensor& pixels, const ClipConfig& c) {
 namespace {
 bool with_patch_bias(const ClipConfig& c) { return c.vision.patch_bias; }
 bool with_ln_pre(const ClipConfig& c) { return c.vision.ln_pre; }
+bool with_text_proj_bias(const ClipConfig& c) { return c.text.proj_bias; }
 }  // namespace
 
 const std::vector<NamedWeight> kNamedWeights = {
@@ -83,6 +84,7 @@ const std::vector<NamedWeight> kNamedWeights = {
     {"ln_final.weight", &ClipWeights::ln_final_w},
     {"ln_final.bias", &ClipWeights::ln_final_b},
     {"text_projection", &ClipWeights::txt_proj},
+    {"text_projection.bias", &ClipWeights::txt_proj_b, with_text_proj_bias},
     {"logit_scale", &ClipWeights::logit_scale},
 };
 
@@ -167,7 +169,8 @@ at::Tensor encode_text(const ClipWeights& w, const ClipConfig& c, const at::Tens
     }
     x = layer_norm(x, w.ln_final_w, w.ln_final_b, c.text);
     const at::Tensor pooled = x.index({at::arange(x.size(0), ids.options()), text_pool_positions(ids, c.text)});
-    return at::matmul(pooled, w.txt_proj);
+    const at::Tensor projected = at::matmul(pooled, w.txt_proj);
+    return w.txt_proj_b.defined() ? projected + w.txt_proj_b : projected;
 }
 
 }  // namespace clipscope

@@ -25,7 +25,7 @@ struct ClipWeights {
     at::Tensor conv1_w, conv1_b, class_emb, vis_pos, ln_pre_w, ln_pre_b, ln_post_w, ln_post_b, vis_proj;
     TowerWeights vision;
     // text
-    at::Tensor tok_emb, txt_pos, ln_final_w, ln_final_b, txt_proj, logit_scale, causal_mask;
+    at::Tensor tok_emb, txt_pos, ln_final_w, ln_final_b, txt_proj, txt_proj_b, logit_scale, causal_mask;
     TowerWeights text;
 };
 

@@ -8,6 +8,7 @@
 
 #include "clipscope/base/atomic_file.h"
 #include "clipscope/base/error.h"
+#include "config_field_check.h"
 
 namespace clipscope {
 namespace {
@@ -34,9 +35,27 @@ int64_t get_int(const json& obj, const std::string& key, int64_t fallback, const
     if (!obj.contains(key) || obj[key].is_null()) return fallback;
     const auto& v = obj[key];
     if (v.is_number_integer()) return v.get<int64_t>();
-    if (v.is_number_float() && std::floor(v.get<double>()) == v.get<double>())
+    // A whole float within +-2^53 is an exact integer; beyond (1e999 parses as inf) the cast
+    // would be undefined.
+    if (v.is_number_float() && std::floor(v.get<double>()) == v.get<double>() &&
+        std::abs(v.get<double>()) <= 9007199254740992.0)
         return static_cast<int64_t>(v.get<double>());
     throw_model(path, where + key + " should be an integer, found " + dump(v));
+}
+
+// Reads a true/false field with a default; a string such as "true" is an error naming the field.
+bool get_bool(const json& obj, const std::string& key, bool fallback, const std::string& path,
+              const std::string& where) {
+    if (!obj.contains(key) || obj[key].is_null()) return fallback;
+    if (!obj[key].is_boolean()) throw_model(path, where + key + " should be true or false, found " + dump(obj[key]));
+    return obj[key].get<bool>();
+}
+
+std::string get_string(const json& obj, const std::string& key, const std::string& fallback, const std::string& path,
+                       const std::string& where) {
+    if (!obj.contains(key) || obj[key].is_null()) return fallback;
+    if (!obj[key].is_string()) throw_model(path, where + key + " should be a string, found " + dump(obj[key]));
+    return obj[key].get<std::string>();
 }
 
 double get_number(const json& obj, const std::string& key, double fallback, const std::string& path,
@@ -57,21 +76,6 @@ std::array<float, 3> get_triplet(const json& obj, const std::string& key, std::a
     if (!v.is_array() || v.size() != 3 || !v[0].is_number() || !v[1].is_number() || !v[2].is_number())
         throw_model(path, key + " should be a list of 3 numbers, found " + dump(v));
     return {v[0].get<float>(), v[1].get<float>(), v[2].get<float>()};
-}
-
-void refuse_unsupported_vision_keys(const json& vision, const std::string& path) {
-    // These change the forward pass in ways the decomposition does not model.
-    for (const char* key :
-         {"timm_model_name", "attentional_pool", "ls_init_value", "final_ln_after_pool", "input_patchnorm"}) {
-        if (vision.contains(key) && !vision[key].is_null() && vision[key] != false && vision[key] != "")
-            throw_model(path, std::string("vision_cfg.") + key + " = " + dump(vision[key]) +
-                                  " is not supported (only plain CLIP ViTs)");
-    }
-    if (vision.contains("pool_type") && vision["pool_type"] != "tok")
-        throw_model(path, "vision_cfg.pool_type = " + dump(vision["pool_type"]) +
-                              " is not supported (class-token pooling only)");
-    if (vision.contains("global_average_pool") && vision["global_average_pool"] == true)
-        throw_model(path, "vision_cfg.global_average_pool is not supported (class-token pooling only)");
 }
 
 // open_clip's per-tower `norm_kwargs` (LayerNorm arguments) and `act_kwargs` (nn.GELU
@@ -106,8 +110,7 @@ void read_block_kwargs(const json& cfg, const std::string& where, bool quick_gel
     }
 }
 
-// open_clip's text tower options: pooling, eos_id and the causal mask are computed;
-// a projection bias is not (yet) and is refused.
+// open_clip's text tower options: pooling, eos_id, the causal mask and a projection bias.
 void read_text_options(const json& t, TextConfig& c, const std::string& path) {
     if (t.contains("pool_type") && !t["pool_type"].is_null()) {
         const json& p = t["pool_type"];
@@ -124,15 +127,8 @@ void read_text_options(const json& t, TextConfig& c, const std::string& path) {
     }
     // open_clip's CLIPTextCfg default; read for every pooling, used by 'eos' only.
     c.eos_id = get_int(t, "eos_id", 2, path, "text_cfg.");
-    if (t.contains("no_causal_mask") && !t["no_causal_mask"].is_null()) {
-        if (!t["no_causal_mask"].is_boolean())
-            throw_model(path, "text_cfg.no_causal_mask should be true or false, found " + dump(t["no_causal_mask"]));
-        c.causal_mask = !t["no_causal_mask"].get<bool>();
-    }
-    if (t.contains("proj_bias") && t["proj_bias"] == true)
-        throw_model(path, "text_cfg.proj_bias = true (a bias on the text projection) is not supported yet");
-    // final_ln_after_pool needs no handling: ln_final acts per token, and every text
-    // pooling here picks one token, so normalising before or after pooling is the same.
+    c.causal_mask = !get_bool(t, "no_causal_mask", false, path, "text_cfg.");
+    c.proj_bias = get_bool(t, "proj_bias", false, path, "text_cfg.");
 }
 
 }  // namespace
@@ -188,6 +184,7 @@ std::vector<std::string> architecture_variations(const ClipConfig& c) {
         pooling_name(c.text.pooling) +
             (c.text.pooling == TextPooling::Eos ? "(" + std::to_string(c.text.eos_id) + ")" : ""));
     add(c.text.causal_mask != t0.causal_mask, "text.causal_mask", c.text.causal_mask ? "true" : "false");
+    add(c.text.proj_bias != t0.proj_bias, "text.proj_bias", c.text.proj_bias ? "true" : "false");
     return out;
 }
 
@@ -227,28 +224,27 @@ void validate_config(const ClipConfig& c, const std::string& source) {
         check(false, "preprocessing: unsupported " + problem);
 }
 
-ClipConfig parse_open_clip_config(const std::string& path) {
+ClipConfig parse_open_clip_config(const std::string& path, const ConfigReadOptions& options) {
     const json root = load_json(path);
-    const json& model = root.contains("model_cfg") ? root["model_cfg"] : root;
+    const bool wrapped = root.contains("model_cfg");
+    const json& model = wrapped ? root["model_cfg"] : root;
     if (!model.is_object() || !model.contains("vision_cfg") || !model.contains("text_cfg"))
         throw_model(path, "expected model_cfg with vision_cfg and text_cfg (is this an open_clip_config.json?)");
     const json& v = model["vision_cfg"];
     const json& t = model["text_cfg"];
     if (!v.is_object() || !t.is_object()) throw_model(path, "vision_cfg and text_cfg must be objects");
-    refuse_unsupported_vision_keys(v, path);
-    if (t.contains("hf_model_name") && !t["hf_model_name"].is_null())
-        throw_model(path,
-                    "text_cfg.hf_model_name (a Hugging Face text tower) is not supported; only the built-in CLIP text "
-                    "transformer");
 
     ClipConfig c;
+    // Every field is checked against the option table before any is read.
+    if (wrapped) check_config_fields(root, ConfigSection::OpenClipFile, path, options, c.unknown_fields);
+    check_config_fields(model, ConfigSection::OpenClipModel, path, options, c.unknown_fields);
+    check_config_fields(v, ConfigSection::OpenClipVision, path, options, c.unknown_fields);
+    check_config_fields(t, ConfigSection::OpenClipText, path, options, c.unknown_fields);
+    if (root.contains("preprocess_cfg"))
+        check_config_fields(root["preprocess_cfg"], ConfigSection::OpenClipPreprocess, path, options, c.unknown_fields);
     c.embed_dim = get_int(model, "embed_dim", 0, path, "model_cfg.");
-    if (v.contains("no_ln_pre") && !v["no_ln_pre"].is_null()) {
-        if (!v["no_ln_pre"].is_boolean())
-            throw_model(path, "vision_cfg.no_ln_pre should be true or false, found " + dump(v["no_ln_pre"]));
-        c.vision.ln_pre = !v["no_ln_pre"].get<bool>();
-    }
-    const bool quick_gelu = model.value("quick_gelu", false);
+    c.vision.ln_pre = !get_bool(v, "no_ln_pre", false, path, "vision_cfg.");
+    const bool quick_gelu = get_bool(model, "quick_gelu", false, path, "model_cfg.");
     read_block_kwargs(v, "vision_cfg.", quick_gelu, c.vision, path);
     read_block_kwargs(t, "text_cfg.", quick_gelu, c.text, path);
     read_text_options(t, c.text, path);
@@ -314,14 +310,18 @@ ClipConfig parse_open_clip_config(const std::string& path) {
     return c;
 }
 
-ClipConfig parse_hf_clip_config(const std::string& config_path, const std::string& preprocessor_path) {
+ClipConfig parse_hf_clip_config(const std::string& config_path, const std::string& preprocessor_path,
+                                const ConfigReadOptions& options) {
     const json root = load_json(config_path);
     if (root.contains("model_type") && root["model_type"] != "clip")
         throw_model(config_path, "model_type " + dump(root["model_type"]) + " is not a CLIP model");
     // Legacy *_config_dict values override *_config (transformers' own rule).
     auto merged = [&](const char* name) {
-        json out = root.contains(name) && root[name].is_object() ? root[name] : json::object();
         const std::string legacy = std::string(name) + "_dict";
+        for (const std::string& key : {std::string(name), legacy})
+            if (root.contains(key) && !root[key].is_object() && !root[key].is_null())
+                throw_model(config_path, key + " should be an object, found " + dump(root[key]));
+        json out = root.contains(name) && root[name].is_object() ? root[name] : json::object();
         if (root.contains(legacy) && root[legacy].is_object())
             for (auto it = root[legacy].begin(); it != root[legacy].end(); ++it) out[it.key()] = it.value();
         return out;
@@ -329,6 +329,10 @@ ClipConfig parse_hf_clip_config(const std::string& config_path, const std::strin
     const json t = merged("text_config");
     const json v = merged("vision_config");
     ClipConfig c;
+    // Every field is checked against the option table before any is read.
+    check_config_fields(root, ConfigSection::HfClip, config_path, options, c.unknown_fields);
+    check_config_fields(t, ConfigSection::HfText, config_path, options, c.unknown_fields);
+    check_config_fields(v, ConfigSection::HfVision, config_path, options, c.unknown_fields);
     // Defaults of CLIPConfig / CLIPTextConfig / CLIPVisionConfig: newer files omit keys equal to them.
     c.embed_dim = get_int(root, "projection_dim", 512, config_path, "");
     c.text.vocab_size = get_int(t, "vocab_size", 49408, config_path, "text_config.");
@@ -346,7 +350,7 @@ ClipConfig parse_hf_clip_config(const std::string& config_path, const std::strin
     // Per tower: transformers' ACT2FN name and LayerNorm eps.
     for (auto [cfg, tower, where] : {std::tuple{&t, static_cast<TowerConfig*>(&c.text), "text_config."},
                                      std::tuple{&v, static_cast<TowerConfig*>(&c.vision), "vision_config."}}) {
-        const std::string act = cfg->value("hidden_act", std::string("quick_gelu"));
+        const std::string act = get_string(*cfg, "hidden_act", "quick_gelu", config_path, where);
         if (act == "quick_gelu")
             tower->activation = Activation::QuickGelu;
         else if (act == "gelu")
@@ -370,6 +374,7 @@ ClipConfig parse_hf_clip_config(const std::string& config_path, const std::strin
     c.preprocess.crop_rounding = "floor";  // transformers' CLIPImageProcessor floors the crop offset
     if (!preprocessor_path.empty()) {
         const json p = load_json(preprocessor_path);
+        check_config_fields(p, ConfigSection::HfPreprocessor, preprocessor_path, options, c.unknown_fields);
         c.preprocess.mean = get_triplet(p, "image_mean", c.preprocess.mean, preprocessor_path);
         c.preprocess.std = get_triplet(p, "image_std", c.preprocess.std, preprocessor_path);
         // CLIPImageProcessor: convert to RGB first, resize (shortest_edge, or exactly

@@ -80,6 +80,7 @@ std::map<std::string, Shape> expected_shapes(const ClipConfig& c) {
     s["ln_final.weight"] = {t.width};
     s["ln_final.bias"] = {t.width};
     s["text_projection"] = {t.width, c.embed_dim};
+    if (t.proj_bias) s["text_projection.bias"] = {c.embed_dim};
     s["logit_scale"] = {};
     add_block_shapes(s, "", t);
     return s;
@@ -92,6 +93,13 @@ StateDict strip_wrapper_prefixes(StateDict dict) {
         if (k.rfind("module.", 0) == 0) k = k.substr(7);
         if (k.rfind("text.", 0) == 0) k = k.substr(5);
         out[k] = value;
+    }
+    // With text_cfg.proj_bias open_clip's text projection is an nn.Linear: its weight is
+    // stored [E, W] as "text_projection.weight"; the towers multiply by the [W, E] transpose.
+    auto linear = out.find("text_projection.weight");
+    if (linear != out.end() && !out.count("text_projection")) {
+        out["text_projection"] = linear->second.dim() == 2 ? linear->second.t().contiguous() : linear->second;
+        out.erase(linear);
     }
     return out;
 }
@@ -382,6 +390,7 @@ nlohmann::json open_clip_config_json(const ClipConfig& c) {
     if (c.text.pooling != TextPooling::Argmax) text["pool_type"] = pooling_name(c.text.pooling);
     if (c.text.pooling == TextPooling::Eos) text["eos_id"] = c.text.eos_id;
     if (!c.text.causal_mask) text["no_causal_mask"] = true;
+    if (c.text.proj_bias) text["proj_bias"] = true;
     nlohmann::json j;
     j["model_cfg"] = {{"embed_dim", c.embed_dim}, {"quick_gelu", quick}, {"vision_cfg", vision}, {"text_cfg", text}};
     j["preprocess_cfg"] = {{"mean", c.preprocess.mean},
@@ -392,14 +401,25 @@ nlohmann::json open_clip_config_json(const ClipConfig& c) {
     return j;
 }
 
+FloatArray transpose(const FloatArray& a) {
+    FloatArray t({a.shape[1], a.shape[0]});
+    for (int64_t i = 0; i < a.shape[0]; ++i)
+        for (int64_t j = 0; j < a.shape[1]; ++j) t.data[j * a.shape[0] + i] = a.data[i * a.shape[1] + j];
+    return t;
+}
+
+// open_clip's own names: with a text projection bias the projection is an nn.Linear, whose
+// weight open_clip stores [E, W] as "text_projection.weight".
+std::map<std::string, FloatArray> open_clip_layout(std::map<std::string, FloatArray> sd, const ClipConfig& c) {
+    if (c.text.proj_bias) {
+        sd["text_projection.weight"] = transpose(sd.at("text_projection"));
+        sd.erase("text_projection");
+    }
+    return sd;
+}
+
 std::map<std::string, FloatArray> to_hf_layout(const std::map<std::string, FloatArray>& sd, const ClipConfig& c) {
     std::map<std::string, FloatArray> out;
-    auto transpose = [](const FloatArray& a) {
-        FloatArray t({a.shape[1], a.shape[0]});
-        for (int64_t i = 0; i < a.shape[0]; ++i)
-            for (int64_t j = 0; j < a.shape[1]; ++j) t.data[j * a.shape[0] + i] = a.data[i * a.shape[1] + j];
-        return t;
-    };
     auto rows = [](const FloatArray& a, int64_t part, int64_t n) {
         Shape s = a.shape;
         s[0] = n;
@@ -456,6 +476,7 @@ nlohmann::json hf_config_json(const ClipConfig& c) {
     if (c.text.pooling == TextPooling::First || c.text.pooling == TextPooling::Last)
         cannot.push_back("text.pooling=" + pooling_name(c.text.pooling));
     if (!c.text.causal_mask) cannot.push_back("text.causal_mask=false");
+    if (c.text.proj_bias) cannot.push_back("text.proj_bias=true");
     require_expressible(c, "a transformers", cannot);
     return {{"model_type", "clip"},
             {"projection_dim", c.embed_dim},
@@ -496,7 +517,7 @@ void write_checkpoint(const std::string& folder, ModelFormat format, const ClipC
             write_text_atomically(
                 (dir / "open_clip_config.json").string(),
                 open_clip_config_json(config).dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
-            write_safetensors((dir / "open_clip_model.safetensors").string(), sd, stored_as);
+            write_safetensors((dir / "open_clip_model.safetensors").string(), open_clip_layout(sd, config), stored_as);
             return;
         case ModelFormat::HfTransformers: {
             write_text_atomically((dir / "config.json").string(),

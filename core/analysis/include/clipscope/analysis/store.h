@@ -36,6 +36,9 @@ struct StoreInfo {
     std::string model_format;
     std::string architecture;
     std::string weights_fingerprint;
+    // The model's config fields that were loaded unknown (ClipConfig::unknown_fields); written
+    // only when there are any.
+    std::vector<std::string> unknown_config_fields;
     PreprocessConfig preprocess;
     int64_t layers = 0, heads = 0, embed_dim = 0;
     int64_t batch = 8;                  // batch composition is part of bit-exact reproducibility

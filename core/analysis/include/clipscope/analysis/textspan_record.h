@@ -51,4 +51,11 @@ void write_textspan_record(const std::string& path, const TextSpanRecord& result
 // are read too.
 TextSpanRecord read_textspan_record(const std::string& path);
 
+// Why a result's heads cannot describe a model of this architecture and shape (its
+// heads would be another model's): a different recorded architecture, or a head the
+// model does not have. Empty when it fits. Results without a model record are judged
+// by their heads alone.
+std::string textspan_record_mismatch(const TextSpanRecord& result, const std::string& architecture, int64_t layers,
+                                     int64_t heads);
+
 }  // namespace clipscope

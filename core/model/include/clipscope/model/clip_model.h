@@ -18,6 +18,9 @@ namespace clipscope {
 struct LoadOptions {
     std::string device = "cpu";  // "cpu" or "cuda:N"
     std::string vocab_path;      // overrides the model folder's tokenizer files
+    // Config fields outside the option table are loaded with a warning instead of refused
+    // (--allow-unknown-config-fields); they are kept in config().unknown_fields.
+    bool allow_unknown_config_fields = false;
 };
 
 struct ModelInfo {

@@ -61,6 +61,7 @@ struct TextConfig : TowerConfig {
     TextPooling pooling = TextPooling::Argmax;
     int64_t eos_id = 0;       // the token TextPooling::Eos looks for
     bool causal_mask = true;  // each position attends only to itself and earlier ones
+    bool proj_bias = false;   // the projection adds a bias (text_projection.bias)
 };
 
 struct ClipConfig {
@@ -69,6 +70,15 @@ struct ClipConfig {
     TextConfig text;
     PreprocessConfig preprocess;
     std::string name;  // a readable architecture name ("ViT-B-16" for known shapes, else "custom")
+    // Config fields no table row knows (config_fields.h), let through because the user asked
+    // for it ("vision_cfg.foo = 3"): every output records them, since they may change the numbers.
+    std::vector<std::string> unknown_fields;
+};
+
+// How the config readers treat a field that is in no row of the option table: refused by
+// name (the default), or let through into ClipConfig::unknown_fields with a warning.
+struct ConfigReadOptions {
+    bool allow_unknown_fields = false;
 };
 
 // The architecture fields that differ from the original CLIP graph, as "field=value"
@@ -81,9 +91,10 @@ std::vector<std::string> architecture_variations(const ClipConfig& config);
 void validate_config(const ClipConfig& config, const std::string& source);
 
 // open_clip_config.json (wrapper with model_cfg/preprocess_cfg, or a bare model_cfg).
-ClipConfig parse_open_clip_config(const std::string& path);
+ClipConfig parse_open_clip_config(const std::string& path, const ConfigReadOptions& options = {});
 // transformers CLIPConfig (defaults filled for missing keys) + optional preprocessor_config.json.
-ClipConfig parse_hf_clip_config(const std::string& config_path, const std::string& preprocessor_path);
+ClipConfig parse_hf_clip_config(const std::string& config_path, const std::string& preprocessor_path,
+                                const ConfigReadOptions& options = {});
 
 // Built-in architectures for `random:NAME` (ViT-B-32, ViT-B-16, ViT-L-14, ViT-L-14-336, ViT-H-14, ViT-bigG-14, tiny).
 ClipConfig builtin_architecture(const std::string& name);
