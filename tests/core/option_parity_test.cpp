@@ -1,5 +1,5 @@
 // Config options that change the numbers, against an independent computation: each
-// folder of tests/fixtures/options is a small CLIP in open_clip's layout with a set of
+// folder of tests/fixtures/options is a small CLIP (open_clip's layout, one in transformers') with a set of
 // options (tanh GELU, LayerNorm eps, QuickGELU, no ln_pre, text pooling, bidirectional
 // text attention, a text projection bias), and the embeddings numpy computed from
 // open_clip's definitions (tests/parity/make_option_fixtures.py). ClipScope must load
@@ -73,7 +73,7 @@ TEST_P(OptionParity, EmbeddingsMatchNumpyAndThePartsSumToTheEmbedding) {
 
 INSTANTIATE_TEST_SUITE_P(Fixtures, OptionParity,
                          ::testing::Values("plain", "tanh_eps_last_bidirectional", "quickgelu_no_ln_pre_first",
-                                           "erf_gelu_eos"));
+                                           "erf_gelu_eos", "hf_tanh_eps_eos"));
 
 }  // namespace
 }  // namespace clipscope

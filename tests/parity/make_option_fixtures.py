@@ -40,6 +40,13 @@ CASES = {
     "erf_gelu_eos": dict(vision_cfg={}, text_cfg={"pool_type": "eos", "eos_id": 7}, model_cfg={}),
     # The plain open_clip CLIP (erf GELU, argmax pooling, causal mask): the baseline.
     "plain": dict(vision_cfg={}, text_cfg={}, model_cfg={}),
+    # transformers' spelling of three of them, in its own layout (config.json +
+    # model.safetensors, q/k/v apart, projections as Linear weights): hidden_act
+    # gelu_pytorch_tanh and layer_norm_eps 1e-6 in both towers, eos_token_id 7.
+    "hf_tanh_eps_eos": dict(
+        vision_cfg={"act_kwargs": {"approximate": "tanh"}, "norm_kwargs": {"eps": 1e-6}},
+        text_cfg={"act_kwargs": {"approximate": "tanh"}, "norm_kwargs": {"eps": 1e-6}, "pool_type": "eos", "eos_id": 7},
+        model_cfg={}, layout="transformers"),
 }
 
 
@@ -181,6 +188,46 @@ def write_npy(path, a):
         f.write(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header.encode() + a.tobytes())
 
 
+def transformers_weights(w):
+    """open_clip names -> transformers CLIPModel names (the layout, not the numbers)."""
+    out = {"vision_model.embeddings.patch_embedding.weight": w["visual.conv1.weight"],
+           "vision_model.embeddings.class_embedding": w["visual.class_embedding"],
+           "vision_model.embeddings.position_embedding.weight": w["visual.positional_embedding"],
+           "vision_model.pre_layrnorm.weight": w["visual.ln_pre.weight"],
+           "vision_model.pre_layrnorm.bias": w["visual.ln_pre.bias"],
+           "vision_model.post_layernorm.weight": w["visual.ln_post.weight"],
+           "vision_model.post_layernorm.bias": w["visual.ln_post.bias"],
+           "visual_projection.weight": w["visual.proj"].T,
+           "text_model.embeddings.token_embedding.weight": w["token_embedding.weight"],
+           "text_model.embeddings.position_embedding.weight": w["positional_embedding"],
+           "text_model.final_layer_norm.weight": w["ln_final.weight"],
+           "text_model.final_layer_norm.bias": w["ln_final.bias"],
+           "text_projection.weight": w["text_projection"].T, "logit_scale": w["logit_scale"]}
+    for src, dst in (("visual.transformer.resblocks.", "vision_model.encoder.layers."),
+                     ("transformer.resblocks.", "text_model.encoder.layers.")):
+        for i in range(LAYERS):
+            a, b = src + "%d." % i, dst + "%d." % i
+            q, k, v = np.split(w[a + "attn.in_proj_weight"], 3, axis=0)
+            qb, kb, vb = np.split(w[a + "attn.in_proj_bias"], 3)
+            for name, weight, bias in (("q_proj", q, qb), ("k_proj", k, kb), ("v_proj", v, vb)):
+                out[b + "self_attn.%s.weight" % name], out[b + "self_attn.%s.bias" % name] = weight, bias
+            pairs = {"self_attn.out_proj": "attn.out_proj", "layer_norm1": "ln_1", "layer_norm2": "ln_2",
+                     "mlp.fc1": "mlp.c_fc", "mlp.fc2": "mlp.c_proj"}
+            for hf, oc in pairs.items():
+                out[b + hf + ".weight"], out[b + hf + ".bias"] = w[a + oc + ".weight"], w[a + oc + ".bias"]
+    return out
+
+
+def transformers_config():
+    tower = {"hidden_act": "gelu_pytorch_tanh", "layer_norm_eps": 1e-6, "num_hidden_layers": LAYERS}
+    return {"architectures": ["CLIPModel"], "model_type": "clip", "projection_dim": EMBED,
+            "text_config": {"model_type": "clip_text_model", "vocab_size": VOCAB, "hidden_size": T_WIDTH,
+                            "intermediate_size": 4 * T_WIDTH, "num_attention_heads": T_HEADS,
+                            "max_position_embeddings": CONTEXT, "eos_token_id": 7, **tower},
+            "vision_config": {"model_type": "clip_vision_model", "hidden_size": WIDTH, "intermediate_size": 4 * WIDTH,
+                              "num_attention_heads": HEADS, "image_size": IMAGE, "patch_size": PATCH, **tower}}
+
+
 def config_of(case):
     vision = {"image_size": IMAGE, "patch_size": PATCH, "width": WIDTH, "layers": LAYERS,
               "head_width": WIDTH // HEADS, "mlp_ratio": 4.0, **case["vision_cfg"]}
@@ -203,10 +250,16 @@ def main():
         folder = os.path.join(out, name)
         os.makedirs(folder, exist_ok=True)
         w = random_weights(case, np.random.default_rng(zlib.crc32(name.encode())))
-        with open(os.path.join(folder, "open_clip_config.json"), "w") as f:
-            json.dump(config_of(case), f, indent=1)
-            f.write("\n")
-        write_safetensors(os.path.join(folder, "open_clip_model.safetensors"), w)
+        if case.get("layout") == "transformers":
+            with open(os.path.join(folder, "config.json"), "w") as f:
+                json.dump(transformers_config(), f, indent=1)
+                f.write("\n")
+            write_safetensors(os.path.join(folder, "model.safetensors"), transformers_weights(w))
+        else:
+            with open(os.path.join(folder, "open_clip_config.json"), "w") as f:
+                json.dump(config_of(case), f, indent=1)
+                f.write("\n")
+            write_safetensors(os.path.join(folder, "open_clip_model.safetensors"), w)
         write_npy(os.path.join(folder, "pixels.npy"), pixels.astype(np.float32))
         write_npy(os.path.join(folder, "tokens.npy"), ids)
         write_npy(os.path.join(folder, "image_embedding.npy"), encode_image(w, case, pixels).astype(np.float32))
