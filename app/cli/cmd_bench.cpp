@@ -20,8 +20,8 @@ void register_bench(CLI::App& app) {
     auto o = std::make_shared<Options>();
     add_model_options(*cmd, o->model, /*model_required=*/false);
     cmd->add_option("--random-arch", o->random_arch,
-                    "Random weights of a built-in architecture (ViT-B-32, ViT-B-16, ViT-L-14, ViT-L-14-336, ViT-H-14, "
-                    "ViT-bigG-14, tiny)");
+                    "Random weights of a built-in architecture (as random:ARCH: ViT-B-16, ViT-H-14-378, "
+                    "ViT-B-32-quickgelu, DFN5B-ViT-H-14-378, MetaCLIP-ViT-L-14, tiny, ...)");
     cmd->add_option("--batch", o->batch, "Images per forward")->capture_default_str();
     cmd->add_option("--runs", o->runs, "Timed runs per variant (median reported)")->capture_default_str();
     cmd->add_flag("--json", o->json, "Print a JSON object");

@@ -176,6 +176,33 @@ TEST(BuiltinArchitectures, MatchTheReferenceTable) {
     EXPECT_EQ(builtin_architecture("ViT-bigG-14").vision.mlp_hidden, 8192);
     EXPECT_EQ(builtin_architecture("ViT-L-14-336").vision.tokens(), 577);
     EXPECT_THROW(builtin_architecture("ViT-X-99"), Error);
+    EXPECT_THROW(builtin_architecture("ViT-X-99-quickgelu"), Error);
+    EXPECT_THROW(builtin_architecture("-quickgelu"), Error);
+}
+
+// open_clip's -quickgelu names and the checkpoint families' presets carry their options.
+TEST(BuiltinArchitectures, QuickGeluNamesAndFamilyPresetsSetTheirOptions) {
+    const ClipConfig q = builtin_architecture("ViT-B-32-quickgelu");
+    EXPECT_EQ(q.vision.activation, Activation::QuickGelu);
+    EXPECT_EQ(q.text.activation, Activation::QuickGelu);
+    EXPECT_EQ(q.name, "ViT-B-32");  // the shape; the activation is a variation, as for a loaded file
+    EXPECT_EQ(builtin_architecture("ViT-B-32").vision.activation, Activation::Gelu);
+    const ClipConfig dfn = builtin_architecture("DFN5B-ViT-H-14-378");
+    EXPECT_EQ(dfn.vision.image_size, 378);
+    EXPECT_EQ(dfn.vision.tokens(), 1 + 27 * 27);
+    EXPECT_EQ(dfn.vision.heads, 16);
+    EXPECT_EQ(dfn.text.activation, Activation::QuickGelu);
+    EXPECT_EQ(dfn.preprocess.resize_mode, "squash");
+    EXPECT_EQ(dfn.preprocess.image_size, 378);
+    EXPECT_EQ(architecture_name(dfn), "ViT-H-14-378");
+    EXPECT_NO_THROW(validate_config(dfn, "DFN5B-ViT-H-14-378"));
+    const ClipConfig meta = builtin_architecture("MetaCLIP-ViT-L-14");
+    EXPECT_EQ(meta.vision.activation, Activation::QuickGelu);
+    EXPECT_EQ(meta.preprocess.resize_mode, "shortest");
+    for (const auto& name : builtin_architecture_names()) {
+        EXPECT_NO_THROW(validate_config(builtin_architecture(name), name)) << name;
+        EXPECT_NO_THROW(builtin_architecture(name + "-quickgelu")) << name;
+    }
 }
 
 }  // namespace

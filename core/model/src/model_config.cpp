@@ -430,7 +430,63 @@ ClipConfig parse_hf_clip_config(const std::string& config_path, const std::strin
     return c;
 }
 
+namespace {
+
+// Checkpoint families with the options their configs set (open_clip's pretrained.py
+// tags): DFN (Apple) and MetaCLIP 1 (Meta) are trained from OpenAI-style code, so they
+// need QuickGELU; DFN's tags also preprocess by squashing the whole image to S x S.
+struct FamilyPreset {
+    const char* base;  // the shape, a row of the table below
+    bool quick_gelu;
+    const char* resize_mode;
+};
+const std::map<std::string, FamilyPreset>& family_presets() {
+    static const std::map<std::string, FamilyPreset> kPresets = {
+        {"DFN2B-ViT-B-16", {"ViT-B-16", true, "squash"}},
+        {"DFN2B-ViT-L-14", {"ViT-L-14", true, "squash"}},
+        {"DFN5B-ViT-H-14", {"ViT-H-14", true, "squash"}},
+        {"DFN5B-ViT-H-14-378", {"ViT-H-14-378", true, "squash"}},
+        {"MetaCLIP-ViT-B-32", {"ViT-B-32", true, "shortest"}},
+        {"MetaCLIP-ViT-B-16", {"ViT-B-16", true, "shortest"}},
+        {"MetaCLIP-ViT-L-14", {"ViT-L-14", true, "shortest"}},
+        {"MetaCLIP-ViT-H-14", {"ViT-H-14", true, "shortest"}},
+        {"MetaCLIP-ViT-bigG-14", {"ViT-bigG-14", true, "shortest"}},
+    };
+    return kPresets;
+}
+
+constexpr const char* kQuickGeluSuffix = "-quickgelu";  // open_clip's model-name convention
+
+ClipConfig shape_architecture(const std::string& name);
+
+}  // namespace
+
 ClipConfig builtin_architecture(const std::string& name) {
+    if (const auto preset = family_presets().find(name); preset != family_presets().end()) {
+        ClipConfig c = shape_architecture(preset->second.base);
+        if (preset->second.quick_gelu) c.vision.activation = c.text.activation = Activation::QuickGelu;
+        c.preprocess.resize_mode = preset->second.resize_mode;
+        return c;
+    }
+    const size_t n = name.size(), k = std::char_traits<char>::length(kQuickGeluSuffix);
+    if (n > k && name.compare(n - k, k, kQuickGeluSuffix) == 0) {
+        ClipConfig c = builtin_architecture(name.substr(0, n - k));
+        c.vision.activation = c.text.activation = Activation::QuickGelu;
+        return c;
+    }
+    return shape_architecture(name);
+}
+
+std::vector<std::string> builtin_architecture_names() {
+    std::vector<std::string> names = {"ViT-B-32", "ViT-B-16",     "ViT-L-14",    "ViT-L-14-336",
+                                      "ViT-H-14", "ViT-H-14-378", "ViT-bigG-14", "tiny"};
+    for (const auto& [preset, _] : family_presets()) names.push_back(preset);
+    return names;
+}
+
+namespace {
+
+ClipConfig shape_architecture(const std::string& name) {
     struct Row {
         int64_t image, patch, width, layers, head_width, mlp, embed, twidth, tlayers, theads;
     };
@@ -441,6 +497,7 @@ ClipConfig builtin_architecture(const std::string& name) {
         {"ViT-L-14", {224, 14, 1024, 24, 64, 4096, 768, 768, 12, 12}},
         {"ViT-L-14-336", {336, 14, 1024, 24, 64, 4096, 768, 768, 12, 12}},
         {"ViT-H-14", {224, 14, 1280, 32, 80, 5120, 1024, 1024, 24, 16}},
+        {"ViT-H-14-378", {378, 14, 1280, 32, 80, 5120, 1024, 1024, 24, 16}},  // DFN5B at 378 px
         {"ViT-bigG-14", {224, 14, 1664, 48, 104, 8192, 1280, 1280, 32, 20}},
         // Same shapes as ../shared/fixtures/tiny, for quick tests.
         {"tiny", {48, 8, 64, 3, 16, 256, 32, 32, 2, 4}},
@@ -448,8 +505,9 @@ ClipConfig builtin_architecture(const std::string& name) {
     auto it = kRows.find(name);
     if (it == kRows.end()) {
         std::string known;
-        for (const auto& [k, _] : kRows) known += (known.empty() ? "" : ", ") + k;
-        throw_usage("unknown architecture '" + name + "' (known: " + known + ")");
+        for (const auto& k : builtin_architecture_names()) known += (known.empty() ? "" : ", ") + k;
+        throw_usage("unknown architecture '" + name + "' (known: " + known + "; any shape also with " +
+                    kQuickGeluSuffix + ")");
     }
     const Row& r = it->second;
     ClipConfig c;
@@ -469,9 +527,12 @@ ClipConfig builtin_architecture(const std::string& name) {
     return c;
 }
 
+}  // namespace
+
 std::string architecture_name(const ClipConfig& c) {
-    for (const char* name : {"ViT-B-32", "ViT-B-16", "ViT-L-14", "ViT-L-14-336", "ViT-H-14", "ViT-bigG-14"}) {
-        const ClipConfig b = builtin_architecture(name);
+    for (const char* name :
+         {"ViT-B-32", "ViT-B-16", "ViT-L-14", "ViT-L-14-336", "ViT-H-14", "ViT-H-14-378", "ViT-bigG-14"}) {
+        const ClipConfig b = shape_architecture(name);
         if (b.embed_dim == c.embed_dim && b.vision.image_size == c.vision.image_size &&
             b.vision.patch_size == c.vision.patch_size && b.vision.width == c.vision.width &&
             b.vision.layers == c.vision.layers && b.vision.heads == c.vision.heads && b.text.width == c.text.width &&

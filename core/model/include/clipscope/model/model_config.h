@@ -96,8 +96,13 @@ ClipConfig parse_open_clip_config(const std::string& path, const ConfigReadOptio
 ClipConfig parse_hf_clip_config(const std::string& config_path, const std::string& preprocessor_path,
                                 const ConfigReadOptions& options = {});
 
-// Built-in architectures for `random:NAME` (ViT-B-32, ViT-B-16, ViT-L-14, ViT-L-14-336, ViT-H-14, ViT-bigG-14, tiny).
+// Built-in architectures for `random:NAME`: the shapes ViT-B-32, ViT-B-16, ViT-L-14,
+// ViT-L-14-336, ViT-H-14, ViT-H-14-378, ViT-bigG-14 and tiny; any of them with open_clip's
+// "-quickgelu" suffix; and checkpoint families with the options their configs set
+// (DFN2B-ViT-B-16, DFN2B-ViT-L-14, DFN5B-ViT-H-14, DFN5B-ViT-H-14-378: QuickGELU and squash;
+// MetaCLIP-ViT-B-32 ... MetaCLIP-ViT-bigG-14: QuickGELU).
 ClipConfig builtin_architecture(const std::string& name);
+std::vector<std::string> builtin_architecture_names();  // without the -quickgelu forms
 // Names a config after the built-in architecture it matches, else "custom".
 std::string architecture_name(const ClipConfig& config);
 
