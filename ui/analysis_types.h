@@ -24,6 +24,7 @@ struct ModelSummary {
     int64_t parameters = 0;
     float logit_scale = 100.f;
     bool has_vocabulary = true;
+    bool has_text_tower = true;  // false: a vision-only checkpoint; texts are off, with its reason
     QString vocabulary;          // the tokenizer file in use ("" when none)
     QString vocabulary_problem;  // without one: where it was looked for
     double load_seconds = 0;

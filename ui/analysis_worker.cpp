@@ -161,7 +161,8 @@ uint64_t AnalysisWorker::loadModel(const QString& spec, const QString& device, c
              s->image_size = c.vision.image_size;
              s->embed_dim = c.embed_dim;
              s->parameters = model->info().parameter_count;
-             s->logit_scale = model->logit_scale();
+             s->has_text_tower = c.text_tower;
+             if (c.text_tower) s->logit_scale = model->logit_scale();
              s->has_vocabulary =
                  model->has_tokenizer();  // without one, images work and text queries report the missing vocabulary
              s->vocabulary = QString::fromStdString(model->info().vocab_path);

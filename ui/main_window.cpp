@@ -112,7 +112,12 @@ MainWindow::MainWindow() {
         state_->clearPending("model");
         errors_->resolved("Loading the model");
         const QFileInfo spec(s->spec);
-        const bool ask_for_vocabulary = !s->has_vocabulary && !s->spec.startsWith("random:");
+        // A vision-only checkpoint has no text tower: no vocabulary would help, so none is asked for.
+        const bool ask_for_vocabulary = !s->has_vocabulary && s->has_text_tower && !s->spec.startsWith("random:");
+        if (!s->has_text_tower)
+            statusBar()->showMessage(tr("Vision-only checkpoint: images, heads and neighbours work; texts are off "
+                                        "(no text tower)"),
+                                     20000);
         const QString vocabulary_problem = s->vocabulary_problem;
         state_->setModel(std::move(s));
         if (ask_for_vocabulary) {

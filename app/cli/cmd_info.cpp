@@ -46,7 +46,8 @@ void register_info(CLI::App& app) {
                     // Fields loaded only because --allow-unknown-config-fields was given.
                     {"unknown_config_fields", c.unknown_fields},
                     {"vision", vision},
-                    {"text", text},
+                    // A vision-only checkpoint has no text tower: null, not the defaults it was parsed with.
+                    {"text", c.text_tower ? text : nlohmann::json(nullptr)},
                     {"preprocess",
                      {{"image_size", c.preprocess.image_size},
                       {"mean", c.preprocess.mean},

@@ -46,6 +46,11 @@ check "config: layers 1e300 names the field" 4 "layers should be an integer" -- 
 check "config: mean on the 0..255 scale" 4 "0..255 mean" -- "$cli" info --model "$d/config/mean_0_255"
 check "hf config: hidden_act a number" 4 "hidden_act should be a string" -- "$cli" info --model "$d/hf_config/hidden_act_number"
 check "hf config: vision_config a string" 4 "vision_config should be an object" -- "$cli" info --model "$d/hf_config/vision_config_string"
+# A vision-only checkpoint: image work runs, texts stop with exit 5 naming the missing tower.
+vision_only="$here/../fixtures/options/hf_vision_only"
+check "vision-only: classify names the missing text tower" 5 "no text tower" -- "$cli" classify --model "$vision_only" --labels a,b "$here/../../resources/demo/images/00_blue_triangle_right_grass.png"
+check "vision-only: decompose runs" 0 "" -- "$cli" decompose --model "$vision_only" --image "$here/../../resources/demo/images/00_blue_triangle_right_grass.png" --out "$work/vision_only_decompose"
+check "vision-only: a CLIPVisionModel without projection" 4 "visual_projection.weight" -- "$cli" info --model "$d/vision_model_no_projection"
 check "tokenizer: empty file" 3 "empty.txt" -- "$cli" tokenize --vocab "$d/tokenizer/empty.txt" "a cat"
 check "tokenizer: header only" 3 "header_only.txt" -- "$cli" tokenize --vocab "$d/tokenizer/header_only.txt" "a cat"
 check "tokenizer: corrupt gzip" 3 "not_gzip.txt.gz" -- "$cli" tokenize --vocab "$d/tokenizer/not_gzip.txt.gz" "a cat"

@@ -77,6 +77,26 @@ for name, cfg in {"hidden_act_number": {"model_type": "clip", "text_config": {"h
     write("hf_config/%s/model.safetensors" % name,
           st({"vision_model.embeddings.patch_embedding.weight": {"dtype": "F32", "shape": [4], "data_offsets": [0, 16]}}, f32))
 
+# A CLIPVisionModel (no visual_projection): the option fixture's vision-only model without
+# its projection. Its outputs are not in the joint space: refused, naming the tensor.
+fixture = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures", "options", "hf_vision_only")
+with open(os.path.join(fixture, "model.safetensors"), "rb") as f:
+    raw = f.read()
+n = struct.unpack("<Q", raw[:8])[0]
+entries = json.loads(raw[8:8 + n])
+body, kept, offset = raw[8 + n:], {}, 0
+blobs = []
+for name, e in entries.items():
+    if name == "visual_projection.weight" or name == "__metadata__":
+        continue
+    data = body[e["data_offsets"][0]:e["data_offsets"][1]]
+    kept[name] = dict(e, data_offsets=[offset, offset + len(data)])
+    blobs.append(data)
+    offset += len(data)
+write("vision_model_no_projection/model.safetensors", st(kept, b"".join(blobs)))
+with open(os.path.join(fixture, "config.json"), "rb") as f:
+    write("vision_model_no_projection/config.json", f.read())
+
 write("tokenizer/empty.txt", b"")
 write("tokenizer/header_only.txt", b"#version: 0.2\n")
 write("tokenizer/not_gzip.txt.gz", b"\x1f\x8b\x08\x00garbage")

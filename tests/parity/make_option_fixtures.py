@@ -47,6 +47,12 @@ CASES = {
         vision_cfg={"act_kwargs": {"approximate": "tanh"}, "norm_kwargs": {"eps": 1e-6}},
         text_cfg={"act_kwargs": {"approximate": "tanh"}, "norm_kwargs": {"eps": 1e-6}, "pool_type": "eos", "eos_id": 7},
         model_cfg={}, layout="transformers"),
+    # A vision-only transformers checkpoint (CLIPVisionModelWithProjection: config.json is a
+    # CLIPVisionConfig, weights vision_model.* and visual_projection.weight) with the same
+    # image-side options; it has no text embeddings.
+    "hf_vision_only": dict(
+        vision_cfg={"act_kwargs": {"approximate": "tanh"}, "norm_kwargs": {"eps": 1e-6}}, text_cfg={},
+        model_cfg={}, layout="transformers-vision"),
 }
 
 
@@ -228,6 +234,11 @@ def transformers_config():
                               "num_attention_heads": HEADS, "image_size": IMAGE, "patch_size": PATCH, **tower}}
 
 
+def transformers_vision_config():
+    vision = transformers_config()["vision_config"]
+    return {"architectures": ["CLIPVisionModelWithProjection"], **vision, "projection_dim": EMBED}
+
+
 def config_of(case):
     vision = {"image_size": IMAGE, "patch_size": PATCH, "width": WIDTH, "layers": LAYERS,
               "head_width": WIDTH // HEADS, "mlp_ratio": 4.0, **case["vision_cfg"]}
@@ -250,7 +261,15 @@ def main():
         folder = os.path.join(out, name)
         os.makedirs(folder, exist_ok=True)
         w = random_weights(case, np.random.default_rng(zlib.crc32(name.encode())))
-        if case.get("layout") == "transformers":
+        vision_only = case.get("layout") == "transformers-vision"
+        if vision_only:
+            with open(os.path.join(folder, "config.json"), "w") as f:
+                json.dump(transformers_vision_config(), f, indent=1)
+                f.write("\n")
+            write_safetensors(os.path.join(folder, "model.safetensors"),
+                              {k: v for k, v in transformers_weights(w).items()
+                               if k.startswith("vision_model.") or k == "visual_projection.weight"})
+        elif case.get("layout") == "transformers":
             with open(os.path.join(folder, "config.json"), "w") as f:
                 json.dump(transformers_config(), f, indent=1)
                 f.write("\n")
@@ -261,9 +280,10 @@ def main():
                 f.write("\n")
             write_safetensors(os.path.join(folder, "open_clip_model.safetensors"), w)
         write_npy(os.path.join(folder, "pixels.npy"), pixels.astype(np.float32))
-        write_npy(os.path.join(folder, "tokens.npy"), ids)
         write_npy(os.path.join(folder, "image_embedding.npy"), encode_image(w, case, pixels).astype(np.float32))
-        write_npy(os.path.join(folder, "text_embedding.npy"), encode_text(w, case, ids).astype(np.float32))
+        if not vision_only:
+            write_npy(os.path.join(folder, "tokens.npy"), ids)
+            write_npy(os.path.join(folder, "text_embedding.npy"), encode_text(w, case, ids).astype(np.float32))
         # The same weights computed as the plain CLIP: how far the options move the numbers
         # (the test checks that the fixture exercises them). Where the case lacks a weight a
         # plain CLIP has, the plain one gets a unit ln_pre; a projection bias is left out.
@@ -275,7 +295,9 @@ def main():
                 pw["text_projection"] = pw["text_projection.weight"].T
             write_npy(os.path.join(folder, "image_embedding_plain.npy"),
                       encode_image(pw, plain, pixels).astype(np.float32))
-            write_npy(os.path.join(folder, "text_embedding_plain.npy"), encode_text(pw, plain, ids).astype(np.float32))
+            if not vision_only:
+                write_npy(os.path.join(folder, "text_embedding_plain.npy"),
+                          encode_text(pw, plain, ids).astype(np.float32))
     print("wrote %d cases to %s" % (len(CASES), out))
 
 

@@ -144,7 +144,8 @@ ClipModel ClipModel::load(const std::string& spec, const LoadOptions& options) {
         case ModelFormat::HfTransformers:
             impl->config = parse_hf_clip_config(loc.config_path, loc.preprocessor_path,
                                                 ConfigReadOptions{options.allow_unknown_config_fields});
-            dict = map_hf_to_open_clip(read_safetensors_state_dict(loc.weights_path, &stored), loc.weights_path);
+            dict = map_hf_to_open_clip(read_safetensors_state_dict(loc.weights_path, &stored), loc.weights_path,
+                                       impl->config.text_tower);
             break;
         case ModelFormat::OpenAiTorchScript:
             dict = strip_wrapper_prefixes(read_torchscript_state_dict(loc.weights_path, &stored));
@@ -174,6 +175,7 @@ ClipModel ClipModel::load(const std::string& spec, const LoadOptions& options) {
     // Checkpoints shipped without tokenizer files (OpenAI .pt, bare safetensors) use the standard
     // CLIP vocabulary; borrow it from a cached CLIP repo or an installed open_clip package.
     constexpr int64_t kStandardClipVocab = 49408;
+    if (!impl->config.text_tower) return ClipModel(std::move(impl));  // nothing to tokenize for
     if (impl->info.vocab_path.empty() && impl->config.text.vocab_size == kStandardClipVocab) {
         const VocabularySearch search = find_clip_vocabulary_elsewhere(hf_hub_cache_dir());
         impl->info.vocab_path = search.path;
@@ -219,9 +221,26 @@ const std::string& ClipModel::weights_fingerprint() const {
     return impl_->fingerprint;
 }
 bool ClipModel::has_tokenizer() const { return impl_->tokenizer.has_value(); }
-float ClipModel::logit_scale() const { return std::exp(impl_->weights.logit_scale.item<float>()); }
+
+namespace {
+// Texts on a vision-only checkpoint: a valid request this model cannot serve (exit 5).
+void require_text_tower(const ClipModel::Impl& impl) {
+    if (!impl.config.text_tower)
+        throw Error(ErrorKind::Unsupported,
+                    impl.info.spec +
+                        " is a vision-only checkpoint (CLIPVisionModelWithProjection): it has no text tower, so "
+                        "texts cannot be embedded. Image analyses (decompose, index, neighbors, ablation by heads) "
+                        "work; for texts use the full CLIP checkpoint it comes from");
+}
+}  // namespace
+
+float ClipModel::logit_scale() const {
+    require_text_tower(*impl_);
+    return std::exp(impl_->weights.logit_scale.item<float>());
+}
 
 const Tokenizer& ClipModel::tokenizer() const {
+    require_text_tower(*impl_);
     if (!impl_->tokenizer) {
         std::string searched;
         for (const auto& place : impl_->vocab_searched) searched += "\n  " + place;
@@ -241,6 +260,7 @@ FloatArray ClipModel::encode_image(const FloatArray& pixels) const {
 }
 
 FloatArray ClipModel::encode_text(const Int64Array& ids) const {
+    require_text_tower(*impl_);
     c10::InferenceMode guard;
     return to_float_array(clipscope::encode_text(impl_->weights, impl_->config, view_as_tensor(ids).to(impl_->device)));
 }

@@ -66,7 +66,8 @@ void check_pixels(const at::Tensor& pixels, const ClipConfig& c) {
 namespace {
 bool with_patch_bias(const ClipConfig& c) { return c.vision.patch_bias; }
 bool with_ln_pre(const ClipConfig& c) { return c.vision.ln_pre; }
-bool with_text_proj_bias(const ClipConfig& c) { return c.text.proj_bias; }
+bool with_text(const ClipConfig& c) { return c.text_tower; }
+bool with_text_proj_bias(const ClipConfig& c) { return c.text_tower && c.text.proj_bias; }
 }  // namespace
 
 const std::vector<NamedWeight> kNamedWeights = {
@@ -79,13 +80,13 @@ const std::vector<NamedWeight> kNamedWeights = {
     {"visual.ln_post.weight", &ClipWeights::ln_post_w},
     {"visual.ln_post.bias", &ClipWeights::ln_post_b},
     {"visual.proj", &ClipWeights::vis_proj},
-    {"token_embedding.weight", &ClipWeights::tok_emb},
-    {"positional_embedding", &ClipWeights::txt_pos},
-    {"ln_final.weight", &ClipWeights::ln_final_w},
-    {"ln_final.bias", &ClipWeights::ln_final_b},
-    {"text_projection", &ClipWeights::txt_proj},
+    {"token_embedding.weight", &ClipWeights::tok_emb, with_text},
+    {"positional_embedding", &ClipWeights::txt_pos, with_text},
+    {"ln_final.weight", &ClipWeights::ln_final_w, with_text},
+    {"ln_final.bias", &ClipWeights::ln_final_b, with_text},
+    {"text_projection", &ClipWeights::txt_proj, with_text},
     {"text_projection.bias", &ClipWeights::txt_proj_b, with_text_proj_bias},
-    {"logit_scale", &ClipWeights::logit_scale},
+    {"logit_scale", &ClipWeights::logit_scale, with_text},
 };
 
 const std::vector<NamedBlockWeight> kNamedBlockWeights = {
@@ -109,8 +110,9 @@ ClipWeights build_weights(const StateDict& d, const ClipConfig& c, const at::Dev
     ClipWeights w;
     for (const auto& n : kNamedWeights)
         if (has_weight(n, c)) w.*n.member = d.at(n.key).to(device);
-    w.logit_scale = w.logit_scale.reshape({});  // stored as [] or [1]
+    if (c.text_tower) w.logit_scale = w.logit_scale.reshape({});  // stored as [] or [1]
     for (const bool vision : {true, false}) {
+        if (!vision && !c.text_tower) break;  // vision-only: the image tower alone
         auto& blocks = vision ? w.vision.blocks : w.text.blocks;
         blocks.resize(static_cast<size_t>(vision ? c.vision.layers : c.text.layers));
         for (size_t i = 0; i < blocks.size(); ++i)
@@ -118,7 +120,7 @@ ClipWeights build_weights(const StateDict& d, const ClipConfig& c, const at::Dev
                 blocks[i].*n.member = d.at(block_prefix(vision, i) + n.suffix).to(device);
     }
     const int64_t C = c.text.context_length;
-    if (c.text.causal_mask)
+    if (c.text_tower && c.text.causal_mask)
         w.causal_mask =
             at::full({C, C}, -std::numeric_limits<float>::infinity(), at::TensorOptions().device(device)).triu(1);
     return w;

@@ -201,7 +201,8 @@ std::vector<ConfigField> build_table() {
         {S::OpenClipPreprocess, "fill_color", I, "", "padding of 'longest'"},
 
         // config.json: CLIPConfig.
-        {S::HfClip, "model_type", I, R"(["clip"])", "a CLIPModel"},
+        {S::HfClip, "model_type", I, R"(["clip"])",
+         "a CLIPModel; a config.json with model_type clip_vision_model is read as a vision-only CLIPVisionConfig"},
         {S::HfClip, "text_config", I, "", "the text tower below"},
         {S::HfClip, "vision_config", I, "", "the image tower below"},
         {S::HfClip, "text_config_dict", I, "", "legacy: overrides text_config, as transformers does"},
@@ -239,7 +240,9 @@ std::vector<ConfigField> build_table() {
         {S::HfVision, "patch_size", I, "", ""},
         {S::HfVision, "hidden_act", I, "", "gelu, quick_gelu, gelu_pytorch_tanh (OptionParity)"},
         {S::HfVision, "layer_norm_eps", I, "", "OptionParity"},
-        {S::HfVision, "projection_dim", H, "", "CLIPModel sizes the projection by the top-level projection_dim"},
+        {S::HfVision, "projection_dim", I, "",
+         "the projection of a vision-only CLIPVisionModelWithProjection (VisionOnly tests); inside CLIPModel the "
+         "top-level projection_dim sizes it"},
         {S::HfVision, "attention_dropout", H, "", "training only"},
         {S::HfVision, "dropout", H, "", "training only (older files)"},
         {S::HfVision, "eos_token_id", H, "", "not used by the image tower"},

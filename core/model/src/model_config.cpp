@@ -174,12 +174,17 @@ std::vector<std::string> architecture_variations(const ClipConfig& c) {
         return std::string(buf);
     };
     for (const auto& [name, t] : {std::pair<std::string, const TowerConfig*>{"vision", &c.vision}, {"text", &c.text}}) {
+        if (name == "text" && !c.text_tower) continue;  // a vision-only model's text fields are mere defaults
         add(t->activation != Activation::Gelu, name + ".activation", activation_name(t->activation));
         add(t->norm_eps != v0.norm_eps, name + ".norm_eps", eps(t->norm_eps));
     }
     add(c.vision.pooling != v0.pooling, "vision.pooling", pooling_name(c.vision.pooling));
     add(c.vision.ln_pre != v0.ln_pre, "vision.ln_pre", c.vision.ln_pre ? "true" : "false");
     add(c.vision.patch_bias != v0.patch_bias, "vision.patch_bias", c.vision.patch_bias ? "true" : "false");
+    if (!c.text_tower) {
+        out.push_back("text_tower=none");
+        return out;
+    }
     add(c.text.pooling != t0.pooling, "text.pooling",
         pooling_name(c.text.pooling) +
             (c.text.pooling == TextPooling::Eos ? "(" + std::to_string(c.text.eos_id) + ")" : ""));
@@ -313,8 +318,11 @@ ClipConfig parse_open_clip_config(const std::string& path, const ConfigReadOptio
 ClipConfig parse_hf_clip_config(const std::string& config_path, const std::string& preprocessor_path,
                                 const ConfigReadOptions& options) {
     const json root = load_json(config_path);
-    if (root.contains("model_type") && root["model_type"] != "clip")
-        throw_model(config_path, "model_type " + dump(root["model_type"]) + " is not a CLIP model");
+    // A vision-only checkpoint's config.json is a CLIPVisionConfig itself.
+    const bool vision_only = root.contains("model_type") && root["model_type"] == "clip_vision_model";
+    if (root.contains("model_type") && root["model_type"] != "clip" && !vision_only)
+        throw_model(config_path, "model_type " + dump(root["model_type"]) +
+                                     " is not a CLIP model (clip, or clip_vision_model for a vision-only one)");
     // Legacy *_config_dict values override *_config (transformers' own rule).
     auto merged = [&](const char* name) {
         const std::string legacy = std::string(name) + "_dict";
@@ -326,13 +334,18 @@ ClipConfig parse_hf_clip_config(const std::string& config_path, const std::strin
             for (auto it = root[legacy].begin(); it != root[legacy].end(); ++it) out[it.key()] = it.value();
         return out;
     };
-    const json t = merged("text_config");
-    const json v = merged("vision_config");
+    const json t = vision_only ? json::object() : merged("text_config");
+    const json v = vision_only ? root : merged("vision_config");
     ClipConfig c;
     // Every field is checked against the option table before any is read.
-    check_config_fields(root, ConfigSection::HfClip, config_path, options, c.unknown_fields);
-    check_config_fields(t, ConfigSection::HfText, config_path, options, c.unknown_fields);
-    check_config_fields(v, ConfigSection::HfVision, config_path, options, c.unknown_fields);
+    if (vision_only) {
+        c.text_tower = false;
+        check_config_fields(v, ConfigSection::HfVision, config_path, options, c.unknown_fields);
+    } else {
+        check_config_fields(root, ConfigSection::HfClip, config_path, options, c.unknown_fields);
+        check_config_fields(t, ConfigSection::HfText, config_path, options, c.unknown_fields);
+        check_config_fields(v, ConfigSection::HfVision, config_path, options, c.unknown_fields);
+    }
     // Defaults of CLIPConfig / CLIPTextConfig / CLIPVisionConfig: newer files omit keys equal to them.
     c.embed_dim = get_int(root, "projection_dim", 512, config_path, "");
     c.text.vocab_size = get_int(t, "vocab_size", 49408, config_path, "text_config.");

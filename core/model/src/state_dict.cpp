@@ -74,6 +74,7 @@ std::map<std::string, Shape> expected_shapes(const ClipConfig& c) {
     s["visual.ln_post.weight"] = {v.width};
     s["visual.ln_post.bias"] = {v.width};
     add_block_shapes(s, "visual.", v);
+    if (!c.text_tower) return s;  // a vision-only checkpoint: no text weights, no logit_scale
     const auto& t = c.text;
     s["token_embedding.weight"] = {t.vocab_size, t.width};
     s["positional_embedding"] = {t.context_length, t.width};
@@ -210,7 +211,7 @@ StateDict read_safetensors_state_dict(const std::string& path, std::string* stor
     return dict;
 }
 
-StateDict map_hf_to_open_clip(StateDict hf, const std::string& file) {
+StateDict map_hf_to_open_clip(StateDict hf, const std::string& file, bool text_tower) {
     StateDict out;
     auto take = [&](const std::string& key) -> at::Tensor {
         auto it = hf.find(key);
@@ -227,6 +228,8 @@ StateDict map_hf_to_open_clip(StateDict hf, const std::string& file) {
         {"vision_model.pre_layrnorm.bias", "visual.ln_pre.bias"},
         {"vision_model.post_layernorm.weight", "visual.ln_post.weight"},
         {"vision_model.post_layernorm.bias", "visual.ln_post.bias"},
+    };
+    static const std::vector<std::pair<std::string, std::string>> kDirectText = {
         {"text_model.embeddings.token_embedding.weight", "token_embedding.weight"},
         {"text_model.embeddings.position_embedding.weight", "positional_embedding"},
         {"text_model.final_layer_norm.weight", "ln_final.weight"},
@@ -234,8 +237,16 @@ StateDict map_hf_to_open_clip(StateDict hf, const std::string& file) {
         {"logit_scale", "logit_scale"},
     };
     for (const auto& [from, to] : kDirect) out[to] = take(from);
+    // A CLIPVisionModel has no projection: its pooled output is not in the joint space.
+    if (!text_tower && !hf.count("visual_projection.weight"))
+        throw_model(file,
+                    "has no visual_projection.weight: a CLIPVisionModel's outputs are not in CLIP's joint "
+                    "image-text space (a CLIPVisionModelWithProjection or a CLIPModel is needed)");
     out["visual.proj"] = take("visual_projection.weight").t().contiguous();
-    out["text_projection"] = take("text_projection.weight").t().contiguous();
+    if (text_tower) {
+        for (const auto& [from, to] : kDirectText) out[to] = take(from);
+        out["text_projection"] = take("text_projection.weight").t().contiguous();
+    }
 
     static const std::regex kLayer(R"((vision_model|text_model)\.encoder\.layers\.(\d+)\.(.*))");
     std::set<std::pair<std::string, int>> layers;
@@ -272,7 +283,8 @@ StateDict map_hf_to_open_clip(StateDict hf, const std::string& file) {
     }
     for (const auto& [key, _] : hf)
         if (!is_ignorable_extra(key))
-            throw_model(file, "unexpected tensor '" + key + "' in a transformers CLIP checkpoint");
+            throw_model(file, "unexpected tensor '" + key + "' in a transformers CLIP" +
+                                  (text_tower ? "" : " vision-only (CLIPVisionModelWithProjection)") + " checkpoint");
     return out;
 }
 
@@ -370,6 +382,7 @@ nlohmann::json open_clip_config_json(const ClipConfig& c) {
     const bool quick = c.vision.activation == Activation::QuickGelu;
     if ((c.text.activation == Activation::QuickGelu) != quick) cannot.push_back("QuickGELU in one tower only");
     if (c.vision.patch_bias) cannot.push_back("vision.patch_bias");
+    if (!c.text_tower) cannot.push_back("text_tower=none");
     if (c.preprocess.interpolation == "nearest") cannot.push_back("preprocess.interpolation=nearest");
     require_expressible(c, "an open_clip", cannot);
     nlohmann::json vision =
@@ -477,6 +490,7 @@ nlohmann::json hf_config_json(const ClipConfig& c) {
         cannot.push_back("text.pooling=" + pooling_name(c.text.pooling));
     if (!c.text.causal_mask) cannot.push_back("text.causal_mask=false");
     if (c.text.proj_bias) cannot.push_back("text.proj_bias=true");
+    if (!c.text_tower) cannot.push_back("text_tower=none");
     require_expressible(c, "a transformers", cannot);
     return {{"model_type", "clip"},
             {"projection_dim", c.embed_dim},

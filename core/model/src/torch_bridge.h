@@ -32,7 +32,7 @@ StateDict validate_state_dict(StateDict dict, const ClipConfig& config, const st
 
 // Format readers: each returns an open_clip-named dict (float32, CPU).
 StateDict read_safetensors_state_dict(const std::string& path, std::string* stored_dtype);
-StateDict map_hf_to_open_clip(StateDict hf, const std::string& file);
+StateDict map_hf_to_open_clip(StateDict hf, const std::string& file, bool text_tower = true);
 StateDict read_torchscript_state_dict(const std::string& path, std::string* stored_dtype);
 // OpenAI's build_model: the architecture from tensor shapes (vision heads = width / 64).
 ClipConfig infer_openai_config(const StateDict& dict, const std::string& file);

@@ -68,6 +68,10 @@ struct ClipConfig {
     int64_t embed_dim = 0;
     VisionConfig vision;
     TextConfig text;
+    // false: a vision-only checkpoint (transformers CLIPVisionModelWithProjection). Its image
+    // embedding is CLIP's, so every image analysis works; anything needing a text embedding
+    // is refused (Error Unsupported), and `text` holds only defaults.
+    bool text_tower = true;
     PreprocessConfig preprocess;
     std::string name;  // a readable architecture name ("ViT-B-16" for known shapes, else "custom")
     // Config fields no table row knows (config_fields.h), let through because the user asked
