@@ -38,6 +38,15 @@ const std::vector<std::string>& default_templates() {
     return kTemplates;
 }
 
+namespace {
+// How many "{}" a template holds: the class name fills exactly one.
+size_t placeholders(const std::string& t) {
+    size_t n = 0;
+    for (size_t at = t.find("{}"); at != std::string::npos; at = t.find("{}", at + 2)) ++n;
+    return n;
+}
+}  // namespace
+
 std::vector<std::string> read_templates(const std::string& path) {
     std::istringstream in(read_text_file(path, 16 << 20));
     std::vector<std::string> out;
@@ -47,9 +56,9 @@ std::vector<std::string> read_templates(const std::string& path) {
         ++number;
         line = trim(line);
         if (line.empty()) continue;
-        if (line.find("{}") == std::string::npos)
+        if (placeholders(line) == 0)
             throw_input(path, "line " + std::to_string(number) + " has no {} placeholder: '" + line + "'");
-        if (line.find("{}", line.find("{}") + 2) != std::string::npos)
+        if (placeholders(line) > 1)
             throw_input(path, "line " + std::to_string(number) +
                                   " has more than one {} placeholder (the class name fills one): '" + line + "'");
         out.push_back(line);
@@ -75,7 +84,7 @@ FloatArray build_classifier(const ClipModel& model, const std::vector<std::strin
     if (class_names.empty()) throw_usage("no class names given");
     if (templates.empty()) throw_usage("no prompt templates given");
     for (const auto& t : templates)
-        if (t.find("{}") == std::string::npos || t.find("{}", t.find("{}") + 2) != std::string::npos)
+        if (placeholders(t) != 1)
             throw_usage("the prompt template '" + t + "' should hold one {} placeholder for the class name");
     // A name given twice splits its probability between two identical rows (circle,circle,square:
     // scores summing to 0.51 for "circle") and shifts every mean over classes.

@@ -12,6 +12,9 @@ namespace clipscope {
 // Checks every key of `object` against the table's rows for `section`: a refused value, or a
 // key in no row, throws a Model error naming `path`, the field and its value; with
 // options.allow_unknown_fields an unknown key is appended to `unknown` ("vision_cfg.foo = 3").
+// A JSON value as an error message quotes it (invalid UTF-8 replaced, never thrown on).
+std::string json_in_message(const nlohmann::json& v);
+
 void check_config_fields(const nlohmann::json& object, ConfigSection section, const std::string& path,
                          const ConfigReadOptions& options, std::vector<std::string>& unknown);
 

@@ -279,9 +279,11 @@ std::vector<ConfigField> build_table() {
     return t;
 }
 
-std::string dump(const nlohmann::json& v) { return v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
-
 }  // namespace
+
+std::string json_in_message(const nlohmann::json& v) {
+    return v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
 
 std::string rule_name(FieldRule rule) {
     switch (rule) {
@@ -359,11 +361,11 @@ void check_config_fields(const nlohmann::json& object, ConfigSection section, co
         const ConfigField* row = find_config_field(section, it.key());
         if (!row) {
             if (!options.allow_unknown_fields)
-                throw_model(path, field + " = " + dump(it.value()) + " is a field ClipScope does not know (" +
-                                      section_name(section) +
+                throw_model(path, field + " = " + json_in_message(it.value()) +
+                                      " is a field ClipScope does not know (" + section_name(section) +
                                       "); it may change the computation. Pass --allow-unknown-config-fields to load "
                                       "the model anyway: the field is then recorded in every output");
-            unknown.push_back(field + " = " + dump(it.value()));
+            unknown.push_back(field + " = " + json_in_message(it.value()));
             continue;
         }
         if (row->accepted.empty()) continue;
@@ -371,7 +373,7 @@ void check_config_fields(const nlohmann::json& object, ConfigSection section, co
         bool ok = false;
         for (const auto& a : accepted) ok = ok || a == it.value();
         if (!ok)
-            throw_model(path, field + " = " + dump(it.value()) + " is not supported (" + row->why +
+            throw_model(path, field + " = " + json_in_message(it.value()) + " is not supported (" + row->why +
                                   (row->why.empty() ? "" : "; ") + "ClipScope computes " + row->accepted + ")");
     }
 }

@@ -15,9 +15,6 @@ namespace {
 
 using nlohmann::json;
 
-// A JSON value as an error message quotes it (invalid UTF-8 replaced, never thrown on).
-std::string dump(const json& v) { return v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
-
 json load_json(const std::string& path) {
     const std::string text = read_file_bytes(path, 16 << 20);
     try {
@@ -40,28 +37,31 @@ int64_t get_int(const json& obj, const std::string& key, int64_t fallback, const
     if (v.is_number_float() && std::floor(v.get<double>()) == v.get<double>() &&
         std::abs(v.get<double>()) <= 9007199254740992.0)
         return static_cast<int64_t>(v.get<double>());
-    throw_model(path, where + key + " should be an integer, found " + dump(v));
+    throw_model(path, where + key + " should be an integer, found " + json_in_message(v));
 }
 
 // Reads a true/false field with a default; a string such as "true" is an error naming the field.
 bool get_bool(const json& obj, const std::string& key, bool fallback, const std::string& path,
               const std::string& where) {
     if (!obj.contains(key) || obj[key].is_null()) return fallback;
-    if (!obj[key].is_boolean()) throw_model(path, where + key + " should be true or false, found " + dump(obj[key]));
+    if (!obj[key].is_boolean())
+        throw_model(path, where + key + " should be true or false, found " + json_in_message(obj[key]));
     return obj[key].get<bool>();
 }
 
 std::string get_string(const json& obj, const std::string& key, const std::string& fallback, const std::string& path,
                        const std::string& where) {
     if (!obj.contains(key) || obj[key].is_null()) return fallback;
-    if (!obj[key].is_string()) throw_model(path, where + key + " should be a string, found " + dump(obj[key]));
+    if (!obj[key].is_string())
+        throw_model(path, where + key + " should be a string, found " + json_in_message(obj[key]));
     return obj[key].get<std::string>();
 }
 
 double get_number(const json& obj, const std::string& key, double fallback, const std::string& path,
                   const std::string& where) {
     if (!obj.contains(key) || obj[key].is_null()) return fallback;
-    if (!obj[key].is_number()) throw_model(path, where + key + " should be a number, found " + dump(obj[key]));
+    if (!obj[key].is_number())
+        throw_model(path, where + key + " should be a number, found " + json_in_message(obj[key]));
     return obj[key].get<double>();
 }
 
@@ -74,7 +74,7 @@ std::array<float, 3> get_triplet(const json& obj, const std::string& key, std::a
         return {x, x, x};
     }
     if (!v.is_array() || v.size() != 3 || !v[0].is_number() || !v[1].is_number() || !v[2].is_number())
-        throw_model(path, key + " should be a list of 3 numbers, found " + dump(v));
+        throw_model(path, key + " should be a list of 3 numbers, found " + json_in_message(v));
     return {v[0].get<float>(), v[1].get<float>(), v[2].get<float>()};
 }
 
@@ -85,26 +85,26 @@ void read_block_kwargs(const json& cfg, const std::string& where, bool quick_gel
     t.activation = quick_gelu ? Activation::QuickGelu : Activation::Gelu;
     if (cfg.contains("norm_kwargs") && !cfg["norm_kwargs"].is_null()) {
         const json& n = cfg["norm_kwargs"];
-        if (!n.is_object()) throw_model(path, where + "norm_kwargs should be an object, found " + dump(n));
+        if (!n.is_object()) throw_model(path, where + "norm_kwargs should be an object, found " + json_in_message(n));
         for (auto it = n.begin(); it != n.end(); ++it)
             if (it.key() != "eps")
-                throw_model(path, where + "norm_kwargs." + it.key() + " = " + dump(it.value()) +
+                throw_model(path, where + "norm_kwargs." + it.key() + " = " + json_in_message(it.value()) +
                                       " is not supported (only eps)");
         t.norm_eps = get_number(n, "eps", t.norm_eps, path, where + "norm_kwargs.");
     }
     if (cfg.contains("act_kwargs") && !cfg["act_kwargs"].is_null()) {
         const json& a = cfg["act_kwargs"];
-        if (!a.is_object()) throw_model(path, where + "act_kwargs should be an object, found " + dump(a));
+        if (!a.is_object()) throw_model(path, where + "act_kwargs should be an object, found " + json_in_message(a));
         for (auto it = a.begin(); it != a.end(); ++it) {
             if (it.key() != "approximate")
-                throw_model(path, where + "act_kwargs." + it.key() + " = " + dump(it.value()) +
+                throw_model(path, where + "act_kwargs." + it.key() + " = " + json_in_message(it.value()) +
                                       " is not supported (only approximate)");
             if (quick_gelu)  // open_clip passes act_kwargs to QuickGELU, which takes none
                 throw_model(path, where + "act_kwargs with quick_gelu: open_clip cannot build this model");
             if (it.value() == "tanh")
                 t.activation = Activation::GeluTanh;
             else if (it.value() != "none")
-                throw_model(path, where + "act_kwargs.approximate = " + dump(it.value()) +
+                throw_model(path, where + "act_kwargs.approximate = " + json_in_message(it.value()) +
                                       " is not a GELU approximation ('none' or 'tanh')");
         }
     }
@@ -123,7 +123,8 @@ void read_text_options(const json& t, TextConfig& c, const std::string& path) {
         else if (p == "eos")
             c.pooling = TextPooling::Eos;
         else
-            throw_model(path, "text_cfg.pool_type = " + dump(p) + " is not supported (argmax, first, last, eos)");
+            throw_model(path,
+                        "text_cfg.pool_type = " + json_in_message(p) + " is not supported (argmax, first, last, eos)");
     }
     // open_clip's CLIPTextCfg default; read for every pooling, used by 'eos' only.
     c.eos_id = get_int(t, "eos_id", 2, path, "text_cfg.");
@@ -284,21 +285,21 @@ ClipConfig parse_open_clip_config(const std::string& path, const ConfigReadOptio
         c.preprocess.resize_mode = text_field("resize_mode", "shortest");
         if (c.preprocess.resize_mode != "shortest" && c.preprocess.resize_mode != "squash" &&
             c.preprocess.resize_mode != "longest")
-            throw_model(path, "preprocess_cfg.resize_mode " + dump(p["resize_mode"]) +
+            throw_model(path, "preprocess_cfg.resize_mode " + json_in_message(p["resize_mode"]) +
                                   " is not one of open_clip's (shortest, squash, longest)");
         // open_clip maps every interpolation but "bilinear" to BICUBIC at evaluation ("random"
         // only changes training), so "random" is bicubic here too.
         const std::string interpolation = text_field("interpolation", "bicubic");
         if (interpolation != "bicubic" && interpolation != "bilinear" && interpolation != "random")
-            throw_model(path, "preprocess_cfg.interpolation " + dump(p["interpolation"]) +
+            throw_model(path, "preprocess_cfg.interpolation " + json_in_message(p["interpolation"]) +
                                   " is not one of open_clip's (bicubic, bilinear, random)");
         c.preprocess.interpolation = interpolation == "bilinear" ? "bilinear" : "bicubic";
         const int64_t fill = get_int(p, "fill_color", 0, path, "preprocess_cfg.");
         if (fill < 0 || fill > 255)
-            throw_model(path, "preprocess_cfg.fill_color " + dump(p["fill_color"]) + " is not 0..255");
+            throw_model(path, "preprocess_cfg.fill_color " + json_in_message(p["fill_color"]) + " is not 0..255");
         c.preprocess.fill = static_cast<int>(fill);
         if (text_field("mode", "RGB") != "RGB")
-            throw_model(path, "preprocess_cfg.mode " + dump(p["mode"]) + " is not supported (only RGB)");
+            throw_model(path, "preprocess_cfg.mode " + json_in_message(p["mode"]) + " is not supported (only RGB)");
         if (p.contains("size")) {
             const json& size = p["size"];
             const bool square = size.is_number_integer()
@@ -306,8 +307,9 @@ ClipConfig parse_open_clip_config(const std::string& path, const ConfigReadOptio
                                     : size.is_array() && size.size() == 2 && size[0].is_number_integer() &&
                                           size[0] == c.vision.image_size && size[1] == c.vision.image_size;
             if (!square)
-                throw_model(path, "preprocess_cfg.size " + dump(size) + " differs from vision_cfg.image_size " +
-                                      std::to_string(c.vision.image_size) + "; not supported");
+                throw_model(path, "preprocess_cfg.size " + json_in_message(size) +
+                                      " differs from vision_cfg.image_size " + std::to_string(c.vision.image_size) +
+                                      "; not supported");
         }
     }
     validate_config(c, path);
@@ -321,14 +323,14 @@ ClipConfig parse_hf_clip_config(const std::string& config_path, const std::strin
     // A vision-only checkpoint's config.json is a CLIPVisionConfig itself.
     const bool vision_only = root.contains("model_type") && root["model_type"] == "clip_vision_model";
     if (root.contains("model_type") && root["model_type"] != "clip" && !vision_only)
-        throw_model(config_path, "model_type " + dump(root["model_type"]) +
+        throw_model(config_path, "model_type " + json_in_message(root["model_type"]) +
                                      " is not a CLIP model (clip, or clip_vision_model for a vision-only one)");
     // Legacy *_config_dict values override *_config (transformers' own rule).
     auto merged = [&](const char* name) {
         const std::string legacy = std::string(name) + "_dict";
         for (const std::string& key : {std::string(name), legacy})
             if (root.contains(key) && !root[key].is_object() && !root[key].is_null())
-                throw_model(config_path, key + " should be an object, found " + dump(root[key]));
+                throw_model(config_path, key + " should be an object, found " + json_in_message(root[key]));
         json out = root.contains(name) && root[name].is_object() ? root[name] : json::object();
         if (root.contains(legacy) && root[legacy].is_object())
             for (auto it = root[legacy].begin(); it != root[legacy].end(); ++it) out[it.key()] = it.value();
@@ -403,7 +405,7 @@ ClipConfig parse_hf_clip_config(const std::string& config_path, const std::strin
         if (p.contains("rescale_factor") &&
             !(p["rescale_factor"].is_number() && std::abs(p["rescale_factor"].get<double>() - 1.0 / 255) < 1e-12))
             throw_model(preprocessor_path,
-                        "rescale_factor " + dump(p["rescale_factor"]) + " is not supported (only 1/255)");
+                        "rescale_factor " + json_in_message(p["rescale_factor"]) + " is not supported (only 1/255)");
         const int64_t S = c.vision.image_size;
         const auto square = [&](const json& s, int64_t side) {
             return s.is_object() && s.contains("height") && s.contains("width") && s["height"] == side &&
@@ -422,9 +424,10 @@ ClipConfig parse_hf_clip_config(const std::string& config_path, const std::strin
         } else if (square(size, S) && (!centre_crop || crop_is_s)) {
             c.preprocess.resize_mode = "squash";  // resized to exactly S x S; a crop of S changes nothing
         } else {
-            throw_model(preprocessor_path, "size " + dump(size) + " with crop_size " + dump(crop) +
-                                               " and do_center_crop " + (centre_crop ? "true" : "false") +
-                                               " for a model of image size " + std::to_string(S) +
+            throw_model(preprocessor_path, "size " + json_in_message(size) + " with crop_size " +
+                                               json_in_message(crop) + " and do_center_crop " +
+                                               (centre_crop ? "true" : "false") + " for a model of image size " +
+                                               std::to_string(S) +
                                                " is not supported (shortest_edge S with a centre crop of S, or "
                                                "height = width = S)");
         }
