@@ -24,7 +24,11 @@ struct ModelSummary {
     int64_t parameters = 0;
     float logit_scale = 100.f;
     bool has_vocabulary = true;
-    bool has_text_tower = true;  // false: a vision-only checkpoint; texts are off, with its reason
+    bool has_text_tower = true;   // false: a vision-only checkpoint; texts are off, with its reason
+    QString text_unavailable;     // why a checkpoint's text tower is not run ("" if it is, or has none)
+    bool has_logit_scale = true;  // false without a text tower: no zero-shot probabilities
+    // Where texts come from when not the text tower: "T.npy (N texts named by F, fingerprint ...)".
+    QString text_embeddings;
     QString vocabulary;          // the tokenizer file in use ("" when none)
     QString vocabulary_problem;  // without one: where it was looked for
     double load_seconds = 0;
@@ -47,6 +51,13 @@ struct TextEmbeddings {
     QStringList labels;       // zero-shot class names
     std::vector<float> a, b;  // unit [E]; empty when the text is empty
     FloatArray label_rows;    // [C, E] unit rows: each label's prompt-template ensemble
+    QString labels_note;      // why the labels were left out ("" when they were embedded)
+};
+
+// Texts given as files instead of the text tower (--text-embeddings / --texts); both or neither.
+struct TextEmbeddingFiles {
+    QString embeddings;  // [N, E] .npy
+    QString texts;       // one text per line, line i naming row i
 };
 
 // An indexed image set: its store (non-spatial terms of every image, on disk, resumable)

@@ -126,16 +126,18 @@ void AnalysisWorker::post(const char* what, Lane lane, std::atomic<uint64_t>& la
 }
 
 uint64_t AnalysisWorker::loadModel(const QString& spec, const QString& device, const QString& vocabulary,
-                                   bool allow_unknown_config_fields) {
+                                   bool allow_unknown_config_fields, const TextEmbeddingFiles& text_files) {
     const uint64_t id = next_id_++;
     post("Loading the model", Lane::Interactive, latest_model_, id,
-         [this, spec, device, vocabulary, allow_unknown_config_fields] {
+         [this, spec, device, vocabulary, allow_unknown_config_fields, text_files] {
              QElapsedTimer timer;
              timer.start();
              LoadOptions options;
              options.device = device.toStdString();
              options.vocab_path = vocabulary.toStdString();
              options.allow_unknown_config_fields = allow_unknown_config_fields;
+             options.text_embeddings = text_files.embeddings.toStdString();
+             options.text_embedding_texts = text_files.texts.toStdString();
              auto model = std::make_shared<ClipModel>(ClipModel::load(spec.toStdString(), options));
              auto s = std::make_shared<ModelSummary>();
              const ClipConfig& c = model->config();
@@ -162,7 +164,15 @@ uint64_t AnalysisWorker::loadModel(const QString& spec, const QString& device, c
              s->embed_dim = c.embed_dim;
              s->parameters = model->info().parameter_count;
              s->has_text_tower = c.text_tower;
-             if (c.text_tower) s->logit_scale = model->logit_scale();
+             s->text_unavailable = QString::fromStdString(c.text_unavailable);
+             s->has_logit_scale = model->has_logit_scale();
+             if (s->has_logit_scale) s->logit_scale = model->logit_scale();
+             if (const TextEmbeddingTable* table = model->text_embeddings())
+                 s->text_embeddings = QString("%1 (%2 texts named by %3, %4)")
+                                          .arg(QFileInfo(QString::fromStdString(table->embeddings_path())).fileName())
+                                          .arg(table->size())
+                                          .arg(QFileInfo(QString::fromStdString(table->texts_path())).fileName(),
+                                               QString::fromStdString(table->embeddings_fingerprint()));
              s->has_vocabulary =
                  model->has_tokenizer();  // without one, images work and text queries report the missing vocabulary
              s->vocabulary = QString::fromStdString(model->info().vocab_path);
@@ -232,7 +242,13 @@ uint64_t AnalysisWorker::embedTexts(const QString& text_a, const QString& text_b
         t->b = unit(t->text_b);
         const int64_t E = model->config().embed_dim;
         t->label_rows = FloatArray({static_cast<int64_t>(labels.size()), E});
-        if (!labels.isEmpty()) {
+        if (!labels.isEmpty() && !model->has_logit_scale()) {
+            // Probabilities need CLIP's temperature, which lives in the text tower.
+            t->labels_note =
+                tr("Zero-shot labels are off: this checkpoint has no text tower, so no logit scale "
+                   "to turn cosines into probabilities; maps of text A (rather than B) work");
+            t->label_rows = FloatArray({0, E});  // the labels stay, so the result matches its request
+        } else if (!labels.isEmpty()) {
             std::vector<std::string> names;
             for (const QString& l : labels) names.push_back(l.toStdString());
             const FloatArray classifier = build_classifier(*model, names, default_templates());  // [E, C]

@@ -36,8 +36,9 @@ public:
     // Each returns the request's id; results carry it back.
     // allow_unknown_config_fields: load a config with fields ClipScope does not know (each is
     // recorded in ModelSummary::unknown_config_fields) instead of failing on the first.
+    // text_files: texts are looked up there instead of embedded by the text tower.
     uint64_t loadModel(const QString& spec, const QString& device = "cpu", const QString& vocabulary = {},
-                       bool allow_unknown_config_fields = false);
+                       bool allow_unknown_config_fields = false, const TextEmbeddingFiles& text_files = {});
     uint64_t analyseImage(const QString& path);
     uint64_t embedTexts(const QString& text_a, const QString& text_b, const QStringList& labels);
     // Indexes a folder of images (recursively) into a store under `cache_root`, keyed by the

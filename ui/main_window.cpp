@@ -114,10 +114,14 @@ MainWindow::MainWindow() {
         const QFileInfo spec(s->spec);
         // A vision-only checkpoint has no text tower: no vocabulary would help, so none is asked for.
         const bool ask_for_vocabulary = !s->has_vocabulary && s->has_text_tower && !s->spec.startsWith("random:");
-        if (!s->has_text_tower)
-            statusBar()->showMessage(tr("Vision-only checkpoint: images, heads and neighbours work; texts are off "
-                                        "(no text tower)"),
-                                     20000);
+        if (!s->has_text_tower && s->text_embeddings.isEmpty())
+            statusBar()->showMessage(
+                (s->text_unavailable.isEmpty() ? tr("Vision-only checkpoint") : tr("Text tower not run")) +
+                    tr(": images, heads and neighbours work; texts are off unless given as files "
+                       "(--text-embeddings T.npy --texts FILE)"),
+                20000);
+        else if (!s->text_embeddings.isEmpty())
+            statusBar()->showMessage(tr("Texts come from %1, not from a text tower").arg(s->text_embeddings), 20000);
         const QString vocabulary_problem = s->vocabulary_problem;
         state_->setModel(std::move(s));
         if (ask_for_vocabulary) {
@@ -159,6 +163,7 @@ MainWindow::MainWindow() {
             return;
         state_->clearPending("texts");
         errors_->resolved("Embedding the texts");
+        if (!t->labels_note.isEmpty()) statusBar()->showMessage(t->labels_note, 20000);
         state_->setTexts(std::move(t));
         if (state_->selectedLayer() < 0) selectStrongestHead();
     });
@@ -241,7 +246,8 @@ void MainWindow::loadModel(const QString& spec, const QString& vocabulary) {
     model_spec_ = spec;
     vocabulary_ = vocabulary;
     worker_->loadModel(resolved, startup_.device, vocabulary,
-                       startup_.allow_unknown_config_fields || unknown_fields_allowed_.contains(spec));
+                       startup_.allow_unknown_config_fields || unknown_fields_allowed_.contains(spec),
+                       startup_.text_files);
     state_->setPending("model", tr("Loading %1").arg(QFileInfo(resolved).fileName()));
     if (!spec.isEmpty()) {
         QSettings settings;

@@ -14,6 +14,7 @@
 #include <QStringList>
 #include <optional>
 
+#include "analysis_types.h"
 #include "figure_export.h"
 #include "session_file.h"
 
@@ -39,6 +40,7 @@ struct StartupOptions {
     QString device = "cpu";
     QString vocabulary;                        // tokenizer file for a model without its own ("" = search)
     bool allow_unknown_config_fields = false;  // --allow-unknown-config-fields
+    TextEmbeddingFiles text_files;             // --text-embeddings / --texts: texts from files
     QStringList images;                        // "" = the demo's first image (with the demo model)
     QString text_a, text_b, labels;
     bool labels_given = false;               // else the demo's labels with the demo model

@@ -167,7 +167,7 @@ void MainWindow::buildMenus() {
                 .arg(m->grid)
                 .arg(m->embed_dim)
                 .arg(m->parameters)
-                .arg(m->logit_scale, 0, 'f', 2)
+                .arg(m->has_logit_scale ? QString::number(m->logit_scale, 'f', 2) : tr("none (no text tower)"))
                 .arg(m->load_seconds, 0, 'f', 2));
     });
     help->addAction(tr("&About ClipScope"), this, [this] {

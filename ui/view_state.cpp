@@ -250,6 +250,7 @@ QString ViewState::caption() const {
         parts << "weights " + model_->weights_digest + " (" + model_->format + ")";
     if (analysis_) parts << "image: " + QFileInfo(analysis_->path).fileName();
     if (model_ && !model_->preprocessing.isEmpty()) parts << "input: " + model_->preprocessing;
+    if (model_ && !model_->text_embeddings.isEmpty()) parts << "texts from " + model_->text_embeddings;
     if (model_ && !model_->unknown_config_fields.isEmpty())
         parts << "loaded with unknown config fields: " + model_->unknown_config_fields.join(", ");
     if (live_.valid) {

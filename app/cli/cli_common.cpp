@@ -32,6 +32,17 @@ void add_model_options(CLI::App& cmd, ModelOptions& options, bool model_required
                  "warned about and recorded in every output, since it may change the numbers");
 }
 
+void add_text_embedding_options(CLI::App& cmd, ModelOptions& options) {
+    auto* embeddings = cmd.add_option("--text-embeddings", options.text_embeddings,
+                                      "Texts' embeddings [N, E] .npy (e.g. from embed-text with the full checkpoint), "
+                                      "used instead of the text tower; needs --texts");
+    auto* texts = cmd.add_option("--texts", options.texts,
+                                 "With --text-embeddings: one text per line, line i naming row i; every text the "
+                                 "command uses (prompts included) must be one of them");
+    embeddings->needs(texts);
+    texts->needs(embeddings);
+}
+
 std::string model_spec(const ModelOptions& options) {
     if (!options.model.empty() || !options.default_to_demo) return options.model;
     const std::string demo = demo_model_directory();
@@ -44,6 +55,8 @@ ClipModel load_model(const ModelOptions& options) {
     lo.device = options.device;
     lo.vocab_path = options.vocab;
     lo.allow_unknown_config_fields = options.allow_unknown_config_fields;
+    lo.text_embeddings = options.text_embeddings;
+    lo.text_embedding_texts = options.texts;
     return ClipModel::load(model_spec(options), lo);
 }
 
@@ -75,6 +88,16 @@ nlohmann::json model_summary(const ClipModel& model) {
                               {"weights", info.weights_path}};
     // Fields loaded only because the user allowed them: they may change every number below.
     if (!model.config().unknown_fields.empty()) summary["unknown_config_fields"] = model.config().unknown_fields;
+    if (!model.config().text_tower)
+        summary["text_tower"] = model.config().text_unavailable.empty() ? "none (a vision-only checkpoint)"
+                                                                        : "not run: " + model.config().text_unavailable;
+    // Where the texts' numbers come from when it is not the text tower.
+    if (const TextEmbeddingTable* table = model.text_embeddings())
+        summary["text_embeddings"] = {{"file", table->embeddings_path()},
+                                      {"fingerprint", table->embeddings_fingerprint()},
+                                      {"texts", table->texts_path()},
+                                      {"texts_fingerprint", table->texts_fingerprint()},
+                                      {"rows", table->size()}};
     return summary;
 }
 
@@ -104,6 +127,8 @@ void guard_outputs(const OutputPlan& plan) { check_output_plan(plan, force_outpu
 
 std::vector<std::string> with_model_inputs(const ModelOptions& model, std::vector<std::string> inputs) {
     std::error_code ec;
+    for (const std::string* file : {&model.text_embeddings, &model.texts})
+        if (!file->empty()) inputs.push_back(*file);
     if (!model.model.empty() && std::filesystem::is_regular_file(model.model, ec)) inputs.push_back(model.model);
     if (!model.vocab.empty()) inputs.push_back(model.vocab);
     return inputs;

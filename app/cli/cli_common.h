@@ -19,6 +19,8 @@ struct ModelOptions {
     std::string device = "cpu";
     std::string vocab;
     bool allow_unknown_config_fields = false;  // --allow-unknown-config-fields
+    std::string text_embeddings;               // --text-embeddings T.npy
+    std::string texts;                         // --texts FILE (names T.npy's rows)
     bool default_to_demo = true;               // no --model: the bundled demo model (commands that need one)
 };
 
@@ -26,6 +28,10 @@ struct ModelOptions {
 // (model_required) uses the bundled demo model when --model is absent; the others
 // treat an absent --model as "no model".
 void add_model_options(CLI::App& cmd, ModelOptions& options, bool model_required = true);
+// Adds --text-embeddings T.npy / --texts FILE to a command that embeds texts: its texts are
+// then looked up in those files instead of computed (for checkpoints without a runnable text
+// tower, or embeddings made elsewhere).
+void add_text_embedding_options(CLI::App& cmd, ModelOptions& options);
 // The model to load: --model, or the demo model's folder (logged) where that is the default.
 std::string model_spec(const ModelOptions& options);
 ClipModel load_model(const ModelOptions& options);

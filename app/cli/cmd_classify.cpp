@@ -20,6 +20,7 @@ void register_classify(CLI::App& app) {
     };
     auto o = std::make_shared<Options>();
     add_model_options(*cmd, o->model);
+    add_text_embedding_options(*cmd, o->model);
     auto* labels = cmd->add_option("--labels", o->labels, "Comma-separated class names");
     auto* labels_file = cmd->add_option("--labels-file", o->labels_file, "File with one class name per line");
     labels->excludes(labels_file);
@@ -28,7 +29,8 @@ void register_classify(CLI::App& app) {
     cmd->add_option("images", o->images, "Image files")->required();
     cmd->footer(
         "Scores are softmax(exp(logit_scale) * cosine) over the labels; each class is the mean of its\n"
-        "normalised template embeddings, normalised again.\n"
+        "normalised template embeddings, normalised again. A checkpoint without a text tower has no\n"
+        "logit scale: with --text-embeddings its scores are the cosines themselves (\"scores_are\" says which).\n"
         "Example:\n  clipscope-cli classify --model M --labels \"cat,dog,bird\" photo.jpg");
     cmd->callback([o] {
         std::vector<std::string> names;
@@ -43,7 +45,10 @@ void register_classify(CLI::App& app) {
         const ClipModel model = load_model(o->model);
         const FloatArray classifier = build_classifier(model, names, templates);
         const FloatArray embeddings = model.encode_image(load_preprocessed_batch(o->images, model.config().preprocess));
-        const FloatArray probs = zero_shot_probabilities(embeddings, classifier, model.logit_scale());
+        // Without a text tower there is no temperature to invent: the cosines are the scores.
+        const bool softmax = model.has_logit_scale();
+        const FloatArray probs = softmax ? zero_shot_probabilities(embeddings, classifier, model.logit_scale())
+                                         : zero_shot_cosines(embeddings, classifier);
         nlohmann::json results = nlohmann::json::array();
         const int64_t C = static_cast<int64_t>(names.size());
         for (size_t i = 0; i < o->images.size(); ++i) {
@@ -57,13 +62,19 @@ void register_classify(CLI::App& app) {
             }
             results.push_back({{"image", o->images[i]}, {"scores", scores}, {"top", names[static_cast<size_t>(best)]}});
         }
-        nlohmann::json out = {{"model", model.info().spec},
-                              {"architecture", model.config().name},
-                              {"templates", templates.size()},
-                              {"logit_scale", model.logit_scale()},
-                              {"labels", names},
-                              {"results", results}};
+        nlohmann::json out = {
+            {"model", model.info().spec},
+            {"architecture", model.config().name},
+            {"templates", templates.size()},
+            {"logit_scale", softmax ? nlohmann::json(model.logit_scale()) : nlohmann::json()},
+            {"scores_are", softmax ? "softmax(exp(logit_scale) * cosine(image, class)) over the labels"
+                                   : "cosine(image, class): the checkpoint has no logit scale"},
+            {"labels", names},
+            {"results", results}};
         if (!model.config().unknown_fields.empty()) out["unknown_config_fields"] = model.config().unknown_fields;
+        const nlohmann::json summary = model_summary(model);
+        for (const char* key : {"text_tower", "text_embeddings"})
+            if (summary.contains(key)) out[key] = summary[key];
         print_json(out);
     });
 }

@@ -19,6 +19,7 @@ void register_embed(CLI::App& app) {
         };
         auto o = std::make_shared<Options>();
         add_model_options(*cmd, o->model);
+        add_text_embedding_options(*cmd, o->model);  // rows of the given files: a subset, reordered
         cmd->add_option("--out,-o", o->out, "Output .npy")->required();
         cmd->add_option("texts", o->texts, "Texts");
         cmd->add_option("--texts-file", o->texts_file, "File with one text per line");

@@ -144,6 +144,7 @@ void register_heatmap(CLI::App& app) {
                                    "Which image regions push the embedding toward a text (or toward A rather than B)");
     auto o = std::make_shared<Options>();
     add_model_options(*cmd, o->model);
+    add_text_embedding_options(*cmd, o->model);
     cmd->add_option("--image,-i", o->image, "Image file")->required();
     cmd->add_option("--text,-t", o->text, "Text A");
     cmd->add_option("--versus", o->versus, "Text B: the map becomes A minus B");

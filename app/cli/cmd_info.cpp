@@ -7,6 +7,7 @@ void register_info(CLI::App& app) {
     auto* cmd = app.add_subcommand("info", "Print a model's architecture, preprocessing and source as JSON");
     auto options = std::make_shared<ModelOptions>();
     add_model_options(*cmd, *options);
+    add_text_embedding_options(*cmd, *options);
     cmd->footer("Example:\n  clipscope-cli info --model ~/models/CLIP-ViT-B-16-laion2B-s34B-b88K");
     cmd->callback([options] {
         const ClipModel model = load_model(*options);
@@ -48,6 +49,9 @@ void register_info(CLI::App& app) {
                     {"vision", vision},
                     // A vision-only checkpoint has no text tower: null, not the defaults it was parsed with.
                     {"text", c.text_tower ? text : nlohmann::json(nullptr)},
+                    {"text_embeddings", model_summary(model).value("text_embeddings", nlohmann::json(nullptr))},
+                    {"text_unavailable",
+                     c.text_unavailable.empty() ? nlohmann::json(nullptr) : nlohmann::json(c.text_unavailable)},
                     {"preprocess",
                      {{"image_size", c.preprocess.image_size},
                       {"mean", c.preprocess.mean},

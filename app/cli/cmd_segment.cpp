@@ -149,6 +149,7 @@ void register_segment(CLI::App& app) {
         "segment", "Zero-shot segmentation on ImageNet-Segmentation or image+mask folders, with attention baselines");
     auto o = std::make_shared<Options>();
     add_model_options(*cmd, o->model);
+    add_text_embedding_options(*cmd, o->model);
     cmd->add_option("--mat", o->mat, "ImageNet-Segmentation's gtsegs_ijcv.mat (MATLAB v7.3 / HDF5)");
     cmd->add_option("--images", o->images, "A folder of images (recursive) ...");
     cmd->add_option(

@@ -211,6 +211,7 @@ void register_spurious(CLI::App& app) {
         "spurious", "Worst-group accuracy (Waterbirds and other grouped data) with spurious-cue heads mean-ablated");
     auto o = std::make_shared<Options>();
     add_model_options(*cmd, o->model, /*model_required=*/false);  // default: the store's own model
+    add_text_embedding_options(*cmd, o->model);
     cmd->add_option("--store", o->store, "A store made by `index` over the dataset's images")->required();
     cmd->add_option("--metadata", o->metadata, "CSV with a header: file name, label, group (and split) columns")
         ->required();

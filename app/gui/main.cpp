@@ -88,9 +88,17 @@ int main(int argc, char** argv) {
     const QCommandLineOption allow_unknown(
         "allow-unknown-config-fields",
         "Load a model whose config has fields ClipScope does not know; each is named in every caption and export.");
+    const QCommandLineOption text_embeddings(
+        "text-embeddings",
+        "Texts' embeddings [N, E] .npy used instead of the text tower (e.g. for a vision-only checkpoint); needs "
+        "--texts.",
+        "T.npy");
+    const QCommandLineOption texts("texts", "With --text-embeddings: one text per line, line i naming row i.", "FILE");
     const QCommandLineOption threads("threads", "Compute threads (0 = all cores).", "N", "0");
-    parser.addOptions({model, device, vocab, text, text_b, labels, head, ablate, session, export_figure, export_data,
-                       quit, palette, export_scale, export_width, export_dpi, window_size, allow_unknown, threads});
+    parser.addOptions(
+        {model,       device,        vocab,           text,  text_b,  labels,       head,         ablate,
+         session,     export_figure, export_data,     quit,  palette, export_scale, export_width, export_dpi,
+         window_size, allow_unknown, text_embeddings, texts, threads});
     parser.process(app);
 
     {
@@ -111,6 +119,11 @@ int main(int argc, char** argv) {
     o.device = parser.value(device);
     o.vocabulary = parser.value(vocab);
     o.allow_unknown_config_fields = parser.isSet(allow_unknown);
+    o.text_files = {parser.value(text_embeddings), parser.value(texts)};
+    if (o.text_files.embeddings.isEmpty() != o.text_files.texts.isEmpty()) {
+        spdlog::error("--text-embeddings and --texts come together (line i of --texts names row i)");
+        return 2;
+    }
     // A session file given like an image (as the desktop entry's %F does) opens as a session.
     for (const QString& arg : parser.positionalArguments())
         if (arg.endsWith(".clipscope.json") && !parser.isSet(session))

@@ -287,9 +287,19 @@ TEST(Architecture, ConfigOptionsOutsideTheDescriptionAreRefusedByName) {
     open_clip_refuses(R"(, "norm_kwargs": {"eps": 1e-6, "elementwise_affine": false})", "",
                       "vision_cfg.norm_kwargs.elementwise_affine");
     open_clip_refuses(R"(, "act_kwargs": {"approximate": "sigmoid"})", "", "vision_cfg.act_kwargs.approximate");
-    open_clip_refuses("", R"(, "pool_type": "mean")", "text_cfg.pool_type");
     open_clip_refuses("", R"(, "proj_bias": 1)", "text_cfg.proj_bias should be true or false");
-    open_clip_refuses("", R"(, "embed_cls": true)", "text_cfg.embed_cls = true is not supported");
+    // A text option ClipScope does not compute leaves the image tower exact: the model loads
+    // without its text tower, naming the option.
+    for (const auto& [extra, field] :
+         {std::pair<std::string, std::string>{R"(, "pool_type": "mean")", "text_cfg.pool_type = \"mean\""},
+          {R"(, "embed_cls": true)", "text_cfg.embed_cls = true"}}) {
+        test::write_bytes(dir.path("c.json"), R"({"embed_dim": 32, "vision_cfg": {"image_size": 48, "layers": 3,
+            "width": 64, "head_width": 16, "patch_size": 8}, "text_cfg": {"width": 32, "heads": 4, "layers": 2)" +
+                                                  extra + "}}");
+        const ClipConfig dropped = parse_open_clip_config(dir.path("c.json"));
+        EXPECT_FALSE(dropped.text_tower) << field;
+        EXPECT_NE(dropped.text_unavailable.find(field), std::string::npos) << dropped.text_unavailable;
+    }
     open_clip_refuses(R"(, "ls_init_value": 0.1)", "", "vision_cfg.ls_init_value = 0.1 is not supported");
 
     test::write_bytes(dir.path("c.json"), R"({"embed_dim": 32, "vision_cfg": {"image_size": 48, "layers": 3,

@@ -61,6 +61,8 @@ check "tokenizer: vocab.json with a string id" 3 "vocab.json" -- "$cli" tokenize
 for c in bad_magic bad_header wrong_dtype descr_not_a_size truncated huge_shape fortran all_nan f8_overflow; do
   check "npy: $c" 3 "$c.npy" -- "$cli" textspan --matrix "$d/npy/$c.npy" --text-embeddings "$d/npy/$c.npy" --out "$work/ts.json"
 done
+check "text embeddings: all NaN" 3 "all_nan.npy" -- "$cli" heatmap --text-embeddings "$d/npy/all_nan.npy" --texts "$d/texts/empty_lines.txt" --image "$here/../../resources/demo/images/00_blue_triangle_right_grass.png" --text x --out "$work/nan_texts"
+check "text embeddings: truncated" 3 "truncated.npy" -- "$cli" classify --text-embeddings "$d/npy/truncated.npy" --texts "$d/texts/empty_lines.txt" --labels a,b "$here/../../resources/demo/images/00_blue_triangle_right_grass.png"
 for c in not_json wrong_format newer_version; do
   check "store manifest: $c" 3 "manifest.json" -- "$cli" neighbors --store "$d/store_manifest/$c" --query-index 0 --embedding
 done

@@ -18,6 +18,7 @@
 
 #include "analysis_worker.h"
 #include "clipscope/base/resources.h"
+#include "clipscope/io/npy.h"
 #include "figure_export.h"
 #include "figure_export_dialog.h"
 #include "figures.h"
@@ -121,6 +122,63 @@ TEST(AnalysisWorker, RunsJobsInOrderDropsSupersededAndReportsErrors) {
 
 // Indexing a folder gives a store with the set's means, neighbours come back best first
 // (an image is its own nearest neighbour by the embedding), and a second run reuses the store.
+// The demo model with its text tower declared a Hugging Face model is loaded without it;
+// texts then come from files, and labels are off (no logit scale), with a note saying why.
+TEST(AnalysisWorker, TextsFromFilesServeAModelWithoutATextTower) {
+    QTemporaryDir dir;
+    const QDir demo(QString::fromStdString(demo_model_directory()));
+    ASSERT_TRUE(QFile::copy(demo.filePath("open_clip_model.safetensors"), dir.filePath("open_clip_model.safetensors")));
+    QFile config_in(demo.filePath("open_clip_config.json"));
+    ASSERT_TRUE(config_in.open(QIODevice::ReadOnly));
+    QByteArray config = config_in.readAll();
+    config.replace("\"text_cfg\": {", "\"text_cfg\": {\"hf_model_name\": \"xlm-roberta-base\",");
+    QFile config_out(dir.filePath("open_clip_config.json"));
+    ASSERT_TRUE(config_out.open(QIODevice::WriteOnly));
+    config_out.write(config);
+    config_out.close();
+
+    AnalysisWorker w;
+    QSignalSpy loaded(&w, &AnalysisWorker::modelLoaded), embedded(&w, &AnalysisWorker::textsEmbedded),
+        failed(&w, &AnalysisWorker::failed);
+    // The full demo model's embeddings of two texts, as files.
+    w.loadModel(demo.path());
+    w.embedTexts("a red circle", "a blue square", {});
+    ASSERT_TRUE(wait_idle(w));
+    ASSERT_EQ(failed.count(), 0) << failed.value(0).value(1).toString().toStdString();
+    const auto full = embedded.last().at(0).value<TextEmbeddingsPtr>();
+    FloatArray rows({2, static_cast<int64_t>(full->a.size())});
+    std::copy(full->a.begin(), full->a.end(), rows.data.begin());
+    std::copy(full->b.begin(), full->b.end(), rows.data.begin() + static_cast<int64_t>(full->a.size()));
+    write_npy(dir.filePath("t.npy").toStdString(), rows);
+    QFile texts(dir.filePath("t.txt"));
+    ASSERT_TRUE(texts.open(QIODevice::WriteOnly));
+    texts.write("a red circle\na blue square\n");
+    texts.close();
+
+    w.loadModel(dir.path(), "cpu", {}, false, {dir.filePath("t.npy"), dir.filePath("t.txt")});
+    w.embedTexts("a blue square", "", {"circle", "square"});
+    ASSERT_TRUE(wait_idle(w));
+    ASSERT_EQ(failed.count(), 0) << failed.value(0).value(1).toString().toStdString();
+    const auto summary = loaded.last().at(0).value<ModelSummaryPtr>();
+    EXPECT_FALSE(summary->has_text_tower);
+    EXPECT_FALSE(summary->has_logit_scale);
+    EXPECT_TRUE(summary->text_unavailable.contains("text_cfg.hf_model_name"))
+        << summary->text_unavailable.toStdString();
+    EXPECT_TRUE(summary->text_embeddings.contains("t.npy (2 texts named by t.txt"))
+        << summary->text_embeddings.toStdString();
+    const auto t = embedded.last().at(0).value<TextEmbeddingsPtr>();
+    EXPECT_EQ(t->a, full->b);  // unit rows of the same numbers
+    EXPECT_EQ(t->label_rows.shape[0], 0);
+    EXPECT_TRUE(t->labels_note.contains("no logit scale")) << t->labels_note.toStdString();
+
+    // A text that is no line of the file fails naming the file.
+    w.embedTexts("a green circle", "", {});
+    ASSERT_TRUE(wait_idle(w));
+    ASSERT_EQ(failed.count(), 1);
+    EXPECT_TRUE(failed.last().at(1).toString().contains("t.txt: has no line 'a green circle'"))
+        << failed.last().at(1).toString().toStdString();
+}
+
 TEST(AnalysisWorker, IndexesAnImageSetAndFindsNeighbors) {
     const auto images = demo_image_paths();
     ASSERT_GE(images.size(), 3u);

@@ -117,19 +117,40 @@ FloatArray build_classifier(const ClipModel& model, const std::vector<std::strin
     return classifier;
 }
 
-FloatArray zero_shot_probabilities(const FloatArray& images, const FloatArray& classifier, float logit_scale) {
+namespace {
+// cosine(image b, class c) in double, [B * C] row-major.
+std::vector<double> cosines_of(const FloatArray& images, const FloatArray& classifier) {
     const int64_t B = images.shape.at(0), E = images.shape.at(1), C = classifier.shape.at(1);
     if (classifier.shape.at(0) != E) throw Error(ErrorKind::Internal, "classifier and embeddings disagree on E");
     Buffer<float> unit = images.data;
     normalise_rows(unit, B, E);
+    std::vector<double> out(static_cast<size_t>(B * C));
+    for (int64_t b = 0; b < B; ++b)
+        for (int64_t c = 0; c < C; ++c) {
+            double dot = 0;
+            for (int64_t k = 0; k < E; ++k) dot += double(unit[b * E + k]) * classifier.data[k * C + c];
+            out[static_cast<size_t>(b * C + c)] = dot;
+        }
+    return out;
+}
+}  // namespace
+
+FloatArray zero_shot_cosines(const FloatArray& images, const FloatArray& classifier) {
+    const std::vector<double> cosines = cosines_of(images, classifier);
+    FloatArray out({images.shape.at(0), classifier.shape.at(1)});
+    for (size_t i = 0; i < cosines.size(); ++i) out.data[i] = static_cast<float>(cosines[i]);
+    return out;
+}
+
+FloatArray zero_shot_probabilities(const FloatArray& images, const FloatArray& classifier, float logit_scale) {
+    const std::vector<double> cosines = cosines_of(images, classifier);
+    const int64_t B = images.shape.at(0), C = classifier.shape.at(1);
     FloatArray probs({B, C});
     for (int64_t b = 0; b < B; ++b) {
         std::vector<double> logits(static_cast<size_t>(C));
         double max_logit = -INFINITY;
         for (int64_t c = 0; c < C; ++c) {
-            double dot = 0;
-            for (int64_t k = 0; k < E; ++k) dot += double(unit[b * E + k]) * classifier.data[k * C + c];
-            logits[static_cast<size_t>(c)] = logit_scale * dot;
+            logits[static_cast<size_t>(c)] = logit_scale * cosines[static_cast<size_t>(b * C + c)];
             max_logit = std::max(max_logit, logits[static_cast<size_t>(c)]);
         }
         double sum = 0;

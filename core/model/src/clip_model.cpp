@@ -26,7 +26,8 @@ struct ClipModel::Impl {
     mutable std::shared_ptr<const FoldedHeads> folded;  // the decomposition's, built on first use
     mutable std::mutex folded_mutex;
     std::optional<Tokenizer> tokenizer;
-    std::vector<std::string> vocab_searched;  // where a missing vocabulary was looked for
+    std::optional<TextEmbeddingTable> text_table;  // --text-embeddings: texts come from files
+    std::vector<std::string> vocab_searched;       // where a missing vocabulary was looked for
     at::Device device = at::kCPU;
     // The weights files (one, or a sharded set's index and shards) as they were when loaded.
     std::vector<std::pair<std::string, FileIdentity>> weights_files;
@@ -94,6 +95,22 @@ std::vector<std::string> safetensors_files_or_self(const ModelLocation& loc) {
         return safetensors_files(loc.weights_path);
     return {loc.weights_path};
 }
+
+// --text-embeddings and --texts come together: rows without names (or names without rows)
+// could not be looked up.
+void attach_text_table(ClipModel::Impl& impl, const LoadOptions& options) {
+    if (options.text_embeddings.empty() && options.text_embedding_texts.empty()) return;
+    if (options.text_embeddings.empty() || options.text_embedding_texts.empty())
+        throw_usage(options.text_embeddings.empty()
+                        ? "--texts " + options.text_embedding_texts +
+                              " names the rows of --text-embeddings T.npy; give both"
+                        : "--text-embeddings " + options.text_embeddings +
+                              " needs --texts FILE (one text per line, line i naming row i)");
+    impl.text_table =
+        TextEmbeddingTable::read(options.text_embeddings, options.text_embedding_texts, impl.config.embed_dim);
+    spdlog::info("texts come from {} ({} rows named by {}), not from the text tower", options.text_embeddings,
+                 impl.text_table->size(), options.text_embedding_texts);
+}
 }  // namespace
 
 ClipModel ClipModel::create(const ClipConfig& config, const std::map<std::string, FloatArray>& state_dict,
@@ -119,6 +136,7 @@ ClipModel ClipModel::create(const ClipConfig& config, const std::map<std::string
     impl->info.format = "in-memory";
     impl->info.weights_dtype = "F32";
     if (!options.vocab_path.empty()) impl->tokenizer = Tokenizer::load(options.vocab_path);
+    attach_text_table(*impl, options);
     return ClipModel(std::move(impl));
 }
 
@@ -175,6 +193,7 @@ ClipModel ClipModel::load(const std::string& spec, const LoadOptions& options) {
     // Checkpoints shipped without tokenizer files (OpenAI .pt, bare safetensors) use the standard
     // CLIP vocabulary; borrow it from a cached CLIP repo or an installed open_clip package.
     constexpr int64_t kStandardClipVocab = 49408;
+    attach_text_table(*impl, options);
     if (!impl->config.text_tower) return ClipModel(std::move(impl));  // nothing to tokenize for
     if (impl->info.vocab_path.empty() && impl->config.text.vocab_size == kStandardClipVocab) {
         const VocabularySearch search = find_clip_vocabulary_elsewhere(hf_hub_cache_dir());
@@ -223,16 +242,27 @@ const std::string& ClipModel::weights_fingerprint() const {
 bool ClipModel::has_tokenizer() const { return impl_->tokenizer.has_value(); }
 
 namespace {
-// Texts on a vision-only checkpoint: a valid request this model cannot serve (exit 5).
+// Texts on a checkpoint without a text tower: a valid request this model cannot serve (exit 5).
 void require_text_tower(const ClipModel::Impl& impl) {
-    if (!impl.config.text_tower)
-        throw Error(ErrorKind::Unsupported,
-                    impl.info.spec +
-                        " is a vision-only checkpoint (CLIPVisionModelWithProjection): it has no text tower, so "
-                        "texts cannot be embedded. Image analyses (decompose, index, neighbors, ablation by heads) "
-                        "work; for texts use the full CLIP checkpoint it comes from");
+    if (impl.config.text_tower) return;
+    const std::string why = impl.config.text_unavailable.empty()
+                                ? " is a vision-only checkpoint (CLIPVisionModelWithProjection): it has no text tower"
+                                : " has a text side ClipScope cannot run (" + impl.config.text_unavailable +
+                                      "), so it is loaded without its text tower";
+    throw Error(
+        ErrorKind::Unsupported,
+        impl.info.spec + why +
+            ": texts cannot be embedded. Image analyses (decompose, index, neighbors, ablation by heads) "
+            "work. For texts, give their embeddings as files: --text-embeddings T.npy --texts FILE (row i "
+            "of T.npy is line i of FILE, e.g. written by `clipscope-cli embed-text --texts-file FILE --out "
+            "T.npy` with the full checkpoint; textspan and ablate take --text-embeddings T.npy --descriptions FILE)");
 }
 }  // namespace
+
+bool ClipModel::has_logit_scale() const { return impl_->config.text_tower; }
+const TextEmbeddingTable* ClipModel::text_embeddings() const {
+    return impl_->text_table ? &*impl_->text_table : nullptr;
+}
 
 float ClipModel::logit_scale() const {
     require_text_tower(*impl_);
@@ -266,6 +296,7 @@ FloatArray ClipModel::encode_text(const Int64Array& ids) const {
 }
 
 FloatArray ClipModel::encode_texts(const std::vector<std::string>& texts) const {
+    if (impl_->text_table) return impl_->text_table->lookup(texts);
     return encode_text(tokenizer().tokenize(texts, impl_->config.text.context_length));
 }
 

@@ -177,10 +177,10 @@ std::vector<ConfigField> build_table() {
         {S::OpenClipText, "tokenizer_mode", R, "[null]", "another open_clip tokenizer"},
         {S::OpenClipText, "tokenizer_kwargs", R, R"([null, {}, {"clean": "lower"}])",
          "tokenizer options other than CLIP's default cleaning"},
-        {S::OpenClipText, "hf_model_name", R, R"([null, ""])", "a Hugging Face text tower"},
-        {S::OpenClipText, "hf_model_pretrained", H, "", "only with hf_model_name (refused)"},
-        {S::OpenClipText, "hf_proj_type", H, "", "only with hf_model_name (refused)"},
-        {S::OpenClipText, "hf_pooler_type", H, "", "only with hf_model_name (refused)"},
+        {S::OpenClipText, "hf_model_name", R, R"([null, ""])", "a Hugging Face text model (TextTowerNotRun)"},
+        {S::OpenClipText, "hf_model_pretrained", H, "", "only with hf_model_name (text tower not run)"},
+        {S::OpenClipText, "hf_proj_type", H, "", "only with hf_model_name (text tower not run)"},
+        {S::OpenClipText, "hf_pooler_type", H, "", "only with hf_model_name (text tower not run)"},
         {S::OpenClipText, "proj", H, "", "older name of hf_proj_type"},
         {S::OpenClipText, "pooler_type", H, "", "older name of hf_pooler_type"},
         {S::OpenClipText, "block_type", R, R"([null, "default"])", "the custom attention block"},
@@ -353,7 +353,8 @@ const ConfigField* find_config_field(ConfigSection section, const std::string& n
 }
 
 void check_config_fields(const nlohmann::json& object, ConfigSection section, const std::string& path,
-                         const ConfigReadOptions& options, std::vector<std::string>& unknown) {
+                         const ConfigReadOptions& options, std::vector<std::string>& unknown,
+                         std::vector<std::string>* refused) {
     if (!object.is_object()) return;  // the reader names a wrong type itself
     const std::string prefix = section_prefix(section);
     for (auto it = object.begin(); it != object.end(); ++it) {
@@ -372,9 +373,11 @@ void check_config_fields(const nlohmann::json& object, ConfigSection section, co
         const nlohmann::json accepted = nlohmann::json::parse(row->accepted);
         bool ok = false;
         for (const auto& a : accepted) ok = ok || a == it.value();
-        if (!ok)
-            throw_model(path, field + " = " + json_in_message(it.value()) + " is not supported (" + row->why +
-                                  (row->why.empty() ? "" : "; ") + "ClipScope computes " + row->accepted + ")");
+        if (ok) continue;
+        const std::string problem = field + " = " + json_in_message(it.value()) + " is not supported (" + row->why +
+                                    (row->why.empty() ? "" : "; ") + "ClipScope computes " + row->accepted + ")";
+        if (!refused) throw_model(path, problem);
+        refused->push_back(field + " = " + json_in_message(it.value()) + (row->why.empty() ? "" : ": " + row->why));
     }
 }
 

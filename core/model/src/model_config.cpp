@@ -209,21 +209,24 @@ void validate_config(const ClipConfig& c, const std::string& source) {
         check(t.mlp_hidden > 0 && t.mlp_hidden <= 65536,
               name + " MLP size " + std::to_string(t.mlp_hidden) + " is out of range");
     };
+    // A model without a text tower (or one not run) computes nothing from `text`.
+    const bool text = c.text_tower;
     tower(c.vision, "vision");
-    tower(c.text, "text");
+    if (text) tower(c.text, "text");
     for (const auto& [name, t] : {std::pair<std::string, const TowerConfig*>{"vision", &c.vision}, {"text", &c.text}})
-        check(std::isfinite(t->norm_eps) && t->norm_eps > 0 && t->norm_eps < 1,
-              name + " LayerNorm eps " + std::to_string(t->norm_eps) + " is not in (0, 1)");
-    check(c.text.pooling != TextPooling::Eos || (c.text.eos_id >= 0 && c.text.eos_id < c.text.vocab_size),
+        if (name == "vision" || text)
+            check(std::isfinite(t->norm_eps) && t->norm_eps > 0 && t->norm_eps < 1,
+                  name + " LayerNorm eps " + std::to_string(t->norm_eps) + " is not in (0, 1)");
+    check(!text || c.text.pooling != TextPooling::Eos || (c.text.eos_id >= 0 && c.text.eos_id < c.text.vocab_size),
           "text eos_id " + std::to_string(c.text.eos_id) + " is not a token of the vocabulary");
     check(c.embed_dim > 0 && c.embed_dim <= 16384, "embed_dim " + std::to_string(c.embed_dim) + " is out of range");
     check(c.vision.patch_size > 0 && c.vision.image_size > 0 && c.vision.image_size <= 4096 &&
               c.vision.image_size % c.vision.patch_size == 0,
           "image_size " + std::to_string(c.vision.image_size) + " is not a positive multiple of patch_size " +
               std::to_string(c.vision.patch_size));
-    check(c.text.context_length > 1 && c.text.context_length <= 4096,
+    check(!text || (c.text.context_length > 1 && c.text.context_length <= 4096),
           "context_length " + std::to_string(c.text.context_length) + " is out of range");
-    check(c.text.vocab_size > 0 && c.text.vocab_size <= 10'000'000,
+    check(!text || (c.text.vocab_size > 0 && c.text.vocab_size <= 10'000'000),
           "vocab_size " + std::to_string(c.text.vocab_size) + " is out of range");
     for (float s : c.preprocess.std) check(s > 0, "preprocessing std must be positive");
     if (const std::string problem = preprocess_config_problem(c.preprocess); !problem.empty())
@@ -245,15 +248,26 @@ ClipConfig parse_open_clip_config(const std::string& path, const ConfigReadOptio
     if (wrapped) check_config_fields(root, ConfigSection::OpenClipFile, path, options, c.unknown_fields);
     check_config_fields(model, ConfigSection::OpenClipModel, path, options, c.unknown_fields);
     check_config_fields(v, ConfigSection::OpenClipVision, path, options, c.unknown_fields);
-    check_config_fields(t, ConfigSection::OpenClipText, path, options, c.unknown_fields);
+    // A text side ClipScope cannot run (a Hugging Face text model, another tokenizer) leaves
+    // the image tower exact: the model loads without its text tower, and texts are refused
+    // naming the field (or come from --text-embeddings).
+    std::vector<std::string> text_refused;
+    check_config_fields(t, ConfigSection::OpenClipText, path, options, c.unknown_fields, &text_refused);
+    if (!text_refused.empty()) {
+        c.text_tower = false;
+        for (const std::string& problem : text_refused)
+            c.text_unavailable += (c.text_unavailable.empty() ? "" : "; ") + problem;
+    }
     if (root.contains("preprocess_cfg"))
         check_config_fields(root["preprocess_cfg"], ConfigSection::OpenClipPreprocess, path, options, c.unknown_fields);
     c.embed_dim = get_int(model, "embed_dim", 0, path, "model_cfg.");
     c.vision.ln_pre = !get_bool(v, "no_ln_pre", false, path, "vision_cfg.");
     const bool quick_gelu = get_bool(model, "quick_gelu", false, path, "model_cfg.");
     read_block_kwargs(v, "vision_cfg.", quick_gelu, c.vision, path);
-    read_block_kwargs(t, "text_cfg.", quick_gelu, c.text, path);
-    read_text_options(t, c.text, path);
+    if (c.text_tower) {
+        read_block_kwargs(t, "text_cfg.", quick_gelu, c.text, path);
+        read_text_options(t, c.text, path);
+    }
     c.vision.image_size = get_int(v, "image_size", 224, path, "vision_cfg.");
     c.vision.patch_size = get_int(v, "patch_size", 16, path, "vision_cfg.");
     c.vision.width = get_int(v, "width", 768, path, "vision_cfg.");
@@ -264,12 +278,14 @@ ClipConfig parse_open_clip_config(const std::string& path, const ConfigReadOptio
                               std::to_string(head_width));
     c.vision.heads = c.vision.width / head_width;
     c.vision.mlp_hidden = static_cast<int64_t>(c.vision.width * get_number(v, "mlp_ratio", 4.0, path, "vision_cfg."));
-    c.text.context_length = get_int(t, "context_length", 77, path, "text_cfg.");
-    c.text.vocab_size = get_int(t, "vocab_size", 49408, path, "text_cfg.");
-    c.text.width = get_int(t, "width", 512, path, "text_cfg.");
-    c.text.heads = get_int(t, "heads", 8, path, "text_cfg.");
-    c.text.layers = get_int(t, "layers", 12, path, "text_cfg.");
-    c.text.mlp_hidden = static_cast<int64_t>(c.text.width * get_number(t, "mlp_ratio", 4.0, path, "text_cfg."));
+    if (c.text_tower) {
+        c.text.context_length = get_int(t, "context_length", 77, path, "text_cfg.");
+        c.text.vocab_size = get_int(t, "vocab_size", 49408, path, "text_cfg.");
+        c.text.width = get_int(t, "width", 512, path, "text_cfg.");
+        c.text.heads = get_int(t, "heads", 8, path, "text_cfg.");
+        c.text.layers = get_int(t, "layers", 12, path, "text_cfg.");
+        c.text.mlp_hidden = static_cast<int64_t>(c.text.width * get_number(t, "mlp_ratio", 4.0, path, "text_cfg."));
+    }
 
     c.preprocess.image_size = c.vision.image_size;
     if (root.contains("preprocess_cfg")) {

@@ -107,8 +107,11 @@ StateDict strip_wrapper_prefixes(StateDict dict) {
 
 StateDict validate_state_dict(StateDict dict, const ClipConfig& config, const std::string& file) {
     StateDict normalised;
+    // A text tower the config says ClipScope cannot run (ClipConfig::text_unavailable) is not
+    // loaded at all: only the image tower's tensors are checked and kept.
+    const bool image_tower_only = !config.text_tower && !config.text_unavailable.empty();
     for (auto& [key, value] : strip_wrapper_prefixes(std::move(dict)))
-        if (!is_ignorable_extra(key)) normalised[key] = value;
+        if (!is_ignorable_extra(key) && (!image_tower_only || key.rfind("visual.", 0) == 0)) normalised[key] = value;
     const auto expected = expected_shapes(config);
     for (const auto& [key, shape] : expected) {
         auto it = normalised.find(key);

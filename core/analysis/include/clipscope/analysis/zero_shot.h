@@ -24,6 +24,9 @@ std::vector<std::string> split_labels(const std::string& text);
 FloatArray build_classifier(const ClipModel& model, const std::vector<std::string>& class_names,
                             const std::vector<std::string>& templates);
 
+// Per image, cosine(image, class): [B, C]. Embeddings need not be normalised.
+FloatArray zero_shot_cosines(const FloatArray& image_embeddings, const FloatArray& classifier);
+
 // Per image, softmax over logit_scale * cosine(image, class) (pass the model's
 // exp(logit_scale)): [B, C]. Embeddings need not be normalised.
 FloatArray zero_shot_probabilities(const FloatArray& image_embeddings, const FloatArray& classifier, float logit_scale);

@@ -11,6 +11,7 @@
 #include "clipscope/model/model_source.h"
 #include "clipscope/base/ndarray.h"
 #include "clipscope/io/safetensors.h"
+#include "clipscope/model/text_embedding_table.h"
 #include "clipscope/model/tokenizer.h"
 
 namespace clipscope {
@@ -21,6 +22,10 @@ struct LoadOptions {
     // Config fields outside the option table are loaded with a warning instead of refused
     // (--allow-unknown-config-fields); they are kept in config().unknown_fields.
     bool allow_unknown_config_fields = false;
+    // Texts from files instead of the text tower (--text-embeddings T.npy --texts FILE; both
+    // or neither): every text is looked up there (text_embedding_table.h), on any checkpoint.
+    std::string text_embeddings;
+    std::string text_embedding_texts;
 };
 
 struct ModelInfo {
@@ -53,13 +58,19 @@ public:
     // Throws a clear error when the model has no vocabulary (pass --vocab).
     const Tokenizer& tokenizer() const;
     bool has_tokenizer() const;
-    // exp(logit_scale): CLIP's temperature for cosine logits.
+    // exp(logit_scale): CLIP's temperature for cosine logits. A checkpoint without a text
+    // tower has none (Error Unsupported); has_logit_scale() says which.
     float logit_scale() const;
+    bool has_logit_scale() const;
+    // The texts' file, when texts come from --text-embeddings (else nullptr).
+    const TextEmbeddingTable* text_embeddings() const;
 
     // pixels: [B, 3, S, S] (or [3, S, S]) preprocessed float32 -> [B, E] unnormalised.
     FloatArray encode_image(const FloatArray& pixels) const;
     // ids: [B, C] -> [B, E] unnormalised.
     FloatArray encode_text(const Int64Array& ids) const;
+    // Texts -> [n, E] unnormalised: the tower's embeddings, or the rows of the texts' file
+    // when one is given (then only its lines are accepted, whatever the checkpoint).
     FloatArray encode_texts(const std::vector<std::string>& texts) const;
 
     // All weights as plain arrays with open_clip key names (for writing checkpoints).

@@ -72,6 +72,10 @@ struct ClipConfig {
     // embedding is CLIP's, so every image analysis works; anything needing a text embedding
     // is refused (Error Unsupported), and `text` holds only defaults.
     bool text_tower = true;
+    // Why an open_clip checkpoint's text tower is not run although its weights are there (a
+    // Hugging Face text model, another tokenizer: "text_cfg.hf_model_name = ..."); "" when the
+    // checkpoint has no text tower at all or runs it.
+    std::string text_unavailable;
     PreprocessConfig preprocess;
     std::string name;  // a readable architecture name ("ViT-B-16" for known shapes, else "custom")
     // Config fields no table row knows (config_fields.h), let through because the user asked
