@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <fstream>
+
 #include "clipscope/base/atomic_file.h"
 #include "clipscope/base/error.h"
 #include "clipscope/io/npy.h"
@@ -139,6 +141,44 @@ TEST(TokenizerClean, CollapsesWhitespaceUnescapesAndLowercases) {
     EXPECT_EQ(Tokenizer::clean("&amp;amp;"), "&");  // unescaped twice, like the reference
     EXPECT_EQ(Tokenizer::clean("\xe2\x80\x9cQuoted\xe2\x80\x9d"), "\"quoted\"");
     EXPECT_EQ(Tokenizer::clean("Cafe\xcc\x81"), "caf\xc3\xa9");  // NFC
+}
+
+// Every case of the cleaning corpus: open_clip's cleaning as Python computes it
+// (tests/parity/make_cleaning_fixtures.py), or a refusal naming the text.
+TEST(TokenizerClean, MatchesTheCleaningCorpus) {
+    std::ifstream in(std::string(CLIPSCOPE_CLEANING_FIXTURES) + "/cases.json");
+    ASSERT_TRUE(in) << "tests/fixtures/cleaning/cases.json is missing";
+    const nlohmann::json corpus = nlohmann::json::parse(in);
+    int accepted = 0, refused = 0;
+    for (const auto& c : corpus["cases"]) {
+        const std::string text = c["text"];
+        if (c.contains("clean")) {
+            try {
+                EXPECT_EQ(Tokenizer::clean(text), c["clean"].get<std::string>()) << c.dump();
+            } catch (const Error& e) {
+                ADD_FAILURE() << c.dump() << ": " << e.what();
+            }
+            ++accepted;
+            continue;
+        }
+        try {
+            Tokenizer::clean(text);
+            ADD_FAILURE() << "accepted " << c.dump();
+        } catch (const Error& e) {
+            EXPECT_EQ(e.kind(), ErrorKind::Unsupported) << e.what();
+            // Named in the message (control characters are shown escaped there).
+            bool control = false;
+            for (size_t i = 0; i < text.size(); ++i) {
+                const auto b = static_cast<unsigned char>(text[i]);
+                const auto next = i + 1 < text.size() ? static_cast<unsigned char>(text[i + 1]) : 0;
+                control = control || b < 0x20 || b == 0x7F || (b == 0xC2 && next >= 0x80 && next <= 0x9F);
+            }
+            if (!control) EXPECT_NE(std::string(e.what()).find("'" + text + "'"), std::string::npos) << e.what();
+        }
+        ++refused;
+    }
+    EXPECT_GT(accepted, 50);
+    EXPECT_GT(refused, 10);
 }
 
 }  // namespace

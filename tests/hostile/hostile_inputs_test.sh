@@ -57,6 +57,8 @@ check "tokenizer: corrupt gzip" 3 "not_gzip.txt.gz" -- "$cli" tokenize --vocab "
 check "tokenizer: the undamaged synthetic gzip loads" 0 "" -- "$cli" tokenize --vocab "$d/tokenizer/whole.txt.gz" "a cat"
 check "tokenizer: gzip cut in half" 3 "cut_in_half.txt.gz" -- "$cli" tokenize --vocab "$d/tokenizer/cut_in_half.txt.gz" "a cat"
 check "tokenizer: gzip with a wrong CRC" 3 "bad_crc.txt.gz" -- "$cli" tokenize --vocab "$d/tokenizer/bad_crc.txt.gz" "a cat"
+check "tokenizer: a mojibake text is refused, not cleaned differently from ftfy" 5 "'cafÃ©'" -- "$cli" tokenize --vocab "$d/tokenizer/whole.txt.gz" "cafÃ©"
+check "tokenizer: a C1 control character is refused" 5 "C1 control character U+0085" -- "$cli" tokenize --vocab "$d/tokenizer/whole.txt.gz" "$(printf 'a\xc2\x85b')"
 check "tokenizer: vocab.json with a string id" 3 "vocab.json" -- "$cli" tokenize --vocab "$d/tokenizer/vocab_json/vocab.json" "a cat"
 for c in bad_magic bad_header wrong_dtype descr_not_a_size truncated huge_shape fortran all_nan f8_overflow; do
   check "npy: $c" 3 "$c.npy" -- "$cli" textspan --matrix "$d/npy/$c.npy" --text-embeddings "$d/npy/$c.npy" --out "$work/ts.json"

@@ -15,6 +15,7 @@
 
 #include "clipscope/base/atomic_file.h"
 #include "clipscope/base/error.h"
+#include "text_cleaning.h"
 
 namespace clipscope {
 namespace {
@@ -68,115 +69,6 @@ bool is_letter(UChar32 c) { return (U_GET_GC_MASK(c) & U_GC_L_MASK) != 0; }
 bool is_number(UChar32 c) { return (U_GET_GC_MASK(c) & U_GC_N_MASK) != 0; }
 // Python's str.isspace(): Unicode whitespace plus the ASCII separators 0x1c-0x1f.
 bool is_space(UChar32 c) { return u_isUWhiteSpace(c) || (c >= 0x1c && c <= 0x1f) || (c >= 0x09 && c <= 0x0d); }
-
-void append_utf8(std::string& out, UChar32 c) { icu::UnicodeString(c).toUTF8String(out); }
-
-// html.unescape for the entities that occur in captions and descriptions:
-// numeric references and the common named ones.
-std::string html_unescape(const std::string& s) {
-    static const std::map<std::string, std::string> kNamed = {{"amp", "&"},
-                                                              {"lt", "<"},
-                                                              {"gt", ">"},
-                                                              {"quot", "\""},
-                                                              {"apos", "'"},
-                                                              {"nbsp", "\xc2\xa0"},
-                                                              {"copy", "\xc2\xa9"},
-                                                              {"reg", "\xc2\xae"},
-                                                              {"trade", "\xe2\x84\xa2"},
-                                                              {"hellip", "\xe2\x80\xa6"},
-                                                              {"mdash", "\xe2\x80\x94"},
-                                                              {"ndash", "\xe2\x80\x93"},
-                                                              {"lsquo", "\xe2\x80\x98"},
-                                                              {"rsquo", "\xe2\x80\x99"},
-                                                              {"ldquo", "\xe2\x80\x9c"},
-                                                              {"rdquo", "\xe2\x80\x9d"},
-                                                              {"eacute", "\xc3\xa9"},
-                                                              {"deg", "\xc2\xb0"},
-                                                              {"euro", "\xe2\x82\xac"},
-                                                              {"pound", "\xc2\xa3"},
-                                                              {"times", "\xc3\x97"}};
-    std::string out;
-    for (size_t i = 0; i < s.size(); ++i) {
-        if (s[i] != '&') {
-            out += s[i];
-            continue;
-        }
-        const size_t semi = s.find(';', i);
-        if (semi != std::string::npos && semi - i <= 10) {
-            const std::string name = s.substr(i + 1, semi - i - 1);
-            if (!name.empty() && name[0] == '#') {
-                try {
-                    const bool hex = name.size() > 1 && (name[1] == 'x' || name[1] == 'X');
-                    const long cp = std::stol(name.substr(hex ? 2 : 1), nullptr, hex ? 16 : 10);
-                    if (cp > 0 && cp <= 0x10FFFF && !(cp >= 0xD800 && cp <= 0xDFFF)) {
-                        append_utf8(out, static_cast<UChar32>(cp));
-                        i = semi;
-                        continue;
-                    }
-                } catch (const std::exception&) {
-                }
-            } else if (auto it = kNamed.find(name); it != kNamed.end()) {
-                out += it->second;
-                i = semi;
-                continue;
-            }
-        }
-        out += '&';
-    }
-    return out;
-}
-
-// The parts of ftfy.fix_text that matter for ordinary text: NFC, straight quotes,
-// Latin ligatures and full-width forms folded.
-icu::UnicodeString ftfy_subset(const icu::UnicodeString& in) {
-    icu::UnicodeString out;
-    for (int32_t i = 0; i < in.length();) {
-        const UChar32 c = in.char32At(i);
-        i += U16_LENGTH(c);
-        switch (c) {
-            case 0x2018:
-            case 0x2019:
-            case 0x201A:
-            case 0x201B:
-                out.append(static_cast<UChar32>('\''));
-                continue;
-            case 0x201C:
-            case 0x201D:
-            case 0x201E:
-            case 0x201F:
-                out.append(static_cast<UChar32>('"'));
-                continue;
-            case 0xFB00:
-                out.append(icu::UnicodeString("ff"));
-                continue;
-            case 0xFB01:
-                out.append(icu::UnicodeString("fi"));
-                continue;
-            case 0xFB02:
-                out.append(icu::UnicodeString("fl"));
-                continue;
-            case 0xFB03:
-                out.append(icu::UnicodeString("ffi"));
-                continue;
-            case 0xFB04:
-                out.append(icu::UnicodeString("ffl"));
-                continue;
-            default:
-                break;
-        }
-        if (c >= 0xFF01 && c <= 0xFF5E)
-            out.append(static_cast<UChar32>(c - 0xFF01 + 0x21));  // full-width ASCII
-        else if (c == 0x3000)
-            out.append(static_cast<UChar32>(' '));
-        else
-            out.append(c);
-    }
-    UErrorCode status = U_ZERO_ERROR;
-    const icu::Normalizer2* nfc = icu::Normalizer2::getNFCInstance(status);
-    if (U_FAILURE(status)) return out;
-    icu::UnicodeString normalized = nfc->normalize(out, status);
-    return U_FAILURE(status) ? out : normalized;
-}
 
 icu::UnicodeString strip(const icu::UnicodeString& s) {
     int32_t b = 0, e = s.length();
@@ -343,12 +235,14 @@ int64_t Tokenizer::vocab_size() const { return static_cast<int64_t>(impl_->encod
 const std::string& Tokenizer::source() const { return impl_->source; }
 
 std::string Tokenizer::clean(const std::string& text) {
-    icu::UnicodeString u = icu::UnicodeString::fromUTF8(text);  // invalid UTF-8 becomes U+FFFD
-    u = ftfy_subset(u);
-    std::string s;
-    u.toUTF8String(s);
-    s = html_unescape(html_unescape(s));
-    u = strip(icu::UnicodeString::fromUTF8(s));
+    // basic_clean: ftfy.fix_text, html.unescape twice, strip (text_cleaning.h).
+    const icu::UnicodeString in = icu::UnicodeString::fromUTF8(text);  // invalid UTF-8 becomes U+FFFD
+    std::u32string u32(static_cast<size_t>(in.countChar32()), U'\0');
+    UErrorCode status = U_ZERO_ERROR;
+    in.toUTF32(reinterpret_cast<UChar32*>(u32.data()), static_cast<int32_t>(u32.size()), status);
+    u32 = python_html_unescape(python_html_unescape(ftfy_fix_text(u32)));
+    icu::UnicodeString u = strip(
+        icu::UnicodeString::fromUTF32(reinterpret_cast<const UChar32*>(u32.data()), static_cast<int32_t>(u32.size())));
     icu::UnicodeString collapsed;
     bool in_space = false;
     for (int32_t i = 0; i < u.length();) {

@@ -1,11 +1,11 @@
 #pragma once
 // CLIP's byte-level BPE tokenizer, producing the same ids as the reference
-// (openai/open_clip simple_tokenizer): clean (NFC, quote straightening, HTML
-// unescape twice, whitespace collapse), lower-case, split with CLIP's regex,
-// byte-to-unicode map, greedy lowest-rank BPE merges, SOT/EOT, zero padding.
+// (openai/open_clip simple_tokenizer): clean (ftfy.fix_text, html.unescape twice,
+// whitespace collapse), lower-case, split with CLIP's regex, byte-to-unicode map,
+// greedy lowest-rank BPE merges, SOT/EOT, zero padding.
 //
-// Not reproduced from ftfy: mojibake repair and other heuristics beyond NFC,
-// curly-quote straightening, Latin ligature expansion and full-width folding.
+// ftfy's mojibake repair is not reproduced: a text it might apply to is refused (Error
+// Unsupported naming the text; docs/method.md §10.1).
 #include <cstdint>
 #include <memory>
 #include <string>
