@@ -24,9 +24,10 @@ struct ModelSummary {
     int64_t parameters = 0;
     float logit_scale = 100.f;
     bool has_vocabulary = true;
-    bool has_text_tower = true;   // false: a vision-only checkpoint; texts are off, with its reason
-    QString text_unavailable;     // why a checkpoint's text tower is not run ("" if it is, or has none)
-    bool has_logit_scale = true;  // false without a text tower: no zero-shot probabilities
+    bool has_text_tower = true;     // false: a vision-only checkpoint; texts are off, with its reason
+    QString text_unavailable;       // why a checkpoint's text tower is not run ("" if it is, or has none)
+    QString tokenizer_unsupported;  // why texts cannot be tokenized (MetaCLIP 2); "" for CLIP's BPE
+    bool has_logit_scale = true;    // false without a text tower: no zero-shot probabilities
     // Where texts come from when not the text tower: "T.npy (N texts named by F, fingerprint ...)".
     QString text_embeddings;
     QString vocabulary;          // the tokenizer file in use ("" when none)

@@ -165,6 +165,7 @@ uint64_t AnalysisWorker::loadModel(const QString& spec, const QString& device, c
              s->parameters = model->info().parameter_count;
              s->has_text_tower = c.text_tower;
              s->text_unavailable = QString::fromStdString(c.text_unavailable);
+             s->tokenizer_unsupported = QString::fromStdString(c.tokenizer_unsupported);
              s->has_logit_scale = model->has_logit_scale();
              if (s->has_logit_scale) s->logit_scale = model->logit_scale();
              if (const TextEmbeddingTable* table = model->text_embeddings())

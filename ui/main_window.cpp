@@ -113,12 +113,19 @@ MainWindow::MainWindow() {
         errors_->resolved("Loading the model");
         const QFileInfo spec(s->spec);
         // A vision-only checkpoint has no text tower: no vocabulary would help, so none is asked for.
-        const bool ask_for_vocabulary = !s->has_vocabulary && s->has_text_tower && !s->spec.startsWith("random:");
+        // Nor for a tokenizer ClipScope does not implement (MetaCLIP 2): CLIP's vocabulary would be wrong.
+        const bool ask_for_vocabulary = !s->has_vocabulary && s->has_text_tower && s->tokenizer_unsupported.isEmpty() &&
+                                        s->text_embeddings.isEmpty() && !s->spec.startsWith("random:");
         if (!s->has_text_tower && s->text_embeddings.isEmpty())
             statusBar()->showMessage(
                 (s->text_unavailable.isEmpty() ? tr("Vision-only checkpoint") : tr("Text tower not run")) +
                     tr(": images, heads and neighbours work; texts are off unless given as files "
                        "(--text-embeddings T.npy --texts FILE)"),
+                20000);
+        else if (!s->tokenizer_unsupported.isEmpty() && s->text_embeddings.isEmpty())
+            statusBar()->showMessage(
+                s->tokenizer_unsupported +
+                    tr(": texts are off unless given as files (--text-embeddings T.npy --texts FILE)"),
                 20000);
         else if (!s->text_embeddings.isEmpty())
             statusBar()->showMessage(tr("Texts come from %1, not from a text tower").arg(s->text_embeddings), 20000);

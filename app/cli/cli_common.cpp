@@ -91,6 +91,8 @@ nlohmann::json model_summary(const ClipModel& model) {
     if (!model.config().text_tower)
         summary["text_tower"] = model.config().text_unavailable.empty() ? "none (a vision-only checkpoint)"
                                                                         : "not run: " + model.config().text_unavailable;
+    if (!model.config().tokenizer_unsupported.empty())
+        summary["tokenizer"] = "not implemented: " + model.config().tokenizer_unsupported;
     // Where the texts' numbers come from when it is not the text tower.
     if (const TextEmbeddingTable* table = model.text_embeddings())
         summary["text_embeddings"] = {{"file", table->embeddings_path()},

@@ -34,35 +34,38 @@ void register_info(CLI::App& app) {
         if (c.text.pooling == TextPooling::Eos) text["eos_id"] = c.text.eos_id;
         text["causal_mask"] = c.text.causal_mask;
         text["proj_bias"] = c.text.proj_bias;
-        print_json({{"model", info.spec},
-                    {"format", info.format},
-                    {"architecture", c.name},
-                    {"weights", info.weights_path},
-                    {"weights_dtype", info.weights_dtype},
-                    {"compute_dtype", "float32"},
-                    {"device", info.device},
-                    {"embed_dim", c.embed_dim},
-                    // Where this model's graph differs from the original CLIP's (empty for CLIP itself).
-                    {"architecture_variations", architecture_variations(c)},
-                    // Fields loaded only because --allow-unknown-config-fields was given.
-                    {"unknown_config_fields", c.unknown_fields},
-                    {"vision", vision},
-                    // A vision-only checkpoint has no text tower: null, not the defaults it was parsed with.
-                    {"text", c.text_tower ? text : nlohmann::json(nullptr)},
-                    {"text_embeddings", model_summary(model).value("text_embeddings", nlohmann::json(nullptr))},
-                    {"text_unavailable",
-                     c.text_unavailable.empty() ? nlohmann::json(nullptr) : nlohmann::json(c.text_unavailable)},
-                    {"preprocess",
-                     {{"image_size", c.preprocess.image_size},
-                      {"mean", c.preprocess.mean},
-                      {"std", c.preprocess.std},
-                      {"resize_mode", c.preprocess.resize_mode},
-                      {"interpolation", c.preprocess.interpolation},
-                      {"fill", c.preprocess.fill},
-                      {"crop_rounding", c.preprocess.crop_rounding},
-                      {"resize", describe_preprocessing(c.preprocess)}}},
-                    {"parameter_count", info.parameter_count},
-                    {"vocab", info.vocab_path.empty() ? nlohmann::json(nullptr) : nlohmann::json(info.vocab_path)}});
+        print_json(
+            {{"model", info.spec},
+             {"format", info.format},
+             {"architecture", c.name},
+             {"weights", info.weights_path},
+             {"weights_dtype", info.weights_dtype},
+             {"compute_dtype", "float32"},
+             {"device", info.device},
+             {"embed_dim", c.embed_dim},
+             // Where this model's graph differs from the original CLIP's (empty for CLIP itself).
+             {"architecture_variations", architecture_variations(c)},
+             // Fields loaded only because --allow-unknown-config-fields was given.
+             {"unknown_config_fields", c.unknown_fields},
+             {"vision", vision},
+             // A vision-only checkpoint has no text tower: null, not the defaults it was parsed with.
+             {"text", c.text_tower ? text : nlohmann::json(nullptr)},
+             {"text_embeddings", model_summary(model).value("text_embeddings", nlohmann::json(nullptr))},
+             {"tokenizer_unsupported",
+              c.tokenizer_unsupported.empty() ? nlohmann::json(nullptr) : nlohmann::json(c.tokenizer_unsupported)},
+             {"text_unavailable",
+              c.text_unavailable.empty() ? nlohmann::json(nullptr) : nlohmann::json(c.text_unavailable)},
+             {"preprocess",
+              {{"image_size", c.preprocess.image_size},
+               {"mean", c.preprocess.mean},
+               {"std", c.preprocess.std},
+               {"resize_mode", c.preprocess.resize_mode},
+               {"interpolation", c.preprocess.interpolation},
+               {"fill", c.preprocess.fill},
+               {"crop_rounding", c.preprocess.crop_rounding},
+               {"resize", describe_preprocessing(c.preprocess)}}},
+             {"parameter_count", info.parameter_count},
+             {"vocab", info.vocab_path.empty() ? nlohmann::json(nullptr) : nlohmann::json(info.vocab_path)}});
     });
 }
 

@@ -246,6 +246,18 @@ check "a zeroed index is noticed and the store scanned" bash -c "'$CLI' neighbor
   --query-index 0 --json 2> log > out.json; grep -q 'heads.npy has changed' log && python3 -c \"
 import json; j=json.load(open('out.json')); assert not j['used_index'] and len(j['results']) > 0, j\""
 rm -r store/neighbors
+
+# 4c. A vision-only checkpoint: image work runs, text work says what is missing and how to give it.
+VO="$ROOT/tests/fixtures/options/hf_vision_only"
+check "vision-only: index its images" "$CLI" -q index --model "$VO" --images world --out vo-store --batch 4
+check "vision-only: neighbours by one head" "$CLI" -q neighbors --store vo-store --layer 0 --head 0 --query-index 0 --json
+expect_exit "vision-only: textspan names the missing text tower" 5 "no text tower" \
+  "$CLI" -q textspan --store vo-store --descriptions d/desc.txt --per-head 1 --rank 2 --out vo-ts.json
+expect_exit "vision-only: and says how to give texts" 5 "--text-embeddings T.npy --descriptions FILE" \
+  "$CLI" -q textspan --store vo-store --descriptions d/desc.txt --per-head 1 --rank 2 --out vo-ts.json
+expect_exit "--texts without --text-embeddings" 2 "text-embeddings" \
+  "$CLI" -q heatmap --model "$VO" --texts d/desc.txt --image d/img.png --text sky --out vo-map
+check "no output from the refused runs" bash -c "[ ! -e vo-ts.json ] && [ ! -e vo-map.npy ]"
 unchanged "everything above"
 
 finish careless

@@ -195,6 +195,13 @@ ClipModel ClipModel::load(const std::string& spec, const LoadOptions& options) {
     constexpr int64_t kStandardClipVocab = 49408;
     attach_text_table(*impl, options);
     if (!impl->config.text_tower) return ClipModel(std::move(impl));  // nothing to tokenize for
+    if (!impl->config.tokenizer_unsupported.empty()) {
+        // CLIP's BPE would give ids of another vocabulary: never borrowed, never taken from --vocab.
+        if (!options.vocab_path.empty())
+            throw_usage("--vocab " + options.vocab_path + ": " + impl->config.tokenizer_unsupported +
+                        "; CLIP's BPE vocabulary would give other token ids");
+        return ClipModel(std::move(impl));
+    }
     if (impl->info.vocab_path.empty() && impl->config.text.vocab_size == kStandardClipVocab) {
         const VocabularySearch search = find_clip_vocabulary_elsewhere(hf_hub_cache_dir());
         impl->info.vocab_path = search.path;
@@ -271,6 +278,10 @@ float ClipModel::logit_scale() const {
 
 const Tokenizer& ClipModel::tokenizer() const {
     require_text_tower(*impl_);
+    if (!impl_->config.tokenizer_unsupported.empty())
+        throw Error(ErrorKind::Unsupported, impl_->info.spec + ": " + impl_->config.tokenizer_unsupported +
+                                                ". Give texts with their embeddings (computed with transformers, say): "
+                                                "--text-embeddings T.npy --texts FILE");
     if (!impl_->tokenizer) {
         std::string searched;
         for (const auto& place : impl_->vocab_searched) searched += "\n  " + place;

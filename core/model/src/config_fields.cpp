@@ -201,8 +201,9 @@ std::vector<ConfigField> build_table() {
         {S::OpenClipPreprocess, "fill_color", I, "", "padding of 'longest'"},
 
         // config.json: CLIPConfig.
-        {S::HfClip, "model_type", I, R"(["clip"])",
-         "a CLIPModel; a config.json with model_type clip_vision_model is read as a vision-only CLIPVisionConfig"},
+        {S::HfClip, "model_type", I, R"(["clip", "metaclip_2"])",
+         "a CLIPModel, or MetaCLIP 2's (CLIP's graph, text pooled at the first EOS: MetaClip2); a config.json with "
+         "model_type clip_vision_model or metaclip_2_vision_model is read as a vision-only CLIPVisionConfig"},
         {S::HfClip, "text_config", I, "", "the text tower below"},
         {S::HfClip, "vision_config", I, "", "the image tower below"},
         {S::HfClip, "text_config_dict", I, "", "legacy: overrides text_config, as transformers does"},
@@ -214,7 +215,7 @@ std::vector<ConfigField> build_table() {
         {S::HfClip, "quantization_config", R, "[null]", "quantised weights"},
 
         // config.json text_config: CLIPTextConfig.
-        {S::HfText, "model_type", I, R"(["clip_text_model"])", ""},
+        {S::HfText, "model_type", I, R"(["clip_text_model", "metaclip_2_text_model"])", ""},
         {S::HfText, "vocab_size", I, "", ""},
         {S::HfText, "hidden_size", I, "", ""},
         {S::HfText, "intermediate_size", I, "", ""},
@@ -230,7 +231,7 @@ std::vector<ConfigField> build_table() {
         {S::HfText, "pruned_heads", R, "[{}]", "pruned attention heads"},
 
         // config.json vision_config: CLIPVisionConfig.
-        {S::HfVision, "model_type", I, R"(["clip_vision_model"])", ""},
+        {S::HfVision, "model_type", I, R"(["clip_vision_model", "metaclip_2_vision_model"])", ""},
         {S::HfVision, "hidden_size", I, "", ""},
         {S::HfVision, "intermediate_size", I, "", ""},
         {S::HfVision, "num_hidden_layers", I, "", ""},

@@ -336,11 +336,15 @@ ClipConfig parse_open_clip_config(const std::string& path, const ConfigReadOptio
 ClipConfig parse_hf_clip_config(const std::string& config_path, const std::string& preprocessor_path,
                                 const ConfigReadOptions& options) {
     const json root = load_json(config_path);
-    // A vision-only checkpoint's config.json is a CLIPVisionConfig itself.
-    const bool vision_only = root.contains("model_type") && root["model_type"] == "clip_vision_model";
-    if (root.contains("model_type") && root["model_type"] != "clip" && !vision_only)
-        throw_model(config_path, "model_type " + json_in_message(root["model_type"]) +
-                                     " is not a CLIP model (clip, or clip_vision_model for a vision-only one)");
+    // A vision-only checkpoint's config.json is a CLIPVisionConfig itself. MetaCLIP 2's
+    // classes are CLIP's with other names; its text tower always pools at the first EOS.
+    const json type = root.contains("model_type") ? root["model_type"] : json("clip");
+    const bool vision_only = type == "clip_vision_model" || type == "metaclip_2_vision_model";
+    const bool metaclip2 = type == "metaclip_2" || type == "metaclip_2_vision_model";
+    if (type != "clip" && type != "metaclip_2" && !vision_only)
+        throw_model(config_path, "model_type " + json_in_message(type) +
+                                     " is not a CLIP model (clip or metaclip_2, or clip_vision_model / "
+                                     "metaclip_2_vision_model for a vision-only one)");
     // Legacy *_config_dict values override *_config (transformers' own rule).
     auto merged = [&](const char* name) {
         const std::string legacy = std::string(name) + "_dict";
@@ -396,10 +400,15 @@ ClipConfig parse_hf_clip_config(const std::string& config_path, const std::strin
     // CLIPTextTransformer pools at the first eos_token_id, or at the largest id when
     // eos_token_id is 2 ("legacy", what older configs hold); 49407 is CLIPTextConfig's default.
     const int64_t eos = get_int(t, "eos_token_id", 49407, config_path, "text_config.");
-    if (eos != 2) {
+    if (eos != 2 || metaclip2) {
         c.text.pooling = TextPooling::Eos;
         c.text.eos_id = eos;
     }
+
+    if (metaclip2 && !vision_only)
+        c.tokenizer_unsupported =
+            "MetaCLIP 2 tokenizes with a multilingual SentencePiece model (XLM-V or mT5), which ClipScope does not "
+            "implement yet";
 
     c.preprocess.image_size = c.vision.image_size;
     c.preprocess.crop_rounding = "floor";  // transformers' CLIPImageProcessor floors the crop offset

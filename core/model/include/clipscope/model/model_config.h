@@ -76,6 +76,9 @@ struct ClipConfig {
     // Hugging Face text model, another tokenizer: "text_cfg.hf_model_name = ..."); "" when the
     // checkpoint has no text tower at all or runs it.
     std::string text_unavailable;
+    // Why texts cannot be tokenized although the text tower runs (MetaCLIP 2's multilingual
+    // tokenizers): texts then come only from --text-embeddings; "" for CLIP's BPE.
+    std::string tokenizer_unsupported;
     PreprocessConfig preprocess;
     std::string name;  // a readable architecture name ("ViT-B-16" for known shapes, else "custom")
     // Config fields no table row knows (config_fields.h), let through because the user asked
