@@ -254,7 +254,8 @@ void MainWindow::loadModel(const QString& spec, const QString& vocabulary) {
     vocabulary_ = vocabulary;
     worker_->loadModel(resolved, startup_.device, vocabulary,
                        startup_.allow_unknown_config_fields || unknown_fields_allowed_.contains(spec),
-                       startup_.text_files);
+                       // The files hold one model's text embeddings: they serve the model they came with.
+                       spec == startup_.model ? startup_.text_files : TextEmbeddingFiles{});
     state_->setPending("model", tr("Loading %1").arg(QFileInfo(resolved).fileName()));
     if (!spec.isEmpty()) {
         QSettings settings;

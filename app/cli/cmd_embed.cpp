@@ -21,7 +21,8 @@ void register_embed(CLI::App& app) {
         add_model_options(*cmd, o->model);
         add_text_embedding_options(*cmd, o->model);  // rows of the given files: a subset, reordered
         cmd->add_option("--out,-o", o->out, "Output .npy")->required();
-        cmd->add_option("texts", o->texts, "Texts");
+        // Positional "text", not "texts": that is the long option --texts (with --text-embeddings).
+        cmd->add_option("text", o->texts, "Texts");
         cmd->add_option("--texts-file", o->texts_file, "File with one text per line");
         cmd->footer(
             "Example:\n  clipscope-cli embed-text --model M --out t.npy \"a photo of a dog\" \"a photo of a cat\"");

@@ -46,20 +46,32 @@ import json; m = json.load(open('files.json'))['model']
 assert m['text_embeddings']['file'] == 'texts.npy' and m['text_embeddings']['rows'] == 6, m
 assert m['text_tower'].startswith('not run: text_cfg.hf_model_name'), m"
 
-# Classification: no logit scale without a text tower, so the scores are cosines, ranked alike.
+# Classification: the checkpoint keeps its logit scale, so the probabilities are the full model's.
 capture full.json "$CLI" -q classify --model "$DEMO" --labels triangle,circle --templates templates.txt "$IMG"
 capture files.json "$CLI" -q classify --model hftext --text-embeddings texts.npy --texts texts.txt \
   --labels triangle,circle --templates templates.txt "$IMG"
-check "classify: cosines that give the full model's probabilities" python3 -c "
-import json, math
+check "classify from the files: the full model's probabilities" python3 -c "
+import json
 full, files = json.load(open('full.json')), json.load(open('files.json'))
-assert files['logit_scale'] is None and files['scores_are'].startswith('cosine'), files
+assert abs(files['logit_scale'] - full['logit_scale']) < 1e-6 and files['scores_are'].startswith('softmax'), files
 assert full['results'][0]['top'] == files['results'][0]['top']
-s = full['logit_scale']; cos = files['results'][0]['scores']
-z = sum(math.exp(s * c) for c in cos.values())
 for name, p in full['results'][0]['scores'].items():
-    assert abs(math.exp(s * cos[name]) / z - p) < 1e-5, (name, p, cos)
+    assert abs(files['results'][0]['scores'][name] - p) < 1e-5, (name, p, files)
 assert files['text_embeddings']['texts'] == 'texts.txt'"
+
+# A vision-only checkpoint has no logit scale: the scores are cosines, said so.
+VO="$ROOT/tests/fixtures/options/hf_vision_only"
+"$CLI" -q embed-image --model "$VO" --out vo_rows.npy "$IMG" "$ROOT/resources/demo/images/01_purple_circle_bottom_water.png" > /dev/null
+printf 'a photo of a triangle.\na photo of a circle.\n' > vo_texts.txt
+printf 'a photo of a {}.\n' > vo_templates.txt
+capture vo.json "$CLI" -q classify --model "$VO" --text-embeddings vo_rows.npy --texts vo_texts.txt \
+  --labels triangle,circle --templates vo_templates.txt "$IMG"
+check "vision-only classify: cosines, no logit scale" python3 -c "
+import json
+j = json.load(open('vo.json'))
+assert j['logit_scale'] is None and j['scores_are'].startswith('cosine'), j
+s = j['results'][0]['scores']
+assert abs(s['triangle'] - 1.0) < 1e-5 and s['circle'] < s['triangle'], s  # row 0 is the image itself"
 
 # embed-text from the files: the rows asked for, in the order asked.
 check "embed-text from the files" "$CLI" -q embed-text --model hftext --text-embeddings texts.npy --texts texts.txt \

@@ -3,6 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cmath>
 #include <fstream>
 
 #include "clipscope/base/error.h"
@@ -164,14 +165,15 @@ TEST(TextTowerNotRun, AHuggingFaceTextTowerLoadsTheImageTowerAlone) {
     EXPECT_NE(model.config().text_unavailable.find("text_cfg.hf_model_name = \"xlm-roberta-base\""), std::string::npos)
         << model.config().text_unavailable;
     EXPECT_NE(model.config().text_unavailable.find("text_cfg.hf_tokenizer_name"), std::string::npos);
-    EXPECT_FALSE(model.has_logit_scale());
+    // The checkpoint's own temperature is kept: zero-shot probabilities stay the checkpoint's.
+    ASSERT_TRUE(model.has_logit_scale());
+    EXPECT_FLOAT_EQ(model.logit_scale(), std::exp(4.6f));
     // The image tower is exactly the full checkpoint's.
     const FloatArray pixels = test::random_pixels(2, c.vision.image_size, 9);
     EXPECT_EQ(test::max_abs_diff(model.encode_image(pixels), full.encode_image(pixels)), 0.0);
     // Texts are refused as unsupported, naming the field and the way out.
     expect_error([&] { model.encode_texts({"a cat"}); }, ErrorKind::Unsupported,
                  {"text_cfg.hf_model_name", "--text-embeddings"});
-    expect_error([&] { model.logit_scale(); }, ErrorKind::Unsupported, {"text_cfg.hf_model_name"});
 
     // With the texts as files, the same checkpoint serves them.
     Int64Array ids({2, c.text.context_length});

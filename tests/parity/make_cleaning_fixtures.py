@@ -92,37 +92,71 @@ class Refused(Exception):
     pass
 
 
+def utf8_sequence_at(bs, p, whole, space_ok, sloppy):
+    lead = bs[p]
+    n = 1 if lead == 0xC0 or 0xC2 <= lead <= 0xDF else 2 if 0xE0 <= lead <= 0xEF else 3 if 0xF0 <= lead <= 0xF4 else 0
+    if n == 0 or p + n >= len(bs) or (lead == 0xC0 and bs[p + 1] != 0x80):
+        return 0
+    spaced = False
+    for q in range(1, n + 1):
+        b = bs[p + q]
+        if 0x80 <= b <= 0xBF:
+            continue
+        if whole and sloppy and b in (0x1A, ord("?")):
+            continue
+        if n == 1:
+            space_here = lead in (0xC2, 0xC3, 0xC5, 0xCE, 0xD0, 0xD9)
+        elif n == 2:
+            space_here = (q == 1 and lead in (0xE2, 0xE3)) or (q == 2 and 0xE0 <= lead <= 0xE2)
+        else:
+            space_here = lead == 0xF0
+        if whole and space_ok and b == 0x20 and space_here and not spaced:
+            spaced = True
+            continue
+        return 0
+    return n
+
+
 def check_mojibake(text):
     if all(ord(c) < 0x80 for c in text):
         return
     if any(0x80 <= ord(c) <= 0x9F for c in text):
         raise Refused("C1 control")
-    for m, sloppy in BYTE_MAPS:
+    for (m, sloppy), (name, _) in zip(BYTE_MAPS, ENCODINGS):
         bs = [ord(c) if ord(c) < 0x80 else m.get(c, -1) for c in text]
-        cont = lambda b: 0x80 <= b <= 0xBF or (sloppy and b == 0x1A)
-        for p, lead in enumerate(bs):
-            n = 1 if lead == 0xC0 or 0xC2 <= lead <= 0xDF else 2 if 0xE0 <= lead <= 0xEF else 3 if 0xF0 <= lead <= 0xF4 else 0
-            if n == 0 or p + n >= len(bs):
-                continue
-            tail = bs[p + 1:p + 1 + n]
-            if lead == 0xC0 and tail[0] != 0x80:
-                continue
-            ok = sum(1 for b in tail if cont(b))
-            spaces = tail.count(0x20)
-            space_lead = lead in (0xC2, 0xC3, 0xC5, 0xCE, 0xD0, 0xD9)
-            if ok == n or (spaces == 1 and ok + 1 == n and (n > 1 or space_lead)):
-                raise Refused("mojibake")
+        if all(b >= 0 for b in bs):  # the whole line re-decoded, with ftfy's stand-ins for lost bytes
+            i, valid, multibyte = 0, True, False
+            while i < len(bs) and valid:
+                if bs[i] < 0x80:
+                    i += 1
+                    continue
+                n = utf8_sequence_at(bs, i, True, name != "macroman", sloppy)
+                valid = n > 0
+                multibyte = multibyte or valid
+                i += n + 1
+            if valid and multibyte:
+                raise Refused("mojibake (whole text, %s)" % name)
+        if name in ("macroman", "cp437"):
+            continue
+        for p in range(len(bs)):
+            if utf8_sequence_at(bs, p, False, False, sloppy):
+                raise Refused("mojibake (%s)" % name)
+
+
+def check_version_dependent(text):
+    if any(0x1D173 <= ord(c) <= 0x1D17A or 0xE0000 <= ord(c) <= 0xE007F for c in text):
+        raise Refused("version-dependent control")
 
 
 def ftfy_fix_text(text):
-    if any(0x1D173 <= ord(c) <= 0x1D17A or 0xE0000 <= ord(c) <= 0xE007F for c in text):
-        raise Refused("version-dependent control")
+    check_version_dependent(text)
 
     def loop(t, unescape):
         while True:
             before = t
             if unescape:
                 t = ftfy_unescape(t)
+            check_version_dependent(t)
             check_mojibake(t)
             t = character_fixes(t)
             if t == before:
@@ -163,9 +197,12 @@ CASES = [
     # refused: mojibake, C1 controls, versions disagree; and legitimate text the mojibake
     # check also refuses (upper-case Cyrillic and Greek, Turkish Ğ before a space)
     "cafÃ©", "Ã¼ber", "â€œquotedâ€\x9d", "ðŸ˜€ emoji", "Ã  la carte", "a\x85b", "C1\x9d",
-    "УКРАЇНІ", "ΣΊΣΥΦΟΣ", "Ğ ş", "<b>&amp;</b>", "<3 &amp; you", "tag\U000E0041s", "&#195;&#169;",
-    # accepted beside them
-    "a < b", "<3 you", "x > y &amp; z", "naïve—café", "café’s", "Ña ñe",
+    "УКРАЇНІ", "ΣΊΣΥΦΟΣ", "моєї", "<b>&amp;</b>", "<3 &amp; you", "tag\U000E0041s", "&#195;&#169;",
+    "He said â€?hi", "&#x1D173;music", "&amp;" * 70 + "x",
+    # accepted beside them (MacRoman and cp437 only whole texts; spaces only in whole texts)
+    "a < b", "<3 you", "x > y &amp; z", "naïve—café", "café’s", "Ña ñe", "Paris, l’école", "l’été",
+    "«à» “Élan”", "a photo of a dog – outdoors", "“Le café” est bon", "a café… and more", "the ≈ 5 km walk",
+    "В Москве", "О чём",
 ]
 
 

@@ -156,20 +156,19 @@ TEST(AnalysisWorker, TextsFromFilesServeAModelWithoutATextTower) {
     texts.close();
 
     w.loadModel(dir.path(), "cpu", {}, false, {dir.filePath("t.npy"), dir.filePath("t.txt")});
-    w.embedTexts("a blue square", "", {"circle", "square"});
+    w.embedTexts("a blue square", "", {});
     ASSERT_TRUE(wait_idle(w));
     ASSERT_EQ(failed.count(), 0) << failed.value(0).value(1).toString().toStdString();
     const auto summary = loaded.last().at(0).value<ModelSummaryPtr>();
     EXPECT_FALSE(summary->has_text_tower);
-    EXPECT_FALSE(summary->has_logit_scale);
+    EXPECT_TRUE(summary->has_logit_scale);  // the checkpoint keeps its own
     EXPECT_TRUE(summary->text_unavailable.contains("text_cfg.hf_model_name"))
         << summary->text_unavailable.toStdString();
     EXPECT_TRUE(summary->text_embeddings.contains("t.npy (2 texts named by t.txt"))
         << summary->text_embeddings.toStdString();
     const auto t = embedded.last().at(0).value<TextEmbeddingsPtr>();
     EXPECT_EQ(t->a, full->b);  // unit rows of the same numbers
-    EXPECT_EQ(t->label_rows.shape[0], 0);
-    EXPECT_TRUE(t->labels_note.contains("no logit scale")) << t->labels_note.toStdString();
+    EXPECT_TRUE(t->labels_note.isEmpty());
 
     // A text that is no line of the file fails naming the file.
     w.embedTexts("a green circle", "", {});
@@ -177,6 +176,35 @@ TEST(AnalysisWorker, TextsFromFilesServeAModelWithoutATextTower) {
     ASSERT_EQ(failed.count(), 1);
     EXPECT_TRUE(failed.last().at(1).toString().contains("t.txt: has no line 'a green circle'"))
         << failed.last().at(1).toString().toStdString();
+}
+
+// A vision-only checkpoint has no logit scale: text maps come from the files, labels are off
+// with a note saying why (no probabilities are made up).
+TEST(AnalysisWorker, AVisionOnlyCheckpointTurnsLabelsOffWithAReason) {
+    const QString model = QStringLiteral(CLIPSCOPE_OPTION_FIXTURES) + "/hf_vision_only";
+    QTemporaryDir dir;
+    AnalysisWorker w;
+    QSignalSpy loaded(&w, &AnalysisWorker::modelLoaded), embedded(&w, &AnalysisWorker::textsEmbedded),
+        failed(&w, &AnalysisWorker::failed);
+    w.loadModel(model);
+    ASSERT_TRUE(wait_idle(w));
+    ASSERT_EQ(loaded.count(), 1);
+    const int64_t E = loaded.last().at(0).value<ModelSummaryPtr>()->embed_dim;
+    write_npy(dir.filePath("t.npy").toStdString(),
+              FloatArray({1, E}, std::vector<float>(static_cast<size_t>(E), 0.5f)));
+    QFile texts(dir.filePath("t.txt"));
+    ASSERT_TRUE(texts.open(QIODevice::WriteOnly));
+    texts.write("something blue\n");
+    texts.close();
+    w.loadModel(model, "cpu", {}, false, {dir.filePath("t.npy"), dir.filePath("t.txt")});
+    w.embedTexts("something blue", "", {"circle", "square"});
+    ASSERT_TRUE(wait_idle(w));
+    ASSERT_EQ(failed.count(), 0) << failed.value(0).value(1).toString().toStdString();
+    EXPECT_FALSE(loaded.last().at(0).value<ModelSummaryPtr>()->has_logit_scale);
+    const auto t = embedded.last().at(0).value<TextEmbeddingsPtr>();
+    EXPECT_EQ(t->a.size(), static_cast<size_t>(E));
+    EXPECT_EQ(t->label_rows.shape[0], 0);
+    EXPECT_TRUE(t->labels_note.contains("no logit scale")) << t->labels_note.toStdString();
 }
 
 TEST(AnalysisWorker, IndexesAnImageSetAndFindsNeighbors) {

@@ -262,17 +262,17 @@ void require_text_tower(const ClipModel::Impl& impl) {
             ": texts cannot be embedded. Image analyses (decompose, index, neighbors, ablation by heads) "
             "work. For texts, give their embeddings as files: --text-embeddings T.npy --texts FILE (row i "
             "of T.npy is line i of FILE, e.g. written by `clipscope-cli embed-text --texts-file FILE --out "
-            "T.npy` with the full checkpoint; textspan and ablate take --text-embeddings T.npy --descriptions FILE)");
+            "T.npy` with the full checkpoint; textspan takes its pool as --text-embeddings T.npy --descriptions FILE)");
 }
 }  // namespace
 
-bool ClipModel::has_logit_scale() const { return impl_->config.text_tower; }
+bool ClipModel::has_logit_scale() const { return impl_->weights.logit_scale.defined(); }
 const TextEmbeddingTable* ClipModel::text_embeddings() const {
     return impl_->text_table ? &*impl_->text_table : nullptr;
 }
 
 float ClipModel::logit_scale() const {
-    require_text_tower(*impl_);
+    if (!impl_->weights.logit_scale.defined()) require_text_tower(*impl_);
     return std::exp(impl_->weights.logit_scale.item<float>());
 }
 

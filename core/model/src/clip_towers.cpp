@@ -68,6 +68,8 @@ bool with_patch_bias(const ClipConfig& c) { return c.vision.patch_bias; }
 bool with_ln_pre(const ClipConfig& c) { return c.vision.ln_pre; }
 bool with_text(const ClipConfig& c) { return c.text_tower; }
 bool with_text_proj_bias(const ClipConfig& c) { return c.text_tower && c.text.proj_bias; }
+// Kept also where the text tower is not run (text_unavailable): the checkpoint's temperature.
+bool with_logit_scale(const ClipConfig& c) { return c.text_tower || !c.text_unavailable.empty(); }
 }  // namespace
 
 const std::vector<NamedWeight> kNamedWeights = {
@@ -86,7 +88,7 @@ const std::vector<NamedWeight> kNamedWeights = {
     {"ln_final.bias", &ClipWeights::ln_final_b, with_text},
     {"text_projection", &ClipWeights::txt_proj, with_text},
     {"text_projection.bias", &ClipWeights::txt_proj_b, with_text_proj_bias},
-    {"logit_scale", &ClipWeights::logit_scale, with_text},
+    {"logit_scale", &ClipWeights::logit_scale, with_logit_scale},
 };
 
 const std::vector<NamedBlockWeight> kNamedBlockWeights = {
@@ -110,7 +112,7 @@ ClipWeights build_weights(const StateDict& d, const ClipConfig& c, const at::Dev
     ClipWeights w;
     for (const auto& n : kNamedWeights)
         if (has_weight(n, c)) w.*n.member = d.at(n.key).to(device);
-    if (c.text_tower) w.logit_scale = w.logit_scale.reshape({});  // stored as [] or [1]
+    if (with_logit_scale(c)) w.logit_scale = w.logit_scale.reshape({});  // stored as [] or [1]
     for (const bool vision : {true, false}) {
         if (!vision && !c.text_tower) break;  // vision-only: the image tower alone
         auto& blocks = vision ? w.vision.blocks : w.text.blocks;

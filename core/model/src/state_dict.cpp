@@ -74,7 +74,12 @@ std::map<std::string, Shape> expected_shapes(const ClipConfig& c) {
     s["visual.ln_post.weight"] = {v.width};
     s["visual.ln_post.bias"] = {v.width};
     add_block_shapes(s, "visual.", v);
-    if (!c.text_tower) return s;  // a vision-only checkpoint: no text weights, no logit_scale
+    if (!c.text_tower) {
+        // A vision-only checkpoint has no text weights and no logit_scale; an open_clip one whose
+        // text tower is not run keeps its trained logit_scale (open_clip always saves it).
+        if (!c.text_unavailable.empty()) s["logit_scale"] = {};
+        return s;
+    }
     const auto& t = c.text;
     s["token_embedding.weight"] = {t.vocab_size, t.width};
     s["positional_embedding"] = {t.context_length, t.width};
@@ -111,7 +116,8 @@ StateDict validate_state_dict(StateDict dict, const ClipConfig& config, const st
     // loaded at all: only the image tower's tensors are checked and kept.
     const bool image_tower_only = !config.text_tower && !config.text_unavailable.empty();
     for (auto& [key, value] : strip_wrapper_prefixes(std::move(dict)))
-        if (!is_ignorable_extra(key) && (!image_tower_only || key.rfind("visual.", 0) == 0)) normalised[key] = value;
+        if (!is_ignorable_extra(key) && (!image_tower_only || key.rfind("visual.", 0) == 0 || key == "logit_scale"))
+            normalised[key] = value;
     const auto expected = expected_shapes(config);
     for (const auto& [key, shape] : expected) {
         auto it = normalised.find(key);

@@ -116,10 +116,46 @@ int encoded_byte(size_t encoding, char32_t c) {
     return it == reverse[encoding].end() ? -1 : it->second;
 }
 
-// Why ftfy's encoding fixes might change `s` ("" when they cannot): a C1 control character,
-// or a run whose bytes in one of ftfy's single-byte encodings form a UTF-8 sequence, allowing
-// a space for a lost 0xA0 and 0x1A for a lost byte, as ftfy's repairs do. A superset of what
-// ftfy repairs: its decision between repairing and keeping is a heuristic not reproduced here.
+// The length of the UTF-8 sequence whose lead byte is bytes[p] (continuation bytes counted;
+// 0 if none starts there). With `whole`, the stand-ins ftfy accepts when it re-decodes a
+// whole line are allowed too: a space for a lost 0xA0 after the leads its restore_byte_a0
+// knows (not in MacRoman), and 0x1A or '?' for a lost byte (sloppy encodings).
+size_t utf8_sequence_at(const std::vector<int>& bytes, size_t p, bool whole, bool space_ok, bool sloppy) {
+    const int lead = bytes[p];
+    size_t needed = 0;
+    if (lead == 0xC0 || (lead >= 0xC2 && lead <= 0xDF))
+        needed = 1;  // 0xC0 0x80: Java's NUL
+    else if (lead >= 0xE0 && lead <= 0xEF)
+        needed = 2;
+    else if (lead >= 0xF0 && lead <= 0xF4)
+        needed = 3;
+    if (needed == 0 || p + needed >= bytes.size()) return 0;
+    if (lead == 0xC0 && bytes[p + 1] != 0x80) return 0;
+    bool spaced = false;
+    for (size_t q = 1; q <= needed; ++q) {
+        const int b = bytes[p + q];
+        if (b >= 0x80 && b <= 0xBF) continue;
+        if (whole && sloppy && (b == 0x1A || b == '?')) continue;
+        const bool space_here =
+            needed == 1 ? (lead == 0xC2 || lead == 0xC3 || lead == 0xC5 || lead == 0xCE || lead == 0xD0 || lead == 0xD9)
+            : needed == 2 ? ((q == 1 && (lead == 0xE2 || lead == 0xE3)) || (q == 2 && lead >= 0xE0 && lead <= 0xE2))
+                          : lead == 0xF0;
+        if (whole && space_ok && b == 0x20 && space_here && !spaced) {
+            spaced = true;
+            continue;
+        }
+        return 0;
+    }
+    return needed;
+}
+
+// Why ftfy's encoding fixes might change `s` ("" when they cannot). A superset of what ftfy
+// repairs, whose choice between repairing and keeping is a heuristic not reproduced here:
+// - a C1 control character (ftfy reads it as Windows-1252);
+// - the whole text, written in one of ftfy's single-byte encodings, is UTF-8 with at least
+//   one multi-byte sequence, allowing ftfy's stand-ins for lost bytes (it re-decodes lines);
+// - a UTF-8 multi-byte sequence inside the text in an encoding ftfy also repairs piecewise
+//   (all of them but MacRoman and cp437).
 std::string mojibake_suspicion(const std::u32string& s) {
     if (std::all_of(s.begin(), s.end(), [](char32_t c) { return c < 0x80; })) return "";
     for (char32_t c : s)
@@ -129,41 +165,30 @@ std::string mojibake_suspicion(const std::u32string& s) {
             return std::string(buf) + ", which ftfy reads as Windows-1252 mojibake";
         }
     for (size_t e = 0; e < std::size(kMojibakeEncodings); ++e) {
+        const SingleByteEncoding& enc = kMojibakeEncodings[e];
+        const std::string name = enc.name;
         std::vector<int> bytes(s.size());
         for (size_t i = 0; i < s.size(); ++i) bytes[i] = encoded_byte(e, s[i]);
-        const bool sloppy = kMojibakeEncodings[e].sloppy;
-        auto continuation = [&](int b) { return (b >= 0x80 && b <= 0xBF) || (sloppy && b == 0x1A); };
-        for (size_t p = 0; p < bytes.size(); ++p) {
-            const int lead = bytes[p];
-            size_t needed = 0;
-            if (lead == 0xC0)
-                needed = 1;  // Java's 0xC0 0x80 for NUL
-            else if (lead >= 0xC2 && lead <= 0xDF)
-                needed = 1;
-            else if (lead >= 0xE0 && lead <= 0xEF)
-                needed = 2;
-            else if (lead >= 0xF0 && lead <= 0xF4)
-                needed = 3;
-            if (needed == 0 || p + needed >= bytes.size()) continue;
-            size_t spaces = 0, ok = 0;
-            for (size_t q = 1; q <= needed; ++q) {
-                const int b = bytes[p + q];
-                if (continuation(b))
-                    ++ok;
-                else if (b == 0x20)
-                    ++spaces;
+        if (std::none_of(bytes.begin(), bytes.end(), [](int b) { return b < 0; })) {
+            bool valid = true, multibyte = false;
+            for (size_t i = 0; i < bytes.size() && valid;) {
+                if (bytes[i] < 0x80) {
+                    ++i;
+                    continue;
+                }
+                const size_t n = utf8_sequence_at(bytes, i, true, name != "macroman", enc.sloppy);
+                valid = n > 0;
+                multibyte = multibyte || valid;
+                i += n + 1;
             }
-            // A space may stand for a lost 0xA0 (ftfy's restore_byte_a0): once, beside real continuation bytes,
-            // or after the leads whose 0xA0 sequence ftfy restores.
-            const bool two_byte_space_lead =
-                lead == 0xC2 || lead == 0xC3 || lead == 0xC5 || lead == 0xCE || lead == 0xD0 || lead == 0xD9;
-            const bool complete =
-                ok == needed || (spaces == 1 && ok + 1 == needed && (needed > 1 || two_byte_space_lead));
-            if (lead == 0xC0 && bytes[p + 1] != 0x80) continue;
-            if (!complete) continue;
-            return "has '" + utf8(s.substr(p, needed + 1)) + "', whose " + kMojibakeEncodings[e].name +
-                   " bytes read as UTF-8: typical mojibake, which ftfy may repair";
+            if (valid && multibyte)
+                return "is, written as " + name + " bytes, UTF-8 text: typical mojibake, which ftfy may repair";
         }
+        if (name == "macroman" || name == "cp437") continue;
+        for (size_t p = 0; p < bytes.size(); ++p)
+            if (const size_t n = utf8_sequence_at(bytes, p, false, false, enc.sloppy); n > 0)
+                return "has '" + utf8(s.substr(p, n + 1)) + "', whose " + name +
+                       " bytes read as UTF-8: typical mojibake, which ftfy may repair";
     }
     return "";
 }
@@ -312,11 +337,24 @@ std::string quoted(const std::u32string& text) {
                     "open_clip's. Write the text as meant (docs/method.md §10.1 lists what is refused)");
 }
 
+// Controls that ftfy versions remove or keep differently, in the text or made by its entities.
+void refuse_version_dependent(const std::u32string& text, const std::u32string& original) {
+    for (char32_t c : text)
+        if (version_dependent_control(c)) {
+            char buf[32];
+            std::snprintf(buf, sizeof buf, "U+%04X", static_cast<unsigned>(c));
+            refuse(original, std::string("holds ") + buf + ", which ftfy versions remove or keep differently");
+        }
+}
+
 // The ftfy loop; `unescape` is ftfy's "auto" choice (no '<' in the text).
 std::u32string ftfy_loop(std::u32string text, bool unescape, const std::u32string& original) {
-    for (int pass = 0; pass < 64; ++pass) {
+    // Each pass that changes the text shortens it or settles it (unescaping shortens, the other
+    // fixes are idempotent), so the text's length bounds the passes.
+    for (size_t pass = 0; pass <= original.size() + 2; ++pass) {
         const std::u32string before = text;
         if (unescape) text = ftfy_unescape_html(text);
+        refuse_version_dependent(text, original);
         if (const std::string why = mojibake_suspicion(text); !why.empty()) refuse(original, why);
         text = character_fixes(text);
         if (text == before) return text;
@@ -395,12 +433,7 @@ std::u32string python_html_unescape(const std::u32string& s) {
 }
 
 std::u32string ftfy_fix_text(const std::u32string& text) {
-    for (char32_t c : text)
-        if (version_dependent_control(c)) {
-            char buf[32];
-            std::snprintf(buf, sizeof buf, "U+%04X", static_cast<unsigned>(c));
-            refuse(text, std::string("holds ") + buf + ", which ftfy versions remove or keep differently");
-        }
+    refuse_version_dependent(text, text);
     const bool html_like = text.find(U'<') != std::u32string::npos;
     if (!html_like) return ftfy_loop(text, true, text);
     // ftfy leaves entities alone in a text that looks like HTML, but its versions differ on

@@ -333,9 +333,19 @@ std::vector<int64_t> Tokenizer::encode(const std::string& text) const {
 
 Int64Array Tokenizer::tokenize(const std::vector<std::string>& texts, int64_t context_length) const {
     Int64Array out({static_cast<int64_t>(texts.size()), context_length});
+    // Every refused text is named at once, so a description pool is fixed in one go.
+    std::vector<std::pair<size_t, std::string>> refused;  // (text number, why), the first 10
+    size_t refused_count = 0;
     for (size_t t = 0; t < texts.size(); ++t) {
         std::vector<int64_t> ids = {impl_->sot};
-        const auto body = encode(texts[t]);
+        std::vector<int64_t> body;
+        try {
+            body = encode(texts[t]);
+        } catch (const Error& e) {
+            if (e.kind() != ErrorKind::Unsupported) throw;
+            if (++refused_count <= 10) refused.emplace_back(t + 1, e.what());
+            continue;
+        }
         ids.insert(ids.end(), body.begin(), body.end());
         ids.push_back(impl_->eot);
         if (static_cast<int64_t>(ids.size()) > context_length) {
@@ -343,6 +353,15 @@ Int64Array Tokenizer::tokenize(const std::vector<std::string>& texts, int64_t co
             ids.back() = impl_->eot;
         }
         std::copy(ids.begin(), ids.end(), out.data.begin() + static_cast<int64_t>(t) * context_length);
+    }
+    if (refused_count == 1 && texts.size() == 1) throw Error(ErrorKind::Unsupported, refused.front().second);
+    if (refused_count > 0) {
+        std::string message = std::to_string(refused_count) + " of " + std::to_string(texts.size()) +
+                              " texts are refused (docs/method.md §10.1):";
+        for (const auto& [number, why] : refused) message += "\n  text " + std::to_string(number) + ": " + why;
+        if (refused_count > refused.size())
+            message += "\n  (and " + std::to_string(refused_count - refused.size()) + " more)";
+        throw Error(ErrorKind::Unsupported, message);
     }
     return out;
 }

@@ -58,8 +58,9 @@ public:
     // Throws a clear error when the model has no vocabulary (pass --vocab).
     const Tokenizer& tokenizer() const;
     bool has_tokenizer() const;
-    // exp(logit_scale): CLIP's temperature for cosine logits. A checkpoint without a text
-    // tower has none (Error Unsupported); has_logit_scale() says which.
+    // exp(logit_scale): CLIP's temperature for cosine logits. A vision-only checkpoint has none
+    // (Error Unsupported); an open_clip one whose text tower is not run keeps its own.
+    // has_logit_scale() says which.
     float logit_scale() const;
     bool has_logit_scale() const;
     // The texts' file, when texts come from --text-embeddings (else nullptr).
