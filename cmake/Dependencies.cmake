@@ -6,6 +6,9 @@ find_package(nlohmann_json REQUIRED)
 find_package(CLI11 REQUIRED)
 find_package(ICU REQUIRED COMPONENTS uc i18n)
 find_package(ZLIB REQUIRED)
+# libsentencepiece (Debian's libsentencepiece-dev), used only by the SentencePiece module.
+find_library(SENTENCEPIECE_LIBRARY sentencepiece REQUIRED)
+find_path(SENTENCEPIECE_INCLUDE_DIR sentencepiece_processor.h REQUIRED)
 find_package(CURL REQUIRED)
 find_package(OpenSSL REQUIRED COMPONENTS Crypto)
 # JPEGs are decoded with libjpeg directly: Pillow's CMYK conversion, truncated files refused (core/io/src/jpeg_decoder.cpp).

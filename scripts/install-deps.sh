@@ -14,6 +14,8 @@ packages=(
   libopencv-dev libspdlog-dev nlohmann-json3-dev libcli11-dev libicu-dev zlib1g-dev libhdf5-dev
   # JPEGs are decoded with libjpeg itself (Pillow's CMYK conversion; truncated files refused).
   libjpeg-dev
+  # SigLIP's SentencePiece tokenizer (a module loaded at run time: core/model/src/sentencepiece_abi.h).
+  libsentencepiece-dev
   # Model downloads from the Hugging Face hub (HTTPS + SHA-256 checks); the tests
   # serve the hub's URL layout from a local Python server.
   libcurl4-openssl-dev libssl-dev python3

@@ -28,7 +28,8 @@ void register_classify(CLI::App& app) {
                     "Prompt templates, one per line with {} for the class name (default: a built-in short list)");
     cmd->add_option("images", o->images, "Image files")->required();
     cmd->footer(
-        "Scores are softmax(exp(logit_scale) * cosine) over the labels; each class is the mean of its\n"
+        "Scores are softmax(exp(logit_scale) * cosine) over the labels (CLIP), or per label\n"
+        "sigmoid(exp(logit_scale) * cosine + logit_bias) (SigLIP); each class is the mean of its\n"
         "normalised template embeddings, normalised again. A checkpoint without a text tower has no\n"
         "logit scale: with --text-embeddings its scores are the cosines themselves (\"scores_are\" says which).\n"
         "Example:\n  clipscope-cli classify --model M --labels \"cat,dog,bird\" photo.jpg");
@@ -45,10 +46,8 @@ void register_classify(CLI::App& app) {
         const ClipModel model = load_model(o->model);
         const FloatArray classifier = build_classifier(model, names, templates);
         const FloatArray embeddings = model.encode_image(load_preprocessed_batch(o->images, model.config().preprocess));
-        // Without a text tower there is no temperature to invent: the cosines are the scores.
-        const bool softmax = model.has_logit_scale();
-        const FloatArray probs = softmax ? zero_shot_probabilities(embeddings, classifier, model.logit_scale())
-                                         : zero_shot_cosines(embeddings, classifier);
+        const ZeroShotScoring scoring = zero_shot_scoring(model);
+        const FloatArray probs = zero_shot_scores(embeddings, classifier, scoring);
         nlohmann::json results = nlohmann::json::array();
         const int64_t C = static_cast<int64_t>(names.size());
         for (size_t i = 0; i < o->images.size(); ++i) {
@@ -66,10 +65,10 @@ void register_classify(CLI::App& app) {
             {"model", model.info().spec},
             {"architecture", model.config().name},
             {"templates", templates.size()},
-            {"logit_scale", softmax ? nlohmann::json(model.logit_scale()) : nlohmann::json()},
-            {"scores_are", softmax ? "softmax(exp(logit_scale) * cosine(image, class)) over the labels"
-                                   : "cosine(image, class): the checkpoint has no logit scale"},
+            {"logit_scale", scoring.rule != ScoreRule::Cosine ? nlohmann::json(scoring.logit_scale) : nlohmann::json()},
+            {"scores_are", scoring.description()},
             {"labels", names},
+            {"logit_bias", scoring.rule == ScoreRule::Sigmoid ? nlohmann::json(scoring.logit_bias) : nlohmann::json()},
             {"results", results}};
         if (!model.config().unknown_fields.empty()) out["unknown_config_fields"] = model.config().unknown_fields;
         const nlohmann::json summary = model_summary(model);

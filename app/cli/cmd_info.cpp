@@ -27,6 +27,8 @@ void register_info(CLI::App& app) {
         vision["pooling"] = pooling_name(c.vision.pooling);
         vision["ln_pre"] = c.vision.ln_pre;
         vision["patch_bias"] = c.vision.patch_bias;
+        vision["class_token"] = c.vision.class_token;
+        vision["projection"] = c.vision.projection;
         nlohmann::json text = tower(c.text);
         text["context_length"] = c.text.context_length;
         text["vocab_size"] = c.text.vocab_size;
@@ -34,6 +36,7 @@ void register_info(CLI::App& app) {
         if (c.text.pooling == TextPooling::Eos) text["eos_id"] = c.text.eos_id;
         text["causal_mask"] = c.text.causal_mask;
         text["proj_bias"] = c.text.proj_bias;
+        text["tokenizer"] = tokenizer_kind_name(c.tokenizer);
         print_json(
             {{"model", info.spec},
              {"format", info.format},
@@ -43,6 +46,8 @@ void register_info(CLI::App& app) {
              {"compute_dtype", "float32"},
              {"device", info.device},
              {"embed_dim", c.embed_dim},
+             // CLIP's softmax over labels, or SigLIP's sigmoid with this bias per label.
+             {"logit_bias", model.has_logit_bias() ? nlohmann::json(model.logit_bias()) : nlohmann::json(nullptr)},
              // Where this model's graph differs from the original CLIP's (empty for CLIP itself).
              {"architecture_variations", architecture_variations(c)},
              // Fields loaded only because --allow-unknown-config-fields was given.

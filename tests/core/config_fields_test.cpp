@@ -146,6 +146,18 @@ std::string parse_with(ConfigSection section, const std::string& field, const js
             open_clip_object(file, section)[field] = value;
             test::write_bytes(dir.path("c.json"), file.dump());
             c = parse_open_clip_config(dir.path("c.json"), options);
+        } else if (section == S::HfSiglip || section == S::HfSiglipText || section == S::HfSiglipVision ||
+                   section == S::HfSiglipTokenizer) {
+            json config = {
+                {"model_type", "siglip"}, {"text_config", json::object()}, {"vision_config", json::object()}};
+            json tokenizer = {{"tokenizer_class", "SiglipTokenizer"}};
+            if (section == S::HfSiglip) config[field] = value;
+            if (section == S::HfSiglipText) config["text_config"][field] = value;
+            if (section == S::HfSiglipVision) config["vision_config"][field] = value;
+            if (section == S::HfSiglipTokenizer) tokenizer[field] = value;
+            test::write_bytes(dir.path("config.json"), config.dump());
+            test::write_bytes(dir.path("tokenizer_config.json"), tokenizer.dump());
+            c = parse_hf_clip_config(dir.path("config.json"), "", options);
         } else {
             json config = {{"model_type", "clip"}, {"text_config", json::object()}, {"vision_config", json::object()}};
             json pre = {{"size", {{"shortest_edge", 224}}}, {"crop_size", {{"height", 224}, {"width", 224}}}};
@@ -174,7 +186,7 @@ TEST(ConfigFields, EveryValueOutsideARowsListIsRefusedNamingTheFieldAndTheValue)
     for (const auto& f : config_field_table()) {
         if (f.accepted.empty()) continue;
         // config.json's model_type is told apart first ("... is not a CLIP model"), by the reader.
-        if (f.section == S::HfClip && f.name == "model_type") continue;
+        if ((f.section == S::HfClip || f.section == S::HfSiglip) && f.name == "model_type") continue;
         ClipConfig loaded;
         const std::string error = parse_with(f.section, f.name, "no such value", {}, &loaded);
         if (f.section == S::OpenClipText) {

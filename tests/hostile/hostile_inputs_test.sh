@@ -57,6 +57,9 @@ check "tokenizer: corrupt gzip" 3 "not_gzip.txt.gz" -- "$cli" tokenize --vocab "
 check "tokenizer: the undamaged synthetic gzip loads" 0 "" -- "$cli" tokenize --vocab "$d/tokenizer/whole.txt.gz" "a cat"
 check "tokenizer: gzip cut in half" 3 "cut_in_half.txt.gz" -- "$cli" tokenize --vocab "$d/tokenizer/cut_in_half.txt.gz" "a cat"
 check "tokenizer: gzip with a wrong CRC" 3 "bad_crc.txt.gz" -- "$cli" tokenize --vocab "$d/tokenizer/bad_crc.txt.gz" "a cat"
+demo="$here/../../resources/demo/model"
+check "tokenizer: a corrupt SentencePiece .model" 3 "spiece.model" -- "$cli" tokenize --vocab "$d/tokenizer/spiece.model" "a cat"
+check "tokenizer: a SentencePiece .model for a BPE model" 2 "spiece.model" -- "$cli" tokenize --model "$demo" --vocab "$d/tokenizer/spiece.model" "a cat"
 check "tokenizer: a mojibake text is refused, not cleaned differently from ftfy" 5 "'cafÃ©'" -- "$cli" tokenize --vocab "$d/tokenizer/whole.txt.gz" "cafÃ©"
 check "tokenizer: a C1 control character is refused" 5 "C1 control character U+0085" -- "$cli" tokenize --vocab "$d/tokenizer/whole.txt.gz" "$(printf 'a\xc2\x85b')"
 check "tokenizer: vocab.json with a string id" 3 "vocab.json" -- "$cli" tokenize --vocab "$d/tokenizer/vocab_json/vocab.json" "a cat"
@@ -93,7 +96,6 @@ for f in metadata_no_header.csv metadata_missing_columns.csv metadata_unclosed_q
 done
 
 # Texts: unusual but valid; must work.
-demo="$here/../../resources/demo/model"
 check "text: empty string" 0 "" -- "$cli" tokenize --model "$demo" ""
 check "text: 100,000 characters" 0 "" -- "$cli" tokenize --model "$demo" "$(cat "$d/texts/long.txt")"
 check "text: invalid UTF-8" 0 "" -- "$cli" tokenize --model "$demo" "$(printf 'caf\xc3 \xff\xfe')"

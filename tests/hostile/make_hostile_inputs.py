@@ -100,6 +100,7 @@ with open(os.path.join(fixture, "config.json"), "rb") as f:
 write("tokenizer/empty.txt", b"")
 write("tokenizer/header_only.txt", b"#version: 0.2\n")
 write("tokenizer/not_gzip.txt.gz", b"\x1f\x8b\x08\x00garbage")
+write("tokenizer/spiece.model", b"\x0a\x0b\x0a\x05<unk>\x15\x00\x00\x00\x00")  # a cut SentencePiece model
 write("tokenizer/vocab_json/vocab.json", b'{"a": "not an id"}')
 write("tokenizer/vocab_json/merges.txt", b"#version: 0.2\na b\n")
 # A vocabulary with more merges than CLIP uses, gzip-compressed, then damaged two ways. Cut

@@ -12,6 +12,10 @@ info=$("$prefix/bin/clipscope-cli" info 2> "$prefix/info.log")
 grep -q "$prefix/share/clipscope/demo/model" "$prefix/info.log" || { cat "$prefix/info.log"; exit 1; }
 echo "$info" | grep -q '"parameter_count": 1938561'
 "$prefix/bin/clipscope" --version | grep -q "ClipScope"
+# SigLIP's tokenizer module, where the installed executables look first (PREFIX/lib/clipscope).
+module="$prefix/lib/clipscope/libclipscope_sentencepiece.so"
+[ -s "$module" ] || { echo "missing lib/clipscope/libclipscope_sentencepiece.so"; exit 1; }
+if ldd "$module" | grep -q "not found"; then ldd "$module"; exit 1; fi
 QT_QPA_PLATFORM=offscreen XDG_CACHE_HOME="$prefix/cache" XDG_CONFIG_HOME="$prefix/config" \
   "$prefix/bin/clipscope" --export-data "$prefix/data" --quit-after-export 2> "$prefix/app.log"
 grep -q "$prefix/share/clipscope/demo/images" "$prefix/data/view.json" || { cat "$prefix/app.log" "$prefix/data/view.json"; exit 1; }

@@ -161,4 +161,43 @@ FloatArray zero_shot_probabilities(const FloatArray& images, const FloatArray& c
     return probs;
 }
 
+ZeroShotScoring zero_shot_scoring(const ClipModel& model) {
+    ZeroShotScoring s;
+    if (!model.has_logit_scale()) return s;  // no temperature to invent: the cosines are the scores
+    s.logit_scale = model.logit_scale();
+    s.rule = model.has_logit_bias() ? ScoreRule::Sigmoid : ScoreRule::Softmax;
+    if (s.rule == ScoreRule::Sigmoid) s.logit_bias = model.logit_bias();
+    return s;
+}
+
+std::string ZeroShotScoring::description() const {
+    switch (rule) {
+        case ScoreRule::Softmax:
+            return "softmax(exp(logit_scale) * cosine(image, class)) over the labels";
+        case ScoreRule::Sigmoid:
+            return "sigmoid(exp(logit_scale) * cosine(image, class) + logit_bias), each label on its own (SigLIP)";
+        case ScoreRule::Cosine:
+            return "cosine(image, class): the checkpoint has no logit scale";
+    }
+    return "?";
+}
+
+FloatArray zero_shot_scores(const FloatArray& images, const FloatArray& classifier, const ZeroShotScoring& s) {
+    switch (s.rule) {
+        case ScoreRule::Softmax:
+            return zero_shot_probabilities(images, classifier, s.logit_scale);
+        case ScoreRule::Cosine:
+            return zero_shot_cosines(images, classifier);
+        case ScoreRule::Sigmoid: {
+            FloatArray scores = zero_shot_cosines(images, classifier);
+            for (float& x : scores.data) {
+                const double logit = static_cast<double>(s.logit_scale) * x + s.logit_bias;
+                x = static_cast<float>(1.0 / (1.0 + std::exp(-logit)));
+            }
+            return scores;
+        }
+    }
+    throw_usage("unknown score rule");
+}
+
 }  // namespace clipscope

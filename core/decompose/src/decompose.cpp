@@ -15,6 +15,7 @@ Decomposition decompose(const ClipModel& model, const FloatArray& pixels, const 
     c10::InferenceMode guard;
     const at::Tensor input = pixels_tensor(pixels, model_device(model));
     const ClipConfig& c = model.config();
+    require_decomposable(c);
     const int64_t B = input.size(0), L = c.vision.layers, H = c.vision.heads, N = c.vision.tokens(), E = c.embed_dim;
     if (options.spatial_last_layers < 0 || options.spatial_last_layers > L)
         throw_usage("--layers last:K needs 1 <= K <= " + std::to_string(L) + " for this model");

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "clipscope/base/error.h"
 #include "torch_bridge.h"
 
 namespace clipscope {
@@ -60,7 +61,22 @@ void write_cell_and_sum(const float* src, float alpha, const float* constant, fl
 
 }  // namespace
 
+void require_decomposable(const ClipConfig& c) {
+    switch (c.vision.pooling) {
+        case VisionPooling::ClassToken:
+            return;
+        case VisionPooling::AttentionPool:
+            throw Error(ErrorKind::Unsupported,
+                        c.name +
+                            " pools the image with an attention pooling head (SigLIP): its decomposition into "
+                            "layers, heads and positions is not implemented yet. Image and text embeddings, "
+                            "classify, embed-image and embed-text work on it");
+    }
+    throw_usage("unknown vision pooling");
+}
+
 FoldedHeads fold_heads(const ClipWeights& w, const ClipConfig& c) {
+    require_decomposable(c);
     const int64_t L = c.vision.layers, H = c.vision.heads, d = c.vision.head_dim();
     FoldedHeads f;
     f.gamma_proj = w.ln_post_w.unsqueeze(1) * w.vis_proj;  // [W, E]
@@ -81,6 +97,7 @@ FoldedHeads fold_heads(const ClipWeights& w, const ClipConfig& c) {
 void attention_baselines(const ClipWeights& w, const ClipConfig& c, const at::Tensor& pixels,
                          at::Tensor& last_layer_cls, at::Tensor& rollout) {
     check_pixels(pixels, c);
+    require_decomposable(c);
     const int64_t N = c.vision.tokens();
     at::Tensor x = vision_stem(w, c, pixels);
     const at::Tensor half_eye = at::eye(N, pixels.options()) * 0.5;
@@ -108,10 +125,7 @@ void decompose_batch(const ClipWeights& w, const FoldedHeads& f, const ClipConfi
     // The terms below are those of class-token pooling: what each layer and head writes
     // into token 0 (docs/method.md §2). A pooling head of another kind needs its own
     // linearisation here (docs/adding-a-model-family.md).
-    switch (c.vision.pooling) {
-        case VisionPooling::ClassToken:
-            break;
-    }
+    require_decomposable(c);
     const int64_t B = pixels.size(0), L = c.vision.layers, H = c.vision.heads, N = c.vision.tokens(), E = c.embed_dim,
                   d = c.vision.head_dim(), W = c.vision.width;
     const int64_t K = 2 * L + 1;

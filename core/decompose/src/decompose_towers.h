@@ -19,6 +19,10 @@ struct FoldedHeads {
     at::Tensor gamma_sum;   // [E] = 1^T diag(gamma) P
     at::Tensor beta_proj;   // [E] = beta P
 };
+// Refuses (Error Unsupported) a model whose pooling these terms do not linearise: they are
+// those of class-token pooling (docs/method.md §2).
+void require_decomposable(const ClipConfig& config);
+
 FoldedHeads fold_heads(const ClipWeights& w, const ClipConfig& config);
 
 // The attention-only segmentation baselines, per image over the patch tokens ([B, N-1]):

@@ -7,6 +7,7 @@
 #include <c10/core/InferenceMode.h>
 
 #include <cmath>
+#include <filesystem>
 #include <mutex>
 #include <thread>
 
@@ -135,10 +136,25 @@ ClipModel ClipModel::create(const ClipConfig& config, const std::map<std::string
     impl->info.spec = "in-memory:" + config.name;
     impl->info.format = "in-memory";
     impl->info.weights_dtype = "F32";
-    if (!options.vocab_path.empty()) impl->tokenizer = Tokenizer::load(options.vocab_path);
+    if (!options.vocab_path.empty())
+        impl->tokenizer = config.tokenizer == TokenizerKind::SiglipSentencePiece
+                              ? Tokenizer::load_siglip(options.vocab_path)
+                              : Tokenizer::load(options.vocab_path);
     attach_text_table(*impl, options);
     return ClipModel(std::move(impl));
 }
+
+namespace {
+std::string fs_extension(const std::string& path) { return std::filesystem::path(path).extension().string(); }
+
+// A vocabulary with more tokens than the embedding table would index past it.
+void check_vocabulary_size(const ClipModel::Impl& impl) {
+    if (impl.tokenizer->vocab_size() > impl.config.text.vocab_size)
+        throw_model(impl.info.vocab_path, "vocabulary has " + std::to_string(impl.tokenizer->vocab_size()) +
+                                              " tokens but the model's embedding table has " +
+                                              std::to_string(impl.config.text.vocab_size));
+}
+}  // namespace
 
 ClipModel ClipModel::load(const std::string& spec, const LoadOptions& options) {
     c10::InferenceMode guard;
@@ -163,7 +179,7 @@ ClipModel ClipModel::load(const std::string& spec, const LoadOptions& options) {
             impl->config = parse_hf_clip_config(loc.config_path, loc.preprocessor_path,
                                                 ConfigReadOptions{options.allow_unknown_config_fields});
             dict = map_hf_to_open_clip(read_safetensors_state_dict(loc.weights_path, &stored), loc.weights_path,
-                                       impl->config.text_tower);
+                                       impl->config);
             break;
         case ModelFormat::OpenAiTorchScript:
             dict = strip_wrapper_prefixes(read_torchscript_state_dict(loc.weights_path, &stored));
@@ -202,6 +218,18 @@ ClipModel ClipModel::load(const std::string& spec, const LoadOptions& options) {
                         "; CLIP's BPE vocabulary would give other token ids");
         return ClipModel(std::move(impl));
     }
+    if (impl->config.tokenizer == TokenizerKind::SiglipSentencePiece) {
+        const std::string& path = impl->info.vocab_path;
+        if (path.empty()) {
+            impl->vocab_searched = {loc.folder.empty() ? spec : loc.folder + "/spiece.model"};
+            return ClipModel(std::move(impl));
+        }
+        if (fs_extension(path) != ".model")
+            throw_usage("--vocab " + path + ": a SigLIP model tokenizes with a SentencePiece model (spiece.model)");
+        impl->tokenizer = Tokenizer::load_siglip(path);
+        check_vocabulary_size(*impl);
+        return ClipModel(std::move(impl));
+    }
     if (impl->info.vocab_path.empty() && impl->config.text.vocab_size == kStandardClipVocab) {
         const VocabularySearch search = find_clip_vocabulary_elsewhere(hf_hub_cache_dir());
         impl->info.vocab_path = search.path;
@@ -211,11 +239,11 @@ ClipModel ClipModel::load(const std::string& spec, const LoadOptions& options) {
             spdlog::info("{} has no tokenizer files; using the standard CLIP vocabulary from {}", spec, search.path);
     }
     if (!impl->info.vocab_path.empty()) {
+        if (fs_extension(impl->info.vocab_path) == ".model")
+            throw_usage("--vocab " + impl->info.vocab_path +
+                        ": a SentencePiece model, but this model tokenizes with CLIP's BPE");
         impl->tokenizer = Tokenizer::load(impl->info.vocab_path);
-        if (impl->tokenizer->vocab_size() > impl->config.text.vocab_size)
-            throw_model(impl->info.vocab_path, "vocabulary has " + std::to_string(impl->tokenizer->vocab_size()) +
-                                                   " tokens but the model's embedding table has " +
-                                                   std::to_string(impl->config.text.vocab_size));
+        check_vocabulary_size(*impl);
     }
     return ClipModel(std::move(impl));
 }
@@ -267,6 +295,12 @@ void require_text_tower(const ClipModel::Impl& impl) {
 }  // namespace
 
 bool ClipModel::has_logit_scale() const { return impl_->weights.logit_scale.defined(); }
+bool ClipModel::has_logit_bias() const { return impl_->weights.logit_bias.defined(); }
+float ClipModel::logit_bias() const {
+    if (!impl_->weights.logit_bias.defined())
+        throw Error(ErrorKind::Unsupported, impl_->info.spec + " has no logit_bias: its scores are a softmax (CLIP)");
+    return impl_->weights.logit_bias.item<float>();
+}
 const TextEmbeddingTable* ClipModel::text_embeddings() const {
     return impl_->text_table ? &*impl_->text_table : nullptr;
 }
@@ -285,6 +319,10 @@ const Tokenizer& ClipModel::tokenizer() const {
     if (!impl_->tokenizer) {
         std::string searched;
         for (const auto& place : impl_->vocab_searched) searched += "\n  " + place;
+        if (impl_->config.tokenizer == TokenizerKind::SiglipSentencePiece)
+            throw Error(ErrorKind::InputFile, impl_->info.spec +
+                                                  ": no SentencePiece model (spiece.model) found beside the model"
+                                                  "\nPass --vocab FILE (the spiece.model of the same SigLIP repo).");
         throw Error(ErrorKind::InputFile, impl_->info.spec +
                                               ": no tokenizer vocabulary found beside the model "
                                               "(bpe_simple_vocab_16e6.txt.gz, or vocab.json + merges.txt)" +

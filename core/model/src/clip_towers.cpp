@@ -52,7 +52,8 @@ at::Tensor vision_stem(const ClipWeights& w, const ClipConfig& c, const at::Tens
     const int64_t B = pixels.size(0);
     at::Tensor x = at::conv2d(pixels, w.conv1_w, w.conv1_b, c.vision.patch_size);  // [B, W, G, G]
     x = x.flatten(2).transpose(1, 2);                                              // [B, G*G, W]
-    x = at::cat({w.class_emb.view({1, 1, -1}).expand({B, 1, c.vision.width}), x}, 1) + w.vis_pos;
+    if (c.vision.class_token) x = at::cat({w.class_emb.view({1, 1, -1}).expand({B, 1, c.vision.width}), x}, 1);
+    x = x + w.vis_pos;
     return c.vision.ln_pre ? layer_norm(x, w.ln_pre_w, w.ln_pre_b, c.vision) : x;
 }
 
@@ -65,6 +66,10 @@ void check_pixels(const at::Tensor& pixels, const ClipConfig& c) {
 
 namespace {
 bool with_patch_bias(const ClipConfig& c) { return c.vision.patch_bias; }
+bool with_class_token(const ClipConfig& c) { return c.vision.class_token; }
+bool with_vision_proj(const ClipConfig& c) { return c.vision.projection; }
+bool with_pool_head(const ClipConfig& c) { return c.vision.pooling == VisionPooling::AttentionPool; }
+bool with_logit_bias(const ClipConfig& c) { return c.logit_bias && (c.text_tower || !c.text_unavailable.empty()); }
 bool with_ln_pre(const ClipConfig& c) { return c.vision.ln_pre; }
 bool with_text(const ClipConfig& c) { return c.text_tower; }
 bool with_text_proj_bias(const ClipConfig& c) { return c.text_tower && c.text.proj_bias; }
@@ -75,13 +80,24 @@ bool with_logit_scale(const ClipConfig& c) { return c.text_tower || !c.text_unav
 const std::vector<NamedWeight> kNamedWeights = {
     {"visual.conv1.weight", &ClipWeights::conv1_w},
     {"visual.conv1.bias", &ClipWeights::conv1_b, with_patch_bias},
-    {"visual.class_embedding", &ClipWeights::class_emb},
+    {"visual.class_embedding", &ClipWeights::class_emb, with_class_token},
     {"visual.positional_embedding", &ClipWeights::vis_pos},
     {"visual.ln_pre.weight", &ClipWeights::ln_pre_w, with_ln_pre},
     {"visual.ln_pre.bias", &ClipWeights::ln_pre_b, with_ln_pre},
     {"visual.ln_post.weight", &ClipWeights::ln_post_w},
     {"visual.ln_post.bias", &ClipWeights::ln_post_b},
-    {"visual.proj", &ClipWeights::vis_proj},
+    {"visual.proj", &ClipWeights::vis_proj, with_vision_proj},
+    {"visual.attn_pool.probe", &ClipWeights::pool_probe, with_pool_head},
+    {"visual.attn_pool.attn.in_proj_weight", &ClipWeights::pool_in_w, with_pool_head},
+    {"visual.attn_pool.attn.in_proj_bias", &ClipWeights::pool_in_b, with_pool_head},
+    {"visual.attn_pool.attn.out_proj.weight", &ClipWeights::pool_out_w, with_pool_head},
+    {"visual.attn_pool.attn.out_proj.bias", &ClipWeights::pool_out_b, with_pool_head},
+    {"visual.attn_pool.ln.weight", &ClipWeights::pool_ln_w, with_pool_head},
+    {"visual.attn_pool.ln.bias", &ClipWeights::pool_ln_b, with_pool_head},
+    {"visual.attn_pool.mlp.c_fc.weight", &ClipWeights::pool_fc_w, with_pool_head},
+    {"visual.attn_pool.mlp.c_fc.bias", &ClipWeights::pool_fc_b, with_pool_head},
+    {"visual.attn_pool.mlp.c_proj.weight", &ClipWeights::pool_proj_w, with_pool_head},
+    {"visual.attn_pool.mlp.c_proj.bias", &ClipWeights::pool_proj_b, with_pool_head},
     {"token_embedding.weight", &ClipWeights::tok_emb, with_text},
     {"positional_embedding", &ClipWeights::txt_pos, with_text},
     {"ln_final.weight", &ClipWeights::ln_final_w, with_text},
@@ -89,6 +105,7 @@ const std::vector<NamedWeight> kNamedWeights = {
     {"text_projection", &ClipWeights::txt_proj, with_text},
     {"text_projection.bias", &ClipWeights::txt_proj_b, with_text_proj_bias},
     {"logit_scale", &ClipWeights::logit_scale, with_logit_scale},
+    {"logit_bias", &ClipWeights::logit_bias, with_logit_bias},
 };
 
 const std::vector<NamedBlockWeight> kNamedBlockWeights = {
@@ -113,6 +130,7 @@ ClipWeights build_weights(const StateDict& d, const ClipConfig& c, const at::Dev
     for (const auto& n : kNamedWeights)
         if (has_weight(n, c)) w.*n.member = d.at(n.key).to(device);
     if (with_logit_scale(c)) w.logit_scale = w.logit_scale.reshape({});  // stored as [] or [1]
+    if (with_logit_bias(c)) w.logit_bias = w.logit_bias.reshape({});
     for (const bool vision : {true, false}) {
         if (!vision && !c.text_tower) break;  // vision-only: the image tower alone
         auto& blocks = vision ? w.vision.blocks : w.text.blocks;
@@ -135,15 +153,42 @@ at::Tensor encode_image(const ClipWeights& w, const ClipConfig& c, const at::Ten
         x = x + attention(layer_norm(x, b.ln1_w, b.ln1_b, c.vision), b, c.vision.heads, {}, nullptr);
         x = x + mlp(layer_norm(x, b.ln2_w, b.ln2_b, c.vision), b, c.vision);
     }
-    return at::matmul(layer_norm(vision_pool(x, c.vision), w.ln_post_w, w.ln_post_b, c.vision), w.vis_proj);
+    return vision_head(w, c, x);
 }
 
-at::Tensor vision_pool(const at::Tensor& x, const VisionConfig& v) {
-    switch (v.pooling) {
-        case VisionPooling::ClassToken:
-            return x.select(1, 0);
+at::Tensor attention_pool(const ClipWeights& w, const VisionConfig& v, const at::Tensor& y, PoolRecord* record) {
+    // nn.MultiheadAttention(probe, y, y): the probe's query against every position's key and value.
+    const int64_t B = y.size(0), N = y.size(1), W = y.size(2), H = v.heads, d = W / H;
+    const at::Tensor q = at::linear(w.pool_probe.view({1, W}), w.pool_in_w.narrow(0, 0, W), w.pool_in_b.narrow(0, 0, W))
+                             .view({1, H, 1, d}) *
+                         (1.0 / std::sqrt(static_cast<double>(d)));
+    const at::Tensor kv = at::linear(y, w.pool_in_w.narrow(0, W, 2 * W), w.pool_in_b.narrow(0, W, 2 * W))
+                              .view({B, N, 2, H, d})
+                              .permute({2, 0, 3, 1, 4});                               // [2, B, H, N, d]
+    const at::Tensor probs = at::softmax(at::matmul(q, kv[0].transpose(-2, -1)), -1);  // [B, H, 1, N]
+    const at::Tensor o = at::matmul(probs, kv[1]).view({B, W});                        // heads side by side
+    const at::Tensor attended = at::linear(o, w.pool_out_w, w.pool_out_b);
+    if (record) {
+        record->probs = probs.squeeze(2);
+        record->attended = attended;
     }
-    throw_usage("unknown vision pooling");
+    const at::Tensor normed = at::layer_norm(attended, {W}, w.pool_ln_w, w.pool_ln_b, v.norm_eps);
+    const at::Tensor hidden = activation(at::linear(normed, w.pool_fc_w, w.pool_fc_b), v.activation);
+    return attended + at::linear(hidden, w.pool_proj_w, w.pool_proj_b);
+}
+
+at::Tensor vision_head(const ClipWeights& w, const ClipConfig& c, const at::Tensor& x) {
+    at::Tensor pooled;
+    switch (c.vision.pooling) {
+        case VisionPooling::ClassToken:  // ln_post acts per token: at the class token alone
+            pooled = layer_norm(x.select(1, 0), w.ln_post_w, w.ln_post_b, c.vision);
+            break;
+        case VisionPooling::AttentionPool:
+            pooled = attention_pool(w, c.vision, layer_norm(x, w.ln_post_w, w.ln_post_b, c.vision), nullptr);
+            break;
+    }
+    if (!pooled.defined()) throw_usage("unknown vision pooling");
+    return c.vision.projection ? at::matmul(pooled, w.vis_proj) : pooled;
 }
 
 at::Tensor text_pool_positions(const at::Tensor& ids, const TextConfig& t) {

@@ -24,8 +24,12 @@ struct ClipWeights {
     // vision
     at::Tensor conv1_w, conv1_b, class_emb, vis_pos, ln_pre_w, ln_pre_b, ln_post_w, ln_post_b, vis_proj;
     TowerWeights vision;
+    // SigLIP's attention pooling head (VisionPooling::AttentionPool): the probe [1, 1, W], its
+    // attention (q, k, v packed by rows as nn.MultiheadAttention), the LayerNorm and the MLP.
+    at::Tensor pool_probe, pool_in_w, pool_in_b, pool_out_w, pool_out_b, pool_ln_w, pool_ln_b, pool_fc_w, pool_fc_b,
+        pool_proj_w, pool_proj_b;
     // text
-    at::Tensor tok_emb, txt_pos, ln_final_w, ln_final_b, txt_proj, txt_proj_b, logit_scale, causal_mask;
+    at::Tensor tok_emb, txt_pos, ln_final_w, ln_final_b, txt_proj, txt_proj_b, logit_scale, logit_bias, causal_mask;
     TowerWeights text;
 };
 
@@ -78,10 +82,18 @@ struct AttentionRecord {
 at::Tensor attention(const at::Tensor& x, const BlockWeights& b, int64_t heads, const at::Tensor& mask,
                      AttentionRecord* record);
 at::Tensor mlp(const at::Tensor& x, const BlockWeights& b, const TowerConfig& tower);
-// Patch embedding (+ bias) + class token + positions (+ ln_pre): the initial residual stream x0.
+// Patch embedding (+ bias) (+ class token) + positions (+ ln_pre): the initial residual stream x0.
 at::Tensor vision_stem(const ClipWeights& w, const ClipConfig& c, const at::Tensor& pixels);
-// The residual stream [B, N, W] at the token the image embedding is read from ([B, W]).
-at::Tensor vision_pool(const at::Tensor& x, const VisionConfig& vision);
+// The last residual stream [B, N, W] to the image embedding [B, E] (VisionConfig::pooling).
+at::Tensor vision_head(const ClipWeights& w, const ClipConfig& c, const at::Tensor& x);
+// What the decomposition needs from the attention pooling head: its attention weights
+// A_p [B, H, N] (probe over positions) and its attention output before the residual MLP, [B, W].
+struct PoolRecord {
+    at::Tensor probs;
+    at::Tensor attended;
+};
+// SigLIP's pooling head on the post-LayerNorm stream y [B, N, W] -> [B, W] (fills `record` when given).
+at::Tensor attention_pool(const ClipWeights& w, const VisionConfig& vision, const at::Tensor& y, PoolRecord* record);
 // The position [B] each text is pooled at (TextConfig::pooling).
 at::Tensor text_pool_positions(const at::Tensor& ids, const TextConfig& text);
 // Refuses pixels that are not [B, 3, S, S] for this model's S.

@@ -272,7 +272,70 @@ std::vector<ConfigField> build_table() {
         {S::HfPreprocessor, "disable_grouping", H, "", "batching of the fast processor"},
         {S::HfPreprocessor, "do_pad", R, "[null, false]", "padding to a size"},
         {S::HfPreprocessor, "crop_pct", R, "[null]", "a crop fraction (timm style)"},
+
+        // config.json: SiglipConfig.
+        {S::HfSiglip, "model_type", I, R"(["siglip"])",
+         "a SiglipModel (SigLipParity); a config.json with model_type siglip_vision_model is read as a vision-only "
+         "SiglipVisionConfig"},
+        {S::HfSiglip, "text_config", I, "", "the text tower below"},
+        {S::HfSiglip, "vision_config", I, "", "the image tower below"},
+        {S::HfSiglip, "pruned_heads", R, "[{}]", "pruned attention heads"},
+        {S::HfSiglip, "quantization_config", R, "[null]", "quantised weights"},
+
+        // config.json text_config: SiglipTextConfig.
+        {S::HfSiglipText, "model_type", I, R"(["siglip_text_model"])", ""},
+        {S::HfSiglipText, "vocab_size", I, "", ""},
+        {S::HfSiglipText, "hidden_size", I, "", ""},
+        {S::HfSiglipText, "intermediate_size", I, "", ""},
+        {S::HfSiglipText, "num_hidden_layers", I, "", ""},
+        {S::HfSiglipText, "num_attention_heads", I, "", ""},
+        {S::HfSiglipText, "max_position_embeddings", I, "", "the context every text is padded to (SigLipParity)"},
+        {S::HfSiglipText, "hidden_act", I, "", "gelu, quick_gelu, gelu_pytorch_tanh (SigLipParity)"},
+        {S::HfSiglipText, "layer_norm_eps", I, "", "SigLipParity"},
+        {S::HfSiglipText, "projection_size", I, "", "the text head's width; must equal the image tower's"},
+        {S::HfSiglipText, "attention_dropout", H, "", "training only"},
+        {S::HfSiglipText, "eos_token_id", H, "", "SigLIP's text model is read at the last position, whatever the ids"},
+        {S::HfSiglipText, "pruned_heads", R, "[{}]", "pruned attention heads"},
+
+        // config.json vision_config: SiglipVisionConfig.
+        {S::HfSiglipVision, "model_type", I, R"(["siglip_vision_model"])", ""},
+        {S::HfSiglipVision, "hidden_size", I, "", ""},
+        {S::HfSiglipVision, "intermediate_size", I, "", ""},
+        {S::HfSiglipVision, "num_hidden_layers", I, "", ""},
+        {S::HfSiglipVision, "num_attention_heads", I, "", "the blocks' and the pooling head's"},
+        {S::HfSiglipVision, "num_channels", I, "[3]", "RGB input only"},
+        {S::HfSiglipVision, "image_size", I, "", "the grid is floored when it is not a multiple of patch_size"},
+        {S::HfSiglipVision, "patch_size", I, "", ""},
+        {S::HfSiglipVision, "hidden_act", I, "", "gelu, quick_gelu, gelu_pytorch_tanh (SigLipParity)"},
+        {S::HfSiglipVision, "layer_norm_eps", I, "", "SigLipParity"},
+        {S::HfSiglipVision, "vision_use_head", I, "[true]", "the attention pooling head gives the embedding"},
+        {S::HfSiglipVision, "attention_dropout", H, "", "training only"},
+        {S::HfSiglipVision, "pruned_heads", R, "[{}]", "pruned attention heads"},
+
+        // tokenizer_config.json of a SigLIP repo: SiglipTokenizer's arguments.
+        {S::HfSiglipTokenizer, "tokenizer_class", I, "",
+         "SiglipTokenizer (SigLipTokenizer tests); GemmaTokenizer(Fast), SigLIP 2's, loads without a tokenizer"},
+        {S::HfSiglipTokenizer, "do_lower_case", I, "[true]", "texts are lower-cased"},
+        {S::HfSiglipTokenizer, "eos_token", I, "", "must be </s>"},
+        {S::HfSiglipTokenizer, "pad_token", I, "", "must be </s>"},
+        {S::HfSiglipTokenizer, "unk_token", I, "", "must be <unk>"},
+        {S::HfSiglipTokenizer, "model_max_length", H, "",
+         "texts are padded to the text model's max_position_embeddings, the length it was trained on"},
+        {S::HfSiglipTokenizer, "sp_model_kwargs", R, "[{}]", "SentencePiece options (sampling, ...)"},
+        {S::HfSiglipTokenizer, "additional_special_tokens", R, "[null, []]", "special tokens split out of texts"},
+        {S::HfSiglipTokenizer, "added_tokens_decoder", H, "",
+         "the ids of <unk>, </s> and <pad>, which the SentencePiece model itself holds"},
+        {S::HfSiglipTokenizer, "model_input_names", H, "", "the Python call's outputs"},
+        {S::HfSiglipTokenizer, "processor_class", H, "", "the Python class"},
+        {S::HfSiglipTokenizer, "clean_up_tokenization_spaces", H, "", "decoding only"},
+        {S::HfSiglipTokenizer, "name_or_path", H, "", "bookkeeping"},
+        {S::HfSiglipTokenizer, "special_tokens_map_file", H, "", "bookkeeping"},
+        {S::HfSiglipTokenizer, "extra_special_tokens", H, "", "Python attributes; none splits texts"},
     };
+    for (const ConfigSection s : {S::HfSiglip, S::HfSiglipText, S::HfSiglipVision})
+        for (const char* name : kPretrainedConfigCommon)
+            if (!find_in(t, s, name))
+                t.push_back({s, name, H, "", "transformers PretrainedConfig attribute: no effect on the encoders"});
     for (const ConfigSection s : {S::HfClip, S::HfText, S::HfVision})
         for (const char* name : kPretrainedConfigCommon)
             if (!find_in(t, s, name))
@@ -318,6 +381,14 @@ std::string section_name(ConfigSection section) {
             return "transformers text_config";
         case S::HfPreprocessor:
             return "transformers preprocessor_config.json";
+        case S::HfSiglip:
+            return "transformers SigLIP config.json";
+        case S::HfSiglipVision:
+            return "transformers SigLIP vision_config";
+        case S::HfSiglipText:
+            return "transformers SigLIP text_config";
+        case S::HfSiglipTokenizer:
+            return "transformers SigLIP tokenizer_config.json";
     }
     return "?";
 }
@@ -333,12 +404,16 @@ std::string section_prefix(ConfigSection section) {
         case S::OpenClipPreprocess:
             return "preprocess_cfg.";
         case S::HfVision:
+        case S::HfSiglipVision:
             return "vision_config.";
         case S::HfText:
+        case S::HfSiglipText:
             return "text_config.";
         case S::OpenClipFile:
         case S::HfClip:
         case S::HfPreprocessor:
+        case S::HfSiglip:
+        case S::HfSiglipTokenizer:
             return "";
     }
     return "";

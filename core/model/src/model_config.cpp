@@ -9,75 +9,12 @@
 #include "clipscope/base/atomic_file.h"
 #include "clipscope/base/error.h"
 #include "config_field_check.h"
+#include "config_json.h"
 
 namespace clipscope {
 namespace {
 
 using nlohmann::json;
-
-json load_json(const std::string& path) {
-    const std::string text = read_file_bytes(path, 16 << 20);
-    try {
-        json j = json::parse(text);
-        if (!j.is_object()) throw_model(path, "expected a JSON object at the top level");
-        return j;
-    } catch (const json::exception& e) {
-        throw_model(path, std::string("not valid JSON: ") + e.what());
-    }
-}
-
-// Reads an integer field with a default; wrong types are errors that name the field.
-int64_t get_int(const json& obj, const std::string& key, int64_t fallback, const std::string& path,
-                const std::string& where) {
-    if (!obj.contains(key) || obj[key].is_null()) return fallback;
-    const auto& v = obj[key];
-    if (v.is_number_integer()) return v.get<int64_t>();
-    // A whole float within +-2^53 is an exact integer; beyond (1e999 parses as inf) the cast
-    // would be undefined.
-    if (v.is_number_float() && std::floor(v.get<double>()) == v.get<double>() &&
-        std::abs(v.get<double>()) <= 9007199254740992.0)
-        return static_cast<int64_t>(v.get<double>());
-    throw_model(path, where + key + " should be an integer, found " + json_in_message(v));
-}
-
-// Reads a true/false field with a default; a string such as "true" is an error naming the field.
-bool get_bool(const json& obj, const std::string& key, bool fallback, const std::string& path,
-              const std::string& where) {
-    if (!obj.contains(key) || obj[key].is_null()) return fallback;
-    if (!obj[key].is_boolean())
-        throw_model(path, where + key + " should be true or false, found " + json_in_message(obj[key]));
-    return obj[key].get<bool>();
-}
-
-std::string get_string(const json& obj, const std::string& key, const std::string& fallback, const std::string& path,
-                       const std::string& where) {
-    if (!obj.contains(key) || obj[key].is_null()) return fallback;
-    if (!obj[key].is_string())
-        throw_model(path, where + key + " should be a string, found " + json_in_message(obj[key]));
-    return obj[key].get<std::string>();
-}
-
-double get_number(const json& obj, const std::string& key, double fallback, const std::string& path,
-                  const std::string& where) {
-    if (!obj.contains(key) || obj[key].is_null()) return fallback;
-    if (!obj[key].is_number())
-        throw_model(path, where + key + " should be a number, found " + json_in_message(obj[key]));
-    return obj[key].get<double>();
-}
-
-std::array<float, 3> get_triplet(const json& obj, const std::string& key, std::array<float, 3> fallback,
-                                 const std::string& path) {
-    if (!obj.contains(key) || obj[key].is_null()) return fallback;
-    const auto& v = obj[key];
-    if (v.is_number()) {  // a scalar applies to all channels
-        const float x = v.get<float>();
-        return {x, x, x};
-    }
-    if (!v.is_array() || v.size() != 3 || !v[0].is_number() || !v[1].is_number() || !v[2].is_number())
-        throw_model(path, key + " should be a list of 3 numbers, found " + json_in_message(v));
-    return {v[0].get<float>(), v[1].get<float>(), v[2].get<float>()};
-}
-
 // open_clip's per-tower `norm_kwargs` (LayerNorm arguments) and `act_kwargs` (nn.GELU
 // arguments): eps and approximate are computed; any other argument is refused by name.
 void read_block_kwargs(const json& cfg, const std::string& where, bool quick_gelu, TowerConfig& t,
@@ -146,7 +83,25 @@ std::string activation_name(Activation a) {
     return "?";
 }
 
-std::string pooling_name(VisionPooling) { return "class_token"; }
+std::string pooling_name(VisionPooling p) {
+    switch (p) {
+        case VisionPooling::ClassToken:
+            return "class_token";
+        case VisionPooling::AttentionPool:
+            return "attention_pool";
+    }
+    return "?";
+}
+
+std::string tokenizer_kind_name(TokenizerKind k) {
+    switch (k) {
+        case TokenizerKind::ClipBpe:
+            return "clip_bpe";
+        case TokenizerKind::SiglipSentencePiece:
+            return "siglip_sentencepiece";
+    }
+    return "?";
+}
 
 std::string pooling_name(TextPooling p) {
     switch (p) {
@@ -182,6 +137,9 @@ std::vector<std::string> architecture_variations(const ClipConfig& c) {
     add(c.vision.pooling != v0.pooling, "vision.pooling", pooling_name(c.vision.pooling));
     add(c.vision.ln_pre != v0.ln_pre, "vision.ln_pre", c.vision.ln_pre ? "true" : "false");
     add(c.vision.patch_bias != v0.patch_bias, "vision.patch_bias", c.vision.patch_bias ? "true" : "false");
+    add(c.vision.class_token != v0.class_token, "vision.class_token", c.vision.class_token ? "true" : "false");
+    add(c.vision.projection != v0.projection, "vision.projection", c.vision.projection ? "true" : "false");
+    add(c.logit_bias, "logit_bias", "true");
     if (!c.text_tower) {
         out.push_back("text_tower=none");
         return out;
@@ -191,6 +149,7 @@ std::vector<std::string> architecture_variations(const ClipConfig& c) {
             (c.text.pooling == TextPooling::Eos ? "(" + std::to_string(c.text.eos_id) + ")" : ""));
     add(c.text.causal_mask != t0.causal_mask, "text.causal_mask", c.text.causal_mask ? "true" : "false");
     add(c.text.proj_bias != t0.proj_bias, "text.proj_bias", c.text.proj_bias ? "true" : "false");
+    add(c.tokenizer != TokenizerKind::ClipBpe, "tokenizer", tokenizer_kind_name(c.tokenizer));
     return out;
 }
 
@@ -220,10 +179,19 @@ void validate_config(const ClipConfig& c, const std::string& source) {
     check(!text || c.text.pooling != TextPooling::Eos || (c.text.eos_id >= 0 && c.text.eos_id < c.text.vocab_size),
           "text eos_id " + std::to_string(c.text.eos_id) + " is not a token of the vocabulary");
     check(c.embed_dim > 0 && c.embed_dim <= 16384, "embed_dim " + std::to_string(c.embed_dim) + " is out of range");
-    check(c.vision.patch_size > 0 && c.vision.image_size > 0 && c.vision.image_size <= 4096 &&
-              c.vision.image_size % c.vision.patch_size == 0,
+    // A size that is not a multiple of the patch (SigLIP so400m: 384 / 14) is what the patch
+    // convolution computes: the grid is floored, the last pixels dropped. Maps over the grid
+    // assume it covers the whole image, so that is allowed only where no map is drawn yet
+    // (the attention-pooled models, whose decomposition is refused).
+    check(c.vision.patch_size > 0 && c.vision.image_size >= c.vision.patch_size && c.vision.image_size <= 4096 &&
+              (c.vision.image_size % c.vision.patch_size == 0 || c.vision.pooling == VisionPooling::AttentionPool),
           "image_size " + std::to_string(c.vision.image_size) + " is not a positive multiple of patch_size " +
               std::to_string(c.vision.patch_size));
+    check(c.vision.projection || c.embed_dim == c.vision.width,
+          "embed_dim " + std::to_string(c.embed_dim) + " differs from the image tower's width " +
+              std::to_string(c.vision.width) + ", which is its embedding width when nothing projects it");
+    check(c.vision.class_token || c.vision.pooling != VisionPooling::ClassToken,
+          "class-token pooling without a class token");
     check(!text || (c.text.context_length > 1 && c.text.context_length <= 4096),
           "context_length " + std::to_string(c.text.context_length) + " is out of range");
     check(!text || (c.text.vocab_size > 0 && c.text.vocab_size <= 10'000'000),
@@ -341,10 +309,12 @@ ClipConfig parse_hf_clip_config(const std::string& config_path, const std::strin
     const json type = root.contains("model_type") ? root["model_type"] : json("clip");
     const bool vision_only = type == "clip_vision_model" || type == "metaclip_2_vision_model";
     const bool metaclip2 = type == "metaclip_2" || type == "metaclip_2_vision_model";
+    if (type == "siglip" || type == "siglip_vision_model")
+        return parse_hf_siglip_config(root, config_path, preprocessor_path, options);
     if (type != "clip" && type != "metaclip_2" && !vision_only)
         throw_model(config_path, "model_type " + json_in_message(type) +
-                                     " is not a CLIP model (clip or metaclip_2, or clip_vision_model / "
-                                     "metaclip_2_vision_model for a vision-only one)");
+                                     " is not a CLIP model (clip, metaclip_2 or siglip, or clip_vision_model / "
+                                     "metaclip_2_vision_model / siglip_vision_model for a vision-only one)");
     // Legacy *_config_dict values override *_config (transformers' own rule).
     auto merged = [&](const char* name) {
         const std::string legacy = std::string(name) + "_dict";
@@ -382,21 +352,8 @@ ClipConfig parse_hf_clip_config(const std::string& config_path, const std::strin
     c.vision.heads = get_int(v, "num_attention_heads", 12, config_path, "vision_config.");
     c.vision.image_size = get_int(v, "image_size", 224, config_path, "vision_config.");
     c.vision.patch_size = get_int(v, "patch_size", 32, config_path, "vision_config.");
-    // Per tower: transformers' ACT2FN name and LayerNorm eps.
-    for (auto [cfg, tower, where] : {std::tuple{&t, static_cast<TowerConfig*>(&c.text), "text_config."},
-                                     std::tuple{&v, static_cast<TowerConfig*>(&c.vision), "vision_config."}}) {
-        const std::string act = get_string(*cfg, "hidden_act", "quick_gelu", config_path, where);
-        if (act == "quick_gelu")
-            tower->activation = Activation::QuickGelu;
-        else if (act == "gelu")
-            tower->activation = Activation::Gelu;
-        else if (act == "gelu_pytorch_tanh")
-            tower->activation = Activation::GeluTanh;
-        else
-            throw_model(config_path, std::string(where) + "hidden_act '" + act +
-                                         "' is not supported (gelu, quick_gelu, gelu_pytorch_tanh)");
-        tower->norm_eps = get_number(*cfg, "layer_norm_eps", 1e-5, config_path, where);
-    }
+    read_hf_activation(t, c.text, "text_config.", "quick_gelu", 1e-5, config_path);
+    read_hf_activation(v, c.vision, "vision_config.", "quick_gelu", 1e-5, config_path);
     // CLIPTextTransformer pools at the first eos_token_id, or at the largest id when
     // eos_token_id is 2 ("legacy", what older configs hold); 49407 is CLIPTextConfig's default.
     const int64_t eos = get_int(t, "eos_token_id", 49407, config_path, "text_config.");
@@ -410,62 +367,7 @@ ClipConfig parse_hf_clip_config(const std::string& config_path, const std::strin
             "MetaCLIP 2 tokenizes with a multilingual SentencePiece model (XLM-V or mT5), which ClipScope does not "
             "implement yet";
 
-    c.preprocess.image_size = c.vision.image_size;
-    c.preprocess.crop_rounding = "floor";  // transformers' CLIPImageProcessor floors the crop offset
-    if (!preprocessor_path.empty()) {
-        const json p = load_json(preprocessor_path);
-        check_config_fields(p, ConfigSection::HfPreprocessor, preprocessor_path, options, c.unknown_fields);
-        c.preprocess.mean = get_triplet(p, "image_mean", c.preprocess.mean, preprocessor_path);
-        c.preprocess.std = get_triplet(p, "image_std", c.preprocess.std, preprocessor_path);
-        // CLIPImageProcessor: convert to RGB first, resize (shortest_edge, or exactly
-        // height x width), centre crop (offset floored), x rescale_factor, normalise.
-        c.preprocess.convert_rgb_first = true;
-        const auto flag = [&](const char* key) {
-            if (!p.contains(key)) return true;
-            if (!p[key].is_boolean()) throw_model(preprocessor_path, std::string(key) + " must be true or false");
-            return p[key].get<bool>();
-        };
-        for (const char* key : {"do_resize", "do_rescale", "do_normalize", "do_convert_rgb"})
-            if (!flag(key)) throw_model(preprocessor_path, std::string(key) + ": false is not supported");
-        if (p.contains("rescale_factor") &&
-            !(p["rescale_factor"].is_number() && std::abs(p["rescale_factor"].get<double>() - 1.0 / 255) < 1e-12))
-            throw_model(preprocessor_path,
-                        "rescale_factor " + json_in_message(p["rescale_factor"]) + " is not supported (only 1/255)");
-        const int64_t S = c.vision.image_size;
-        const auto square = [&](const json& s, int64_t side) {
-            return s.is_object() && s.contains("height") && s.contains("width") && s["height"] == side &&
-                   s["width"] == side;
-        };
-        const json size = p.value("size", json{{"shortest_edge", S}});
-        const json crop = p.value("crop_size", json{{"height", S}, {"width", S}});
-        const bool centre_crop = flag("do_center_crop");
-        const bool crop_is_s = crop.is_number_integer() ? crop == S : square(crop, S);
-        const bool shortest_is_s =
-            size.is_number_integer()
-                ? size == S
-                : size.is_object() && size.size() == 1 && size.contains("shortest_edge") && size["shortest_edge"] == S;
-        if (shortest_is_s && centre_crop && crop_is_s) {
-            c.preprocess.resize_mode = "shortest";
-        } else if (square(size, S) && (!centre_crop || crop_is_s)) {
-            c.preprocess.resize_mode = "squash";  // resized to exactly S x S; a crop of S changes nothing
-        } else {
-            throw_model(preprocessor_path, "size " + json_in_message(size) + " with crop_size " +
-                                               json_in_message(crop) + " and do_center_crop " +
-                                               (centre_crop ? "true" : "false") + " for a model of image size " +
-                                               std::to_string(S) +
-                                               " is not supported (shortest_edge S with a centre crop of S, or "
-                                               "height = width = S)");
-        }
-        // PIL's resampling filters by number: 0 NEAREST, 2 BILINEAR, 3 BICUBIC (1 LANCZOS, 4 BOX
-        // and 5 HAMMING are not implemented).
-        const int64_t resample = get_int(p, "resample", 3, preprocessor_path, "");
-        static const std::map<int64_t, const char*> kFilters = {{0, "nearest"}, {2, "bilinear"}, {3, "bicubic"}};
-        const auto filter = kFilters.find(resample);
-        if (filter == kFilters.end())
-            throw_model(preprocessor_path, "resample " + std::to_string(resample) +
-                                               " is not supported (0 nearest, 2 bilinear, 3 bicubic)");
-        c.preprocess.interpolation = filter->second;
-    }
+    read_hf_preprocessor(c, preprocessor_path, options, HfProcessorDefaults::Clip);
     validate_config(c, config_path);
     c.name = architecture_name(c);
     return c;
@@ -503,6 +405,7 @@ ClipConfig shape_architecture(const std::string& name);
 }  // namespace
 
 ClipConfig builtin_architecture(const std::string& name) {
+    if (ClipConfig siglip; siglip_architecture(name, siglip)) return siglip;
     if (const auto preset = family_presets().find(name); preset != family_presets().end()) {
         ClipConfig c = shape_architecture(preset->second.base);
         if (preset->second.quick_gelu) c.vision.activation = c.text.activation = Activation::QuickGelu;
@@ -522,6 +425,7 @@ std::vector<std::string> builtin_architecture_names() {
     std::vector<std::string> names = {"ViT-B-32", "ViT-B-16",     "ViT-L-14",    "ViT-L-14-336",
                                       "ViT-H-14", "ViT-H-14-378", "ViT-bigG-14", "tiny"};
     for (const auto& [preset, _] : family_presets()) names.push_back(preset);
+    for (const std::string& siglip : siglip_architecture_names()) names.push_back(siglip);
     return names;
 }
 
@@ -571,6 +475,7 @@ ClipConfig shape_architecture(const std::string& name) {
 }  // namespace
 
 std::string architecture_name(const ClipConfig& c) {
+    if (c.vision.pooling == VisionPooling::AttentionPool) return siglip_architecture_name(c);
     for (const char* name :
          {"ViT-B-32", "ViT-B-16", "ViT-L-14", "ViT-L-14-336", "ViT-H-14", "ViT-H-14-378", "ViT-bigG-14"}) {
         const ClipConfig b = shape_architecture(name);

@@ -62,9 +62,22 @@ FloatArray to_float_array(const at::Tensor& tensor) {
 std::map<std::string, Shape> expected_shapes(const ClipConfig& c) {
     std::map<std::string, Shape> s;
     const auto& v = c.vision;
-    s["visual.class_embedding"] = {v.width};
+    if (v.class_token) s["visual.class_embedding"] = {v.width};
     s["visual.positional_embedding"] = {v.tokens(), v.width};
-    s["visual.proj"] = {v.width, c.embed_dim};
+    if (v.projection) s["visual.proj"] = {v.width, c.embed_dim};
+    if (v.pooling == VisionPooling::AttentionPool) {
+        s["visual.attn_pool.probe"] = {1, 1, v.width};
+        s["visual.attn_pool.attn.in_proj_weight"] = {3 * v.width, v.width};
+        s["visual.attn_pool.attn.in_proj_bias"] = {3 * v.width};
+        s["visual.attn_pool.attn.out_proj.weight"] = {v.width, v.width};
+        s["visual.attn_pool.attn.out_proj.bias"] = {v.width};
+        s["visual.attn_pool.ln.weight"] = {v.width};
+        s["visual.attn_pool.ln.bias"] = {v.width};
+        s["visual.attn_pool.mlp.c_fc.weight"] = {v.mlp_hidden, v.width};
+        s["visual.attn_pool.mlp.c_fc.bias"] = {v.mlp_hidden};
+        s["visual.attn_pool.mlp.c_proj.weight"] = {v.width, v.mlp_hidden};
+        s["visual.attn_pool.mlp.c_proj.bias"] = {v.width};
+    }
     s["visual.conv1.weight"] = {v.width, 3, v.patch_size, v.patch_size};
     if (v.patch_bias) s["visual.conv1.bias"] = {v.width};
     if (v.ln_pre) {
@@ -78,6 +91,7 @@ std::map<std::string, Shape> expected_shapes(const ClipConfig& c) {
         // A vision-only checkpoint has no text weights and no logit_scale; an open_clip one whose
         // text tower is not run keeps its trained logit_scale (open_clip always saves it).
         if (!c.text_unavailable.empty()) s["logit_scale"] = {};
+        if (!c.text_unavailable.empty() && c.logit_bias) s["logit_bias"] = {};
         return s;
     }
     const auto& t = c.text;
@@ -88,6 +102,7 @@ std::map<std::string, Shape> expected_shapes(const ClipConfig& c) {
     s["text_projection"] = {t.width, c.embed_dim};
     if (t.proj_bias) s["text_projection.bias"] = {c.embed_dim};
     s["logit_scale"] = {};
+    if (c.logit_bias) s["logit_bias"] = {};
     add_block_shapes(s, "", t);
     return s;
 }
@@ -124,7 +139,7 @@ StateDict validate_state_dict(StateDict dict, const ClipConfig& config, const st
         if (it == normalised.end())
             throw_model(file, "missing tensor '" + key + "' (expected shape " + shape_to_string(shape) + ")");
         const Shape got(it->second.sizes().begin(), it->second.sizes().end());
-        // logit_scale is sometimes stored as [1] rather than [].
+        // logit_scale (and logit_bias) are sometimes stored as [1] rather than [].
         const bool scalar_ok = shape.empty() && it->second.numel() == 1;
         if (got != shape && !scalar_ok)
             throw_model(file, "tensor '" + key + "' has shape " + shape_to_string(got) + ", expected " +
@@ -220,49 +235,22 @@ StateDict read_safetensors_state_dict(const std::string& path, std::string* stor
     return dict;
 }
 
-StateDict map_hf_to_open_clip(StateDict hf, const std::string& file, bool text_tower) {
-    StateDict out;
-    auto take = [&](const std::string& key) -> at::Tensor {
-        auto it = hf.find(key);
-        if (it == hf.end()) throw_model(file, "missing tensor '" + key + "'");
-        at::Tensor t = it->second;
-        hf.erase(it);
-        return t;
-    };
-    static const std::vector<std::pair<std::string, std::string>> kDirect = {
-        {"vision_model.embeddings.patch_embedding.weight", "visual.conv1.weight"},
-        {"vision_model.embeddings.class_embedding", "visual.class_embedding"},
-        {"vision_model.embeddings.position_embedding.weight", "visual.positional_embedding"},
-        {"vision_model.pre_layrnorm.weight", "visual.ln_pre.weight"},
-        {"vision_model.pre_layrnorm.bias", "visual.ln_pre.bias"},
-        {"vision_model.post_layernorm.weight", "visual.ln_post.weight"},
-        {"vision_model.post_layernorm.bias", "visual.ln_post.bias"},
-    };
-    static const std::vector<std::pair<std::string, std::string>> kDirectText = {
-        {"text_model.embeddings.token_embedding.weight", "token_embedding.weight"},
-        {"text_model.embeddings.position_embedding.weight", "positional_embedding"},
-        {"text_model.final_layer_norm.weight", "ln_final.weight"},
-        {"text_model.final_layer_norm.bias", "ln_final.bias"},
-        {"logit_scale", "logit_scale"},
-    };
-    for (const auto& [from, to] : kDirect) out[to] = take(from);
-    // A CLIPVisionModel has no projection: its pooled output is not in the joint space.
-    if (!text_tower && !hf.count("visual_projection.weight"))
-        throw_model(file,
-                    "has no visual_projection.weight: a CLIPVisionModel's outputs are not in CLIP's joint "
-                    "image-text space (a CLIPVisionModelWithProjection or a CLIPModel is needed)");
-    out["visual.proj"] = take("visual_projection.weight").t().contiguous();
-    if (text_tower) {
-        for (const auto& [from, to] : kDirectText) out[to] = take(from);
-        out["text_projection"] = take("text_projection.weight").t().contiguous();
-    }
+at::Tensor take_tensor(StateDict& hf, const std::string& key, const std::string& file) {
+    auto it = hf.find(key);
+    if (it == hf.end()) throw_model(file, "missing tensor '" + key + "'");
+    at::Tensor t = it->second;
+    hf.erase(it);
+    return t;
+}
 
+void take_hf_encoder_layers(StateDict& hf, StateDict& out, const std::string& file) {
     static const std::regex kLayer(R"((vision_model|text_model)\.encoder\.layers\.(\d+)\.(.*))");
     std::set<std::pair<std::string, int>> layers;
     for (const auto& [key, _] : hf) {
         std::smatch m;
         if (std::regex_match(key, m, kLayer)) layers.insert({m[1].str(), std::stoi(m[2].str())});
     }
+    const auto take = [&](const std::string& key) { return take_tensor(hf, key, file); };
     for (const auto& [tower, i] : layers) {
         const std::string src = tower + ".encoder.layers." + std::to_string(i) + ".";
         const std::string dst = (tower == "vision_model" ? "visual." : "") + std::string("transformer.resblocks.") +
@@ -290,6 +278,42 @@ StateDict map_hf_to_open_clip(StateDict hf, const std::string& file, bool text_t
                      take(src + "self_attn.v_proj.bias")},
                     0);
     }
+}
+
+StateDict map_hf_to_open_clip(StateDict hf, const std::string& file, const ClipConfig& config) {
+    if (config.vision.pooling == VisionPooling::AttentionPool)
+        return map_hf_siglip_to_open_clip(std::move(hf), file, config);
+    const bool text_tower = config.text_tower;
+    StateDict out;
+    const auto take = [&](const std::string& key) { return take_tensor(hf, key, file); };
+    static const std::vector<std::pair<std::string, std::string>> kDirect = {
+        {"vision_model.embeddings.patch_embedding.weight", "visual.conv1.weight"},
+        {"vision_model.embeddings.class_embedding", "visual.class_embedding"},
+        {"vision_model.embeddings.position_embedding.weight", "visual.positional_embedding"},
+        {"vision_model.pre_layrnorm.weight", "visual.ln_pre.weight"},
+        {"vision_model.pre_layrnorm.bias", "visual.ln_pre.bias"},
+        {"vision_model.post_layernorm.weight", "visual.ln_post.weight"},
+        {"vision_model.post_layernorm.bias", "visual.ln_post.bias"},
+    };
+    static const std::vector<std::pair<std::string, std::string>> kDirectText = {
+        {"text_model.embeddings.token_embedding.weight", "token_embedding.weight"},
+        {"text_model.embeddings.position_embedding.weight", "positional_embedding"},
+        {"text_model.final_layer_norm.weight", "ln_final.weight"},
+        {"text_model.final_layer_norm.bias", "ln_final.bias"},
+        {"logit_scale", "logit_scale"},
+    };
+    for (const auto& [from, to] : kDirect) out[to] = take(from);
+    // A CLIPVisionModel has no projection: its pooled output is not in the joint space.
+    if (!text_tower && !hf.count("visual_projection.weight"))
+        throw_model(file,
+                    "has no visual_projection.weight: a CLIPVisionModel's outputs are not in CLIP's joint "
+                    "image-text space (a CLIPVisionModelWithProjection or a CLIPModel is needed)");
+    out["visual.proj"] = take("visual_projection.weight").t().contiguous();
+    if (text_tower) {
+        for (const auto& [from, to] : kDirectText) out[to] = take(from);
+        out["text_projection"] = take("text_projection.weight").t().contiguous();
+    }
+    take_hf_encoder_layers(hf, out, file);
     for (const auto& [key, _] : hf)
         if (!is_ignorable_extra(key))
             throw_model(file, "unexpected tensor '" + key + "' in a transformers CLIP" +
@@ -343,10 +367,12 @@ std::map<std::string, FloatArray> random_state_dict(const ClipConfig& config, ui
     std::map<std::string, FloatArray> out;
     for (const auto& [key, shape] : expected_shapes(config)) {
         FloatArray a(shape);
-        const bool is_norm = key.find("ln_") != std::string::npos;
+        const bool is_norm = key.find("ln_") != std::string::npos || key.find(".ln.") != std::string::npos;
         const bool is_weight = key.size() > 6 && key.substr(key.size() - 6) == "weight";
         if (key == "logit_scale") {
             a.data[0] = std::log(1.0f / 0.07f);
+        } else if (key == "logit_bias") {
+            a.data[0] = -10.0f;  // SigLIP's initial bias
         } else if (is_norm) {
             // LayerNorm gains around 1 and small biases: realistic, yet every term non-trivial.
             std::normal_distribution<float> dist(is_weight ? 1.0f : 0.0f, is_weight ? 0.1f : 0.02f);
@@ -391,6 +417,8 @@ nlohmann::json open_clip_config_json(const ClipConfig& c) {
     const bool quick = c.vision.activation == Activation::QuickGelu;
     if ((c.text.activation == Activation::QuickGelu) != quick) cannot.push_back("QuickGELU in one tower only");
     if (c.vision.patch_bias) cannot.push_back("vision.patch_bias");
+    if (c.vision.pooling != VisionPooling::ClassToken)
+        cannot.push_back("vision.pooling=" + pooling_name(c.vision.pooling));
     if (!c.text_tower) cannot.push_back("text_tower=none");
     if (c.preprocess.interpolation == "nearest") cannot.push_back("preprocess.interpolation=nearest");
     require_expressible(c, "an open_clip", cannot);
@@ -495,6 +523,8 @@ nlohmann::json hf_config_json(const ClipConfig& c) {
     std::vector<std::string> cannot;
     if (!c.vision.ln_pre) cannot.push_back("vision.ln_pre=false");
     if (c.vision.patch_bias) cannot.push_back("vision.patch_bias");
+    if (c.vision.pooling != VisionPooling::ClassToken)
+        cannot.push_back("vision.pooling=" + pooling_name(c.vision.pooling));
     if (c.text.pooling == TextPooling::First || c.text.pooling == TextPooling::Last)
         cannot.push_back("text.pooling=" + pooling_name(c.text.pooling));
     if (!c.text.causal_mask) cannot.push_back("text.causal_mask=false");

@@ -15,6 +15,7 @@
 
 #include "clipscope/base/atomic_file.h"
 #include "clipscope/base/error.h"
+#include "siglip_text.h"
 #include "text_cleaning.h"
 
 namespace clipscope {
@@ -103,6 +104,8 @@ struct Tokenizer::Impl {
     mutable std::unordered_map<std::string, std::vector<int64_t>> cache;
     mutable std::mutex cache_mutex;  // one tokenizer serves several threads (the app's two workers)
     int64_t sot = 49406, eot = 49407;
+    int64_t pad = 0;                                  // what fills the context after the text
+    std::shared_ptr<const SiglipTextEncoder> siglip;  // set: SigLIP's SentencePiece rules, not BPE
 
     void build_from_merges(const std::vector<std::string>& merges, const std::string& path) {
         // Ids 0..255 follow bytes_to_unicode's value order: printable bytes first, then the remapped ones.
@@ -229,9 +232,24 @@ Tokenizer Tokenizer::load(const std::string& path) {
     return t;
 }
 
+Tokenizer Tokenizer::load_siglip(const std::string& spiece_path) {
+    Tokenizer t;
+    t.impl_->source = spiece_path;
+    t.impl_->siglip = SiglipTextEncoder::load(spiece_path);
+    t.impl_->sot = -1;
+    t.impl_->eot = t.impl_->pad = t.impl_->siglip->eos_id();
+    return t;
+}
+
 int64_t Tokenizer::sot_id() const { return impl_->sot; }
 int64_t Tokenizer::eot_id() const { return impl_->eot; }
-int64_t Tokenizer::vocab_size() const { return static_cast<int64_t>(impl_->encoder.size()); }
+int64_t Tokenizer::pad_id() const { return impl_->pad; }
+int64_t Tokenizer::vocab_size() const {
+    return impl_->siglip ? impl_->siglip->vocab_size() : static_cast<int64_t>(impl_->encoder.size());
+}
+TokenizerKind Tokenizer::kind() const {
+    return impl_->siglip ? TokenizerKind::SiglipSentencePiece : TokenizerKind::ClipBpe;
+}
 const std::string& Tokenizer::source() const { return impl_->source; }
 
 std::string Tokenizer::clean(const std::string& text) {
@@ -264,6 +282,7 @@ std::string Tokenizer::clean(const std::string& text) {
 }
 
 std::vector<int64_t> Tokenizer::encode(const std::string& text) const {
+    if (impl_->siglip) return impl_->siglip->encode(text);
     const icu::UnicodeString u = icu::UnicodeString::fromUTF8(clean(text));
     std::vector<int64_t> ids;
     auto emit_piece = [&](const icu::UnicodeString& piece) {
@@ -337,7 +356,8 @@ Int64Array Tokenizer::tokenize(const std::vector<std::string>& texts, int64_t co
     std::vector<std::pair<size_t, std::string>> refused;  // (text number, why), the first 10
     size_t refused_count = 0;
     for (size_t t = 0; t < texts.size(); ++t) {
-        std::vector<int64_t> ids = {impl_->sot};
+        std::vector<int64_t> ids;
+        if (impl_->sot >= 0) ids.push_back(impl_->sot);
         std::vector<int64_t> body;
         try {
             body = encode(texts[t]);
@@ -352,7 +372,9 @@ Int64Array Tokenizer::tokenize(const std::vector<std::string>& texts, int64_t co
             ids.resize(static_cast<size_t>(context_length));
             ids.back() = impl_->eot;
         }
-        std::copy(ids.begin(), ids.end(), out.data.begin() + static_cast<int64_t>(t) * context_length);
+        const auto row = out.data.begin() + static_cast<int64_t>(t) * context_length;
+        std::copy(ids.begin(), ids.end(), row);
+        std::fill(row + static_cast<int64_t>(ids.size()), row + context_length, impl_->pad);
     }
     if (refused_count == 1 && texts.size() == 1) throw Error(ErrorKind::Unsupported, refused.front().second);
     if (refused_count > 0) {

@@ -32,7 +32,14 @@ StateDict validate_state_dict(StateDict dict, const ClipConfig& config, const st
 
 // Format readers: each returns an open_clip-named dict (float32, CPU).
 StateDict read_safetensors_state_dict(const std::string& path, std::string* stored_dtype);
-StateDict map_hf_to_open_clip(StateDict hf, const std::string& file, bool text_tower = true);
+// transformers' CLIP and SigLIP layouts (which one by config.vision.pooling) to open_clip names.
+StateDict map_hf_to_open_clip(StateDict hf, const std::string& file, const ClipConfig& config);
+StateDict map_hf_siglip_to_open_clip(StateDict hf, const std::string& file, const ClipConfig& config);
+// Removes `key` from `hf` and returns it; a missing key is a Model error naming `file`.
+at::Tensor take_tensor(StateDict& hf, const std::string& key, const std::string& file);
+// Every "{vision,text}_model.encoder.layers.{i}.*" tensor (CLIP's and SigLIP's encoder
+// layers share their names) moved into `out` under open_clip's block names.
+void take_hf_encoder_layers(StateDict& hf, StateDict& out, const std::string& file);
 StateDict read_torchscript_state_dict(const std::string& path, std::string* stored_dtype);
 // OpenAI's build_model: the architecture from tensor shapes (vision heads = width / 64).
 ClipConfig infer_openai_config(const StateDict& dict, const std::string& file);

@@ -31,4 +31,20 @@ FloatArray zero_shot_cosines(const FloatArray& image_embeddings, const FloatArra
 // exp(logit_scale)): [B, C]. Embeddings need not be normalised.
 FloatArray zero_shot_probabilities(const FloatArray& image_embeddings, const FloatArray& classifier, float logit_scale);
 
+// How a model turns cosines into zero-shot scores: CLIP's softmax over the labels of
+// exp(logit_scale) cos; SigLIP's sigmoid(exp(logit_scale) cos + logit_bias), per label on its
+// own (scores need not sum to 1); or, for a checkpoint without a logit scale, the cosines.
+enum class ScoreRule { Softmax, Sigmoid, Cosine };
+struct ZeroShotScoring {
+    ScoreRule rule = ScoreRule::Cosine;
+    float logit_scale = 0;  // exp(logit_scale) for Softmax and Sigmoid
+    float logit_bias = 0;   // Sigmoid only
+    // What the numbers are, for outputs and captions ("sigmoid(exp(logit_scale) * cos + logit_bias) per label").
+    std::string description() const;
+};
+ZeroShotScoring zero_shot_scoring(const ClipModel& model);
+// [B, C] scores by the rule. Embeddings need not be normalised.
+FloatArray zero_shot_scores(const FloatArray& image_embeddings, const FloatArray& classifier,
+                            const ZeroShotScoring& scoring);
+
 }  // namespace clipscope

@@ -63,6 +63,10 @@ public:
     // has_logit_scale() says which.
     float logit_scale() const;
     bool has_logit_scale() const;
+    // SigLIP's logit_bias: zero-shot scores are then sigmoid(logit_scale() cos + logit_bias())
+    // per label (ClipConfig::logit_bias); has_logit_bias() is false for CLIP.
+    bool has_logit_bias() const;
+    float logit_bias() const;
     // The texts' file, when texts come from --text-embeddings (else nullptr).
     const TextEmbeddingTable* text_embeddings() const;
 

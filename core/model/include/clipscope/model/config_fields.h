@@ -28,7 +28,11 @@ enum class ConfigSection {
     HfClip,              // config.json's top level (CLIPConfig)
     HfVision,            // config.json vision_config (CLIPVisionConfig)
     HfText,              // config.json text_config (CLIPTextConfig)
-    HfPreprocessor,      // preprocessor_config.json (CLIPImageProcessor)
+    HfPreprocessor,      // preprocessor_config.json (CLIPImageProcessor, SiglipImageProcessor)
+    HfSiglip,            // config.json's top level (SiglipConfig)
+    HfSiglipVision,      // config.json vision_config (SiglipVisionConfig)
+    HfSiglipText,        // config.json text_config (SiglipTextConfig)
+    HfSiglipTokenizer,   // tokenizer_config.json of a SigLIP repo
 };
 std::string section_name(ConfigSection section);  // "open_clip vision_cfg", "transformers text_config", ...
 // How error messages spell a field of the section: "vision_cfg.", "text_config.", "" ...

@@ -22,8 +22,11 @@ namespace clipscope {
 enum class Activation { Gelu, GeluTanh, QuickGelu };
 std::string activation_name(Activation a);  // "gelu", "gelu_tanh", "quick_gelu"
 
-// Where the image embedding is read from the last residual stream.
-enum class VisionPooling { ClassToken };
+// How the image embedding is read from the last residual stream: the class token (after
+// ln_post, then projected), or SigLIP's multi-head attention pooling head ("MAP": a learned
+// probe attends over every position of the post-LayerNorm stream, then a LayerNorm and a
+// residual MLP; its output is the embedding).
+enum class VisionPooling { ClassToken, AttentionPool };
 // Where the text embedding is read: the largest token id (CLIP's end-of-text, first
 // occurrence), the first or the last position, or the first occurrence of `eos_id`.
 enum class TextPooling { Argmax, First, Last, Eos };
@@ -43,15 +46,19 @@ struct TowerConfig {
 };
 
 // Image tower: conv patch embedding (+ bias), class token, learned positions,
-// ln_pre, blocks, ln_post at the pooled token, projection.
+// ln_pre, blocks, ln_post, pooling, projection.
 struct VisionConfig : TowerConfig {
     int64_t image_size = 0;
     int64_t patch_size = 0;
     VisionPooling pooling = VisionPooling::ClassToken;
     bool ln_pre = true;       // a LayerNorm on the patch embeddings before the first block
     bool patch_bias = false;  // the patch convolution has a bias (visual.conv1.bias)
+    bool class_token = true;  // a learned class token precedes the patches (SigLIP has none)
+    bool projection = true;   // the pooled stream is projected (visual.proj); SigLIP's pooled output is the embedding
+    // The patch convolution drops the pixels beyond the last whole patch (SigLIP so400m: 384 px
+    // in 14 px patches gives a 27 x 27 grid covering 378 px).
     int64_t grid() const { return patch_size ? image_size / patch_size : 0; }
-    int64_t tokens() const { return grid() * grid() + 1; }
+    int64_t tokens() const { return grid() * grid() + (class_token ? 1 : 0); }
 };
 
 // Text tower: token + learned position embeddings, blocks, ln_final, pooling, projection.
@@ -63,6 +70,11 @@ struct TextConfig : TowerConfig {
     bool causal_mask = true;  // each position attends only to itself and earlier ones
     bool proj_bias = false;   // the projection adds a bias (text_projection.bias)
 };
+
+// How texts become token ids: CLIP's byte-level BPE, or SigLIP's SentencePiece model as
+// transformers' SiglipTokenizer applies it (tokenizer.h).
+enum class TokenizerKind { ClipBpe, SiglipSentencePiece };
+std::string tokenizer_kind_name(TokenizerKind k);  // "clip_bpe", "siglip_sentencepiece"
 
 struct ClipConfig {
     int64_t embed_dim = 0;
@@ -79,6 +91,10 @@ struct ClipConfig {
     // Why texts cannot be tokenized although the text tower runs (MetaCLIP 2's multilingual
     // tokenizers): texts then come only from --text-embeddings; "" for CLIP's BPE.
     std::string tokenizer_unsupported;
+    TokenizerKind tokenizer = TokenizerKind::ClipBpe;
+    // SigLIP's sigmoid scores: each label scores sigmoid(exp(logit_scale) cos + logit_bias) on
+    // its own, not a softmax over the labels (the weights hold logit_bias).
+    bool logit_bias = false;
     PreprocessConfig preprocess;
     std::string name;  // a readable architecture name ("ViT-B-16" for known shapes, else "custom")
     // Config fields no table row knows (config_fields.h), let through because the user asked
@@ -103,7 +119,8 @@ void validate_config(const ClipConfig& config, const std::string& source);
 
 // open_clip_config.json (wrapper with model_cfg/preprocess_cfg, or a bare model_cfg).
 ClipConfig parse_open_clip_config(const std::string& path, const ConfigReadOptions& options = {});
-// transformers CLIPConfig (defaults filled for missing keys) + optional preprocessor_config.json.
+// transformers CLIPConfig (defaults filled for missing keys) + optional preprocessor_config.json;
+// a config.json of model_type siglip is read as a SiglipConfig.
 ClipConfig parse_hf_clip_config(const std::string& config_path, const std::string& preprocessor_path,
                                 const ConfigReadOptions& options = {});
 
@@ -111,7 +128,8 @@ ClipConfig parse_hf_clip_config(const std::string& config_path, const std::strin
 // ViT-L-14-336, ViT-H-14, ViT-H-14-378, ViT-bigG-14 and tiny; any of them with open_clip's
 // "-quickgelu" suffix; and checkpoint families with the options their configs set
 // (DFN2B-ViT-B-16, DFN2B-ViT-L-14, DFN5B-ViT-H-14, DFN5B-ViT-H-14-378: QuickGELU and squash;
-// MetaCLIP-ViT-B-32 ... MetaCLIP-ViT-bigG-14: QuickGELU).
+// MetaCLIP-ViT-B-32 ... MetaCLIP-ViT-bigG-14: QuickGELU); and SigLIP's shapes (SigLIP-B-16-224,
+// SigLIP-B-16-384, SigLIP-L-16-256, SigLIP-SO400M-14-224, SigLIP-SO400M-14-384).
 ClipConfig builtin_architecture(const std::string& name);
 std::vector<std::string> builtin_architecture_names();  // without the -quickgelu forms
 // Names a config after the built-in architecture it matches, else "custom".

@@ -28,8 +28,8 @@ struct ModelLocation {
 ModelLocation resolve_model(const std::string& spec);
 
 // Where the tokenizer's vocabulary lives for a model: an explicit path (a
-// bpe_simple_vocab_16e6.txt.gz, or a vocab.json whose merges.txt sits beside it),
-// else the model folder's own files. Returns "" when none is found.
+// bpe_simple_vocab_16e6.txt.gz, or a vocab.json whose merges.txt sits beside it, or SigLIP's
+// spiece.model), else the model folder's own files. Returns "" when none is found.
 std::string find_vocabulary(const ModelLocation& location, const std::string& explicit_path);
 
 // The standard CLIP BPE vocabulary (49,408 tokens, shared by every OpenAI and LAION

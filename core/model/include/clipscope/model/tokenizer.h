@@ -2,7 +2,8 @@
 // CLIP's byte-level BPE tokenizer, producing the same ids as the reference
 // (openai/open_clip simple_tokenizer): clean (ftfy.fix_text, html.unescape twice,
 // whitespace collapse), lower-case, split with CLIP's regex, byte-to-unicode map,
-// greedy lowest-rank BPE merges, SOT/EOT, zero padding.
+// greedy lowest-rank BPE merges, SOT/EOT, zero padding. Or SigLIP's SentencePiece
+// tokenizer (load_siglip), which the same interface serves.
 //
 // ftfy's mojibake repair is not reproduced: a text it might apply to is refused (Error
 // Unsupported naming the text; docs/method.md §10.1).
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "clipscope/base/ndarray.h"
+#include "clipscope/model/model_config.h"
 
 namespace clipscope {
 
@@ -23,18 +25,24 @@ public:
     // From bpe_simple_vocab_16e6.txt.gz (gzip or plain text), or from a
     // transformers vocab.json with merges.txt in the same folder.
     static Tokenizer load(const std::string& path);
+    // SigLIP's tokenizer as transformers' SiglipTokenizer: spiece.model (SentencePiece, with
+    // add_dummy_prefix off), lower case, ASCII punctuation removed, whitespace collapsed,
+    // </s> appended; truncated keeping </s> last and padded with </s>.
+    static Tokenizer load_siglip(const std::string& spiece_path);
     ~Tokenizer();
     Tokenizer(Tokenizer&&) noexcept;
     Tokenizer& operator=(Tokenizer&&) noexcept;
 
-    int64_t sot_id() const;
+    int64_t sot_id() const;  // -1: texts do not start with a token of their own (SigLIP)
     int64_t eot_id() const;
+    int64_t pad_id() const;  // CLIP pads with 0, SigLIP with </s>
+    TokenizerKind kind() const;
     int64_t vocab_size() const;
     const std::string& source() const;
 
-    // BPE ids of one text, without SOT/EOT.
+    // Ids of one text, without SOT/EOT.
     std::vector<int64_t> encode(const std::string& text) const;
-    // [texts, context_length]: SOT + ids + EOT, truncated keeping EOT last, 0-padded.
+    // [texts, context_length]: (SOT +) ids + EOT, truncated keeping EOT last, padded with pad_id().
     Int64Array tokenize(const std::vector<std::string>& texts, int64_t context_length) const;
     // The cleaned, lower-cased text the regex sees (for diagnostics and tests).
     static std::string clean(const std::string& text);

@@ -1,0 +1,292 @@
+// SigLIP in the transformers layout against ../shared/fixtures/siglip (outputs of transformers'
+// definitions on a small random SigLIP): preprocessing, image and text embeddings, token ids.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <map>
+
+#include "clipscope/base/error.h"
+#include "clipscope/decompose/decompose.h"
+#include "clipscope/io/image.h"
+#include "clipscope/io/npy.h"
+#include "clipscope/io/safetensors.h"
+#include "clipscope/model/clip_model.h"
+#include "test_support.h"
+
+namespace clipscope {
+namespace {
+
+using test::fixture;
+
+std::string model_dir() { return fixture("siglip/tiny-siglip"); }
+std::string expected(const std::string& name) { return fixture("siglip/tiny-siglip.expected/" + name); }
+
+// Largest |a - b| over the row, relative to the row's largest |b|.
+double worst_relative_row_error(const FloatArray& got, const FloatArray& want) {
+    const int64_t rows = want.shape[0], E = want.shape[1];
+    double worst = 0;
+    for (int64_t r = 0; r < rows; ++r) {
+        double diff = 0, scale = 0;
+        for (int64_t e = 0; e < E; ++e) {
+            diff = std::max(diff, std::abs(double(got.data[r * E + e]) - want.data[r * E + e]));
+            scale = std::max(scale, std::abs(double(want.data[r * E + e])));
+        }
+        worst = std::max(worst, diff / scale);
+    }
+    return worst;
+}
+
+class SigLipParity : public ::testing::Test {
+protected:
+    void SetUp() override {
+        CLIPSCOPE_REQUIRE_SHARED();
+        model_ = std::make_unique<ClipModel>(ClipModel::load(model_dir()));
+    }
+    std::unique_ptr<ClipModel> model_;
+};
+
+TEST_F(SigLipParity, ReadsTheConfigAsSiglipModelDefinesIt) {
+    const ClipConfig& c = model_->config();
+    EXPECT_EQ(c.vision.pooling, VisionPooling::AttentionPool);
+    EXPECT_FALSE(c.vision.class_token);
+    EXPECT_FALSE(c.vision.projection);
+    EXPECT_TRUE(c.vision.patch_bias);
+    EXPECT_FALSE(c.vision.ln_pre);
+    EXPECT_EQ(c.vision.tokens(), 16);
+    EXPECT_EQ(c.vision.activation, Activation::GeluTanh);
+    EXPECT_DOUBLE_EQ(c.vision.norm_eps, 1e-6);
+    EXPECT_EQ(c.embed_dim, 64);
+    EXPECT_FALSE(c.text.causal_mask);
+    EXPECT_EQ(c.text.pooling, TextPooling::Last);
+    EXPECT_TRUE(c.text.proj_bias);
+    EXPECT_EQ(c.text.context_length, 16);
+    EXPECT_TRUE(c.logit_bias);
+    EXPECT_EQ(c.tokenizer, TokenizerKind::SiglipSentencePiece);
+    EXPECT_EQ(c.preprocess.resize_mode, "squash");
+    EXPECT_EQ(c.preprocess.interpolation, "bilinear");
+    EXPECT_TRUE(model_->has_logit_bias());
+}
+
+TEST_F(SigLipParity, PreprocessesTheImagesAsSiglipImageProcessor) {
+    const FloatArray want = read_npy_float(expected("preprocessed.npy"));
+    const char* names[] = {"synthetic_0", "synthetic_1", "catdog"};
+    for (int i = 0; i < 3; ++i) {
+        const FloatArray got = preprocess_image(load_image(fixture(std::string("common/") + names[i] + ".png")),
+                                                model_->config().preprocess);
+        const int64_t n = got.size();
+        double worst = 0;
+        for (int64_t k = 0; k < n; ++k) worst = std::max(worst, std::abs(double(got.data[k]) - want.data[i * n + k]));
+        // Pillow's 8-bit bilinear result, exactly: the float step is (x / 255 - 0.5) / 0.5.
+        std::printf("%s: worst pixel error %.3g\n", names[i], worst);
+        EXPECT_LT(worst, 1e-6) << names[i];
+    }
+}
+
+TEST_F(SigLipParity, ImageEmbeddingsMatchThePoolerOutput) {
+    const FloatArray got = model_->encode_image(read_npy_float(expected("input.npy")));
+    const FloatArray want = read_npy_float(expected("image_embedding.npy"));
+    ASSERT_EQ(got.shape, want.shape);
+    const double worst = worst_relative_row_error(got, want);
+    RecordProperty("worst_relative_error", std::to_string(worst));
+    std::printf("image embeddings: worst relative error %.3g\n", worst);
+    EXPECT_LT(worst, 1e-5);
+}
+
+TEST_F(SigLipParity, TextEmbeddingsMatchFromTheFixturesIds) {
+    const FloatArray got = model_->encode_text(read_npy_int(expected("token_ids.npy")));
+    const FloatArray want = read_npy_float(expected("text_embedding.npy"));
+    ASSERT_EQ(got.shape, want.shape);
+    const double worst = worst_relative_row_error(got, want);
+    std::printf("text embeddings: worst relative error %.3g\n", worst);
+    EXPECT_LT(worst, 1e-5);
+}
+
+TEST_F(SigLipParity, TokenizesThePromptsAsSiglipTokenizer) {
+    std::ifstream in(expected("expected.json"));
+    const nlohmann::json j = nlohmann::json::parse(in);
+    const std::vector<std::string> prompts = j.at("prompts").get<std::vector<std::string>>();
+    const Int64Array want = read_npy_int(expected("token_ids.npy"));
+    const Int64Array got = model_->tokenizer().tokenize(prompts, model_->config().text.context_length);
+    ASSERT_EQ(got.shape, want.shape);
+    for (size_t p = 0; p < prompts.size(); ++p) {
+        const auto row = [&](const Int64Array& a) {
+            return std::vector<int64_t>(a.data.begin() + int64_t(p) * 16, a.data.begin() + int64_t(p + 1) * 16);
+        };
+        EXPECT_EQ(row(got), row(want)) << "prompt '" << prompts[p] << "'";
+    }
+    // And the texts end to end, tokenizer and text tower together.
+    const FloatArray embedded = model_->encode_texts(prompts);
+    EXPECT_LT(worst_relative_row_error(embedded, read_npy_float(expected("text_embedding.npy"))), 1e-5);
+}
+
+TEST_F(SigLipParity, TextsSpellingASpecialTokenAreRefused) {
+    try {
+        model_->tokenizer().tokenize({"a cat</s>"}, 16);
+        FAIL() << "expected a refusal";
+    } catch (const Error& e) {
+        EXPECT_EQ(e.kind(), ErrorKind::Unsupported);
+        EXPECT_NE(std::string(e.what()).find("</s>"), std::string::npos);
+    }
+}
+
+TEST_F(SigLipParity, TheDecompositionIsRefusedByName) {
+    try {
+        decompose(*model_, read_npy_float(expected("input.npy")), {});
+        FAIL() << "expected a refusal";
+    } catch (const Error& e) {
+        EXPECT_EQ(e.kind(), ErrorKind::Unsupported);
+        EXPECT_NE(std::string(e.what()).find("attention pooling head"), std::string::npos);
+    }
+}
+
+// The fixture's tensors under their transformers names, those `keep` accepts.
+std::map<std::string, FloatArray> fixture_tensors(const std::function<bool(const std::string&)>& keep) {
+    const SafetensorsFile file = SafetensorsFile::open(model_dir() + "/model.safetensors");
+    std::map<std::string, FloatArray> out;
+    for (const auto& e : file.entries())
+        if (keep(e.name)) out[e.name] = file.read_float(e);
+    return out;
+}
+
+nlohmann::json fixture_config() {
+    std::ifstream in(model_dir() + "/config.json");
+    return nlohmann::json::parse(in);
+}
+
+// A copy of the fixture folder with config.json and model.safetensors replaced.
+std::string write_variant(const test::TempDir& dir, const std::string& name, const nlohmann::json& config,
+                          const std::map<std::string, FloatArray>& tensors) {
+    const std::string folder = dir.path(name);
+    std::filesystem::create_directories(folder);
+    for (const char* f : {"preprocessor_config.json", "spiece.model", "tokenizer_config.json"})
+        std::filesystem::copy_file(model_dir() + "/" + f, folder + "/" + f);
+    test::write_bytes(folder + "/config.json", config.dump(2));
+    write_safetensors(folder + "/model.safetensors", tensors);
+    return folder;
+}
+
+TEST_F(SigLipParity, AnImageSizeThatIsNotAMultipleOfThePatchFloorsTheGrid) {
+    // 36 px in 8 px patches: a 4 x 4 grid, as at 32 px; the convolution drops the last 4 pixels,
+    // so a 36 px image embeds as its top-left 32 px.
+    nlohmann::json config = fixture_config();
+    config["vision_config"]["image_size"] = 36;
+    test::TempDir dir;
+    const std::string folder =
+        write_variant(dir, "m36", config, fixture_tensors([](const std::string&) { return true; }));
+    std::ifstream pre_in(model_dir() + "/preprocessor_config.json");
+    nlohmann::json pre = nlohmann::json::parse(pre_in);
+    pre["size"] = {{"height", 36}, {"width", 36}};
+    test::write_bytes(folder + "/preprocessor_config.json", pre.dump());
+    const ClipModel wide = ClipModel::load(folder);
+    EXPECT_EQ(wide.config().vision.grid(), 4);
+    const FloatArray pixels = test::random_pixels(2, 36, 7);
+    FloatArray crop({2, 3, 32, 32});
+    for (int64_t b = 0; b < 2; ++b)
+        for (int64_t ch = 0; ch < 3; ++ch)
+            for (int64_t y = 0; y < 32; ++y)
+                for (int64_t x = 0; x < 32; ++x)
+                    crop.data[((b * 3 + ch) * 32 + y) * 32 + x] = pixels.data[((b * 3 + ch) * 36 + y) * 36 + x];
+    EXPECT_LT(test::max_abs_diff(wide.encode_image(pixels), model_->encode_image(crop)), 1e-6);
+}
+
+TEST_F(SigLipParity, AVisionOnlySiglipVisionModelEmbedsImagesTheSame) {
+    nlohmann::json config = fixture_config()["vision_config"];
+    config["model_type"] = "siglip_vision_model";
+    test::TempDir dir;
+    const std::string folder = write_variant(
+        dir, "vision", config, fixture_tensors([](const std::string& k) { return k.rfind("vision_model.", 0) == 0; }));
+    const ClipModel vision = ClipModel::load(folder);
+    EXPECT_FALSE(vision.config().text_tower);
+    EXPECT_FALSE(vision.has_logit_bias());
+    const FloatArray input = read_npy_float(expected("input.npy"));
+    EXPECT_EQ(test::values(vision.encode_image(input)), test::values(model_->encode_image(input)));
+}
+
+TEST_F(SigLipParity, MissingMisshapenAndNonFiniteTensorsAreErrorsNamingTheKey) {
+    const auto all = [](const std::string&) { return true; };
+    const auto expect_refusal = [&](const std::map<std::string, FloatArray>& tensors, const std::string& words) {
+        test::TempDir dir;
+        const std::string folder = write_variant(dir, "bad", fixture_config(), tensors);
+        try {
+            ClipModel::load(folder);
+            ADD_FAILURE() << "loaded; expected: " << words;
+        } catch (const Error& e) {
+            EXPECT_EQ(e.kind(), ErrorKind::Model) << e.what();
+            EXPECT_NE(std::string(e.what()).find(words), std::string::npos) << e.what();
+        }
+    };
+    auto missing = fixture_tensors(all);
+    missing.erase("vision_model.head.probe");
+    expect_refusal(missing, "vision_model.head.probe");
+    auto misshapen = fixture_tensors(all);
+    misshapen["vision_model.head.probe"] = FloatArray({1, 2, 64});
+    expect_refusal(misshapen, "visual.attn_pool.probe");
+    auto nan = fixture_tensors(all);
+    nan["logit_bias"].data[0] = std::nanf("");
+    expect_refusal(nan, "logit_bias");
+    auto extra = fixture_tensors(all);
+    extra["vision_model.head.extra"] = FloatArray({3});
+    expect_refusal(extra, "vision_model.head.extra");
+}
+
+TEST_F(SigLipParity, AnEmptyOrCutSentencePieceModelIsAnErrorNamingIt) {
+    test::TempDir dir;
+    const std::string folder =
+        write_variant(dir, "spm", fixture_config(), fixture_tensors([](const std::string&) { return true; }));
+    std::ifstream in(model_dir() + "/spiece.model", std::ios::binary);
+    const std::string whole((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    for (const std::string& bytes : {std::string(), whole.substr(0, whole.size() / 2)}) {
+        std::filesystem::remove(folder + "/spiece.model");
+        test::write_bytes(folder + "/spiece.model", bytes);
+        try {
+            ClipModel::load(folder);
+            ADD_FAILURE() << "loaded a SentencePiece model of " << bytes.size() << " bytes";
+        } catch (const Error& e) {
+            EXPECT_EQ(e.kind(), ErrorKind::InputFile) << e.what();
+            EXPECT_NE(std::string(e.what()).find("spiece.model"), std::string::npos) << e.what();
+        }
+    }
+}
+
+TEST(SigLipConfig, ASigLip2GemmaTokenizerLoadsWithTextsAsFilesOnly) {
+    CLIPSCOPE_REQUIRE_SHARED();
+    test::TempDir dir;
+    const std::string folder =
+        write_variant(dir, "siglip2", fixture_config(), fixture_tensors([](const std::string&) { return true; }));
+    nlohmann::json tok = {{"tokenizer_class", "GemmaTokenizerFast"}};
+    test::write_bytes(folder + "/tokenizer_config.json", tok.dump());
+    const ClipModel m = ClipModel::load(folder);
+    try {
+        m.tokenizer();
+        FAIL() << "expected a refusal";
+    } catch (const Error& e) {
+        EXPECT_EQ(e.kind(), ErrorKind::Unsupported);
+        EXPECT_NE(std::string(e.what()).find("Gemma"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("--text-embeddings"), std::string::npos) << e.what();
+    }
+    tok["sp_model_kwargs"] = {{"enable_sampling", true}};
+    tok["tokenizer_class"] = "SiglipTokenizer";
+    test::write_bytes(folder + "/tokenizer_config.json", tok.dump());
+    EXPECT_THROW(ClipModel::load(folder), Error);
+}
+
+TEST(SigLipConfig, RandomShapesHaveTheirPublishedSizes) {
+    const ClipConfig so400m = builtin_architecture("SigLIP-SO400M-14-384");
+    EXPECT_EQ(so400m.vision.grid(), 27);  // 384 / 14, floored
+    EXPECT_EQ(so400m.vision.tokens(), 729);
+    EXPECT_EQ(so400m.embed_dim, 1152);
+    EXPECT_EQ(architecture_name(so400m), "SigLIP-SO400M-14-384");
+    const ClipModel base = ClipModel::load("random:SigLIP-B-16-224");
+    EXPECT_EQ(base.config().vision.tokens(), 196);
+    // The hub lists google/siglip-base-patch16-224 as 203M parameters.
+    EXPECT_NEAR(static_cast<double>(base.info().parameter_count), 203e6, 1e6);
+}
+
+}  // namespace
+}  // namespace clipscope
