@@ -11,6 +11,7 @@
 #include "clipscope/io/npy.h"
 #include "commands.h"
 #include "console_progress.h"
+#include "decompose_pooled_output.h"
 
 namespace clipscope::cli {
 namespace {
@@ -57,8 +58,9 @@ void run(const Options& o) {
     {
         OutputPlan plan{with_model_inputs(o.model, o.images), {}, {}};
         plan.inputs.push_back(o.tensor);
-        for (const char* name : {"preprocessed.npy", "embedding.npy", "mlps.npy", "cls_attn.npy", "heads.npy",
-                                 "attentions.npy", "meta.json"})
+        for (const char* name :
+             {"preprocessed.npy", "embedding.npy", "mlps.npy", "cls_attn.npy", "heads.npy", "attentions.npy",
+              "meta.json", "pooling.npy", "pool_heads.npy", "pool_bias.npy", "pool_attention.npy"})
             plan.outputs.push_back((std::filesystem::path(o.out) / name).string());
         guard_outputs(plan);  // e.g. --tensor out/preprocessed.npy --out out
     }
@@ -85,6 +87,11 @@ void run(const Options& o) {
     options.spatial = !o.no_spatial;
     options.spatial_last_layers = parse_last_layers(o.layers, L);
     if (o.no_spatial && o.layers != "all") throw_usage("--layers and --no-spatial exclude each other");
+    if (c.vision.pooling == VisionPooling::AttentionPool) {
+        const PooledRun run{model, B, o.batch, options, o.layers, o.out, o.images, o.tensor};
+        write_pooled_decomposition(run, batch_pixels);
+        return;
+    }
 
     std::filesystem::create_directories(o.out);
     const std::filesystem::path dir(o.out);

@@ -13,6 +13,7 @@
 
 #include "clipscope/base/error.h"
 #include "clipscope/decompose/decompose.h"
+#include "clipscope/decompose/pooled_decomposition.h"
 #include "clipscope/io/image.h"
 #include "clipscope/io/npy.h"
 #include "clipscope/io/safetensors.h"
@@ -286,6 +287,96 @@ TEST(SigLipConfig, RandomShapesHaveTheirPublishedSizes) {
     EXPECT_EQ(base.config().vision.tokens(), 196);
     // The hub lists google/siglip-base-patch16-224 as 203M parameters.
     EXPECT_NEAR(static_cast<double>(base.info().parameter_count), 203e6, 1e6);
+}
+
+}  // namespace
+}  // namespace clipscope
+
+namespace clipscope {
+namespace {
+
+// Largest |a - b| over two arrays of one shape.
+double worst_abs(const FloatArray& a, const FloatArray& b) {
+    EXPECT_EQ(a.shape, b.shape);
+    double m = 0;
+    for (size_t i = 0; i < a.data.size() && i < b.data.size(); ++i)
+        m = std::max(m, std::abs(double(a.data[i]) - b.data[i]));
+    return m;
+}
+
+class SigLipDecomposition : public ::testing::Test {
+protected:
+    void SetUp() override {
+        CLIPSCOPE_REQUIRE_SHARED();
+        model_ = std::make_unique<ClipModel>(ClipModel::load(fixture("siglip/tiny-siglip")));
+        input_ = read_npy_float(fixture("siglip/tiny-siglip.expected/input.npy"));
+        d_ = decompose_pooled(*model_, input_);
+    }
+    FloatArray want(const std::string& name) { return read_npy_float(fixture("siglip/tiny-siglip.expected/" + name)); }
+    std::unique_ptr<ClipModel> model_;
+    FloatArray input_;
+    PooledDecomposition d_;
+};
+
+TEST_F(SigLipDecomposition, ThePartsSumToTheNormalisedEmbedding) {
+    std::printf("sum of parts vs z/||z||: worst %.3g\n", d_.max_sum_error());
+    EXPECT_LT(d_.max_sum_error(), 1e-5);
+    EXPECT_EQ(d_.attentions.shape, (Shape{4, 2, 16, 4, 64}));
+    EXPECT_EQ(d_.mlps.shape, (Shape{4, 3, 64}));
+    EXPECT_LT(test::max_abs_diff(d_.embedding, model_->encode_image(input_)), 1e-6);
+}
+
+TEST_F(SigLipDecomposition, PoolingHeadTermsMatchTheFixture) {
+    const double heads = worst_abs(d_.pool_heads, want("pool_heads_normed.npy"));
+    const double bias = worst_abs(d_.pool_bias, want("pool_bias_normed.npy"));
+    const double mlp = worst_abs(d_.pooling, want("pool_mlp_normed.npy"));
+    std::printf("pool_heads %.3g, pool_bias %.3g, pooling MLP %.3g (worst absolute)\n", heads, bias, mlp);
+    EXPECT_LT(heads, 1e-5);
+    EXPECT_LT(bias, 1e-5);
+    EXPECT_LT(mlp, 1e-5);
+}
+
+TEST_F(SigLipDecomposition, HeadTermsDifferFromTheLinearPartsByOneVectorPerLayerAndPosition) {
+    // The fixture holds the linear part of every head term; ClipScope adds the layer's shares of
+    // the constants, the same vector for every head of one (layer, position).
+    const FloatArray linear = want("head_terms_linear_normed.npy");  // [B, L, N, H, E]
+    ASSERT_EQ(linear.shape, d_.attentions.shape);
+    const int64_t B = 4, L = 2, N = 16, H = 4, E = 64;
+    double worst_difference = 0, worst_offset_spread = 0;
+    for (int64_t b = 0; b < B; ++b)
+        for (int64_t l = 0; l < L; ++l)
+            for (int64_t m = 0; m < N; ++m)
+                for (int64_t h = 0; h < H; ++h)
+                    for (int64_t e = 0; e < E; ++e) {
+                        const auto at = [&](int64_t hh) { return (((b * L + l) * N + m) * H + hh) * E + e; };
+                        const double got = double(d_.attentions.data[at(h)]) - d_.attentions.data[at(0)];
+                        const double ref = double(linear.data[at(h)]) - linear.data[at(0)];
+                        worst_difference = std::max(worst_difference, std::abs(got - ref));
+                        const double offset = double(d_.attentions.data[at(h)]) - linear.data[at(h)];
+                        const double offset0 = double(d_.attentions.data[at(0)]) - linear.data[at(0)];
+                        worst_offset_spread = std::max(worst_offset_spread, std::abs(offset - offset0));
+                    }
+    std::printf("head terms: differences between heads %.3g, spread of the constant share %.3g\n", worst_difference,
+                worst_offset_spread);
+    EXPECT_LT(worst_difference, 1e-5);
+    EXPECT_LT(worst_offset_spread, 1e-5);
+}
+
+TEST_F(SigLipDecomposition, NonSpatialAndLastLayerRunsGiveTheSameTerms) {
+    DecomposeOptions flat;
+    flat.spatial = false;
+    const PooledDecomposition f = decompose_pooled(*model_, input_, flat);
+    EXPECT_TRUE(f.attentions.data.empty());
+    EXPECT_LT(worst_abs(f.heads, d_.heads), 1e-6);
+    EXPECT_LT(worst_abs(f.mlps, d_.mlps), 1e-6);
+    DecomposeOptions last;
+    last.spatial_last_layers = 1;
+    const PooledDecomposition one = decompose_pooled(*model_, input_, last);
+    ASSERT_EQ(one.attentions.shape, (Shape{4, 1, 16, 4, 64}));
+    const int64_t per_layer = 16 * 4 * 64;
+    for (int64_t b = 0; b < 4; ++b)
+        for (int64_t k = 0; k < per_layer; ++k)
+            ASSERT_NEAR(one.attentions.data[b * per_layer + k], d_.attentions.data[(b * 2 + 1) * per_layer + k], 1e-6);
 }
 
 }  // namespace

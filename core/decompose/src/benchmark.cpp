@@ -1,5 +1,6 @@
 #include "clipscope/decompose/decompose.h"
 #include "clipscope/decompose/benchmark.h"
+#include "clipscope/decompose/pooled_decomposition.h"
 
 #include <algorithm>
 #include <chrono>
@@ -39,13 +40,19 @@ BenchResult run_benchmark(const ClipModel& model, int64_t batch, int runs, uint6
     r.threads = current_threads();
     r.runs = std::max(1, runs);
     std::vector<double> plain, sp, nsp;
+    // Attention-pooled models (SigLIP) have their own decomposition; the self-check is returned.
+    const bool pooled = c.vision.pooling == VisionPooling::AttentionPool;
+    const auto run = [&](const DecomposeOptions& o) {
+        return pooled ? decompose_pooled(model, pixels, o).max_sum_error()
+                      : decompose(model, pixels, o).max_sum_error();
+    };
     model.encode_image(pixels);  // warm-up: first-touch allocations, folded heads
-    decompose(model, pixels, spatial);
-    decompose(model, pixels, nonspatial);
+    run(spatial);
+    run(nonspatial);
     for (int i = 0; i < r.runs; ++i) {
         plain.push_back(time_ms([&] { model.encode_image(pixels); }));
-        sp.push_back(time_ms([&] { r.max_sum_error = decompose(model, pixels, spatial).max_sum_error(); }));
-        nsp.push_back(time_ms([&] { decompose(model, pixels, nonspatial); }));
+        sp.push_back(time_ms([&] { r.max_sum_error = run(spatial); }));
+        nsp.push_back(time_ms([&] { run(nonspatial); }));
     }
     r.plain_ms = median(plain);
     r.spatial_ms = median(sp);

@@ -68,9 +68,10 @@ void require_decomposable(const ClipConfig& c) {
         case VisionPooling::AttentionPool:
             throw Error(ErrorKind::Unsupported,
                         c.name +
-                            " pools the image with an attention pooling head (SigLIP): its decomposition into "
-                            "layers, heads and positions is not implemented yet. Image and text embeddings, "
-                            "classify, embed-image and embed-text work on it");
+                            " pools the image with an attention pooling head (SigLIP): `decompose` writes its "
+                            "terms (layers, heads, positions, the pooling head's), but this analysis does not "
+                            "read attention-pooled terms yet. Image and text embeddings, classify, embed-image "
+                            "and embed-text work on it");
     }
     throw_usage("unknown vision pooling");
 }

@@ -71,11 +71,13 @@ at::Tensor layer_norm(const at::Tensor& x, const at::Tensor& w, const at::Tensor
 struct AttentionRecord {
     bool keep_values = false;
     bool keep_mean_probs = false;
-    at::Tensor cls_probs;   // [B, H, N]
-    at::Tensor mean_probs;  // [B, N, N] averaged over heads (only with keep_mean_probs)
-    at::Tensor values;      // [B, H, N, d] (only with keep_values)
-    at::Tensor cls_value;   // [B, H, d]: v at source token 0
-    at::Tensor cls_out;     // [B, H, d]: sum_m probs[0, m] v_m (the head outputs at the class token)
+    bool keep_outputs = false;  // every position's head outputs (the attention-pooled decomposition)
+    at::Tensor cls_probs;       // [B, H, N]
+    at::Tensor mean_probs;      // [B, N, N] averaged over heads (only with keep_mean_probs)
+    at::Tensor values;          // [B, H, N, d] (only with keep_values)
+    at::Tensor cls_value;       // [B, H, d]: v at source token 0
+    at::Tensor cls_out;         // [B, H, d]: sum_m probs[0, m] v_m (the head outputs at the class token)
+    at::Tensor outputs;         // [B, H, N, d]: every position's head outputs (only with keep_outputs)
 };
 
 // Multi-head self-attention (nn.MultiheadAttention semantics); fills `record` when given.

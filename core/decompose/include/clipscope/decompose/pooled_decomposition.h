@@ -1,0 +1,40 @@
+#pragma once
+// The decomposition of an attention-pooled image embedding (SigLIP; docs/method.md §12.4):
+// with the image's own post_layernorm scales 1/sigma_m and the pooling head's attention
+// weights A_p[h', m] frozen, the pooled attention output is linear in the residual stream,
+// so every head, MLP and the embeddings carry through it to z. Everything is divided by
+// ||z||. Sum of attentions + mlps + pooling = z / ||z||; so is sum of pool_heads + pool_bias
+// + pooling.
+#include <cstdint>
+#include <vector>
+
+#include "clipscope/base/ndarray.h"
+#include "clipscope/decompose/decomposition.h"
+#include "clipscope/model/clip_model.h"
+
+namespace clipscope {
+
+struct PooledDecomposition {
+    FloatArray embedding;  // [B, E] unnormalised (the pooling head's output)
+    // [B, Ls, N, H, E] what head h of layer l writes into position m, carried to z: the spatial
+    // axis is where the term enters the pooled positions (no class token). Layers
+    // first_spatial_layer..L-1; empty without spatial terms.
+    FloatArray attentions;
+    int64_t first_spatial_layer = 0;
+    FloatArray heads;                // [B, L, H, E] per (layer, head), summed over positions
+    FloatArray mlps;                 // [B, L+1, E] 0 = patch + position embeddings, 1+l = MLP of block l
+    FloatArray pooling;              // [B, E] the pooling head's residual MLP: not linear, kept as one term
+    FloatArray pool_heads;           // [B, N, H', E] A_p[h', m] W_O^h' (W_V^h' y_m + b_V^h') (spatial only)
+    FloatArray pool_bias;            // [B, E] the pooling attention's out-projection bias
+    FloatArray pool_attention;       // [B, H', N] A_p: the probe's attention over positions
+    FloatArray ln_post_std;          // [B, N] post_layernorm's sqrt(var + eps) per position
+    std::vector<double> sum_error;   // per image: max |attentions + mlps + pooling - z/||z|||
+    std::vector<double> pool_error;  // per image: max |pool_heads + pool_bias + pooling - z/||z||| (spatial only)
+    double max_sum_error() const;
+};
+
+// Refuses (Error Usage) a model whose image is not pooled by an attention pooling head.
+PooledDecomposition decompose_pooled(const ClipModel& model, const FloatArray& pixels,
+                                     const DecomposeOptions& options = {});
+
+}  // namespace clipscope

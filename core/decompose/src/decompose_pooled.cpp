@@ -1,0 +1,213 @@
+// The attention-pooled decomposition (docs/method.md §12.4). Notation: x_m the last residual
+// stream at position m, y_m = gamma (x_m - mean x_m) / sigma_m + beta its post_layernorm,
+// A_p[h', m] the pooling attention, W_V / b_V and W_O / b_O the pooling head's value and
+// out-projections. With sigma and A_p frozen,
+//   a = sum_m sum_h' A_p[h', m] W_O^h' (W_V^h' y_m + b_V^h') + b_O
+// is linear in x, and z = a + MLP(LN(a)).
+#include <c10/core/InferenceMode.h>
+
+#include <algorithm>
+
+#include "clipscope/base/error.h"
+#include "clipscope/decompose/pooled_decomposition.h"
+#include "model_internals.h"
+#include "torch_bridge.h"
+
+namespace clipscope {
+namespace {
+
+// The frozen linear map from the residual stream to the pooled attention output.
+struct PoolCarrier {
+    at::Tensor gamma;      // [W]
+    at::Tensor value_w;    // [W, W] W_V (pool heads side by side, by rows)
+    at::Tensor out_w;      // [E, W] W_O
+    at::Tensor weights;    // [B, H', N] A_p / sigma
+    at::Tensor probs;      // [B, H', N] A_p
+    at::Tensor inv_sigma;  // [B, N]
+    int64_t pool_heads = 0;
+
+    // Centred and scaled as post_layernorm does, without its beta: [.., W].
+    at::Tensor normalise(const at::Tensor& t) const { return (t - t.mean(-1, true)) * gamma; }
+
+    // Per cell: t [B, N, K, W] written at position m -> [B, N, K, E].
+    at::Tensor cells(const at::Tensor& t) const {
+        const int64_t B = t.size(0), N = t.size(1), K = t.size(2), W = t.size(3), Hp = pool_heads;
+        const at::Tensor u = normalise(t) * inv_sigma.view({B, N, 1, 1});
+        const at::Tensor v =
+            at::matmul(u, value_w.t()).view({B, N, K, Hp, W / Hp}) * probs.permute({0, 2, 1}).reshape({B, N, 1, Hp, 1});
+        return at::matmul(v.view({B, N, K, W}), out_w.t());
+    }
+
+    // Each pooling head's value projection of its own input: s [R, H', W] (row h' feeds head h')
+    // -> [R, W], heads side by side. Only the head's own block is computed (1/H' of a full product).
+    at::Tensor own_values(const at::Tensor& s) const {
+        const int64_t R = s.size(0), W = s.size(2), Hp = pool_heads;
+        // One batched product over the heads (torch's einsum took 5x longer here).
+        const at::Tensor v =
+            at::bmm(s.permute({1, 0, 2}), value_w.view({Hp, W / Hp, W}).transpose(1, 2));  // [H', R, dp]
+        return v.permute({1, 0, 2}).reshape({R, W});
+    }
+
+    // Summed over positions: t [B, N, W] -> [B, E] without materialising a cell per position:
+    // the sum over m is taken in the residual stream, once per pooling head.
+    // With `repeats` > 1, t stacks that many streams of the same images: [repeats * B, N, W].
+    at::Tensor summed(const at::Tensor& t, int64_t repeats = 1) const {
+        const int64_t B = weights.size(0), N = t.size(1), W = t.size(2);
+        const at::Tensor s = at::matmul(weights, t.view({repeats, B, N, W})).view({repeats * B, pool_heads, W});
+        return at::matmul(own_values(normalise(s)), out_w.t());
+    }
+};
+
+}  // namespace
+
+double PooledDecomposition::max_sum_error() const {
+    double m = 0;
+    for (double e : sum_error) m = std::max(m, e);
+    for (double e : pool_error) m = std::max(m, e);
+    return m;
+}
+
+PooledDecomposition decompose_pooled(const ClipModel& model, const FloatArray& pixels_in,
+                                     const DecomposeOptions& options) {
+    c10::InferenceMode guard;
+    const ClipConfig& c = model.config();
+    if (c.vision.pooling != VisionPooling::AttentionPool)
+        throw_usage(c.name + " pools its image at the class token: use decompose(), not decompose_pooled()");
+    const ClipWeights& w = tower_weights(model);
+    const at::Tensor pixels = pixels_tensor(pixels_in, model_device(model));
+    check_pixels(pixels, c);
+    const int64_t B = pixels.size(0), L = c.vision.layers, H = c.vision.heads, N = c.vision.tokens(),
+                  W = c.vision.width, d = c.vision.head_dim(), Hp = c.vision.heads;
+    if (options.spatial_last_layers < 0 || options.spatial_last_layers > L)
+        throw_usage("--layers last:K needs 1 <= K <= " + std::to_string(L) + " for this model");
+    const int64_t first_spatial =
+        options.spatial ? (options.spatial_last_layers == 0 ? 0 : L - options.spatial_last_layers) : L;
+    const int64_t K = 2 * L + 1;  // term groups sharing the constants: L attention layers, L+1 MLP entries
+
+    // The forward, keeping what the terms need: the embeddings, each block's head outputs at
+    // every position and each MLP's output.
+    std::vector<at::Tensor> outputs, mlp_out;  // [B, H, N, d], [B, N, W] per layer
+    const at::Tensor x0 = vision_stem(w, c, pixels);
+    at::Tensor x = x0;
+    for (int64_t l = 0; l < L; ++l) {
+        const auto& b = w.vision.blocks[static_cast<size_t>(l)];
+        AttentionRecord rec;
+        rec.keep_outputs = true;
+        x = x + attention(layer_norm(x, b.ln1_w, b.ln1_b, c.vision), b, H, {}, &rec);
+        outputs.push_back(rec.outputs);
+        mlp_out.push_back(mlp(layer_norm(x, b.ln2_w, b.ln2_b, c.vision), b, c.vision));
+        x = x + mlp_out.back();
+    }
+    const at::Tensor mu = x.mean(-1, true);
+    const at::Tensor sigma = at::sqrt((x - mu).pow(2).mean(-1) + c.vision.norm_eps);  // [B, N], as layer_norm
+    const at::Tensor y = layer_norm(x, w.ln_post_w, w.ln_post_b, c.vision);
+    PoolRecord pool;
+    const at::Tensor z = attention_pool(w, c.vision, y, &pool);  // [B, W] = [B, E]
+    const at::Tensor nz = z.norm(2, -1).view({B, 1});
+    const at::Tensor pooling = z - pool.attended;  // the residual MLP
+
+    PoolCarrier carry;
+    carry.gamma = w.ln_post_w;
+    carry.value_w = w.pool_in_w.narrow(0, 2 * W, W);
+    carry.out_w = w.pool_out_w;
+    carry.probs = pool.probs;
+    carry.inv_sigma = 1.0 / sigma;
+    carry.weights = pool.probs * carry.inv_sigma.unsqueeze(1);
+    carry.pool_heads = Hp;
+    const at::Tensor value_b = w.pool_in_b.narrow(0, 2 * W, W);
+    // What no term carries: beta and the value bias through the head (sum_m A_p = 1), and b_O.
+    const at::Tensor constant =
+        at::matmul(at::matmul(w.ln_post_b, carry.value_w.t()) + value_b, carry.out_w.t()) + w.pool_out_b;  // [E]
+    const at::Tensor share = (constant / static_cast<double>(K)).unsqueeze(0) / nz;                        // [B, E]
+
+    PooledDecomposition out;
+    out.first_spatial_layer = first_spatial;
+    // The terms summed over positions, all layers in a few batched products (per layer they
+    // would be a dozen small BLAS calls each, whose start-up cost shows on the forward's scale).
+    // Streams [L+1, B, N, W]: the embeddings and each MLP's output.
+    std::vector<at::Tensor> stream_parts = {x0};
+    stream_parts.insert(stream_parts.end(), mlp_out.begin(), mlp_out.end());
+    const at::Tensor streams = at::stack(stream_parts);
+    const at::Tensor mlps_t = (carry.summed(streams.view({(L + 1) * B, N, W}), L + 1).view({L + 1, B, W}) / nz + share)
+                                  .permute({1, 0, 2});  // [B, L+1, E]
+    // Per head: sum_m (A_p[h', m] / sigma_m) o_h[m] first, then through the head's slice of
+    // W_O^l, post_layernorm, W_V and W_O; each layer's out-projection bias, written at every
+    // position, is shared over its heads.
+    std::vector<at::Tensor> out_ws, out_bs;
+    for (const auto& b : w.vision.blocks) {
+        out_ws.push_back(b.out_w.view({W, H, d}));
+        out_bs.push_back(b.out_b);
+    }
+    // omega[b, h', l, h] = sum_m weights[b, h', m] o_{l,h}[b, m]: one product per image over all layers.
+    const at::Tensor by_position = at::stack(outputs, 2).permute({0, 3, 2, 1, 4}).reshape({B, N, L * H * d});
+    const at::Tensor omega = at::bmm(carry.weights, by_position).view({B, Hp, L, H, d});
+    // Through each head's slice of W_O^l, [H, B*H', d] x [H, d, W] per layer. The slices are
+    // read in place as transposed matrices: re-laid out, W_O of every layer was copied per call
+    // (28 MB on SigLIP-B, 19 ms, most of the decomposition's cost).
+    const at::Tensor by_head = omega.permute({2, 3, 0, 1, 4}).reshape({L, H, B * Hp, d});
+    at::Tensor written = at::empty({L, H, B * Hp, W}, omega.options());
+    for (int64_t l = 0; l < L; ++l) {
+        at::Tensor dst = written.select(0, l);
+        at::bmm_out(dst, by_head.select(0, l), out_ws[static_cast<size_t>(l)].permute({1, 2, 0}));
+    }
+    written = written.view({L, H, B, Hp, W}).permute({0, 2, 1, 3, 4});                              // [L, B, H, H', W]
+    const at::Tensor own = carry.own_values(carry.normalise(written).reshape({L * B * H, Hp, W}));  // [L*B*H, W]
+    const at::Tensor bias_written =
+        carry.weights.sum(-1).unsqueeze(0).unsqueeze(-1) * at::stack(out_bs).view({L, 1, 1, W});  // [L, B, H', W]
+    const at::Tensor bias_share =
+        at::matmul(carry.own_values(carry.normalise(bias_written).view({L * B, Hp, W})), carry.out_w.t())
+                .view({L, B, 1, W}) /
+            nz.view({1, B, 1, 1}) / static_cast<double>(H) +
+        (share / static_cast<double>(H)).view({1, B, 1, W});
+    const at::Tensor heads_t =
+        (at::matmul(own, carry.out_w.t()).view({L, B, H, W}) / nz.view({1, B, 1, 1}) + bias_share)
+            .permute({1, 0, 2, 3});  // [B, L, H, E]
+    std::vector<at::Tensor> spatial;
+    for (int64_t l = first_spatial; l < L; ++l) {
+        const auto& b = w.vision.blocks[static_cast<size_t>(l)];
+        const at::Tensor& o = outputs[static_cast<size_t>(l)];  // [B, H, N, d]
+        const at::Tensor bias_at = b.out_b.view({1, 1, 1, W}).expand({B, N, 1, W});
+        const at::Tensor writes = at::einsum("bhnd,whd->bnhw", {o, b.out_w.view({W, H, d})});  // [B, N, H, W]
+        const at::Tensor bias_cell =
+            carry.cells(bias_at) / nz.view({B, 1, 1, 1}) / static_cast<double>(H);  // [B, N, 1, E]
+        spatial.push_back(carry.cells(writes) / nz.view({B, 1, 1, 1}) + bias_cell +
+                          (share / static_cast<double>(N * H)).view({B, 1, 1, -1}));
+    }
+    const at::Tensor normed = z / nz;
+    const at::Tensor total = heads_t.sum({1, 2}) + mlps_t.sum(1) + pooling / nz;
+    const at::Tensor error = (total - normed).abs().amax(-1).to(at::kDouble).cpu();
+    out.sum_error.assign(error.data_ptr<double>(), error.data_ptr<double>() + B);
+
+    out.embedding = to_float_array(z);
+    out.heads = to_float_array(heads_t);
+    out.mlps = to_float_array(mlps_t);
+    out.pooling = to_float_array(pooling / nz);
+    out.pool_bias = to_float_array(w.pool_out_b.unsqueeze(0).expand({B, W}) / nz);
+    out.pool_attention = to_float_array(pool.probs);
+    out.ln_post_std = to_float_array(sigma);
+    if (options.spatial) {
+        if (!spatial.empty()) {
+            const at::Tensor cells = at::stack(spatial, 1);  // [B, Ls, N, H, E]
+            out.attentions = to_float_array(cells);
+            // The spatial cells sum to the per-head terms: checked with the rest.
+            const at::Tensor cells_error =
+                (cells.sum(2) - heads_t.narrow(1, first_spatial, L - first_spatial)).abs().amax({1, 2, 3});
+            const at::Tensor e = cells_error.to(at::kDouble).cpu();
+            for (int64_t i = 0; i < B; ++i)
+                out.sum_error[static_cast<size_t>(i)] =
+                    std::max(out.sum_error[static_cast<size_t>(i)], e[i].item<double>());
+        }
+        // The pooling head's own terms: A_p[h', m] W_O^h' (W_V^h' y_m + b_V^h').
+        const at::Tensor values = (at::matmul(y, carry.value_w.t()) + value_b).view({B, N, Hp, W / Hp});
+        const at::Tensor weighted = values * pool.probs.permute({0, 2, 1}).unsqueeze(-1);  // [B, N, H', dp]
+        const at::Tensor per_head =
+            at::einsum("bnpe,wpe->bnpw", {weighted, carry.out_w.view({W, Hp, W / Hp})}) / nz.view({B, 1, 1, 1});
+        out.pool_heads = to_float_array(per_head);
+        const at::Tensor pool_total = per_head.sum({1, 2}) + w.pool_out_b / nz + pooling / nz;
+        const at::Tensor pe = (pool_total - normed).abs().amax(-1).to(at::kDouble).cpu();
+        out.pool_error.assign(pe.data_ptr<double>(), pe.data_ptr<double>() + B);
+    }
+    return out;
+}
+
+}  // namespace clipscope

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# SigLIP through the command line, on ../shared's small SigLIP: info, tokenize, classify with
+# sigmoid scores, embed, decompose with both self-checks, and what is not served yet refused
+# with exit 5.
+set -u
+. "$(dirname "$0")/cli_test_lib.sh"
+cd "$WORK"
+[ -n "$SHARED" ] && [ -d "$SHARED/fixtures/siglip" ] || { echo "cli_siglip: ../shared/fixtures/siglip absent, skipped"; exit 0; }
+M="$SHARED/fixtures/siglip/tiny-siglip"
+IMG="$SHARED/fixtures/common/catdog.png"
+IMG2="$SHARED/fixtures/common/synthetic_0.png"
+
+check "info names the attention pooling and the sigmoid bias" python3 -c "
+import json, subprocess, sys
+j = json.loads(subprocess.run([sys.argv[1], '-q', 'info', '--model', sys.argv[2]], capture_output=True, check=True).stdout)
+assert j['vision']['pooling'] == 'attention_pool' and j['vision']['class_token'] is False, j['vision']
+assert j['text']['tokenizer'] == 'siglip_sentencepiece' and j['logit_bias'] is not None, j
+" "$CLI" "$M"
+capture ids.json "$CLI" -q tokenize --model "$M" "a photo of a cat"
+check "tokenize: SiglipTokenizer's ids, padded with </s> to the context" \
+  python3 -c "import json,sys; ids=json.load(open('ids.json'))[0]; assert ids==[6,66,8,6,48,84]+[1]*10, ids"
+capture cls.json "$CLI" -q classify --model "$M" --labels "cat,dog" "$IMG"
+check "classify: sigmoid scores, said so" python3 -c "
+import json; j = json.load(open('cls.json'))
+assert 'sigmoid' in j['scores_are'] and j['logit_bias'] is not None, j
+s = j['results'][0]['scores']; assert all(0 < v < 1 for v in s.values()), s
+"
+check "embed-image" "$CLI" -q embed-image --model "$M" --out emb.npy "$IMG"
+check "emb.npy is [1,64]" shape_is emb.npy "[1, 64]"
+check "decompose writes the attention-pooled terms" "$CLI" -q decompose --model "$M" -i "$IMG" -i "$IMG2" --out terms --batch 1
+check "decompose: shapes and both self-checks in meta.json" python3 -c "
+import json; m = json.load(open('terms/meta.json'))
+assert m['self_check']['max_abs_error'] < 1e-5 and m['self_check_pooling']['max_abs_error'] < 1e-5, m['self_check']
+assert 'pooled positions' in m['files']['attentions.npy'], m['files']
+"
+check "terms/attentions.npy is [2,2,16,4,64]" shape_is terms/attentions.npy "[2, 2, 16, 4, 64]"
+check "terms/pool_heads.npy is [2,16,4,64]" shape_is terms/pool_heads.npy "[2, 16, 4, 64]"
+check "terms/mlps.npy is [2,3,64]" shape_is terms/mlps.npy "[2, 3, 64]"
+check "decompose --no-spatial" "$CLI" -q decompose --model "$M" -i "$IMG" --no-spatial --out flat
+check "flat/attentions.npy is [1,2,4,64]" shape_is flat/attentions.npy "[1, 2, 4, 64]"
+expect_exit "heatmap on SigLIP: not served yet, exit 5 naming the pooling head" 5 "attention pooling head" \
+  "$CLI" -q heatmap --model "$M" --image "$IMG" --text "a cat" --out map
+expect_exit "index on SigLIP: exit 5" 5 "attention pooling head" \
+  "$CLI" -q index --model "$M" --images "$(dirname "$IMG")" --out store
+expect_exit "a text spelling </s> is refused" 5 "</s>" "$CLI" -q tokenize --model "$M" "a cat</s>"
+
+finish cli_siglip
