@@ -1,9 +1,11 @@
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <sstream>
 
 #include "cli_common.h"
 #include "clipscope/decompose/decompose.h"
+#include "clipscope/decompose/pooled_decomposition.h"
 #include "clipscope/base/atomic_file.h"
 #include "clipscope/base/error.h"
 #include "clipscope/base/text_file.h"
@@ -33,6 +35,11 @@ void run_segmentation_protocol(const Options& o) {
             "--text/--versus/--layers/--heads");
     const ClipModel model = load_model(o.model);
     const auto& c = model.config();
+    if (c.vision.pooling == VisionPooling::AttentionPool)
+        throw Error(ErrorKind::Unsupported,
+                    c.name +
+                        ": the segmentation protocol (--classes) does not read attention-pooled "
+                        "terms yet; --text / --versus maps work");
     const auto names = split_labels(read_text_file(o.classes, 64 << 20) + "\n");
     if (names.size() < 2) throw_input(o.classes, "needs at least 2 class names");
     const FloatArray classifier =
@@ -71,6 +78,76 @@ void run_segmentation_protocol(const Options& o) {
                  o.out, o.out, o.out);
 }
 
+// The top-left `side` x `side` pixels: what a patch grid that does not cover the whole
+// image sees (SigLIP so400m: 27 x 14 = 378 of 384 px).
+Image top_left(const Image& image, int side) {
+    if (side == image.width && side == image.height) return image;
+    Image out = image;
+    out.width = out.height = side;
+    out.pixels.assign(static_cast<size_t>(side) * side * image.channels, 0);
+    for (int y = 0; y < side; ++y)
+        std::copy_n(image.pixels.begin() + static_cast<int64_t>(y) * image.width * image.channels,
+                    static_cast<size_t>(side) * image.channels,
+                    out.pixels.begin() + static_cast<int64_t>(y) * side * image.channels);
+    return out;
+}
+
+// An attention-pooled model's map (docs/method.md §12.3): per position, the sum over the
+// selected (layer, head) of what the head writes there carried to z, dotted with the text;
+// computed by projecting inside the decomposition (pooled_head_maps), without spatial cells.
+void write_pooled_heatmap(const Options& o, const ClipModel& model, const Image& crop, const FloatArray& directions,
+                          const MapSelection& sel, bool versus) {
+    const auto& c = model.config();
+    const int64_t L = c.vision.layers, H = c.vision.heads, G = c.vision.grid(), N = G * G;
+    FloatArray pixels = normalize_crop(crop, c.preprocess);
+    pixels.shape.insert(pixels.shape.begin(), 1);
+    const PooledMaps maps = pooled_head_maps(model, pixels, directions);
+    const int64_t last = sel.last_layer < 0 ? L - 1 : sel.last_layer;
+    std::vector<std::pair<int64_t, int64_t>> cells = sel.heads;
+    if (cells.empty())
+        for (int64_t l = sel.first_layer; l <= last; ++l)
+            for (int64_t h = 0; h < H; ++h) cells.emplace_back(l, h);
+    FloatArray grid({G, G});
+    for (const auto& [l, h] : cells) {
+        if (l < 0 || l >= L || h < 0 || h >= H)
+            throw_usage("--heads " + o.heads + ": head " + std::to_string(l) + "." + std::to_string(h) +
+                        " is not in this model (" + std::to_string(L) + " layers of " + std::to_string(H) + " heads)");
+        for (int64_t t = 0; t < (versus ? 2 : 1); ++t) {
+            const float* m = maps.maps.data.data() + ((t * L + l) * H + h) * N;
+            for (int64_t i = 0; i < N; ++i) grid.data[static_cast<size_t>(i)] += t == 0 ? m[i] : -m[i];  // A minus B
+        }
+    }
+    write_npy(o.out + ".npy", grid);
+    const Image covered = top_left(crop, static_cast<int>(G * c.vision.patch_size));
+    write_heatmap_overlay(o.out + ".png", covered, upsample_bilinear(grid, c.vision.patch_size), o.opacity);
+    const auto [lo, hi] = std::minmax_element(grid.data.begin(), grid.data.end());
+    const double check = *std::max_element(maps.self_check.begin(), maps.self_check.end());
+    write_text_atomically(
+        o.out + ".json",
+        nlohmann::json(
+            {{"model", model_summary(model)},
+             {"image", o.image},
+             {"text", o.text},
+             {"versus", o.versus.empty() ? nlohmann::json(nullptr) : nlohmann::json(o.versus)},
+             {"layers", o.layers.empty() ? "all" : o.layers},
+             {"heads", o.heads.empty() ? "all" : o.heads},
+             {"grid", G},
+             {"covered_pixels", G * c.vision.patch_size},
+             {"min", *lo},
+             {"max", *hi},
+             {"self_check_max_abs_error", check},
+             {"self_check", "per (text, layer, head): the map's sum against the head's term summed over positions"},
+             {"map",
+              "per position: sum over the selected (layer, head) of what the head writes there, carried through "
+              "post_layernorm and the attention pooling head (its statistics frozen) to z, / ||z||, dotted with t "
+              "(unit-norm; A minus B with --versus). The axis is where terms enter the pooled positions; MLPs and "
+              "the pooling MLP excluded"}})
+            .dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
+    spdlog::info(
+        "heatmap of '{}'{} on {} ({}, attention-pooled): {}.png, {}.npy ({}x{} positions, range {:.4f}..{:.4f})",
+        o.text, o.versus.empty() ? "" : " minus '" + o.versus + "'", o.image, c.name, o.out, o.out, G, G, *lo, *hi);
+}
+
 void run(const Options& o) {
     OutputPlan plan{with_model_inputs(o.model, {o.image, o.classes, o.templates}),
                     {},
@@ -104,6 +181,8 @@ void run(const Options& o) {
 
     const Image original = load_image(o.image);
     const Image crop = resize_and_crop(original, c.preprocess);
+    if (c.vision.pooling == VisionPooling::AttentionPool)
+        return write_pooled_heatmap(o, model, crop, directions, sel, texts.size() == 2);
     DecomposeOptions options;
     int64_t first = sel.first_layer;
     for (const auto& [l, h] : sel.heads) first = std::min(first, l);

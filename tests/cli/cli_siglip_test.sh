@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SigLIP through the command line, on ../shared's small SigLIP: info, tokenize, classify with
-# sigmoid scores, embed, decompose with both self-checks, and what is not served yet refused
+# sigmoid scores, embed, decompose with both self-checks, heatmaps, and what is not served yet refused
 # with exit 5.
 set -u
 . "$(dirname "$0")/cli_test_lib.sh"
@@ -38,8 +38,18 @@ check "terms/pool_heads.npy is [2,16,4,64]" shape_is terms/pool_heads.npy "[2, 1
 check "terms/mlps.npy is [2,3,64]" shape_is terms/mlps.npy "[2, 3, 64]"
 check "decompose --no-spatial" "$CLI" -q decompose --model "$M" -i "$IMG" --no-spatial --out flat
 check "flat/attentions.npy is [1,2,4,64]" shape_is flat/attentions.npy "[1, 2, 4, 64]"
-expect_exit "heatmap on SigLIP: not served yet, exit 5 naming the pooling head" 5 "attention pooling head" \
-  "$CLI" -q heatmap --model "$M" --image "$IMG" --text "a cat" --out map
+check "heatmap A versus B through the pooling head" "$CLI" -q heatmap --model "$M" --image "$IMG" --text "a cat" --versus "a dog" --out map
+check "heatmap: a 4 x 4 grid, self-checked" python3 -c "
+import json; j = json.load(open('map.json'))
+assert j['grid'] == 4 and j['self_check_max_abs_error'] < 1e-5 and 'pooling head' in j['map'], j
+"
+check "map.npy is [4,4]" shape_is map.npy "[4, 4]"
+check "heatmap of one head" "$CLI" -q heatmap --model "$M" --image "$IMG" --text "a cat" --heads 1.2 --out head
+expect_exit "heatmap of a head the model lacks" 2 "9.0" \
+  "$CLI" -q heatmap --model "$M" --image "$IMG" --text "a cat" --heads 9.0 --out nohead
+printf 'cat\ndog\n' > classes.txt
+expect_exit "the segmentation protocol on SigLIP: not served yet, exit 5" 5 "attention-pooled" \
+  "$CLI" -q heatmap --model "$M" --image "$IMG" --classes classes.txt --out seg
 expect_exit "index on SigLIP: exit 5" 5 "attention pooling head" \
   "$CLI" -q index --model "$M" --images "$(dirname "$IMG")" --out store
 expect_exit "a text spelling </s> is refused" 5 "</s>" "$CLI" -q tokenize --model "$M" "a cat</s>"

@@ -381,3 +381,36 @@ TEST_F(SigLipDecomposition, NonSpatialAndLastLayerRunsGiveTheSameTerms) {
 
 }  // namespace
 }  // namespace clipscope
+
+namespace clipscope {
+namespace {
+
+TEST(SigLipMaps, DirectionMapsEqualTheProjectedSpatialTerms) {
+    CLIPSCOPE_REQUIRE_SHARED();
+    const ClipModel model = ClipModel::load(test::fixture("siglip/tiny-siglip"));
+    const FloatArray input = read_npy_float(test::fixture("siglip/tiny-siglip.expected/input.npy"));
+    FloatArray u = model.encode_texts({"a photo of a cat", "a red shape"});  // [2, 64]
+    const PooledDecomposition d = decompose_pooled(model, input);
+    const PooledMaps m = pooled_head_maps(model, input, u);
+    ASSERT_EQ(m.maps.shape, (Shape{4, 2, 2, 4, 16}));
+    const int64_t B = 4, T = 2, L = 2, H = 4, N = 16, E = 64;
+    double worst = 0;
+    for (int64_t b = 0; b < B; ++b)
+        for (int64_t t = 0; t < T; ++t)
+            for (int64_t l = 0; l < L; ++l)
+                for (int64_t h = 0; h < H; ++h)
+                    for (int64_t n = 0; n < N; ++n) {
+                        double dot = 0;
+                        for (int64_t e = 0; e < E; ++e)
+                            dot +=
+                                double(d.attentions.data[(((b * L + l) * N + n) * H + h) * E + e]) * u.data[t * E + e];
+                        worst = std::max(worst, std::abs(dot - m.maps.data[(((b * T + t) * L + l) * H + h) * N + n]));
+                    }
+    std::printf("direction maps vs projected spatial terms: worst %.3g; self-check %.3g\n", worst,
+                *std::max_element(m.self_check.begin(), m.self_check.end()));
+    EXPECT_LT(worst, 1e-6);
+    for (double e : m.self_check) EXPECT_LT(e, 1e-6);
+}
+
+}  // namespace
+}  // namespace clipscope

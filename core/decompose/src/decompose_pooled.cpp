@@ -67,61 +67,75 @@ double PooledDecomposition::max_sum_error() const {
     return m;
 }
 
-PooledDecomposition decompose_pooled(const ClipModel& model, const FloatArray& pixels_in,
-                                     const DecomposeOptions& options) {
-    c10::InferenceMode guard;
+namespace {
+
+// What every product of the attention-pooled decomposition starts from: the forward, kept
+// where the terms need it, and the frozen map from the residual stream to the pooled output.
+struct PooledForward {
+    int64_t B = 0, L = 0, H = 0, N = 0, W = 0, d = 0, Hp = 0, K = 0;
+    at::Tensor x0;                             // [B, N, W] patch + position embeddings
+    std::vector<at::Tensor> outputs, mlp_out;  // per layer: head outputs [B, H, N, d], MLP outputs [B, N, W]
+    at::Tensor sigma, y, z, nz, pooling;       // [B, N], [B, N, W], [B, E], [B, 1], [B, E]
+    PoolRecord pool;
+    PoolCarrier carry;
+    at::Tensor value_b;  // [W]
+    at::Tensor share;    // [B, E]: each of the K term groups' share of the constants, / ||z||
+};
+
+PooledForward pooled_forward(const ClipModel& model, const at::Tensor& pixels) {
     const ClipConfig& c = model.config();
     if (c.vision.pooling != VisionPooling::AttentionPool)
         throw_usage(c.name + " pools its image at the class token: use decompose(), not decompose_pooled()");
     const ClipWeights& w = tower_weights(model);
-    const at::Tensor pixels = pixels_tensor(pixels_in, model_device(model));
     check_pixels(pixels, c);
-    const int64_t B = pixels.size(0), L = c.vision.layers, H = c.vision.heads, N = c.vision.tokens(),
-                  W = c.vision.width, d = c.vision.head_dim(), Hp = c.vision.heads;
-    if (options.spatial_last_layers < 0 || options.spatial_last_layers > L)
-        throw_usage("--layers last:K needs 1 <= K <= " + std::to_string(L) + " for this model");
-    const int64_t first_spatial =
-        options.spatial ? (options.spatial_last_layers == 0 ? 0 : L - options.spatial_last_layers) : L;
-    const int64_t K = 2 * L + 1;  // term groups sharing the constants: L attention layers, L+1 MLP entries
-
+    PooledForward f;
+    f.B = pixels.size(0), f.L = c.vision.layers, f.H = c.vision.heads, f.N = c.vision.tokens(), f.W = c.vision.width,
+    f.d = c.vision.head_dim(), f.Hp = c.vision.heads;
+    f.K = 2 * f.L + 1;  // term groups sharing the constants: L attention layers, L+1 MLP entries
     // The forward, keeping what the terms need: the embeddings, each block's head outputs at
     // every position and each MLP's output.
-    std::vector<at::Tensor> outputs, mlp_out;  // [B, H, N, d], [B, N, W] per layer
-    const at::Tensor x0 = vision_stem(w, c, pixels);
-    at::Tensor x = x0;
-    for (int64_t l = 0; l < L; ++l) {
-        const auto& b = w.vision.blocks[static_cast<size_t>(l)];
+    f.x0 = vision_stem(w, c, pixels);
+    at::Tensor x = f.x0;
+    for (const auto& b : w.vision.blocks) {
         AttentionRecord rec;
         rec.keep_outputs = true;
-        x = x + attention(layer_norm(x, b.ln1_w, b.ln1_b, c.vision), b, H, {}, &rec);
-        outputs.push_back(rec.outputs);
-        mlp_out.push_back(mlp(layer_norm(x, b.ln2_w, b.ln2_b, c.vision), b, c.vision));
-        x = x + mlp_out.back();
+        x = x + attention(layer_norm(x, b.ln1_w, b.ln1_b, c.vision), b, f.H, {}, &rec);
+        f.outputs.push_back(rec.outputs);
+        f.mlp_out.push_back(mlp(layer_norm(x, b.ln2_w, b.ln2_b, c.vision), b, c.vision));
+        x = x + f.mlp_out.back();
     }
     const at::Tensor mu = x.mean(-1, true);
-    const at::Tensor sigma = at::sqrt((x - mu).pow(2).mean(-1) + c.vision.norm_eps);  // [B, N], as layer_norm
-    const at::Tensor y = layer_norm(x, w.ln_post_w, w.ln_post_b, c.vision);
-    PoolRecord pool;
-    const at::Tensor z = attention_pool(w, c.vision, y, &pool);  // [B, W] = [B, E]
-    const at::Tensor nz = z.norm(2, -1).view({B, 1});
-    const at::Tensor pooling = z - pool.attended;  // the residual MLP
+    f.sigma = at::sqrt((x - mu).pow(2).mean(-1) + c.vision.norm_eps);  // [B, N], as layer_norm
+    f.y = layer_norm(x, w.ln_post_w, w.ln_post_b, c.vision);
+    f.z = attention_pool(w, c.vision, f.y, &f.pool);  // [B, W] = [B, E]
+    f.nz = f.z.norm(2, -1).view({f.B, 1});
+    f.pooling = f.z - f.pool.attended;  // the residual MLP
 
-    PoolCarrier carry;
+    PoolCarrier& carry = f.carry;
     carry.gamma = w.ln_post_w;
-    carry.value_w = w.pool_in_w.narrow(0, 2 * W, W);
+    carry.value_w = w.pool_in_w.narrow(0, 2 * f.W, f.W);
     carry.out_w = w.pool_out_w;
-    carry.probs = pool.probs;
-    carry.inv_sigma = 1.0 / sigma;
-    carry.weights = pool.probs * carry.inv_sigma.unsqueeze(1);
-    carry.pool_heads = Hp;
-    const at::Tensor value_b = w.pool_in_b.narrow(0, 2 * W, W);
+    carry.probs = f.pool.probs;
+    carry.inv_sigma = 1.0 / f.sigma;
+    carry.weights = f.pool.probs * carry.inv_sigma.unsqueeze(1);
+    carry.pool_heads = f.Hp;
+    f.value_b = w.pool_in_b.narrow(0, 2 * f.W, f.W);
     // What no term carries: beta and the value bias through the head (sum_m A_p = 1), and b_O.
     const at::Tensor constant =
-        at::matmul(at::matmul(w.ln_post_b, carry.value_w.t()) + value_b, carry.out_w.t()) + w.pool_out_b;  // [E]
-    const at::Tensor share = (constant / static_cast<double>(K)).unsqueeze(0) / nz;                        // [B, E]
+        at::matmul(at::matmul(w.ln_post_b, carry.value_w.t()) + f.value_b, carry.out_w.t()) + w.pool_out_b;  // [E]
+    f.share = (constant / static_cast<double>(f.K)).unsqueeze(0) / f.nz;
+    return f;
+}
 
-    PooledDecomposition out;
-    out.first_spatial_layer = first_spatial;
+// The terms summed over positions: heads [B, L, H, E] and mlps [B, L+1, E].
+std::pair<at::Tensor, at::Tensor> summed_terms(const PooledForward& f, const ClipWeights& w) {
+    const int64_t B = f.B, L = f.L, H = f.H, N = f.N, W = f.W, d = f.d, Hp = f.Hp;
+    const PoolCarrier& carry = f.carry;
+    const at::Tensor& nz = f.nz;
+    const at::Tensor& share = f.share;
+    const at::Tensor& x0 = f.x0;
+    const std::vector<at::Tensor>& outputs = f.outputs;
+    const std::vector<at::Tensor>& mlp_out = f.mlp_out;
     // The terms summed over positions, all layers in a few batched products (per layer they
     // would be a dozen small BLAS calls each, whose start-up cost shows on the forward's scale).
     // Streams [L+1, B, N, W]: the embeddings and each MLP's output.
@@ -162,6 +176,29 @@ PooledDecomposition decompose_pooled(const ClipModel& model, const FloatArray& p
     const at::Tensor heads_t =
         (at::matmul(own, carry.out_w.t()).view({L, B, H, W}) / nz.view({1, B, 1, 1}) + bias_share)
             .permute({1, 0, 2, 3});  // [B, L, H, E]
+    return {heads_t, mlps_t};
+}
+
+}  // namespace
+
+PooledDecomposition decompose_pooled(const ClipModel& model, const FloatArray& pixels_in,
+                                     const DecomposeOptions& options) {
+    c10::InferenceMode guard;
+    const PooledForward f = pooled_forward(model, pixels_tensor(pixels_in, model_device(model)));
+    const ClipWeights& w = tower_weights(model);
+    const int64_t B = f.B, L = f.L, H = f.H, N = f.N, W = f.W, d = f.d, Hp = f.Hp;
+    if (options.spatial_last_layers < 0 || options.spatial_last_layers > L)
+        throw_usage("--layers last:K needs 1 <= K <= " + std::to_string(L) + " for this model");
+    const int64_t first_spatial =
+        options.spatial ? (options.spatial_last_layers == 0 ? 0 : L - options.spatial_last_layers) : L;
+    const PoolCarrier& carry = f.carry;
+    const at::Tensor &nz = f.nz, &share = f.share, &z = f.z, &pooling = f.pooling, &sigma = f.sigma, &y = f.y;
+    const PoolRecord& pool = f.pool;
+    const at::Tensor& value_b = f.value_b;
+    const std::vector<at::Tensor>& outputs = f.outputs;
+    PooledDecomposition out;
+    out.first_spatial_layer = first_spatial;
+    const auto [heads_t, mlps_t] = summed_terms(f, w);
     std::vector<at::Tensor> spatial;
     for (int64_t l = first_spatial; l < L; ++l) {
         const auto& b = w.vision.blocks[static_cast<size_t>(l)];
@@ -207,6 +244,47 @@ PooledDecomposition decompose_pooled(const ClipModel& model, const FloatArray& p
         const at::Tensor pe = (pool_total - normed).abs().amax(-1).to(at::kDouble).cpu();
         out.pool_error.assign(pe.data_ptr<double>(), pe.data_ptr<double>() + B);
     }
+    return out;
+}
+
+PooledMaps pooled_head_maps(const ClipModel& model, const FloatArray& pixels_in, const FloatArray& directions) {
+    c10::InferenceMode guard;
+    const at::Device device = model_device(model);
+    const PooledForward f = pooled_forward(model, pixels_tensor(pixels_in, device));
+    const ClipWeights& w = tower_weights(model);
+    const int64_t B = f.B, L = f.L, H = f.H, N = f.N, W = f.W, d = f.d, Hp = f.Hp;
+    if (directions.rank() != 2 || directions.shape[1] != W)
+        throw_usage("directions must be [T, " + std::to_string(W) + "], got " + shape_to_string(directions.shape));
+    const int64_t T = directions.shape[0];
+    const at::Tensor u = view_as_tensor(directions).to(device);  // [T, E]
+    const PoolCarrier& carry = f.carry;
+    // Backwards through the frozen map: a write t at position m scores t . q_m, with
+    // q_m = C(gamma (W_V^T concat_h'(A_p[h', m] (W_O^T u)_h'))) / sigma_m (C centres, and is
+    // its own adjoint).
+    const at::Tensor g = at::matmul(u, carry.out_w).view({1, T, 1, Hp, W / Hp});                 // [1, T, 1, H', dp]
+    const at::Tensor scaled = g * carry.probs.permute({0, 2, 1}).reshape({B, 1, N, Hp, 1});      // [B, T, N, H', dp]
+    const at::Tensor r = at::matmul(scaled.reshape({B, T, N, W}), carry.value_w) * carry.gamma;  // [B, T, N, W]
+    const at::Tensor q = (r - r.mean(-1, true)) * carry.inv_sigma.view({B, 1, N, 1}) / f.nz.view({B, 1, 1, 1});
+    // Each layer's constant share per cell, projected: the out-projection bias over its heads
+    // and the K groups' share of c over positions and heads.
+    const at::Tensor share_cell = at::matmul(f.share, u.t()).view({B, T, 1, 1}) / static_cast<double>(N * H);
+    std::vector<at::Tensor> layers;
+    for (int64_t l = 0; l < L; ++l) {
+        const auto& b = w.vision.blocks[static_cast<size_t>(l)];
+        // Through the head's slice of W_O^l: [B, T, N, H, d] against the head outputs [B, H, N, d].
+        const at::Tensor Q = at::matmul(q, b.out_w).view({B, T, N, H, d});
+        const at::Tensor o = f.outputs[static_cast<size_t>(l)].permute({0, 2, 1, 3}).unsqueeze(1);  // [B, 1, N, H, d]
+        const at::Tensor bias = at::matmul(q, b.out_b).unsqueeze(-1) / static_cast<double>(H);      // [B, T, N, 1]
+        layers.push_back(((Q * o).sum(-1) + bias + share_cell).permute({0, 1, 3, 2}));              // [B, T, H, N]
+    }
+    const at::Tensor maps = at::stack(layers, 2);                                                // [B, T, L, H, N]
+    const at::Tensor heads = at::matmul(summed_terms(f, w).first, u.t()).permute({0, 3, 1, 2});  // [B, T, L, H]
+    const at::Tensor error = (maps.sum(-1) - heads).abs().amax({1, 2, 3}).to(at::kDouble).cpu();
+    PooledMaps out;
+    out.maps = to_float_array(maps);
+    out.heads = to_float_array(heads);
+    out.embedding = to_float_array(f.z);
+    out.self_check.assign(error.data_ptr<double>(), error.data_ptr<double>() + B);
     return out;
 }
 

@@ -37,4 +37,18 @@ struct PooledDecomposition {
 PooledDecomposition decompose_pooled(const ClipModel& model, const FloatArray& pixels,
                                      const DecomposeOptions& options = {});
 
+// Each head's map toward each direction, computed inside the decomposition: the E-wide cells
+// of `attentions` are never formed (so400m at 384 px would need 1.45 GB per image for them).
+// maps[b, t, l, h, m] = attentions[b, l, m, h] . u_t, the same numbers up to rounding.
+struct PooledMaps {
+    FloatArray maps;       // [B, T, L, H, N]
+    FloatArray embedding;  // [B, E]
+    FloatArray heads;      // [B, T, L, H]: heads[b, l, h] . u_t, the maps' sums
+    // Per image: max over (t, l, h) of |sum_m maps - heads . u_t|, the per-head terms computed
+    // the other way (summed over positions first).
+    std::vector<double> self_check;
+};
+// directions: [T, E] (unit rows for the usual maps).
+PooledMaps pooled_head_maps(const ClipModel& model, const FloatArray& pixels, const FloatArray& directions);
+
 }  // namespace clipscope
