@@ -10,6 +10,7 @@
 #include <fstream>
 #include <functional>
 #include <map>
+#include <regex>
 
 #include "clipscope/base/error.h"
 #include "clipscope/decompose/decompose.h"
@@ -410,6 +411,144 @@ TEST(SigLipMaps, DirectionMapsEqualTheProjectedSpatialTerms) {
                 *std::max_element(m.self_check.begin(), m.self_check.end()));
     EXPECT_LT(worst, 1e-6);
     for (double e : m.self_check) EXPECT_LT(e, 1e-6);
+}
+
+}  // namespace
+}  // namespace clipscope
+
+namespace clipscope {
+namespace {
+
+// The towers' names (random_state_dict) written back in open_clip's timm layout.
+std::map<std::string, FloatArray> to_timm_layout(const std::map<std::string, FloatArray>& sd, int64_t W) {
+    std::map<std::string, FloatArray> out;
+    const auto rows = [](const FloatArray& a, int64_t first, int64_t count) {
+        Shape s = a.shape;
+        const int64_t per = a.size() / s[0];
+        s[0] = count;
+        return FloatArray(s, std::vector<float>(a.data.begin() + first * per, a.data.begin() + (first + count) * per));
+    };
+    for (const auto& [key, value] : sd) {
+        std::smatch m;
+        static const std::regex kBlock(R"(visual\.transformer\.resblocks\.(\d+)\.(.*))");
+        static const std::map<std::string, std::string> kNames = {
+            {"ln_1.weight", "norm1.weight"},
+            {"ln_1.bias", "norm1.bias"},
+            {"attn.in_proj_weight", "attn.qkv.weight"},
+            {"attn.in_proj_bias", "attn.qkv.bias"},
+            {"attn.out_proj.weight", "attn.proj.weight"},
+            {"attn.out_proj.bias", "attn.proj.bias"},
+            {"ln_2.weight", "norm2.weight"},
+            {"ln_2.bias", "norm2.bias"},
+            {"mlp.c_fc.weight", "mlp.fc1.weight"},
+            {"mlp.c_fc.bias", "mlp.fc1.bias"},
+            {"mlp.c_proj.weight", "mlp.fc2.weight"},
+            {"mlp.c_proj.bias", "mlp.fc2.bias"},
+        };
+        if (std::regex_match(key, m, kBlock)) {
+            out["visual.trunk.blocks." + m[1].str() + "." + kNames.at(m[2].str())] = value;
+        } else if (key == "visual.attn_pool.attn.in_proj_weight" || key == "visual.attn_pool.attn.in_proj_bias") {
+            const std::string kind = key.substr(key.size() - 6) == "weight" ? "weight" : "bias";
+            out["visual.trunk.attn_pool.q." + kind] = rows(value, 0, W);
+            out["visual.trunk.attn_pool.kv." + kind] = rows(value, W, 2 * W);
+        } else {
+            static const std::map<std::string, std::string> kOther = {
+                {"visual.conv1.weight", "visual.trunk.patch_embed.proj.weight"},
+                {"visual.conv1.bias", "visual.trunk.patch_embed.proj.bias"},
+                {"visual.ln_post.weight", "visual.trunk.norm.weight"},
+                {"visual.ln_post.bias", "visual.trunk.norm.bias"},
+                {"visual.attn_pool.probe", "visual.trunk.attn_pool.latent"},
+                {"visual.attn_pool.attn.out_proj.weight", "visual.trunk.attn_pool.proj.weight"},
+                {"visual.attn_pool.attn.out_proj.bias", "visual.trunk.attn_pool.proj.bias"},
+                {"visual.attn_pool.ln.weight", "visual.trunk.attn_pool.norm.weight"},
+                {"visual.attn_pool.ln.bias", "visual.trunk.attn_pool.norm.bias"},
+                {"visual.attn_pool.mlp.c_fc.weight", "visual.trunk.attn_pool.mlp.fc1.weight"},
+                {"visual.attn_pool.mlp.c_fc.bias", "visual.trunk.attn_pool.mlp.fc1.bias"},
+                {"visual.attn_pool.mlp.c_proj.weight", "visual.trunk.attn_pool.mlp.fc2.weight"},
+                {"visual.attn_pool.mlp.c_proj.bias", "visual.trunk.attn_pool.mlp.fc2.bias"},
+            };
+            if (key == "visual.positional_embedding") {
+                FloatArray pos = value;
+                pos.shape.insert(pos.shape.begin(), 1);  // timm's [1, N, W]
+                out["visual.trunk.pos_embed"] = pos;
+            } else {
+                out[kOther.at(key)] = value;
+            }
+        }
+    }
+    return out;
+}
+
+TEST(TimmSigLip, TheOpenClipTimmLayoutLoadsAsTheSameTower) {
+    // SigLIP-B/16's image tower at 32 px (a 2 x 2 grid keeps the test small), random weights.
+    ClipConfig c = builtin_architecture("SigLIP-B-16-224");
+    c.vision.image_size = c.preprocess.image_size = 32;
+    c.vision.activation = Activation::Gelu;  // timm builds its SigLIP towers with exact GELU
+    c.text_tower = false;
+    c.logit_bias = false;
+    c.tokenizer = TokenizerKind::ClipBpe;
+    const auto sd = random_state_dict(c, 21);
+    auto timm = to_timm_layout(sd, c.vision.width);
+    timm["logit_scale"] = FloatArray({1}, {2.3f});
+    timm["logit_bias"] = FloatArray({1}, {-10.0f});
+    timm["text.token_embedding.weight"] = FloatArray({8, 4});  // the text side, not run
+    test::TempDir dir;
+    const std::string folder = dir.path("timm");
+    std::filesystem::create_directories(folder);
+    write_safetensors(folder + "/open_clip_model.safetensors", timm);
+    const nlohmann::json config = {{"model_cfg",
+                                    {{"embed_dim", 768},
+                                     {"init_logit_bias", -10},
+                                     {"custom_text", true},
+                                     {"vision_cfg",
+                                      {{"image_size", 32},
+                                       {"timm_model_name", "vit_base_patch16_siglip_224"},
+                                       {"timm_model_pretrained", false},
+                                       {"timm_pool", "map"},
+                                       {"timm_proj", "none"}}},
+                                     {"text_cfg",
+                                      {{"context_length", 64},
+                                       {"vocab_size", 32000},
+                                       {"hf_tokenizer_name", "timm/ViT-B-16-SigLIP"},
+                                       {"tokenizer_kwargs", {{"clean", "canonicalize"}}},
+                                       {"width", 768},
+                                       {"heads", 12},
+                                       {"layers", 12},
+                                       {"no_causal_mask", true},
+                                       {"proj_bias", true},
+                                       {"pool_type", "last"},
+                                       {"norm_kwargs", {{"eps", 1e-6}}}}}}},
+                                   {"preprocess_cfg",
+                                    {{"mean", {0.5, 0.5, 0.5}},
+                                     {"std", {0.5, 0.5, 0.5}},
+                                     {"interpolation", "bicubic"},
+                                     {"resize_mode", "squash"}}}};
+    test::write_bytes(folder + "/open_clip_config.json", config.dump(2));
+    const ClipModel loaded = ClipModel::load(folder);
+    EXPECT_EQ(loaded.config().vision.pooling, VisionPooling::AttentionPool);
+    EXPECT_EQ(loaded.config().vision.activation, Activation::Gelu);
+    EXPECT_DOUBLE_EQ(loaded.config().vision.norm_eps, 1e-6);
+    EXPECT_FALSE(loaded.config().text_tower);
+    EXPECT_NE(loaded.config().text_unavailable.find("hf_tokenizer_name"), std::string::npos);
+    ASSERT_TRUE(loaded.has_logit_bias());
+    EXPECT_FLOAT_EQ(loaded.logit_bias(), -10.0f);
+    const ClipModel reference = ClipModel::create(c, sd);
+    const FloatArray pixels = test::random_pixels(2, 32, 4);
+    EXPECT_EQ(test::values(loaded.encode_image(pixels)), test::values(reference.encode_image(pixels)));
+
+    // Another timm model, pool or projection is refused by name.
+    for (const auto& [field, value] : std::vector<std::pair<std::string, std::string>>{
+             {"timm_model_name", "vit_base_patch16_224"}, {"timm_pool", "avg"}, {"timm_proj", "linear"}}) {
+        nlohmann::json bad = config;
+        bad["model_cfg"]["vision_cfg"][field] = value;
+        test::write_bytes(folder + "/open_clip_config.json", bad.dump(2));
+        try {
+            ClipModel::load(folder);
+            ADD_FAILURE() << field << " = " << value << " loaded";
+        } catch (const Error& e) {
+            EXPECT_NE(std::string(e.what()).find(field), std::string::npos) << e.what();
+        }
+    }
 }
 
 }  // namespace

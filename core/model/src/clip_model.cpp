@@ -174,6 +174,9 @@ ClipModel ClipModel::load(const std::string& spec, const LoadOptions& options) {
             impl->config =
                 parse_open_clip_config(loc.config_path, ConfigReadOptions{options.allow_unknown_config_fields});
             dict = read_safetensors_state_dict(loc.weights_path, &stored);
+            // An attention-pooled open_clip config is a timm SigLIP tower (visual.trunk.*).
+            if (impl->config.vision.pooling == VisionPooling::AttentionPool)
+                dict = map_timm_siglip_to_open_clip(std::move(dict), loc.weights_path);
             break;
         case ModelFormat::HfTransformers:
             impl->config = parse_hf_clip_config(loc.config_path, loc.preprocessor_path,

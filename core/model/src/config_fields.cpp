@@ -103,8 +103,9 @@ std::vector<ConfigField> build_table() {
         {S::OpenClipModel, "cast_dtype", H, "", "training precision; ClipScope computes in float32"},
         {S::OpenClipModel, "output_dict", H, "", "the Python return type"},
         {S::OpenClipModel, "init_logit_scale", H, "", "initial value only; logit_scale is read from the weights"},
-        {S::OpenClipModel, "init_logit_bias", R, "[null]",
-         "a sigmoid-loss logit bias (SigLIP-style training): its scores are not CLIP's softmax"},
+        {S::OpenClipModel, "init_logit_bias", I, "",
+         "a sigmoid-loss logit bias (SigLIP): logit_bias is read from the weights and scores are sigmoid(scale cos "
+         "+ bias) per label (TimmSigLip)"},
         {S::OpenClipModel, "nonscalar_logit_scale", R, "[false]", "a logit scale per dimension is not computed"},
         {S::OpenClipModel, "multimodal_cfg", R, "[null]", "CoCa's text decoder and attentional pooler"},
 
@@ -141,13 +142,18 @@ std::vector<ConfigField> build_table() {
         {S::OpenClipVision, "scale_attn_inner", R, "[false]", "a LayerNorm inside attention"},
         {S::OpenClipVision, "scale_attn", R, "[false]", "a LayerNorm after attention"},
         {S::OpenClipVision, "scale_fc", R, "[false]", "a LayerNorm inside the MLP"},
-        {S::OpenClipVision, "timm_model_name", R, R"([null, ""])", "a timm image tower, not a CLIP ViT"},
-        {S::OpenClipVision, "timm_model_pretrained", H, "", "only with timm_model_name (refused)"},
-        {S::OpenClipVision, "timm_pool", H, "", "only with timm_model_name (refused)"},
-        {S::OpenClipVision, "timm_proj", H, "", "only with timm_model_name (refused)"},
-        {S::OpenClipVision, "timm_proj_bias", H, "", "only with timm_model_name (refused)"},
-        {S::OpenClipVision, "timm_drop", H, "", "only with timm_model_name (refused)"},
-        {S::OpenClipVision, "timm_drop_path", H, "", "only with timm_model_name (refused)"},
+        {S::OpenClipVision, "timm_model_name", I, "",
+         "timm's SigLIP towers vit_{base,large,so400m}_patch{P}_siglip_{S} (TimmSigLip); any other timm model is "
+         "refused by name"},
+        {S::OpenClipVision, "timm_model_pretrained", H, "",
+         "where timm would take initial weights; the checkpoint's are read"},
+        {S::OpenClipVision, "timm_pool", I, "",
+         "with timm_model_name: must be \"map\" (SigLIP's attention pooling head); open_clip ignores it without"},
+        {S::OpenClipVision, "timm_proj", I, "",
+         "with timm_model_name: must be \"none\" (the pooled output is the embedding); open_clip ignores it without"},
+        {S::OpenClipVision, "timm_proj_bias", H, "", "only with a timm_proj, which must be none"},
+        {S::OpenClipVision, "timm_drop", H, "", "training only (dropout)"},
+        {S::OpenClipVision, "timm_drop_path", H, "", "training only (stochastic depth)"},
 
         // text_cfg: CLIPTextCfg.
         {S::OpenClipText, "context_length", I, "", ""},

@@ -44,6 +44,15 @@ void read_hf_preprocessor(ClipConfig& c, const std::string& preprocessor_path, c
 ClipConfig parse_hf_siglip_config(const nlohmann::json& root, const std::string& config_path,
                                   const std::string& preprocessor_path, const ConfigReadOptions& options);
 
+// open_clip's timm SigLIP image tower (vision_cfg.timm_model_name vit_{base,large,so400m}_
+// patch{P}_siglip_{S}, timm_pool "map", timm_proj "none") into c.vision; anything else is a
+// Model error naming the field. timm builds these towers with exact (erf) GELU, where
+// transformers' SiglipModel uses its tanh approximation: the two layouts of one checkpoint
+// compute slightly different functions, each as its own library does.
+constexpr Activation kTimmSiglipActivation = Activation::Gelu;
+void read_timm_siglip_vision(const nlohmann::json& vision_cfg, const std::string& timm_name, ClipConfig& c,
+                             const std::string& path);
+
 // SigLIP's shapes for `random:NAME` (SigLIP-B-16-224, SigLIP-B-16-384, SigLIP-L-16-256,
 // SigLIP-SO400M-14-224, SigLIP-SO400M-14-384): false when `name` is none of them.
 bool siglip_architecture(const std::string& name, ClipConfig& out);

@@ -246,6 +246,16 @@ ClipConfig parse_open_clip_config(const std::string& path, const ConfigReadOptio
                               std::to_string(head_width));
     c.vision.heads = c.vision.width / head_width;
     c.vision.mlp_hidden = static_cast<int64_t>(c.vision.width * get_number(v, "mlp_ratio", 4.0, path, "vision_cfg."));
+    c.logit_bias = model.contains("init_logit_bias") && !model["init_logit_bias"].is_null();
+    if (const std::string timm = get_string(v, "timm_model_name", "", path, "vision_cfg."); !timm.empty()) {
+        read_timm_siglip_vision(v, timm, c, path);
+        // open_clip's SigLIP text side tokenizes with a Hugging Face tokenizer (hf_tokenizer_name),
+        // which drops the text tower above; a text tower left would need it too.
+        if (c.text_tower) {
+            c.text_tower = false;
+            c.text_unavailable = "a timm SigLIP model's text tower needs open_clip's HFTokenizer, not implemented";
+        }
+    }
     if (c.text_tower) {
         c.text.context_length = get_int(t, "context_length", 77, path, "text_cfg.");
         c.text.vocab_size = get_int(t, "vocab_size", 49408, path, "text_cfg.");

@@ -131,7 +131,8 @@ StateDict validate_state_dict(StateDict dict, const ClipConfig& config, const st
     // loaded at all: only the image tower's tensors are checked and kept.
     const bool image_tower_only = !config.text_tower && !config.text_unavailable.empty();
     for (auto& [key, value] : strip_wrapper_prefixes(std::move(dict)))
-        if (!is_ignorable_extra(key) && (!image_tower_only || key.rfind("visual.", 0) == 0 || key == "logit_scale"))
+        if (!is_ignorable_extra(key) &&
+            (!image_tower_only || key.rfind("visual.", 0) == 0 || key == "logit_scale" || key == "logit_bias"))
             normalised[key] = value;
     const auto expected = expected_shapes(config);
     for (const auto& [key, shape] : expected) {

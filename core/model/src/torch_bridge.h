@@ -35,6 +35,8 @@ StateDict read_safetensors_state_dict(const std::string& path, std::string* stor
 // transformers' CLIP and SigLIP layouts (which one by config.vision.pooling) to open_clip names.
 StateDict map_hf_to_open_clip(StateDict hf, const std::string& file, const ClipConfig& config);
 StateDict map_hf_siglip_to_open_clip(StateDict hf, const std::string& file, const ClipConfig& config);
+// open_clip's timm SigLIP image tower (visual.trunk.*) onto the towers' names; other keys kept.
+StateDict map_timm_siglip_to_open_clip(StateDict dict, const std::string& file);
 // Removes `key` from `hf` and returns it; a missing key is a Model error naming `file`.
 at::Tensor take_tensor(StateDict& hf, const std::string& key, const std::string& file);
 // Every "{vision,text}_model.encoder.layers.{i}.*" tensor (CLIP's and SigLIP's encoder
