@@ -54,9 +54,10 @@ std::shared_ptr<const SentencePieceModel::Module> load_module() {
             tried += "\n  " + path + " (not there)";
             continue;
         }
-        // RTLD_DEEPBIND: libsentencepiece's bundled protobuf-lite must bind to itself, not to
-        // the libprotobuf already loaded for LibTorch (sentencepiece_abi.h).
-        void* so = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND);
+        // A link namespace of its own: libsentencepiece's bundled protobuf-lite must bind to
+        // itself, not to the libprotobuf already loaded for LibTorch (sentencepiece_abi.h).
+        // RTLD_DEEPBIND did that too, but sanitizer runtimes refuse it.
+        void* so = dlmopen(LM_ID_NEWLM, path.c_str(), RTLD_NOW | RTLD_LOCAL);
         if (!so) {
             tried += "\n  " + path + " (" + dlerror() + ")";
             continue;
