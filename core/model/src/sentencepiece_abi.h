@@ -1,10 +1,10 @@
 #pragma once
 // The C interface between the model module and the SentencePiece module
-// (core/model/sentencepiece/), which is loaded with dlopen: Debian's libsentencepiece carries
+// (core/model/sentencepiece/), which is loaded with dlmopen: Debian's libsentencepiece carries
 // its own copy of protobuf-lite, whose exported symbols clash with the libprotobuf that
-// LibTorch loads (linked together, libprotobuf crashes while it initialises). Loaded with
-// RTLD_LOCAL | RTLD_DEEPBIND, the module and its library resolve their symbols among
-// themselves. Plain C types only, so neither side depends on the other's C++ ABI.
+// LibTorch loads (linked together, libprotobuf crashes while it initialises). Loaded into
+// a link namespace of its own, the module and its library resolve their
+// symbols among themselves. Plain C types only, so neither side depends on the other's C++ ABI.
 #include <stddef.h>
 
 #define CLIPSCOPE_SPM_ABI_VERSION 1
