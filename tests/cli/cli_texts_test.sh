@@ -36,11 +36,11 @@ expect_exit "the refusal shows the way out" 5 "--text-embeddings" \
   "$CLI" -q classify --model hftext --labels triangle,circle --templates templates.txt "$IMG"
 check "image work runs without texts" "$CLI" -q decompose --model hftext --image "$IMG" --out dec
 
-# Heatmaps: the same numbers as the full model's, byte for byte.
+# Heatmaps: the same numbers as the full model's, to float32 rounding (npy_close says why).
 check "heatmap on the full model" "$CLI" -q heatmap --model "$DEMO" --image "$IMG" --text "a blue shape" --versus "a red shape" --out full
 check "heatmap from the files" "$CLI" -q heatmap --model hftext --text-embeddings texts.npy --texts texts.txt \
   --image "$IMG" --text "a blue shape" --versus "a red shape" --out files
-check "the two maps are identical" cmp full.npy files.npy
+check "the two maps are the same to rounding" npy_close full.npy files.npy 1e-6
 check "the map's record names the files" python3 -c "
 import json; m = json.load(open('files.json'))['model']
 assert m['text_embeddings']['file'] == 'texts.npy' and m['text_embeddings']['rows'] == 6, m
