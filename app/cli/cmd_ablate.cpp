@@ -62,12 +62,19 @@ void run(const Options& o) {
     const auto templates = o.templates.empty() ? default_templates() : read_templates(o.templates);
     const FloatArray classifier = build_classifier(model, names, templates);
 
-    // The reference's settings (method.md §3), then the requested heads.
+    // The reference's settings (method.md §3), then the requested heads. An attention-pooled
+    // store has no class token: its MLP row includes the pooling head's MLP.
     std::vector<AblationSpec> specs;
-    AblationSpec mlps{"MLPs"}, cls{"class-token attention"}, both{"MLPs + class-token attention"};
-    mlps.mlps = both.mlps = true;
-    cls.cls = both.cls = true;
-    specs = {mlps, cls, both};
+    if (info.attention_pooled()) {
+        AblationSpec mlps{"MLPs + the pooling head's MLP"};
+        mlps.mlps = true;
+        specs = {mlps};
+    } else {
+        AblationSpec mlps{"MLPs"}, cls{"class-token attention"}, both{"MLPs + class-token attention"};
+        mlps.mlps = both.mlps = true;
+        cls.cls = both.cls = true;
+        specs = {mlps, cls, both};
+    }
     for (const auto& s : cumulative_layer_sweep(info.layers)) specs.push_back(s);
     if (!o.heads.empty()) {
         AblationSpec heads{"heads " + o.heads};
@@ -128,7 +135,10 @@ void run(const Options& o) {
                  {{"replacement", o.zero ? "zero" : "mean over the store's images"},
                   {"classes", names.size()},
                   {"templates", templates.size()},
-                  {"sum", "all terms added up, not renormalised; top-1 by argmax, ties to the lowest class"},
+                  {"sum", info.attention_pooled()
+                              ? "heads + mlps + the pooling head's MLP term, not renormalised; top-1 by argmax "
+                                "(the same under the sigmoid scores), ties to the lowest class"
+                              : "all terms added up, not renormalised; top-1 by argmax, ties to the lowest class"},
                   {"means", "over the evaluated (labelled) images"},
                   {"textspan", textspan_settings}}},
                 {"results", rows}});

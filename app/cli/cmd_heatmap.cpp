@@ -92,7 +92,7 @@ Image top_left(const Image& image, int side) {
     return out;
 }
 
-// An attention-pooled model's map (docs/method.md §12.3): per position, the sum over the
+// An attention-pooled model's map (docs/method.md §12.4): per position, the sum over the
 // selected (layer, head) of what the head writes there carried to z, dotted with the text;
 // computed by projecting inside the decomposition (pooled_head_maps), without spatial cells.
 void write_pooled_heatmap(const Options& o, const ClipModel& model, const Image& crop, const FloatArray& directions,

@@ -7,7 +7,7 @@
 #include <sstream>
 
 #include "cli_common.h"
-#include "clipscope/decompose/decompose.h"
+#include "clipscope/analysis/indexing.h"
 #include "clipscope/base/atomic_file.h"
 #include "clipscope/base/error.h"
 #include "clipscope/io/image.h"
@@ -99,11 +99,8 @@ void run(const Options& o) {
         query = {{"index", o.query_index}, {"image", e.path}, {"display", shown_name(e)}};
     } else {
         const ClipModel model = load_store_model(o.model, info, "decomposing --query-image");
-        DecomposeOptions nonspatial;
-        nonspatial.spatial = false;
-        const Decomposition d =
-            decompose(model, load_preprocessed_batch({o.query_image}, model.config().preprocess), nonspatial);
-        key = neighbor_key(d.heads, d.embedding, q);
+        const StoreTerms t = store_terms_of(model, load_preprocessed_batch({o.query_image}, model.config().preprocess));
+        key = neighbor_key(t.heads, t.embedding, q);
         query = {{"image", o.query_image}, {"display", o.query_image}};
     }
     const NeighborIndexStatus index =

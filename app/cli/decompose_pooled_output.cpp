@@ -72,7 +72,7 @@ void write_pooled_decomposition(const PooledRun& run, const std::function<FloatA
     nlohmann::json meta = {
         {"model", model_summary(run.model)},
         {"decomposition",
-         "attention-pooled (docs/method.md §12.4): post_layernorm scales 1/sigma_m and the pooling "
+         "attention-pooled (docs/method.md §12.3): post_layernorm scales 1/sigma_m and the pooling "
          "head's attention A_p[h', m] of each image frozen; the pooled attention output is then "
          "linear in the residual stream. Constants (out-projection biases, beta, the pooling head's "
          "value and out-projection biases) are shared uniformly over the heads of a layer and over "

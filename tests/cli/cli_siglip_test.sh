@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SigLIP through the command line, on ../shared's small SigLIP: info, tokenize, classify with
-# sigmoid scores, embed, decompose with both self-checks, heatmaps, and what is not served yet refused
-# with exit 5.
+# sigmoid scores, embed, decompose with both self-checks, heatmaps, a store with textspan,
+# neighbours and ablation, and what is not served yet refused with exit 5.
 set -u
 . "$(dirname "$0")/cli_test_lib.sh"
 cd "$WORK"
@@ -50,8 +50,38 @@ expect_exit "heatmap of a head the model lacks" 2 "9.0" \
 printf 'cat\ndog\n' > classes.txt
 expect_exit "the segmentation protocol on SigLIP: not served yet, exit 5" 5 "attention-pooled" \
   "$CLI" -q heatmap --model "$M" --image "$IMG" --classes classes.txt --out seg
-expect_exit "index on SigLIP: exit 5" 5 "attention pooling head" \
-  "$CLI" -q index --model "$M" --images "$(dirname "$IMG")" --out store
+# A store through the pooling head, and the analyses that read it.
+mkdir -p set/cat set/dog
+cp "$IMG" set/cat/a.png; cp "$IMG2" set/cat/b.png
+cp "$(dirname "$IMG")/synthetic_1.png" set/dog/c.png; cp "$(dirname "$IMG")/synthetic_2.png" set/dog/d.png
+check "index on SigLIP" "$CLI" -q index --model "$M" --images set --out store --batch 2
+check "the store holds the pooling term, and says so" python3 -c "
+import json, os; m = json.load(open('store/manifest.json'))
+assert m['pooling'] == 'attention_pool' and 'pooling head' in m['terms'], m
+assert os.path.exists('store/pooling.npy') and not os.path.exists('store/cls_attn.npy')
+"
+check "store/pooling.npy is [4,64]" shape_is store/pooling.npy "[4, 64]"
+check "store/heads.npy is [4,2,4,64]" shape_is store/heads.npy "[4, 2, 4, 64]"
+printf 'a photo of a cat\na photo of a dog\nred\nblue\ngreen\nsquare\ncircle\nstripes\n' > descriptions.txt
+check "textspan on the store" "$CLI" -q textspan --model "$M" --store store --descriptions descriptions.txt --per-head 2 --out spans.json
+check "textspan: two texts for each of the 8 heads" python3 -c "
+import json; j = json.load(open('spans.json'))
+assert len(j['heads']) == 8 and all(len(h['texts']) == 2 for h in j['heads']), j
+"
+capture nn.json "$CLI" -q neighbors --model "$M" --store store --query-image "$IMG" --layer 1 --head 2 -k 4 --json
+check "neighbors of a query image by one head: the same image first" python3 -c "
+import json; j = json.load(open('nn.json')); r = j['results']
+assert len(r) == 4 and r[0]['display'] == 'cat/a.png', r
+"
+printf 'a photo of a {}.\n' > templates.txt
+capture ablate.json "$CLI" -q ablate --model "$M" --store store --templates templates.txt --heads 1.0
+check "ablate: the pooling head's MLP goes with the MLPs; no class-token rows" python3 -c "
+import json; j = json.load(open('ablate.json')); names = [r['name'] for r in j['results']]
+assert names[:2] == ['baseline', \"MLPs + the pooling head's MLP\"] and not any('class-token' in n for n in names), names
+assert 'pooling' in j['settings']['sum'], j['settings']
+"
+expect_exit "export to the reference's layout: refused" 5 "attention-pooled" \
+  "$CLI" -q export-store store --out reference
 expect_exit "a text spelling </s> is refused" 5 "</s>" "$CLI" -q tokenize --model "$M" "a cat</s>"
 
 finish cli_siglip

@@ -33,14 +33,19 @@ TermMeans store_term_means(const Store& store, const std::vector<int64_t>& label
     if (!labels.empty() && static_cast<int64_t>(labels.size()) != N)
         throw_usage("one label per store image is needed for the means");
     auto counted = [&](int64_t i) { return labels.empty() || labels[static_cast<size_t>(i)] >= 0; };
+    const bool pooled = s.attention_pooled();
     TermMeans m{std::vector<double>(static_cast<size_t>(L * H * E)),
-                std::vector<double>(static_cast<size_t>((L + 1) * E)), std::vector<double>(static_cast<size_t>(L * E))};
+                std::vector<double>(static_cast<size_t>((L + 1) * E)),
+                std::vector<double>(pooled ? 0 : static_cast<size_t>(L * E)),
+                std::vector<double>(pooled ? static_cast<size_t>(E) : 0)};
     int64_t evaluated = 0;
     for (int64_t i0 = 0; i0 < N; i0 += kChunk) {
         if (control) control->check();
         const int64_t c = std::min(kChunk, N - i0);
         const std::pair<const char*, std::vector<double>*> arrays[] = {
-            {"heads", &m.heads}, {"mlps", &m.mlps}, {"cls_attn", &m.cls}};
+            {"heads", &m.heads},
+            {"mlps", &m.mlps},
+            pooled ? std::make_pair("pooling", &m.pooling) : std::make_pair("cls_attn", &m.cls)};
         for (const auto& [name, sums] : arrays) {
             const FloatArray rows = store.read(name, i0, c);
             const size_t per = sums->size();
@@ -52,7 +57,7 @@ TermMeans store_term_means(const Store& store, const std::vector<int64_t>& label
         if (control) control->report(i0 + c, 2 * N, "means");
     }
     if (evaluated == 0) throw_usage("no image of the store has a label among the classes");
-    for (auto* v : {&m.heads, &m.mlps, &m.cls})
+    for (auto* v : {&m.heads, &m.mlps, &m.cls, &m.pooling})
         for (auto& x : *v) x /= static_cast<double>(evaluated);
     return m;
 }
@@ -77,7 +82,11 @@ std::vector<AblationResult> evaluate_ablations(const Store& store, const FloatAr
     if (classifier.rank() != 2 || classifier.shape[0] != E)
         throw_usage("classifier must be [" + std::to_string(E) + ", C]");
     if (static_cast<int64_t>(labels.size()) != N) throw_usage("need one label per store image");
+    const bool pooled = s.attention_pooled();
     for (const auto& spec : specs) {
+        if (spec.cls && pooled)
+            throw_usage(spec.name + ": " + store.folder() +
+                        " is attention-pooled (no class token): there is no class-token cell to ablate");
         for (int64_t l : spec.layers)
             if (l < 0 || l >= L)
                 throw_usage(spec.name + ": layer " + std::to_string(l) + " is outside 0.." + std::to_string(L - 1));
@@ -124,18 +133,21 @@ std::vector<AblationResult> evaluate_ablations(const Store& store, const FloatAr
         if (control) control->check();
         const int64_t c = std::min(kChunk, N - i0);
         const FloatArray heads = store.read("heads", i0, c), mlps = store.read("mlps", i0, c),
-                         cls = store.read("cls_attn", i0, c);
+                         fourth = store.read(pooled ? "pooling" : "cls_attn", i0, c);
         for (int64_t r = 0; r < c; ++r) {
             const int64_t label = labels[static_cast<size_t>(i0 + r)];
             if (label < 0) continue;
             const float* hp = heads.data.data() + r * L * H * E;
             const float* mp = mlps.data.data() + r * (L + 1) * E;
-            const float* cp = cls.data.data() + r * L * E;
+            const float* cp = pooled ? nullptr : fourth.data.data() + r * L * E;  // part of the heads' terms
+            const float* pp = pooled ? fourth.data.data() + r * E : nullptr;      // a term of its own
             std::fill(full.begin(), full.end(), 0.0);
             for (int64_t k = 0; k < L * H; ++k)
                 for (int64_t e = 0; e < E; ++e) full[static_cast<size_t>(e)] += hp[k * E + e];
             for (int64_t k = 0; k <= L; ++k)
                 for (int64_t e = 0; e < E; ++e) full[static_cast<size_t>(e)] += mp[k * E + e];
+            if (pp)
+                for (int64_t e = 0; e < E; ++e) full[static_cast<size_t>(e)] += pp[e];
             results[0].total += 1;
             results[0].predictions[static_cast<size_t>(i0 + r)] = argmax_class(full, classifier);
             results[0].correct += results[0].predictions[static_cast<size_t>(i0 + r)] == label;
@@ -148,8 +160,10 @@ std::vector<AblationResult> evaluate_ablations(const Store& store, const FloatAr
                     for (int64_t e = 0; e < E; ++e) x[static_cast<size_t>(e)] += keep_mean * mean[e] - value[e];
                 };
                 for (const int64_t j : ablated_cells[k]) replace(hp + j * E, means.heads.data() + j * E);
-                if (spec.mlps)
+                if (spec.mlps) {
                     for (int64_t j = 0; j <= L; ++j) replace(mp + j * E, means.mlps.data() + j * E);
+                    if (pp) replace(pp, means.pooling.data());  // the pooling head's MLP is an MLP too
+                }
                 if (spec.cls)
                     for (int64_t l = 0; l < L; ++l) replace(cp + l * E, means.cls.data() + l * E);
                 for (const auto& rh : spec.reconstructed) {

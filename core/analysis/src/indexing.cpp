@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "clipscope/decompose/decompose.h"
+#include "clipscope/decompose/pooled_decomposition.h"
 #include "clipscope/io/batch_prefetcher.h"
 #include "clipscope/io/image.h"
 #include "clipscope/base/error.h"
@@ -62,21 +63,32 @@ BatchPixels image_files_of(const StoreWriter& writer, const ClipModel& model) {
     };
 }
 
+StoreTerms store_terms_of(const ClipModel& model, const FloatArray& pixels) {
+    DecomposeOptions nonspatial;
+    nonspatial.spatial = false;
+    if (model.config().vision.pooling == VisionPooling::AttentionPool) {  // docs/method.md §12.3, §12.5
+        PooledDecomposition d = decompose_pooled(model, pixels, nonspatial);
+        const double error = d.max_sum_error();
+        return {std::move(d.embedding), std::move(d.heads), std::move(d.mlps), std::move(d.pooling), error};
+    }
+    Decomposition d = decompose(model, pixels, nonspatial);
+    const double error = d.max_sum_error();
+    return {std::move(d.embedding), std::move(d.heads), std::move(d.mlps), std::move(d.cls_attn), error};
+}
+
 IndexReport index_into_store(const ClipModel& model, StoreWriter& writer, const BatchPixels& pixels,
                              RunControl* control) {
     IndexReport report;
     const int64_t N = writer.size();
     if (writer.done() == N) return report;
-    DecomposeOptions nonspatial;
-    nonspatial.spatial = false;
     const int64_t start = writer.done();
     const auto t0 = std::chrono::steady_clock::now();
     BatchPrefetcher prefetch(pixels, start, N, writer.info().batch);
     while (writer.done() < N) {
         if (control) control->check();  // everything written so far stays valid and resumable
-        const Decomposition d = decompose(model, prefetch.next(), nonspatial);
-        report.max_sum_error = std::max(report.max_sum_error, d.max_sum_error());
-        writer.append(d);
+        const StoreTerms t = store_terms_of(model, prefetch.next());
+        report.max_sum_error = std::max(report.max_sum_error, t.max_sum_error);
+        writer.append(t.embedding, t.heads, t.mlps, t.fourth);
         if (control) control->report(writer.done(), N, "indexing");
     }
     report.indexed = N - start;

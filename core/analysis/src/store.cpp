@@ -17,12 +17,11 @@
 #include "clipscope/io/npy.h"
 #include "clipscope/base/half_float.h"
 #include "clipscope/base/hex_text.h"
+#include "clipscope/decompose/pooled_decomposition.h"
 
 namespace clipscope {
 namespace fs = std::filesystem;
 namespace {
-
-constexpr const char* kArrayNames[] = {"embedding", "heads", "mlps", "cls_attn"};
 
 // Whether the manifest's JSON text brings the string back unchanged: the writer's own
 // rule (strict UTF-8), since what it cannot encode it writes as U+FFFD.
@@ -113,8 +112,14 @@ nlohmann::json info_to_json(const StoreInfo& s) {
         {"dtype", s.dtype},
         {"shard", s.shard},
         {"embedding_normalised", s.embedding_normalised},
-        {"terms", "non-spatial decomposition terms divided by ||z||, as the reference's compute_prs.py stores them"},
+        {"terms", s.attention_pooled()
+                      ? "non-spatial decomposition terms through the attention pooling head (post_layernorm scales "
+                        "and pooling attention frozen per image), divided by ||z||; pooling.npy is the pooling head's "
+                        "MLP term"
+                      : "non-spatial decomposition terms divided by ||z||, as the reference's compute_prs.py stores "
+                        "them"},
         {"images", images}};
+    if (s.attention_pooled()) j["pooling"] = pooling_name(s.pooling);
     if (!s.unknown_config_fields.empty()) j["model"]["unknown_config_fields"] = s.unknown_config_fields;
     if (!s.skipped.empty()) {
         nlohmann::json skipped = nlohmann::json::array();
@@ -161,6 +166,12 @@ StoreInfo info_from_json(const nlohmann::json& j, const std::string& path) {
         s.dtype = j.at("dtype");
         s.shard = j.at("shard");
         s.embedding_normalised = j.value("embedding_normalised", false);
+        const std::string pooling = j.value("pooling", pooling_name(VisionPooling::ClassToken));
+        if (pooling == pooling_name(VisionPooling::AttentionPool))
+            s.pooling = VisionPooling::AttentionPool;
+        else if (pooling != pooling_name(VisionPooling::ClassToken))
+            throw_input(path,
+                        "unknown pooling \"" + pooling + "\" (this ClipScope reads class_token and attention_pool)");
         for (const auto& e : j.at("images")) s.images.push_back(image_from_json(e, path));
         if (j.contains("skipped"))
             for (const auto& e : j.at("skipped"))
@@ -251,10 +262,14 @@ int64_t read_progress(const std::string& folder, int64_t size) {
 }  // namespace
 
 std::vector<StoreArray> store_arrays(const StoreInfo& s) {
-    return {{"embedding.npy", {s.embed_dim}},
-            {"heads.npy", {s.layers, s.heads, s.embed_dim}},
-            {"mlps.npy", {s.layers + 1, s.embed_dim}},
-            {"cls_attn.npy", {s.layers, s.embed_dim}}};
+    std::vector<StoreArray> arrays = {{"embedding", "embedding.npy", {s.embed_dim}},
+                                      {"heads", "heads.npy", {s.layers, s.heads, s.embed_dim}},
+                                      {"mlps", "mlps.npy", {s.layers + 1, s.embed_dim}}};
+    if (s.attention_pooled())
+        arrays.push_back({"pooling", "pooling.npy", {s.embed_dim}});
+    else
+        arrays.push_back({"cls_attn", "cls_attn.npy", {s.layers, s.embed_dim}});
+    return arrays;
 }
 
 // ---------------------------------------------------------------- writer
@@ -359,13 +374,23 @@ int64_t StoreWriter::done() const { return impl_->done; }
 int64_t StoreWriter::size() const { return static_cast<int64_t>(impl_->info.images.size()); }
 const StoreInfo& StoreWriter::info() const { return impl_->info; }
 
-void StoreWriter::append(const Decomposition& d) { append(d.embedding, d.heads, d.mlps, d.cls_attn); }
+void StoreWriter::append(const Decomposition& d) {
+    if (impl_->info.attention_pooled())
+        throw Error(ErrorKind::Internal, "a class-token decomposition appended to an attention-pooled store");
+    append(d.embedding, d.heads, d.mlps, d.cls_attn);
+}
+
+void StoreWriter::append(const PooledDecomposition& d) {
+    if (!impl_->info.attention_pooled())
+        throw Error(ErrorKind::Internal, "an attention-pooled decomposition appended to a class-token store");
+    append(d.embedding, d.heads, d.mlps, d.pooling);
+}
 
 void StoreWriter::append(const FloatArray& embedding, const FloatArray& heads, const FloatArray& mlps,
-                         const FloatArray& cls_attn) {
+                         const FloatArray& fourth) {
     const int64_t B = embedding.shape.at(0);
     if (impl_->done + B > size()) throw Error(ErrorKind::Internal, "store append past the image list");
-    const FloatArray* sources[] = {&embedding, &heads, &mlps, &cls_attn};
+    const FloatArray* sources[] = {&embedding, &heads, &mlps, &fourth};
     const bool half = impl_->info.dtype == "f16";
     for (size_t a = 0; a < impl_->files.size(); ++a) {
         const ArrayFile& f = impl_->files[a];
@@ -430,14 +455,21 @@ int64_t Store::size() const { return static_cast<int64_t>(impl_->info.images.siz
 int64_t Store::done() const { return impl_->done; }
 
 FloatArray Store::read(const std::string& array, int64_t first, int64_t count) const {
+    const std::vector<StoreArray> arrays = store_arrays(impl_->info);
     size_t index = 0;
-    while (index < 4 && array != kArrayNames[index]) ++index;
-    if (index == 4) throw_usage("no store array named '" + array + "'");
+    while (index < arrays.size() && array != arrays[index].name) ++index;
+    if (index == arrays.size()) {
+        if (array == "cls_attn" || array == "pooling")
+            throw_usage(impl_->folder + " is " +
+                        (impl_->info.attention_pooled() ? "an attention-pooled" : "a class-token") +
+                        " store: it has no " + array + " terms (" + arrays.back().file + " instead)");
+        throw_usage("no store array named '" + array + "'");
+    }
     if (first < 0 || count < 0 || first + count > impl_->done)
         throw_usage("rows " + std::to_string(first) + ".." + std::to_string(first + count) + " are outside the " +
                     std::to_string(impl_->done) + " complete images of " + impl_->folder);
     const ArrayFile& f = impl_->files[index];
-    Shape shape = store_arrays(impl_->info)[index].row;
+    Shape shape = arrays[index].row;
     shape.insert(shape.begin(), count);
     FloatArray out = FloatArray::uninitialized(shape);
     std::vector<char> bytes(static_cast<size_t>(count) * f.row_bytes);
@@ -485,6 +517,7 @@ StoreInfo store_info_for(const ClipModel& model) {
     info.layers = c.vision.layers;
     info.heads = c.vision.heads;
     info.embed_dim = c.embed_dim;
+    info.pooling = c.vision.pooling;
     return info;
 }
 

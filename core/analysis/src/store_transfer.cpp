@@ -36,6 +36,11 @@ std::string export_reference_layout(const std::string& store_folder, const Refer
     if (!store.complete())
         throw_input(store_folder, "is incomplete (" + std::to_string(store.done()) + " of " +
                                       std::to_string(store.size()) + " images); finish indexing first");
+    if (store.info().attention_pooled())
+        throw Error(ErrorKind::Unsupported,
+                    store_folder +
+                        " is attention-pooled (SigLIP): the reference's layout (compute_prs.py) has "
+                        "no place for its pooling term and a cls_attn array it does not have");
     const std::string model = o.model_name.empty() ? store.info().architecture : o.model_name;
     fs::create_directories(o.folder);
     const std::pair<const char*, const char*> arrays[] = {{"heads", "attn"}, {"mlps", "mlp"}, {"cls_attn", "cls_attn"}};
@@ -60,6 +65,11 @@ std::string export_reference_layout(const std::string& store_folder, const Refer
 int64_t import_reference_layout(const ClipModel& model, const ReferenceLayout& o, const std::string& store_folder,
                                 RunControl* control) {
     const auto& c = model.config();
+    if (c.vision.pooling == VisionPooling::AttentionPool)
+        throw Error(ErrorKind::Unsupported,
+                    c.name +
+                        " is attention-pooled (SigLIP): the reference's compute_prs.py decomposes class-token "
+                        "CLIPs only, so its arrays cannot be this model's terms; index the images instead");
     const std::string name = o.model_name.empty() ? c.name : o.model_name;
     const NpyRowReader attn(reference_array_path(o, "attn", name));
     const NpyRowReader mlp(reference_array_path(o, "mlp", name));
@@ -127,7 +137,7 @@ int64_t merge_store_shards(const std::vector<std::string>& shards, const std::st
             a.shard = b.shard = "";
             if (!(a.model_spec == b.model_spec && a.weights_fingerprint == b.weights_fingerprint &&
                   a.layers == b.layers && a.heads == b.heads && a.embed_dim == b.embed_dim && a.batch == b.batch &&
-                  a.dtype == b.dtype && same_preprocessing(a.preprocess, b.preprocess)))
+                  a.dtype == b.dtype && a.pooling == b.pooling && same_preprocessing(a.preprocess, b.preprocess)))
                 throw_input(path, "was made with another model or settings than " + shards.front());
         } else {
             first = info;
@@ -156,7 +166,7 @@ int64_t merge_store_shards(const std::vector<std::string>& shards, const std::st
             if (offset + r + n <= writer.done()) continue;  // resumed merge: already copied
             if (control) control->check();
             writer.append(s.read("embedding", r, n), s.read("heads", r, n), s.read("mlps", r, n),
-                          s.read("cls_attn", r, n));
+                          s.read(store_arrays(s.info()).back().name, r, n));  // cls_attn or pooling
             if (control) control->report(writer.done(), writer.size(), "merging");
         }
         offset += s.size();

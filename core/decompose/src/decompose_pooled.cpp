@@ -1,4 +1,4 @@
-// The attention-pooled decomposition (docs/method.md §12.4). Notation: x_m the last residual
+// The attention-pooled decomposition (docs/method.md §12.3). Notation: x_m the last residual
 // stream at position m, y_m = gamma (x_m - mean x_m) / sigma_m + beta its post_layernorm,
 // A_p[h', m] the pooling attention, W_V / b_V and W_O / b_O the pooling head's value and
 // out-projections. With sigma and A_p frozen,

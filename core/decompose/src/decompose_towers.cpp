@@ -68,10 +68,10 @@ void require_decomposable(const ClipConfig& c) {
         case VisionPooling::AttentionPool:
             throw Error(ErrorKind::Unsupported,
                         c.name +
-                            " pools the image with an attention pooling head (SigLIP): `decompose` writes its "
-                            "terms (layers, heads, positions, the pooling head's), but this analysis does not "
-                            "read attention-pooled terms yet. Image and text embeddings, classify, embed-image "
-                            "and embed-text work on it");
+                            " pools the image with an attention pooling head (SigLIP): `decompose`, `heatmap "
+                            "--text`, `index` and what reads its stores (textspan, neighbors, ablate, spurious) "
+                            "work through the pooling head, but this analysis does not read attention-pooled "
+                            "terms yet. Image and text embeddings and classify work too");
     }
     throw_usage("unknown vision pooling");
 }

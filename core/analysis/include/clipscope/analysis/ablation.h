@@ -3,6 +3,8 @@
 // replaced, for every image, by their mean over the store's images (or by zero),
 // and the sum of all terms (not renormalised) is classified by argmax against a
 // class-name classifier. Ties go to the lowest class index, like torch's top-1.
+// An attention-pooled store (SigLIP) sums heads + mlps + pooling; its sigmoid scores
+// (logit_scale * cos + logit_bias) are monotone in the cosine, so the argmax is the same.
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -26,8 +28,8 @@ struct ReconstructedHead {
 struct AblationSpec {
     explicit AblationSpec(std::string setting_name = "") : name(std::move(setting_name)) {}
     std::string name;
-    bool mlps = false;                               // every MLP term, ln_pre's included
-    bool cls = false;                                // the class-token self-attention cell of every layer
+    bool mlps = false;  // every MLP term, ln_pre's included (and an attention pooling head's MLP)
+    bool cls = false;   // the class-token self-attention cell of every layer (refused on attention-pooled stores)
     std::vector<int64_t> layers;                     // whole attention layers (all heads)
     std::vector<std::pair<int64_t, int64_t>> heads;  // (layer, head)
     bool zero = false;                               // replace by zero instead of the mean
@@ -43,9 +45,10 @@ struct AblationResult {
 };
 
 // The mean of every stored term over the images whose label is >= 0 (every image when
-// `labels` is empty), accumulated in float64: heads [L*H*E], mlps [(L+1)*E], cls [L*E].
+// `labels` is empty), accumulated in float64: heads [L*H*E], mlps [(L+1)*E], and cls [L*E]
+// (class-token stores) or pooling [E] (attention-pooled stores); the other one is empty.
 struct TermMeans {
-    std::vector<double> heads, mlps, cls;
+    std::vector<double> heads, mlps, cls, pooling;
 };
 TermMeans store_term_means(const Store& store, const std::vector<int64_t>& labels = {},
                            const RunControl* control = nullptr);

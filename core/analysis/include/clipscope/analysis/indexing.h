@@ -42,6 +42,15 @@ IndexList images_to_index(const std::vector<ImageEntry>& entries, const std::str
 // Decodes the store's image files with the model's preprocessing.
 BatchPixels image_files_of(const StoreWriter& writer, const ClipModel& model);
 
+// What a store holds of a batch of images ([B, 3, S, S] pixels), however the model pools:
+// embedding [B, E], heads [B, L, H, E], mlps [B, L+1, E] and the fourth array of
+// store_arrays (cls_attn [B, L, E], or an attention-pooled model's pooling [B, E]).
+struct StoreTerms {
+    FloatArray embedding, heads, mlps, fourth;
+    double max_sum_error = 0;  // max |sum of parts - z/||z||| over the batch
+};
+StoreTerms store_terms_of(const ClipModel& model, const FloatArray& pixels);
+
 // Appends batches of writer.info().batch images until the store is complete. Polls
 // `control` before each batch (a cancel leaves a valid, resumable store) and reports
 // progress through it as (done, total, "indexing").

@@ -7,6 +7,10 @@
 //   heads.npy        [N, L, H, E]  per (layer, head), summed over source tokens, / ||z||
 //   mlps.npy         [N, L+1, E]   ln_pre + MLP terms, / ||z||
 //   cls_attn.npy     [N, L, E]     class-token source cell summed over heads, / ||z||
+//                    (class-token models), or
+//   pooling.npy      [N, E]        the attention pooling head's MLP term, / ||z|| (attention-
+//                    pooled models, SigLIP: docs/method.md §12.5; heads and mlps then come
+//                    through the frozen pooling head, and heads + mlps + pooling = z / ||z||)
 //   progress.json    how many images are complete
 // The .npy files are allocated at full size when the store is created and filled
 // in place, so numpy can memory-map them; rows past `done` are not yet valid.
@@ -31,6 +35,8 @@ struct SkippedImage {
     std::string path, reason;
 };
 
+struct PooledDecomposition;
+
 struct StoreInfo {
     std::string model_spec;
     std::string model_format;
@@ -45,12 +51,17 @@ struct StoreInfo {
     std::string dtype = "f32";          // f32 or f16
     std::string shard;                  // "I/N" when this store holds one shard, else ""
     bool embedding_normalised = false;  // true for stores imported from the reference's layout (no ||z|| there)
+    // How the image tower pools: an attention-pooled store's fourth array is pooling.npy, not
+    // cls_attn.npy. Written to the manifest only when attention-pooled, so older manifests resume.
+    VisionPooling pooling = VisionPooling::ClassToken;
+    bool attention_pooled() const { return pooling == VisionPooling::AttentionPool; }
     std::vector<ImageEntry> images;
     std::vector<SkippedImage> skipped;  // written to the manifest only when there are any
 };
 
 // The arrays of a store and their per-image row shapes.
 struct StoreArray {
+    const char* name;  // what Store::read takes
     const char* file;
     Shape row;  // shape of one image's entry
 };
@@ -70,9 +81,10 @@ public:
     const StoreInfo& info() const;
     // Appends the next images (rows done..done+B-1) and records them as complete.
     void append(const Decomposition& batch);
-    // The same from arrays: embedding [B, E], heads [B, L, H, E], mlps [B, L+1, E], cls_attn [B, L, E].
-    void append(const FloatArray& embedding, const FloatArray& heads, const FloatArray& mlps,
-                const FloatArray& cls_attn);
+    void append(const PooledDecomposition& batch);  // an attention-pooled store's
+    // The same from arrays: embedding [B, E], heads [B, L, H, E], mlps [B, L+1, E], and the
+    // fourth array (store_arrays): cls_attn [B, L, E] or pooling [B, E].
+    void append(const FloatArray& embedding, const FloatArray& heads, const FloatArray& mlps, const FloatArray& fourth);
 
 private:
     StoreWriter();
@@ -92,7 +104,8 @@ public:
     int64_t size() const;  // images in the manifest
     int64_t done() const;  // images written so far
     bool complete() const { return done() == size(); }
-    // Rows [first, first+count) of one array ("embedding", "heads", "mlps", "cls_attn") as float32.
+    // Rows [first, first+count) of one array ("embedding", "heads", "mlps", and "cls_attn" or
+    // "pooling": store_arrays) as float32.
     FloatArray read(const std::string& array, int64_t first, int64_t count) const;
 
 private:

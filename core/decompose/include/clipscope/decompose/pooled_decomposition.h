@@ -1,5 +1,5 @@
 #pragma once
-// The decomposition of an attention-pooled image embedding (SigLIP; docs/method.md §12.4):
+// The decomposition of an attention-pooled image embedding (SigLIP; docs/method.md §12.3):
 // with the image's own post_layernorm scales 1/sigma_m and the pooling head's attention
 // weights A_p[h', m] frozen, the pooled attention output is linear in the residual stream,
 // so every head, MLP and the embeddings carry through it to z. Everything is divided by
