@@ -35,11 +35,6 @@ void run_segmentation_protocol(const Options& o) {
             "--text/--versus/--layers/--heads");
     const ClipModel model = load_model(o.model);
     const auto& c = model.config();
-    if (c.vision.pooling == VisionPooling::AttentionPool)
-        throw Error(ErrorKind::Unsupported,
-                    c.name +
-                        ": the segmentation protocol (--classes) does not read attention-pooled "
-                        "terms yet; --text / --versus maps work");
     const auto names = split_labels(read_text_file(o.classes, 64 << 20) + "\n");
     if (names.size() < 2) throw_input(o.classes, "needs at least 2 class names");
     const FloatArray classifier =
@@ -71,8 +66,12 @@ void run_segmentation_protocol(const Options& o) {
               std::count(fg.foreground.begin(), fg.foreground.end(), 1) / double(fg.foreground.size())},
              {"self_check_max_abs_error", maps.self_check},
              {"map",
-              "per patch: sum over all layers and heads of attn[l, m, h] . (w_c* - mean_c w_c); overlay: upsampled,"
-              " clamped at 0, min-max normalised; _mask.png: above the mean"}})
+              std::string(c.vision.pooling == VisionPooling::AttentionPool
+                              ? "per position: sum over all layers and heads of what the head writes there carried "
+                                "through post_layernorm and the attention pooling head (frozen) to z / ||z||, "
+                                "dotted with (w_c* - mean_c w_c)"
+                              : "per patch: sum over all layers and heads of attn[l, m, h] . (w_c* - mean_c w_c)") +
+                  "; overlay: upsampled, clamped at 0, min-max normalised; _mask.png: above the mean"}})
             .dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
     spdlog::info("segmentation map of {} ({}, predicted '{}'): {}.png, {}_mask.png, {}.npy", o.image, c.name, predicted,
                  o.out, o.out, o.out);

@@ -22,7 +22,7 @@ namespace {
 struct Options {
     ModelOptions model;
     std::string mat, images, masks, classes, templates, classifier, out;
-    std::string methods = "decomposition,last-layer-attention,rollout";
+    std::string methods;  // "" = the model's default list (see run)
     std::string alignment = "crop";
     int64_t limit = 0;
     bool strict = false;
@@ -32,12 +32,14 @@ void run(const Options& o) {
     if (o.mat.empty() == o.images.empty()) throw_usage("give either --mat gtsegs_ijcv.mat or --images DIR --masks DIR");
     if (!o.images.empty() && o.masks.empty()) throw_usage("--images needs --masks");
     std::vector<SegmentationMethod> methods;
-    {
-        std::istringstream list(o.methods);
+    const auto parse_methods = [&](const std::string& text) {
+        methods.clear();
+        std::istringstream list(text);
         for (std::string name; std::getline(list, name, ',');)
             if (!name.empty()) methods.push_back(parse_method(name));
-    }
-    if (methods.empty()) throw_usage("--methods is empty");
+    };
+    parse_methods(o.methods);
+    if (methods.empty() && !o.methods.empty()) throw_usage("--methods is empty");
     if (o.alignment != "crop" && o.alignment != "reference") throw_usage("--mask-alignment is crop or reference");
     const MaskAlignment alignment = o.alignment == "crop" ? MaskAlignment::Crop : MaskAlignment::Reference;
     guard_outputs({with_model_inputs(o.model, {o.mat, o.classes, o.templates, o.classifier}),
@@ -49,6 +51,20 @@ void run(const Options& o) {
 
     const ClipModel model = load_model(o.model);
     const auto& c = model.config();
+    // The attention baselines read the class token's attention: an attention-pooled model
+    // (SigLIP) has none, so its default is the decomposition alone.
+    const std::string method_list = !o.methods.empty() ? o.methods
+                                    : c.vision.pooling == VisionPooling::AttentionPool
+                                        ? "decomposition"
+                                        : "decomposition,last-layer-attention,rollout";
+    parse_methods(method_list);
+    if (c.vision.pooling == VisionPooling::AttentionPool)  // refused before anything is written
+        for (auto m : methods)
+            if (m != SegmentationMethod::Decomposition)
+                throw Error(ErrorKind::Unsupported, "--methods " + o.methods + ": " + method_name(m) +
+                                                        " reads the class token's attention, and " + c.name +
+                                                        " has none (an attention pooling head); use --methods "
+                                                        "decomposition");
     FloatArray classifier;
     std::vector<std::string> names;
     if (!o.classifier.empty()) {
@@ -72,7 +88,7 @@ void run(const Options& o) {
     nlohmann::json settings = {
         {"dataset", o.mat.empty() ? o.images + " + " + o.masks : o.mat},
         {"images", count},
-        {"methods", o.methods},
+        {"methods", method_list},
         {"mask_alignment", o.alignment},
         {"classes", o.classifier.empty() ? o.classes : o.classifier},
         {"templates", !o.classifier.empty() ? nlohmann::json(nullptr)
@@ -160,8 +176,9 @@ void register_segment(CLI::App& app) {
     cmd->add_option("--templates", o->templates,
                     "Prompt templates with {} (default: the built-in short list; the reference uses OpenAI's 80)");
     cmd->add_option("--classifier", o->classifier, "A ready [E, C] classifier (.npy) instead of --classes");
-    cmd->add_option("--methods", o->methods, "Comma-separated: decomposition, last-layer-attention, rollout")
-        ->capture_default_str();
+    cmd->add_option("--methods", o->methods,
+                    "Comma-separated: decomposition, last-layer-attention, rollout (default: all three; the "
+                    "decomposition alone for attention-pooled models, which have no class token)");
     cmd->add_option("--mask-alignment", o->alignment,
                     "crop: the mask gets the image's resize + centre crop (correct); reference: squashed to SxS as the "
                     "reference does")

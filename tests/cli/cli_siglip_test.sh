@@ -48,8 +48,31 @@ check "heatmap of one head" "$CLI" -q heatmap --model "$M" --image "$IMG" --text
 expect_exit "heatmap of a head the model lacks" 2 "9.0" \
   "$CLI" -q heatmap --model "$M" --image "$IMG" --text "a cat" --heads 9.0 --out nohead
 printf 'cat\ndog\n' > classes.txt
-expect_exit "the segmentation protocol on SigLIP: not served yet, exit 5" 5 "attention-pooled" \
-  "$CLI" -q heatmap --model "$M" --image "$IMG" --classes classes.txt --out seg
+check "the segmentation protocol on SigLIP" "$CLI" -q heatmap --model "$M" --image "$IMG" --classes classes.txt --out seg
+check "segmentation map: through the pooling head, self-checked" python3 -c "
+import json; j = json.load(open('seg.json'))
+assert j['predicted_name'] in ('cat', 'dog') and 'pooling head' in j['map'] and j['self_check_max_abs_error'] < 1e-5, j
+"
+check "seg.npy is [4,4]" shape_is seg.npy "[4, 4]"
+# segment over image + mask folders: the decomposition alone by default (no class token).
+mkdir -p segset/images segset/masks
+cp "$IMG" segset/images/a.png
+python3 - <<'PY'
+import struct, zlib
+w = h = 224  # catdog.png's size
+raw = b"".join(b"\x00" + bytes(255 if 50 <= x < 170 and 50 <= y < 170 else 0 for x in range(w)) for y in range(h))
+chunk = lambda t, d: struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d) & 0xffffffff)
+open("segset/masks/a.png", "wb").write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 0, 0, 0, 0))
+                                      + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+PY
+check "segment on SigLIP" "$CLI" -q segment --model "$M" --images segset/images --masks segset/masks --classes classes.txt --out segrun
+check "segment: the decomposition's row only, said so" python3 -c "
+import json; j = json.load(open('segrun.json'))
+assert j['settings']['methods'] == 'decomposition' and [r['method'] for r in j['results']] == ['decomposition'], j
+"
+expect_exit "segment --methods rollout on SigLIP: exit 5, nothing written" 5 "class token" \
+  "$CLI" -q segment --model "$M" --images segset/images --masks segset/masks --classes classes.txt --methods rollout --out norollout
+check "nothing of the refused run" bash -c '! ls norollout* 2>/dev/null'
 # A store through the pooling head, and the analyses that read it.
 mkdir -p set/cat set/dog
 cp "$IMG" set/cat/a.png; cp "$IMG2" set/cat/b.png

@@ -12,6 +12,9 @@
 #include <map>
 #include <regex>
 
+#include "clipscope/analysis/segmentation.h"
+#include "clipscope/analysis/segmentation_maps.h"
+#include "clipscope/analysis/zero_shot.h"
 #include "clipscope/base/error.h"
 #include "clipscope/decompose/decompose.h"
 #include "clipscope/decompose/pooled_decomposition.h"
@@ -411,6 +414,64 @@ TEST(SigLipMaps, DirectionMapsEqualTheProjectedSpatialTerms) {
                 *std::max_element(m.self_check.begin(), m.self_check.end()));
     EXPECT_LT(worst, 1e-6);
     for (double e : m.self_check) EXPECT_LT(e, 1e-6);
+}
+
+// The segmentation protocol's map (method.md §6.2) through the pooling head: every layer's and
+// head's spatial term projected on the top-1 class's contrast direction, summed per position.
+TEST(SigLipSegmentation, TheClassContrastMapIsTheProjectedSpatialTermsSummed) {
+    CLIPSCOPE_REQUIRE_SHARED();
+    const ClipModel model = ClipModel::load(test::fixture("siglip/tiny-siglip"));
+    const FloatArray all = read_npy_float(test::fixture("siglip/tiny-siglip.expected/input.npy"));
+    const int64_t per = all.size() / all.shape[0];
+    const FloatArray image({1, 3, 32, 32}, std::vector<float>(all.data.begin() + per, all.data.begin() + 2 * per));
+    const FloatArray classifier = build_classifier(model, {"cat", "dog", "car"}, {"a photo of a {}."});
+    const SegmentationMaps maps = segmentation_maps(model, image, classifier, {SegmentationMethod::Decomposition});
+    const int64_t predicted = top1_class(model.encode_image(image).data.data(), classifier);
+    EXPECT_EQ(maps.predicted_class, predicted);
+    const FloatArray u = class_contrast_direction(classifier, predicted);
+    const PooledDecomposition d = decompose_pooled(model, image);
+    const int64_t L = 2, N = 16, H = 4, E = 64;
+    ASSERT_EQ(maps.grids.at(0).shape, (Shape{4, 4}));
+    double worst = 0;
+    for (int64_t n = 0; n < N; ++n) {
+        double sum = 0;
+        for (int64_t l = 0; l < L; ++l)
+            for (int64_t h = 0; h < H; ++h)
+                for (int64_t e = 0; e < E; ++e)
+                    sum += double(d.attentions.data[((l * N + n) * H + h) * E + e]) * u.data[e];
+        worst = std::max(worst, std::abs(sum - maps.grids[0].data[n]));
+    }
+    EXPECT_LT(worst, 1e-6);
+    EXPECT_LT(maps.self_check, 1e-6);
+    // The attention baselines read a class token this model does not have.
+    for (auto m : {SegmentationMethod::LastLayerAttention, SegmentationMethod::Rollout}) try {
+            segmentation_maps(model, image, classifier, {SegmentationMethod::Decomposition, m});
+            ADD_FAILURE() << method_name(m) << " on SigLIP";
+        } catch (const Error& e) {
+            EXPECT_EQ(e.kind(), ErrorKind::Unsupported);
+        }
+}
+
+TEST(SigLipSegmentation, AGridThatDoesNotCoverTheImageIsRefusedByItsSizes) {
+    CLIPSCOPE_REQUIRE_SHARED();
+    nlohmann::json config = fixture_config();
+    config["vision_config"]["image_size"] = 36;  // 4 x 4 patches of 8 px cover 32 of 36 px
+    test::TempDir dir;
+    const std::string folder =
+        write_variant(dir, "m36", config, fixture_tensors([](const std::string&) { return true; }));
+    std::ifstream pre_in(test::fixture("siglip/tiny-siglip") + "/preprocessor_config.json");
+    nlohmann::json pre = nlohmann::json::parse(pre_in);
+    pre["size"] = {{"height", 36}, {"width", 36}};
+    test::write_bytes(folder + "/preprocessor_config.json", pre.dump());
+    const ClipModel wide = ClipModel::load(folder);
+    const FloatArray classifier = build_classifier(wide, {"cat", "dog"}, {"a photo of a {}."});
+    try {
+        segmentation_maps(wide, test::random_pixels(1, 36, 3), classifier, {SegmentationMethod::Decomposition});
+        ADD_FAILURE() << "a map over pixels no patch covers";
+    } catch (const Error& e) {
+        EXPECT_EQ(e.kind(), ErrorKind::Unsupported);
+        EXPECT_NE(std::string(e.what()).find("covers 32 of the 36 px"), std::string::npos) << e.what();
+    }
 }
 
 }  // namespace

@@ -1,5 +1,9 @@
-#include "clipscope/decompose/decompose.h"
 #include "clipscope/analysis/segmentation_maps.h"
+
+#include <algorithm>
+
+#include "clipscope/decompose/decompose.h"
+#include "clipscope/decompose/pooled_decomposition.h"
 
 #include "clipscope/base/error.h"
 #include "clipscope/analysis/heatmap.h"
@@ -27,10 +31,44 @@ SegmentationMethod parse_method(const std::string& name) {
                 "' (choose from decomposition, last-layer-attention, rollout)");
 }
 
+namespace {
+
+// An attention-pooled model's class-contrast map (docs/method.md §12.6): the maps toward the
+// direction through the frozen pooling head, summed over every layer and head.
+void pooled_contrast_map(const ClipModel& model, const FloatArray& pixels, const FloatArray& classifier,
+                         SegmentationMaps& out) {
+    const auto& v = model.config().vision;
+    const int64_t G = v.grid(), N = G * G, LH = v.layers * v.heads;
+    if (G * v.patch_size != v.image_size)
+        throw Error(ErrorKind::Unsupported,
+                    model.config().name + ": its " + std::to_string(G) + " x " + std::to_string(G) + " grid of " +
+                        std::to_string(v.patch_size) + " px patches covers " + std::to_string(G * v.patch_size) +
+                        " of the " + std::to_string(v.image_size) +
+                        " px image, and a segmentation map over the whole image would have to invent the rest");
+    const int64_t predicted = top1_class(model.encode_image(pixels).data.data(), classifier);
+    const FloatArray direction = class_contrast_direction(classifier, predicted);
+    const PooledMaps maps = pooled_head_maps(model, pixels, FloatArray({1, direction.shape[0]}, direction.data));
+    FloatArray grid({G, G});
+    for (int64_t k = 0; k < LH; ++k)
+        for (int64_t m = 0; m < N; ++m)
+            grid.data[static_cast<size_t>(m)] += maps.maps.data[static_cast<size_t>(k * N + m)];
+    out.predicted_class = predicted;
+    out.self_check = *std::max_element(maps.self_check.begin(), maps.self_check.end());
+    out.grids.push_back(std::move(grid));
+}
+
+}  // namespace
+
 SegmentationMaps segmentation_maps(const ClipModel& model, const FloatArray& pixels, const FloatArray& classifier,
                                    const std::vector<SegmentationMethod>& methods) {
     const int64_t G = model.config().vision.grid();
     if (pixels.rank() != 4 || pixels.shape[0] != 1) throw_usage("segmentation_maps takes one image [1, 3, S, S]");
+    const bool pooled = model.config().vision.pooling == VisionPooling::AttentionPool;
+    for (auto m : methods)
+        if (pooled && m != SegmentationMethod::Decomposition)
+            throw Error(ErrorKind::Unsupported,
+                        std::string(method_name(m)) + " reads the class token's attention, and " + model.config().name +
+                            " has no class token (an attention pooling head); use --methods decomposition");
     SegmentationMaps out;
     AttentionBaselines baselines;
     bool have_baselines = false;
@@ -39,6 +77,10 @@ SegmentationMaps segmentation_maps(const ClipModel& model, const FloatArray& pix
             if (classifier.rank() != 2 || classifier.shape[0] != model.config().embed_dim)
                 throw_usage("the decomposition map needs an [E, C] classifier with E = " +
                             std::to_string(model.config().embed_dim));
+            if (pooled) {
+                pooled_contrast_map(model, pixels, classifier, out);
+                continue;
+            }
             const Decomposition d = decompose(model, pixels);
             out.self_check = d.max_sum_error();
             out.predicted_class = top1_class(d.embedding.data.data(), classifier);

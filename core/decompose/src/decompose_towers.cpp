@@ -68,8 +68,8 @@ void require_decomposable(const ClipConfig& c) {
         case VisionPooling::AttentionPool:
             throw Error(ErrorKind::Unsupported,
                         c.name +
-                            " pools the image with an attention pooling head (SigLIP): `decompose`, `heatmap "
-                            "--text`, `index` and what reads its stores (textspan, neighbors, ablate, spurious) "
+                            " pools the image with an attention pooling head (SigLIP): `decompose`, `heatmap`, "
+                            "`segment`, `index` and what reads its stores (textspan, neighbors, ablate, spurious) "
                             "work through the pooling head, but this analysis does not read attention-pooled "
                             "terms yet. Image and text embeddings and classify work too");
     }
