@@ -58,13 +58,7 @@ void run(const Options& o) {
                                         ? "decomposition"
                                         : "decomposition,last-layer-attention,rollout";
     parse_methods(method_list);
-    if (c.vision.pooling == VisionPooling::AttentionPool)  // refused before anything is written
-        for (auto m : methods)
-            if (m != SegmentationMethod::Decomposition)
-                throw Error(ErrorKind::Unsupported, "--methods " + o.methods + ": " + method_name(m) +
-                                                        " reads the class token's attention, and " + c.name +
-                                                        " has none (an attention pooling head); use --methods "
-                                                        "decomposition");
+    require_methods_for(model, methods);  // before anything is written
     FloatArray classifier;
     std::vector<std::string> names;
     if (!o.classifier.empty()) {

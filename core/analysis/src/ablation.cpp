@@ -43,9 +43,7 @@ TermMeans store_term_means(const Store& store, const std::vector<int64_t>& label
         if (control) control->check();
         const int64_t c = std::min(kChunk, N - i0);
         const std::pair<const char*, std::vector<double>*> arrays[] = {
-            {"heads", &m.heads},
-            {"mlps", &m.mlps},
-            pooled ? std::make_pair("pooling", &m.pooling) : std::make_pair("cls_attn", &m.cls)};
+            {"heads", &m.heads}, {"mlps", &m.mlps}, {store_arrays(s).back().name, pooled ? &m.pooling : &m.cls}};
         for (const auto& [name, sums] : arrays) {
             const FloatArray rows = store.read(name, i0, c);
             const size_t per = sums->size();
@@ -133,7 +131,7 @@ std::vector<AblationResult> evaluate_ablations(const Store& store, const FloatAr
         if (control) control->check();
         const int64_t c = std::min(kChunk, N - i0);
         const FloatArray heads = store.read("heads", i0, c), mlps = store.read("mlps", i0, c),
-                         fourth = store.read(pooled ? "pooling" : "cls_attn", i0, c);
+                         fourth = store.read(store_arrays(s).back().name, i0, c);  // cls_attn or pooling
         for (int64_t r = 0; r < c; ++r) {
             const int64_t label = labels[static_cast<size_t>(i0 + r)];
             if (label < 0) continue;

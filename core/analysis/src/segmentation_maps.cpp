@@ -31,6 +31,16 @@ SegmentationMethod parse_method(const std::string& name) {
                 "' (choose from decomposition, last-layer-attention, rollout)");
 }
 
+void require_methods_for(const ClipModel& model, const std::vector<SegmentationMethod>& methods) {
+    if (model.config().vision.pooling != VisionPooling::AttentionPool) return;
+    for (auto m : methods)
+        if (m != SegmentationMethod::Decomposition)
+            throw Error(ErrorKind::Unsupported, std::string(method_name(m)) +
+                                                    " reads the class token's attention, and " + model.config().name +
+                                                    " has no class token (an attention pooling head); use --methods "
+                                                    "decomposition");
+}
+
 namespace {
 
 // An attention-pooled model's class-contrast map (docs/method.md §12.6): the maps toward the
@@ -63,12 +73,8 @@ SegmentationMaps segmentation_maps(const ClipModel& model, const FloatArray& pix
                                    const std::vector<SegmentationMethod>& methods) {
     const int64_t G = model.config().vision.grid();
     if (pixels.rank() != 4 || pixels.shape[0] != 1) throw_usage("segmentation_maps takes one image [1, 3, S, S]");
+    require_methods_for(model, methods);
     const bool pooled = model.config().vision.pooling == VisionPooling::AttentionPool;
-    for (auto m : methods)
-        if (pooled && m != SegmentationMethod::Decomposition)
-            throw Error(ErrorKind::Unsupported,
-                        std::string(method_name(m)) + " reads the class token's attention, and " + model.config().name +
-                            " has no class token (an attention pooling head); use --methods decomposition");
     SegmentationMaps out;
     AttentionBaselines baselines;
     bool have_baselines = false;

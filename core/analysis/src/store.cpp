@@ -17,7 +17,6 @@
 #include "clipscope/io/npy.h"
 #include "clipscope/base/half_float.h"
 #include "clipscope/base/hex_text.h"
-#include "clipscope/decompose/pooled_decomposition.h"
 
 namespace clipscope {
 namespace fs = std::filesystem;
@@ -378,12 +377,6 @@ void StoreWriter::append(const Decomposition& d) {
     if (impl_->info.attention_pooled())
         throw Error(ErrorKind::Internal, "a class-token decomposition appended to an attention-pooled store");
     append(d.embedding, d.heads, d.mlps, d.cls_attn);
-}
-
-void StoreWriter::append(const PooledDecomposition& d) {
-    if (!impl_->info.attention_pooled())
-        throw Error(ErrorKind::Internal, "an attention-pooled decomposition appended to a class-token store");
-    append(d.embedding, d.heads, d.mlps, d.pooling);
 }
 
 void StoreWriter::append(const FloatArray& embedding, const FloatArray& heads, const FloatArray& mlps,

@@ -19,6 +19,9 @@ enum class SegmentationMethod {
 
 const char* method_name(SegmentationMethod method);        // "decomposition", "last-layer-attention", "rollout"
 SegmentationMethod parse_method(const std::string& name);  // usage error naming the choices
+// Refuses (Unsupported) the attention baselines on a model without a class token (an
+// attention pooling head): they read the class token's attention.
+void require_methods_for(const ClipModel& model, const std::vector<SegmentationMethod>& methods);
 
 struct SegmentationMaps {
     int64_t predicted_class = -1;   // top-1 of the image under the classifier

@@ -35,8 +35,6 @@ struct SkippedImage {
     std::string path, reason;
 };
 
-struct PooledDecomposition;
-
 struct StoreInfo {
     std::string model_spec;
     std::string model_format;
@@ -81,7 +79,6 @@ public:
     const StoreInfo& info() const;
     // Appends the next images (rows done..done+B-1) and records them as complete.
     void append(const Decomposition& batch);
-    void append(const PooledDecomposition& batch);  // an attention-pooled store's
     // The same from arrays: embedding [B, E], heads [B, L, H, E], mlps [B, L+1, E], and the
     // fourth array (store_arrays): cls_attn [B, L, E] or pooling [B, E].
     void append(const FloatArray& embedding, const FloatArray& heads, const FloatArray& mlps, const FloatArray& fourth);
