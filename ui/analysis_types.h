@@ -7,6 +7,7 @@
 #include <QVector>
 #include <memory>
 
+#include "clipscope/analysis/zero_shot.h"
 #include "clipscope/decompose/decomposition.h"
 #include "clipscope/io/image.h"
 #include "clipscope/base/ndarray.h"
@@ -22,12 +23,17 @@ struct ModelSummary {
     QString preprocessing;   // how an image becomes the model's input (describe_preprocessing), for captions
     int64_t layers = 0, heads = 0, grid = 0, image_size = 0, embed_dim = 0;
     int64_t parameters = 0;
-    float logit_scale = 100.f;
+    // How label cosines become scores: CLIP's softmax over the labels, SigLIP's sigmoid per
+    // label, or the cosines when the checkpoint has no logit scale (then no zero-shot chart).
+    ZeroShotScoring scoring;
+    bool hasLogitScale() const { return scoring.rule != ScoreRule::Cosine; }
+    // An attention pooling head pools the image (SigLIP): no class token, and the head's MLP is
+    // one more term, shown as the grid's "pool" row (layer index == layers).
+    bool pooled = false;
     bool has_vocabulary = true;
     bool has_text_tower = true;     // false: a vision-only checkpoint; texts are off, with its reason
     QString text_unavailable;       // why a checkpoint's text tower is not run ("" if it is, or has none)
     QString tokenizer_unsupported;  // why texts cannot be tokenized (MetaCLIP 2); "" for CLIP's BPE
-    bool has_logit_scale = true;    // false without a text tower: no zero-shot probabilities
     // Where texts come from when not the text tower: "T.npy (N texts named by F, fingerprint ...)".
     QString text_embeddings;
     QString vocabulary;          // the tokenizer file in use ("" when none)
@@ -64,12 +70,13 @@ struct TextEmbeddingFiles {
 // An indexed image set: its store (non-spatial terms of every image, on disk, resumable)
 // and the mean of every term over the set (what mean-ablation substitutes).
 struct ImageSet {
-    QString name;           // shown in captions ("demo world (400 images)", a folder name)
-    QString source;         // the folder that was indexed
-    QString store_folder;   // the store in the cache
-    QStringList images;     // store row order
-    FloatArray head_means;  // [L, H, E]
-    FloatArray mlp_means;   // [L + 1, E]
+    QString name;             // shown in captions ("demo world (400 images)", a folder name)
+    QString source;           // the folder that was indexed
+    QString store_folder;     // the store in the cache
+    QStringList images;       // store row order
+    FloatArray head_means;    // [L, H, E]
+    FloatArray mlp_means;     // [L + 1, E]
+    FloatArray pooling_mean;  // [E] for an attention-pooled model, else empty
 };
 
 struct Neighbors {

@@ -13,6 +13,7 @@
 #include "clipscope/base/text_file.h"
 #include "clipscope/io/description_pool.h"
 #include "clipscope/decompose/decompose.h"
+#include "clipscope/decompose/pooled_decomposition.h"
 #include "clipscope/analysis/ablation.h"
 #include "clipscope/base/atomic_file.h"
 #include "clipscope/model/clip_model.h"
@@ -166,8 +167,8 @@ uint64_t AnalysisWorker::loadModel(const QString& spec, const QString& device, c
              s->has_text_tower = c.text_tower;
              s->text_unavailable = QString::fromStdString(c.text_unavailable);
              s->tokenizer_unsupported = QString::fromStdString(c.tokenizer_unsupported);
-             s->has_logit_scale = model->has_logit_scale();
-             if (s->has_logit_scale) s->logit_scale = model->logit_scale();
+             s->scoring = zero_shot_scoring(*model);
+             s->pooled = c.vision.pooling == VisionPooling::AttentionPool;
              if (const TextEmbeddingTable* table = model->text_embeddings())
                  s->text_embeddings = QString("%1 (%2 texts named by %3, %4)")
                                           .arg(QFileInfo(QString::fromStdString(table->embeddings_path())).fileName())
@@ -207,16 +208,28 @@ uint64_t AnalysisWorker::analyseImage(const QString& path) {
         a->path = path;
         const QString name = QFileInfo(path).fileName();
         constexpr int kSteps = 3;
-        Q_EMIT imageStep(path, 1, kSteps, tr("Reading %1").arg(name));
-        const Image image = load_image(path.toStdString(), [&](const ImageFileInfo& info) {
-            Q_EMIT imageStep(path, 1, kSteps, tr("Decoding %1 (%2)").arg(name, image_size_text(info)));
-        });
-        Q_EMIT imageStep(path, 2, kSteps,
-                         tr("Resizing %1 from %2 × %3 px").arg(name).arg(image.width).arg(image.height));
-        a->crop = resize_and_crop(image, model->config().preprocess);
-        Q_EMIT imageStep(path, 3, kSteps, tr("Decomposing %1").arg(name));
-        a->decomposition =
-            std::make_shared<Decomposition>(decompose(*model, normalize_crop(a->crop, model->config().preprocess)));
+        QString what = tr("Reading %1").arg(name);
+        Q_EMIT imageStep(path, 1, kSteps, what, -1);
+        // The decode's and the resize's own progress, repeated with the step's text.
+        const auto advance = [&](int step) {
+            return [&, step](double fraction) {
+                Q_EMIT imageStep(path, step, kSteps, what, static_cast<int>(fraction * 100.0));
+            };
+        };
+        const Image image = load_image(
+            path.toStdString(),
+            [&](const ImageFileInfo& info) {
+                what = tr("Decoding %1 (%2)").arg(name, image_size_text(info));
+                Q_EMIT imageStep(path, 1, kSteps, what, -1);
+            },
+            advance(1));
+        what = tr("Resizing %1 from %2 × %3 px").arg(name).arg(image.width).arg(image.height);
+        Q_EMIT imageStep(path, 2, kSteps, what, -1);
+        a->crop = resize_and_crop(image, model->config().preprocess, advance(2));
+        what = tr("Decomposing %1").arg(name);
+        Q_EMIT imageStep(path, 3, kSteps, what, -1);
+        a->decomposition = std::make_shared<Decomposition>(
+            decompose_image_terms(*model, normalize_crop(a->crop, model->config().preprocess)));
         a->seconds = timer.elapsed() / 1000.0;
         Q_EMIT imageAnalysed(a);
     });
@@ -347,6 +360,8 @@ uint64_t AnalysisWorker::indexImageSet(const QString& folder, const QString& cac
         const int64_t L = store->info().layers, H = store->info().heads, E = store->info().embed_dim;
         set->head_means = FloatArray({L, H, E}, std::vector<float>(means.heads.begin(), means.heads.end()));
         set->mlp_means = FloatArray({L + 1, E}, std::vector<float>(means.mlps.begin(), means.mlps.end()));
+        if (!means.pooling.empty())
+            set->pooling_mean = FloatArray({E}, std::vector<float>(means.pooling.begin(), means.pooling.end()));
         {
             const std::lock_guard<std::mutex> lock(state_mutex_);
             if (model != model_) return;  // another model was loaded meanwhile: its sets only

@@ -67,8 +67,10 @@ Q_SIGNALS:
     void textSpanReady(const clipscope::ui::HeadLabels& labels, const QString& saved_to);
     void progress(qint64 done, qint64 total, const QString& what);
     // An image request's steps as they start (1 decoding, 2 resizing, 3 decomposing), so a
-    // large image says what it is waiting for: "Decoding big.png (12000 × 12000 px, 41 MB)".
-    void imageStep(const QString& path, int step, int steps, const QString& what);
+    // large image says what it is waiting for: "Decoding big.jpg (12000 × 12000 px, 41 MB)".
+    // percent is how far the step is, -1 where it cannot be told (OpenCV decodes PNG, WebP,
+    // TIFF, BMP and PNM in one call); a step that can tell is repeated as it advances.
+    void imageStep(const QString& path, int step, int steps, const QString& what, int percent);
     void failed(const QString& what, const QString& message);
     void cancelled(const QString& what);
     void busyChanged(bool busy);

@@ -34,7 +34,8 @@ QString export_view_data(const ViewState& state, const HeadGridModel& grid, cons
                          {"cosine_before", live.score_before},
                          {"cosine_after", live.score_after},
                          {"sum_of_parts_max_error", live.sum_error},
-                         {"decompose_seconds", analysis ? analysis->seconds : 0.0}};
+                         {"decompose_seconds", analysis ? analysis->seconds : 0.0},
+                         {"label_scores", model ? QString::fromStdString(model->scoring.description()) : QString()}};
         write_text_atomically(path("view.json"), QJsonDocument(view).toJson().toStdString());
 
         std::ostringstream heads;
@@ -42,10 +43,12 @@ QString export_view_data(const ViewState& state, const HeadGridModel& grid, cons
         for (int row = 0; row < grid.rowCount(); ++row)
             for (int col = 0; col < grid.columnCount(); ++col) {
                 const QModelIndex i = grid.index(row, col);
+                if (!(grid.flags(i) & Qt::ItemIsEnabled)) continue;  // the pooling row's empty head cells
                 const int layer = grid.layerOfRow(row), head = grid.headOfColumn(col);
                 const QVariant v = grid.data(i, HeadGridModel::ContributionRole);
                 const QStringList labels = head >= 0 ? grid.labelsOf(layer, head) : QStringList();
-                heads << layer << "," << (head >= 0 ? std::to_string(head) : std::string("MLP")) << ","
+                heads << (grid.isPoolingRow(layer) ? std::string("pool") : std::to_string(layer)) << ","
+                      << (head >= 0 ? std::to_string(head) : std::string("MLP")) << ","
                       << (v.isValid() ? std::to_string(v.toDouble()) : "") << ","
                       << (grid.data(i, HeadGridModel::AblatedRole).toBool() ? 1 : 0) << ","
                       << csv_field(labels.isEmpty() ? std::string() : labels.first().toStdString()) << "\n";
@@ -53,7 +56,8 @@ QString export_view_data(const ViewState& state, const HeadGridModel& grid, cons
         write_text_atomically(path("heads.csv"), heads.str());
 
         std::ostringstream scores;
-        scores << "label,probability,probability_ablated\n";
+        const bool sigmoid = model && model->scoring.rule == ScoreRule::Sigmoid;  // per label, not summing to 1
+        scores << (sigmoid ? "label,sigmoid_score,sigmoid_score_ablated\n" : "label,probability,probability_ablated\n");
         if (const auto& t = state.texts())
             for (int c = 0; c < t->labels.size() && static_cast<size_t>(c) < live.probabilities_before.size(); ++c)
                 scores << csv_field(t->labels[c].toStdString()) << ","

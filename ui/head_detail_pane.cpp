@@ -79,10 +79,15 @@ void HeadDetailPane::refresh() {
         value_->setText(tr("Click a cell of the head grid."));
         return;
     }
-    title_->setText(head >= 0 ? tr("Layer %1, head %2").arg(layer).arg(head) : tr("Layer %1, MLP").arg(layer));
+    const bool pool = grid_->isPoolingRow(layer);
+    title_->setText(pool        ? tr("The attention pooling head's MLP")
+                    : head >= 0 ? tr("Layer %1, head %2").arg(layer).arg(head)
+                                : tr("Layer %1, MLP").arg(layer));
     const LiveResult& live = state_->live();
     const QVariant v = grid_->data(grid_->indexOf(layer, head), HeadGridModel::ContributionRole);
-    value_->setText(v.isValid() ? tr("Direct contribution along %1: %2 (its share of %3, summed over patches)")
+    value_->setText(v.isValid() ? (pool ? tr("Direct contribution along %1: %2 (its share of %3, one term: the "
+                                             "pooling MLP is not linear, so it is not split by patch)")
+                                        : tr("Direct contribution along %1: %2 (its share of %3, summed over patches)"))
                                       .arg(live.direction_label)
                                       .arg(v.toDouble(), 0, 'g', 4)
                                       .arg(live.units.mid(live.units.indexOf("cos")))

@@ -33,10 +33,16 @@ QString short_label(const QString& description) {
 }
 
 HeadGridModel::HeadGridModel(ViewState* state, QObject* parent) : QAbstractTableModel(parent), state_(state) {
-    connect(state_, &ViewState::modelChanged, this, [this] {
-        beginResetModel();
+    const auto take_shape = [this] {
         layers_ = state_->model() ? static_cast<int>(state_->model()->layers) : 0;
         heads_ = state_->model() ? static_cast<int>(state_->model()->heads) : 0;
+        pool_rows_ = state_->model() && state_->model()->pooled ? 1 : 0;
+    };
+    take_shape();  // a grid made after the model was set shows it too
+    refresh();
+    connect(state_, &ViewState::modelChanged, this, [this, take_shape] {
+        beginResetModel();
+        take_shape();
         labels_.clear();
         endResetModel();
     });
@@ -45,14 +51,23 @@ HeadGridModel::HeadGridModel(ViewState* state, QObject* parent) : QAbstractTable
     connect(state_, &ViewState::selectionChanged, this, &HeadGridModel::refresh);
 }
 
-int HeadGridModel::rowCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : layers_; }
+int HeadGridModel::rowCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : layers_ + pool_rows_; }
 int HeadGridModel::columnCount(const QModelIndex& parent) const {
     return parent.isValid() || layers_ == 0 ? 0 : heads_ + 1;
 }
-int HeadGridModel::layerOfRow(int row) const { return layers_ - 1 - row; }
+int HeadGridModel::layerOfRow(int row) const { return layers_ - 1 + pool_rows_ - row; }
 int HeadGridModel::headOfColumn(int column) const { return column == heads_ ? -1 : column; }
 QModelIndex HeadGridModel::indexOf(int layer, int head) const {
-    return index(layers_ - 1 - layer, head < 0 ? heads_ : head);
+    return index(layers_ - 1 + pool_rows_ - layer, head < 0 ? heads_ : head);
+}
+
+bool HeadGridModel::isPoolingRow(int layer) const { return pool_rows_ > 0 && layer == layers_; }
+
+Qt::ItemFlags HeadGridModel::flags(const QModelIndex& index) const {
+    // The pooling row has one term, in the MLP column; its head cells are empty and inert.
+    if (index.isValid() && isPoolingRow(layerOfRow(index.row())) && headOfColumn(index.column()) >= 0)
+        return Qt::NoItemFlags;
+    return QAbstractTableModel::flags(index);
 }
 
 int HeadGridModel::valueExponent() const {
@@ -81,6 +96,7 @@ void HeadGridModel::refresh() {
     if (live.valid) {
         for (float v : live.parts.heads) scale_ = std::max(scale_, std::fabs(v));
         for (size_t m = 1; m < live.parts.mlps.size(); ++m) scale_ = std::max(scale_, std::fabs(live.parts.mlps[m]));
+        for (float v : live.parts.pooling) scale_ = std::max(scale_, std::fabs(v));
     }
     if (rowCount() > 0) Q_EMIT dataChanged(index(0, 0), index(rowCount() - 1, columnCount() - 1));
 }
@@ -88,10 +104,14 @@ void HeadGridModel::refresh() {
 QVariant HeadGridModel::data(const QModelIndex& index, int role) const {
     if (!index.isValid()) return {};
     const int layer = layerOfRow(index.row()), head = headOfColumn(index.column());
+    const bool pool = isPoolingRow(layer);
+    if (pool && head >= 0) return {};
     const LiveResult& live = state_->live();
     float value = 0;
     bool has_value = false;
-    if (live.valid) {
+    if (live.valid && pool) {
+        if (!live.parts.pooling.empty()) value = live.parts.pooling.front(), has_value = true;
+    } else if (live.valid) {
         if (head >= 0 && static_cast<size_t>(layer * heads_ + head) < live.parts.heads.size())
             value = live.parts.heads[static_cast<size_t>(layer * heads_ + head)], has_value = true;
         if (head < 0 && static_cast<size_t>(layer + 1) < live.parts.mlps.size())
@@ -99,7 +119,9 @@ QVariant HeadGridModel::data(const QModelIndex& index, int role) const {
     }
     const HeadTexts texts = head >= 0 ? labels_.value({layer, head}) : HeadTexts();
     const QStringList& labels = texts.texts;
-    const QString name = head >= 0 ? QString("L%1.H%2").arg(layer).arg(head) : QString("L%1 MLP").arg(layer);
+    const QString name = pool        ? QString("the attention pooling head's MLP")
+                         : head >= 0 ? QString("L%1.H%2").arg(layer).arg(head)
+                                     : QString("L%1 MLP").arg(layer);
     switch (role) {
         case Qt::DisplayRole:
             if (!labels.isEmpty()) return short_label(labels.first());
@@ -111,6 +133,7 @@ QVariant HeadGridModel::data(const QModelIndex& index, int role) const {
                 tip += QString("<br>direct contribution along %1: %2")
                            .arg(live.direction_label.toHtmlEscaped())
                            .arg(value, 0, 'g', 4);
+            if (pool) tip += "<br>the pooling head's residual MLP, one term: not linear, so not split by head or patch";
             if (!labels.isEmpty())
                 tip += QString("<br>TextSpan (%1 of the variance in %2 picks):")
                            .arg(texts.total_variance, 0, 'f', 3)
@@ -147,7 +170,7 @@ QVariant HeadGridModel::headerData(int section, Qt::Orientation orientation, int
     if (orientation == Qt::Horizontal)
         return section == heads_ ? QString("MLP") + (valueExponent() ? "\n" + exponentSuffix().trimmed() : QString())
                                  : QString("H%1").arg(section);
-    return QString("L%1").arg(layerOfRow(section));
+    return isPoolingRow(layerOfRow(section)) ? QString("pool") : QString("L%1").arg(layerOfRow(section));
 }
 
 }  // namespace clipscope::ui

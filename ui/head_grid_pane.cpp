@@ -89,7 +89,7 @@ HeadGridPane::HeadGridPane(ViewState* state, HeadGridModel* model, QWidget* pare
 }
 
 void HeadGridPane::toggle(const QModelIndex& index) {
-    if (!index.isValid()) return;
+    if (!index.isValid() || !(model_->flags(index) & Qt::ItemIsEnabled)) return;  // the pooling row's empty cells
     const int layer = model_->layerOfRow(index.row()), head = model_->headOfColumn(index.column());
     if (head < 0)
         state_->toggleMlp(layer);
@@ -111,19 +111,21 @@ void HeadGridPane::updateLegend() {
 
 void HeadGridPane::showContextMenu(const QPoint& pos) {
     const QModelIndex index = table_->indexAt(pos);
-    if (!index.isValid()) return;
+    if (!index.isValid() || !(model_->flags(index) & Qt::ItemIsEnabled)) return;
     const int layer = model_->layerOfRow(index.row()), head = model_->headOfColumn(index.column());
     QMenu menu(this);
     menu.addAction(tr("Toggle ablation of this cell"), this, [this, index] { toggle(index); });
-    menu.addAction(tr("Ablate every head of layer %1").arg(layer), this, [this, layer] {
-        auto heads = state_->ablatedHeads();
-        for (int h = 0; h < model_->columnCount() - 1; ++h) heads.insert({layer, h});
-        state_->setAblated(heads, state_->ablatedMlps());
-    });
-    if (head >= 0)
-        menu.addAction(tr("Ablate head %1 of every layer").arg(head), this, [this, head] {
+    const int layers = static_cast<int>(state_->model() ? state_->model()->layers : 0);
+    if (!model_->isPoolingRow(layer))
+        menu.addAction(tr("Ablate every head of layer %1").arg(layer), this, [this, layer] {
             auto heads = state_->ablatedHeads();
-            for (int l = 0; l < model_->rowCount(); ++l) heads.insert({l, head});
+            for (int h = 0; h < model_->columnCount() - 1; ++h) heads.insert({layer, h});
+            state_->setAblated(heads, state_->ablatedMlps());
+        });
+    if (head >= 0)
+        menu.addAction(tr("Ablate head %1 of every layer").arg(head), this, [this, head, layers] {
+            auto heads = state_->ablatedHeads();
+            for (int l = 0; l < layers; ++l) heads.insert({l, head});
             state_->setAblated(heads, state_->ablatedMlps());
         });
     menu.addAction(tr("Clear ablation"), state_, &ViewState::clearAblation);

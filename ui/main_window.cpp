@@ -291,8 +291,11 @@ void MainWindow::requestNeighbors() {
     const auto& m = state_->model();
     if (!a || !m || !state_->imageSet()) return;
     const int by = gallery_pane_->by();
-    const int layer = state_->selectedLayer() >= 0 ? state_->selectedLayer() : static_cast<int>(m->layers) - 1;
-    const int head = std::max(0, state_->selectedHead());  // the MLP column has no head: its layer's first head
+    // The MLP column (and the pooling row) have no head of their own: the layer's first head, the last layer's.
+    const int layer = state_->selectedLayer() >= 0 && state_->selectedLayer() < m->layers
+                          ? state_->selectedLayer()
+                          : static_cast<int>(m->layers) - 1;
+    const int head = std::max(0, state_->selectedHead());
     const Decomposition& d = *a->decomposition;
     const FloatArray heads_row(
         {m->layers, m->heads, m->embed_dim},

@@ -108,7 +108,7 @@ private:
     void applyPendingSelection(int layers, int heads);
     void updateStatus();
     // The current image's request says which step it is on, and after a second how long it has taken.
-    void showImageStep(const QString& path, int step, int steps, const QString& what);
+    void showImageStep(const QString& path, int step, int steps, const QString& what, int percent);
     void refreshImagePending();
     void runStartupExports();
     // "" when the files may be written; else why not (one is an open image or the model's file,

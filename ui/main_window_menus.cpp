@@ -160,14 +160,19 @@ void MainWindow::buildMenus() {
         QMessageBox::information(
             this, tr("Model"),
             tr("<b>%1</b><br>%2<br>format: %3<br>%4 layers \u00d7 %5 heads, %6\u00d7%6 patches, %7-d joint space<br>"
-               "%8 parameters, logit scale %9<br>loaded in %10 s")
+               "%8 parameters, zero-shot scores: %9<br>loaded in %10 s")
                 .arg(m->name.toHtmlEscaped(), m->spec.toHtmlEscaped(), m->format)
                 .arg(m->layers)
                 .arg(m->heads)
                 .arg(m->grid)
                 .arg(m->embed_dim)
                 .arg(m->parameters)
-                .arg(m->has_logit_scale ? QString::number(m->logit_scale, 'f', 2) : tr("none (no text tower)"))
+                .arg(m->hasLogitScale() ? QString::fromStdString(m->scoring.description()).toHtmlEscaped() +
+                                              tr(" with exp(logit_scale) = %1").arg(m->scoring.logit_scale, 0, 'f', 2) +
+                                              (m->scoring.rule == ScoreRule::Sigmoid
+                                                   ? tr(", logit_bias = %1").arg(m->scoring.logit_bias, 0, 'f', 3)
+                                                   : QString())
+                                        : tr("none (no logit scale: no text tower)"))
                 .arg(m->load_seconds, 0, 'f', 2));
     });
     help->addAction(tr("&About ClipScope"), this, [this] {

@@ -107,8 +107,13 @@ SessionData MainWindow::currentSession() const {
 // The command line's or a session's selected head and ablation, read with core's
 // strict parser: a malformed or out-of-range item is reported, never taken as head 0.0.
 void MainWindow::applyPendingSelection(int layers, int heads) {
+    // An attention-pooled model's pooling MLP is the MLP of row `layers` ("24.MLP" on a
+    // 24-layer SigLIP), in the selection and in ablate_mlps.
+    const bool pooled = state_->model() && state_->model()->pooled;
     try {
-        if (!pending_head_.trimmed().isEmpty()) {
+        if (pooled && pending_head_.trimmed() == QString("%1.MLP").arg(layers)) {
+            state_->selectHead(layers, -1);
+        } else if (!pending_head_.trimmed().isEmpty()) {
             const HeadRef ref = parse_head_ref(pending_head_.toStdString(), "the selected head (--head or session)",
                                                true, layers, heads);
             state_->selectHead(static_cast<int>(ref.layer), static_cast<int>(ref.head));
@@ -122,9 +127,11 @@ void MainWindow::applyPendingSelection(int layers, int heads) {
         for (const QString& item : pending_mlps_.split(',', Qt::SkipEmptyParts)) {
             bool ok = false;
             const int layer = item.trimmed().toInt(&ok);
-            if (!ok || layer < 0 || layer >= layers)
+            const int last = pooled ? layers : layers - 1;
+            if (!ok || layer < 0 || layer > last)
                 throw Error(ErrorKind::Usage, "the session's ablate_mlps takes layer numbers 0.." +
-                                                  std::to_string(layers - 1) + ", got '" +
+                                                  std::to_string(last) +
+                                                  (pooled ? " (the last: the pooling head's MLP)" : "") + ", got '" +
                                                   item.trimmed().toStdString() + "'");
             mlps.insert(layer);
         }

@@ -72,9 +72,10 @@ bool MainWindow::offerUnknownConfigFields(const QString& message) {
     return true;
 }
 
-void MainWindow::showImageStep(const QString& path, int step, int steps, const QString& what) {
+void MainWindow::showImageStep(const QString& path, int step, int steps, const QString& what, int percent) {
     if (current_ < 0 || path != images_.value(current_)) return;  // an image the user has moved on from
     image_step_ = tr("%1 \u00b7 step %2 of %3").arg(what).arg(step).arg(steps);
+    if (percent >= 0) image_step_ += tr(" \u00b7 %1 %").arg(percent);
     refreshImagePending();
 }
 

@@ -146,10 +146,12 @@ void ScoresPane::updateChart() {
     }
     match_chart_theme(chart);
     if (!texts || live.probabilities_before.empty()) {
-        chart->setTitle(tr("Zero-shot probabilities (enter labels)"));
+        chart->setTitle(tr("Zero-shot scores (enter labels)"));
         return;
     }
-    chart->setTitle(tr("Zero-shot probabilities"));
+    // SigLIP scores each label on its own: sigmoid scores need not sum to 1.
+    const bool sigmoid = state_->model() && state_->model()->scoring.rule == ScoreRule::Sigmoid;
+    chart->setTitle(sigmoid ? tr("Sigmoid scores, per label") : tr("Zero-shot probabilities"));
     auto* before = new QBarSet(tr("unablated"));
     auto* after = new QBarSet(tr("ablated"));
     before->setColor(QColor(120, 140, 170));

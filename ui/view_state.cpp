@@ -80,7 +80,7 @@ void ViewState::setForceZero(bool zero) {
 QString ViewState::ablationSummary() const {
     QStringList parts;
     for (const auto& [l, h] : heads_off_) parts << QString("L%1.H%2").arg(l).arg(h);
-    for (int l : mlps_off_) parts << QString("L%1.MLP").arg(l);
+    for (int l : mlps_off_) parts << (isPoolingRow(l) ? QString("pooling MLP") : QString("L%1.MLP").arg(l));
     if (parts.isEmpty()) return "none";
     if (force_zero_) return parts.join(", ") + " (zero-ablated)";
     return parts.join(", ") +
@@ -102,10 +102,16 @@ void ViewState::selectPatch(int patch) {
 LiveAblation ViewState::currentAblation() const {
     LiveAblation a;
     for (const auto& [l, h] : heads_off_) a.heads.emplace_back(l, h);
-    for (int l : mlps_off_) a.mlps.push_back(l + 1);  // MLP term 0 is ln_pre
+    for (int l : mlps_off_) {
+        if (isPoolingRow(l))
+            a.pooling = true;
+        else
+            a.mlps.push_back(l + 1);  // MLP term 0 is ln_pre
+    }
     if (image_set_ && !force_zero_) {
         a.head_means = &image_set_->head_means;
         a.mlp_means = &image_set_->mlp_means;
+        if (image_set_->pooling_mean.rank() == 1) a.pooling_mean = &image_set_->pooling_mean;
     }
     return a;
 }
@@ -120,9 +126,8 @@ void ViewState::recompute() {
         const LiveAblation ablation = currentAblation();
         const std::vector<float> before = ablated_embedding(d, 0, {}), after = ablated_embedding(d, 0, ablation);
         if (texts_ && texts_->label_rows.rank() == 2 && texts_->label_rows.shape[0] > 0) {
-            r.probabilities_before =
-                label_probabilities(cosine_scores(before, texts_->label_rows), model_->logit_scale);
-            r.probabilities_after = label_probabilities(cosine_scores(after, texts_->label_rows), model_->logit_scale);
+            r.probabilities_before = label_scores(cosine_scores(before, texts_->label_rows), model_->scoring);
+            r.probabilities_after = label_scores(cosine_scores(after, texts_->label_rows), model_->scoring);
         }
         // The direction: text A (minus B), else the predicted label. Terms are divided by
         // ||z|| and text rows are unit, so values along it add up to cosines.
@@ -217,11 +222,11 @@ std::vector<std::tuple<int, int, float>> ViewState::patchTopHeads(int patch, int
     const Decomposition& d = *analysis_->decomposition;
     if (d.attentions.rank() != 5) return out;
     const int64_t Ls = d.attentions.shape[1], N = d.attentions.shape[2], H = d.attentions.shape[3],
-                  E = d.attentions.shape[4];
-    if (patch + 1 >= N) return out;
+                  E = d.attentions.shape[4], token = patch + d.leading_tokens;
+    if (token >= N) return out;
     for (int64_t l = 0; l < Ls; ++l)
         for (int64_t h = 0; h < H; ++h) {
-            const float* v = d.attentions.data.data() + ((l * N + patch + 1) * H + h) * E;
+            const float* v = d.attentions.data.data() + ((l * N + token) * H + h) * E;
             double dot = 0;
             for (int64_t e = 0; e < E; ++e) dot += static_cast<double>(v[e]) * live_.direction[static_cast<size_t>(e)];
             out.emplace_back(static_cast<int>(l + d.first_spatial_layer), static_cast<int>(h), static_cast<float>(dot));
@@ -261,6 +266,8 @@ QString ViewState::caption() const {
         parts << QString("colour range: \u00b1%1 of %2 (%3)")
                      .arg(QString::number(map_scale_.range(), 'g', 3), live_.units, how);
     }
+    if (!live_.probabilities_before.empty() && model_)
+        parts << "label scores: " + QString::fromStdString(model_->scoring.description());
     parts << "ablated: " + ablationSummary();
     return parts.join(" \u00b7 ");
 }

@@ -20,13 +20,15 @@ namespace clipscope::ui {
 enum class MapSource { Text, SelectedHead };
 
 struct LiveResult {
-    bool valid = false;                       // a model, an image and a direction are present
-    QString direction_label;                  // what the map and the grid colours measure
-    QString units;                            // what a map value is: "direct contribution to cos(image, A)"
-    std::vector<float> direction;             // [E]
-    PartScores parts;                         // unablated terms along the direction: heads [L*H], MLPs [L+1]
+    bool valid = false;            // a model, an image and a direction are present
+    QString direction_label;       // what the map and the grid colours measure
+    QString units;                 // what a map value is: "direct contribution to cos(image, A)"
+    std::vector<float> direction;  // [E]
+    PartScores parts;              // unablated terms along the direction: heads [L*H], MLPs [L+1], pooling [1] or none
     float score_before = 0, score_after = 0;  // cosine with the direction
-    std::vector<float> probabilities_before, probabilities_after;  // zero-shot over the labels
+    // Zero-shot scores of the labels by the model's rule (ModelSummary::scoring): softmax
+    // probabilities for CLIP, a sigmoid per label for SigLIP.
+    std::vector<float> probabilities_before, probabilities_after;
     FloatArray map;  // [G, G]: kept heads (or the selected head) along the direction
     double map_max_abs = 0;
     double sum_error = 0;  // |sum of parts - embedding|, shown as the self-check
@@ -56,6 +58,9 @@ public:
     bool forceZero() const { return force_zero_; }
     bool isAblated(int layer, int head) const { return heads_off_.count({layer, head}) > 0; }
     bool isMlpAblated(int layer) const { return mlps_off_.count(layer) > 0; }
+    // The attention pooling head's MLP (SigLIP) is ablated as the MLP of the row above the
+    // last layer: toggleMlp(layers), isMlpAblated(layers).
+    bool isPoolingRow(int layer) const { return model_ && model_->pooled && layer == model_->layers; }
     const std::set<std::pair<int, int>>& ablatedHeads() const { return heads_off_; }
     const std::set<int>& ablatedMlps() const { return mlps_off_; }
     QString ablationSummary()

@@ -263,6 +263,40 @@ TEST(ImageHeader, ReadsDimensionsOfEveryFormatOpenCvWrites) {
     }
 }
 
+// A long decode and resize say how far they are: fractions that only grow, ending at 1,
+// and the same pixels as without anyone watching. Baseline and progressive JPEGs (whose
+// scans libjpeg reads before the first row comes out) alike; PNG's decode tells nothing.
+TEST(LoadImage, DecodeAndResizeReportTheirProgress) {
+    test::TempDir dir;
+    cv::Mat img(480, 640, CV_8UC3);
+    cv::randu(img, 0, 255);
+    const std::string baseline = dir.path("b.jpg"), progressive = dir.path("p.jpg"), png = dir.path("x.png");
+    ASSERT_TRUE(cv::imwrite(baseline, img));
+    ASSERT_TRUE(cv::imwrite(progressive, img, {cv::IMWRITE_JPEG_PROGRESSIVE, 1}));
+    ASSERT_TRUE(cv::imwrite(png, img));
+    const auto growing_to_one = [](const std::vector<double>& f) {
+        if (f.size() < 10 || f.size() > 110 || f.back() != 1.0) return false;
+        return std::is_sorted(f.begin(), f.end()) && f.front() >= 0.0;
+    };
+    for (const std::string& path : {baseline, progressive}) {
+        SCOPED_TRACE(path);
+        std::vector<double> decoded;
+        const Image watched = load_image(path, {}, [&](double f) { decoded.push_back(f); });
+        EXPECT_TRUE(growing_to_one(decoded)) << decoded.size() << " calls";
+        EXPECT_EQ(watched.pixels, load_image(path).pixels);
+
+        PreprocessConfig config;
+        config.image_size = 64;
+        std::vector<double> resized;
+        const Image crop = resize_and_crop(watched, config, [&](double f) { resized.push_back(f); });
+        EXPECT_TRUE(growing_to_one(resized)) << resized.size() << " calls";
+        EXPECT_EQ(crop.pixels, resize_and_crop(watched, config).pixels);
+    }
+    int png_calls = 0;
+    load_image(png, {}, [&](double) { ++png_calls; });
+    EXPECT_EQ(png_calls, 0);
+}
+
 // Pillow's cmyk2rgb on values taken from Pillow 9.4 (Image.fromarray(..., "CMYK").convert("RGB")).
 TEST(LoadImage, CmykConvertsToRgbAsPillowDoes) {
     const std::vector<uint8_t> cmyk = {0,   0,  0,   0,  255, 0,   0,  0,  0,  0,  0,   255, 100, 150,

@@ -11,6 +11,8 @@
 #include "clipscope/model/clip_model.h"
 #include "clipscope/base/error.h"
 #include "clipscope/analysis/heatmap.h"
+#include "clipscope/analysis/zero_shot.h"
+#include "clipscope/decompose/pooled_decomposition.h"
 #include "test_support.h"
 
 namespace clipscope {
@@ -117,6 +119,54 @@ TEST_F(LiveAblationTest, BadRequestsAreRefused) {
     EXPECT_THROW(ablated_embedding(*d_, 0, m), Error);
     EXPECT_THROW(ablated_embedding(*d_, 2, {}), Error);
     EXPECT_THROW(part_scores(*d_, 0, {1.f}), Error);
+    LiveAblation pooling;  // a class-token model has no pooling term to ablate
+    pooling.pooling = true;
+    EXPECT_THROW(ablated_embedding(*d_, 0, pooling), Error);
+    EXPECT_TRUE(part_scores(*d_, 0, unit_embedding(0)).pooling.empty());
+}
+
+TEST(LabelScores, FollowTheModelsRule) {
+    ZeroShotScoring softmax{ScoreRule::Softmax, 100.f, 0.f}, sigmoid{ScoreRule::Sigmoid, 10.f, -2.f},
+        cosine{ScoreRule::Cosine, 0.f, 0.f};
+    const std::vector<float> cos{0.3f, 0.1f};
+    EXPECT_EQ(label_scores(cos, softmax), label_probabilities(cos, 100.f));
+    const auto s = label_scores(cos, sigmoid);
+    ASSERT_EQ(s.size(), 2u);
+    EXPECT_NEAR(s[0], 1.0 / (1.0 + std::exp(-(10.0 * 0.3 - 2.0))), 1e-6);
+    EXPECT_NEAR(s[1], 1.0 / (1.0 + std::exp(-(10.0 * 0.1 - 2.0))), 1e-6);
+    EXPECT_EQ(label_scores(cos, cosine), cos);
+}
+
+// An attention-pooled model's terms (SigLIP): the pooling MLP is one more part, counted in
+// the sum, and ablating it removes exactly that term.
+TEST(LiveAblationPooled, ThePoolingTermIsAPartThatCanBeAblated) {
+    CLIPSCOPE_REQUIRE_SHARED();
+    const ClipModel model = ClipModel::load(test::fixture("siglip/tiny-siglip"));
+    const Decomposition d = decompose_image_terms(model, test::random_pixels(1, model.config().vision.image_size, 5));
+    ASSERT_EQ(d.leading_tokens, 0);
+    const int64_t E = d.heads.shape[3];
+    const auto z = ablated_embedding(d, 0, {});
+    double n = 0;
+    for (float v : z) n += double(v) * v;
+    EXPECT_NEAR(n, 1.0, 1e-4);  // the parts sum to the unit embedding
+    std::vector<float> axis(static_cast<size_t>(E), 0.f);
+    axis[3] = 1.f;
+    const PartScores parts = part_scores(d, 0, axis);
+    ASSERT_EQ(parts.pooling.size(), 1u);
+    EXPECT_NEAR(parts.pooling[0], d.pooling.data[3], 1e-7);
+    double total = parts.pooling[0];
+    for (float v : parts.heads) total += v;
+    for (float v : parts.mlps) total += v;
+    EXPECT_NEAR(total, z[3], 1e-5);
+    LiveAblation off;
+    off.pooling = true;
+    const auto without = ablated_embedding(d, 0, off);
+    for (int64_t e = 0; e < E; ++e) EXPECT_NEAR(without[size_t(e)], z[size_t(e)] - d.pooling.data[size_t(e)], 1e-6);
+    FloatArray mean({E});
+    for (int64_t e = 0; e < E; ++e) mean.data[size_t(e)] = d.pooling.data[size_t(e)];
+    off.pooling_mean = &mean;  // its own mean changes nothing
+    const auto own = ablated_embedding(d, 0, off);
+    for (int64_t e = 0; e < E; ++e) EXPECT_NEAR(own[size_t(e)], z[size_t(e)], 1e-6);
 }
 
 }  // namespace

@@ -211,7 +211,7 @@ TEST(MainWindow, DroppingAnImageFillsThePanesAndTogglesMatchCore) {
         a.mlp_means = &state->imageSet()->mlp_means;
     }
     const auto emb = ablated_embedding(*state->analysis()->decomposition, 0, a);
-    const auto probs = label_probabilities(cosine_scores(emb, state->texts()->label_rows), state->model()->logit_scale);
+    const auto probs = label_scores(cosine_scores(emb, state->texts()->label_rows), state->model()->scoring);
     ASSERT_EQ(probs.size(), state->live().probabilities_after.size());
     for (size_t i = 0; i < probs.size(); ++i) EXPECT_FLOAT_EQ(state->live().probabilities_after[i], probs[i]);
     EXPECT_NE(state->live().probabilities_after, state->live().probabilities_before);

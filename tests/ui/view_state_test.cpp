@@ -25,7 +25,7 @@ struct Fixture {
         s->heads = c.vision.heads;
         s->grid = c.vision.image_size / c.vision.patch_size;
         s->embed_dim = c.embed_dim;
-        s->logit_scale = model.logit_scale();
+        s->scoring = zero_shot_scoring(model);
         summary = s;
         auto a = std::make_shared<ImageAnalysis>();
         a->path = "/images/test.png";

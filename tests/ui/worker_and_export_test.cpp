@@ -3,6 +3,8 @@
 // figures export as PNG/SVG/PDF with their caption, refusing unknown formats.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
@@ -10,6 +12,7 @@
 #include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QLabel>
+#include <QMap>
 #include <QSettings>
 #include <QSpinBox>
 #include <QSignalSpy>
@@ -17,6 +20,7 @@
 #include <QTemporaryDir>
 
 #include "analysis_worker.h"
+#include "wait_idle.h"
 #include "clipscope/base/resources.h"
 #include "clipscope/io/npy.h"
 #include "figure_export.h"
@@ -26,14 +30,6 @@
 
 namespace clipscope::ui {
 namespace {
-
-bool wait_idle(AnalysisWorker& w, int ms = 60000) {
-    QSignalSpy busy(&w, &AnalysisWorker::busyChanged);
-    while (w.pending() > 0)
-        if (!busy.wait(ms)) return false;
-    QCoreApplication::processEvents();
-    return true;
-}
 
 TEST(AnalysisWorker, ModelWithoutVocabularySaysWhereItLookedAndTakesOneGiven) {
     const QString shared = QStringLiteral(CLIPSCOPE_SHARED_DIR) + "/data/bpe_simple_vocab_16e6.txt.gz";
@@ -90,6 +86,22 @@ TEST(AnalysisWorker, RunsJobsInOrderDropsSupersededAndReportsErrors) {
     QSignalSpy steps(&w, &AnalysisWorker::imageStep);
     w.analyseImage(QString::fromStdString(images[0]));
     ASSERT_TRUE(wait_idle(w));
+    // The step changes carry no percentage; between them only the resize (224 px to the
+    // model's 64) counts its own progress: a PNG's decode reports none.
+    QList<QList<QVariant>> changes;
+    QList<int> resize_percents;
+    for (const auto& s : steps) {
+        if (s[4].toInt() < 0)
+            changes.append(s);
+        else {
+            EXPECT_EQ(s[1].toInt(), 2) << s[3].toString().toStdString();
+            resize_percents.append(s[4].toInt());
+        }
+    }
+    EXPECT_FALSE(resize_percents.isEmpty());
+    EXPECT_TRUE(std::is_sorted(resize_percents.begin(), resize_percents.end()));
+    steps.clear();
+    for (const auto& c : changes) steps.append(c);
     ASSERT_EQ(steps.count(), 4);  // reading, decoding (once the header is read), resizing, decomposing
     const QString name = QFileInfo(QString::fromStdString(images[0])).fileName();
     for (int i = 0; i < steps.count(); ++i) {
@@ -105,7 +117,27 @@ TEST(AnalysisWorker, RunsJobsInOrderDropsSupersededAndReportsErrors) {
         << steps[1][3].toString().toStdString();
     EXPECT_TRUE(steps[3][3].toString().startsWith("Decomposing"));
 
+    // A JPEG larger than the crop: its decode and its resize count up to 100 %.
     QTemporaryDir dir;
+    const QString jpeg = dir.filePath("large.jpg");
+    QImage photo(900, 600, QImage::Format_RGB32);
+    for (int y = 0; y < photo.height(); ++y)
+        for (int x = 0; x < photo.width(); ++x) photo.setPixel(x, y, qRgb(x % 256, y % 256, (x * y) % 256));
+    ASSERT_TRUE(photo.save(jpeg, "JPG"));
+    steps.clear();
+    w.analyseImage(jpeg);
+    ASSERT_TRUE(wait_idle(w));
+    QMap<int, QList<int>> percents;  // step -> the percentages it reported
+    for (const auto& s : steps)
+        if (s[4].toInt() >= 0) percents[s[1].toInt()].append(s[4].toInt());
+    for (int step : {1, 2}) {
+        SCOPED_TRACE("step " + std::to_string(step));
+        ASSERT_GE(percents[step].size(), 5);
+        EXPECT_TRUE(std::is_sorted(percents[step].begin(), percents[step].end()));
+        EXPECT_EQ(percents[step].back(), 100);
+    }
+    EXPECT_TRUE(percents[3].isEmpty());
+
     const QString bad = dir.filePath("not-an-image.png");
     QFile f(bad);
     ASSERT_TRUE(f.open(QIODevice::WriteOnly));
@@ -161,7 +193,7 @@ TEST(AnalysisWorker, TextsFromFilesServeAModelWithoutATextTower) {
     ASSERT_EQ(failed.count(), 0) << failed.value(0).value(1).toString().toStdString();
     const auto summary = loaded.last().at(0).value<ModelSummaryPtr>();
     EXPECT_FALSE(summary->has_text_tower);
-    EXPECT_TRUE(summary->has_logit_scale);  // the checkpoint keeps its own
+    EXPECT_TRUE(summary->hasLogitScale());  // the checkpoint keeps its own
     EXPECT_TRUE(summary->text_unavailable.contains("text_cfg.hf_model_name"))
         << summary->text_unavailable.toStdString();
     EXPECT_TRUE(summary->text_embeddings.contains("t.npy (2 texts named by t.txt"))
@@ -200,7 +232,7 @@ TEST(AnalysisWorker, AVisionOnlyCheckpointTurnsLabelsOffWithAReason) {
     w.embedTexts("something blue", "", {"circle", "square"});
     ASSERT_TRUE(wait_idle(w));
     ASSERT_EQ(failed.count(), 0) << failed.value(0).value(1).toString().toStdString();
-    EXPECT_FALSE(loaded.last().at(0).value<ModelSummaryPtr>()->has_logit_scale);
+    EXPECT_FALSE(loaded.last().at(0).value<ModelSummaryPtr>()->hasLogitScale());
     const auto t = embedded.last().at(0).value<TextEmbeddingsPtr>();
     EXPECT_EQ(t->a.size(), static_cast<size_t>(E));
     EXPECT_EQ(t->label_rows.shape[0], 0);

@@ -18,7 +18,8 @@ FloatArray token_maps(const Decomposition& d, int64_t b, const FloatArray& texts
     const int64_t L = d.first_spatial_layer + Ls;
     const int64_t last = sel.last_layer < 0 ? L - 1 : sel.last_layer;
     if (b < 0 || b >= B) throw_usage("image index out of range");
-    if (N != grid * grid + 1)
+    const int64_t lead = d.leading_tokens, P = N - lead;  // the class token (CLIP) is not mapped
+    if (P != grid * grid)
         throw_usage("grid " + std::to_string(grid) + " does not match " + std::to_string(N) + " tokens");
     if (texts.rank() != 2 || texts.shape[1] != E) throw_usage("texts must be [T, " + std::to_string(E) + "]");
     // Which (layer, head) cells are summed.
@@ -33,21 +34,21 @@ FloatArray token_maps(const Decomposition& d, int64_t b, const FloatArray& texts
                         std::to_string(L - 1) + " x heads 0.." + std::to_string(H - 1));
     }
     // Sum the selected cells per token first (E-vectors), then one dot per text.
-    std::vector<double> summed(static_cast<size_t>((N - 1) * E), 0.0);
+    std::vector<double> summed(static_cast<size_t>(P * E), 0.0);
     for (const auto& [l, h] : cells)
-        for (int64_t m = 1; m < N; ++m) {
+        for (int64_t m = lead; m < N; ++m) {
             const float* v = d.attentions.data.data() + (((b * Ls + (l - d.first_spatial_layer)) * N + m) * H + h) * E;
-            double* acc = summed.data() + (m - 1) * E;
+            double* acc = summed.data() + (m - lead) * E;
             for (int64_t e = 0; e < E; ++e) acc[e] += v[e];
         }
     const int64_t T = texts.shape[0];
     FloatArray maps({T, grid, grid});
     for (int64_t t = 0; t < T; ++t)
-        for (int64_t m = 0; m < N - 1; ++m) {
+        for (int64_t m = 0; m < P; ++m) {
             double dot = 0;
             for (int64_t e = 0; e < E; ++e)
                 dot += summed[static_cast<size_t>(m * E + e)] * texts.data[static_cast<size_t>(t * E + e)];
-            maps.data[static_cast<size_t>(t * (N - 1) + m)] = static_cast<float>(dot);  // row-major patch order
+            maps.data[static_cast<size_t>(t * P + m)] = static_cast<float>(dot);  // row-major patch order
         }
     return maps;
 }

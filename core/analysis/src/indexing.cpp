@@ -66,14 +66,11 @@ BatchPixels image_files_of(const StoreWriter& writer, const ClipModel& model) {
 StoreTerms store_terms_of(const ClipModel& model, const FloatArray& pixels) {
     DecomposeOptions nonspatial;
     nonspatial.spatial = false;
-    if (model.config().vision.pooling == VisionPooling::AttentionPool) {  // docs/method.md §12.3, §12.5
-        PooledDecomposition d = decompose_pooled(model, pixels, nonspatial);
-        const double error = d.max_sum_error();
-        return {std::move(d.embedding), std::move(d.heads), std::move(d.mlps), std::move(d.pooling), error};
-    }
-    Decomposition d = decompose(model, pixels, nonspatial);
+    Decomposition d = decompose_image_terms(model, pixels, nonspatial);  // docs/method.md §12.5 when pooled
     const double error = d.max_sum_error();
-    return {std::move(d.embedding), std::move(d.heads), std::move(d.mlps), std::move(d.cls_attn), error};
+    const bool pooled = model.config().vision.pooling == VisionPooling::AttentionPool;
+    return {std::move(d.embedding), std::move(d.heads), std::move(d.mlps),
+            pooled ? std::move(d.pooling) : std::move(d.cls_attn), error};
 }
 
 IndexReport index_into_store(const ClipModel& model, StoreWriter& writer, const BatchPixels& pixels,

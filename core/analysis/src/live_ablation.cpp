@@ -29,6 +29,10 @@ std::vector<float> ablated_embedding(const Decomposition& d, int64_t b, const Li
     const int64_t L = d.heads.shape[1], H = d.heads.shape[2], E = d.heads.shape[3];
     check_means(a.head_means, {L, H, E}, "head");
     check_means(a.mlp_means, {L + 1, E}, "MLP");
+    check_means(a.pooling_mean, {E}, "pooling");
+    const bool pooled = d.pooling.rank() == 2;
+    if (a.pooling && !pooled)
+        throw_usage("this model has no attention pooling head: its pooling term cannot be ablated");
     std::vector<uint8_t> head_off(static_cast<size_t>(L * H), 0), mlp_off(static_cast<size_t>(L + 1), 0);
     for (const auto& [l, h] : a.heads) {
         if (l < 0 || l >= L || h < 0 || h >= H)
@@ -56,6 +60,10 @@ std::vector<float> ablated_embedding(const Decomposition& d, int64_t b, const Li
         else if (a.mlp_means)
             add(a.mlp_means->data.data() + m * E);
     }
+    if (pooled && !a.pooling)
+        add(d.pooling.data.data() + b * E);
+    else if (pooled && a.pooling_mean)
+        add(a.pooling_mean->data.data());
     return std::vector<float>(sum.begin(), sum.end());
 }
 
@@ -72,6 +80,7 @@ PartScores part_scores(const Decomposition& d, int64_t b, const std::vector<floa
     PartScores out;
     for (int64_t i = 0; i < L * H; ++i) out.heads.push_back(dot(d.heads.data.data() + (b * L * H + i) * E));
     for (int64_t m = 0; m <= L; ++m) out.mlps.push_back(dot(d.mlps.data.data() + (b * (L + 1) + m) * E));
+    if (d.pooling.rank() == 2) out.pooling.push_back(dot(d.pooling.data.data() + b * E));
     return out;
 }
 
@@ -101,6 +110,21 @@ std::vector<float> label_probabilities(const std::vector<float>& cosines, float 
     std::vector<float> out;
     for (double v : e) out.push_back(static_cast<float>(v / total));
     return out;
+}
+
+std::vector<float> label_scores(const std::vector<float>& cosines, const ZeroShotScoring& scoring) {
+    switch (scoring.rule) {
+        case ScoreRule::Softmax:
+            return label_probabilities(cosines, scoring.logit_scale);
+        case ScoreRule::Cosine:
+            return cosines;
+        case ScoreRule::Sigmoid: {
+            std::vector<float> out;
+            for (float c : cosines) out.push_back(sigmoid_score(c, scoring));
+            return out;
+        }
+    }
+    throw_usage("unknown score rule");
 }
 
 std::vector<std::pair<int64_t, int64_t>> kept_heads(const Decomposition& d, const LiveAblation& a) {

@@ -182,6 +182,11 @@ std::string ZeroShotScoring::description() const {
     return "?";
 }
 
+float sigmoid_score(float cosine, const ZeroShotScoring& s) {
+    const double logit = static_cast<double>(s.logit_scale) * cosine + s.logit_bias;
+    return static_cast<float>(1.0 / (1.0 + std::exp(-logit)));
+}
+
 FloatArray zero_shot_scores(const FloatArray& images, const FloatArray& classifier, const ZeroShotScoring& s) {
     switch (s.rule) {
         case ScoreRule::Softmax:
@@ -190,10 +195,7 @@ FloatArray zero_shot_scores(const FloatArray& images, const FloatArray& classifi
             return zero_shot_cosines(images, classifier);
         case ScoreRule::Sigmoid: {
             FloatArray scores = zero_shot_cosines(images, classifier);
-            for (float& x : scores.data) {
-                const double logit = static_cast<double>(s.logit_scale) * x + s.logit_bias;
-                x = static_cast<float>(1.0 / (1.0 + std::exp(-logit)));
-            }
+            for (float& x : scores.data) x = sigmoid_score(x, s);
             return scores;
         }
     }

@@ -41,10 +41,10 @@ Image image_from_gif(const std::string& bytes, const std::string& path) {
 
 // JPEGs through libjpeg directly (see jpeg_decoder.h): the same pixels as OpenCV for
 // grey and YCbCr files, Pillow's conversion for CMYK, and truncated files refused.
-Image image_from_jpeg(const std::string& bytes, const std::string& path) {
+Image image_from_jpeg(const std::string& bytes, const std::string& path, const FractionDone& on_decoded) {
     JpegPixels px;
     try {
-        px = decode_jpeg(bytes, kMaxImagePixels);
+        px = decode_jpeg(bytes, kMaxImagePixels, on_decoded);
     } catch (const std::runtime_error& e) {
         throw_input(path, std::string("JPEG: ") + e.what());
     }
@@ -103,7 +103,8 @@ Image image_from_rgb(int width, int height, const std::vector<uint8_t>& rgb) {
 
 Image load_image(const std::string& path) { return load_image(path, {}); }
 
-Image load_image(const std::string& path, const std::function<void(const ImageFileInfo&)>& on_header) {
+Image load_image(const std::string& path, const std::function<void(const ImageFileInfo&)>& on_header,
+                 const FractionDone& on_decoded) {
     const std::string bytes = read_file_bytes(path, size_t{1} << 31);
     if (bytes.empty()) throw_input(path, "empty file");
     // Dimensions from the header first: a bomb (a few kB declaring 30000x30000) is refused
@@ -120,7 +121,7 @@ Image load_image(const std::string& path, const std::function<void(const ImageFi
         on_header(ImageFileInfo{header.format, header.width, header.height, static_cast<int64_t>(bytes.size())});
     // OpenCV 4.6 has no GIF decoder; for JPEGs it differs from Pillow on CMYK and truncation.
     if (header.format == "gif") return image_from_gif(bytes, path);
-    if (header.format == "jpeg") return image_from_jpeg(bytes, path);
+    if (header.format == "jpeg") return image_from_jpeg(bytes, path, on_decoded);
     const cv::Mat raw(1, static_cast<int>(bytes.size()), CV_8UC1, const_cast<char*>(bytes.data()));
     cv::Mat m;
     try {
@@ -283,13 +284,14 @@ std::vector<T> window(const std::vector<T>& pixels, int width, int height, int c
 
 }  // namespace
 
-Image resize_pillow(const Image& image, int width, int height, const std::string& interpolation) {
+Image resize_pillow(const Image& image, int width, int height, const std::string& interpolation,
+                    const FractionDone& on_resized) {
     // Pillow resizes palette and bilevel images with NEAREST whatever filter is asked for.
     const ResampleFilter filter = image.is_palette ? ResampleFilter::Nearest : resample_filter(interpolation);
-    return resample_8bit(image, width, height, filter);
+    return resample_8bit(image, width, height, filter, on_resized);
 }
 
-Image resize_and_crop(const Image& image, const PreprocessConfig& config) {
+Image resize_and_crop(const Image& image, const PreprocessConfig& config, const FractionDone& on_resized) {
     const int S = static_cast<int>(config.image_size);
     // Errors name the image's file when it came from one (a bad input), else it is a caller's mistake.
     const auto refuse = [&image](const std::string& problem) {
@@ -305,7 +307,7 @@ Image resize_and_crop(const Image& image, const PreprocessConfig& config) {
         rgb.wide.clear();
         PreprocessConfig as_rgb = config;
         as_rgb.convert_rgb_first = false;
-        return resize_and_crop(rgb, as_rgb);
+        return resize_and_crop(rgb, as_rgb, on_resized);
     }
     const Geometry g = preprocess_geometry(image, config, refuse);
     const bool resize = g.width != image.width || g.height != image.height;
@@ -314,13 +316,14 @@ Image resize_and_crop(const Image& image, const PreprocessConfig& config) {
         const std::vector<int32_t> resized = resize ? resample_wide(image.wide, image.width, image.height, g.width,
                                                                     g.height, resample_filter(config.interpolation))
                                                     : image.wide;
+        if (resize && on_resized) on_resized(1.0);
         const std::vector<int32_t> w = window(resized, g.width, g.height, 1, S, g.left, g.top, int32_t{config.fill});
         Image grey{S, S, 1, false, std::vector<uint8_t>(w.size()), image.source};
         for (size_t i = 0; i < w.size(); ++i) grey.pixels[i] = static_cast<uint8_t>(std::clamp(w[i], 0, 255));
         return to_rgb(grey);
     }
     Image resampled;
-    if (resize) resampled = resize_pillow(image, g.width, g.height, config.interpolation);
+    if (resize) resampled = resize_pillow(image, g.width, g.height, config.interpolation, on_resized);
     const Image& resized = resize ? resampled : image;  // no copy of an image already at size
     // Cropped (or padded, in the image's own bands: a CMYK pad of 0 is white once converted)
     // and converted to RGB after, as open_clip does (alpha dropped, CMYK converted).

@@ -2,10 +2,13 @@
 
 #include <csetjmp>
 #include <cstdio>
+#include <algorithm>
 #include <stdexcept>
 
 #include <jerror.h>
 #include <jpeglib.h>
+
+#include "fraction_span.h"
 
 namespace clipscope {
 namespace {
@@ -32,6 +35,22 @@ void on_message(j_common_ptr cinfo, int level) {
     cinfo->err->num_warnings++;
 }
 
+// libjpeg's progress monitor, followed through a FractionSpan: the fraction of passes done,
+// the current one by its counter.
+struct ProgressManager {
+    jpeg_progress_mgr base;  // first, so that libjpeg's pointer is this struct's
+    FractionSpan* span;
+};
+
+void on_progress(j_common_ptr cinfo) {
+    const auto* p = reinterpret_cast<const ProgressManager*>(cinfo->progress);
+    const jpeg_progress_mgr& m = p->base;
+    constexpr int64_t kScale = 1'000'000;
+    const double within = m.pass_limit > 0 ? static_cast<double>(m.pass_counter) / m.pass_limit : 0.0;
+    const double passes = std::max(1, m.total_passes);
+    p->span->at(static_cast<int64_t>((m.completed_passes + within) / passes * kScale), kScale);
+}
+
 // Pillow's MULDIV255: a*b/255 rounded, in integers.
 inline int muldiv255(int a, int b) {
     const int t = a * b + 128;
@@ -47,18 +66,23 @@ void cmyk_to_rgb_like_pillow(const uint8_t* cmyk, uint8_t* rgb, size_t pixels) {
     }
 }
 
-JpegPixels decode_jpeg(const std::string& bytes, int64_t max_pixels) {
+JpegPixels decode_jpeg(const std::string& bytes, int64_t max_pixels, const FractionDone& on_decoded) {
     JpegPixels out;
     jpeg_decompress_struct cinfo{};
     ErrorManager err{};
     cinfo.err = jpeg_std_error(&err.base);
     err.base.error_exit = on_error;
     err.base.emit_message = on_message;
+    FractionSpan span(on_decoded, 0.0, 1.0);
+    ProgressManager progress{};
+    progress.base.progress_monitor = on_progress;
+    progress.span = &span;
     if (setjmp(err.jump)) {
         jpeg_destroy_decompress(&cinfo);
         throw std::runtime_error(std::string("cannot decode JPEG: ") + err.message);
     }
-    jpeg_create_decompress(&cinfo);
+    jpeg_create_decompress(&cinfo);  // clears every field but err, so progress is set after it
+    if (on_decoded) cinfo.progress = &progress.base;
     jpeg_mem_src(&cinfo, reinterpret_cast<const unsigned char*>(bytes.data()),
                  static_cast<unsigned long>(bytes.size()));
     jpeg_read_header(&cinfo, TRUE);
@@ -108,6 +132,7 @@ JpegPixels decode_jpeg(const std::string& bytes, int64_t max_pixels) {
     // or not the file has an Adobe marker, so a stored sample s means ink 255 - s.
     if (out.channels == 4)
         for (uint8_t& v : out.pixels) v = static_cast<uint8_t>(255 - v);
+    span.at(1, 1);
     return out;
 }
 

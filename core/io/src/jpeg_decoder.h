@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "clipscope/io/image.h"
+
 namespace clipscope {
 
 struct JpegPixels {
@@ -19,8 +21,9 @@ struct JpegPixels {
 // Throws std::runtime_error describing the problem (the caller adds the file name). The
 // file ending before the last scanline is an error, as in Pillow; libjpeg's other
 // warnings (e.g. extraneous bytes before a marker) are not, as in Pillow. Images above
-// max_pixels are refused before libjpeg allocates anything for them.
-JpegPixels decode_jpeg(const std::string& bytes, int64_t max_pixels);
+// max_pixels are refused before libjpeg allocates anything for them. on_decoded follows
+// libjpeg's passes (one for a baseline file; a progressive one's scans are read first).
+JpegPixels decode_jpeg(const std::string& bytes, int64_t max_pixels, const FractionDone& on_decoded = {});
 
 // Pillow's cmyk2rgb: R = (255-K) - C*(255-K)/255 rounded, likewise G from M, B from Y.
 void cmyk_to_rgb_like_pillow(const uint8_t* cmyk, uint8_t* rgb, size_t pixels);

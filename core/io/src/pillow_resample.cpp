@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "clipscope/base/error.h"
+#include "fraction_span.h"
 
 namespace clipscope {
 namespace {
@@ -96,10 +97,11 @@ Image same_kind(const Image& in, int width, int height) {
                  in.is_cmyk};
 }
 
-Image resample_horizontal(const Image& in, int out_width, ResampleFilter f) {
+Image resample_horizontal(const Image& in, int out_width, ResampleFilter f, FractionSpan& progress) {
     const Coefficients c = precompute(in.width, out_width, f);
     Image out = same_kind(in, out_width, in.height);
     for (int y = 0; y < in.height; ++y) {
+        progress.at(y, in.height);
         const uint8_t* row = in.pixels.data() + static_cast<size_t>(y) * in.width * in.channels;
         for (int xx = 0; xx < out_width; ++xx) {
             const int xmin = c.bounds[static_cast<size_t>(xx) * 2], xmax = c.bounds[static_cast<size_t>(xx) * 2 + 1];
@@ -114,11 +116,12 @@ Image resample_horizontal(const Image& in, int out_width, ResampleFilter f) {
     return out;
 }
 
-Image resample_vertical(const Image& in, int out_height, ResampleFilter f) {
+Image resample_vertical(const Image& in, int out_height, ResampleFilter f, FractionSpan& progress) {
     const Coefficients c = precompute(in.height, out_height, f);
     Image out = same_kind(in, in.width, out_height);
     const size_t stride = static_cast<size_t>(in.width) * in.channels;
     for (int yy = 0; yy < out_height; ++yy) {
+        progress.at(yy, out_height);
         const int ymin = c.bounds[static_cast<size_t>(yy) * 2], ymax = c.bounds[static_cast<size_t>(yy) * 2 + 1];
         const int32_t* k = c.taps.data() + static_cast<size_t>(yy) * c.kernel_size;
         for (size_t i = 0; i < stride; ++i) {
@@ -173,7 +176,7 @@ ResampleFilter resample_filter(const std::string& interpolation) {
     throw Error(ErrorKind::Internal, "unknown interpolation '" + interpolation + "'");
 }
 
-Image resample_8bit(const Image& image, int width, int height, ResampleFilter filter) {
+Image resample_8bit(const Image& image, int width, int height, ResampleFilter filter, const FractionDone& on_done) {
     if (filter == ResampleFilter::Nearest) {
         Image out = same_kind(image, width, height);
         const std::vector<int> sx = nearest_sources(image.width, width), sy = nearest_sources(image.height, height);
@@ -190,9 +193,17 @@ Image resample_8bit(const Image& image, int width, int height, ResampleFilter fi
     Image im = image;
     const bool alpha = im.channels == 4 && !im.is_cmyk;  // CMYK is resized as four plain bands
     if (alpha) premultiply(im);
-    if (width != im.width) im = resample_horizontal(im, width, filter);
-    if (height != im.height) im = resample_vertical(im, height, filter);
+    // Each pass costs about (its input's rows x the taps per output pixel x the output's
+    // width); the taps grow with the scale, so the horizontal pass's share of the two is
+    // about in.width / (in.width + width).
+    const bool both = width != im.width && height != im.height;
+    const double first = both ? static_cast<double>(im.width) / (im.width + width) : 1.0;
+    FractionSpan horizontal(on_done, 0.0, first),
+        vertical(on_done, width != im.width ? first : 0.0, width != im.width ? 1.0 - first : 1.0);
+    if (width != im.width) im = resample_horizontal(im, width, filter, horizontal);
+    if (height != im.height) im = resample_vertical(im, height, filter, vertical);
     if (alpha) unpremultiply(im);
+    if (on_done) on_done(1.0);
     return im;
 }
 

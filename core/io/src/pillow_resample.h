@@ -19,7 +19,8 @@ enum class ResampleFilter { Nearest, Bilinear, Bicubic };
 ResampleFilter resample_filter(const std::string& interpolation);
 
 // 8-bit bands (RGB, RGBA premultiplied as Pillow does, CMYK as four plain bands).
-Image resample_8bit(const Image& image, int width, int height, ResampleFilter filter);
+// on_done follows the passes row by row.
+Image resample_8bit(const Image& image, int width, int height, ResampleFilter filter, const FractionDone& on_done = {});
 
 // Pillow's 32-bit mode "I" (16-bit grey): double weights, each pass rounded half away
 // from zero to int32, no clipping.

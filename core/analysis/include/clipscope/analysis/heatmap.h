@@ -2,7 +2,8 @@
 // Spatial maps of what pushes an image toward a text (docs/method.md §6.1): for
 // each patch token m, the sum over the selected layers and heads of the
 // decomposition terms attn[l, m, h] dotted with the text direction. The class-token
-// cell and the MLP terms are not part of the map, as in the reference's demo.
+// cell (Decomposition::leading_tokens) and the MLP terms are not part of the map, as in the
+// reference's demo.
 #include <cstdint>
 #include <string>
 #include <vector>

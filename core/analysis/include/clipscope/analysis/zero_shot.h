@@ -43,6 +43,8 @@ struct ZeroShotScoring {
     std::string description() const;
 };
 ZeroShotScoring zero_shot_scoring(const ClipModel& model);
+// SigLIP's score of one label from its cosine: sigmoid(logit_scale * cosine + logit_bias).
+float sigmoid_score(float cosine, const ZeroShotScoring& scoring);
 // [B, C] scores by the rule. Embeddings need not be normalised.
 FloatArray zero_shot_scores(const FloatArray& image_embeddings, const FloatArray& classifier,
                             const ZeroShotScoring& scoring);

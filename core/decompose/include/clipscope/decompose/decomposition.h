@@ -20,8 +20,14 @@ struct Decomposition {
     FloatArray embedding;   // [B, E] unnormalised image embedding
     FloatArray attentions;  // [B, Ls, N, H, E] spatial terms of layers first_spatial_layer..L-1 (empty if not spatial)
     int64_t first_spatial_layer = 0;
-    FloatArray heads;               // [B, L, H, E] per (layer, head), summed over source tokens
-    FloatArray mlps;                // [B, L+1, E]
+    // Tokens before the patches on the N axis of `attentions`: 1, the class token (CLIP); 0
+    // for an attention-pooled image (SigLIP), whose terms enter z at the patches themselves.
+    int64_t leading_tokens = 1;
+    FloatArray heads;  // [B, L, H, E] per (layer, head), summed over source tokens
+    FloatArray mlps;   // [B, L+1, E]
+    // [B, E] the attention pooling head's residual MLP, not linear and so one term (SigLIP,
+    // decompose_image_terms); empty for a class-token model. heads + mlps + pooling = z/||z||.
+    FloatArray pooling;
     FloatArray cls_attn;            // [B, L, E] terms of source token 0 summed over heads
     FloatArray ln_post_mean;        // [B] ln_post's mean at the class token
     FloatArray ln_post_std;         // [B] sqrt(var + eps)

@@ -37,6 +37,14 @@ struct PooledDecomposition {
 PooledDecomposition decompose_pooled(const ClipModel& model, const FloatArray& pixels,
                                      const DecomposeOptions& options = {});
 
+// Either kind of model's terms in Decomposition's layout, for code that reads one image's
+// parts whatever pools it (the app, stores): decompose() for a class-token model; for an
+// attention-pooled one decompose_pooled(), with leading_tokens = 0, the pooling MLP in
+// `pooling`, and the pooling head's own breakdown (pool_heads, pool_bias, A_p) left out.
+// cls_attn and ln_post_* are empty there: they describe a class token.
+Decomposition decompose_image_terms(const ClipModel& model, const FloatArray& pixels,
+                                    const DecomposeOptions& options = {});
+
 // Each head's map toward each direction, computed inside the decomposition: the E-wide cells
 // of `attentions` are never formed (so400m at 384 px would need 1.45 GB per image for them).
 // maps[b, t, l, h, m] = attentions[b, l, m, h] . u_t, the same numbers up to rounding.

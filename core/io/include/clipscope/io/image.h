@@ -45,9 +45,18 @@ struct ImageFileInfo {
     int64_t width = -1, height = -1;
     int64_t file_bytes = 0;
 };
+// The fraction of a long step done so far, 0..1, for a caller showing progress: called on
+// the working thread, at most once per percent. It must not throw (it may be called from
+// inside a C decoder).
+using FractionDone = std::function<void(double fraction)>;
+
 // As load_image, calling on_header once the header has been read and accepted, before the
 // decode: a caller showing progress can say how large the image it is waiting for is.
-Image load_image(const std::string& path, const std::function<void(const ImageFileInfo&)>& on_header);
+// on_decoded follows the decode itself where the decoder can tell (JPEG: libjpeg's
+// progress monitor); PNG, WebP, TIFF, BMP and PNM are decoded by OpenCV in one call that
+// tells nothing, and GIF's first frame is not followed.
+Image load_image(const std::string& path, const std::function<void(const ImageFileInfo&)>& on_header,
+                 const FractionDone& on_decoded = {});
 Image image_from_rgb(int width, int height, const std::vector<uint8_t>& rgb);
 
 // Pillow's Image.resize(size, BICUBIC) on 8-bit data (a = -0.5, support scaled when
@@ -56,12 +65,14 @@ Image resize_bicubic_pillow(const Image& image, int width, int height);
 Image resize_nearest_pillow(const Image& image, int width, int height);
 // Image.resize with the named filter ("bicubic", "bilinear", "nearest"); palette and
 // bilevel images get NEAREST whatever is asked, as in Pillow.
-Image resize_pillow(const Image& image, int width, int height, const std::string& interpolation);
+Image resize_pillow(const Image& image, int width, int height, const std::string& interpolation,
+                    const FractionDone& on_resized = {});
 
 // The S x S image the model sees, before normalising, as open_clip's evaluation
 // transform makes it for the config's resize_mode and interpolation (see
-// PreprocessConfig): for the model's input and for display.
-Image resize_and_crop(const Image& image, const PreprocessConfig& config);
+// PreprocessConfig): for the model's input and for display. on_resized follows the resize
+// of 8-bit images (a 16-bit grey one is reported only when done).
+Image resize_and_crop(const Image& image, const PreprocessConfig& config, const FractionDone& on_resized = {});
 
 // The last step of the transform on an already cropped image -> [3, S, S] (value/255 - mean) / std.
 FloatArray normalize_crop(const Image& crop, const PreprocessConfig& config);
