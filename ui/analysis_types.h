@@ -39,17 +39,12 @@ struct ModelSummary {
     QString vocabulary;          // the tokenizer file in use ("" when none)
     QString vocabulary_problem;  // without one: where it was looked for
     double load_seconds = 0;
+    // Bytes of one image's E-wide spatial terms (layers x tokens x heads x embed_dim floats):
+    // above the worker's budget the app keeps projected maps instead.
+    int64_t spatial_bytes = 0;
     // Config fields loaded only because the user allowed unknown fields ("vision_cfg.foo = 3"):
     // every caption names them, since they may change the numbers.
     QStringList unknown_config_fields;
-};
-
-struct ImageAnalysis {
-    uint64_t request = 0;
-    QString path;
-    Image crop;                                          // the model's view: resized and centre-cropped RGB
-    std::shared_ptr<const Decomposition> decomposition;  // batch of one, spatial terms for every layer
-    double seconds = 0;
 };
 
 struct TextEmbeddings {
@@ -59,6 +54,23 @@ struct TextEmbeddings {
     std::vector<float> a, b;  // unit [E]; empty when the text is empty
     FloatArray label_rows;    // [C, E] unit rows: each label's prompt-template ensemble
     QString labels_note;      // why the labels were left out ("" when they were embedded)
+};
+
+// The rows a projected decomposition maps toward, in this order: A (if given), B (if given),
+// then every label. Any direction the view draws is a combination of them. [T, E], T may be 0.
+FloatArray map_rows(const TextEmbeddings& texts, int64_t embed_dim);
+
+struct ImageAnalysis {
+    uint64_t request = 0;
+    QString path;
+    Image crop;  // the model's view: resized and centre-cropped RGB
+    // Batch of one. Spatial terms for every layer, or, when `projected`, none: each head's
+    // map toward the rows of map_rows(*map_texts) instead (Decomposition::head_maps), since
+    // the E-wide terms would not fit (AnalysisWorker::setSpatialBudget).
+    std::shared_ptr<const Decomposition> decomposition;
+    bool projected = false;
+    std::shared_ptr<const TextEmbeddings> map_texts;  // what the maps were projected on (null: no maps yet)
+    double seconds = 0;
 };
 
 // Texts given as files instead of the text tower (--text-embeddings / --texts); both or neither.

@@ -38,6 +38,11 @@ QString image_size_text(const ImageFileInfo& info) {
     if (info.width <= 0 || info.height <= 0) return bytes;
     return QString("%1 \u00d7 %2 px, %3").arg(info.width).arg(info.height).arg(bytes);
 }
+
+// One image's E-wide spatial terms (Decomposition::attentions), in bytes.
+int64_t spatial_bytes(const ClipConfig& c) {
+    return c.vision.layers * c.vision.tokens() * c.vision.heads * c.embed_dim * static_cast<int64_t>(sizeof(float));
+}
 }  // namespace
 
 AnalysisWorker::AnalysisWorker() {
@@ -47,6 +52,13 @@ AnalysisWorker::AnalysisWorker() {
     qRegisterMetaType<ImageSetPtr>();
     qRegisterMetaType<NeighborsPtr>();
     qRegisterMetaType<HeadLabels>();
+    bool ok = false;
+    const qint64 budget_mb = qEnvironmentVariableIntValue("CLIPSCOPE_SPATIAL_BUDGET_MB", &ok);
+    if (ok && budget_mb >= 0)
+        spatial_budget_ = static_cast<int64_t>(budget_mb) << 20;
+    else if (qEnvironmentVariableIsSet("CLIPSCOPE_SPATIAL_BUDGET_MB"))
+        qWarning("CLIPSCOPE_SPATIAL_BUDGET_MB=%s is not a whole number of megabytes: the budget stays 512 MB",
+                 qgetenv("CLIPSCOPE_SPATIAL_BUDGET_MB").constData());
     thread_.setObjectName("clipscope-requests");
     context_ = new QObject;
     context_->moveToThread(&thread_);
@@ -131,6 +143,7 @@ uint64_t AnalysisWorker::loadModel(const QString& spec, const QString& device, c
     const uint64_t id = next_id_++;
     post("Loading the model", Lane::Interactive, latest_model_, id,
          [this, spec, device, vocabulary, allow_unknown_config_fields, text_files] {
+             last_texts_.reset();  // embedded by the model this one replaces
              QElapsedTimer timer;
              timer.start();
              LoadOptions options;
@@ -164,6 +177,7 @@ uint64_t AnalysisWorker::loadModel(const QString& spec, const QString& device, c
              s->image_size = c.vision.image_size;
              s->embed_dim = c.embed_dim;
              s->parameters = model->info().parameter_count;
+             s->spatial_bytes = spatial_bytes(c);
              s->has_text_tower = c.text_tower;
              s->text_unavailable = QString::fromStdString(c.text_unavailable);
              s->tokenizer_unsupported = QString::fromStdString(c.tokenizer_unsupported);
@@ -196,9 +210,9 @@ uint64_t AnalysisWorker::loadModel(const QString& spec, const QString& device, c
     return id;
 }
 
-uint64_t AnalysisWorker::analyseImage(const QString& path) {
+uint64_t AnalysisWorker::analyseImage(const QString& path, TextEmbeddingsPtr texts) {
     const uint64_t id = next_id_++;
-    post("Analysing the image", Lane::Interactive, latest_image_, id, [this, path, id] {
+    post("Analysing the image", Lane::Interactive, latest_image_, id, [this, path, id, texts] {
         const auto model = this->model();
         if (!model) throw Error(ErrorKind::Usage, "no model is loaded");
         QElapsedTimer timer;
@@ -228,8 +242,21 @@ uint64_t AnalysisWorker::analyseImage(const QString& path) {
         a->crop = resize_and_crop(image, model->config().preprocess, advance(2));
         what = tr("Decomposing %1").arg(name);
         Q_EMIT imageStep(path, 3, kSteps, what, -1);
+        DecomposeOptions options;
+        const ClipConfig& c = model->config();
+        a->projected = spatial_bytes(c) > spatial_budget_.load();
+        FloatArray rows;
+        if (a->projected) {
+            // The maps toward the current texts only, computed inside the decomposition.
+            options.spatial = false;
+            // Texts embedded after the request was posted (both run on this thread, in order)
+            // are newer than the ones it carries: mapping toward them spares a second run.
+            a->map_texts = last_texts_ && (!texts || last_texts_->request > texts->request) ? last_texts_ : texts;
+            if (a->map_texts) rows = map_rows(*a->map_texts, c.embed_dim);
+            if (rows.rank() == 2 && rows.shape[0] > 0) options.map_directions = &rows;
+        }
         a->decomposition = std::make_shared<Decomposition>(
-            decompose_image_terms(*model, normalize_crop(a->crop, model->config().preprocess)));
+            decompose_image_terms(*model, normalize_crop(a->crop, c.preprocess), options));
         a->seconds = timer.elapsed() / 1000.0;
         Q_EMIT imageAnalysed(a);
     });
@@ -272,6 +299,7 @@ uint64_t AnalysisWorker::embedTexts(const QString& text_a, const QString& text_b
                     t->label_rows.data[static_cast<size_t>(c * E + e)] =
                         classifier.data[static_cast<size_t>(e * C + c)];
         }
+        last_texts_ = t;
         Q_EMIT textsEmbedded(t);
     });
     return id;

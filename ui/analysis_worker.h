@@ -39,7 +39,14 @@ public:
     // text_files: texts are looked up there instead of embedded by the text tower.
     uint64_t loadModel(const QString& spec, const QString& device = "cpu", const QString& vocabulary = {},
                        bool allow_unknown_config_fields = false, const TextEmbeddingFiles& text_files = {});
-    uint64_t analyseImage(const QString& path);
+    // texts: the current texts, which the maps are projected on when the model's spatial
+    // terms exceed the budget (ImageAnalysis::projected); ignored below it.
+    uint64_t analyseImage(const QString& path, TextEmbeddingsPtr texts = {});
+    // Bytes of E-wide spatial terms an image may hold: 512 MB by default, or
+    // CLIPSCOPE_SPATIAL_BUDGET_MB from the environment. Above it the app keeps each head's
+    // maps toward the current texts only, and a new text re-runs the image (docs/method.md §6.1).
+    void setSpatialBudget(int64_t bytes) { spatial_budget_ = bytes; }
+    int64_t spatialBudget() const { return spatial_budget_.load(); }
     uint64_t embedTexts(const QString& text_a, const QString& text_b, const QStringList& labels);
     // Indexes a folder of images (recursively) into a store under `cache_root`, keyed by the
     // model's weights and the folder, resuming a partial one; "demo:" indexes a generated
@@ -99,6 +106,8 @@ private:
     std::atomic<uint64_t> latest_model_{0}, latest_image_{0}, latest_texts_{0}, latest_index_{0}, latest_neighbors_{0},
         latest_textspan_{0};
     std::atomic<int> pending_{0}, interactive_pending_{0};
+    std::atomic<int64_t> spatial_budget_{int64_t{512} << 20};
+    TextEmbeddingsPtr last_texts_;  // the latest texts embedded; read and written on thread_ only
 };
 
 }  // namespace clipscope::ui

@@ -197,7 +197,8 @@ Figure sheet_figure(const ViewState& state, const HeadGridModel& grid, const Ove
                std::fabs(live.parts.heads[static_cast<size_t>(b.first * H + b.second)]);
     });
     if (static_cast<int>(order.size()) > count) order.resize(static_cast<size_t>(count));
-    if (state.analysis()->decomposition->attentions.rank() != 5) order.clear();  // no spatial terms to map
+    if (state.headMap(order.empty() ? 0 : order.front().first, order.empty() ? 0 : order.front().second).rank() != 2)
+        order.clear();  // no head maps to draw (none kept, or waiting for the current texts')
 
     const Figure main = map_figure(state, style, opacity, font);
     // The heads' own maps share one symmetric range, so they compare with each other.

@@ -160,9 +160,13 @@ MainWindow::MainWindow() {
         image_ticker_->stop();
         state_->clearPending("image");
         errors_->resolved("Analysing the image");
+        // Maps projected on texts that are no longer the current ones (they changed while the
+        // image ran): shown without a map, and run again for the current texts.
+        const bool stale_maps = a->projected && state_->texts() && a->map_texts != state_->texts();
         state_->setAnalysis(std::move(a));
         if (state_->selectedLayer() < 0) selectStrongestHead();
         updateStatus();
+        if (stale_maps) showImage(current_);
     });
     connect(worker_, &AnalysisWorker::textsEmbedded, this, [this](TextEmbeddingsPtr t) {
         if (t->text_a != scores_pane_->textA() || t->text_b != scores_pane_->textB() ||
@@ -173,6 +177,11 @@ MainWindow::MainWindow() {
         if (!t->labels_note.isEmpty()) statusBar()->showMessage(t->labels_note, 20000);
         state_->setTexts(std::move(t));
         if (state_->selectedLayer() < 0) selectStrongestHead();
+        // A projected decomposition holds maps toward its texts only: new texts re-run the image.
+        const ImageAnalysisPtr& shown = state_->analysis();
+        if (shown && shown->projected && shown->map_texts != state_->texts() && current_ >= 0 &&
+            shown->path == images_.value(current_))
+            showImage(current_);
     });
     connect(worker_, &AnalysisWorker::imageSetReady, this, [this](ImageSetPtr set) {
         gallery_pane_->setIndexing(false);
@@ -390,7 +399,7 @@ void MainWindow::showImage(int index) {
     canvas_pane_->strip()->blockSignals(true);
     canvas_pane_->strip()->setCurrentRow(index);
     canvas_pane_->strip()->blockSignals(false);
-    worker_->analyseImage(images_[index]);
+    worker_->analyseImage(images_[index], state_->texts());
     image_clock_.start();
     image_step_ = tr("Decomposing %1").arg(QFileInfo(images_[index]).fileName());
     refreshImagePending();

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "clipscope/analysis/direction_maps.h"
 #include "clipscope/analysis/heatmap.h"
 
 namespace clipscope::ui {
@@ -131,7 +132,14 @@ void ViewState::recompute() {
         }
         // The direction: text A (minus B), else the predicted label. Terms are divided by
         // ||z|| and text rows are unit, so values along it add up to cosines.
+        // The same direction as coefficients over map_rows(*texts_) (A, B, labels), for a
+        // projected decomposition's maps.
+        const int64_t lead_rows = texts_ ? (texts_->a.empty() ? 0 : 1) + (texts_->b.empty() ? 0 : 1) : 0;
+        const int64_t label_count = texts_ && texts_->label_rows.rank() == 2 ? texts_->label_rows.shape[0] : 0;
+        std::vector<float> coefficients(static_cast<size_t>(lead_rows + label_count), 0.0f);
         if (texts_ && !texts_->a.empty()) {
+            coefficients[0] = 1.0f;
+            if (!texts_->b.empty()) coefficients[1] = -1.0f;
             r.direction = texts_->a;
             r.direction_label = "\u201c" + texts_->text_a + "\u201d";
             r.units = "direct contribution to cos(image, A)";
@@ -147,6 +155,9 @@ void ViewState::recompute() {
             // docs/method.md §6): a lone text direction shares a large component with every
             // caption, so its map mostly shows where the image is "an image" at all.
             const int64_t E = texts_->label_rows.shape[1], C = texts_->label_rows.shape[0];
+            coefficients[static_cast<size_t>(lead_rows + top)] += 1.0f;
+            for (int64_t c = 0; c < C; ++c)
+                coefficients[static_cast<size_t>(lead_rows + c)] -= 1.0f / static_cast<float>(C);
             r.direction.assign(texts_->label_rows.data.begin() + top * E,
                                texts_->label_rows.data.begin() + (top + 1) * E);
             for (int64_t c = 0; c < C; ++c)
@@ -169,10 +180,22 @@ void ViewState::recompute() {
             } else {
                 heads = kept_heads(d, ablation);
             }
-            MapSelection selection;
-            selection.heads = heads;
-            r.map = heads.empty() ? FloatArray({model_->grid, model_->grid})
-                                  : token_maps(d, 0, dir, selection, model_->grid);
+            if (analysis_->projected) {
+                // Maps projected on the texts the image was decomposed with: drawn only when
+                // those are the current texts (the window re-runs the image for new ones).
+                r.map_waiting = analysis_->map_texts != texts_ || d.head_maps.rank() != 5;
+                if (!r.map_waiting) r.coefficients = std::move(coefficients);
+            }
+            r.map = FloatArray({model_->grid, model_->grid});
+            if (!heads.empty() && !r.map_waiting) {
+                if (analysis_->projected) {
+                    r.map = combined_head_map(d, 0, r.coefficients, heads, model_->grid);
+                } else {
+                    MapSelection selection;
+                    selection.heads = heads;
+                    r.map = token_maps(d, 0, dir, selection, model_->grid);
+                }
+            }
             r.map.shape = {model_->grid, model_->grid};
             r.map_max_abs = max_abs(r.map);
         }
@@ -206,8 +229,11 @@ void ViewState::setMapScaleRange(double range) {
 }
 
 FloatArray ViewState::headMap(int layer, int head) const {
-    if (!live_.valid || !analysis_ || !analysis_->decomposition || analysis_->decomposition->attentions.rank() != 5)
+    if (!live_.valid || live_.map_waiting || !analysis_ || !analysis_->decomposition ||
+        !has_head_maps(*analysis_->decomposition))
         return {};
+    if (analysis_->projected)
+        return combined_head_map(*analysis_->decomposition, 0, live_.coefficients, {{layer, head}}, model_->grid);
     MapSelection selection;
     selection.heads = {{layer, head}};
     const FloatArray dir({1, static_cast<int64_t>(live_.direction.size())}, live_.direction);
@@ -218,19 +244,29 @@ FloatArray ViewState::headMap(int layer, int head) const {
 
 std::vector<std::tuple<int, int, float>> ViewState::patchTopHeads(int patch, int count) const {
     std::vector<std::tuple<int, int, float>> out;
-    if (!live_.valid || !analysis_ || patch < 0) return out;
+    if (!live_.valid || live_.map_waiting || !analysis_ || patch < 0) return out;
     const Decomposition& d = *analysis_->decomposition;
-    if (d.attentions.rank() != 5) return out;
-    const int64_t Ls = d.attentions.shape[1], N = d.attentions.shape[2], H = d.attentions.shape[3],
-                  E = d.attentions.shape[4], token = patch + d.leading_tokens;
-    if (token >= N) return out;
-    for (int64_t l = 0; l < Ls; ++l)
-        for (int64_t h = 0; h < H; ++h) {
-            const float* v = d.attentions.data.data() + ((l * N + token) * H + h) * E;
-            double dot = 0;
-            for (int64_t e = 0; e < E; ++e) dot += static_cast<double>(v[e]) * live_.direction[static_cast<size_t>(e)];
-            out.emplace_back(static_cast<int>(l + d.first_spatial_layer), static_cast<int>(h), static_cast<float>(dot));
-        }
+    if (analysis_->projected) {
+        if (d.head_maps.rank() != 5 || patch >= d.head_maps.shape[4]) return out;
+        const std::vector<float> values = head_values_at_patch(d, 0, live_.coefficients, patch);
+        const int64_t H = d.head_maps.shape[3];
+        for (int64_t i = 0; i < static_cast<int64_t>(values.size()); ++i)
+            out.emplace_back(static_cast<int>(i / H), static_cast<int>(i % H), values[static_cast<size_t>(i)]);
+    } else {
+        if (d.attentions.rank() != 5) return out;
+        const int64_t Ls = d.attentions.shape[1], N = d.attentions.shape[2], H = d.attentions.shape[3],
+                      E = d.attentions.shape[4], token = patch + d.leading_tokens;
+        if (token >= N) return out;
+        for (int64_t l = 0; l < Ls; ++l)
+            for (int64_t h = 0; h < H; ++h) {
+                const float* v = d.attentions.data.data() + ((l * N + token) * H + h) * E;
+                double dot = 0;
+                for (int64_t e = 0; e < E; ++e)
+                    dot += static_cast<double>(v[e]) * live_.direction[static_cast<size_t>(e)];
+                out.emplace_back(static_cast<int>(l + d.first_spatial_layer), static_cast<int>(h),
+                                 static_cast<float>(dot));
+            }
+    }
     std::sort(out.begin(), out.end(),
               [](const auto& a, const auto& b) { return std::fabs(std::get<2>(a)) > std::fabs(std::get<2>(b)); });
     if (static_cast<int>(out.size()) > count) out.resize(static_cast<size_t>(count));
@@ -258,7 +294,8 @@ QString ViewState::caption() const {
     if (model_ && !model_->text_embeddings.isEmpty()) parts << "texts from " + model_->text_embeddings;
     if (model_ && !model_->unknown_config_fields.isEmpty())
         parts << "loaded with unknown config fields: " + model_->unknown_config_fields.join(", ");
-    if (live_.valid) {
+    if (live_.valid && live_.map_waiting) parts << "map: being computed for the current texts";
+    if (live_.valid && !live_.map_waiting) {
         parts << "map: " + live_.direction_label;
         const char* how = map_scale_.mode() == SignedScale::Mode::Fixed  ? "fixed"
                           : map_scale_.mode() == SignedScale::Mode::Auto ? "fitted to this map"

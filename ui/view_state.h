@@ -30,6 +30,11 @@ struct LiveResult {
     // probabilities for CLIP, a sigmoid per label for SigLIP.
     std::vector<float> probabilities_before, probabilities_after;
     FloatArray map;  // [G, G]: kept heads (or the selected head) along the direction
+    // A projected decomposition (ImageAnalysis::projected): the direction as coefficients over
+    // its map rows, and whether its maps were made for other texts (the map is then blank
+    // until the image is re-run for the current ones).
+    std::vector<float> coefficients;
+    bool map_waiting = false;
     double map_max_abs = 0;
     double sum_error = 0;  // |sum of parts - embedding|, shown as the self-check
     double compute_ms = 0;

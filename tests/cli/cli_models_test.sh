@@ -8,7 +8,7 @@ source "$(dirname "$0")/cli_test_lib.sh"
 check "info random" capture "$WORK/info.json" "$CLI" info --model random:ViT-B-16
 check "info json fields" python3 -c "import json,sys; j=json.load(open('$WORK/info.json')); assert j['vision']['heads']==12 and j['vision']['tokens']==197 and j['parameter_count']==149620737, j" 
 check "bench json" capture "$WORK/bench.json" "$CLI" --threads 1 bench --random-arch tiny --batch 2 --runs 1 --json
-check "bench keys" python3 -c "import json; j=json.load(open('$WORK/bench.json')); [j[k] for k in ('plain_ms','spatial_ms','nonspatial_ms','spatial_ratio','nonspatial_ratio','batch','threads','arch')]; assert j['batch']==2 and j['threads']==1 and j['max_sum_error']<1e-5"
+check "bench keys" python3 -c "import json; j=json.load(open('$WORK/bench.json')); [j[k] for k in ('plain_ms','spatial_ms','nonspatial_ms','spatial_ratio','nonspatial_ratio','maps_ms','maps_ratio','batch','threads','arch')]; assert j['batch']==2 and j['threads']==1 and j['max_sum_error']<1e-5"
 check "decompose image" "$CLI" decompose --model random:tiny --image "$ROOT/resources/samples/red_circle_blue_square.png" --out "$WORK/dec"
 check "attentions shape" shape_is "$WORK/dec/attentions.npy" "[1, 3, 37, 4, 32]"
 check "mlps shape" shape_is "$WORK/dec/mlps.npy" "[1, 4, 32]"

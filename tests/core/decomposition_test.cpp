@@ -1,4 +1,5 @@
 // Invariants of the decomposition on random models (no fixtures needed).
+#include <cmath>
 #include <random>
 
 #include "clipscope/decompose/decompose.h"
@@ -100,6 +101,54 @@ TEST_P(RandomTiny, BatchElementsAreIndependent) {
     for (int64_t i = 0; i < n; ++i)
         m = std::max(m, std::abs(double(d.attentions.data[i]) - full_.attentions.data[n + i]));
     EXPECT_LT(m, 1e-6);
+}
+
+// The maps a large model's app view draws (DecomposeOptions::map_directions): every head's
+// spatial term dotted with each direction, formed without the E-wide terms.
+TEST_P(RandomTiny, ProjectedHeadMapsAreTheSpatialTermsProjected) {
+    const auto& c = model_->config();
+    const int64_t B = 3, L = c.vision.layers, N = c.vision.tokens(), H = c.vision.heads, E = c.embed_dim, P = N - 1;
+    FloatArray u({2, E});
+    std::mt19937 rng(3);
+    std::normal_distribution<float> normal;
+    for (float& v : u.data) v = normal(rng) / std::sqrt(static_cast<float>(E));
+    DecomposeOptions options;
+    options.spatial = false;
+    options.map_directions = &u;
+    const Decomposition d = decompose(*model_, pixels_, options);
+    EXPECT_TRUE(d.attentions.data.empty());
+    ASSERT_EQ(d.head_maps.shape, (Shape{B, 2, L, H, P}));
+    EXPECT_EQ(d.map_directions.data, u.data);
+    double worst = 0;
+    for (int64_t b = 0; b < B; ++b)
+        for (int64_t t = 0; t < 2; ++t)
+            for (int64_t l = 0; l < L; ++l)
+                for (int64_t h = 0; h < H; ++h)
+                    for (int64_t p = 0; p < P; ++p) {
+                        double dot = 0;
+                        const float* v = full_.attentions.data.data() + (((b * L + l) * N + p + 1) * H + h) * E;
+                        for (int64_t e = 0; e < E; ++e) dot += double(v[e]) * u.data[t * E + e];
+                        worst =
+                            std::max(worst, std::abs(dot - d.head_maps.data[(((b * 2 + t) * L + l) * H + h) * P + p]));
+                    }
+    EXPECT_LT(worst, 1e-6);
+    ASSERT_EQ(d.map_error.size(), 3u);
+    for (double e : d.map_error) EXPECT_LT(e, 1e-6);
+    EXPECT_LT(test::max_abs_diff(d.heads, full_.heads), 1e-7);
+    // Spatial terms and maps together: the same maps.
+    DecomposeOptions both;
+    both.map_directions = &u;
+    const Decomposition d2 = decompose(*model_, pixels_, both);
+    EXPECT_LT(test::max_abs_diff(d2.head_maps, d.head_maps), 1e-7);
+    EXPECT_LT(test::max_abs_diff(d2.attentions, full_.attentions), 1e-7);
+    // Directions of another width, or not finite, are refused by name.
+    FloatArray wrong({2, E + 1});
+    options.map_directions = &wrong;
+    EXPECT_THROW(decompose(*model_, pixels_, options), Error);
+    FloatArray nan = u;
+    nan.data[1] = std::nanf("");
+    options.map_directions = &nan;
+    EXPECT_THROW(decompose(*model_, pixels_, options), Error);
 }
 
 TEST_P(RandomTiny, WrongInputShapeIsAUsageError) {

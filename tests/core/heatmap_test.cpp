@@ -1,6 +1,9 @@
 #include "clipscope/decompose/decompose.h"
 #include "clipscope/analysis/heatmap.h"
 
+#include "clipscope/analysis/direction_maps.h"
+#include "clipscope/decompose/pooled_decomposition.h"
+
 #include <opencv2/imgcodecs.hpp>
 
 #include "clipscope/model/clip_model.h"
@@ -44,6 +47,52 @@ TEST(Heatmap, PatchMapsAddUpToTheHeadTermsWithoutTheClassToken) {
     MapSelection bad;
     bad.heads = {{3, 0}};
     EXPECT_THROW(token_maps(d, 1, text, bad, G), Error);
+}
+
+// A combination of the projected directions (A minus B, as the app draws it) gives the map
+// token_maps draws from the E-wide terms for that direction, on either kind of pooling.
+void expect_combined_maps_match(const ClipModel& model, const FloatArray& pixels, int64_t grid) {
+    const int64_t E = model.config().embed_dim;
+    FloatArray u({3, E});
+    for (int64_t i = 0; i < 3 * E; ++i) u.data[static_cast<size_t>(i)] = std::sin(0.7f * static_cast<float>(i));
+    DecomposeOptions options;
+    options.map_directions = &u;
+    const Decomposition d = decompose_image_terms(model, pixels, options);
+    const std::vector<float> c = {1.0f, -1.0f, 0.25f};
+    FloatArray direction({1, E});
+    for (int64_t e = 0; e < E; ++e)
+        for (int64_t t = 0; t < 3; ++t)
+            direction.data[static_cast<size_t>(e)] +=
+                c[static_cast<size_t>(t)] * u.data[static_cast<size_t>(t * E + e)];
+    const std::vector<std::pair<int64_t, int64_t>> heads = {{0, 1}, {1, 2}, {1, 0}};
+    MapSelection selection;
+    selection.heads = heads;
+    const FloatArray expected = token_maps(d, 0, direction, selection, grid);
+    const FloatArray got = combined_head_map(d, 0, c, heads, grid);
+    ASSERT_EQ(got.shape, (Shape{grid, grid}));
+    for (size_t i = 0; i < got.data.size(); ++i) EXPECT_NEAR(got.data[i], expected.data[i], 1e-6) << i;
+    // One patch: each head's value is its own one-head map there.
+    const std::vector<float> at = head_values_at_patch(d, 0, c, 2);
+    const int64_t H = model.config().vision.heads;
+    MapSelection one;
+    one.heads = {{1, 2}};
+    EXPECT_NEAR(at[static_cast<size_t>(1 * H + 2)], token_maps(d, 0, direction, one, grid).data[2], 1e-6);
+    EXPECT_THROW(combined_head_map(d, 0, {1.0f}, heads, grid), Error);
+    EXPECT_THROW(combined_head_map(d, 0, c, {{99, 0}}, grid), Error);
+    EXPECT_THROW(combined_head_map(d, 0, c, heads, grid + 1), Error);
+    EXPECT_TRUE(has_head_maps(d));
+}
+
+TEST(DirectionMaps, ACombinationOfProjectedDirectionsIsTheMapOfTheCombinedDirection) {
+    const ClipModel model = ClipModel::load("random:tiny");
+    expect_combined_maps_match(model, test::random_pixels(1, 48, 4), 6);
+}
+
+TEST(DirectionMaps, TheSameThroughTheAttentionPoolingHead) {
+    CLIPSCOPE_REQUIRE_SHARED();
+    const ClipModel model = ClipModel::load(test::fixture("siglip/tiny-siglip"));
+    expect_combined_maps_match(model, test::random_pixels(1, model.config().vision.image_size, 9),
+                               model.config().vision.grid());
 }
 
 TEST(Heatmap, BilinearUpsamplingMatchesTorchAlignCornersFalse) {

@@ -128,11 +128,18 @@ std::vector<float> label_scores(const std::vector<float>& cosines, const ZeroSho
 }
 
 std::vector<std::pair<int64_t, int64_t>> kept_heads(const Decomposition& d, const LiveAblation& a) {
-    if (d.attentions.rank() != 5) return {};
-    const int64_t L = d.first_spatial_layer + d.attentions.shape[1], H = d.attentions.shape[3];
+    // Projected head maps (DecomposeOptions::map_directions) cover every layer.
+    int64_t first = 0, L = 0, H = 0;
+    if (d.attentions.rank() == 5) {
+        first = d.first_spatial_layer, L = first + d.attentions.shape[1], H = d.attentions.shape[3];
+    } else if (d.head_maps.rank() == 5) {
+        L = d.head_maps.shape[2], H = d.head_maps.shape[3];
+    } else {
+        return {};
+    }
     const std::set<std::pair<int64_t, int64_t>> off(a.heads.begin(), a.heads.end());
     std::vector<std::pair<int64_t, int64_t>> out;
-    for (int64_t l = d.first_spatial_layer; l < L; ++l)
+    for (int64_t l = first; l < L; ++l)
         for (int64_t h = 0; h < H; ++h)
             if (!off.count({l, h})) out.emplace_back(l, h);
     return out;

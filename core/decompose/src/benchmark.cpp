@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <random>
 #include <vector>
 
@@ -32,14 +33,18 @@ BenchResult run_benchmark(const ClipModel& model, int64_t batch, int runs, uint6
     std::normal_distribution<float> dist(0.0f, 1.0f);
     for (auto& x : pixels.data) x = dist(rng);
 
-    DecomposeOptions spatial, nonspatial;
+    DecomposeOptions spatial, nonspatial, maps;
     nonspatial.spatial = false;
+    FloatArray directions({5, c.embed_dim});
+    for (auto& x : directions.data) x = dist(rng) / std::sqrt(static_cast<float>(c.embed_dim));
+    maps.spatial = false;
+    maps.map_directions = &directions;
     BenchResult r;
     r.arch = c.name;
     r.batch = batch;
     r.threads = current_threads();
     r.runs = std::max(1, runs);
-    std::vector<double> plain, sp, nsp;
+    std::vector<double> plain, sp, nsp, mp;
     // Attention-pooled models (SigLIP) have their own decomposition; the self-check is returned.
     const bool pooled = c.vision.pooling == VisionPooling::AttentionPool;
     const auto run = [&](const DecomposeOptions& o) {
@@ -49,14 +54,17 @@ BenchResult run_benchmark(const ClipModel& model, int64_t batch, int runs, uint6
     model.encode_image(pixels);  // warm-up: first-touch allocations, folded heads
     run(spatial);
     run(nonspatial);
+    run(maps);
     for (int i = 0; i < r.runs; ++i) {
         plain.push_back(time_ms([&] { model.encode_image(pixels); }));
         sp.push_back(time_ms([&] { r.max_sum_error = run(spatial); }));
         nsp.push_back(time_ms([&] { run(nonspatial); }));
+        mp.push_back(time_ms([&] { r.max_sum_error = std::max(r.max_sum_error, run(maps)); }));
     }
     r.plain_ms = median(plain);
     r.spatial_ms = median(sp);
     r.nonspatial_ms = median(nsp);
+    r.maps_ms = median(mp);
     return r;
 }
 

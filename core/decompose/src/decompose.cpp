@@ -47,6 +47,7 @@ AttentionBaselines attention_baselines(const ClipModel& model, const FloatArray&
 double Decomposition::max_sum_error() const {
     double m = 0;
     for (double e : sum_error) m = std::max(m, e);
+    for (double e : map_error) m = std::max(m, e);
     return m;
 }
 

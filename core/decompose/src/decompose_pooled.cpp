@@ -10,6 +10,7 @@
 
 #include "clipscope/base/error.h"
 #include "clipscope/decompose/pooled_decomposition.h"
+#include "decompose_towers.h"
 #include "model_internals.h"
 #include "torch_bridge.h"
 
@@ -64,6 +65,7 @@ double PooledDecomposition::max_sum_error() const {
     double m = 0;
     for (double e : sum_error) m = std::max(m, e);
     for (double e : pool_error) m = std::max(m, e);
+    for (double e : map_error) m = std::max(m, e);
     return m;
 }
 
@@ -179,6 +181,39 @@ std::pair<at::Tensor, at::Tensor> summed_terms(const PooledForward& f, const Cli
     return {heads_t, mlps_t};
 }
 
+// Each head's map toward the rows of u ([T, E]): [B, T, L, H, N], without the E-wide cells.
+at::Tensor project_maps(const PooledForward& f, const ClipWeights& w, const at::Tensor& u) {
+    const int64_t B = f.B, L = f.L, H = f.H, N = f.N, W = f.W, d = f.d, Hp = f.Hp, T = u.size(0);
+    const PoolCarrier& carry = f.carry;
+    // Backwards through the frozen map: a write t at position m scores t . q_m, with
+    // q_m = C(gamma (W_V^T concat_h'(A_p[h', m] (W_O^T u)_h'))) / sigma_m (C centres, and is
+    // its own adjoint).
+    const at::Tensor g = at::matmul(u, carry.out_w).view({1, T, 1, Hp, W / Hp});                 // [1, T, 1, H', dp]
+    const at::Tensor scaled = g * carry.probs.permute({0, 2, 1}).reshape({B, 1, N, Hp, 1});      // [B, T, N, H', dp]
+    const at::Tensor r = at::matmul(scaled.reshape({B, T, N, W}), carry.value_w) * carry.gamma;  // [B, T, N, W]
+    const at::Tensor q = (r - r.mean(-1, true)) * carry.inv_sigma.view({B, 1, N, 1}) / f.nz.view({B, 1, 1, 1});
+    // Each layer's constant share per cell, projected: the out-projection bias over its heads
+    // and the K groups' share of c over positions and heads.
+    const at::Tensor share_cell = at::matmul(f.share, u.t()).view({B, T, 1, 1}) / static_cast<double>(N * H);
+    std::vector<at::Tensor> layers;
+    for (int64_t l = 0; l < L; ++l) {
+        const auto& b = w.vision.blocks[static_cast<size_t>(l)];
+        // Through the head's slice of W_O^l: [B, T, N, H, d] against the head outputs [B, H, N, d].
+        const at::Tensor Q = at::matmul(q, b.out_w).view({B, T, N, H, d});
+        const at::Tensor o = f.outputs[static_cast<size_t>(l)].permute({0, 2, 1, 3}).unsqueeze(1);  // [B, 1, N, H, d]
+        const at::Tensor bias = at::matmul(q, b.out_b).unsqueeze(-1) / static_cast<double>(H);      // [B, T, N, 1]
+        layers.push_back(((Q * o).sum(-1) + bias + share_cell).permute({0, 1, 3, 2}));              // [B, T, H, N]
+    }
+    return at::stack(layers, 2);  // [B, T, L, H, N]
+}
+
+// Per image: max over (t, l, h) of |maps summed over positions - heads . u_t|.
+std::vector<double> map_self_check(const at::Tensor& maps, const at::Tensor& heads, const at::Tensor& u) {
+    const at::Tensor along = at::matmul(heads, u.t()).permute({0, 3, 1, 2});  // [B, T, L, H]
+    const at::Tensor error = (maps.sum(-1) - along).abs().amax({1, 2, 3}).to(at::kDouble).cpu();
+    return {error.data_ptr<double>(), error.data_ptr<double>() + error.size(0)};
+}
+
 }  // namespace
 
 PooledDecomposition decompose_pooled(const ClipModel& model, const FloatArray& pixels_in,
@@ -222,6 +257,13 @@ PooledDecomposition decompose_pooled(const ClipModel& model, const FloatArray& p
     out.pool_bias = to_float_array(w.pool_out_b.unsqueeze(0).expand({B, W}) / nz);
     out.pool_attention = to_float_array(pool.probs);
     out.ln_post_std = to_float_array(sigma);
+    const at::Tensor directions = map_directions_tensor(options, W, z.device());
+    if (directions.defined()) {
+        const at::Tensor maps = project_maps(f, w, directions);
+        out.head_maps = to_float_array(maps);  // no class token: every position is a patch
+        out.map_directions = to_float_array(directions);
+        out.map_error = map_self_check(maps, heads_t, directions);
+    }
     if (options.spatial) {
         if (!spatial.empty()) {
             const at::Tensor cells = at::stack(spatial, 1);  // [B, Ls, N, H, E]
@@ -252,39 +294,16 @@ PooledMaps pooled_head_maps(const ClipModel& model, const FloatArray& pixels_in,
     const at::Device device = model_device(model);
     const PooledForward f = pooled_forward(model, pixels_tensor(pixels_in, device));
     const ClipWeights& w = tower_weights(model);
-    const int64_t B = f.B, L = f.L, H = f.H, N = f.N, W = f.W, d = f.d, Hp = f.Hp;
-    if (directions.rank() != 2 || directions.shape[1] != W)
-        throw_usage("directions must be [T, " + std::to_string(W) + "], got " + shape_to_string(directions.shape));
-    const int64_t T = directions.shape[0];
-    const at::Tensor u = view_as_tensor(directions).to(device);  // [T, E]
-    const PoolCarrier& carry = f.carry;
-    // Backwards through the frozen map: a write t at position m scores t . q_m, with
-    // q_m = C(gamma (W_V^T concat_h'(A_p[h', m] (W_O^T u)_h'))) / sigma_m (C centres, and is
-    // its own adjoint).
-    const at::Tensor g = at::matmul(u, carry.out_w).view({1, T, 1, Hp, W / Hp});                 // [1, T, 1, H', dp]
-    const at::Tensor scaled = g * carry.probs.permute({0, 2, 1}).reshape({B, 1, N, Hp, 1});      // [B, T, N, H', dp]
-    const at::Tensor r = at::matmul(scaled.reshape({B, T, N, W}), carry.value_w) * carry.gamma;  // [B, T, N, W]
-    const at::Tensor q = (r - r.mean(-1, true)) * carry.inv_sigma.view({B, 1, N, 1}) / f.nz.view({B, 1, 1, 1});
-    // Each layer's constant share per cell, projected: the out-projection bias over its heads
-    // and the K groups' share of c over positions and heads.
-    const at::Tensor share_cell = at::matmul(f.share, u.t()).view({B, T, 1, 1}) / static_cast<double>(N * H);
-    std::vector<at::Tensor> layers;
-    for (int64_t l = 0; l < L; ++l) {
-        const auto& b = w.vision.blocks[static_cast<size_t>(l)];
-        // Through the head's slice of W_O^l: [B, T, N, H, d] against the head outputs [B, H, N, d].
-        const at::Tensor Q = at::matmul(q, b.out_w).view({B, T, N, H, d});
-        const at::Tensor o = f.outputs[static_cast<size_t>(l)].permute({0, 2, 1, 3}).unsqueeze(1);  // [B, 1, N, H, d]
-        const at::Tensor bias = at::matmul(q, b.out_b).unsqueeze(-1) / static_cast<double>(H);      // [B, T, N, 1]
-        layers.push_back(((Q * o).sum(-1) + bias + share_cell).permute({0, 1, 3, 2}));              // [B, T, H, N]
-    }
-    const at::Tensor maps = at::stack(layers, 2);                                                // [B, T, L, H, N]
-    const at::Tensor heads = at::matmul(summed_terms(f, w).first, u.t()).permute({0, 3, 1, 2});  // [B, T, L, H]
-    const at::Tensor error = (maps.sum(-1) - heads).abs().amax({1, 2, 3}).to(at::kDouble).cpu();
+    DecomposeOptions options;
+    options.map_directions = &directions;
+    const at::Tensor u = map_directions_tensor(options, f.W, device);  // [T, E]
+    const at::Tensor maps = project_maps(f, w, u);
+    const at::Tensor heads = summed_terms(f, w).first;  // [B, L, H, E]
     PooledMaps out;
     out.maps = to_float_array(maps);
-    out.heads = to_float_array(heads);
+    out.heads = to_float_array(at::matmul(heads, u.t()).permute({0, 3, 1, 2}));
     out.embedding = to_float_array(f.z);
-    out.self_check.assign(error.data_ptr<double>(), error.data_ptr<double>() + B);
+    out.self_check = map_self_check(maps, heads, u);
     return out;
 }
 

@@ -8,6 +8,7 @@
 #endif
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <vector>
 
@@ -60,6 +61,17 @@ void write_cell_and_sum(const float* src, float alpha, const float* constant, fl
 }
 
 }  // namespace
+
+at::Tensor map_directions_tensor(const DecomposeOptions& options, int64_t E, const at::Device& device) {
+    if (!options.map_directions) return {};
+    const FloatArray& u = *options.map_directions;
+    if (u.rank() != 2 || u.shape[0] < 1 || u.shape[1] != E)
+        throw_usage("map directions must be [T, " + std::to_string(E) + "] with T >= 1, got " +
+                    shape_to_string(u.shape));
+    for (float v : u.data)
+        if (!std::isfinite(v)) throw_usage("map directions hold a value that is not finite");
+    return view_as_tensor(u).to(device).contiguous();
+}
 
 void require_decomposable(const ClipConfig& c) {
     switch (c.vision.pooling) {
@@ -146,20 +158,23 @@ void decompose_batch(const ClipWeights& w, const FoldedHeads& f, const ClipConfi
     at::Tensor cls_out = at::empty({L, H, B, d}, pixels.options());      // sum_m A[0,m] v_m per head
     at::Tensor cls_cell = at::empty({L, H, B, d}, pixels.options());     // A[0,0] v_0 per head (source token 0 alone)
     at::Tensor cls_stream = at::empty({L + 1, B, W}, pixels.options());  // x0 and each MLP's output at the class token
-    std::vector<at::Tensor> weighted;                                    // per spatial layer
+    // Maps toward directions need every layer's weighted values (not its E-wide cells).
+    const at::Tensor directions = map_directions_tensor(options, E, device);  // [T, E] or undefined
+    const int64_t first_kept = directions.defined() ? 0 : first_spatial;
+    std::vector<at::Tensor> weighted;  // per layer from first_kept
     at::Tensor x = vision_stem(w, c, pixels);
     cls_stream.select(0, 0).copy_(x.select(1, 0));
     for (int64_t l = 0; l < L; ++l) {
         const auto& b = w.vision.blocks[static_cast<size_t>(l)];
         AttentionRecord rec;
-        rec.keep_values = l >= first_spatial;
+        rec.keep_values = l >= first_kept;
         x = x + attention(layer_norm(x, b.ln1_w, b.ln1_b, c.vision), b, H, {}, &rec);
         cls_out.select(0, l).copy_(rec.cls_out.transpose(0, 1));
         at::Tensor cell_l = cls_cell.select(0, l);
         at::mul_out(cell_l, rec.cls_probs.select(2, 0).unsqueeze(-1).transpose(0, 1), rec.cls_value.transpose(0, 1));
         // Spatial cells need sigma and ||z||, known only after the last layer: keep the
         // attention-weighted values (N*W floats per image, E*H/W times smaller than the terms).
-        if (l >= first_spatial) weighted.push_back(rec.cls_probs.unsqueeze(-1) * rec.values);  // [B, H, N, d]
+        if (l >= first_kept) weighted.push_back(rec.cls_probs.unsqueeze(-1) * rec.values);  // [B, H, N, d]
         const at::Tensor m = mlp(layer_norm(x, b.ln2_w, b.ln2_b, c.vision), b, c.vision);
         cls_stream.select(0, l + 1).copy_(m.select(1, 0));
         x = x + m;
@@ -196,8 +211,29 @@ void decompose_batch(const ClipWeights& w, const FoldedHeads& f, const ClipConfi
     const at::Tensor cls = raw_cls * scale.view({B, 1, 1}) + bias_terms / static_cast<double>(N) +
                            offset(1.0 / (K * N)).view({B, 1, E});  // H cells of share 1/(KNH) each
     at::Tensor total = mlps.sum(1) + heads.narrow(1, 0, first_spatial).sum({1, 2});
+    const at::Tensor cell_offset = offset(1.0 / (K * N * H));  // [B, E]: each cell's share of the constants
+    if (directions.defined()) {
+        // Each cell dotted with u_t, without forming it: scale * weighted (M_h u_t) + constant . u_t.
+        const int64_t T = directions.size(0);
+        const at::Tensor ut = directions.t();  // [E, T]
+        std::vector<at::Tensor> layers;
+        for (int64_t l = 0; l < L; ++l) {
+            const at::Tensor G = at::matmul(f.head_proj.select(0, l), ut);  // [H, d, T]
+            const at::Tensor constant =
+                at::matmul(bias_terms.select(1, l) / static_cast<double>(N * H) + cell_offset, ut);  // [B, T]
+            const at::Tensor cells =
+                at::matmul(weighted[static_cast<size_t>(l)], G.unsqueeze(0)) * scale.view({B, 1, 1, 1}) +
+                constant.view({B, 1, 1, T});                // [B, H, N, T]
+            layers.push_back(cells.permute({0, 3, 1, 2}));  // [B, T, H, N]
+        }
+        const at::Tensor maps = at::stack(layers, 2);                          // [B, T, L, H, N]
+        const at::Tensor along = at::matmul(heads, ut).permute({0, 3, 1, 2});  // [B, T, L, H]
+        const at::Tensor map_error = (maps.sum(-1) - along).abs().amax({1, 2, 3}).to(at::kDouble).cpu();
+        out.head_maps = to_float_array(maps.narrow(-1, 1, N - 1));  // the patches: the class token is not mapped
+        out.map_directions = to_float_array(directions);
+        out.map_error.assign(map_error.data_ptr<double>(), map_error.data_ptr<double>() + B);
+    }
     if (first_spatial < L) {
-        const at::Tensor cell_offset = offset(1.0 / (K * N * H));  // [B, E]
         // Per image, layer and head: one GEMM, [N, d] x [d, E], into a scratch block small
         // enough to stay in cache (N*E floats), then one pass that writes
         // scale * scratch + the cell's constant share into the output's [N, H, E] layout
@@ -208,7 +244,7 @@ void decompose_batch(const ClipWeights& w, const FoldedHeads& f, const ClipConfi
         at::Tensor scratch = at::empty({N, E}, pixels.options());
         at::Tensor cell_sums = at::empty({H, E}, pixels.options());
         for (int64_t l = first_spatial; l < L; ++l) {
-            const at::Tensor& wl = weighted[static_cast<size_t>(l - first_spatial)];  // [B, H, N, d]
+            const at::Tensor& wl = weighted[static_cast<size_t>(l - first_kept)];  // [B, H, N, d]
             for (int64_t i = 0; i < B; ++i) {
                 const at::Tensor constant =
                     (bias_terms.select(0, i).select(0, l) / static_cast<double>(N * H) + cell_offset.select(0, i))

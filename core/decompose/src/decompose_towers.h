@@ -23,6 +23,10 @@ struct FoldedHeads {
 // those of class-token pooling (docs/method.md §2).
 void require_decomposable(const ClipConfig& config);
 
+// DecomposeOptions::map_directions as a [T, E] tensor on `device` (undefined when null);
+// refuses (Error Usage) another width or a value that is not finite.
+at::Tensor map_directions_tensor(const DecomposeOptions& options, int64_t E, const at::Device& device);
+
 FoldedHeads fold_heads(const ClipWeights& w, const ClipConfig& config);
 
 // The attention-only segmentation baselines, per image over the patch tokens ([B, N-1]):

@@ -15,6 +15,9 @@ Decomposition decompose_image_terms(const ClipModel& model, const FloatArray& pi
     d.mlps = std::move(p.mlps);
     d.pooling = std::move(p.pooling);
     d.sum_error = std::move(p.sum_error);
+    d.head_maps = std::move(p.head_maps);
+    d.map_directions = std::move(p.map_directions);
+    d.map_error = std::move(p.map_error);
     return d;
 }
 

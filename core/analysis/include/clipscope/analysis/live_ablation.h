@@ -47,7 +47,8 @@ std::vector<float> label_probabilities(const std::vector<float>& cosines, float 
 // sigmoid(logit_scale · cosine + logit_bias) per label, or the cosines themselves.
 std::vector<float> label_scores(const std::vector<float>& cosines, const ZeroShotScoring& scoring);
 
-// The heads of every spatial layer that are not ablated (what a map of the ablated model sums).
+// The heads of every spatial layer (every layer, for projected head maps) that are not
+// ablated: what a map of the ablated model sums.
 std::vector<std::pair<int64_t, int64_t>> kept_heads(const Decomposition& d, const LiveAblation& ablation);
 
 }  // namespace clipscope

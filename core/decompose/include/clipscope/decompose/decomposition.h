@@ -14,6 +14,10 @@ namespace clipscope {
 struct DecomposeOptions {
     bool spatial = true;              // keep per-source-token terms
     int64_t spatial_last_layers = 0;  // 0 = all layers; K = only the last K layers keep spatial terms
+    // [T, E]: also each head's map toward each row (Decomposition::head_maps), computed inside
+    // the decomposition without the E-wide spatial terms, which a large model cannot keep
+    // (so400m at 384 px: 1.45 GB per image, ViT-H-14 at 378 px: 1.5 GB). Null: no maps.
+    const FloatArray* map_directions = nullptr;
 };
 
 struct Decomposition {
@@ -32,7 +36,15 @@ struct Decomposition {
     FloatArray ln_post_mean;        // [B] ln_post's mean at the class token
     FloatArray ln_post_std;         // [B] sqrt(var + eps)
     std::vector<double> sum_error;  // per image: max |sum of parts - z/||z|||
-    double max_sum_error() const;
+    // With DecomposeOptions::map_directions: head_maps[b, t, l, h, p] = the spatial term of
+    // head h of layer l at patch p (after the leading tokens) dotted with direction t, for
+    // every layer, [B, T, L, H, P]; the same numbers as `attentions` projected, up to rounding.
+    FloatArray head_maps;
+    FloatArray map_directions;  // [T, E] the rows the maps were projected on
+    // Per image: max over (t, l, h) of |maps summed over every token - heads . u_t|, the
+    // per-head terms computed the other way. Empty without maps.
+    std::vector<double> map_error;
+    double max_sum_error() const;  // over sum_error and map_error
 };
 
 }  // namespace clipscope

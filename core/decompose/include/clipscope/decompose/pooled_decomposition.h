@@ -30,6 +30,11 @@ struct PooledDecomposition {
     FloatArray ln_post_std;          // [B, N] post_layernorm's sqrt(var + eps) per position
     std::vector<double> sum_error;   // per image: max |attentions + mlps + pooling - z/||z|||
     std::vector<double> pool_error;  // per image: max |pool_heads + pool_bias + pooling - z/||z||| (spatial only)
+    // With DecomposeOptions::map_directions, as Decomposition's: [B, T, L, H, N] over every
+    // position, [T, E], and per image the maps' sums against heads . u_t.
+    FloatArray head_maps;
+    FloatArray map_directions;
+    std::vector<double> map_error;
     double max_sum_error() const;
 };
 
