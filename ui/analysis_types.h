@@ -22,6 +22,9 @@ struct ModelSummary {
     QString weights_digest;  // the weights file's fingerprint (as stores record it), for captions
     QString preprocessing;   // how an image becomes the model's input (describe_preprocessing), for captions
     int64_t layers = 0, heads = 0, grid = 0, image_size = 0, embed_dim = 0;
+    // Pixels per patch. grid * patch_size < image_size where the grid is floored (so400m at 384
+    // px: 27 x 14 = 378): the patches cover the crop's top-left corner only.
+    int64_t patch_size = 0;
     int64_t parameters = 0;
     // How label cosines become scores: CLIP's softmax over the labels, SigLIP's sigmoid per
     // label, or the cosines when the checkpoint has no logit scale (then no zero-shot chart).

@@ -175,6 +175,7 @@ uint64_t AnalysisWorker::loadModel(const QString& spec, const QString& device, c
              s->heads = c.vision.heads;
              s->grid = c.vision.image_size / c.vision.patch_size;
              s->image_size = c.vision.image_size;
+             s->patch_size = c.vision.patch_size;
              s->embed_dim = c.embed_dim;
              s->parameters = model->info().parameter_count;
              s->spatial_bytes = spatial_bytes(c);

@@ -55,7 +55,9 @@ QFont figure_font(const QFont& base) {
 Figure map_figure(const ViewState& state, const OverlayStyle& style, double opacity, const QFont& font) {
     if (!state.analysis() || state.analysis()->crop.pixels.empty()) return {};
     const QImage crop = crop_image(state.analysis()->crop);
-    const MapOverlay overlay = state.live().valid ? map_overlay(state.live().map, crop.width(), style) : MapOverlay();
+    const int patch = state.model() ? static_cast<int>(state.model()->patch_size) : 0;
+    const MapOverlay overlay =
+        state.live().valid ? map_overlay(state.live().map, crop.width(), style, patch) : MapOverlay();
     const bool bar = state.live().valid && !style.mask;
     const int side = 360, title = QFontMetrics(bold(font)).height() + 6;
     const int bar_w = bar ? static_cast<int>(colour_bar_width(font, style.range)) + 10 : 0;
@@ -227,7 +229,7 @@ Figure sheet_figure(const ViewState& state, const HeadGridModel& grid, const Ove
                           .arg(state.isAblated(l, h) ? QObject::tr("  (ablated)") : QString());
         const QStringList labels = grid.labelsOf(l, h);
         panel.label = labels.isEmpty() ? QObject::tr("(no TextSpan labels loaded)") : labels.first();
-        panel.overlay = map_overlay(maps[k], crop.width(), s).image;
+        panel.overlay = map_overlay(maps[k], crop.width(), s, static_cast<int>(state.model()->patch_size)).image;
         panels.push_back(panel);
     }
     const int per_row = 3, tile = 150;

@@ -47,7 +47,8 @@ void ImageCanvas::rebuild() {
     crop_ = a ? crop_image(a->crop) : QImage();
     const LiveResult& live = state_->live();
     if (!crop_.isNull() && live.valid) {
-        const MapOverlay o = map_overlay(live.map, crop_.width(), overlayStyle());
+        const MapOverlay o = map_overlay(live.map, crop_.width(), overlayStyle(),
+                                         state_->model() ? static_cast<int>(state_->model()->patch_size) : 0);
         overlay_ = o.image;
         mask_empty_ = o.mask_empty;
     }
@@ -74,12 +75,22 @@ QRect ImageCanvas::imageRect() const {
     return {(width() - bar - side) / 2, (height() - side) / 2, side, side};
 }
 
+double ImageCanvas::cropPixelsPerPatch() const {
+    const auto& m = state_->model();
+    if (m && m->patch_size > 0) return static_cast<double>(m->patch_size);
+    return m && m->grid > 0 && !crop_.isNull() ? static_cast<double>(crop_.width()) / m->grid : 1.0;
+}
+
 int ImageCanvas::patchAt(const QPoint& p) const {
     const auto& m = state_->model();
     const QRect r = imageRect();
     if (!m || crop_.isNull() || !r.contains(p) || m->grid <= 0) return -1;
-    const int gx = static_cast<int>((p.x() - r.left()) * m->grid / r.width());
-    const int gy = static_cast<int>((p.y() - r.top()) * m->grid / r.height());
+    // In crop pixels, then patches: a floored grid leaves a strip on the right and at the bottom
+    // that no patch covers.
+    const double px = cropPixelsPerPatch();
+    const int gx = static_cast<int>((p.x() - r.left()) * static_cast<double>(crop_.width()) / r.width() / px);
+    const int gy = static_cast<int>((p.y() - r.top()) * static_cast<double>(crop_.height()) / r.height() / px);
+    if (gx >= m->grid || gy >= m->grid) return -1;
     return static_cast<int>(std::clamp(gy, 0, int(m->grid) - 1) * m->grid + std::clamp(gx, 0, int(m->grid) - 1));
 }
 
@@ -124,7 +135,8 @@ void ImageCanvas::paintEvent(QPaintEvent*) {
     if (mask_empty_) note(tr("Empty mask: no patch is above the threshold"), 170);
     const auto& m = state_->model();
     if (!m || m->grid <= 0) return;
-    const double cell = static_cast<double>(r.width()) / m->grid;
+    const double cell =
+        crop_.isNull() ? static_cast<double>(r.width()) / m->grid : r.width() * cropPixelsPerPatch() / crop_.width();
     auto patch_rect = [&](int patch) {
         return QRectF(r.left() + (patch % m->grid) * cell, r.top() + (patch / m->grid) * cell, cell, cell);
     };

@@ -43,7 +43,8 @@ private:
     void rebuild();
     QRect imageRect() const;
     int colourBarWidth() const;
-    int patchAt(const QPoint& p) const;
+    int patchAt(const QPoint& p) const;  // -1 off the image or where no patch covers it
+    double cropPixelsPerPatch() const;
 
     ViewState* state_;
     QImage crop_, overlay_;

@@ -9,18 +9,21 @@
 
 namespace clipscope::ui {
 
-MapOverlay map_overlay(const FloatArray& map, int crop_width, const OverlayStyle& style) {
+MapOverlay map_overlay(const FloatArray& map, int crop_width, const OverlayStyle& style, int patch) {
     MapOverlay out;
     if (map.rank() != 2 || map.shape[0] <= 0 || crop_width <= 0) return out;
     // The mask is the segmentation protocol's (core's predict_foreground: clamped at 0,
     // min-max scaled, above its mean) or above the user's threshold on that scale.
     const int64_t G = map.shape[0];
-    const int64_t factor = std::max<int64_t>(1, crop_width / G);
+    const int64_t factor = std::max<int64_t>(1, patch > 0 ? patch : crop_width / G);
     const FloatArray up = upsample_bilinear(map, factor);
     const int64_t S = up.shape[0];
     const double range = style.range > 0 ? style.range : 1;
     const ForegroundPrediction mask = style.mask ? predict_foreground(map, factor) : ForegroundPrediction();
-    out.image = QImage(static_cast<int>(S), static_cast<int>(S), QImage::Format_ARGB32);
+    const int side = std::max(crop_width, static_cast<int>(S));
+    out.image = QImage(side, side, QImage::Format_ARGB32);
+    // Pixels no patch covers: clear over the image, grey under the mask.
+    out.image.fill(style.mask ? QColor(128, 128, 128, 200) : QColor(0, 0, 0, 0));
     bool any_foreground = false;
     for (int64_t y = 0; y < S; ++y)
         for (int64_t x = 0; x < S; ++x) {

@@ -291,6 +291,10 @@ QString ViewState::caption() const {
         parts << "weights " + model_->weights_digest + " (" + model_->format + ")";
     if (analysis_) parts << "image: " + QFileInfo(analysis_->path).fileName();
     if (model_ && !model_->preprocessing.isEmpty()) parts << "input: " + model_->preprocessing;
+    if (model_ && model_->patch_size > 0 && model_->grid * model_->patch_size < model_->image_size)
+        parts << QString("patches cover the top-left %1 \u00d7 %1 of %2 px (the patch convolution drops the rest)")
+                     .arg(model_->grid * model_->patch_size)
+                     .arg(model_->image_size);
     if (model_ && !model_->text_embeddings.isEmpty()) parts << "texts from " + model_->text_embeddings;
     if (model_ && !model_->unknown_config_fields.isEmpty())
         parts << "loaded with unknown config fields: " + model_->unknown_config_fields.join(", ");

@@ -51,12 +51,7 @@ void run(const Options& o) {
 
     const ClipModel model = load_model(o.model);
     const auto& c = model.config();
-    // The attention baselines read the class token's attention: an attention-pooled model
-    // (SigLIP) has none, so its default is the decomposition alone.
-    const std::string method_list = !o.methods.empty() ? o.methods
-                                    : c.vision.pooling == VisionPooling::AttentionPool
-                                        ? "decomposition"
-                                        : "decomposition,last-layer-attention,rollout";
+    const std::string method_list = !o.methods.empty() ? o.methods : "decomposition,last-layer-attention,rollout";
     parse_methods(method_list);
     require_methods_for(model, methods);  // before anything is written
     FloatArray classifier;
@@ -171,8 +166,8 @@ void register_segment(CLI::App& app) {
                     "Prompt templates with {} (default: the built-in short list; the reference uses OpenAI's 80)");
     cmd->add_option("--classifier", o->classifier, "A ready [E, C] classifier (.npy) instead of --classes");
     cmd->add_option("--methods", o->methods,
-                    "Comma-separated: decomposition, last-layer-attention, rollout (default: all three; the "
-                    "decomposition alone for attention-pooled models, which have no class token)");
+                    "Comma-separated: decomposition, last-layer-attention, rollout (default: all three; on an "
+                    "attention-pooled model the baselines read its pooling head's attention)");
     cmd->add_option("--mask-alignment", o->alignment,
                     "crop: the mask gets the image's resize + centre crop (correct); reference: squashed to SxS as the "
                     "reference does")

@@ -281,6 +281,27 @@ TEST(SigLipConfig, ASigLip2GemmaTokenizerLoadsWithTextsAsFilesOnly) {
     EXPECT_THROW(ClipModel::load(folder), Error);
 }
 
+// SigLIP 2's NaFlex checkpoints (model_type siglip2) are another graph: refused by name, not
+// read as a fixed-resolution SigLIP.
+TEST(SigLipConfig, ANaFlexCheckpointIsRefusedByName) {
+    CLIPSCOPE_REQUIRE_SHARED();
+    test::TempDir dir;
+    for (const char* type : {"siglip2", "siglip2_vision_model"}) {
+        nlohmann::json config = fixture_config();
+        config["model_type"] = type;
+        const std::string folder = write_variant(dir, std::string("naflex-") + type, config,
+                                                 fixture_tensors([](const std::string&) { return true; }));
+        try {
+            ClipModel::load(folder);
+            ADD_FAILURE() << type << " loaded";
+        } catch (const Error& e) {
+            EXPECT_EQ(e.kind(), ErrorKind::Unsupported) << e.what();
+            EXPECT_NE(std::string(e.what()).find("NaFlex"), std::string::npos) << e.what();
+            EXPECT_NE(std::string(e.what()).find("config.json"), std::string::npos) << e.what();
+        }
+    }
+}
+
 TEST(SigLipConfig, RandomShapesHaveTheirPublishedSizes) {
     const ClipConfig so400m = builtin_architecture("SigLIP-SO400M-14-384");
     EXPECT_EQ(so400m.vision.grid(), 27);  // 384 / 14, floored
@@ -443,13 +464,47 @@ TEST(SigLipSegmentation, TheClassContrastMapIsTheProjectedSpatialTermsSummed) {
     }
     EXPECT_LT(worst, 1e-6);
     EXPECT_LT(maps.self_check, 1e-6);
-    // The attention baselines read a class token this model does not have.
-    for (auto m : {SegmentationMethod::LastLayerAttention, SegmentationMethod::Rollout}) try {
-            segmentation_maps(model, image, classifier, {SegmentationMethod::Decomposition, m});
-            ADD_FAILURE() << method_name(m) << " on SigLIP";
-        } catch (const Error& e) {
-            EXPECT_EQ(e.kind(), ErrorKind::Unsupported);
-        }
+}
+
+// The attention baselines on a model without a class token read its pooling head: the
+// last attention is the probe's over the positions (heads averaged), and rollout ends with
+// that row. Both are distributions over the positions.
+TEST(SigLipSegmentation, TheAttentionBaselinesReadThePoolingHead) {
+    CLIPSCOPE_REQUIRE_SHARED();
+    const ClipModel model = ClipModel::load(test::fixture("siglip/tiny-siglip"));
+    const FloatArray all = read_npy_float(test::fixture("siglip/tiny-siglip.expected/input.npy"));
+    const int64_t per = all.size() / all.shape[0];
+    const FloatArray image({1, 3, 32, 32}, std::vector<float>(all.data.begin() + 2 * per, all.data.begin() + 3 * per));
+    const int64_t N = 16, Hp = 4;
+    const AttentionBaselines b = attention_baselines(model, image);
+    ASSERT_EQ(b.last_layer_cls.shape, (Shape{1, N}));
+    ASSERT_EQ(b.rollout.shape, (Shape{1, N}));
+    const PooledDecomposition d = decompose_pooled(model, image);
+    double last_sum = 0, rollout_sum = 0, worst = 0;
+    for (int64_t m = 0; m < N; ++m) {
+        double mean = 0;
+        for (int64_t h = 0; h < Hp; ++h) mean += d.pool_attention.data[static_cast<size_t>(h * N + m)] / Hp;
+        worst = std::max(worst, std::abs(mean - b.last_layer_cls.data[static_cast<size_t>(m)]));
+        last_sum += b.last_layer_cls.data[static_cast<size_t>(m)];
+        rollout_sum += b.rollout.data[static_cast<size_t>(m)];
+        EXPECT_GE(b.rollout.data[static_cast<size_t>(m)], 0.0f);
+    }
+    EXPECT_LT(worst, 1e-7);
+    EXPECT_NEAR(last_sum, 1.0, 1e-5);
+    EXPECT_NEAR(rollout_sum, 1.0, 1e-5);
+    // Rollout mixes the layers' attention in: not the probe's row itself.
+    double moved = 0;
+    for (int64_t m = 0; m < N; ++m)
+        moved = std::max(moved, std::abs(double(b.rollout.data[static_cast<size_t>(m)]) -
+                                         b.last_layer_cls.data[static_cast<size_t>(m)]));
+    EXPECT_GT(moved, 1e-6);
+    const FloatArray classifier = build_classifier(model, {"cat", "dog", "car"}, {"a photo of a {}."});
+    const SegmentationMaps maps = segmentation_maps(
+        model, image, classifier,
+        {SegmentationMethod::Decomposition, SegmentationMethod::LastLayerAttention, SegmentationMethod::Rollout});
+    ASSERT_EQ(maps.grids.size(), 3u);
+    EXPECT_EQ(maps.grids[1].data, b.last_layer_cls.data);
+    EXPECT_EQ(maps.grids[2].data, b.rollout.data);
 }
 
 TEST(SigLipSegmentation, AGridThatDoesNotCoverTheImageIsRefusedByItsSizes) {

@@ -29,17 +29,10 @@
 #include "image_canvas.h"
 #include "main_window.h"
 #include "view_state.h"
+#include "wait_idle.h"
 
 namespace clipscope::ui {
 namespace {
-
-// Waits (event loop running) until `done` holds or 60 s pass.
-template <typename Done>
-bool wait_until(ViewState* state, Done done) {
-    QSignalSpy live(state, &ViewState::liveChanged);
-    for (int i = 0; i < 600 && !done(); ++i) live.wait(100);
-    return done();
-}
 
 TEST(MainWindow, TheFirstWindowFitsTheScreenAtAnyScaleFactor) {
     EXPECT_EQ(initial_window_size({}), QSize(1280, 820));

@@ -68,7 +68,7 @@ void expect_projected_view_matches_full(const QString& spec, const QString& imag
     ASSERT_TRUE(projected.analysis->projected);
     const Decomposition& d = *projected.analysis->decomposition;
     const ModelSummary& m = *projected.summary;
-    EXPECT_TRUE(d.attentions.data.empty());  // no E-wide spatial terms kept
+    EXPECT_TRUE(d.attentions.data.empty());                                           // no E-wide spatial terms kept
     EXPECT_EQ(d.head_maps.shape, (Shape{1, 5, m.layers, m.heads, m.grid * m.grid}));  // A, B and 3 labels
     EXPECT_GT(m.spatial_bytes, 0);
     EXPECT_LT(d.max_sum_error(), 1e-4);
@@ -177,14 +177,6 @@ TEST(ProjectedMaps, AnImageIsMappedTowardTheLatestTextsEmbeddedBeforeItRuns) {
     EXPECT_EQ(b->decomposition->head_maps.rank(), 0);
 }
 
-// Waits (event loop running) until `done` holds or 60 s pass.
-template <typename Done>
-bool wait_until(ViewState* state, Done done) {
-    QSignalSpy live(state, &ViewState::liveChanged);
-    for (int i = 0; i < 600 && !done(); ++i) live.wait(100);
-    return done();
-}
-
 TEST(ProjectedMaps, TheWindowReRunsTheImageForNewTexts) {
     QTemporaryDir cache;
     qputenv("XDG_CACHE_HOME", cache.path().toUtf8());
@@ -200,15 +192,14 @@ TEST(ProjectedMaps, TheWindowReRunsTheImageForNewTexts) {
     auto* state = window.findChild<ViewState*>();
     ASSERT_TRUE(state);
     const auto drawn = [&] {
-        return state->analysis() && state->analysis()->projected && state->live().valid &&
-               !state->live().map_waiting && max_abs(state->live().map) > 0;
+        return state->analysis() && state->analysis()->projected && state->live().valid && !state->live().map_waiting &&
+               max_abs(state->live().map) > 0;
     };
     ASSERT_TRUE(wait_until(state, drawn))
         << "analysis " << (state->analysis() ? 1 : 0) << " projected "
-        << (state->analysis() ? state->analysis()->projected : false) << " valid " << state->live().valid
-        << " waiting " << state->live().map_waiting << " max " << max_abs(state->live().map) << " texts "
-        << (state->texts() ? 1 : 0) << " map_texts "
-        << (state->analysis() && state->analysis()->map_texts ? 1 : 0);
+        << (state->analysis() ? state->analysis()->projected : false) << " valid " << state->live().valid << " waiting "
+        << state->live().map_waiting << " max " << max_abs(state->live().map) << " texts " << (state->texts() ? 1 : 0)
+        << " map_texts " << (state->analysis() && state->analysis()->map_texts ? 1 : 0);
     const auto first = state->analysis();
     EXPECT_EQ(first->map_texts, state->texts());
     QLineEdit* text_a = nullptr;
@@ -218,10 +209,12 @@ TEST(ProjectedMaps, TheWindowReRunsTheImageForNewTexts) {
     text_a->setText("a green triangle");
     text_a->setModified(true);  // as typing does
     Q_EMIT text_a->editingFinished();
-    ASSERT_TRUE(wait_until(state, [&] {
-        return drawn() && state->texts() && state->texts()->text_a == "a green triangle" &&
-               state->analysis() != first;
-    })) << "text " << (state->texts() ? state->texts()->text_a.toStdString() : "none") << " same analysis "
+    ASSERT_TRUE(wait_until(state,
+                           [&] {
+                               return drawn() && state->texts() && state->texts()->text_a == "a green triangle" &&
+                                      state->analysis() != first;
+                           }))
+        << "text " << (state->texts() ? state->texts()->text_a.toStdString() : "none") << " same analysis "
         << (state->analysis() == first) << " waiting " << state->live().map_waiting;
     EXPECT_EQ(state->analysis()->map_texts, state->texts());
     qunsetenv("XDG_CACHE_HOME");

@@ -11,6 +11,7 @@
 #include "clipscope/model/clip_model.h"
 #include "head_grid_model.h"
 #include "head_grid_pane.h"
+#include "map_overlay.h"
 #include "view_state.h"
 
 namespace clipscope::ui {
@@ -116,6 +117,35 @@ TEST(ViewState, TheMapsColourRangeHoldsWhileAblatingAndRefitsForANewDirection) {
     state.setMapScaleMode(SignedScale::Mode::Auto);
     state.toggleHead(2, 1);
     EXPECT_DOUBLE_EQ(state.mapScale().range(), state.live().map_max_abs);
+}
+
+// A floored grid (so400m: 27 patches of 14 px in a 384 px crop) covers the crop's top-left
+// corner: the overlay keeps the crop's size and leaves the uncovered strip clear, or grey
+// under the mask, instead of stretching 378 px of map over 384.
+TEST(MapOverlay, AFlooredGridCoversOnlyThePixelsItsPatchesSee) {
+    FloatArray map({3, 3}, {1, 0.5f, -1, 0.2f, 1, 0.3f, -0.5f, 0.8f, 1});
+    OverlayStyle style;
+    const MapOverlay o = map_overlay(map, 14, style, 4);  // 3 x 4 = 12 of 14 px
+    ASSERT_EQ(o.image.width(), 14);
+    ASSERT_EQ(o.image.height(), 14);
+    EXPECT_GT(qAlpha(o.image.pixel(0, 0)), 200);    // value 1 at full range: opaque
+    EXPECT_EQ(qAlpha(o.image.pixel(12, 3)), 0);     // right strip: no patch
+    EXPECT_EQ(qAlpha(o.image.pixel(3, 13)), 0);     // bottom strip
+    EXPECT_GT(qAlpha(o.image.pixel(11, 11)), 200);  // the last covered pixel
+    style.mask = true;
+    const MapOverlay m = map_overlay(map, 14, style, 4);
+    EXPECT_EQ(QColor(m.image.pixel(13, 13)).red(), 128);
+    // The caption says what the map covers.
+    ViewState state;
+    auto summary = std::make_shared<ModelSummary>();
+    summary->grid = 27, summary->patch_size = 14, summary->image_size = 384;
+    state.setModel(summary);
+    EXPECT_TRUE(state.caption().contains(QString("top-left 378 \u00d7 378 of 384 px")))
+        << state.caption().toStdString();
+    // A grid that covers the crop fills it, as before.
+    const MapOverlay full = map_overlay(map, 12, OverlayStyle(), 4);
+    EXPECT_EQ(full.image.width(), 12);
+    EXPECT_GT(qAlpha(full.image.pixel(11, 11)), 200);
 }
 
 TEST(HeadGrid, MirrorsTheStateAndAblatesByLabel) {

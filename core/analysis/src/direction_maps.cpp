@@ -44,7 +44,8 @@ FloatArray combined_head_map(const Decomposition& d, int64_t b, const std::vecto
         }
     }
     FloatArray out({grid, grid});
-    for (int64_t p = 0; p < s.P; ++p) out.data[static_cast<size_t>(p)] = static_cast<float>(sum[static_cast<size_t>(p)]);
+    for (int64_t p = 0; p < s.P; ++p)
+        out.data[static_cast<size_t>(p)] = static_cast<float>(sum[static_cast<size_t>(p)]);
     return out;
 }
 
@@ -56,7 +57,8 @@ std::vector<float> head_values_at_patch(const Decomposition& d, int64_t b, const
     for (int64_t i = 0; i < s.L * s.H; ++i) {
         double v = 0;
         for (int64_t t = 0; t < s.T; ++t)
-            v += coefficients[static_cast<size_t>(t)] * d.head_maps.data[static_cast<size_t>(((b * s.T + t) * s.L * s.H + i) * s.P + patch)];
+            v += coefficients[static_cast<size_t>(t)] *
+                 d.head_maps.data[static_cast<size_t>(((b * s.T + t) * s.L * s.H + i) * s.P + patch)];
         out[static_cast<size_t>(i)] = static_cast<float>(v);
     }
     return out;

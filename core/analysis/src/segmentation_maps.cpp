@@ -32,13 +32,17 @@ SegmentationMethod parse_method(const std::string& name) {
 }
 
 void require_methods_for(const ClipModel& model, const std::vector<SegmentationMethod>& methods) {
-    if (model.config().vision.pooling != VisionPooling::AttentionPool) return;
-    for (auto m : methods)
-        if (m != SegmentationMethod::Decomposition)
-            throw Error(ErrorKind::Unsupported, std::string(method_name(m)) +
-                                                    " reads the class token's attention, and " + model.config().name +
-                                                    " has no class token (an attention pooling head); use --methods "
-                                                    "decomposition");
+    const auto& v = model.config().vision;
+    if (v.pooling != VisionPooling::AttentionPool || methods.empty()) return;
+    // A floored grid (so400m: 27 x 14 px of a 384 px image) leaves a strip of the image under
+    // no patch: a map of the whole image would have to invent it, whichever method made it.
+    const int64_t G = v.grid();
+    if (G * v.patch_size != v.image_size)
+        throw Error(ErrorKind::Unsupported,
+                    model.config().name + ": its " + std::to_string(G) + " x " + std::to_string(G) + " grid of " +
+                        std::to_string(v.patch_size) + " px patches covers " + std::to_string(G * v.patch_size) +
+                        " of the " + std::to_string(v.image_size) +
+                        " px image, and a segmentation map over the whole image would have to invent the rest");
 }
 
 namespace {
@@ -49,12 +53,6 @@ void pooled_contrast_map(const ClipModel& model, const FloatArray& pixels, const
                          SegmentationMaps& out) {
     const auto& v = model.config().vision;
     const int64_t G = v.grid(), N = G * G, LH = v.layers * v.heads;
-    if (G * v.patch_size != v.image_size)
-        throw Error(ErrorKind::Unsupported,
-                    model.config().name + ": its " + std::to_string(G) + " x " + std::to_string(G) + " grid of " +
-                        std::to_string(v.patch_size) + " px patches covers " + std::to_string(G * v.patch_size) +
-                        " of the " + std::to_string(v.image_size) +
-                        " px image, and a segmentation map over the whole image would have to invent the rest");
     const int64_t predicted = top1_class(model.encode_image(pixels).data.data(), classifier);
     const FloatArray direction = class_contrast_direction(classifier, predicted);
     const PooledMaps maps = pooled_head_maps(model, pixels, FloatArray({1, direction.shape[0]}, direction.data));

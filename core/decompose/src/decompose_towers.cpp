@@ -107,29 +107,56 @@ FoldedHeads fold_heads(const ClipWeights& w, const ClipConfig& c) {
     return f;
 }
 
-void attention_baselines(const ClipWeights& w, const ClipConfig& c, const at::Tensor& pixels,
-                         at::Tensor& last_layer_cls, at::Tensor& rollout) {
-    check_pixels(pixels, c);
-    require_decomposable(c);
+namespace {
+
+// The forward with what both baselines read: the rollout product J = prod over layers of
+// 0.5 A + 0.5 I (Abnar & Zuidema 2020; heads averaged, multiplied from the first layer up) and
+// the last layer's head-averaged attention. `final_mlp` false stops before the last block's
+// MLP, which changes no attention; the stream `x` is then not the tower's output.
+struct RolloutPass {
+    at::Tensor x, joint, last_mean_probs;
+};
+RolloutPass rollout_pass(const ClipWeights& w, const ClipConfig& c, const at::Tensor& pixels, bool final_mlp) {
     const int64_t N = c.vision.tokens();
-    at::Tensor x = vision_stem(w, c, pixels);
+    RolloutPass r;
+    r.x = vision_stem(w, c, pixels);
     const at::Tensor half_eye = at::eye(N, pixels.options()) * 0.5;
-    at::Tensor joint;
     for (size_t l = 0; l < w.vision.blocks.size(); ++l) {
         const auto& b = w.vision.blocks[l];
         AttentionRecord rec;
         rec.keep_mean_probs = true;
-        x = x + attention(layer_norm(x, b.ln1_w, b.ln1_b, c.vision), b, c.vision.heads, {}, &rec);
-        // Rollout (Abnar & Zuidema 2020): residual-aware attention 0.5 A + 0.5 I, multiplied from the first layer up.
+        r.x = r.x + attention(layer_norm(r.x, b.ln1_w, b.ln1_b, c.vision), b, c.vision.heads, {}, &rec);
         const at::Tensor a = rec.mean_probs * 0.5 + half_eye;
-        joint = l == 0 ? a : at::bmm(a, joint);
-        if (l + 1 == w.vision.blocks.size()) {
-            last_layer_cls = rec.mean_probs.select(1, 0).narrow(-1, 1, N - 1);
-            break;  // the last MLP does not change any attention
-        }
-        x = x + mlp(layer_norm(x, b.ln2_w, b.ln2_b, c.vision), b, c.vision);
+        r.joint = l == 0 ? a : at::bmm(a, r.joint);
+        r.last_mean_probs = rec.mean_probs;
+        if (l + 1 == w.vision.blocks.size() && !final_mlp) break;
+        r.x = r.x + mlp(layer_norm(r.x, b.ln2_w, b.ln2_b, c.vision), b, c.vision);
     }
-    rollout = joint.select(1, 0).narrow(-1, 1, N - 1);
+    return r;
+}
+
+}  // namespace
+
+void attention_baselines(const ClipWeights& w, const ClipConfig& c, const at::Tensor& pixels,
+                         at::Tensor& last_layer_cls, at::Tensor& rollout) {
+    check_pixels(pixels, c);
+    if (c.vision.pooling == VisionPooling::AttentionPool) {
+        // The probe plays the class token's part (docs/method.md §12.6): the last attention
+        // before the embedding is the pooling head's own over the positions, and rollout ends
+        // with that row. The probe reads the stream without a residual of its own, so its row
+        // is A_p, not 0.5 A_p + 0.5 I.
+        const RolloutPass r = rollout_pass(w, c, pixels, /*final_mlp=*/true);
+        PoolRecord pool;
+        attention_pool(w, c.vision, layer_norm(r.x, w.ln_post_w, w.ln_post_b, c.vision), &pool);
+        last_layer_cls = pool.probs.mean(1);  // [B, N]
+        rollout = at::bmm(last_layer_cls.unsqueeze(1), r.joint).squeeze(1);
+        return;
+    }
+    require_decomposable(c);
+    const int64_t N = c.vision.tokens();
+    const RolloutPass r = rollout_pass(w, c, pixels, /*final_mlp=*/false);
+    last_layer_cls = r.last_mean_probs.select(1, 0).narrow(-1, 1, N - 1);
+    rollout = r.joint.select(1, 0).narrow(-1, 1, N - 1);
 }
 
 void decompose_batch(const ClipWeights& w, const FoldedHeads& f, const ClipConfig& c, const at::Tensor& pixels,

@@ -30,7 +30,9 @@ at::Tensor map_directions_tensor(const DecomposeOptions& options, int64_t E, con
 FoldedHeads fold_heads(const ClipWeights& w, const ClipConfig& config);
 
 // The attention-only segmentation baselines, per image over the patch tokens ([B, N-1]):
-// the class token's attention in the last layer and attention rollout, both averaged over heads.
+// the class token's attention in the last layer and attention rollout, both averaged over
+// heads. An attention-pooled model's ([B, N], every position a patch) read its pooling head
+// in the class token's place.
 void attention_baselines(const ClipWeights& w, const ClipConfig& config, const at::Tensor& pixels,
                          at::Tensor& last_layer_cls, at::Tensor& rollout);
 // Fills `out` (arrays already sized by the caller's plain buffers) for a batch.

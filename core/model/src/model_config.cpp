@@ -321,6 +321,17 @@ ClipConfig parse_hf_clip_config(const std::string& config_path, const std::strin
     const bool metaclip2 = type == "metaclip_2" || type == "metaclip_2_vision_model";
     if (type == "siglip" || type == "siglip_vision_model")
         return parse_hf_siglip_config(root, config_path, preprocessor_path, options);
+    // SigLIP 2's NaFlex repos (google/siglip2-*-naflex) are another graph: a linear patch
+    // embedding over a variable number of patches at the image's own aspect ratio, position
+    // embeddings resized to each image's grid and an attention mask over the padding. Refused by
+    // name rather than read as a fixed-resolution SigLIP.
+    if (type == "siglip2" || type == "siglip2_vision_model")
+        throw Error(ErrorKind::Unsupported,
+                    config_path + ": model_type " + type.get<std::string>() +
+                        " is SigLIP 2's NaFlex variable-resolution model (Siglip2Model: patches embedded by a linear "
+                        "layer at the image's own aspect ratio, resized position embeddings, a padding mask), which "
+                        "ClipScope does not implement; the fixed-resolution google/siglip2-* repos (model_type "
+                        "siglip) load");
     if (type != "clip" && type != "metaclip_2" && !vision_only)
         throw_model(config_path, "model_type " + json_in_message(type) +
                                      " is not a CLIP model (clip, metaclip_2 or siglip, or clip_vision_model / "

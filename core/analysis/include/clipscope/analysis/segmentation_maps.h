@@ -14,13 +14,15 @@ namespace clipscope {
 enum class SegmentationMethod {
     Decomposition,       // sum over layers and heads of attn[l, m, h] . (w_c* - mean_c w_c)
     LastLayerAttention,  // the class token's attention to each patch in the last layer, heads averaged
-    Rollout,             // attention rollout
+                         // (an attention-pooled model: its pooling head's attention, heads averaged)
+    Rollout,             // attention rollout (ending with the pooling head's row when pooled)
 };
 
 const char* method_name(SegmentationMethod method);        // "decomposition", "last-layer-attention", "rollout"
 SegmentationMethod parse_method(const std::string& name);  // usage error naming the choices
-// Refuses (Unsupported) the attention baselines on a model without a class token (an
-// attention pooling head): they read the class token's attention.
+// Refuses (Unsupported), before anything is computed or written, what a model cannot map: an
+// attention-pooled model whose floored grid does not cover its image. (On such a model the
+// attention baselines read its pooling head's attention where CLIP's read the class token's.)
 void require_methods_for(const ClipModel& model, const std::vector<SegmentationMethod>& methods);
 
 struct SegmentationMaps {

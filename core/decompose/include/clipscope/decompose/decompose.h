@@ -12,7 +12,8 @@ namespace clipscope {
 Decomposition decompose(const ClipModel& model, const FloatArray& pixels, const DecomposeOptions& options = {});
 
 // Attention-only relevance maps over the patch tokens (baselines for segmentation),
-// each [B, G*G] in row-major patch order, heads averaged.
+// each [B, G*G] in row-major patch order, heads averaged. On an attention-pooled model the
+// pooling head's probe takes the class token's place (docs/method.md §6.2).
 struct AttentionBaselines {
     FloatArray last_layer_cls;  // the class token's attention to each patch in the last layer
     FloatArray rollout;  // attention rollout (Abnar & Zuidema 2020): prod over layers of 0.5 A + 0.5 I, class-token row
