@@ -38,4 +38,13 @@ if command -v Xvfb > /dev/null; then
 else
   echo "make-screenshots: no Xvfb, so no window-scale2.png or window-dark-scale2.png" >&2
 fi
+# 5. The app on an attention-pooled model (SigLIP): the grid's "pool" row and sigmoid label
+#    scores. The small SigLIP of ../shared/fixtures (random weights), when that folder is there.
+SIGLIP=${SIGLIP:-../shared/fixtures/siglip/tiny-siglip}
+if [ -d "$SIGLIP" ]; then
+  "$APP" --model "$SIGLIP" "$images/00_blue_triangle_right_grass.png" --text "a photo of a cat" \
+    --labels "a cat, a dog, a car" --export-scale 1 --export-figure window="$OUT/window-siglip.png" --quit-after-export
+else
+  echo "make-screenshots: no $SIGLIP, so no window-siglip.png" >&2
+fi
 echo "screenshots written to $OUT"

@@ -36,6 +36,15 @@ QString export_view_data(const ViewState& state, const HeadGridModel& grid, cons
                          {"sum_of_parts_max_error", live.sum_error},
                          {"decompose_seconds", analysis ? analysis->seconds : 0.0},
                          {"label_scores", model ? QString::fromStdString(model->scoring.description()) : QString()}};
+        // How the map was made: from the E-wide spatial terms, or projected on the texts inside
+        // the decomposition (a model above the app's spatial budget; the same numbers up to rounding).
+        if (analysis && model)
+            view.insert("maps",
+                        analysis->projected
+                            ? QString("projected on the texts inside the decomposition (spatial terms "
+                                      "would need %1 MB per image)")
+                                  .arg(model->spatial_bytes >> 20)
+                            : QString("from the spatial terms (%1 MB per image)").arg(model->spatial_bytes >> 20));
         write_text_atomically(path("view.json"), QJsonDocument(view).toJson().toStdString());
 
         std::ostringstream heads;

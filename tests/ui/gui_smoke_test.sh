@@ -38,6 +38,19 @@ for f in view.json heads.csv scores.csv map.npy neighbours.csv; do
 done
 grep -q '^5,1,.*,1,' "$work/data/heads.csv"
 grep -q '"image_set": "demo world' "$work/data/view.json"
+grep -q '"maps": "from the spatial terms' "$work/data/view.json" || { cat "$work/data/view.json"; exit 1; }
+# Above the spatial budget the maps are projected on the texts, the same map up to rounding.
+CLIPSCOPE_SPATIAL_BUDGET_MB=0 "$app" --labels "circle,square" --ablate 5.1 --export-data "$work/pdata0" \
+  --quit-after-export 2> "$work/pdata0.log"
+grep -q '"maps": "projected on the texts' "$work/pdata0/view.json" || { cat "$work/pdata0/view.json"; exit 1; }
+python3 - "$work/data/map.npy" "$work/pdata0/map.npy" <<'PY'
+import struct, sys
+def load(p):
+    b = open(p, 'rb').read(); n = struct.unpack('<H', b[8:10])[0]
+    return struct.unpack('<%df' % ((len(b) - 10 - n) // 4), b[10 + n:])
+a, b = load(sys.argv[1]), load(sys.argv[2])
+assert len(a) == len(b) and max(abs(x - y) for x, y in zip(a, b)) < 1e-6 and max(map(abs, a)) > 0, (a[:4], b[:4])
+PY
 cat > "$work/s.clipscope.json" <<JSON
 {"clipscope_session": 1, "model": "", "images": ["$(ls "$(dirname "$app")/../share/clipscope/demo/images/"*.png | sed -n 3p)"],
  "labels": "circle, square, star", "ablate": "4.2", "head": "5.3", "image_set": ""}
