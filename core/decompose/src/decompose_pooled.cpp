@@ -161,13 +161,17 @@ std::pair<at::Tensor, at::Tensor> summed_terms(const PooledForward& f, const Cli
     // read in place as transposed matrices: re-laid out, W_O of every layer was copied per call
     // (28 MB on SigLIP-B, 19 ms, most of the decomposition's cost).
     const at::Tensor by_head = omega.permute({2, 3, 0, 1, 4}).reshape({L, H, B * Hp, d});
-    at::Tensor written = at::empty({L, H, B * Hp, W}, omega.options());
+    // One layer at a time, reduced at once to each head's own values: all layers' writes
+    // together ([L, B, H, H', W], 318 MB on so400m, twice with their normalised copy) were the
+    // largest buffer of an image's decomposition in the app.
+    std::vector<at::Tensor> owns;
     for (int64_t l = 0; l < L; ++l) {
-        at::Tensor dst = written.select(0, l);
-        at::bmm_out(dst, by_head.select(0, l), out_ws[static_cast<size_t>(l)].permute({1, 2, 0}));
+        const at::Tensor written = at::bmm(by_head.select(0, l), out_ws[static_cast<size_t>(l)].permute({1, 2, 0}))
+                                       .view({H, B, Hp, W})
+                                       .permute({1, 0, 2, 3});                               // [B, H, H', W]
+        owns.push_back(carry.own_values(carry.normalise(written).reshape({B * H, Hp, W})));  // [B*H, W]
     }
-    written = written.view({L, H, B, Hp, W}).permute({0, 2, 1, 3, 4});                              // [L, B, H, H', W]
-    const at::Tensor own = carry.own_values(carry.normalise(written).reshape({L * B * H, Hp, W}));  // [L*B*H, W]
+    const at::Tensor own = at::cat(owns);  // [L*B*H, W]
     const at::Tensor bias_written =
         carry.weights.sum(-1).unsqueeze(0).unsqueeze(-1) * at::stack(out_bs).view({L, 1, 1, W});  // [L, B, H', W]
     const at::Tensor bias_share =
