@@ -160,13 +160,10 @@ MainWindow::MainWindow() {
         image_ticker_->stop();
         state_->clearPending("image");
         errors_->resolved("Analysing the image");
-        // Maps projected on texts that are no longer the current ones (they changed while the
-        // image ran): shown without a map, and run again for the current texts.
-        const bool stale_maps = a->projected && state_->texts() && a->map_texts != state_->texts();
         state_->setAnalysis(std::move(a));
         if (state_->selectedLayer() < 0) selectStrongestHead();
         updateStatus();
-        if (stale_maps) showImage(current_);
+        remapIfStale();  // the texts changed while the image ran
     });
     connect(worker_, &AnalysisWorker::textsEmbedded, this, [this](TextEmbeddingsPtr t) {
         if (t->text_a != scores_pane_->textA() || t->text_b != scores_pane_->textB() ||
@@ -177,11 +174,7 @@ MainWindow::MainWindow() {
         if (!t->labels_note.isEmpty()) statusBar()->showMessage(t->labels_note, 20000);
         state_->setTexts(std::move(t));
         if (state_->selectedLayer() < 0) selectStrongestHead();
-        // A projected decomposition holds maps toward its texts only: new texts re-run the image.
-        const ImageAnalysisPtr& shown = state_->analysis();
-        if (shown && shown->projected && shown->map_texts != state_->texts() && current_ >= 0 &&
-            shown->path == images_.value(current_))
-            showImage(current_);
+        remapIfStale();
     });
     connect(worker_, &AnalysisWorker::imageSetReady, this, [this](ImageSetPtr set) {
         gallery_pane_->setIndexing(false);
@@ -404,6 +397,15 @@ void MainWindow::showImage(int index) {
     image_step_ = tr("Decomposing %1").arg(QFileInfo(images_[index]).fileName());
     refreshImagePending();
     image_ticker_->start();
+}
+
+void MainWindow::remapIfStale() {
+    // A projected decomposition holds maps toward the texts it ran with only: it is shown
+    // without a map, and run again, when those are not the current texts.
+    const ImageAnalysisPtr& shown = state_->analysis();
+    if (shown && shown->projected && state_->texts() && shown->map_texts != state_->texts() && current_ >= 0 &&
+        shown->path == images_.value(current_))
+        showImage(current_);
 }
 
 void MainWindow::selectStrongestHead() {

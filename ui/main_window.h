@@ -96,6 +96,7 @@ private:
     void indexImageSet(const QString& source);
     void openFromGallery(const QString& path);
     void pasteImage();
+    void remapIfStale();  // re-runs a projected image whose maps are for other texts
     void selectStrongestHead();
     void onFailed(const QString& what, const QString& message);
     // A model refused for a config field ClipScope does not know: the error's dialog with a

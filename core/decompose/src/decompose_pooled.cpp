@@ -211,13 +211,6 @@ at::Tensor project_maps(const PooledForward& f, const ClipWeights& w, const at::
     return at::stack(layers, 2);  // [B, T, L, H, N]
 }
 
-// Per image: max over (t, l, h) of |maps summed over positions - heads . u_t|.
-std::vector<double> map_self_check(const at::Tensor& maps, const at::Tensor& heads, const at::Tensor& u) {
-    const at::Tensor along = at::matmul(heads, u.t()).permute({0, 3, 1, 2});  // [B, T, L, H]
-    const at::Tensor error = (maps.sum(-1) - along).abs().amax({1, 2, 3}).to(at::kDouble).cpu();
-    return {error.data_ptr<double>(), error.data_ptr<double>() + error.size(0)};
-}
-
 }  // namespace
 
 PooledDecomposition decompose_pooled(const ClipModel& model, const FloatArray& pixels_in,
@@ -293,21 +286,20 @@ PooledDecomposition decompose_pooled(const ClipModel& model, const FloatArray& p
     return out;
 }
 
-PooledMaps pooled_head_maps(const ClipModel& model, const FloatArray& pixels_in, const FloatArray& directions) {
-    c10::InferenceMode guard;
-    const at::Device device = model_device(model);
-    const PooledForward f = pooled_forward(model, pixels_tensor(pixels_in, device));
-    const ClipWeights& w = tower_weights(model);
+PooledMaps pooled_head_maps(const ClipModel& model, const FloatArray& pixels, const FloatArray& directions) {
+    // The non-spatial decomposition with maps: one forward, the same maps and self-check the
+    // app's projected view reads.
     DecomposeOptions options;
+    options.spatial = false;
     options.map_directions = &directions;
-    const at::Tensor u = map_directions_tensor(options, f.W, device);  // [T, E]
-    const at::Tensor maps = project_maps(f, w, u);
-    const at::Tensor heads = summed_terms(f, w).first;  // [B, L, H, E]
+    PooledDecomposition d = decompose_pooled(model, pixels, options);
+    c10::InferenceMode guard;
     PooledMaps out;
-    out.maps = to_float_array(maps);
-    out.heads = to_float_array(at::matmul(heads, u.t()).permute({0, 3, 1, 2}));
-    out.embedding = to_float_array(f.z);
-    out.self_check = map_self_check(maps, heads, u);
+    out.heads = to_float_array(
+        at::matmul(view_as_tensor(d.heads), view_as_tensor(directions).t()).permute({0, 3, 1, 2}));  // [B, T, L, H]
+    out.maps = std::move(d.head_maps);
+    out.embedding = std::move(d.embedding);
+    out.self_check = std::move(d.map_error);
     return out;
 }
 

@@ -73,6 +73,12 @@ at::Tensor map_directions_tensor(const DecomposeOptions& options, int64_t E, con
     return view_as_tensor(u).to(device).contiguous();
 }
 
+std::vector<double> map_self_check(const at::Tensor& maps, const at::Tensor& heads, const at::Tensor& u) {
+    const at::Tensor along = at::matmul(heads, u.t()).permute({0, 3, 1, 2});  // [B, T, L, H]
+    const at::Tensor error = (maps.sum(-1) - along).abs().amax({1, 2, 3}).to(at::kDouble).cpu();
+    return {error.data_ptr<double>(), error.data_ptr<double>() + error.size(0)};
+}
+
 void require_decomposable(const ClipConfig& c) {
     switch (c.vision.pooling) {
         case VisionPooling::ClassToken:
@@ -253,12 +259,10 @@ void decompose_batch(const ClipWeights& w, const FoldedHeads& f, const ClipConfi
                 constant.view({B, 1, 1, T});                // [B, H, N, T]
             layers.push_back(cells.permute({0, 3, 1, 2}));  // [B, T, H, N]
         }
-        const at::Tensor maps = at::stack(layers, 2);                          // [B, T, L, H, N]
-        const at::Tensor along = at::matmul(heads, ut).permute({0, 3, 1, 2});  // [B, T, L, H]
-        const at::Tensor map_error = (maps.sum(-1) - along).abs().amax({1, 2, 3}).to(at::kDouble).cpu();
+        const at::Tensor maps = at::stack(layers, 2);               // [B, T, L, H, N]
         out.head_maps = to_float_array(maps.narrow(-1, 1, N - 1));  // the patches: the class token is not mapped
         out.map_directions = to_float_array(directions);
-        out.map_error.assign(map_error.data_ptr<double>(), map_error.data_ptr<double>() + B);
+        out.map_error = map_self_check(maps, heads, directions);
     }
     if (first_spatial < L) {
         // Per image, layer and head: one GEMM, [N, d] x [d, E], into a scratch block small

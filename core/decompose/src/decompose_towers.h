@@ -4,6 +4,8 @@
 // weights (docs/method.md §2).
 #include <ATen/ATen.h>
 
+#include <vector>
+
 #include "clip_towers.h"
 #include "clipscope/decompose/decomposition.h"
 #include "clipscope/model/model_config.h"
@@ -26,6 +28,9 @@ void require_decomposable(const ClipConfig& config);
 // DecomposeOptions::map_directions as a [T, E] tensor on `device` (undefined when null);
 // refuses (Error Usage) another width or a value that is not finite.
 at::Tensor map_directions_tensor(const DecomposeOptions& options, int64_t E, const at::Device& device);
+// The maps' self-check, per image: max over (t, l, h) of |maps [B, T, L, H, N] summed over
+// every token - heads [B, L, H, E] . u_t| (u [T, E]): the per-head terms computed the other way.
+std::vector<double> map_self_check(const at::Tensor& maps, const at::Tensor& heads, const at::Tensor& u);
 
 FoldedHeads fold_heads(const ClipWeights& w, const ClipConfig& config);
 
