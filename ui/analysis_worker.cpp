@@ -45,6 +45,21 @@ int64_t spatial_bytes(const ClipConfig& c) {
 }
 }  // namespace
 
+int64_t AnalysisWorker::spatialBudgetFromEnvironment() {
+    constexpr const char* kName = "CLIPSCOPE_SPATIAL_BUDGET_MB";
+    constexpr int64_t kDefault = int64_t{512} << 20;
+    if (!qEnvironmentVariableIsSet(kName)) return kDefault;
+    const QByteArray value = qgetenv(kName);
+    bool ok = false;
+    const qint64 mb = value.trimmed().toLongLong(&ok);
+    // Up to 1 TB: beyond it the shift would overflow, and no machine holds such terms.
+    if (!ok || mb < 0 || mb > (int64_t{1} << 20))
+        throw_usage(std::string(kName) + "=" + value.toStdString() +
+                    " is not a whole number of megabytes from 0 to 1048576 (the budget for an image's spatial "
+                    "terms; unset, it is 512)");
+    return static_cast<int64_t>(mb) << 20;
+}
+
 AnalysisWorker::AnalysisWorker() {
     qRegisterMetaType<ModelSummaryPtr>();
     qRegisterMetaType<ImageAnalysisPtr>();
@@ -52,13 +67,12 @@ AnalysisWorker::AnalysisWorker() {
     qRegisterMetaType<ImageSetPtr>();
     qRegisterMetaType<NeighborsPtr>();
     qRegisterMetaType<HeadLabels>();
-    bool ok = false;
-    const qint64 budget_mb = qEnvironmentVariableIntValue("CLIPSCOPE_SPATIAL_BUDGET_MB", &ok);
-    if (ok && budget_mb >= 0)
-        spatial_budget_ = static_cast<int64_t>(budget_mb) << 20;
-    else if (qEnvironmentVariableIsSet("CLIPSCOPE_SPATIAL_BUDGET_MB"))
-        qWarning("CLIPSCOPE_SPATIAL_BUDGET_MB=%s is not a whole number of megabytes: the budget stays 512 MB",
-                 qgetenv("CLIPSCOPE_SPATIAL_BUDGET_MB").constData());
+    try {
+        spatial_budget_ = spatialBudgetFromEnvironment();
+    } catch (const Error& e) {
+        // The app's start refuses it before a worker exists; a test's worker keeps the default.
+        qWarning("%s", e.what());
+    }
     thread_.setObjectName("clipscope-requests");
     context_ = new QObject;
     context_->moveToThread(&thread_);

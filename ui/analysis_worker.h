@@ -46,6 +46,10 @@ public:
     // CLIPSCOPE_SPATIAL_BUDGET_MB from the environment. Above it the app keeps each head's
     // maps toward the current texts only, and a new text re-runs the image (docs/method.md §6.1).
     void setSpatialBudget(int64_t bytes) { spatial_budget_ = bytes; }
+    // CLIPSCOPE_SPATIAL_BUDGET_MB in bytes, or the 512 MB default when it is not set; a value
+    // that is not a whole number of megabytes (0 or more) is a Usage error naming it, which
+    // the app's start reports (exit 2).
+    static int64_t spatialBudgetFromEnvironment();
     int64_t spatialBudget() const { return spatial_budget_.load(); }
     uint64_t embedTexts(const QString& text_a, const QString& text_b, const QStringList& labels);
     // Indexes a folder of images (recursively) into a store under `cache_root`, keyed by the

@@ -9,6 +9,7 @@
 #include "clipscope/base/atomic_file.h"
 #include "clipscope/base/error.h"
 #include "clipscope/base/text_file.h"
+#include "clipscope/analysis/direction_maps.h"
 #include "clipscope/analysis/heatmap.h"
 #include "clipscope/io/image.h"
 #include "clipscope/io/npy.h"
@@ -91,60 +92,63 @@ Image top_left(const Image& image, int side) {
     return out;
 }
 
-// An attention-pooled model's map (docs/method.md §12.4): per position, the sum over the
-// selected (layer, head) of what the head writes there carried to z, dotted with the text;
-// computed by projecting inside the decomposition (pooled_head_maps), without spatial cells.
-void write_pooled_heatmap(const Options& o, const ClipModel& model, const Image& crop, const FloatArray& directions,
-                          const MapSelection& sel, bool versus) {
+// The map toward the text (A minus B): per patch, the selected heads' terms there dotted
+// with the direction, projected inside the decomposition (DecomposeOptions::map_directions,
+// docs/method.md §6.1) so that the E-wide spatial terms are never formed: ViT-H-14 at 378 px
+// or so400m at 384 px would need about 1.5 GB per image for them. For an attention-pooled
+// model (§12.4) the terms are carried through the pooling head with its statistics frozen.
+void write_heatmap(const Options& o, const ClipModel& model, const Image& crop, const FloatArray& directions,
+                   const MapSelection& sel, bool versus) {
     const auto& c = model.config();
-    const int64_t L = c.vision.layers, H = c.vision.heads, G = c.vision.grid(), N = G * G;
-    FloatArray pixels = normalize_crop(crop, c.preprocess);
-    pixels.shape.insert(pixels.shape.begin(), 1);
-    const PooledMaps maps = pooled_head_maps(model, pixels, directions);
+    const bool pooled = c.vision.pooling == VisionPooling::AttentionPool;
+    const int64_t L = c.vision.layers, H = c.vision.heads, G = c.vision.grid();
+    DecomposeOptions options;
+    options.spatial = false;
+    options.map_directions = &directions;
+    const Decomposition d = decompose_image_terms(model, normalize_crop(crop, c.preprocess), options);
     const int64_t last = sel.last_layer < 0 ? L - 1 : sel.last_layer;
     std::vector<std::pair<int64_t, int64_t>> cells = sel.heads;
     if (cells.empty())
         for (int64_t l = sel.first_layer; l <= last; ++l)
             for (int64_t h = 0; h < H; ++h) cells.emplace_back(l, h);
-    FloatArray grid({G, G});
-    for (const auto& [l, h] : cells) {
+    for (const auto& [l, h] : cells)
         if (l < 0 || l >= L || h < 0 || h >= H)
             throw_usage("--heads " + o.heads + ": head " + std::to_string(l) + "." + std::to_string(h) +
                         " is not in this model (" + std::to_string(L) + " layers of " + std::to_string(H) + " heads)");
-        for (int64_t t = 0; t < (versus ? 2 : 1); ++t) {
-            const float* m = maps.maps.data.data() + ((t * L + l) * H + h) * N;
-            for (int64_t i = 0; i < N; ++i) grid.data[static_cast<size_t>(i)] += t == 0 ? m[i] : -m[i];  // A minus B
-        }
-    }
+    const FloatArray grid =
+        combined_head_map(d, 0, versus ? std::vector<float>{1, -1} : std::vector<float>{1}, cells, G);
     write_npy(o.out + ".npy", grid);
-    const Image covered = top_left(crop, static_cast<int>(G * c.vision.patch_size));
-    write_heatmap_overlay(o.out + ".png", covered, upsample_bilinear(grid, c.vision.patch_size), o.opacity);
+    // A floored grid (so400m: 27 x 14 = 378 of 384 px) covers the crop's top-left only.
+    const int covered = static_cast<int>(G * c.vision.patch_size);
+    const Image shown = covered < crop.width ? top_left(crop, covered) : crop;
+    write_heatmap_overlay(o.out + ".png", shown, upsample_bilinear(grid, c.vision.patch_size), o.opacity);
     const auto [lo, hi] = std::minmax_element(grid.data.begin(), grid.data.end());
-    const double check = *std::max_element(maps.self_check.begin(), maps.self_check.end());
-    write_text_atomically(
-        o.out + ".json",
-        nlohmann::json(
-            {{"model", model_summary(model)},
-             {"image", o.image},
-             {"text", o.text},
-             {"versus", o.versus.empty() ? nlohmann::json(nullptr) : nlohmann::json(o.versus)},
-             {"layers", o.layers.empty() ? "all" : o.layers},
-             {"heads", o.heads.empty() ? "all" : o.heads},
-             {"grid", G},
-             {"covered_pixels", G * c.vision.patch_size},
-             {"min", *lo},
-             {"max", *hi},
-             {"self_check_max_abs_error", check},
-             {"self_check", "per (text, layer, head): the map's sum against the head's term summed over positions"},
-             {"map",
-              "per position: sum over the selected (layer, head) of what the head writes there, carried through "
-              "post_layernorm and the attention pooling head (its statistics frozen) to z, / ||z||, dotted with t "
-              "(unit-norm; A minus B with --versus). The axis is where terms enter the pooled positions; MLPs and "
-              "the pooling MLP excluded"}})
-            .dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
-    spdlog::info(
-        "heatmap of '{}'{} on {} ({}, attention-pooled): {}.png, {}.npy ({}x{} positions, range {:.4f}..{:.4f})",
-        o.text, o.versus.empty() ? "" : " minus '" + o.versus + "'", o.image, c.name, o.out, o.out, G, G, *lo, *hi);
+    nlohmann::json j = {
+        {"model", model_summary(model)},
+        {"image", o.image},
+        {"text", o.text},
+        {"versus", o.versus.empty() ? nlohmann::json(nullptr) : nlohmann::json(o.versus)},
+        {"layers", o.layers.empty() ? "all" : o.layers},
+        {"heads", o.heads.empty() ? "all" : o.heads},
+        {"grid", G},
+        {"covered_pixels", covered},
+        {"min", *lo},
+        {"max", *hi},
+        {"self_check_max_abs_error", d.max_sum_error()},
+        {"self_check",
+         "the larger of: sum of parts against z/||z||, and per (text, layer, head) the map's sum over positions "
+         "against the head's term dotted with the text"},
+        {"map",
+         pooled ? "per position: sum over the selected (layer, head) of what the head writes there, carried through "
+                  "post_layernorm and the attention pooling head (its statistics frozen) to z, / ||z||, dotted with t "
+                  "(unit-norm; A minus B with --versus). The axis is where terms enter the pooled positions; MLPs and "
+                  "the pooling MLP excluded"
+                : "per patch: sum over the selected (layer, head) cells of attn[l, m, h] . t, t unit-norm (A minus B "
+                  "with --versus), projected inside the decomposition; class-token cell and MLPs excluded"}};
+    write_text_atomically(o.out + ".json", j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
+    spdlog::info("heatmap of '{}'{} on {} ({}{}): {}.png, {}.npy ({}x{} {}, range {:.4f}..{:.4f})", o.text,
+                 o.versus.empty() ? "" : " minus '" + o.versus + "'", o.image, c.name,
+                 pooled ? ", attention-pooled" : "", o.out, o.out, G, G, pooled ? "positions" : "patches", *lo, *hi);
 }
 
 void run(const Options& o) {
@@ -158,7 +162,7 @@ void run(const Options& o) {
         throw_usage("give --text (and optionally --versus), or --classes for the segmentation protocol");
     const ClipModel model = load_model(o.model);
     const auto& c = model.config();
-    const int64_t L = c.vision.layers, G = c.vision.grid();
+    const int64_t L = c.vision.layers;
     MapSelection sel;
     if (!o.layers.empty()) {
         const auto colon = o.layers.find(':');
@@ -180,39 +184,7 @@ void run(const Options& o) {
 
     const Image original = load_image(o.image);
     const Image crop = resize_and_crop(original, c.preprocess);
-    if (c.vision.pooling == VisionPooling::AttentionPool)
-        return write_pooled_heatmap(o, model, crop, directions, sel, texts.size() == 2);
-    DecomposeOptions options;
-    int64_t first = sel.first_layer;
-    for (const auto& [l, h] : sel.heads) first = std::min(first, l);
-    options.spatial_last_layers = sel.heads.empty() && o.layers.empty() ? 0 : L - first;  // only the layers needed
-    const Decomposition d = decompose(model, normalize_crop(crop, c.preprocess), options);
-    const FloatArray maps = token_maps(d, 0, directions, sel, G);
-    FloatArray grid({G, G}, std::vector<float>(maps.data.begin(), maps.data.begin() + G * G));
-    if (texts.size() == 2)
-        for (int64_t i = 0; i < G * G; ++i)
-            grid.data[static_cast<size_t>(i)] -= maps.data[static_cast<size_t>(G * G + i)];  // A minus B
-    write_npy(o.out + ".npy", grid);
-    write_heatmap_overlay(o.out + ".png", crop, upsample_bilinear(grid, c.vision.patch_size), o.opacity);
-    const auto [lo, hi] = std::minmax_element(grid.data.begin(), grid.data.end());
-    write_text_atomically(
-        o.out + ".json",
-        nlohmann::json({{"model", model_summary(model)},
-                        {"image", o.image},
-                        {"text", o.text},
-                        {"versus", o.versus.empty() ? nlohmann::json(nullptr) : nlohmann::json(o.versus)},
-                        {"layers", o.layers.empty() ? "all" : o.layers},
-                        {"heads", o.heads.empty() ? "all" : o.heads},
-                        {"grid", G},
-                        {"min", *lo},
-                        {"max", *hi},
-                        {"self_check_max_abs_error", d.max_sum_error()},
-                        {"map",
-                         "per patch: sum over the selected (layer, head) cells of attn[l, m, h] . t, t unit-norm"
-                         " (A minus B with --versus); class-token cell and MLPs excluded"}})
-            .dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
-    spdlog::info("heatmap of '{}'{} on {} ({}): {}.png, {}.npy ({}x{} patches, range {:.4f}..{:.4f})", o.text,
-                 o.versus.empty() ? "" : " minus '" + o.versus + "'", o.image, c.name, o.out, o.out, G, G, *lo, *hi);
+    write_heatmap(o, model, crop, directions, sel, texts.size() == 2);
 }
 
 }  // namespace

@@ -19,10 +19,12 @@ void register_make_random_model(CLI::App& app) {
         uint64_t seed = 0;
     };
     auto o = std::make_shared<Options>();
-    cmd->add_option("--arch", o->arch,
-                    "A shape (ViT-B-32, ViT-B-16, ViT-L-14, ViT-L-14-336, ViT-H-14, ViT-H-14-378, ViT-bigG-14, tiny), "
-                    "one with -quickgelu, or a family (DFN2B-ViT-B-16, DFN2B-ViT-L-14, DFN5B-ViT-H-14, "
-                    "DFN5B-ViT-H-14-378, MetaCLIP-ViT-B-32/B-16/L-14/H-14/bigG-14)")
+    cmd->add_option(
+           "--arch", o->arch,
+           "A shape (ViT-B-32, ViT-B-16, ViT-L-14, ViT-L-14-336, ViT-H-14, ViT-H-14-378, ViT-bigG-14, tiny), "
+           "one with -quickgelu, or a family (DFN2B-ViT-B-16, DFN2B-ViT-L-14, DFN5B-ViT-H-14, "
+           "DFN5B-ViT-H-14-378, MetaCLIP-ViT-B-32/B-16/L-14/H-14/bigG-14), or a SigLIP shape (SigLIP-B-16-224, "
+           "SigLIP-B-16-384, SigLIP-L-16-256, SigLIP-SO400M-14-224, SigLIP-SO400M-14-384; --format hf)")
         ->required();
     cmd->add_option("--format", o->format,
                     "open_clip (open_clip_config.json + open_clip_model.safetensors), hf (transformers), openai "

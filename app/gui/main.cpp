@@ -15,6 +15,7 @@
 #include "clipscope/base/error.h"
 #include "clipscope/base/process_setup.h"
 #include "clipscope/model/clip_model.h"
+#include "analysis_worker.h"
 #include "figure_panes.h"
 #include "figure_export.h"
 #include "main_window.h"
@@ -109,6 +110,7 @@ int main(int argc, char** argv) {
                 clipscope::throw_usage("--threads takes a whole number, got '" + parser.value(threads).toStdString() +
                                        "'");
             clipscope::configure_threads(n);
+            clipscope::ui::AnalysisWorker::spatialBudgetFromEnvironment();  // refused here, not in a worker
         } catch (const clipscope::Error& e) {
             spdlog::error("{}", e.what());
             return 2;

@@ -147,14 +147,15 @@ std::string parse_with(ConfigSection section, const std::string& field, const js
             test::write_bytes(dir.path("c.json"), file.dump());
             c = parse_open_clip_config(dir.path("c.json"), options);
         } else if (section == S::HfSiglip || section == S::HfSiglipText || section == S::HfSiglipVision ||
-                   section == S::HfSiglipTokenizer) {
+                   section == S::HfSiglipTokenizer || section == S::HfGemmaTokenizer) {
             json config = {
                 {"model_type", "siglip"}, {"text_config", json::object()}, {"vision_config", json::object()}};
-            json tokenizer = {{"tokenizer_class", "SiglipTokenizer"}};
+            json tokenizer = {
+                {"tokenizer_class", section == S::HfGemmaTokenizer ? "GemmaTokenizer" : "SiglipTokenizer"}};
             if (section == S::HfSiglip) config[field] = value;
             if (section == S::HfSiglipText) config["text_config"][field] = value;
             if (section == S::HfSiglipVision) config["vision_config"][field] = value;
-            if (section == S::HfSiglipTokenizer) tokenizer[field] = value;
+            if (section == S::HfSiglipTokenizer || section == S::HfGemmaTokenizer) tokenizer[field] = value;
             test::write_bytes(dir.path("config.json"), config.dump());
             test::write_bytes(dir.path("tokenizer_config.json"), tokenizer.dump());
             c = parse_hf_clip_config(dir.path("config.json"), "", options);

@@ -259,26 +259,58 @@ TEST_F(SigLipParity, AnEmptyOrCutSentencePieceModelIsAnErrorNamingIt) {
     }
 }
 
-TEST(SigLipConfig, ASigLip2GemmaTokenizerLoadsWithTextsAsFilesOnly) {
+TEST(SigLipConfig, ASigLip2RepoTokenizesWithItsTokenizerModelNotSpiece) {
     CLIPSCOPE_REQUIRE_SHARED();
     test::TempDir dir;
     const std::string folder =
         write_variant(dir, "siglip2", fixture_config(), fixture_tensors([](const std::string&) { return true; }));
-    nlohmann::json tok = {{"tokenizer_class", "GemmaTokenizerFast"}};
+    nlohmann::json tok = {{"tokenizer_class", "GemmaTokenizerFast"}, {"add_eos_token", true}};
     test::write_bytes(folder + "/tokenizer_config.json", tok.dump());
+    // spiece.model is there (write_variant copies it) but is SigLIP's: not taken for Gemma's.
     const ClipModel m = ClipModel::load(folder);
+    EXPECT_EQ(m.config().tokenizer, TokenizerKind::GemmaSentencePiece);
+    EXPECT_EQ(m.info().vocab_path, "");
     try {
         m.tokenizer();
-        FAIL() << "expected a refusal";
+        FAIL() << "expected an error";
     } catch (const Error& e) {
-        EXPECT_EQ(e.kind(), ErrorKind::Unsupported);
-        EXPECT_NE(std::string(e.what()).find("Gemma"), std::string::npos) << e.what();
-        EXPECT_NE(std::string(e.what()).find("--text-embeddings"), std::string::npos) << e.what();
+        EXPECT_EQ(e.kind(), ErrorKind::InputFile);
+        EXPECT_NE(std::string(e.what()).find("tokenizer.model"), std::string::npos) << e.what();
     }
     tok["sp_model_kwargs"] = {{"enable_sampling", true}};
-    tok["tokenizer_class"] = "SiglipTokenizer";
     test::write_bytes(folder + "/tokenizer_config.json", tok.dump());
     EXPECT_THROW(ClipModel::load(folder), Error);
+}
+
+// make-random-model --format hf writes SigLIP-graph weights in transformers' SigLIP layout:
+// they load back as the same model (the reader's names, inverted).
+TEST(SigLipConfig, ATransformersSigLipCheckpointWrittenHereLoadsBackAsTheSameModel) {
+    CLIPSCOPE_REQUIRE_SHARED();
+    ClipConfig c = ClipModel::load(model_dir()).config();
+    c.vision.image_size = c.preprocess.image_size = 36;  // a floored grid, as so400m's
+    const std::map<std::string, FloatArray> w = random_state_dict(c, 5);
+    test::TempDir dir;
+    write_checkpoint(dir.path("hf"), ModelFormat::HfTransformers, c, w);
+    const ClipModel loaded = ClipModel::load(dir.path("hf"));
+    const ClipModel direct = ClipModel::create(c, w);
+    EXPECT_EQ(architecture_variations(loaded.config()), architecture_variations(c));
+    EXPECT_EQ(loaded.config().vision.grid(), 4);
+    EXPECT_EQ(loaded.config().preprocess.interpolation, c.preprocess.interpolation);
+    EXPECT_EQ(loaded.config().preprocess.mean, c.preprocess.mean);
+    const FloatArray pixels = test::random_pixels(2, 36, 3);
+    EXPECT_EQ(test::max_abs_diff(loaded.encode_image(pixels), direct.encode_image(pixels)), 0.0);
+    const Int64Array ids = read_npy_int(expected("token_ids.npy"));
+    EXPECT_EQ(test::max_abs_diff(loaded.encode_text(ids), direct.encode_text(ids)), 0.0);
+    // What SigLIP's files cannot state is refused by name, before anything is written.
+    c.text.causal_mask = true;
+    try {
+        write_checkpoint(dir.path("causal"), ModelFormat::HfTransformers, c, w);
+        ADD_FAILURE() << "a causal SigLIP text tower was written";
+    } catch (const Error& e) {
+        EXPECT_EQ(e.kind(), ErrorKind::Unsupported);
+        EXPECT_NE(std::string(e.what()).find("text.causal_mask"), std::string::npos) << e.what();
+    }
+    EXPECT_FALSE(std::filesystem::exists(dir.path("causal/model.safetensors")));
 }
 
 // SigLIP 2's NaFlex checkpoints (model_type siglip2) are another graph: refused by name, not

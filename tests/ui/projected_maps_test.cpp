@@ -14,6 +14,7 @@
 #include <tuple>
 
 #include "analysis_worker.h"
+#include "clipscope/base/error.h"
 #include "clipscope/base/resources.h"
 #include "main_window.h"
 #include "signed_scale.h"
@@ -175,6 +176,27 @@ TEST(ProjectedMaps, AnImageIsMappedTowardTheLatestTextsEmbeddedBeforeItRuns) {
     const auto b = analysed[1][0].value<ImageAnalysisPtr>();
     EXPECT_EQ(b->map_texts, nullptr);
     EXPECT_EQ(b->decomposition->head_maps.rank(), 0);
+}
+
+TEST(ProjectedMaps, TheBudgetVariableIsAWholeNumberOfMegabytesOrAnErrorNamingIt) {
+    qunsetenv("CLIPSCOPE_SPATIAL_BUDGET_MB");
+    EXPECT_EQ(AnalysisWorker::spatialBudgetFromEnvironment(), int64_t{512} << 20);
+    for (const auto& [value, bytes] : {std::pair<const char*, int64_t>{"0", 0}, {"64", int64_t{64} << 20}}) {
+        qputenv("CLIPSCOPE_SPATIAL_BUDGET_MB", value);
+        EXPECT_EQ(AnalysisWorker::spatialBudgetFromEnvironment(), bytes) << value;
+    }
+    for (const char* bad : {"", "lots", "-1", "1.5", "99999999999999"}) {
+        qputenv("CLIPSCOPE_SPATIAL_BUDGET_MB", bad);
+        try {
+            AnalysisWorker::spatialBudgetFromEnvironment();
+            ADD_FAILURE() << "accepted '" << bad << "'";
+        } catch (const clipscope::Error& e) {
+            EXPECT_EQ(e.kind(), clipscope::ErrorKind::Usage) << bad;
+            EXPECT_NE(std::string(e.what()).find("CLIPSCOPE_SPATIAL_BUDGET_MB=" + std::string(bad)), std::string::npos)
+                << e.what();
+        }
+    }
+    qunsetenv("CLIPSCOPE_SPATIAL_BUDGET_MB");
 }
 
 TEST(ProjectedMaps, TheWindowReRunsTheImageForNewTexts) {

@@ -374,8 +374,9 @@ std::vector<std::string> choose_model_files(const std::string& repo_id, const st
             ". PyTorch pickles (.bin) are refused because loading them can run code; see README, 'Using a real model'.";
         throw Error(ErrorKind::Unsupported, repo_id + " " + why);
     }
-    for (const char* extra : {"preprocessor_config.json", "vocab.json", "merges.txt", "tokenizer_config.json",
-                              "special_tokens_map.json", "bpe_simple_vocab_16e6.txt.gz", "spiece.model"})
+    for (const char* extra :
+         {"preprocessor_config.json", "vocab.json", "merges.txt", "tokenizer_config.json", "special_tokens_map.json",
+          "bpe_simple_vocab_16e6.txt.gz", "spiece.model", "tokenizer.model"})
         if (has(extra)) chosen.emplace_back(extra);
     // Transformers' config.json describes the model too; keep it beside open_clip weights for other tools.
     if (has("config.json") && std::find(chosen.begin(), chosen.end(), "config.json") == chosen.end())
@@ -492,15 +493,14 @@ const std::vector<CuratedModel>& curated_models() {
         {"LAION-2B ViT-L/14", "laion/CLIP-ViT-L-14-laion2B-s32B-b82K", "ViT-L-14", 1'710'000'000},
         {"LAION-2B ViT-H/14", "laion/CLIP-ViT-H-14-laion2B-s32B-b79K", "ViT-H-14", 3'940'000'000},
         {"LAION-2B ViT-bigG/14", "laion/CLIP-ViT-bigG-14-laion2B-39B-b160k", "ViT-bigG-14", 10'200'000'000},
-        // SigLIP (transformers layout): 4 bytes per parameter of the whole model. SigLIP 2's
-        // Gemma tokenizer is not implemented: its texts come from --text-embeddings.
+        // SigLIP (transformers layout): 4 bytes per parameter of the whole model (SigLIP 2's
+        // Gemma vocabulary of 256k tokens makes its text tower the larger part).
         {"SigLIP B/16 224", "google/siglip-base-patch16-224", "SigLIP-B-16-224", 813'000'000},
         {"SigLIP L/16 256", "google/siglip-large-patch16-256", "SigLIP-L-16-256", 2'610'000'000},
         {"SigLIP So400m/14 384", "google/siglip-so400m-patch14-384", "SigLIP-SO400M-14-384", 3'510'000'000},
-        {"SigLIP 2 B/16 224 (texts as files)", "google/siglip2-base-patch16-224", "SigLIP-B-16-224", 1'500'000'000},
-        {"SigLIP 2 L/16 256 (texts as files)", "google/siglip2-large-patch16-256", "SigLIP-L-16-256", 3'530'000'000},
-        {"SigLIP 2 So400m/14 384 (texts as files)", "google/siglip2-so400m-patch14-384", "SigLIP-SO400M-14-384",
-         4'540'000'000},
+        {"SigLIP 2 B/16 224", "google/siglip2-base-patch16-224", "SigLIP-B-16-224", 1'500'000'000},
+        {"SigLIP 2 L/16 256", "google/siglip2-large-patch16-256", "SigLIP-L-16-256", 3'530'000'000},
+        {"SigLIP 2 So400m/14 384", "google/siglip2-so400m-patch14-384", "SigLIP-SO400M-14-384", 4'540'000'000},
     };
     return models;
 }

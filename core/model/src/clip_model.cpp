@@ -139,6 +139,8 @@ ClipModel ClipModel::create(const ClipConfig& config, const std::map<std::string
     if (!options.vocab_path.empty())
         impl->tokenizer = config.tokenizer == TokenizerKind::SiglipSentencePiece
                               ? Tokenizer::load_siglip(options.vocab_path)
+                          : config.tokenizer == TokenizerKind::GemmaSentencePiece
+                              ? Tokenizer::load_gemma(options.vocab_path, config.gemma, "the given configuration")
                               : Tokenizer::load(options.vocab_path);
     attach_text_table(*impl, options);
     return ClipModel(std::move(impl));
@@ -146,6 +148,11 @@ ClipModel ClipModel::create(const ClipConfig& config, const std::map<std::string
 
 namespace {
 std::string fs_extension(const std::string& path) { return std::filesystem::path(path).extension().string(); }
+
+// Where a SentencePiece tokenizer's model lives in its repo.
+std::string sentencepiece_file_name(TokenizerKind kind) {
+    return kind == TokenizerKind::GemmaSentencePiece ? "tokenizer.model" : "spiece.model";
+}
 
 // A vocabulary with more tokens than the embedding table would index past it.
 void check_vocabulary_size(const ClipModel::Impl& impl) {
@@ -221,15 +228,26 @@ ClipModel ClipModel::load(const std::string& spec, const LoadOptions& options) {
                         "; CLIP's BPE vocabulary would give other token ids");
         return ClipModel(std::move(impl));
     }
-    if (impl->config.tokenizer == TokenizerKind::SiglipSentencePiece) {
+    if (impl->config.tokenizer == TokenizerKind::SiglipSentencePiece ||
+        impl->config.tokenizer == TokenizerKind::GemmaSentencePiece) {
+        const bool gemma = impl->config.tokenizer == TokenizerKind::GemmaSentencePiece;
+        const std::string file = sentencepiece_file_name(impl->config.tokenizer);
+        // The repo's own file of that name: SigLIP's spiece.model is no vocabulary for SigLIP 2.
+        if (options.vocab_path.empty()) {
+            std::error_code ec;
+            const std::string own = loc.folder.empty() ? "" : loc.folder + "/" + file;
+            impl->info.vocab_path = !own.empty() && std::filesystem::is_regular_file(own, ec) ? own : "";
+        }
         const std::string& path = impl->info.vocab_path;
         if (path.empty()) {
-            impl->vocab_searched = {loc.folder.empty() ? spec : loc.folder + "/spiece.model"};
+            impl->vocab_searched = {loc.folder.empty() ? spec : loc.folder + "/" + file};
             return ClipModel(std::move(impl));
         }
         if (fs_extension(path) != ".model")
-            throw_usage("--vocab " + path + ": a SigLIP model tokenizes with a SentencePiece model (spiece.model)");
-        impl->tokenizer = Tokenizer::load_siglip(path);
+            throw_usage("--vocab " + path + ": a " + (gemma ? "SigLIP 2" : "SigLIP") +
+                        " model tokenizes with a SentencePiece model (" + file + ")");
+        impl->tokenizer = gemma ? Tokenizer::load_gemma(path, impl->config.gemma, loc.folder + "/tokenizer_config.json")
+                                : Tokenizer::load_siglip(path);
         check_vocabulary_size(*impl);
         return ClipModel(std::move(impl));
     }
@@ -322,10 +340,12 @@ const Tokenizer& ClipModel::tokenizer() const {
     if (!impl_->tokenizer) {
         std::string searched;
         for (const auto& place : impl_->vocab_searched) searched += "\n  " + place;
-        if (impl_->config.tokenizer == TokenizerKind::SiglipSentencePiece)
-            throw Error(ErrorKind::InputFile, impl_->info.spec +
-                                                  ": no SentencePiece model (spiece.model) found beside the model"
-                                                  "\nPass --vocab FILE (the spiece.model of the same SigLIP repo).");
+        if (impl_->config.tokenizer != TokenizerKind::ClipBpe) {
+            const std::string file = sentencepiece_file_name(impl_->config.tokenizer);
+            throw Error(ErrorKind::InputFile, impl_->info.spec + ": no SentencePiece model (" + file +
+                                                  ") found beside the model\nPass --vocab FILE (the " + file +
+                                                  " of the same repo).");
+        }
         throw Error(ErrorKind::InputFile, impl_->info.spec +
                                               ": no tokenizer vocabulary found beside the model "
                                               "(bpe_simple_vocab_16e6.txt.gz, or vocab.json + merges.txt)" +

@@ -320,7 +320,8 @@ std::vector<ConfigField> build_table() {
 
         // tokenizer_config.json of a SigLIP repo: SiglipTokenizer's arguments.
         {S::HfSiglipTokenizer, "tokenizer_class", I, "",
-         "SiglipTokenizer (SigLipTokenizer tests); GemmaTokenizer(Fast), SigLIP 2's, loads without a tokenizer"},
+         "SiglipTokenizer (SigLipTokenizer tests); GemmaTokenizer(Fast) and Siglip2Tokenizer are read as SigLIP 2's "
+         "(the next section)"},
         {S::HfSiglipTokenizer, "do_lower_case", I, "[true]", "texts are lower-cased"},
         {S::HfSiglipTokenizer, "eos_token", I, "", "must be </s>"},
         {S::HfSiglipTokenizer, "pad_token", I, "", "must be </s>"},
@@ -337,6 +338,38 @@ std::vector<ConfigField> build_table() {
         {S::HfSiglipTokenizer, "name_or_path", H, "", "bookkeeping"},
         {S::HfSiglipTokenizer, "special_tokens_map_file", H, "", "bookkeeping"},
         {S::HfSiglipTokenizer, "extra_special_tokens", H, "", "Python attributes; none splits texts"},
+        {S::HfGemmaTokenizer, "tokenizer_class", I, "",
+         "GemmaTokenizer(Fast) or Siglip2Tokenizer: SentencePiece on tokenizer.model (GemmaTokenizer tests)"},
+        {S::HfGemmaTokenizer, "do_lower_case", I, "",
+         "texts lower-cased, each character on its own, special tokens kept as written (Siglip2Tokenizer's rule; "
+         "transformers' GemmaTokenizer ignores the field)"},
+        {S::HfGemmaTokenizer, "add_bos_token", I, "", "texts start with bos_token"},
+        {S::HfGemmaTokenizer, "add_eos_token", I, "", "texts end with eos_token, kept last when truncated"},
+        {S::HfGemmaTokenizer, "bos_token", I, "", "a special piece of tokenizer.model"},
+        {S::HfGemmaTokenizer, "eos_token", I, "", "a special piece of tokenizer.model"},
+        {S::HfGemmaTokenizer, "pad_token", I, "", "a special piece of tokenizer.model; pads to the context"},
+        {S::HfGemmaTokenizer, "unk_token", I, "", "a special piece of tokenizer.model"},
+        {S::HfGemmaTokenizer, "mask_token", I, "", "a special piece of tokenizer.model (split out of texts)"},
+        {S::HfGemmaTokenizer, "added_tokens_decoder", I, "",
+         "each must be the special piece of tokenizer.model at that id; all are split out of texts as written"},
+        {S::HfGemmaTokenizer, "additional_special_tokens", I, "",
+         "each must be a special piece of tokenizer.model; split out of texts as written"},
+        {S::HfGemmaTokenizer, "padding_side", R, "[null, \"right\"]", "where the padding goes"},
+        {S::HfGemmaTokenizer, "truncation_side", R, "[null, \"right\"]", "which end truncation cuts"},
+        {S::HfGemmaTokenizer, "add_prefix_space", R, "[null, false]", "a space put before each text"},
+        {S::HfGemmaTokenizer, "legacy", R, "[null, false]", "Llama's old handling of spaces after special tokens"},
+        {S::HfGemmaTokenizer, "sp_model_kwargs", R, "[{}]", "SentencePiece options (sampling, ...)"},
+        {S::HfGemmaTokenizer, "model_max_length", H, "",
+         "texts are padded to the text model's max_position_embeddings, the length it was trained on"},
+        {S::HfGemmaTokenizer, "model_input_names", H, "", "the Python call's outputs"},
+        {S::HfGemmaTokenizer, "processor_class", H, "", "the Python class"},
+        {S::HfGemmaTokenizer, "clean_up_tokenization_spaces", H, "", "decoding only"},
+        {S::HfGemmaTokenizer, "spaces_between_special_tokens", H, "", "decoding only"},
+        {S::HfGemmaTokenizer, "use_default_system_prompt", H, "", "chat templates only"},
+        {S::HfGemmaTokenizer, "chat_template", H, "", "chat templates only"},
+        {S::HfGemmaTokenizer, "name_or_path", H, "", "bookkeeping"},
+        {S::HfGemmaTokenizer, "special_tokens_map_file", H, "", "bookkeeping"},
+        {S::HfGemmaTokenizer, "extra_special_tokens", R, "[null, {}, []]", "more special tokens split out of texts"},
     };
     for (const ConfigSection s : {S::HfSiglip, S::HfSiglipText, S::HfSiglipVision})
         for (const char* name : kPretrainedConfigCommon)
@@ -395,6 +428,8 @@ std::string section_name(ConfigSection section) {
             return "transformers SigLIP text_config";
         case S::HfSiglipTokenizer:
             return "transformers SigLIP tokenizer_config.json";
+        case S::HfGemmaTokenizer:
+            return "transformers SigLIP 2 tokenizer_config.json (Gemma)";
     }
     return "?";
 }
@@ -420,6 +455,7 @@ std::string section_prefix(ConfigSection section) {
         case S::HfPreprocessor:
         case S::HfSiglip:
         case S::HfSiglipTokenizer:
+        case S::HfGemmaTokenizer:
             return "";
     }
     return "";

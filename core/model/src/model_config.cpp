@@ -99,6 +99,8 @@ std::string tokenizer_kind_name(TokenizerKind k) {
             return "clip_bpe";
         case TokenizerKind::SiglipSentencePiece:
             return "siglip_sentencepiece";
+        case TokenizerKind::GemmaSentencePiece:
+            return "gemma_sentencepiece";
     }
     return "?";
 }
@@ -150,6 +152,11 @@ std::vector<std::string> architecture_variations(const ClipConfig& c) {
     add(c.text.causal_mask != t0.causal_mask, "text.causal_mask", c.text.causal_mask ? "true" : "false");
     add(c.text.proj_bias != t0.proj_bias, "text.proj_bias", c.text.proj_bias ? "true" : "false");
     add(c.tokenizer != TokenizerKind::ClipBpe, "tokenizer", tokenizer_kind_name(c.tokenizer));
+    if (c.tokenizer == TokenizerKind::GemmaSentencePiece) {
+        add(c.gemma.lower_case, "tokenizer.lower_case", "true");
+        add(!c.gemma.add_bos, "tokenizer.add_bos", "false");
+        add(c.gemma.add_eos, "tokenizer.add_eos", "true");
+    }
     return out;
 }
 

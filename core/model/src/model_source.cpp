@@ -181,6 +181,7 @@ std::string find_vocabulary(const ModelLocation& location, const std::string& ex
     if (is_file(folder / "bpe_simple_vocab_16e6.txt.gz")) return (folder / "bpe_simple_vocab_16e6.txt.gz").string();
     if (is_file(folder / "spiece.model")) return (folder / "spiece.model").string();  // SigLIP's SentencePiece model
     if (is_file(folder / "vocab.json") && is_file(folder / "merges.txt")) return (folder / "vocab.json").string();
+    if (is_file(folder / "tokenizer.model")) return (folder / "tokenizer.model").string();  // SigLIP 2's (Gemma)
     return "";
 }
 

@@ -103,6 +103,10 @@ std::shared_ptr<const SentencePieceModel> SentencePieceModel::load(const std::st
                 : std::string(error);
         throw_input(path, "is not a SentencePiece model: " + why);
     }
+    model->pieces_ = read_sentencepiece_pieces(bytes, path);
+    if (static_cast<int64_t>(model->pieces_.size()) != model->vocab_size())
+        throw_input(path, "lists " + std::to_string(model->pieces_.size()) + " pieces where libsentencepiece reads " +
+                              std::to_string(model->vocab_size()));
     return model;
 }
 

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "sentencepiece_proto.h"
+
 namespace clipscope {
 
 class SentencePieceModel {
@@ -23,6 +25,8 @@ public:
     int64_t piece_id(const std::string& piece) const;
     // Ids of UTF-8 text (the model's own normalisation applies).
     std::vector<int64_t> encode(const std::string& text) const;
+    // Every piece with its type, in id order (read from the file itself: sentencepiece_proto.h).
+    const std::vector<SentencePieceEntry>& pieces() const { return pieces_; }
     const std::string& source() const { return source_; }
 
     struct Module;  // the loaded module's entry points (defined in the .cpp)
@@ -32,6 +36,7 @@ private:
     std::shared_ptr<const Module> module_;
     void* handle_ = nullptr;
     std::string source_;
+    std::vector<SentencePieceEntry> pieces_;
 };
 
 }  // namespace clipscope

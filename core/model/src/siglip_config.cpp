@@ -15,9 +15,65 @@ using nlohmann::json;
 
 namespace {
 
-// tokenizer_config.json beside config.json: which tokenizer the repo names. SigLIP's own
-// (SiglipTokenizer) is implemented; SigLIP 2's Gemma tokenizer is not, so its texts come from
-// --text-embeddings.
+// A special token's spelling: the token itself or an AddedToken object {"content": ...}.
+std::string token_spelling(const json& t, const char* key, const std::string& fallback, const std::string& path) {
+    if (!t.contains(key) || t[key].is_null()) return fallback;
+    const json& v = t[key].is_object() && t[key].contains("content") ? t[key]["content"] : t[key];
+    if (!v.is_string() || v.get<std::string>().empty())
+        throw_model(path, std::string(key) + " = " + json_in_message(t[key]) + " is not a token");
+    return v.get<std::string>();
+}
+
+// SigLIP 2's tokenizer_config.json (GemmaTokenizer, or transformers' Siglip2Tokenizer, whose
+// defaults are SigLIP 2's training rule: no bos, eos, lower case).
+void read_gemma_tokenizer(ClipConfig& c, const json& t, const std::string& cls, const std::string& path,
+                          const ConfigReadOptions& options) {
+    check_config_fields(t, ConfigSection::HfGemmaTokenizer, path, options, c.unknown_fields);
+    const bool siglip2_class = cls == "Siglip2Tokenizer";
+    GemmaTokenizerSettings& g = c.gemma;
+    g.lower_case = get_bool(t, "do_lower_case", siglip2_class, path, "");
+    g.add_bos = get_bool(t, "add_bos_token", !siglip2_class, path, "");
+    g.add_eos = get_bool(t, "add_eos_token", siglip2_class, path, "");
+    g.bos = token_spelling(t, "bos_token", g.bos, path);
+    g.eos = token_spelling(t, "eos_token", g.eos, path);
+    g.pad = token_spelling(t, "pad_token", g.pad, path);
+    g.unk = token_spelling(t, "unk_token", g.unk, path);
+    if (t.contains("mask_token") && !t["mask_token"].is_null())
+        g.additional_special.push_back(token_spelling(t, "mask_token", "", path));
+    if (t.contains("added_tokens_decoder")) {
+        const json& d = t["added_tokens_decoder"];
+        if (!d.is_object()) throw_model(path, "added_tokens_decoder must be an object of id: token");
+        for (auto it = d.begin(); it != d.end(); ++it) {
+            int64_t id = -1;
+            try {
+                size_t used = 0;
+                id = std::stoll(it.key(), &used);
+                if (used != it.key().size()) id = -1;
+            } catch (const std::exception&) {
+                id = -1;
+            }
+            if (id < 0 || !it.value().is_object() || !it.value().contains("content") ||
+                !it.value()["content"].is_string())
+                throw_model(path, "added_tokens_decoder entry " + json_in_message(it.key()) +
+                                      " is not an id with a {\"content\": token}");
+            g.added_tokens.emplace_back(id, it.value()["content"].get<std::string>());
+        }
+    }
+    if (t.contains("additional_special_tokens") && !t["additional_special_tokens"].is_null()) {
+        const json& a = t["additional_special_tokens"];
+        if (!a.is_array()) throw_model(path, "additional_special_tokens must be a list of tokens");
+        for (const json& v : a) {
+            const json& content = v.is_object() && v.contains("content") ? v["content"] : v;
+            if (!content.is_string())
+                throw_model(path, "additional_special_tokens holds " + json_in_message(v) + ", not a token");
+            g.additional_special.push_back(content.get<std::string>());
+        }
+    }
+    c.tokenizer = TokenizerKind::GemmaSentencePiece;
+}
+
+// tokenizer_config.json beside config.json: which tokenizer the repo names, SigLIP's own
+// (SiglipTokenizer) or SigLIP 2's Gemma one.
 void read_siglip_tokenizer(ClipConfig& c, const std::string& config_path, const ConfigReadOptions& options) {
     const std::filesystem::path file = std::filesystem::path(config_path).parent_path() / "tokenizer_config.json";
     std::error_code ec;
@@ -25,23 +81,17 @@ void read_siglip_tokenizer(ClipConfig& c, const std::string& config_path, const 
     if (!std::filesystem::is_regular_file(file, ec)) return;  // SiglipTokenizer's defaults
     const std::string path = file.string();
     const json t = load_json(path);
-    check_config_fields(t, ConfigSection::HfSiglipTokenizer, path, options, c.unknown_fields);
     const std::string cls = get_string(t, "tokenizer_class", "SiglipTokenizer", path, "");
-    if (cls == "GemmaTokenizer" || cls == "GemmaTokenizerFast") {
-        c.tokenizer_unsupported = "SigLIP 2 tokenizes with Gemma's SentencePiece tokenizer (" + cls +
-                                  " in tokenizer_config.json), which ClipScope does not implement yet";
-        return;
-    }
+    if (cls == "GemmaTokenizer" || cls == "GemmaTokenizerFast" || cls == "Siglip2Tokenizer")
+        return read_gemma_tokenizer(c, t, cls, path, options);
+    check_config_fields(t, ConfigSection::HfSiglipTokenizer, path, options, c.unknown_fields);
     if (cls != "SiglipTokenizer")
         throw_model(path, "tokenizer_class " + json_in_message(t["tokenizer_class"]) +
-                              " is not supported (SiglipTokenizer; GemmaTokenizer(Fast) loads without a tokenizer)");
+                              " is not supported (SiglipTokenizer, GemmaTokenizer(Fast), Siglip2Tokenizer)");
     if (!get_bool(t, "do_lower_case", true, path, ""))
         throw_model(path, "do_lower_case = false is not supported: SigLIP was trained on lower-cased text");
     const auto token = [&](const char* key, const char* expected) {
-        if (!t.contains(key) || t[key].is_null()) return;
-        // Either the token itself or an AddedToken object {"content": ...}.
-        const json& v = t[key].is_object() && t[key].contains("content") ? t[key]["content"] : t[key];
-        if (v != expected)
+        if (token_spelling(t, key, expected, path) != expected)
             throw_model(path, std::string(key) + " = " + json_in_message(t[key]) +
                                   " is not supported (ClipScope "
                                   "pads and ends texts with " +

@@ -452,18 +452,11 @@ nlohmann::json open_clip_config_json(const ClipConfig& c) {
     return j;
 }
 
-FloatArray transpose(const FloatArray& a) {
-    FloatArray t({a.shape[1], a.shape[0]});
-    for (int64_t i = 0; i < a.shape[0]; ++i)
-        for (int64_t j = 0; j < a.shape[1]; ++j) t.data[j * a.shape[0] + i] = a.data[i * a.shape[1] + j];
-    return t;
-}
-
 // open_clip's own names: with a text projection bias the projection is an nn.Linear, whose
 // weight open_clip stores [E, W] as "text_projection.weight".
 std::map<std::string, FloatArray> open_clip_layout(std::map<std::string, FloatArray> sd, const ClipConfig& c) {
     if (c.text.proj_bias) {
-        sd["text_projection.weight"] = transpose(sd.at("text_projection"));
+        sd["text_projection.weight"] = transpose_2d(sd.at("text_projection"));
         sd.erase("text_projection");
     }
     return sd;
@@ -471,12 +464,6 @@ std::map<std::string, FloatArray> open_clip_layout(std::map<std::string, FloatAr
 
 std::map<std::string, FloatArray> to_hf_layout(const std::map<std::string, FloatArray>& sd, const ClipConfig& c) {
     std::map<std::string, FloatArray> out;
-    auto rows = [](const FloatArray& a, int64_t part, int64_t n) {
-        Shape s = a.shape;
-        s[0] = n;
-        const int64_t per = element_count(s);
-        return FloatArray(s, std::vector<float>(a.data.begin() + part * per, a.data.begin() + (part + 1) * per));
-    };
     out["vision_model.embeddings.patch_embedding.weight"] = sd.at("visual.conv1.weight");
     out["vision_model.embeddings.class_embedding"] = sd.at("visual.class_embedding");
     out["vision_model.embeddings.position_embedding.weight"] = sd.at("visual.positional_embedding");
@@ -484,15 +471,37 @@ std::map<std::string, FloatArray> to_hf_layout(const std::map<std::string, Float
     out["vision_model.pre_layrnorm.bias"] = sd.at("visual.ln_pre.bias");
     out["vision_model.post_layernorm.weight"] = sd.at("visual.ln_post.weight");
     out["vision_model.post_layernorm.bias"] = sd.at("visual.ln_post.bias");
-    out["visual_projection.weight"] = transpose(sd.at("visual.proj"));
+    out["visual_projection.weight"] = transpose_2d(sd.at("visual.proj"));
     out["text_model.embeddings.token_embedding.weight"] = sd.at("token_embedding.weight");
     out["text_model.embeddings.position_embedding.weight"] = sd.at("positional_embedding");
     out["text_model.final_layer_norm.weight"] = sd.at("ln_final.weight");
     out["text_model.final_layer_norm.bias"] = sd.at("ln_final.bias");
-    out["text_projection.weight"] = transpose(sd.at("text_projection"));
+    out["text_projection.weight"] = transpose_2d(sd.at("text_projection"));
     out["logit_scale"] = sd.at("logit_scale");
+    put_hf_encoder_layers(sd, c, out);
+    return out;
+}
+
+}  // namespace
+
+FloatArray transpose_2d(const FloatArray& a) {
+    FloatArray t({a.shape[1], a.shape[0]});
+    for (int64_t i = 0; i < a.shape[0]; ++i)
+        for (int64_t j = 0; j < a.shape[1]; ++j) t.data[j * a.shape[0] + i] = a.data[i * a.shape[1] + j];
+    return t;
+}
+
+void put_hf_encoder_layers(const std::map<std::string, FloatArray>& sd, const ClipConfig& c,
+                           std::map<std::string, FloatArray>& out) {
+    auto rows = [](const FloatArray& a, int64_t part, int64_t n) {
+        Shape s = a.shape;
+        s[0] = n;
+        const int64_t per = element_count(s);
+        return FloatArray(s, std::vector<float>(a.data.begin() + part * per, a.data.begin() + (part + 1) * per));
+    };
     for (const auto& [tower, layers, width] : {std::tuple{std::string("vision_model"), c.vision.layers, c.vision.width},
                                                std::tuple{std::string("text_model"), c.text.layers, c.text.width}}) {
+        if (tower == "text_model" && !c.text_tower) continue;
         for (int64_t i = 0; i < layers; ++i) {
             const std::string src = (tower == "vision_model" ? "visual." : "") + std::string("transformer.resblocks.") +
                                     std::to_string(i) + ".";
@@ -515,10 +524,55 @@ std::map<std::string, FloatArray> to_hf_layout(const std::map<std::string, Float
             }
         }
     }
-    return out;
 }
 
+namespace {
+
 std::string hf_activation(Activation a) { return a == Activation::GeluTanh ? "gelu_pytorch_tanh" : activation_name(a); }
+
+// transformers' SiglipConfig for a SigLIP-graph config; the fixed parts of that graph
+// (set_siglip_graph) are checked, not written: SiglipConfig has no fields for them.
+nlohmann::json hf_siglip_config_json(const ClipConfig& c) {
+    std::vector<std::string> cannot;
+    if (c.vision.class_token) cannot.push_back("vision.class_token=true");
+    if (c.vision.ln_pre) cannot.push_back("vision.ln_pre=true");
+    if (!c.vision.patch_bias) cannot.push_back("vision.patch_bias=false");
+    if (c.vision.projection) cannot.push_back("vision.projection=true");
+    if (!c.text_tower) cannot.push_back("text_tower=none");
+    if (c.text.causal_mask) cannot.push_back("text.causal_mask=true");
+    if (c.text.pooling != TextPooling::Last) cannot.push_back("text.pooling=" + pooling_name(c.text.pooling));
+    if (!c.text.proj_bias) cannot.push_back("text.proj_bias=false");
+    if (!c.logit_bias) cannot.push_back("logit_bias=false");
+    if (c.embed_dim != c.vision.width) cannot.push_back("embed_dim != vision.width");
+    if (c.vision.activation != c.text.activation || c.vision.norm_eps != c.text.norm_eps)
+        cannot.push_back("towers with different activations or LayerNorm eps");
+    if (c.preprocess.resize_mode != "squash") cannot.push_back("preprocess.resize_mode=" + c.preprocess.resize_mode);
+    require_expressible(c, "a transformers SigLIP", cannot);
+    return {{"model_type", "siglip"},
+            {"text_config",
+             {{"hidden_size", c.text.width},
+              {"intermediate_size", c.text.mlp_hidden},
+              {"num_hidden_layers", c.text.layers},
+              {"num_attention_heads", c.text.heads},
+              {"max_position_embeddings", c.text.context_length},
+              {"vocab_size", c.text.vocab_size},
+              {"projection_size", c.embed_dim},
+              {"hidden_act", hf_activation(c.text.activation)},
+              {"layer_norm_eps", c.text.norm_eps}}},
+            {"vision_config",
+             {{"hidden_size", c.vision.width},
+              {"intermediate_size", c.vision.mlp_hidden},
+              {"num_hidden_layers", c.vision.layers},
+              {"num_attention_heads", c.vision.heads},
+              {"image_size", c.vision.image_size},
+              {"patch_size", c.vision.patch_size},
+              {"hidden_act", hf_activation(c.vision.activation)},
+              {"layer_norm_eps", c.vision.norm_eps}}}};
+}
+
+int hf_resample(const std::string& interpolation) {
+    return interpolation == "nearest" ? 0 : interpolation == "bilinear" ? 2 : 3;
+}
 
 nlohmann::json hf_config_json(const ClipConfig& c) {
     std::vector<std::string> cannot;
@@ -574,6 +628,26 @@ void write_checkpoint(const std::string& folder, ModelFormat format, const ClipC
             write_safetensors((dir / "open_clip_model.safetensors").string(), open_clip_layout(sd, config), stored_as);
             return;
         case ModelFormat::HfTransformers: {
+            if (config.vision.pooling == VisionPooling::AttentionPool) {  // SigLIP's layout
+                const nlohmann::json siglip = hf_siglip_config_json(config);
+                const int64_t S = config.vision.image_size;
+                const nlohmann::json pre = {{"image_processor_type", "SiglipImageProcessor"},
+                                            {"do_resize", true},
+                                            {"size", {{"height", S}, {"width", S}}},
+                                            {"resample", hf_resample(config.preprocess.interpolation)},
+                                            {"do_rescale", true},
+                                            {"rescale_factor", 1.0 / 255},
+                                            {"do_normalize", true},
+                                            {"image_mean", config.preprocess.mean},
+                                            {"image_std", config.preprocess.std}};
+                write_text_atomically((dir / "config.json").string(),
+                                      siglip.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
+                write_text_atomically((dir / "preprocessor_config.json").string(),
+                                      pre.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
+                write_safetensors((dir / "model.safetensors").string(), to_hf_siglip_layout(sd, config), stored_as,
+                                  {{"format", "pt"}});
+                return;
+            }
             write_text_atomically((dir / "config.json").string(),
                                   hf_config_json(config).dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
             // The processor's own rules (RGB first, floored crop offset) come with the format.
@@ -587,9 +661,7 @@ void write_checkpoint(const std::string& folder, ModelFormat format, const ClipC
                 {"do_center_crop", !squash},
                 {"do_normalize", true},
                 {"do_resize", true},
-                {"resample", config.preprocess.interpolation == "nearest"    ? 0
-                             : config.preprocess.interpolation == "bilinear" ? 2
-                                                                             : 3},
+                {"resample", hf_resample(config.preprocess.interpolation)},
                 {"image_mean", config.preprocess.mean},
                 {"image_std", config.preprocess.std}};
             write_text_atomically((dir / "preprocessor_config.json").string(),

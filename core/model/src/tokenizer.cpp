@@ -15,6 +15,7 @@
 
 #include "clipscope/base/atomic_file.h"
 #include "clipscope/base/error.h"
+#include "gemma_text.h"
 #include "siglip_text.h"
 #include "text_cleaning.h"
 
@@ -106,6 +107,7 @@ struct Tokenizer::Impl {
     int64_t sot = 49406, eot = 49407;
     int64_t pad = 0;                                  // what fills the context after the text
     std::shared_ptr<const SiglipTextEncoder> siglip;  // set: SigLIP's SentencePiece rules, not BPE
+    std::shared_ptr<const GemmaTextEncoder> gemma;    // set: SigLIP 2's Gemma SentencePiece rules
 
     void build_from_merges(const std::vector<std::string>& merges, const std::string& path) {
         // Ids 0..255 follow bytes_to_unicode's value order: printable bytes first, then the remapped ones.
@@ -241,14 +243,29 @@ Tokenizer Tokenizer::load_siglip(const std::string& spiece_path) {
     return t;
 }
 
+Tokenizer Tokenizer::load_gemma(const std::string& model_path, const GemmaTokenizerSettings& settings,
+                                const std::string& settings_source) {
+    Tokenizer t;
+    t.impl_->source = model_path;
+    t.impl_->gemma = GemmaTextEncoder::load(model_path, settings, settings_source);
+    t.impl_->sot = t.impl_->gemma->bos_id();
+    t.impl_->eot = t.impl_->gemma->eos_id();
+    t.impl_->pad = t.impl_->gemma->pad_id();
+    return t;
+}
+
 int64_t Tokenizer::sot_id() const { return impl_->sot; }
 int64_t Tokenizer::eot_id() const { return impl_->eot; }
 int64_t Tokenizer::pad_id() const { return impl_->pad; }
 int64_t Tokenizer::vocab_size() const {
-    return impl_->siglip ? impl_->siglip->vocab_size() : static_cast<int64_t>(impl_->encoder.size());
+    if (impl_->siglip) return impl_->siglip->vocab_size();
+    if (impl_->gemma) return impl_->gemma->vocab_size();
+    return static_cast<int64_t>(impl_->encoder.size());
 }
 TokenizerKind Tokenizer::kind() const {
-    return impl_->siglip ? TokenizerKind::SiglipSentencePiece : TokenizerKind::ClipBpe;
+    if (impl_->siglip) return TokenizerKind::SiglipSentencePiece;
+    if (impl_->gemma) return TokenizerKind::GemmaSentencePiece;
+    return TokenizerKind::ClipBpe;
 }
 const std::string& Tokenizer::source() const { return impl_->source; }
 
@@ -283,6 +300,7 @@ std::string Tokenizer::clean(const std::string& text) {
 
 std::vector<int64_t> Tokenizer::encode(const std::string& text) const {
     if (impl_->siglip) return impl_->siglip->encode(text);
+    if (impl_->gemma) return impl_->gemma->encode(text);
     const icu::UnicodeString u = icu::UnicodeString::fromUTF8(clean(text));
     std::vector<int64_t> ids;
     auto emit_piece = [&](const icu::UnicodeString& piece) {
@@ -367,10 +385,10 @@ Int64Array Tokenizer::tokenize(const std::vector<std::string>& texts, int64_t co
             continue;
         }
         ids.insert(ids.end(), body.begin(), body.end());
-        ids.push_back(impl_->eot);
+        if (impl_->eot >= 0) ids.push_back(impl_->eot);
         if (static_cast<int64_t>(ids.size()) > context_length) {
             ids.resize(static_cast<size_t>(context_length));
-            ids.back() = impl_->eot;
+            if (impl_->eot >= 0) ids.back() = impl_->eot;
         }
         const auto row = out.data.begin() + static_cast<int64_t>(t) * context_length;
         std::copy(ids.begin(), ids.end(), row);

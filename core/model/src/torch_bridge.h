@@ -42,6 +42,13 @@ at::Tensor take_tensor(StateDict& hf, const std::string& key, const std::string&
 // Every "{vision,text}_model.encoder.layers.{i}.*" tensor (CLIP's and SigLIP's encoder
 // layers share their names) moved into `out` under open_clip's block names.
 void take_hf_encoder_layers(StateDict& hf, StateDict& out, const std::string& file);
+// The writers' way back: open_clip's blocks as transformers' encoder layers (q, k and v
+// split), and a SigLIP-graph state dict in transformers' SigLIP layout.
+void put_hf_encoder_layers(const std::map<std::string, FloatArray>& sd, const ClipConfig& config,
+                           std::map<std::string, FloatArray>& out);
+FloatArray transpose_2d(const FloatArray& a);  // [R, C] -> [C, R]
+std::map<std::string, FloatArray> to_hf_siglip_layout(const std::map<std::string, FloatArray>& sd,
+                                                      const ClipConfig& config);
 StateDict read_torchscript_state_dict(const std::string& path, std::string* stored_dtype);
 // OpenAI's build_model: the architecture from tensor shapes (vision heads = width / 64).
 ClipConfig infer_openai_config(const StateDict& dict, const std::string& file);

@@ -33,6 +33,7 @@ enum class ConfigSection {
     HfSiglipVision,      // config.json vision_config (SiglipVisionConfig)
     HfSiglipText,        // config.json text_config (SiglipTextConfig)
     HfSiglipTokenizer,   // tokenizer_config.json of a SigLIP repo
+    HfGemmaTokenizer,    // tokenizer_config.json of a SigLIP 2 repo (GemmaTokenizer)
 };
 std::string section_name(ConfigSection section);  // "open_clip vision_cfg", "transformers text_config", ...
 // How error messages spell a field of the section: "vision_cfg.", "text_config.", "" ...

@@ -71,10 +71,23 @@ struct TextConfig : TowerConfig {
     bool proj_bias = false;   // the projection adds a bias (text_projection.bias)
 };
 
-// How texts become token ids: CLIP's byte-level BPE, or SigLIP's SentencePiece model as
-// transformers' SiglipTokenizer applies it (tokenizer.h).
-enum class TokenizerKind { ClipBpe, SiglipSentencePiece };
-std::string tokenizer_kind_name(TokenizerKind k);  // "clip_bpe", "siglip_sentencepiece"
+// How texts become token ids: CLIP's byte-level BPE, SigLIP's SentencePiece model as
+// transformers' SiglipTokenizer applies it, or SigLIP 2's Gemma SentencePiece model as its
+// GemmaTokenizer does (tokenizer.h).
+enum class TokenizerKind { ClipBpe, SiglipSentencePiece, GemmaSentencePiece };
+std::string tokenizer_kind_name(TokenizerKind k);  // "clip_bpe", "siglip_sentencepiece", "gemma_sentencepiece"
+
+// What a SigLIP 2 repo's tokenizer_config.json sets for its Gemma tokenizer (docs/method.md §12.2).
+struct GemmaTokenizerSettings {
+    bool lower_case = false;  // do_lower_case (Siglip2Tokenizer's default; GemmaTokenizer has none)
+    bool add_bos = true;      // add_bos_token: texts start with bos
+    bool add_eos = false;     // add_eos_token: texts end with eos (Google's SigLIP 2 repos set it)
+    std::string bos = "<bos>", eos = "<eos>", pad = "<pad>", unk = "<unk>";
+    // added_tokens_decoder's (id, spelling) and additional_special_tokens: each must be a
+    // special (control, unknown or user-defined) piece of the SentencePiece model at that id.
+    std::vector<std::pair<int64_t, std::string>> added_tokens;
+    std::vector<std::string> additional_special;
+};
 
 struct ClipConfig {
     int64_t embed_dim = 0;
@@ -92,6 +105,7 @@ struct ClipConfig {
     // tokenizers): texts then come only from --text-embeddings; "" for CLIP's BPE.
     std::string tokenizer_unsupported;
     TokenizerKind tokenizer = TokenizerKind::ClipBpe;
+    GemmaTokenizerSettings gemma;  // read when tokenizer is GemmaSentencePiece
     // SigLIP's sigmoid scores: each label scores sigmoid(exp(logit_scale) cos + logit_bias) on
     // its own, not a softmax over the labels (the weights hold logit_bias).
     bool logit_bias = false;
