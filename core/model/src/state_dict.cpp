@@ -530,6 +530,16 @@ namespace {
 
 std::string hf_activation(Activation a) { return a == Activation::GeluTanh ? "gelu_pytorch_tanh" : activation_name(a); }
 
+// transformers' CLIP and SigLIP text_config / vision_config: the fields both share for one
+// tower, then each one's own (`own`).
+nlohmann::json hf_tower_json(const TowerConfig& t, const nlohmann::json& own) {
+    nlohmann::json j = {
+        {"hidden_size", t.width},         {"intermediate_size", t.mlp_hidden},         {"num_hidden_layers", t.layers},
+        {"num_attention_heads", t.heads}, {"hidden_act", hf_activation(t.activation)}, {"layer_norm_eps", t.norm_eps}};
+    j.update(own);
+    return j;
+}
+
 // transformers' SiglipConfig for a SigLIP-graph config; the fixed parts of that graph
 // (set_siglip_graph) are checked, not written: SiglipConfig has no fields for them.
 nlohmann::json hf_siglip_config_json(const ClipConfig& c) {
@@ -549,25 +559,11 @@ nlohmann::json hf_siglip_config_json(const ClipConfig& c) {
     if (c.preprocess.resize_mode != "squash") cannot.push_back("preprocess.resize_mode=" + c.preprocess.resize_mode);
     require_expressible(c, "a transformers SigLIP", cannot);
     return {{"model_type", "siglip"},
-            {"text_config",
-             {{"hidden_size", c.text.width},
-              {"intermediate_size", c.text.mlp_hidden},
-              {"num_hidden_layers", c.text.layers},
-              {"num_attention_heads", c.text.heads},
-              {"max_position_embeddings", c.text.context_length},
-              {"vocab_size", c.text.vocab_size},
-              {"projection_size", c.embed_dim},
-              {"hidden_act", hf_activation(c.text.activation)},
-              {"layer_norm_eps", c.text.norm_eps}}},
+            {"text_config", hf_tower_json(c.text, {{"max_position_embeddings", c.text.context_length},
+                                                   {"vocab_size", c.text.vocab_size},
+                                                   {"projection_size", c.embed_dim}})},
             {"vision_config",
-             {{"hidden_size", c.vision.width},
-              {"intermediate_size", c.vision.mlp_hidden},
-              {"num_hidden_layers", c.vision.layers},
-              {"num_attention_heads", c.vision.heads},
-              {"image_size", c.vision.image_size},
-              {"patch_size", c.vision.patch_size},
-              {"hidden_act", hf_activation(c.vision.activation)},
-              {"layer_norm_eps", c.vision.norm_eps}}}};
+             hf_tower_json(c.vision, {{"image_size", c.vision.image_size}, {"patch_size", c.vision.patch_size}})}};
 }
 
 int hf_resample(const std::string& interpolation) {
@@ -589,25 +585,12 @@ nlohmann::json hf_config_json(const ClipConfig& c) {
     return {{"model_type", "clip"},
             {"projection_dim", c.embed_dim},
             {"text_config",
-             {{"hidden_size", c.text.width},
-              {"intermediate_size", c.text.mlp_hidden},
-              {"num_hidden_layers", c.text.layers},
-              {"num_attention_heads", c.text.heads},
-              {"max_position_embeddings", c.text.context_length},
-              {"vocab_size", c.text.vocab_size},
-              {"hidden_act", hf_activation(c.text.activation)},
-              {"layer_norm_eps", c.text.norm_eps},
-              // 2 is transformers' "legacy" value: pool at the largest id.
-              {"eos_token_id", c.text.pooling == TextPooling::Eos ? c.text.eos_id : 2}}},
+             hf_tower_json(c.text, {{"max_position_embeddings", c.text.context_length},
+                                    {"vocab_size", c.text.vocab_size},
+                                    // 2 is transformers' "legacy" value: pool at the largest id.
+                                    {"eos_token_id", c.text.pooling == TextPooling::Eos ? c.text.eos_id : 2}})},
             {"vision_config",
-             {{"hidden_size", c.vision.width},
-              {"intermediate_size", c.vision.mlp_hidden},
-              {"num_hidden_layers", c.vision.layers},
-              {"num_attention_heads", c.vision.heads},
-              {"image_size", c.vision.image_size},
-              {"patch_size", c.vision.patch_size},
-              {"hidden_act", hf_activation(c.vision.activation)},
-              {"layer_norm_eps", c.vision.norm_eps}}}};
+             hf_tower_json(c.vision, {{"image_size", c.vision.image_size}, {"patch_size", c.vision.patch_size}})}};
 }
 
 }  // namespace
