@@ -46,6 +46,24 @@ TEST(Safetensors, Bf16AndUnalignedDataAreRead) {
     EXPECT_EQ(test::values(f.read_float(*f.find("x"))), (std::vector<float>{1.0f, -2.0f}));
 }
 
+TEST(Safetensors, ReleasedEntriesReadBackUnchanged) {
+    // release() hands an entry's pages back to the kernel; a later read maps them from the file
+    // again, and the neighbours sharing its first and last pages keep their data.
+    test::TempDir dir;
+    std::map<std::string, FloatArray> tensors;
+    for (const auto& [name, n] : std::vector<std::pair<std::string, size_t>>{{"a", 1001}, {"b", 20000}, {"c", 777}}) {
+        std::vector<float> v(n);
+        for (size_t i = 0; i < n; ++i) v[i] = static_cast<float>(i % 97) - 0.5f * static_cast<float>(name[0]);
+        tensors[name] = FloatArray({static_cast<int64_t>(n)}, v);
+    }
+    write_safetensors(dir.path("pages.safetensors"), tensors, DType::F32);
+    const auto f = SafetensorsFile::open(dir.path("pages.safetensors"));
+    for (const char* key : {"b", "a", "c", "b"}) {
+        f.release(*f.find(key));
+        for (const auto& [name, t] : tensors) EXPECT_EQ(f.read_float(*f.find(name)).data, t.data) << key << " " << name;
+    }
+}
+
 struct BadCase {
     const char* name;
     std::string bytes;

@@ -49,13 +49,16 @@ struct PoolCarrier {
         return v.permute({1, 0, 2}).reshape({R, W});
     }
 
-    // Summed over positions: t [B, N, W] -> [B, E] without materialising a cell per position:
-    // the sum over m is taken in the residual stream, once per pooling head.
-    // With `repeats` > 1, t stacks that many streams of the same images: [repeats * B, N, W].
-    at::Tensor summed(const at::Tensor& t, int64_t repeats = 1) const {
-        const int64_t B = weights.size(0), N = t.size(1), W = t.size(2);
-        const at::Tensor s = at::matmul(weights, t.view({repeats, B, N, W})).view({repeats * B, pool_heads, W});
-        return at::matmul(own_values(normalise(s)), out_w.t());
+    // Summed over positions: each stream t [B, N, W] -> [B, E] without materialising a cell per
+    // position: the sum over m is taken in the residual stream, once per pooling head, stream
+    // by stream (stacked first, the streams would be copied whole: 94 MB on so400m), and the
+    // small [B, H', W] sums go through the head together. Returns [streams, B, E].
+    at::Tensor summed(const std::vector<at::Tensor>& streams) const {
+        const int64_t B = weights.size(0), R = static_cast<int64_t>(streams.size());
+        std::vector<at::Tensor> sums;
+        for (const at::Tensor& t : streams) sums.push_back(at::matmul(weights, t));  // [B, H', W]
+        const at::Tensor s = at::stack(sums).view({R * B, pool_heads, -1});
+        return at::matmul(own_values(normalise(s)), out_w.t()).view({R, B, -1});
     }
 };
 
@@ -76,7 +79,7 @@ namespace {
 struct PooledForward {
     int64_t B = 0, L = 0, H = 0, N = 0, W = 0, d = 0, Hp = 0, K = 0;
     at::Tensor x0;                             // [B, N, W] patch + position embeddings
-    std::vector<at::Tensor> outputs, mlp_out;  // per layer: head outputs [B, H, N, d], MLP outputs [B, N, W]
+    std::vector<at::Tensor> outputs, mlp_out;  // per layer: head outputs [B, N, H*d], MLP outputs [B, N, W]
     at::Tensor sigma, y, z, nz, pooling;       // [B, N], [B, N, W], [B, E], [B, 1], [B, E]
     PoolRecord pool;
     PoolCarrier carry;
@@ -131,21 +134,20 @@ PooledForward pooled_forward(const ClipModel& model, const at::Tensor& pixels) {
 
 // The terms summed over positions: heads [B, L, H, E] and mlps [B, L+1, E].
 std::pair<at::Tensor, at::Tensor> summed_terms(const PooledForward& f, const ClipWeights& w) {
-    const int64_t B = f.B, L = f.L, H = f.H, N = f.N, W = f.W, d = f.d, Hp = f.Hp;
+    const int64_t B = f.B, L = f.L, H = f.H, W = f.W, d = f.d, Hp = f.Hp;
     const PoolCarrier& carry = f.carry;
     const at::Tensor& nz = f.nz;
     const at::Tensor& share = f.share;
     const at::Tensor& x0 = f.x0;
     const std::vector<at::Tensor>& outputs = f.outputs;
     const std::vector<at::Tensor>& mlp_out = f.mlp_out;
-    // The terms summed over positions, all layers in a few batched products (per layer they
-    // would be a dozen small BLAS calls each, whose start-up cost shows on the forward's scale).
-    // Streams [L+1, B, N, W]: the embeddings and each MLP's output.
-    std::vector<at::Tensor> stream_parts = {x0};
-    stream_parts.insert(stream_parts.end(), mlp_out.begin(), mlp_out.end());
-    const at::Tensor streams = at::stack(stream_parts);
-    const at::Tensor mlps_t = (carry.summed(streams.view({(L + 1) * B, N, W}), L + 1).view({L + 1, B, W}) / nz + share)
-                                  .permute({1, 0, 2});  // [B, L+1, E]
+    // The terms summed over positions: one product per layer reduces the positions, and the
+    // small sums then go through the rest in a few batched products (per layer those would be
+    // a dozen small BLAS calls each, whose start-up cost shows on the forward's scale).
+    // Streams: the embeddings and each MLP's output.
+    std::vector<at::Tensor> streams = {x0};
+    streams.insert(streams.end(), mlp_out.begin(), mlp_out.end());
+    const at::Tensor mlps_t = (carry.summed(streams) / nz + share).permute({1, 0, 2});  // [B, L+1, E]
     // Per head: sum_m (A_p[h', m] / sigma_m) o_h[m] first, then through the head's slice of
     // W_O^l, post_layernorm, W_V and W_O; each layer's out-projection bias, written at every
     // position, is shared over its heads.
@@ -154,9 +156,12 @@ std::pair<at::Tensor, at::Tensor> summed_terms(const PooledForward& f, const Cli
         out_ws.push_back(b.out_w.view({W, H, d}));
         out_bs.push_back(b.out_b);
     }
-    // omega[b, h', l, h] = sum_m weights[b, h', m] o_{l,h}[b, m]: one product per image over all layers.
-    const at::Tensor by_position = at::stack(outputs, 2).permute({0, 3, 2, 1, 4}).reshape({B, N, L * H * d});
-    const at::Tensor omega = at::bmm(carry.weights, by_position).view({B, Hp, L, H, d});
+    // omega[b, h', l, h] = sum_m weights[b, h', m] o_{l,h}[b, m]: one product per layer on the
+    // head outputs as the forward kept them (re-laid out for one product over all layers they
+    // were copied twice, 180 MB on so400m).
+    std::vector<at::Tensor> per_layer;
+    for (const at::Tensor& o : outputs) per_layer.push_back(at::matmul(carry.weights, o));  // [B, H', H*d]
+    const at::Tensor omega = at::stack(per_layer, 2).view({B, Hp, L, H, d});
     // Through each head's slice of W_O^l, [H, B*H', d] x [H, d, W] per layer. The slices are
     // read in place as transposed matrices: re-laid out, W_O of every layer was copied per call
     // (28 MB on SigLIP-B, 19 ms, most of the decomposition's cost).
@@ -204,9 +209,9 @@ at::Tensor project_maps(const PooledForward& f, const ClipWeights& w, const at::
         const auto& b = w.vision.blocks[static_cast<size_t>(l)];
         // Through the head's slice of W_O^l: [B, T, N, H, d] against the head outputs [B, H, N, d].
         const at::Tensor Q = at::matmul(q, b.out_w).view({B, T, N, H, d});
-        const at::Tensor o = f.outputs[static_cast<size_t>(l)].permute({0, 2, 1, 3}).unsqueeze(1);  // [B, 1, N, H, d]
-        const at::Tensor bias = at::matmul(q, b.out_b).unsqueeze(-1) / static_cast<double>(H);      // [B, T, N, 1]
-        layers.push_back(((Q * o).sum(-1) + bias + share_cell).permute({0, 1, 3, 2}));              // [B, T, H, N]
+        const at::Tensor o = f.outputs[static_cast<size_t>(l)].view({B, 1, N, H, d});
+        const at::Tensor bias = at::matmul(q, b.out_b).unsqueeze(-1) / static_cast<double>(H);  // [B, T, N, 1]
+        layers.push_back(((Q * o).sum(-1) + bias + share_cell).permute({0, 1, 3, 2}));          // [B, T, H, N]
     }
     return at::stack(layers, 2);  // [B, T, L, H, N]
 }
@@ -234,9 +239,9 @@ PooledDecomposition decompose_pooled(const ClipModel& model, const FloatArray& p
     std::vector<at::Tensor> spatial;
     for (int64_t l = first_spatial; l < L; ++l) {
         const auto& b = w.vision.blocks[static_cast<size_t>(l)];
-        const at::Tensor& o = outputs[static_cast<size_t>(l)];  // [B, H, N, d]
+        const at::Tensor o = outputs[static_cast<size_t>(l)].view({B, N, H, d});
         const at::Tensor bias_at = b.out_b.view({1, 1, 1, W}).expand({B, N, 1, W});
-        const at::Tensor writes = at::einsum("bhnd,whd->bnhw", {o, b.out_w.view({W, H, d})});  // [B, N, H, W]
+        const at::Tensor writes = at::einsum("bnhd,whd->bnhw", {o, b.out_w.view({W, H, d})});  // [B, N, H, W]
         const at::Tensor bias_cell =
             carry.cells(bias_at) / nz.view({B, 1, 1, 1}) / static_cast<double>(H);  // [B, N, 1, E]
         spatial.push_back(carry.cells(writes) / nz.view({B, 1, 1, 1}) + bias_cell +

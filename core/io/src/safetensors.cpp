@@ -179,6 +179,16 @@ SafetensorsFile SafetensorsFile::open(const std::string& path) {
     return f;
 }
 
+void SafetensorsFile::release(const SafetensorsEntry& entry) const {
+    if (!map_) return;
+    const auto page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
+    const auto first = reinterpret_cast<uintptr_t>(data(entry));
+    const uintptr_t begin = (first + page - 1) / page * page;
+    const uintptr_t end = (first + (entry.end - entry.begin)) / page * page;
+    // Advice only: if the kernel declines, the pages simply stay resident.
+    if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
+}
+
 SafetensorsFile::~SafetensorsFile() {
     if (map_) ::munmap(const_cast<unsigned char*>(map_), map_size_);
 }

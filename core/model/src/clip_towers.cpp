@@ -40,9 +40,10 @@ at::Tensor attention(const at::Tensor& x, const BlockWeights& b, int64_t heads, 
         record->cls_out = o.select(2, 0).contiguous();
         if (record->keep_values) record->values = v;
         if (record->keep_mean_probs) record->mean_probs = probs.mean(1);
-        if (record->keep_outputs) record->outputs = o;
     }
-    return at::linear(o.permute({0, 2, 1, 3}).reshape({B, N, W}), b.out_w, b.out_b);
+    const at::Tensor merged = o.permute({0, 2, 1, 3}).reshape({B, N, W});
+    if (record && record->keep_outputs) record->outputs = merged;
+    return at::linear(merged, b.out_w, b.out_b);
 }
 
 at::Tensor mlp(const at::Tensor& x, const BlockWeights& b, const TowerConfig& tower) {

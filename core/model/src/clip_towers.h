@@ -77,7 +77,9 @@ struct AttentionRecord {
     at::Tensor values;          // [B, H, N, d] (only with keep_values)
     at::Tensor cls_value;       // [B, H, d]: v at source token 0
     at::Tensor cls_out;         // [B, H, d]: sum_m probs[0, m] v_m (the head outputs at the class token)
-    at::Tensor outputs;         // [B, H, N, d]: every position's head outputs (only with keep_outputs)
+    // [B, N, W]: every position's head outputs side by side (head h at columns h*d..h*d+d-1),
+    // the out-projection's own input, so keeping it costs no copy (only with keep_outputs).
+    at::Tensor outputs;
 };
 
 // Multi-head self-attention (nn.MultiheadAttention semantics); fills `record` when given.

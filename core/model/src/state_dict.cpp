@@ -179,14 +179,17 @@ void read_safetensors_into(const std::shared_ptr<SafetensorsFile>& file, StateDi
         const unsigned char* bytes = file->data(e);
         if (st == at::kFloat && reinterpret_cast<uintptr_t>(bytes) % alignof(float) == 0) {
             // Float32 weights are used in place from the (copy-on-write) mapping: loading a
-            // model then costs its file size in memory once, not twice.
+            // model then costs its file size in memory once, not twice. A weight the loader
+            // repacks (q, k, v into one matrix) gives its pages back once its copy is made.
             dict[e.name] = at::from_blob(
-                const_cast<unsigned char*>(bytes), e.shape, [file](void*) {}, at::TensorOptions().dtype(at::kFloat));
+                const_cast<unsigned char*>(bytes), e.shape, [file, &e](void*) { file->release(e); },
+                at::TensorOptions().dtype(at::kFloat));
             continue;
         }
         // Copy: 16-bit weights are converted, and files from old writers may be unaligned.
         at::Tensor t = at::empty(e.shape, at::TensorOptions().dtype(st));
         std::memcpy(t.data_ptr(), bytes, e.end - e.begin);
+        file->release(e);                 // read once: the converted copy is what stays
         dict[e.name] = t.to(at::kFloat);  // CPU kernels need float32 (no Half addmm)
     }
 }

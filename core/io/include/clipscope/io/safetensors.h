@@ -43,6 +43,12 @@ public:
     const unsigned char* data(const SafetensorsEntry& entry) const;
     // Entry converted to float32 (F32/F16/BF16/F64 only).
     FloatArray read_float(const SafetensorsEntry& entry) const;
+    // Hands the mapped pages that lie wholly inside the entry's bytes back to the kernel, for
+    // when nothing views them any more: a weight converted or repacked while loading (f16 to
+    // f32, transformers' q, k and v packed into one matrix) then stops counting in the
+    // process's memory beside its copy. Pages shared with a neighbouring entry are kept; a
+    // later read of a released page maps it from the file again, so this never changes data.
+    void release(const SafetensorsEntry& entry) const;
 
 private:
     SafetensorsFile() = default;
