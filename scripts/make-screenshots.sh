@@ -47,4 +47,11 @@ if [ -d "$SIGLIP" ]; then
 else
   echo "make-screenshots: no $SIGLIP, so no window-siglip.png" >&2
 fi
+# 6. A SigLIP as large as the published so400m at 384 px (its floored 27 x 27 grid, projected maps
+#    above the spatial budget), when SO400M names such a folder, e.g. one written by
+#    clipscope-cli make-random-model --arch SigLIP-SO400M-14-384 --format hf --out DIR (3.5 GB).
+if [ -n "${SO400M:-}" ]; then
+  "$APP" --model "$SO400M" ../shared/fixtures/common/catdog.png --text "a photo of a dog" --text-b "a photo of a cat" \
+    --labels "cat, dog, bird" --export-scale 1 --export-figure window="$OUT/window-so400m.png" --quit-after-export
+fi
 echo "screenshots written to $OUT"
