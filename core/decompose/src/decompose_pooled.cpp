@@ -207,7 +207,8 @@ at::Tensor project_maps(const PooledForward& f, const ClipWeights& w, const at::
     std::vector<at::Tensor> layers;
     for (int64_t l = 0; l < L; ++l) {
         const auto& b = w.vision.blocks[static_cast<size_t>(l)];
-        // Through the head's slice of W_O^l: [B, T, N, H, d] against the head outputs [B, H, N, d].
+        // Through the head's slice of W_O^l: [B, T, N, H, d] against the head outputs, the kept
+        // [B, N, W] read per head as [B, 1, N, H, d].
         const at::Tensor Q = at::matmul(q, b.out_w).view({B, T, N, H, d});
         const at::Tensor o = f.outputs[static_cast<size_t>(l)].view({B, 1, N, H, d});
         const at::Tensor bias = at::matmul(q, b.out_b).unsqueeze(-1) / static_cast<double>(H);  // [B, T, N, 1]
